@@ -1,0 +1,68 @@
+#include "dialects/sdk/plugin_support.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "dialects/sdk/sql_renderer.h"
+
+namespace sluice::sdk {
+namespace {
+
+void Copy(absl::string_view from, char* to, size_t capacity) {
+  size_t n = std::min(from.size(), capacity - 1);
+  std::memcpy(to, from.data(), n);
+  to[n] = '\0';
+}
+
+// The plugin-owned storage behind a sluice_sql.
+struct OwnedSql : sluice_sql {
+  std::string text;
+  std::vector<uint32_t> params;
+};
+
+}  // namespace
+
+int32_t SetError(sluice_error* err, int32_t code, absl::string_view message,
+                 absl::string_view sqlstate, absl::string_view constraint) {
+  if (err != nullptr) {
+    err->code = code;
+    Copy(message, err->message, sizeof(err->message));
+    Copy(sqlstate, err->sqlstate, sizeof(err->sqlstate));
+    Copy(constraint, err->constraint_name, sizeof(err->constraint_name));
+  }
+  return code;
+}
+
+int32_t SetError(sluice_error* err, const absl::Status& status) {
+  if (status.ok()) return SLUICE_STATUS_OK;
+  return SetError(err, static_cast<int32_t>(status.code()), status.message());
+}
+
+int32_t CompilePlan(const SqlDialect& dialect, const void* plan_bytes, size_t plan_size,
+                    sluice_sql** out, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    plan::Plan plan;
+    if (plan_bytes == nullptr || out == nullptr ||
+        !plan.ParseFromArray(plan_bytes, static_cast<int>(plan_size))) {
+      return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT,
+                      absl::StrCat("dialect ", dialect.name(), ": the plan does not parse"));
+    }
+    auto rendered = RenderPlan(dialect, plan);
+    if (!rendered.ok()) return SetError(err, rendered.status());
+    auto* owned = new OwnedSql();
+    owned->text = std::move(rendered->sql);
+    owned->params = std::move(rendered->param_index);
+    owned->sql = owned->text.c_str();
+    owned->sql_size = owned->text.size();
+    owned->param_index = owned->params.data();
+    owned->param_count = owned->params.size();
+    *out = owned;
+    return SLUICE_STATUS_OK;
+  });
+}
+
+void FreeSql(sluice_sql* sql) { delete static_cast<OwnedSql*>(sql); }
+
+}  // namespace sluice::sdk

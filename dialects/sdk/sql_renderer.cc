@@ -1,0 +1,573 @@
+#include "dialects/sdk/sql_renderer.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+
+namespace sluice::sdk {
+namespace {
+
+const char* ComparisonSql(plan::Op op) {
+  switch (op) {
+    case plan::EQ: return " = ";
+    case plan::NE: return " <> ";
+    case plan::GT: return " > ";
+    case plan::GTE: return " >= ";
+    case plan::LT: return " < ";
+    case plan::LTE: return " <= ";
+    case plan::LIKE: return " LIKE ";
+    case plan::NOT_LIKE: return " NOT LIKE ";
+    default: return nullptr;
+  }
+}
+
+const char* AggregateSql(plan::Op op) {
+  switch (op) {
+    case plan::COUNT: return "count(";
+    case plan::COUNT_DISTINCT: return "count(DISTINCT ";
+    case plan::SUM: return "sum(";
+    case plan::AVG: return "avg(";
+    case plan::MIN: return "min(";
+    case plan::MAX: return "max(";
+    default: return nullptr;
+  }
+}
+
+absl::Status Malformed(absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("malformed plan: ", what));
+}
+
+}  // namespace
+
+std::string QuoteIdentifier(const SqlDialect& dialect, absl::string_view name) {
+  const char q = dialect.identifier_quote();
+  std::string out(1, q);
+  for (char c : name) {
+    if (c == q) out += q;
+    out += c;
+  }
+  out += q;
+  return out;
+}
+
+absl::StatusOr<RenderedSql> RenderPlan(const SqlDialect& dialect, const plan::Plan& plan) {
+  SqlRenderer renderer(dialect);
+  absl::Status status = renderer.Render(plan);
+  if (!status.ok()) return status;
+  return renderer.Take();
+}
+
+absl::Status SqlRenderer::Unsupported(absl::string_view feature) const {
+  return absl::UnimplementedError(
+      absl::StrCat("dialect ", dialect_.name(), " does not support ", feature));
+}
+
+absl::Status SqlRenderer::Render(const plan::Plan& plan) {
+  switch (plan.kind_case()) {
+    case plan::Plan::kSelect: return Select(plan.select());
+    case plan::Plan::kInsert: return Insert(plan.insert());
+    case plan::Plan::kUpdate: return Update(plan.update());
+    case plan::Plan::kDelete: return Delete(plan.delete_());
+    case plan::Plan::kCreateTable: in_ddl_ = true; return CreateTable(plan.create_table());
+    case plan::Plan::kCreateIndex: in_ddl_ = true; return CreateIndex(plan.create_index());
+    case plan::Plan::kCreateEnum: in_ddl_ = true; return CreateEnum(plan.create_enum());
+    case plan::Plan::KIND_NOT_SET: break;
+  }
+  return Malformed("no statement kind");
+}
+
+void SqlRenderer::Identifier(absl::string_view name) { Append(QuoteIdentifier(dialect_, name)); }
+
+void SqlRenderer::Table(const plan::TableRef& table, bool with_alias) {
+  if (!table.namespace_().empty()) {
+    Identifier(table.namespace_());
+    Append(".");
+  }
+  Identifier(table.name());
+  if (with_alias && !table.alias().empty()) {
+    Append(" AS ");
+    Identifier(table.alias());
+  }
+}
+
+void SqlRenderer::IdentifierList(const google::protobuf::RepeatedPtrField<std::string>& names) {
+  for (int i = 0; i < names.size(); ++i) {
+    if (i > 0) Append(", ");
+    Identifier(names[i]);
+  }
+}
+
+void SqlRenderer::Param(uint32_t index) {
+  if (dialect_.numbered_placeholders()) {
+    auto [it, inserted] = slots_.emplace(index, params_.size());
+    if (inserted) params_.push_back(index);
+    Append(dialect_.Placeholder(it->second));
+    return;
+  }
+  Append(dialect_.Placeholder(params_.size()));
+  params_.push_back(index);
+}
+
+absl::Status SqlRenderer::Literal(const plan::Literal& literal) {
+  switch (literal.kind()) {
+    case plan::LITERAL_NULL: Append("NULL"); return absl::OkStatus();
+    case plan::LITERAL_BOOL: Append(dialect_.BoolLiteral(literal.int_value() != 0)); break;
+    case plan::LITERAL_INT64: Append(absl::StrCat(literal.int_value())); break;
+    case plan::LITERAL_UINT64: Append(absl::StrCat(literal.uint_value())); break;
+    case plan::LITERAL_DOUBLE: {
+      if (!std::isfinite(literal.double_value())) return Malformed("a non-finite double literal");
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", literal.double_value());
+      Append(buf);
+      break;
+    }
+    case plan::LITERAL_BYTES: Append(dialect_.BytesLiteral(literal.text())); break;
+    case plan::LITERAL_DECIMAL:
+      // Digits, sign and point only: validated by the host; checked again here.
+      for (char c : literal.text()) {
+        if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.')) {
+          return Malformed("a decimal literal that is not a number");
+        }
+      }
+      Append(literal.text());
+      break;
+    case plan::LITERAL_TEXT:
+    case plan::LITERAL_DATE:
+    case plan::LITERAL_TIME:
+    case plan::LITERAL_TIMESTAMP:
+    case plan::LITERAL_JSON:
+    case plan::LITERAL_UUID:
+      if (literal.text().find('\0') != std::string::npos) {
+        return absl::InvalidArgumentError("a text literal in DDL cannot contain a NUL character");
+      }
+      Append(dialect_.StringLiteral(literal.text()));
+      break;
+    default: return Malformed("unknown literal kind");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::Expr(const plan::Expr& expr) {
+  switch (expr.kind_case()) {
+    case plan::Expr::kColumn:
+      if (!expr.column().table().empty()) {
+        Identifier(expr.column().table());
+        Append(".");
+      }
+      Identifier(expr.column().name());
+      return absl::OkStatus();
+    case plan::Expr::kParam:
+      if (in_ddl_) return Malformed("a parameter inside DDL");
+      Param(expr.param());
+      return absl::OkStatus();
+    case plan::Expr::kLiteral: return Literal(expr.literal());
+    case plan::Expr::kCall: return Call(expr.call());
+    case plan::Expr::KIND_NOT_SET: break;
+  }
+  return Malformed("an empty expression");
+}
+
+absl::Status SqlRenderer::Call(const plan::Call& call) {
+  const auto& args = call.args();
+  auto need = [&](int n) -> absl::Status {
+    if (args.size() != n) {
+      return Malformed(absl::StrCat("op ", plan::Op_Name(call.op()), " takes ", n, " arguments"));
+    }
+    return absl::OkStatus();
+  };
+  absl::Status s;
+  switch (call.op()) {
+    case plan::AND:
+    case plan::OR: {
+      if (args.empty()) return Malformed("AND / OR without arguments");
+      Append("(");
+      for (int i = 0; i < args.size(); ++i) {
+        if (i > 0) Append(call.op() == plan::AND ? " AND " : " OR ");
+        if (!(s = Expr(args[i])).ok()) return s;
+      }
+      Append(")");
+      return absl::OkStatus();
+    }
+    case plan::NOT:
+      if (!(s = need(1)).ok()) return s;
+      Append("(NOT ");
+      if (!(s = Expr(args[0])).ok()) return s;
+      Append(")");
+      return absl::OkStatus();
+    case plan::ILIKE:
+    case plan::NOT_ILIKE: {
+      if (!(s = need(2)).ok()) return s;
+      const bool negated = call.op() == plan::NOT_ILIKE;
+      Append("(");
+      if (dialect_.has_ilike()) {
+        if (!(s = Expr(args[0])).ok()) return s;
+        Append(negated ? " NOT ILIKE " : " ILIKE ");
+        if (!(s = Expr(args[1])).ok()) return s;
+      } else {
+        Append("lower(");
+        if (!(s = Expr(args[0])).ok()) return s;
+        Append(negated ? ") NOT LIKE lower(" : ") LIKE lower(");
+        if (!(s = Expr(args[1])).ok()) return s;
+        Append(")");
+      }
+      Append(")");
+      return absl::OkStatus();
+    }
+    case plan::IN:
+    case plan::NOT_IN:
+      if (args.size() < 2) return Malformed("IN needs a left side and at least one value");
+      Append("(");
+      if (!(s = Expr(args[0])).ok()) return s;
+      Append(call.op() == plan::IN ? " IN (" : " NOT IN (");
+      for (int i = 1; i < args.size(); ++i) {
+        if (i > 1) Append(", ");
+        if (!(s = Expr(args[i])).ok()) return s;
+      }
+      Append("))");
+      return absl::OkStatus();
+    case plan::IS_NULL:
+    case plan::IS_NOT_NULL:
+      if (!(s = need(1)).ok()) return s;
+      Append("(");
+      if (!(s = Expr(args[0])).ok()) return s;
+      Append(call.op() == plan::IS_NULL ? " IS NULL)" : " IS NOT NULL)");
+      return absl::OkStatus();
+    case plan::BETWEEN:
+    case plan::NOT_BETWEEN:
+      if (!(s = need(3)).ok()) return s;
+      Append("(");
+      if (!(s = Expr(args[0])).ok()) return s;
+      Append(call.op() == plan::BETWEEN ? " BETWEEN " : " NOT BETWEEN ");
+      if (!(s = Expr(args[1])).ok()) return s;
+      Append(" AND ");
+      if (!(s = Expr(args[2])).ok()) return s;
+      Append(")");
+      return absl::OkStatus();
+    case plan::COUNT_STAR:
+      if (!(s = need(0)).ok()) return s;
+      Append("count(*)");
+      return absl::OkStatus();
+    case plan::NOW:
+    case plan::CURRENT_DATE:
+    case plan::RANDOM_UUID: {
+      if (!(s = need(0)).ok()) return s;
+      auto fn = dialect_.Function(call.op());
+      if (!fn.ok()) return fn.status();
+      Append(*fn);
+      return absl::OkStatus();
+    }
+    case plan::DEFAULT:
+      Append(dialect_.DefaultInValues());
+      return absl::OkStatus();
+    default: break;
+  }
+  if (const char* op = ComparisonSql(call.op())) {
+    if (!(s = need(2)).ok()) return s;
+    Append("(");
+    if (!(s = Expr(args[0])).ok()) return s;
+    Append(op);
+    if (!(s = Expr(args[1])).ok()) return s;
+    Append(")");
+    return absl::OkStatus();
+  }
+  if (const char* fn = AggregateSql(call.op())) {
+    if (!(s = need(1)).ok()) return s;
+    Append(fn);
+    if (!(s = Expr(args[0])).ok()) return s;
+    Append(")");
+    return absl::OkStatus();
+  }
+  return Malformed(absl::StrCat("unknown op ", call.op()));
+}
+
+absl::Status SqlRenderer::Where(const plan::Expr& where) {
+  Append(" WHERE ");
+  return Expr(where);
+}
+
+absl::Status SqlRenderer::Select(const plan::Select& select) {
+  absl::Status s;
+  Append(select.distinct() ? "SELECT DISTINCT " : "SELECT ");
+  if (select.items().empty()) return Malformed("SELECT without items");
+  for (int i = 0; i < select.items_size(); ++i) {
+    if (i > 0) Append(", ");
+    if (!(s = Expr(select.items(i).expr())).ok()) return s;
+    if (!select.items(i).alias().empty()) {
+      Append(" AS ");
+      Identifier(select.items(i).alias());
+    }
+  }
+  Append(" FROM ");
+  Table(select.from(), true);
+  if (select.has_where() && !(s = Where(select.where())).ok()) return s;
+  if (!select.group_by().empty()) {
+    Append(" GROUP BY ");
+    for (int i = 0; i < select.group_by_size(); ++i) {
+      if (i > 0) Append(", ");
+      if (!(s = Expr(select.group_by(i))).ok()) return s;
+    }
+  }
+  if (select.has_having()) {
+    Append(" HAVING ");
+    if (!(s = Expr(select.having())).ok()) return s;
+  }
+  if (!select.order_by().empty()) {
+    Append(" ORDER BY ");
+    for (int i = 0; i < select.order_by_size(); ++i) {
+      const plan::OrderItem& item = select.order_by(i);
+      if (i > 0) Append(", ");
+      if (item.nulls() != plan::NULLS_DEFAULT && !dialect_.has_nulls_order()) {
+        // Emulated: sort on "is null" first.
+        Append("(");
+        if (!(s = Expr(item.expr())).ok()) return s;
+        Append(item.nulls() == plan::NULLS_FIRST ? " IS NULL) DESC, " : " IS NULL) ASC, ");
+      }
+      if (!(s = Expr(item.expr())).ok()) return s;
+      Append(item.descending() ? " DESC" : " ASC");
+      if (item.nulls() != plan::NULLS_DEFAULT && dialect_.has_nulls_order()) {
+        Append(item.nulls() == plan::NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST");
+      }
+    }
+  }
+  if (select.has_limit_param()) {
+    Append(" LIMIT ");
+    Param(select.limit_param());
+  } else if (select.has_offset_param() && !dialect_.LimitForOffsetOnly().empty()) {
+    Append(" LIMIT ");
+    Append(dialect_.LimitForOffsetOnly());
+  }
+  if (select.has_offset_param()) {
+    Append(" OFFSET ");
+    Param(select.offset_param());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::Returning(const google::protobuf::RepeatedPtrField<std::string>& columns) {
+  if (columns.empty()) return absl::OkStatus();
+  if (!dialect_.has_returning()) return Unsupported("RETURNING");
+  Append(" RETURNING ");
+  IdentifierList(columns);
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
+  absl::Status s;
+  Append("INSERT INTO ");
+  Table(insert.table(), false);
+  if (insert.rows().empty()) return Malformed("INSERT without rows");
+  if (insert.columns().empty()) {
+    if (insert.rows_size() > 1) return Unsupported("inserting several rows of only defaults");
+    Append(" ");
+    Append(dialect_.InsertDefaultValues());
+  } else {
+    Append(" (");
+    IdentifierList(insert.columns());
+    Append(") VALUES ");
+    for (int r = 0; r < insert.rows_size(); ++r) {
+      const plan::InsertRow& row = insert.rows(r);
+      if (row.values_size() != insert.columns_size()) {
+        return Malformed("an INSERT row whose width differs from its columns");
+      }
+      Append(r > 0 ? ", (" : "(");
+      for (int c = 0; c < row.values_size(); ++c) {
+        if (c > 0) Append(", ");
+        if (!(s = Expr(row.values(c))).ok()) return s;
+      }
+      Append(")");
+    }
+  }
+  if (insert.on_conflict()) {
+    Append(" ON CONFLICT");
+    if (!insert.conflict_columns().empty()) {
+      Append(" (");
+      IdentifierList(insert.conflict_columns());
+      Append(")");
+    }
+    if (insert.conflict_set().empty()) {
+      Append(" DO NOTHING");
+    } else {
+      if (insert.conflict_columns().empty()) return Malformed("DO UPDATE without a conflict target");
+      Append(" DO UPDATE SET ");
+      for (int i = 0; i < insert.conflict_set_size(); ++i) {
+        if (i > 0) Append(", ");
+        Identifier(insert.conflict_set(i).column());
+        Append(" = ");
+        if (!(s = Expr(insert.conflict_set(i).value())).ok()) return s;
+      }
+    }
+  }
+  return Returning(insert.returning());
+}
+
+absl::Status SqlRenderer::Update(const plan::Update& update) {
+  absl::Status s;
+  Append("UPDATE ");
+  Table(update.table(), false);
+  if (update.set().empty()) return Malformed("UPDATE without assignments");
+  Append(" SET ");
+  for (int i = 0; i < update.set_size(); ++i) {
+    if (i > 0) Append(", ");
+    Identifier(update.set(i).column());
+    Append(" = ");
+    if (!(s = Expr(update.set(i).value())).ok()) return s;
+  }
+  if (update.has_where() && !(s = Where(update.where())).ok()) return s;
+  return Returning(update.returning());
+}
+
+absl::Status SqlRenderer::Delete(const plan::Delete& del) {
+  absl::Status s;
+  Append("DELETE FROM ");
+  Table(del.table(), false);
+  if (del.has_where() && !(s = Where(del.where())).ok()) return s;
+  return Returning(del.returning());
+}
+
+void SqlRenderer::Action(absl::string_view clause, plan::Action action) {
+  static constexpr const char* kNames[] = {"", "NO ACTION", "RESTRICT", "CASCADE", "SET NULL",
+                                           "SET DEFAULT"};
+  if (action <= plan::ACTION_DEFAULT || action > plan::SET_DEFAULT) return;
+  Append(clause);
+  Append(kNames[action]);
+}
+
+absl::Status SqlRenderer::ColumnDefinition(const plan::ColumnDef& column) {
+  if (!dialect_.has_namespaces() && !column.type().enum_namespace().empty()) {
+    return Unsupported("namespaces (PostgreSQL schemas)");
+  }
+  std::string type;
+  if (column.type().kind() == plan::ENUM && dialect_.has_enum_types()) {
+    plan::TableRef enum_ref;
+    enum_ref.set_namespace_(column.type().enum_namespace());
+    enum_ref.set_name(column.type().enum_name());
+    SqlRenderer name(dialect_);
+    name.Table(enum_ref, false);
+    type = name.out_;
+    if (column.type().array()) type += "[]";
+  } else {
+    auto name = dialect_.TypeName(column.type());
+    if (!name.ok()) return name.status();
+    type = *name;
+  }
+  std::string suffix;
+  bool primary_key_written = false;
+  if (column.auto_increment()) {
+    absl::Status s = dialect_.AutoIncrement(column, &type, &suffix, &primary_key_written);
+    if (!s.ok()) return s;
+  }
+  Identifier(column.name());
+  Append(" ");
+  Append(type);
+  if (column.primary_key() && !primary_key_written) Append(" PRIMARY KEY");
+  Append(suffix);
+  if (column.not_null()) Append(" NOT NULL");
+  if (column.unique()) Append(" UNIQUE");
+  if (column.has_default_()) {
+    Append(" DEFAULT ");
+    const bool call = column.default_().has_call();
+    if (call) Append("(");
+    absl::Status s = Expr(column.default_());
+    if (!s.ok()) return s;
+    if (call) Append(")");
+  }
+  if (column.type().kind() == plan::ENUM && !dialect_.has_enum_types()) {
+    Append(" CHECK (");
+    Identifier(column.name());
+    Append(" IN (");
+    for (int i = 0; i < column.type().enum_values_size(); ++i) {
+      if (i > 0) Append(", ");
+      Append(dialect_.StringLiteral(column.type().enum_values(i)));
+    }
+    Append("))");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::CreateTable(const plan::CreateTable& create) {
+  absl::Status s;
+  if (!dialect_.has_namespaces() && !create.table().namespace_().empty()) {
+    return Unsupported("namespaces (PostgreSQL schemas)");
+  }
+  if (create.columns().empty()) return Malformed("CREATE TABLE without columns");
+  Append(create.if_not_exists() ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ");
+  Table(create.table(), false);
+  Append(" (");
+  for (int i = 0; i < create.columns_size(); ++i) {
+    if (i > 0) Append(", ");
+    if (!(s = ColumnDefinition(create.columns(i))).ok()) return s;
+  }
+  if (!create.primary_key().empty()) {
+    Append(", PRIMARY KEY (");
+    IdentifierList(create.primary_key());
+    Append(")");
+  }
+  for (const plan::Unique& unique : create.uniques()) {
+    Append(", CONSTRAINT ");
+    Identifier(unique.name());
+    Append(" UNIQUE (");
+    IdentifierList(unique.columns());
+    Append(")");
+  }
+  for (const plan::ForeignKey& fk : create.foreign_keys()) {
+    Append(", CONSTRAINT ");
+    Identifier(fk.name());
+    Append(" FOREIGN KEY (");
+    IdentifierList(fk.columns());
+    Append(") REFERENCES ");
+    Table(fk.foreign_table(), false);
+    Append(" (");
+    IdentifierList(fk.foreign_columns());
+    Append(")");
+    Action(" ON DELETE ", fk.on_delete());
+    Action(" ON UPDATE ", fk.on_update());
+  }
+  for (const plan::Check& check : create.checks()) {
+    Append(", CONSTRAINT ");
+    Identifier(check.name());
+    Append(" CHECK (");
+    if (!(s = Expr(check.condition())).ok()) return s;
+    Append(")");
+  }
+  Append(")");
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::CreateIndex(const plan::CreateIndex& create) {
+  absl::Status s;
+  if (create.columns().empty()) return Malformed("an index without columns");
+  auto method = dialect_.IndexMethod(create.method());
+  if (!method.ok()) return method.status();
+  Append(create.unique() ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+  if (create.if_not_exists()) Append("IF NOT EXISTS ");
+  Identifier(create.name());
+  Append(" ON ");
+  Table(create.table(), false);
+  Append(*method);
+  Append(" (");
+  IdentifierList(create.columns());
+  Append(")");
+  if (create.has_where()) return Where(create.where());
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::CreateEnum(const plan::CreateEnum& create) {
+  if (!dialect_.has_enum_types()) return absl::OkStatus();  // checks on the columns instead
+  if (create.values().empty()) return Malformed("an enum without values");
+  plan::TableRef ref;
+  ref.set_namespace_(create.namespace_());
+  ref.set_name(create.name());
+  Append("CREATE TYPE ");
+  Table(ref, false);
+  Append(" AS ENUM (");
+  for (int i = 0; i < create.values_size(); ++i) {
+    if (i > 0) Append(", ");
+    Append(dialect_.StringLiteral(create.values(i)));
+  }
+  Append(")");
+  return absl::OkStatus();
+}
+
+}  // namespace sluice::sdk

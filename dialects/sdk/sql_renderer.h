@@ -1,0 +1,71 @@
+// Renders a sluice.plan.Plan as one SQL statement for a SqlDialect. Shared by the in-tree
+// dialect plugins, so that they differ only where their SQL differs.
+#ifndef SLUICE_DIALECTS_SDK_SQL_RENDERER_H_
+#define SLUICE_DIALECTS_SDK_SQL_RENDERER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "dialects/sdk/sql_dialect.h"
+
+namespace sluice::sdk {
+
+struct RenderedSql {
+  std::string sql;
+  // Slot k of the SQL binds plan parameter param_index[k].
+  std::vector<uint32_t> param_index;
+};
+
+// Renders `plan`. INVALID_ARGUMENT for a malformed plan, UNIMPLEMENTED (naming the dialect and
+// the feature) for what the dialect cannot express.
+absl::StatusOr<RenderedSql> RenderPlan(const SqlDialect& dialect, const plan::Plan& plan);
+
+// `"a""b"`-style quoting with the dialect's quote character.
+std::string QuoteIdentifier(const SqlDialect& dialect, absl::string_view name);
+
+class SqlRenderer {
+ public:
+  explicit SqlRenderer(const SqlDialect& dialect) : dialect_(dialect) {}
+
+  absl::Status Render(const plan::Plan& plan);
+  RenderedSql Take() { return {std::move(out_), std::move(params_)}; }
+
+  // Building blocks, public for dialects that render some statements themselves.
+  void Append(absl::string_view text) { out_.append(text.data(), text.size()); }
+  void Identifier(absl::string_view name);
+  void Table(const plan::TableRef& table, bool with_alias);
+  void IdentifierList(const google::protobuf::RepeatedPtrField<std::string>& names);
+  absl::Status Expr(const plan::Expr& expr);
+  absl::Status Literal(const plan::Literal& literal);
+  void Param(uint32_t index);
+
+ private:
+  absl::Status Select(const plan::Select& select);
+  absl::Status Insert(const plan::Insert& insert);
+  absl::Status Update(const plan::Update& update);
+  absl::Status Delete(const plan::Delete& del);
+  absl::Status Returning(const google::protobuf::RepeatedPtrField<std::string>& columns);
+  absl::Status CreateTable(const plan::CreateTable& create);
+  absl::Status ColumnDefinition(const plan::ColumnDef& column);
+  absl::Status CreateIndex(const plan::CreateIndex& create);
+  absl::Status CreateEnum(const plan::CreateEnum& create);
+  absl::Status Call(const plan::Call& call);
+  absl::Status Where(const plan::Expr& where);
+  void Action(absl::string_view clause, plan::Action action);
+  absl::Status Unsupported(absl::string_view feature) const;
+
+  const SqlDialect& dialect_;
+  std::string out_;
+  std::vector<uint32_t> params_;
+  // Numbered placeholders: plan parameter → its slot, so a repeated parameter reuses it.
+  std::map<uint32_t, size_t> slots_;
+  // DDL has no parameters.
+  bool in_ddl_ = false;
+};
+
+}  // namespace sluice::sdk
+
+#endif  // SLUICE_DIALECTS_SDK_SQL_RENDERER_H_

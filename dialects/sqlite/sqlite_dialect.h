@@ -1,0 +1,25 @@
+// SQLite's SQL: what differs from the SDK's standard SQL.
+#ifndef SLUICE_DIALECTS_SQLITE_SQLITE_DIALECT_H_
+#define SLUICE_DIALECTS_SQLITE_SQLITE_DIALECT_H_
+
+#include "dialects/sdk/sql_dialect.h"
+
+namespace sluice::sqlite {
+
+class SqliteDialect : public sdk::SqlDialect {
+ public:
+  absl::string_view name() const override { return "sqlite"; }
+  absl::StatusOr<std::string> TypeName(const plan::Type& type) const override;
+  absl::Status AutoIncrement(const plan::ColumnDef& column, std::string* type,
+                             std::string* suffix, bool* primary_key_written) const override;
+  std::string BoolLiteral(bool value) const override { return value ? "1" : "0"; }
+  absl::StatusOr<std::string> Function(plan::Op op) const override;
+  // SQLite has no DEFAULT inside VALUES; NULL gives a rowid key its next value.
+  std::string DefaultInValues() const override { return "NULL"; }
+  // SQLite's LIMIT is required before OFFSET.
+  std::string LimitForOffsetOnly() const override { return "-1"; }
+};
+
+}  // namespace sluice::sqlite
+
+#endif  // SLUICE_DIALECTS_SQLITE_SQLITE_DIALECT_H_

@@ -1,0 +1,91 @@
+#include "executor/connection.h"
+
+namespace sluice {
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(std::shared_ptr<DialectPlugin> dialect,
+                                                             const std::string& url) {
+  sluice_conn* conn = nullptr;
+  sluice_error error{};
+  int32_t code = dialect->api().connect(url.c_str(), &conn, &error);
+  if (code != SLUICE_STATUS_OK) return PluginStatus(code, error, dialect->name());
+  return std::unique_ptr<Connection>(new Connection(std::move(dialect), conn));
+}
+
+Connection::Connection(std::shared_ptr<DialectPlugin> dialect, sluice_conn* conn)
+    : dialect_(std::move(dialect)), conn_(conn) {}
+
+Connection::~Connection() {
+  for (auto& [sql, stmt] : lru_) api().finalize(stmt);
+  api().disconnect(conn_);
+}
+
+absl::Status Connection::Check(int32_t code, const sluice_error& error) {
+  if (code == SLUICE_STATUS_UNAVAILABLE) broken_ = true;
+  return PluginStatus(code, error, dialect_->name());
+}
+
+absl::StatusOr<sluice_stmt*> Connection::Prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->second;
+  }
+  sluice_stmt* stmt = nullptr;
+  sluice_error error{};
+  absl::Status status = Check(api().prepare(conn_, sql.data(), sql.size(), &stmt, &error), error);
+  if (!status.ok()) return status;
+  lru_.emplace_front(sql, stmt);
+  statements_[sql] = lru_.begin();
+  if (lru_.size() > kStatementCacheSize) {
+    api().finalize(lru_.back().second);
+    statements_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+  return stmt;
+}
+
+absl::Status Connection::ExecuteOnce(const std::string& sql) {
+  sluice_stmt* stmt = nullptr;
+  sluice_error error{};
+  absl::Status status = Check(api().prepare(conn_, sql.data(), sql.size(), &stmt, &error), error);
+  if (!status.ok()) return status;
+  int32_t has_row = 1;
+  while (status.ok() && has_row) status = Check(api().step(stmt, &has_row, &error), error);
+  api().finalize(stmt);
+  return status;
+}
+
+absl::Status Connection::Begin(int32_t isolation) {
+  sluice_error error{};
+  absl::Status status = Check(api().begin(conn_, isolation, &error), error);
+  in_transaction_ = status.ok();
+  return status;
+}
+
+absl::Status Connection::Commit() {
+  sluice_error error{};
+  absl::Status status = Check(api().commit(conn_, &error), error);
+  if (status.ok()) in_transaction_ = false;
+  return status;
+}
+
+absl::Status Connection::Rollback() {
+  sluice_error error{};
+  in_transaction_ = false;
+  absl::Status status = Check(api().rollback(conn_, &error), error);
+  if (!status.ok()) broken_ = true;  // a connection in an unknown state is not reused
+  return status;
+}
+
+absl::Status Connection::Ping() {
+  sluice_error error{};
+  absl::Status status = Check(api().ping(conn_, &error), error);
+  if (!status.ok()) broken_ = true;
+  return status;
+}
+
+void Connection::Interrupt() {
+  if (api().interrupt != nullptr) api().interrupt(conn_);
+}
+
+}  // namespace sluice

@@ -1,0 +1,76 @@
+// A pool of connections to one database.
+#ifndef SLUICE_EXECUTOR_CONNECTION_POOL_H_
+#define SLUICE_EXECUTOR_CONNECTION_POOL_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "executor/connection.h"
+
+namespace sluice {
+
+struct PoolOptions {
+  size_t max_connections = 8;
+  // A connection idle longer than this is pinged before it is handed out.
+  std::chrono::seconds ping_after_idle{30};
+  // Connections are retired after this age (give or take up to 10% jitter).
+  std::chrono::seconds max_lifetime{30 * 60};
+};
+
+class ConnectionPool {
+ public:
+  ConnectionPool(std::shared_ptr<DialectPlugin> dialect, std::string url, PoolOptions options);
+  ~ConnectionPool();
+
+  // A connection on loan: back to the pool when destroyed (rolled back if a transaction was
+  // left open; discarded if broken).
+  class Lease {
+   public:
+    Lease() = default;
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&& other) {
+      Release();
+      pool_ = other.pool_;
+      conn_ = std::move(other.conn_);
+      return *this;
+    }
+    ~Lease() { Release(); }
+    Connection* operator->() const { return conn_.get(); }
+    Connection& operator*() const { return *conn_; }
+
+   private:
+    void Release();
+    ConnectionPool* pool_ = nullptr;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  // Waits until `deadline` for a free connection; UNAVAILABLE when none can be opened,
+  // DEADLINE_EXCEEDED when none came free in time.
+  absl::StatusOr<Lease> Acquire(absl::Time deadline = absl::InfiniteFuture());
+
+  size_t open_connections() const;
+  size_t idle_connections() const;
+
+ private:
+  void Return(std::unique_ptr<Connection> conn);
+  bool Retire(const Connection& conn) const;
+
+  const std::shared_ptr<DialectPlugin> dialect_;
+  const std::string url_;
+  const PoolOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  size_t open_ = 0;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_EXECUTOR_CONNECTION_POOL_H_

@@ -1,0 +1,60 @@
+// A configured database: its name, URL, dialect plugin, connection pool and compiled-SQL cache.
+#ifndef SLUICE_EXECUTOR_DATABASE_H_
+#define SLUICE_EXECUTOR_DATABASE_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "absl/status/statusor.h"
+#include "executor/connection_pool.h"
+#include "plugins/plugin_registry.h"
+
+namespace sluice {
+
+class Database {
+ public:
+  Database(std::string name, std::string url, std::shared_ptr<DialectPlugin> dialect,
+           PoolOptions options);
+
+  const std::string& name() const { return name_; }
+  // The URL with any password replaced by `***`.
+  std::string display_url() const;
+  const DialectPlugin& dialect() const { return *dialect_; }
+  ConnectionPool& pool() { return pool_; }
+
+  // The dialect's SQL for `plan`, rendered once per plan shape (plans carry no values).
+  absl::StatusOr<std::shared_ptr<const CompiledSql>> Compile(const plan::Plan& plan);
+
+ private:
+  static constexpr size_t kCompileCacheSize = 4096;
+
+  const std::string name_;
+  const std::string url_;
+  const std::shared_ptr<DialectPlugin> dialect_;
+  ConnectionPool pool_;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const CompiledSql>> compiled_;
+};
+
+// The databases a server serves, by name.
+class Databases {
+ public:
+  // `specs` are `NAME=URL`; the URL's scheme (before the first `:`) picks the plugin.
+  static absl::StatusOr<std::unique_ptr<Databases>> Open(const std::vector<std::string>& specs,
+                                                         const PluginRegistry& plugins,
+                                                         PoolOptions options);
+
+  // NOT_FOUND naming the configured databases when `name` is not one ("" is `default`).
+  absl::StatusOr<Database*> Find(const std::string& name) const;
+  const std::map<std::string, std::unique_ptr<Database>>& all() const { return databases_; }
+
+ private:
+  std::map<std::string, std::unique_ptr<Database>> databases_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_EXECUTOR_DATABASE_H_

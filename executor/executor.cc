@@ -1,0 +1,87 @@
+#include "executor/executor.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "executor/value_codec.h"
+
+namespace sluice {
+
+v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statement) {
+  v1::Statement out;
+  out.set_sql(sql.sql);
+  for (uint32_t index : sql.param_index) *out.add_params() = statement.params.at(index);
+  return out;
+}
+
+absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
+                                          const PlannedStatement& statement) {
+  const sluice_dialect_api& api = conn.api();
+  SLUICE_ASSIGN_OR_RETURN(sluice_stmt * stmt, conn.Prepare(sql.sql));
+  // The statement stays cached on the connection: rewind it whatever happens below.
+  struct Rewind {
+    const sluice_dialect_api& api;
+    sluice_stmt* stmt;
+    ~Rewind() {
+      sluice_error ignored{};
+      api.reset(stmt, &ignored);
+    }
+  } rewind{api, stmt};
+
+  sluice_error error{};
+  for (size_t slot = 0; slot < sql.param_index.size(); ++slot) {
+    const uint32_t index = sql.param_index[slot];
+    if (index >= statement.params.size()) {
+      return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(),
+                                              " bound parameter ", index, " of ",
+                                              statement.params.size()));
+    }
+    const sluice_value value = ToAbiValue(statement.params[index]);
+    SLUICE_RETURN_IF_ERROR(conn.Check(api.bind(stmt, static_cast<uint32_t>(slot), &value, &error), error));
+  }
+
+  v1::QueryResult result;
+  for (const ResultColumn& column : statement.columns) {
+    v1::ResultColumn* out = result.add_columns();
+    out->set_name(column.name);
+    out->set_table(column.table);
+    out->set_type(column.column.type());
+  }
+  const size_t width = statement.columns.size();
+  while (true) {
+    int32_t has_row = 0;
+    SLUICE_RETURN_IF_ERROR(conn.Check(api.step(stmt, &has_row, &error), error));
+    if (!has_row) break;
+    if (api.column_count(stmt) != width) {
+      return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(), " returned ",
+                                              api.column_count(stmt), " columns; expected ", width));
+    }
+    v1::Row* row = result.add_rows();
+    for (size_t i = 0; i < width; ++i) {
+      sluice_value raw{};
+      SLUICE_RETURN_IF_ERROR(conn.Check(api.column_value(stmt, static_cast<uint32_t>(i), &raw, &error), error));
+      SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, statement.columns[i].column));
+    }
+  }
+  if (!statement.plan.has_select()) {
+    uint64_t affected = 0;
+    int64_t last_id = 0;
+    SLUICE_RETURN_IF_ERROR(conn.Check(api.changes(stmt, &affected, &last_id, &error), error));
+    result.set_rows_affected(affected);
+    if (statement.plan.has_insert() && last_id != 0) result.set_last_insert_id(last_id);
+  }
+  return result;
+}
+
+absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
+                                        bool to_sql, absl::Time deadline) {
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
+  if (to_sql) {
+    v1::QueryResult result;
+    *result.mutable_statement() = ToStatement(*sql, statement);
+    return result;
+  }
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(deadline));
+  return ExecuteOn(*conn, *sql, statement);
+}
+
+}  // namespace sluice

@@ -1,0 +1,29 @@
+// Runs a planned statement: compile through the dialect (cached), prepare on a pooled
+// connection (cached), bind the parameters, step, and decode typed rows.
+#ifndef SLUICE_EXECUTOR_EXECUTOR_H_
+#define SLUICE_EXECUTOR_EXECUTOR_H_
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "executor/connection.h"
+#include "executor/database.h"
+#include "planner/planner.h"
+#include "sluice/v1/query.pb.h"
+
+namespace sluice {
+
+// The SQL and its parameters in placeholder order (what `to_sql` returns).
+v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statement);
+
+// Runs `sql` for `statement` on `conn` (inside whatever transaction it has open).
+absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
+                                          const PlannedStatement& statement);
+
+// Compiles and runs `statement` on a connection of `db`'s pool, waiting for one until
+// `deadline`; with `to_sql`, only compiles.
+absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
+                                        bool to_sql, absl::Time deadline = absl::InfiniteFuture());
+
+}  // namespace sluice
+
+#endif  // SLUICE_EXECUTOR_EXECUTOR_H_

@@ -1,0 +1,22 @@
+// Values across the plugin boundary: request values out as sluice_value, database values back
+// as typed sluice.v1.Value of the result column's declared type.
+#ifndef SLUICE_EXECUTOR_VALUE_CODEC_H_
+#define SLUICE_EXECUTOR_VALUE_CODEC_H_
+
+#include "absl/status/statusor.h"
+#include "plugins/sluice_dialect.h"
+#include "sluice/v1/schema.pb.h"
+#include "sluice/v1/value.pb.h"
+
+namespace sluice {
+
+// A view of `value` (checked by the planner); valid while `value` lives.
+sluice_value ToAbiValue(const v1::Value& value);
+
+// The database's value for a column declared as `column` (a synthetic column for computed
+// results). INTERNAL when the database returned something the type cannot hold.
+absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column& column);
+
+}  // namespace sluice
+
+#endif  // SLUICE_EXECUTOR_VALUE_CODEC_H_

@@ -1,0 +1,195 @@
+#include "migrations/migrator.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/sha256.h"
+#include "common/status_macros.h"
+#include "executor/executor.h"
+#include "planner/planner.h"
+
+namespace sluice {
+namespace {
+
+constexpr char kTable[] = "__sluice_migrations";
+
+v1::Column MakeColumn(const std::string& name, v1::ColumnType type, uint32_t length = 0) {
+  v1::Column c;
+  c.set_name(name);
+  c.set_type(type);
+  c.set_length(length);
+  c.set_not_null(true);
+  return c;
+}
+
+// The history table, described as a schema for the ordinary planner and dialect.
+const SchemaIndex& HistorySchema() {
+  static const SchemaIndex* index = [] {
+    v1::Schema schema;
+    schema.set_name("__sluice");
+    v1::Table* t = schema.add_tables();
+    t->set_name(kTable);
+    *t->add_columns() = MakeColumn("schema", v1::VARCHAR, 128);
+    *t->add_columns() = MakeColumn("name", v1::VARCHAR, 255);
+    *t->add_columns() = MakeColumn("hash", v1::CHAR, 64);
+    *t->add_columns() = MakeColumn("applied_at", v1::TIMESTAMPTZ);
+    *t->add_columns() = MakeColumn("duration_ms", v1::BIGINT);
+    t->add_primary_key("schema");
+    t->add_primary_key("name");
+    return new SchemaIndex(std::move(schema));
+  }();
+  return *index;
+}
+
+absl::StatusOr<v1::QueryResult> Run(Connection& conn, Database& db, const PlannedStatement& st) {
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(st.plan));
+  return ExecuteOn(conn, *sql, st);
+}
+
+}  // namespace
+
+std::string MigrationHash(const v1::Migration& migration) {
+  return Sha256Hex(absl::StrJoin(migration.statements(), "\n--> statement-breakpoint\n"));
+}
+
+absl::Status Migrator::EnsureTable(Database& db) {
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+  for (const plan::Plan& p : PlanCreateSchema(HistorySchema(), /*if_not_exists=*/true)) {
+    PlannedStatement st;
+    st.plan = p;
+    SLUICE_RETURN_IF_ERROR(Run(*conn, db, st).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection& conn, Database& db,
+                                                                      const std::string& schema) {
+  v1::Select select;
+  select.set_table(kTable);
+  for (const char* column : {"name", "hash", "applied_at", "duration_ms"}) {
+    select.add_columns()->mutable_expression()->mutable_column()->set_name(column);
+  }
+  v1::Comparison* eq = select.mutable_where()->mutable_eq();
+  eq->mutable_left()->mutable_column()->set_name("schema");
+  eq->mutable_right()->mutable_value()->set_string_value(schema);
+  for (const char* column : {"applied_at", "name"}) {
+    select.add_order_by()->mutable_expression()->mutable_column()->set_name(column);
+  }
+  SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanSelect(HistorySchema(), select, "select"));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Run(conn, db, st));
+  std::vector<v1::AppliedMigration> applied;
+  for (const v1::Row& row : result.rows()) {
+    v1::AppliedMigration m;
+    m.set_name(row.values(0).string_value());
+    m.set_hash(row.values(1).string_value());
+    m.set_applied_at(row.values(2).timestamp_value());
+    m.set_duration_ms(static_cast<uint64_t>(row.values(3).int_value()));
+    applied.push_back(std::move(m));
+  }
+  return applied;
+}
+
+absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::Applied(Database& db,
+                                                                    const std::string& schema) {
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+  return AppliedOn(*conn, db, schema);
+}
+
+absl::StatusOr<v1::Migration> Migrator::Generate(Database& db, const std::string& schema,
+                                                 uint32_t version, const std::string& name) {
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, schema, version));
+  v1::Migration migration;
+  migration.set_name(name.empty() ? absl::StrCat("0000_initial_v", registered.version.version()) : name);
+  for (const plan::Plan& p : PlanCreateSchema(*registered.index, /*if_not_exists=*/false)) {
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(p));
+    if (!sql->sql.empty()) migration.add_statements(sql->sql);
+  }
+  migration.set_hash(MigrationHash(migration));
+  *migration.mutable_snapshot() = registered.index->schema();
+
+  SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, Applied(db, schema));
+  for (const v1::AppliedMigration& m : applied) {
+    if (m.name() == migration.name() && m.hash() == migration.hash()) return migration;
+  }
+  if (!applied.empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "database `", db.name(), "` already has migrations of schema `", schema, "` applied (last: ",
+        applied.back().name(), "); a migration from them to version ", registered.version.version(),
+        " needs schema diffs, which are not available yet"));
+  }
+  return migration;
+}
+
+absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const std::string& schema,
+                                                           std::vector<v1::Migration> migrations) {
+  if (schema.empty()) return InvalidField("schema", "the name of a registered schema is required");
+  if (migrations.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(v1::Migration generated, Generate(db, schema, 0, ""));
+    migrations.push_back(std::move(generated));
+  }
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    const std::string path = absl::StrCat("migrations[", i, "]");
+    if (migrations[i].name().empty()) return InvalidField(path + ".name", "a migration name is required");
+    const std::string hash = MigrationHash(migrations[i]);
+    if (!migrations[i].hash().empty() && migrations[i].hash() != hash) {
+      return InvalidField(path + ".hash", absl::StrCat("the hash does not match the statements (", hash, ")"));
+    }
+    migrations[i].set_hash(hash);
+  }
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
+
+  std::vector<std::string> done;
+  for (const v1::Migration& migration : migrations) {
+    SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+    // The transaction is also the lock: history is read inside it, so concurrent callers
+    // apply each migration once.
+    SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_SERIALIZABLE));
+    SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(*conn, db, schema));
+    bool skip = false;
+    for (const v1::AppliedMigration& m : applied) {
+      if (m.name() != migration.name()) continue;
+      if (m.hash() != migration.hash()) {
+        return WithErrorInfo(
+            absl::FailedPreconditionError(absl::StrCat(
+                "migration `", migration.name(), "` changed after it was applied (applied hash ",
+                m.hash(), ", now ", migration.hash(), ")")),
+            "MIGRATION_CHANGED", {{"migration", migration.name()}});
+      }
+      skip = true;
+    }
+    if (skip) {
+      SLUICE_RETURN_IF_ERROR(conn->Commit());
+      continue;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    for (int s = 0; s < migration.statements_size(); ++s) {
+      absl::Status status = conn->ExecuteOnce(migration.statements(s));
+      if (!status.ok()) {
+        return absl::Status(status.code(), absl::StrCat("migration `", migration.name(), "` statement ",
+                                                        s + 1, " failed (rolled back): ", status.message()));
+      }
+    }
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start).count();
+    v1::Insert insert;
+    insert.set_table(kTable);
+    auto& row = *insert.add_rows()->mutable_values();
+    row["schema"].set_string_value(schema);
+    row["name"].set_string_value(migration.name());
+    row["hash"].set_string_value(migration.hash());
+    row["applied_at"].set_timestamp_value(
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+    row["duration_ms"].set_int_value(ms);
+    SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanInsert(HistorySchema(), insert, "insert"));
+    SLUICE_RETURN_IF_ERROR(Run(*conn, db, st).status());
+    SLUICE_RETURN_IF_ERROR(conn->Commit());
+    done.push_back(migration.name());
+  }
+  return done;
+}
+
+}  // namespace sluice

@@ -1,0 +1,139 @@
+// CREATE statements for a whole validated schema.
+#include <functional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "planner/expression_planner.h"
+#include "planner/planner.h"
+#include "planner/table_lookup.h"
+#include "planner/value_check.h"
+#include "schema/constraint_names.h"
+
+namespace sluice {
+namespace {
+
+
+plan::Action ActionOf(v1::ReferentialAction action) { return static_cast<plan::Action>(action); }
+
+plan::Plan CreateTable(const SchemaIndex& schema, const v1::Table& table, bool if_not_exists) {
+  plan::Plan out;
+  plan::CreateTable* p = out.mutable_create_table();
+  *p->mutable_table() = TableRefOf(table);
+  p->set_if_not_exists(if_not_exists);
+  const TableInfo& info = *schema.FindTable(table.name());
+  ExpressionPlanner literals(schema, info, nullptr);
+  for (const v1::Column& column : table.columns()) {
+    plan::ColumnDef* def = p->add_columns();
+    def->set_name(column.name());
+    *def->mutable_type() = PlanType(column, schema);
+    def->set_not_null(column.not_null() || column.primary_key());
+    def->set_primary_key(column.primary_key());
+    def->set_unique(column.unique());
+    def->set_auto_increment(column.auto_increment());
+    if (column.default_().has_value()) {
+      *def->mutable_default_() = literals.Bind(column.default_().value());
+    } else if (column.default_().function() != v1::DEFAULT_FUNCTION_UNSPECIFIED) {
+      static constexpr plan::Op kOps[] = {plan::OP_UNSPECIFIED, plan::NOW, plan::CURRENT_DATE,
+                                          plan::RANDOM_UUID};
+      *def->mutable_default_() = ExpressionPlanner::Call(kOps[column.default_().function()], {});
+    }
+    if (column.has_references()) {
+      const v1::ColumnReference& ref = column.references();
+      plan::ForeignKey* fk = p->add_foreign_keys();
+      fk->set_name(ref.name().empty() ? ForeignKeyName(table.name(), {column.name()}) : ref.name());
+      fk->add_columns(column.name());
+      *fk->mutable_foreign_table() = TableRefOf(*schema.FindTable(ref.table())->table);
+      fk->add_foreign_columns(ref.column());
+      fk->set_on_delete(ActionOf(ref.on_delete()));
+      fk->set_on_update(ActionOf(ref.on_update()));
+    }
+  }
+  *p->mutable_primary_key() = table.primary_key();
+  for (const v1::UniqueConstraint& unique : table.uniques()) {
+    plan::Unique* u = p->add_uniques();
+    u->set_name(unique.name().empty()
+                    ? UniqueName(table.name(), {unique.columns().begin(), unique.columns().end()})
+                    : unique.name());
+    *u->mutable_columns() = unique.columns();
+  }
+  for (const v1::ForeignKey& key : table.foreign_keys()) {
+    plan::ForeignKey* fk = p->add_foreign_keys();
+    fk->set_name(key.name().empty()
+                     ? ForeignKeyName(table.name(), {key.columns().begin(), key.columns().end()})
+                     : key.name());
+    *fk->mutable_columns() = key.columns();
+    *fk->mutable_foreign_table() = TableRefOf(*schema.FindTable(key.foreign_table())->table);
+    *fk->mutable_foreign_columns() = key.foreign_columns();
+    fk->set_on_delete(ActionOf(key.on_delete()));
+    fk->set_on_update(ActionOf(key.on_update()));
+  }
+  for (const v1::Check& check : table.checks()) {
+    plan::Check* c = p->add_checks();
+    c->set_name(check.name());
+    // Validated at registration, so planning cannot fail here.
+    *c->mutable_condition() = *literals.Condition(check.condition(), "check");
+  }
+  return out;
+}
+
+// Tables in an order where every referenced table comes first (cycles keep schema order).
+std::vector<const v1::Table*> CreationOrder(const v1::Schema& schema) {
+  std::map<std::string, const v1::Table*> by_name;
+  for (const v1::Table& t : schema.tables()) by_name[t.name()] = &t;
+  std::vector<const v1::Table*> order;
+  std::set<std::string> done, visiting;
+  std::function<void(const v1::Table&)> visit = [&](const v1::Table& t) {
+    if (done.count(t.name()) || visiting.count(t.name())) return;
+    visiting.insert(t.name());
+    auto depend = [&](const std::string& name) {
+      auto it = by_name.find(name);
+      if (it != by_name.end() && name != t.name()) visit(*it->second);
+    };
+    for (const v1::Column& c : t.columns()) {
+      if (c.has_references()) depend(c.references().table());
+    }
+    for (const v1::ForeignKey& fk : t.foreign_keys()) depend(fk.foreign_table());
+    visiting.erase(t.name());
+    done.insert(t.name());
+    order.push_back(&t);
+  };
+  for (const v1::Table& t : schema.tables()) visit(t);
+  return order;
+}
+
+}  // namespace
+
+std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_exists) {
+  std::vector<plan::Plan> plans;
+  for (const v1::Enum& e : schema.schema().enums()) {
+    plan::Plan p;
+    p.mutable_create_enum()->set_namespace_(e.namespace_());
+    p.mutable_create_enum()->set_name(e.name());
+    *p.mutable_create_enum()->mutable_values() = e.values();
+    plans.push_back(std::move(p));
+  }
+  const std::vector<const v1::Table*> order = CreationOrder(schema.schema());
+  for (const v1::Table* table : order) plans.push_back(CreateTable(schema, *table, if_not_exists));
+  for (const v1::Table* table : order) {
+    const TableInfo& info = *schema.FindTable(table->name());
+    ExpressionPlanner literals(schema, info, nullptr);
+    for (const v1::Index& index : table->indexes()) {
+      plan::Plan p;
+      plan::CreateIndex* c = p.mutable_create_index();
+      *c->mutable_table() = TableRefOf(*table);
+      c->set_name(index.name().empty()
+                      ? IndexName(table->name(), {index.columns().begin(), index.columns().end()})
+                      : index.name());
+      *c->mutable_columns() = index.columns();
+      c->set_unique(index.unique());
+      c->set_method(index.method());
+      c->set_if_not_exists(if_not_exists);
+      if (index.has_where()) *c->mutable_where() = *literals.Condition(index.where(), "index");
+      plans.push_back(std::move(p));
+    }
+  }
+  return plans;
+}
+
+}  // namespace sluice

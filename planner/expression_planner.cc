@@ -1,0 +1,291 @@
+#include "planner/expression_planner.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "planner/value_check.h"
+
+namespace sluice {
+namespace {
+
+
+bool IsText(v1::ColumnType type) {
+  return type == v1::TEXT || type == v1::VARCHAR || type == v1::CHAR || type == v1::ENUM;
+}
+
+bool IsNumeric(v1::ColumnType type) {
+  switch (type) {
+    case v1::SMALLINT:
+    case v1::INTEGER:
+    case v1::BIGINT:
+    case v1::TINYINT:
+    case v1::MEDIUMINT:
+    case v1::DECIMAL:
+    case v1::REAL:
+    case v1::DOUBLE: return true;
+    default: return false;
+  }
+}
+
+bool IsInteger(v1::ColumnType type) { return IsNumeric(type) && type != v1::DECIMAL &&
+                                             type != v1::REAL && type != v1::DOUBLE; }
+
+}  // namespace
+
+plan::Expr ExpressionPlanner::Call(plan::Op op, std::vector<plan::Expr> args) {
+  plan::Expr expr;
+  expr.mutable_call()->set_op(op);
+  for (auto& arg : args) *expr.mutable_call()->add_args() = std::move(arg);
+  return expr;
+}
+
+plan::Expr ExpressionPlanner::Bind(const v1::Value& checked) {
+  plan::Expr expr;
+  if (params_ == nullptr) {
+    *expr.mutable_literal() = ToLiteral(checked);
+  } else {
+    expr.set_param(static_cast<uint32_t>(params_->size()));
+    params_->push_back(checked);
+  }
+  return expr;
+}
+
+absl::StatusOr<plan::Expr> ExpressionPlanner::BindValue(const v1::Value& value,
+                                                        const v1::Column& column,
+                                                        const std::string& path) {
+  SLUICE_ASSIGN_OR_RETURN(v1::Value checked, CheckValue(value, column, schema_, path));
+  return Bind(checked);
+}
+
+absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& expression,
+                                                   const std::string& path,
+                                                   bool allow_aggregates) {
+  TypedExpr out;
+  switch (expression.kind_case()) {
+    case v1::Expression::kColumn: {
+      const v1::ColumnRef& ref = expression.column();
+      const std::string& table_name = table_.table->name();
+      if (!ref.table().empty() && ref.table() != table_name) {
+        return InvalidField(path + ".column.table",
+                            absl::StrCat("unknown table `", ref.table(),
+                                         "` (this statement reads `", table_name, "`)"));
+      }
+      const v1::Column* column = schema_.FindColumn(table_, ref.name());
+      if (column == nullptr) {
+        return InvalidField(path + ".column.name", absl::StrCat("table `", table_name,
+                                                                "` has no column `", ref.name(),
+                                                                "`"));
+      }
+      out.expr.mutable_column()->set_name(column->name());
+      out.typed = true;
+      out.type = *column;
+      return out;
+    }
+    case v1::Expression::kAggregate: {
+      if (!allow_aggregates) {
+        return InvalidField(path + ".aggregate", "aggregates are not allowed here (use having)");
+      }
+      const v1::Aggregate& agg = expression.aggregate();
+      const std::string apath = path + ".aggregate";
+      if (agg.function() == v1::COUNT && !agg.has_argument()) {
+        out.expr = Call(plan::COUNT_STAR, {});
+        out.typed = true;
+        out.type.set_name("count");
+        out.type.set_type(v1::BIGINT);
+        return out;
+      }
+      if (!agg.has_argument()) {
+        return InvalidField(apath + ".argument", "this aggregate needs an argument");
+      }
+      SLUICE_ASSIGN_OR_RETURN(TypedExpr arg, Typed(agg.argument(), apath + ".argument", false));
+      plan::Op op;
+      out.typed = true;
+      out.type = arg.type;
+      out.type.set_not_null(false);
+      out.type.set_auto_increment(false);
+      switch (agg.function()) {
+        case v1::COUNT:
+        case v1::COUNT_DISTINCT:
+          op = agg.function() == v1::COUNT ? plan::COUNT : plan::COUNT_DISTINCT;
+          out.type = v1::Column();
+          out.type.set_type(v1::BIGINT);
+          break;
+        case v1::SUM:
+        case v1::AVG:
+          if (!IsNumeric(arg.type.type())) {
+            return InvalidField(apath + ".argument",
+                                absl::StrCat("sum and avg need a numeric column; `",
+                                             arg.type.name(), "` is ", TypeLabel(arg.type)));
+          }
+          op = agg.function() == v1::SUM ? plan::SUM : plan::AVG;
+          if (arg.type.type() != v1::DECIMAL) {
+            const bool integer_sum = agg.function() == v1::SUM && IsInteger(arg.type.type());
+            out.type = v1::Column();
+            out.type.set_type(integer_sum ? v1::BIGINT : v1::DOUBLE);
+          }
+          break;
+        case v1::MIN: op = plan::MIN; break;
+        case v1::MAX: op = plan::MAX; break;
+        default:
+          return InvalidField(apath + ".function", "an aggregate function is required");
+      }
+      out.type.set_name(absl::AsciiStrToLower(v1::AggregateFunction_Name(agg.function())));
+      out.expr = Call(op, {std::move(arg.expr)});
+      return out;
+    }
+    case v1::Expression::kValue:
+      return InvalidField(path + ".value", "a value cannot stand here; name a column");
+    case v1::Expression::kParam:
+      return absl::UnimplementedError(
+          absl::StrCat(path, ".param: named parameters belong to prepared statements "
+                             "(QueryService.Prepare), which are not available yet"));
+    case v1::Expression::KIND_NOT_SET: break;
+  }
+  return InvalidField(path, "an expression is required (column, aggregate or value)");
+}
+
+absl::StatusOr<TypedExpr> ExpressionPlanner::Subject(const v1::Expression& expression,
+                                                     const std::string& path,
+                                                     bool allow_aggregates) {
+  if (expression.has_value()) {
+    return InvalidField(path + ".value",
+                        "the left side must be a column (or aggregate); put the value on the right");
+  }
+  return Typed(expression, path, allow_aggregates);
+}
+
+absl::StatusOr<plan::Expr> ExpressionPlanner::Comparison(plan::Op op,
+                                                         const v1::Comparison& comparison,
+                                                         const std::string& path,
+                                                         bool allow_aggregates) {
+  SLUICE_ASSIGN_OR_RETURN(TypedExpr left,
+                          Subject(comparison.left(), path + ".left", allow_aggregates));
+  const bool like = op == plan::LIKE || op == plan::NOT_LIKE || op == plan::ILIKE ||
+                    op == plan::NOT_ILIKE;
+  if (like && !IsText(left.type.type())) {
+    return InvalidField(path + ".left", absl::StrCat("like needs a text column; `",
+                                                     left.type.name(), "` is ",
+                                                     TypeLabel(left.type)));
+  }
+  const v1::Expression& right = comparison.right();
+  plan::Expr right_expr;
+  if (right.has_value()) {
+    const std::string vpath = path + ".right.value";
+    if (right.value().has_null_value()) {
+      return InvalidField(vpath, "comparing with null matches nothing; use is_null / is_not_null");
+    }
+    v1::Column type = left.type;
+    if (like) {  // a pattern, not a value of the column: any text
+      type = v1::Column();
+      type.set_name(left.type.name());
+      type.set_type(v1::TEXT);
+    }
+    SLUICE_ASSIGN_OR_RETURN(right_expr, BindValue(right.value(), type, vpath));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(TypedExpr other, Typed(right, path + ".right", allow_aggregates));
+    right_expr = std::move(other.expr);
+  }
+  return Call(op, {std::move(left.expr), std::move(right_expr)});
+}
+
+absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
+                                                        const std::string& path,
+                                                        bool allow_aggregates) {
+  using C = v1::Condition;
+  switch (c.kind_case()) {
+    case C::kAnd:
+    case C::kOr: {
+      const bool is_and = c.kind_case() == C::kAnd;
+      const v1::ConditionList& list = is_and ? c.and_() : c.or_();
+      const std::string lpath = path + (is_and ? ".and" : ".or");
+      if (list.conditions().empty()) {
+        return InvalidField(lpath + ".conditions", "at least one condition is required");
+      }
+      std::vector<plan::Expr> args;
+      for (int i = 0; i < list.conditions_size(); ++i) {
+        SLUICE_ASSIGN_OR_RETURN(
+            plan::Expr arg, Condition(list.conditions(i),
+                                      absl::StrCat(lpath, ".conditions[", i, "]"), allow_aggregates));
+        args.push_back(std::move(arg));
+      }
+      return Call(is_and ? plan::AND : plan::OR, std::move(args));
+    }
+    case C::kNot: {
+      SLUICE_ASSIGN_OR_RETURN(plan::Expr arg, Condition(c.not_(), path + ".not", allow_aggregates));
+      return Call(plan::NOT, {std::move(arg)});
+    }
+    case C::kEq: return Comparison(plan::EQ, c.eq(), path + ".eq", allow_aggregates);
+    case C::kNe: return Comparison(plan::NE, c.ne(), path + ".ne", allow_aggregates);
+    case C::kGt: return Comparison(plan::GT, c.gt(), path + ".gt", allow_aggregates);
+    case C::kGte: return Comparison(plan::GTE, c.gte(), path + ".gte", allow_aggregates);
+    case C::kLt: return Comparison(plan::LT, c.lt(), path + ".lt", allow_aggregates);
+    case C::kLte: return Comparison(plan::LTE, c.lte(), path + ".lte", allow_aggregates);
+    case C::kLike: return Comparison(plan::LIKE, c.like(), path + ".like", allow_aggregates);
+    case C::kNotLike:
+      return Comparison(plan::NOT_LIKE, c.not_like(), path + ".not_like", allow_aggregates);
+    case C::kIlike: return Comparison(plan::ILIKE, c.ilike(), path + ".ilike", allow_aggregates);
+    case C::kNotIlike:
+      return Comparison(plan::NOT_ILIKE, c.not_ilike(), path + ".not_ilike", allow_aggregates);
+    case C::kIn:
+    case C::kNotIn: {
+      const bool in = c.kind_case() == C::kIn;
+      const v1::InList& list = in ? c.in() : c.not_in();
+      const std::string lpath = path + (in ? ".in" : ".not_in");
+      SLUICE_ASSIGN_OR_RETURN(TypedExpr left, Subject(list.left(), lpath + ".left", allow_aggregates));
+      if (list.values().empty()) {
+        return InvalidField(lpath + ".values", "at least one value is required");
+      }
+      std::vector<plan::Expr> args{std::move(left.expr)};
+      for (int i = 0; i < list.values_size(); ++i) {
+        const std::string vpath = absl::StrCat(lpath, ".values[", i, "]");
+        const v1::Expression& v = list.values(i);
+        if (!v.has_value()) {
+          SLUICE_ASSIGN_OR_RETURN(TypedExpr other, Typed(v, vpath, allow_aggregates));
+          args.push_back(std::move(other.expr));
+          continue;
+        }
+        if (v.value().has_null_value()) {
+          return InvalidField(vpath + ".value", "null never matches in a list; use is_null");
+        }
+        SLUICE_ASSIGN_OR_RETURN(plan::Expr bound, BindValue(v.value(), left.type, vpath + ".value"));
+        args.push_back(std::move(bound));
+      }
+      return Call(in ? plan::IN : plan::NOT_IN, std::move(args));
+    }
+    case C::kIsNull:
+    case C::kIsNotNull: {
+      const bool is_null = c.kind_case() == C::kIsNull;
+      SLUICE_ASSIGN_OR_RETURN(
+          TypedExpr subject, Subject(is_null ? c.is_null() : c.is_not_null(),
+                                     path + (is_null ? ".is_null" : ".is_not_null"), allow_aggregates));
+      return Call(is_null ? plan::IS_NULL : plan::IS_NOT_NULL, {std::move(subject.expr)});
+    }
+    case C::kBetween:
+    case C::kNotBetween: {
+      const bool between = c.kind_case() == C::kBetween;
+      const v1::Between& b = between ? c.between() : c.not_between();
+      const std::string bpath = path + (between ? ".between" : ".not_between");
+      SLUICE_ASSIGN_OR_RETURN(TypedExpr left, Subject(b.left(), bpath + ".left", allow_aggregates));
+      std::vector<plan::Expr> args{std::move(left.expr)};
+      for (const auto& [bound, name] : {std::pair{&b.low(), "low"}, std::pair{&b.high(), "high"}}) {
+        const std::string vpath = bpath + "." + name;
+        if (bound->has_value()) {
+          if (bound->value().has_null_value()) {
+            return InvalidField(vpath + ".value", "a bound of between cannot be null");
+          }
+          SLUICE_ASSIGN_OR_RETURN(plan::Expr e, BindValue(bound->value(), left.type, vpath + ".value"));
+          args.push_back(std::move(e));
+        } else {
+          SLUICE_ASSIGN_OR_RETURN(TypedExpr e, Typed(*bound, vpath, allow_aggregates));
+          args.push_back(std::move(e.expr));
+        }
+      }
+      return Call(between ? plan::BETWEEN : plan::NOT_BETWEEN, std::move(args));
+    }
+    case C::KIND_NOT_SET: break;
+  }
+  return InvalidField(path, "a condition is required (eq, and, or, in, is_null, ...)");
+}
+
+}  // namespace sluice

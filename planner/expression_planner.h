@@ -1,0 +1,58 @@
+// Conditions and expressions of a request → plan expressions, checked against one table.
+#ifndef SLUICE_PLANNER_EXPRESSION_PLANNER_H_
+#define SLUICE_PLANNER_EXPRESSION_PLANNER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "schema/schema_index.h"
+#include "sluice/plan/plan.pb.h"
+#include "sluice/v1/expression.pb.h"
+
+namespace sluice {
+
+// A planned expression and the column type it has (absent for an untyped value).
+struct TypedExpr {
+  plan::Expr expr;
+  bool typed = false;
+  v1::Column type;  // name, type, precision, scale...
+};
+
+class ExpressionPlanner {
+ public:
+  // `params` collects values as bound parameters; null means DDL, where values become literals.
+  ExpressionPlanner(const SchemaIndex& schema, const TableInfo& table,
+                    std::vector<v1::Value>* params)
+      : schema_(schema), table_(table), params_(params) {}
+
+  // `allow_aggregates` for HAVING.
+  absl::StatusOr<plan::Expr> Condition(const v1::Condition& condition,
+                                           const std::string& path,
+                                           bool allow_aggregates = false);
+  // A column or an aggregate (select items, order by, group by).
+  absl::StatusOr<TypedExpr> Typed(const v1::Expression& expression, const std::string& path,
+                                  bool allow_aggregates);
+  // A checked value as a parameter (or a literal in DDL).
+  plan::Expr Bind(const v1::Value& checked);
+  // `value` checked against `column`, bound.
+  absl::StatusOr<plan::Expr> BindValue(const v1::Value& value, const v1::Column& column,
+                                           const std::string& path);
+
+  static plan::Expr Call(plan::Op op, std::vector<plan::Expr> args);
+
+ private:
+  absl::StatusOr<plan::Expr> Comparison(plan::Op op, const v1::Comparison& comparison,
+                                            const std::string& path, bool allow_aggregates);
+  // Plans the left side of a predicate: a column or an aggregate, never a bare value.
+  absl::StatusOr<TypedExpr> Subject(const v1::Expression& expression, const std::string& path,
+                                    bool allow_aggregates);
+
+  const SchemaIndex& schema_;
+  const TableInfo& table_;
+  std::vector<v1::Value>* params_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_PLANNER_EXPRESSION_PLANNER_H_

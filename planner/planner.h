@@ -1,0 +1,50 @@
+// The planner: a typed request, validated against a registered schema, becomes a dialect-neutral
+// plan plus its parameter values. Nothing here knows SQL; the dialect renders the plan.
+#ifndef SLUICE_PLANNER_PLANNER_H_
+#define SLUICE_PLANNER_PLANNER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "schema/schema_index.h"
+#include "sluice/plan/plan.pb.h"
+#include "sluice/v1/query.pb.h"
+#include "sluice/v1/schema.pb.h"
+
+namespace sluice {
+
+// A column of the result rows. `column` carries the declared type (and scale) that the
+// executor decodes the database's values into.
+struct ResultColumn {
+  std::string name;
+  std::string table;
+  v1::Column column;
+};
+
+struct PlannedStatement {
+  plan::Plan plan;
+  // Checked, canonical values; the plan refers to them by index.
+  std::vector<v1::Value> params;
+  // Empty for a statement that returns no rows.
+  std::vector<ResultColumn> columns;
+};
+
+// Each returns INVALID_ARGUMENT with the field path under `path` (e.g. "select") for anything
+// the schema does not allow, UNIMPLEMENTED for a feature not built yet.
+absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1::Select& select,
+                                            const std::string& path);
+absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1::Insert& insert,
+                                            const std::string& path);
+absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1::Update& update,
+                                            const std::string& path);
+absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del,
+                                            const std::string& path);
+
+// The DDL that creates every enum, table (referenced tables first) and index of a validated
+// schema, one plan per statement.
+std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_exists);
+
+}  // namespace sluice
+
+#endif  // SLUICE_PLANNER_PLANNER_H_

@@ -1,0 +1,211 @@
+/*
+ * sluice_dialect.h — the dialect plugin ABI of Sluice. This header is the whole contract
+ * between sluiced and a dialect plugin. It is plain C (C99) and stable:
+ *
+ *   - A plugin is a shared library exporting one function, SLUICE_DIALECT_ENTRY_SYMBOL, that
+ *     returns its function table. sluiced copies the table and checks it in this order: the
+ *     file opens; the entry symbol exists; the table is not NULL; struct_size covers at least
+ *     the version 1.0 table; abi_major equals the host's; abi_minor is not newer than the
+ *     host's; every required function is present; the dialect name is not taken. Any failure
+ *     refuses that plugin with a message naming the file (and both versions where they differ).
+ *   - The table grows only at its end. A member beyond the plugin's struct_size is absent.
+ *     Adding members bumps the minor version; changing or removing one bumps the major version.
+ *   - Nothing of C++ crosses: no exceptions (a plugin catches everything at its boundary), no
+ *     C++ types. Text is pointer + length (not NUL-terminated unless said).
+ *   - Errors are a status code (the gRPC canonical codes, SLUICE_STATUS_*) returned by the
+ *     function, with details written into a caller-owned sluice_error.
+ *   - Ownership is spelled out for every pointer below.
+ *   - Threads: a connection and its statements are used by one thread at a time; different
+ *     connections are used concurrently; `interrupt` may be called from any thread.
+ *
+ * docs/plugin-abi.md explains the lifecycle with an example.
+ */
+#ifndef SLUICE_PLUGINS_SLUICE_DIALECT_H_
+#define SLUICE_PLUGINS_SLUICE_DIALECT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SLUICE_DIALECT_ABI_MAJOR 1
+#define SLUICE_DIALECT_ABI_MINOR 0
+
+/* The name of the one symbol a plugin exports (a function of type sluice_dialect_entry_fn). */
+#define SLUICE_DIALECT_ENTRY_SYMBOL "sluice_dialect_entry"
+
+#if defined(__GNUC__)
+#define SLUICE_DIALECT_EXPORT __attribute__((visibility("default")))
+#else
+#define SLUICE_DIALECT_EXPORT
+#endif
+
+/* Status codes: the gRPC canonical codes. 0 is success. */
+typedef enum sluice_status_code {
+  SLUICE_STATUS_OK = 0,
+  SLUICE_STATUS_CANCELLED = 1,
+  SLUICE_STATUS_UNKNOWN = 2,
+  SLUICE_STATUS_INVALID_ARGUMENT = 3,
+  SLUICE_STATUS_DEADLINE_EXCEEDED = 4,
+  SLUICE_STATUS_NOT_FOUND = 5,
+  SLUICE_STATUS_ALREADY_EXISTS = 6,
+  SLUICE_STATUS_PERMISSION_DENIED = 7,
+  SLUICE_STATUS_RESOURCE_EXHAUSTED = 8,
+  SLUICE_STATUS_FAILED_PRECONDITION = 9,
+  SLUICE_STATUS_ABORTED = 10,
+  SLUICE_STATUS_OUT_OF_RANGE = 11,
+  SLUICE_STATUS_UNIMPLEMENTED = 12,
+  SLUICE_STATUS_INTERNAL = 13,
+  SLUICE_STATUS_UNAVAILABLE = 14,
+  SLUICE_STATUS_DATA_LOSS = 15,
+  SLUICE_STATUS_UNAUTHENTICATED = 16
+} sluice_status_code;
+
+/*
+ * Error details. Owned by the caller, which zeroes it before each call; the plugin fills it
+ * when it returns a non-zero code. Strings are NUL-terminated and truncated to fit.
+ */
+typedef struct sluice_error {
+  int32_t code;               /* the same code the function returned */
+  char sqlstate[8];           /* SQLSTATE or the database's own error number; "" if none */
+  char constraint_name[128];  /* the violated constraint; "" if none */
+  char message[1024];         /* for humans: what failed, in the database's words */
+} sluice_error;
+
+/* Kinds of sluice_value. Numbers match sluice.plan.LiteralKind. */
+typedef enum sluice_value_kind {
+  SLUICE_VALUE_NULL = 0,
+  SLUICE_VALUE_BOOL = 1,      /* i64: 0 or 1 */
+  SLUICE_VALUE_INT64 = 2,     /* i64 */
+  SLUICE_VALUE_UINT64 = 3,    /* u64 */
+  SLUICE_VALUE_DOUBLE = 4,    /* f64 */
+  SLUICE_VALUE_TEXT = 5,      /* data, size: UTF-8 */
+  SLUICE_VALUE_BYTES = 6,     /* data, size */
+  SLUICE_VALUE_DECIMAL = 7,   /* data, size: "-12.50" */
+  SLUICE_VALUE_DATE = 8,      /* data, size: "2024-02-29" */
+  SLUICE_VALUE_TIME = 9,      /* data, size: "13:45:00.5" */
+  SLUICE_VALUE_TIMESTAMP = 10,/* data, size: "2024-02-29T13:45:00.5Z" (offset optional) */
+  SLUICE_VALUE_JSON = 11,     /* data, size: JSON text */
+  SLUICE_VALUE_UUID = 12      /* data, size: "8-4-4-4-12" hex */
+} sluice_value_kind;
+
+/* A value crossing the boundary, in either direction. */
+typedef struct sluice_value {
+  int32_t kind; /* sluice_value_kind */
+  int32_t reserved;
+  union {
+    int64_t i64;
+    uint64_t u64;
+    double f64;
+  } num;
+  const char* data;
+  size_t size;
+} sluice_value;
+
+/* Capability bits (sluice_dialect_api.capabilities). */
+#define SLUICE_CAP_RETURNING (1ull << 0)         /* INSERT/UPDATE/DELETE ... RETURNING */
+#define SLUICE_CAP_TRANSACTIONAL_DDL (1ull << 1) /* DDL rolls back with its transaction */
+#define SLUICE_CAP_NAMESPACES (1ull << 2)        /* tables in named schemas */
+#define SLUICE_CAP_ENUM_TYPES (1ull << 3)        /* CREATE TYPE ... AS ENUM */
+
+/* Opaque handles, owned by the plugin. */
+typedef struct sluice_conn sluice_conn;
+typedef struct sluice_stmt sluice_stmt;
+
+/*
+ * A compiled statement, allocated by the plugin's compile and released with its sql_free.
+ * Placeholder slot k (0-based, in the dialect's own numbering) binds the host's plan
+ * parameter param_index[k].
+ */
+typedef struct sluice_sql {
+  const char* sql;           /* NUL-terminated too; empty when the plan needs no statement */
+  size_t sql_size;
+  const uint32_t* param_index;
+  size_t param_count;
+} sluice_sql;
+
+enum sluice_isolation {
+  SLUICE_ISOLATION_DEFAULT = 0,
+  SLUICE_ISOLATION_READ_UNCOMMITTED = 1,
+  SLUICE_ISOLATION_READ_COMMITTED = 2,
+  SLUICE_ISOLATION_REPEATABLE_READ = 3,
+  SLUICE_ISOLATION_SERIALIZABLE = 4
+};
+
+/*
+ * The function table. Every function member is required unless marked optional.
+ * Functions returning int32_t return a sluice_status_code; `err` is never NULL.
+ */
+typedef struct sluice_dialect_api {
+  /* sizeof(sluice_dialect_api) as the plugin was compiled. */
+  uint32_t struct_size;
+  uint16_t abi_major;
+  uint16_t abi_minor;
+
+  /* Static strings owned by the plugin, valid while it is loaded. */
+  const char* name;        /* the dialect: "sqlite", "postgres", "mysql", ... */
+  const char* version;     /* the plugin's own version */
+  const char* url_schemes; /* comma-separated schemes it serves: "postgres,postgresql" */
+  uint64_t capabilities;   /* SLUICE_CAP_* */
+
+  /* --- SQL rendering ------------------------------------------------------------------- */
+
+  /* Renders a serialized sluice.plan.Plan. On success *out is the plugin's, until
+   * sql_free. INVALID_ARGUMENT for a malformed plan; UNIMPLEMENTED for a feature the dialect
+   * lacks (the message names the dialect and the feature). */
+  int32_t (*compile)(const void* plan, size_t plan_size, sluice_sql** out, sluice_error* err);
+  void (*sql_free)(sluice_sql* sql);
+
+  /* --- Driver ---------------------------------------------------------------------------- */
+
+  /* Opens a connection to `url` (the database URL as configured, NUL-terminated). */
+  int32_t (*connect)(const char* url, sluice_conn** out, sluice_error* err);
+  /* Closes the connection; every statement of it must be finalized first. */
+  void (*disconnect)(sluice_conn* conn);
+  /* Cheap liveness check; UNAVAILABLE when the connection is broken. */
+  int32_t (*ping)(sluice_conn* conn, sluice_error* err);
+
+  /* Prepares `sql` (as returned by compile; the plugin copies it). */
+  int32_t (*prepare)(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt** out,
+                     sluice_error* err);
+  /* Binds placeholder slot `slot` (0-based). The plugin copies any data before returning. */
+  int32_t (*bind)(sluice_stmt* stmt, uint32_t slot, const sluice_value* value, sluice_error* err);
+  /* Runs the statement or moves to its next row: *has_row is 1 with a row, 0 when done. */
+  int32_t (*step)(sluice_stmt* stmt, int32_t* has_row, sluice_error* err);
+  uint32_t (*column_count)(sluice_stmt* stmt);
+  /* The result column's name, owned by the plugin, valid until finalize. */
+  int32_t (*column_name)(sluice_stmt* stmt, uint32_t column, const char** name, size_t* size,
+                         sluice_error* err);
+  /* The current row's value. `out->data` is the plugin's, valid until the next step, reset or
+   * finalize of this statement. The host converts to the column's declared type. */
+  int32_t (*column_value)(sluice_stmt* stmt, uint32_t column, sluice_value* out,
+                          sluice_error* err);
+  /* After the statement ran: rows it changed, and the last generated key (0 if none). */
+  int32_t (*changes)(sluice_stmt* stmt, uint64_t* rows_affected, int64_t* last_insert_id,
+                     sluice_error* err);
+  /* Rewinds the statement and clears its bindings, for reuse. */
+  int32_t (*reset)(sluice_stmt* stmt, sluice_error* err);
+  void (*finalize)(sluice_stmt* stmt);
+
+  /* Transactions on a connection (`isolation` is a sluice_isolation). */
+  int32_t (*begin)(sluice_conn* conn, int32_t isolation, sluice_error* err);
+  int32_t (*commit)(sluice_conn* conn, sluice_error* err);
+  int32_t (*rollback)(sluice_conn* conn, sluice_error* err);
+
+  /* Optional. Asks the statement running on `conn` to stop (any thread); it then fails with
+   * CANCELLED. */
+  void (*interrupt)(sluice_conn* conn);
+
+  /* ABI 1.0 ends here. Later minor versions append members below. */
+} sluice_dialect_api;
+
+/* The entry point. Returns the plugin's table (static storage, never freed), or NULL. */
+typedef const sluice_dialect_api* (*sluice_dialect_entry_fn)(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SLUICE_PLUGINS_SLUICE_DIALECT_H_ */

@@ -1,0 +1,257 @@
+#include "schema/schema_registry.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/errors.h"
+#include "common/sha256.h"
+#include "common/status_macros.h"
+#include "executor/executor.h"
+#include "planner/planner.h"
+#include "schema/schema_validator.h"
+
+namespace sluice {
+namespace {
+
+constexpr char kTable[] = "__sluice_schemas";
+
+v1::Column MakeColumn(const std::string& name, v1::ColumnType type, uint32_t length = 0) {
+  v1::Column c;
+  c.set_name(name);
+  c.set_type(type);
+  c.set_length(length);
+  c.set_not_null(true);
+  return c;
+}
+
+// The registry's own table, described as a schema so that the ordinary planner and dialect
+// build its SQL.
+const SchemaIndex& RegistrySchema() {
+  static const SchemaIndex* index = [] {
+    v1::Schema schema;
+    schema.set_name("__sluice");
+    v1::Table* t = schema.add_tables();
+    t->set_name(kTable);
+    *t->add_columns() = MakeColumn("name", v1::VARCHAR, 128);
+    *t->add_columns() = MakeColumn("version", v1::INTEGER);
+    *t->add_columns() = MakeColumn("hash", v1::CHAR, 64);
+    *t->add_columns() = MakeColumn("definition", v1::BYTES);
+    *t->add_columns() = MakeColumn("created_at", v1::TIMESTAMPTZ);
+    t->add_primary_key("name");
+    t->add_primary_key("version");
+    return new SchemaIndex(std::move(schema));
+  }();
+  return *index;
+}
+
+v1::Value Str(const std::string& s) {
+  v1::Value v;
+  v.set_string_value(s);
+  return v;
+}
+
+v1::Value Int(int64_t i) {
+  v1::Value v;
+  v.set_int_value(i);
+  return v;
+}
+
+v1::Condition Eq(const std::string& column, v1::Value value) {
+  v1::Condition c;
+  c.mutable_eq()->mutable_left()->mutable_column()->set_name(column);
+  *c.mutable_eq()->mutable_right()->mutable_value() = std::move(value);
+  return c;
+}
+
+v1::SchemaVersion VersionOf(const v1::Row& row) {
+  v1::SchemaVersion v;
+  v.set_name(row.values(0).string_value());
+  v.set_version(static_cast<uint32_t>(row.values(1).int_value()));
+  v.set_hash(row.values(2).string_value());
+  v.set_created_at(row.values(3).timestamp_value());
+  return v;
+}
+
+v1::Select SelectVersions() {
+  v1::Select select;
+  select.set_table(kTable);
+  for (const char* column : {"name", "version", "hash", "created_at"}) {
+    select.add_columns()->mutable_expression()->mutable_column()->set_name(column);
+  }
+  return select;
+}
+
+}  // namespace
+
+std::string SchemaHash(const v1::Schema& schema) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  schema.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return Sha256Hex(bytes);
+}
+
+absl::Status SchemaRegistry::EnsureTable(Database& db) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (tables_ready_[db.name()]) return absl::OkStatus();
+  }
+  for (const plan::Plan& p : PlanCreateSchema(RegistrySchema(), /*if_not_exists=*/true)) {
+    PlannedStatement statement;
+    statement.plan = p;
+    SLUICE_RETURN_IF_ERROR(Execute(db, statement, false).status());
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  tables_ready_[db.name()] = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const std::string& name,
+                                                      uint32_t version, bool with_definition) {
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
+  v1::Select select = SelectVersions();
+  if (with_definition) select.add_columns()->mutable_expression()->mutable_column()->set_name("definition");
+  if (version == 0) {
+    *select.mutable_where() = Eq("name", Str(name));
+  } else {
+    v1::ConditionList* both = select.mutable_where()->mutable_and_();
+    *both->add_conditions() = Eq("name", Str(name));
+    *both->add_conditions() = Eq("version", Int(version));
+  }
+  v1::OrderBy* order = select.add_order_by();
+  order->mutable_expression()->mutable_column()->set_name("version");
+  order->set_descending(true);
+  select.set_limit(1);
+  SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(RegistrySchema(), select, "select"));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false));
+  if (result.rows().empty()) {
+    return WithErrorInfo(
+        absl::NotFoundError(version == 0
+                                ? absl::StrCat("no schema `", name, "` is registered in database `", db.name(), "`")
+                                : absl::StrCat("schema `", name, "` has no version ", version,
+                                               " in database `", db.name(), "`")),
+        "SCHEMA_NOT_FOUND", {{"schema", name}, {"database", db.name()}});
+  }
+  RegisteredSchema out;
+  out.version = VersionOf(result.rows(0));
+  if (with_definition) {
+    v1::Schema schema;
+    if (!schema.ParseFromString(result.rows(0).values(4).bytes_value())) {
+      return absl::DataLossError(absl::StrCat("the stored definition of schema `", name, "` v",
+                                              out.version.version(), " does not parse"));
+    }
+    out.index = std::make_shared<const SchemaIndex>(std::move(schema));
+  }
+  return out;
+}
+
+void SchemaRegistry::Remember(Database& db, const RegisteredSchema& schema) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Cached& cached = cache_[{db.name(), schema.version.name()}];
+  if (cached.schema.index == nullptr || cached.schema.version.version() <= schema.version.version()) {
+    cached.schema = schema;
+  }
+  cached.checked = std::chrono::steady_clock::now();
+}
+
+absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Schema& schema) {
+  SLUICE_RETURN_IF_ERROR(ValidateSchema(schema, "schema"));
+  const std::string hash = SchemaHash(schema);
+  // Two replicas may race to add the same next version: the loser re-reads and retries.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    uint32_t next = 1;
+    auto latest = Read(db, schema.name(), 0, true);
+    if (latest.ok()) {
+      if (latest->version.hash() == hash) {
+        Remember(db, *latest);
+        return Registration{*latest, false};
+      }
+      next = latest->version.version() + 1;
+    } else if (latest.status().code() != absl::StatusCode::kNotFound) {
+      return latest.status();
+    }
+    RegisteredSchema registered;
+    registered.version.set_name(schema.name());
+    registered.version.set_version(next);
+    registered.version.set_hash(hash);
+    registered.version.set_created_at(
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+    registered.index = std::make_shared<const SchemaIndex>(schema);
+
+    v1::Insert insert;
+    insert.set_table(kTable);
+    auto& row = *insert.add_rows()->mutable_values();
+    row["name"] = Str(schema.name());
+    row["version"] = Int(next);
+    row["hash"] = Str(hash);
+    row["definition"].set_bytes_value(schema.SerializeAsString());
+    row["created_at"].set_timestamp_value(registered.version.created_at());
+    SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanInsert(RegistrySchema(), insert, "insert"));
+    auto inserted = Execute(db, statement, false);
+    if (inserted.ok()) {
+      Remember(db, registered);
+      return Registration{registered, true};
+    }
+    if (inserted.status().code() != absl::StatusCode::kAlreadyExists) return inserted.status();
+  }
+  return absl::AbortedError(absl::StrCat("schema `", schema.name(),
+                                         "` is being registered concurrently; try again"));
+}
+
+absl::StatusOr<RegisteredSchema> SchemaRegistry::Get(Database& db, const std::string& name,
+                                                     uint32_t version) {
+  return Read(db, name, version, true);
+}
+
+absl::StatusOr<std::vector<v1::SchemaVersion>> SchemaRegistry::List(Database& db) {
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
+  v1::Select select = SelectVersions();
+  for (const char* column : {"name", "version"}) {
+    v1::OrderBy* order = select.add_order_by();
+    order->mutable_expression()->mutable_column()->set_name(column);
+  }
+  SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(RegistrySchema(), select, "select"));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false));
+  std::vector<v1::SchemaVersion> latest;
+  for (const v1::Row& row : result.rows()) {
+    v1::SchemaVersion v = VersionOf(row);
+    if (!latest.empty() && latest.back().name() == v.name()) {
+      latest.back() = std::move(v);
+    } else {
+      latest.push_back(std::move(v));
+    }
+  }
+  return latest;
+}
+
+absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Database& db,
+                                                                           const std::string& name) {
+  if (name.empty()) {
+    return InvalidField("target.schema", "the name of a registered schema is required");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find({db.name(), name});
+    if (it != cache_.end() && std::chrono::steady_clock::now() - it->second.checked < kFreshFor) {
+      return it->second.schema.index;
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema latest, Read(db, name, 0, false));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find({db.name(), name});
+    if (it != cache_.end() && it->second.schema.version.hash() == latest.version.hash()) {
+      it->second.checked = std::chrono::steady_clock::now();
+      return it->second.schema.index;
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema full, Read(db, name, latest.version.version(), true));
+  Remember(db, full);
+  return full.index;
+}
+
+}  // namespace sluice

@@ -1,0 +1,70 @@
+// Registered schemas, stored durably in each database's `__sluice_schemas` table, so that every
+// replica and every restart sees the same versions.
+#ifndef SLUICE_SCHEMA_SCHEMA_REGISTRY_H_
+#define SLUICE_SCHEMA_SCHEMA_REGISTRY_H_
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "executor/database.h"
+#include "schema/schema_index.h"
+#include "sluice/v1/schema_service.pb.h"
+
+namespace sluice {
+
+struct RegisteredSchema {
+  v1::SchemaVersion version;
+  std::shared_ptr<const SchemaIndex> index;
+};
+
+struct Registration {
+  RegisteredSchema schema;
+  bool created = false;
+};
+
+// The content hash of a schema: SHA-256 of its deterministic protobuf encoding.
+std::string SchemaHash(const v1::Schema& schema);
+
+class SchemaRegistry {
+ public:
+  // How long a resolved schema is trusted before the database is asked whether another replica
+  // registered a newer version.
+  static constexpr std::chrono::milliseconds kFreshFor{1000};
+
+  // Validates and stores `schema` (idempotent by hash; a changed schema is the next version).
+  absl::StatusOr<Registration> Register(Database& db, const v1::Schema& schema);
+
+  // The latest version (or `version` when not 0). NOT_FOUND when absent.
+  absl::StatusOr<RegisteredSchema> Get(Database& db, const std::string& name, uint32_t version);
+
+  // Every schema's latest version.
+  absl::StatusOr<std::vector<v1::SchemaVersion>> List(Database& db);
+
+  // The latest version for the query path: cached, re-checked after kFreshFor.
+  absl::StatusOr<std::shared_ptr<const SchemaIndex>> Resolve(Database& db, const std::string& name);
+
+ private:
+  struct Cached {
+    RegisteredSchema schema;
+    std::chrono::steady_clock::time_point checked;
+  };
+
+  absl::Status EnsureTable(Database& db);
+  // The latest version row of `name` (hash only unless `with_definition`), or NOT_FOUND.
+  absl::StatusOr<RegisteredSchema> Read(Database& db, const std::string& name, uint32_t version,
+                                        bool with_definition);
+  void Remember(Database& db, const RegisteredSchema& schema);
+
+  std::mutex mu_;
+  std::map<std::string, bool> tables_ready_;           // by database
+  std::map<std::pair<std::string, std::string>, Cached> cache_;  // (database, schema)
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_SCHEMA_SCHEMA_REGISTRY_H_

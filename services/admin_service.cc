@@ -1,0 +1,35 @@
+#include "services/admin_service.h"
+
+namespace sluice {
+
+grpc::Status AdminServiceImpl::ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
+                                           v1::ListPluginsResponse* response) {
+  for (const auto& plugin : state_.plugins.plugins()) {
+    v1::Plugin* out = response->add_plugins();
+    out->set_name(plugin->name());
+    out->set_version(plugin->version());
+    out->set_abi_major(plugin->abi_major());
+    out->set_abi_minor(plugin->abi_minor());
+    out->set_path(plugin->path());
+    for (const std::string& scheme : plugin->url_schemes()) out->add_url_schemes(scheme);
+  }
+  for (const RefusedPlugin& refused : state_.plugins.refused()) {
+    v1::RefusedPlugin* out = response->add_refused();
+    out->set_path(refused.path);
+    out->set_reason(refused.reason);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListDatabases(grpc::ServerContext*, const v1::ListDatabasesRequest*,
+                                             v1::ListDatabasesResponse* response) {
+  for (const auto& [name, db] : state_.databases->all()) {
+    v1::Database* out = response->add_databases();
+    out->set_name(name);
+    out->set_dialect(db->dialect().name());
+    out->set_url(db->display_url());
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace sluice

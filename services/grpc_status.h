@@ -1,0 +1,20 @@
+// The one place absl::Status becomes grpc::Status: the code, the message, and the rich details
+// (google.rpc.BadRequest, google.rpc.ErrorInfo) in grpc-status-details-bin.
+#ifndef SLUICE_SERVICES_GRPC_STATUS_H_
+#define SLUICE_SERVICES_GRPC_STATUS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace sluice {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The call's deadline (InfiniteFuture when the client set none).
+absl::Time DeadlineOf(const grpc::ServerContext* context);
+
+}  // namespace sluice
+
+#endif  // SLUICE_SERVICES_GRPC_STATUS_H_

@@ -1,0 +1,39 @@
+// grpc.health.v1.Health, implemented here (not gRPC's default service) so that reflection
+// clients find its descriptor and the status follows the server's lifecycle.
+#ifndef SLUICE_SERVICES_HEALTH_SERVICE_H_
+#define SLUICE_SERVICES_HEALTH_SERVICE_H_
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace sluice {
+
+class HealthServiceImpl final : public grpc::health::v1::Health::Service {
+ public:
+  // `services`: the fully-qualified service names Check answers for ("" is the server).
+  explicit HealthServiceImpl(std::set<std::string> services) : services_(std::move(services)) {}
+
+  grpc::Status Check(grpc::ServerContext* context, const grpc::health::v1::HealthCheckRequest* request,
+                     grpc::health::v1::HealthCheckResponse* response) override;
+  grpc::Status Watch(grpc::ServerContext* context, const grpc::health::v1::HealthCheckRequest* request,
+                     grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>* writer) override;
+
+  // NOT_SERVING from now on (shutdown); Watch streams see the change, then end.
+  void SetNotServing();
+
+ private:
+  grpc::health::v1::HealthCheckResponse::ServingStatus Current() const;
+
+  const std::set<std::string> services_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  bool serving_ = true;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_SERVICES_HEALTH_SERVICE_H_

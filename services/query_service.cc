@@ -1,0 +1,89 @@
+#include "services/query_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "executor/executor.h"
+#include "planner/planner.h"
+#include "services/grpc_status.h"
+
+namespace sluice {
+
+grpc::Status NotYetImplemented(absl::string_view rpc, absl::string_view what) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      absl::StrCat(rpc, ": ", what, " is part of the v1 API but not available yet"));
+}
+
+// request → database and schema → plan → execute, for the four typed statements.
+template <typename Request, typename PlanFn>
+grpc::Status QueryServiceImpl::Run(grpc::ServerContext* context, const Request& request,
+                                   PlanFn plan, v1::QueryResult* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
+                            state_.registry.Resolve(*db, request.target().schema()));
+    SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, plan(*schema));
+    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, statement, request.to_sql(), DeadlineOf(context)));
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequest* request,
+                                      v1::QueryResult* response) {
+  return Run(context, *request,
+             [&](const SchemaIndex& s) { return PlanSelect(s, request->select(), "select"); }, response);
+}
+
+grpc::Status QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequest* request,
+                                      v1::QueryResult* response) {
+  return Run(context, *request,
+             [&](const SchemaIndex& s) { return PlanInsert(s, request->insert(), "insert"); }, response);
+}
+
+grpc::Status QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequest* request,
+                                      v1::QueryResult* response) {
+  return Run(context, *request,
+             [&](const SchemaIndex& s) { return PlanUpdate(s, request->update(), "update"); }, response);
+}
+
+grpc::Status QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
+                                      v1::QueryResult* response) {
+  return Run(context, *request,
+             [&](const SchemaIndex& s) { return PlanDelete(s, request->delete_(), "delete"); }, response);
+}
+
+grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext*, const v1::SelectRequest*,
+                                            grpc::ServerWriter<v1::QueryResult>*) {
+  return NotYetImplemented("SelectStream", "streaming large results");
+}
+
+grpc::Status QueryServiceImpl::Batch(grpc::ServerContext*, const v1::BatchRequest*, v1::BatchResponse*) {
+  return NotYetImplemented("Batch", "atomic batches");
+}
+
+grpc::Status QueryServiceImpl::Transaction(
+    grpc::ServerContext*, grpc::ServerReaderWriter<v1::TransactionResponse, v1::TransactionRequest>*) {
+  return NotYetImplemented("Transaction", "interactive transactions");
+}
+
+grpc::Status QueryServiceImpl::FindMany(grpc::ServerContext*, const v1::FindRequest*, v1::FindResponse*) {
+  return NotYetImplemented("FindMany", "relational queries");
+}
+
+grpc::Status QueryServiceImpl::FindFirst(grpc::ServerContext*, const v1::FindRequest*, v1::FindResponse*) {
+  return NotYetImplemented("FindFirst", "relational queries");
+}
+
+grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext*, const v1::PrepareRequest*, v1::PrepareResponse*) {
+  return NotYetImplemented("Prepare", "prepared statements");
+}
+
+grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext*, const v1::ExecutePreparedRequest*,
+                                               v1::QueryResult*) {
+  return NotYetImplemented("ExecutePrepared", "prepared statements");
+}
+
+grpc::Status QueryServiceImpl::Raw(grpc::ServerContext*, const v1::RawRequest*, v1::QueryResult*) {
+  return NotYetImplemented("Raw", "raw SQL");
+}
+
+}  // namespace sluice

@@ -1,0 +1,43 @@
+#include "services/schema_service.h"
+
+#include "common/status_macros.h"
+#include "services/grpc_status.h"
+
+namespace sluice {
+
+grpc::Status SchemaServiceImpl::RegisterSchema(grpc::ServerContext*,
+                                               const v1::RegisterSchemaRequest* request,
+                                               v1::RegisterSchemaResponse* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
+    SLUICE_ASSIGN_OR_RETURN(Registration registration, state_.registry.Register(*db, request->schema()));
+    *response->mutable_version() = registration.schema.version;
+    response->set_created(registration.created);
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status SchemaServiceImpl::GetSchema(grpc::ServerContext*, const v1::GetSchemaRequest* request,
+                                          v1::GetSchemaResponse* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
+    SLUICE_ASSIGN_OR_RETURN(RegisteredSchema schema,
+                            state_.registry.Get(*db, request->name(), request->version()));
+    *response->mutable_version() = schema.version;
+    *response->mutable_schema() = schema.index->schema();
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status SchemaServiceImpl::ListSchemas(grpc::ServerContext*,
+                                            const v1::ListSchemasRequest* request,
+                                            v1::ListSchemasResponse* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
+    SLUICE_ASSIGN_OR_RETURN(std::vector<v1::SchemaVersion> versions, state_.registry.List(*db));
+    for (auto& v : versions) *response->add_schemas() = std::move(v);
+    return absl::OkStatus();
+  }());
+}
+
+}  // namespace sluice
