@@ -18,7 +18,8 @@ absl::Status PlanWhere(ExpressionPlanner& planner, bool has_where, const v1::Con
   if (!has_where) {
     if (all_rows) return absl::OkStatus();
     return InvalidField(path + ".where",
-                        absl::StrCat("an ", verb, " without where ", verb == "update" ? "changes" : "removes",
+                        absl::StrCat(verb == "update" ? "an update" : "a delete", " without where ",
+                                     verb == "update" ? "changes" : "removes",
                                      " every row; set all_rows to confirm"));
   }
   if (all_rows) {

@@ -1,0 +1,57 @@
+// Freezes the dialect ABI 1.0 layout: any change to these numbers breaks every built plugin,
+// so it must come with a new major version (or, for members appended at the end, a minor).
+#include <cstddef>
+
+#include "gtest/gtest.h"
+#include "plugins/sluice_dialect.h"
+
+static_assert(SLUICE_DIALECT_ABI_MAJOR == 1, "ABI major changed: update this test deliberately");
+static_assert(sizeof(void*) == 8, "the frozen layout below is for 64-bit platforms");
+
+static_assert(sizeof(sluice_error) == 4 + 8 + 128 + 1024, "sluice_error size");
+static_assert(offsetof(sluice_error, sqlstate) == 4, "");
+static_assert(offsetof(sluice_error, constraint_name) == 12, "");
+static_assert(offsetof(sluice_error, message) == 140, "");
+
+static_assert(sizeof(sluice_value) == 32, "sluice_value size");
+static_assert(offsetof(sluice_value, num) == 8, "");
+static_assert(offsetof(sluice_value, data) == 16, "");
+static_assert(offsetof(sluice_value, size) == 24, "");
+
+static_assert(sizeof(sluice_sql) == 32, "sluice_sql size");
+
+static_assert(offsetof(sluice_dialect_api, struct_size) == 0, "struct_size comes first");
+static_assert(offsetof(sluice_dialect_api, abi_major) == 4, "");
+static_assert(offsetof(sluice_dialect_api, abi_minor) == 6, "");
+static_assert(offsetof(sluice_dialect_api, name) == 8, "");
+static_assert(offsetof(sluice_dialect_api, version) == 16, "");
+static_assert(offsetof(sluice_dialect_api, url_schemes) == 24, "");
+static_assert(offsetof(sluice_dialect_api, capabilities) == 32, "");
+static_assert(offsetof(sluice_dialect_api, compile) == 40, "");
+static_assert(offsetof(sluice_dialect_api, sql_free) == 48, "");
+static_assert(offsetof(sluice_dialect_api, connect) == 56, "");
+static_assert(offsetof(sluice_dialect_api, disconnect) == 64, "");
+static_assert(offsetof(sluice_dialect_api, ping) == 72, "");
+static_assert(offsetof(sluice_dialect_api, prepare) == 80, "");
+static_assert(offsetof(sluice_dialect_api, bind) == 88, "");
+static_assert(offsetof(sluice_dialect_api, step) == 96, "");
+static_assert(offsetof(sluice_dialect_api, column_count) == 104, "");
+static_assert(offsetof(sluice_dialect_api, column_name) == 112, "");
+static_assert(offsetof(sluice_dialect_api, column_value) == 120, "");
+static_assert(offsetof(sluice_dialect_api, changes) == 128, "");
+static_assert(offsetof(sluice_dialect_api, reset) == 136, "");
+static_assert(offsetof(sluice_dialect_api, finalize) == 144, "");
+static_assert(offsetof(sluice_dialect_api, begin) == 152, "");
+static_assert(offsetof(sluice_dialect_api, commit) == 160, "");
+static_assert(offsetof(sluice_dialect_api, rollback) == 168, "");
+static_assert(offsetof(sluice_dialect_api, interrupt) == 176, "");
+static_assert(sizeof(sluice_dialect_api) == 184, "ABI 1.0 table size");
+
+// Value kinds and status codes are part of the wire contract too.
+static_assert(SLUICE_VALUE_UUID == 12, "");
+static_assert(SLUICE_STATUS_UNAUTHENTICATED == 16, "");
+
+TEST(AbiLayout, TheHeaderCompilesAsCAndTheLayoutIsFrozen) {
+  // The static_asserts above are the test; this records that they were compiled.
+  EXPECT_EQ(sizeof(sluice_dialect_api), 184u);
+}

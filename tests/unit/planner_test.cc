@@ -1,0 +1,110 @@
+// Requests are checked against the schema before any SQL exists: every refusal is
+// INVALID_ARGUMENT (or NOT_FOUND / UNIMPLEMENTED) naming the request's field path.
+#include "common/errors.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "planner/planner.h"
+#include "tests/unit/test_schema.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+using sluice::testing::FromJson;
+using sluice::testing::ShopSchema;
+
+class PlannerTest : public ::testing::Test {
+ protected:
+  SchemaIndex schema_{ShopSchema()};
+
+  // The single field violation of a refused request: "path: description".
+  template <typename Request, typename Plan>
+  std::string Refusal(const std::string& json, Plan plan, const std::string& root) {
+    auto planned = plan(schema_, FromJson<Request>(json), root);
+    EXPECT_FALSE(planned.ok());
+    if (planned.ok()) return "";
+    EXPECT_EQ(planned.status().code(), absl::StatusCode::kInvalidArgument) << planned.status();
+    auto violations = FieldViolations(planned.status());
+    EXPECT_EQ(violations.size(), 1u) << planned.status();
+    return violations.empty() ? "" : violations[0].field + ": " + violations[0].description;
+  }
+  std::string SelectRefusal(const std::string& json) { return Refusal<v1::Select>(json, PlanSelect, "select"); }
+  std::string InsertRefusal(const std::string& json) { return Refusal<v1::Insert>(json, PlanInsert, "insert"); }
+  std::string UpdateRefusal(const std::string& json) { return Refusal<v1::Update>(json, PlanUpdate, "update"); }
+  std::string DeleteRefusal(const std::string& json) { return Refusal<v1::Delete>(json, PlanDelete, "delete"); }
+};
+
+TEST_F(PlannerTest, UnknownTableAndColumn) {
+  EXPECT_EQ(SelectRefusal(R"({"table": "orders"})"), "select.table: schema `shop` has no table `orders`");
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "columns": [{"expression": {"column": {"name": "age"}}}]})"),
+            "select.columns[0].expression.column.name: table `users` has no column `age`");
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"and": {"conditions": [
+                {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}},
+                {"eq": {"left": {"column": {"name": "nick"}}, "right": {"value": {"string_value": "x"}}}}]}}})"),
+            "select.where.and.conditions[1].eq.left.column.name: table `users` has no column `nick`");
+}
+
+TEST_F(PlannerTest, ValuesOfTheWrongType) {
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1"}}}}})"),
+            "select.where.eq.right.value: column `id` is INTEGER and takes int_value, not string_value");
+  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "public_id": {"uuid_value": "not-a-uuid"}}}]})"),
+            "insert.rows[0].values[\"public_id\"]: column `public_id` is UUID: `not-a-uuid` is not a UUID");
+  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "3000000000"}, "title": {"string_value": "t"}}}]})"),
+            "insert.rows[0].values[\"author_id\"]: column `author_id` is INTEGER: value out of range (3000000000)");
+  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": "a@b"}, "balance": {"decimal_value": "1.234"}}}]})"),
+            "insert.rows[0].values[\"balance\"]: column `balance` is DECIMAL(10, 2): `1.234` has more than 2 digits after the point");
+  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": "a@b"}, "role": {"string_value": "owner"}}}]})"),
+            "insert.rows[0].values[\"role\"]: column `role` is ENUM role: `owner` is not a value of enum `role`");
+  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "published_on": {"date_value": "2023-02-29"}}}]})"),
+            "insert.rows[0].values[\"published_on\"]: column `published_on` is DATE: `2023-02-29` is not a date (YYYY-MM-DD)");
+  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "metadata": {"json_value": "{nope"}}}]})"),
+            "insert.rows[0].values[\"metadata\"]: column `metadata` is JSON: value is not valid JSON");
+  std::string long_email(121, 'x');
+  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": ")" + long_email + R"("}}}]})"),
+            "insert.rows[0].values[\"email\"]: column `email` is VARCHAR(120): value is 121 characters long; the limit is 120");
+}
+
+TEST_F(PlannerTest, MissingAndNullValues) {
+  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"title": {"string_value": "t"}}}]})"),
+            "insert.rows[0].values[\"author_id\"]: column `author_id` is not null and has no default: a value is required");
+  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"null_value": null}}}]})"),
+            "insert.rows[0].values[\"email\"]: column `email` is not null");
+  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": []})"), "insert.rows: at least one row is required");
+  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": "a"}, "nick": {"string_value": "b"}}}]})"),
+            "insert.rows[0].values[\"nick\"]: table `users` has no column `nick`");
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "name"}}, "right": {"value": {"null_value": null}}}}})"),
+            "select.where.eq.right.value: comparing with null matches nothing; use is_null / is_not_null");
+}
+
+TEST_F(PlannerTest, UpdateAndDeleteNeedAWhereOrAllRows) {
+  EXPECT_EQ(UpdateRefusal(R"({"table": "users", "set": {"name": {"string_value": "x"}}})"),
+            "update.where: an update without where changes every row; set all_rows to confirm");
+  EXPECT_EQ(DeleteRefusal(R"({"table": "users"})"),
+            "delete.where: a delete without where removes every row; set all_rows to confirm");
+  EXPECT_TRUE(PlanDelete(schema_, FromJson<v1::Delete>(R"({"table": "users", "all_rows": true})"), "delete").ok());
+  EXPECT_EQ(UpdateRefusal(R"({"table": "users", "set": {"active": {"int_value": "1"}}, "all_rows": true})"),
+            "update.set[\"active\"]: column `active` is BOOLEAN and takes bool_value, not int_value");
+}
+
+TEST_F(PlannerTest, LikeNeedsText) {
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"like": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1%"}}}}})"),
+            "select.where.like.left: like needs a text column; `id` is INTEGER");
+}
+
+TEST_F(PlannerTest, ValuesAreParametersNeverText) {
+  auto planned = PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "x'); DROP TABLE users; --"}}}}, "limit": "5"})"), "select");
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  ASSERT_EQ(planned->params.size(), 2u);
+  EXPECT_EQ(planned->params[0].string_value(), "x'); DROP TABLE users; --");
+  EXPECT_EQ(planned->params[1].int_value(), 5);
+  // The plan holds parameter indexes only.
+  EXPECT_EQ(planned->plan.SerializeAsString().find("DROP"), std::string::npos);
+}
+
+TEST_F(PlannerTest, NotYetBuiltFeaturesAreUnimplemented) {
+  auto planned = PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "joins": [{"type": "INNER", "table": "posts"}]})"), "select");
+  EXPECT_EQ(planned.status().code(), absl::StatusCode::kUnimplemented);
+}
+
+}  // namespace
+}  // namespace sluice

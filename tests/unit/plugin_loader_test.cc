@@ -1,0 +1,111 @@
+// The loader refuses each deliberately broken plugin with its own message, and serves the rest.
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "plugins/dialect_plugin.h"
+#include "plugins/plugin_registry.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Plugin(const std::string& name) { return "tests/plugins/lib" + name + ".so"; }
+
+std::string Refusal(const std::string& name) {
+  auto plugin = DialectPlugin::Load(Plugin(name));
+  EXPECT_FALSE(plugin.ok()) << name << " was loaded";
+  if (plugin.ok()) return "";
+  EXPECT_EQ(plugin.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(plugin.status().message()), HasSubstr(Plugin(name)));  // names the file
+  return std::string(plugin.status().message());
+}
+
+TEST(PluginLoader, LoadsThePlainCPlugin) {
+  auto plugin = DialectPlugin::Load(Plugin("minimal"));
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  EXPECT_EQ((*plugin)->name(), "minimal");
+  EXPECT_EQ((*plugin)->version(), "1.2.3");
+  EXPECT_EQ((*plugin)->abi_major(), SLUICE_DIALECT_ABI_MAJOR);
+  EXPECT_EQ((*plugin)->abi_minor(), SLUICE_DIALECT_ABI_MINOR);
+  EXPECT_THAT((*plugin)->url_schemes(), ::testing::ElementsAre("minimal"));
+  // Its operations answer with the plugin's own error, converted to a status.
+  sluice::plan::Plan plan;
+  auto compiled = (*plugin)->Compile(plan);
+  EXPECT_EQ(compiled.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(compiled.status().message(), "the minimal plugin runs no SQL");
+}
+
+TEST(PluginLoader, RefusesAFileThatDoesNotOpen) {
+  EXPECT_THAT(Refusal("does_not_exist"), HasSubstr("cannot be opened"));
+}
+
+TEST(PluginLoader, RefusesAPluginWithoutEntryPoint) {
+  EXPECT_THAT(Refusal("broken_no_entry"), HasSubstr("exports no entry point `sluice_dialect_entry`"));
+}
+
+TEST(PluginLoader, RefusesANullTable) {
+  EXPECT_THAT(Refusal("broken_null_table"), HasSubstr("its entry point returned no function table"));
+}
+
+TEST(PluginLoader, RefusesATableTooShort) {
+  EXPECT_THAT(Refusal("broken_short_table"), HasSubstr("its function table is too short (24 bytes"));
+}
+
+TEST(PluginLoader, RefusesAnotherMajorVersionNamingBothVersions) {
+  EXPECT_THAT(Refusal("broken_major"),
+              HasSubstr("was built for dialect ABI 2.0; this server speaks 1.0 (the major version must match)"));
+}
+
+TEST(PluginLoader, RefusesANewerMinorVersion) {
+  EXPECT_THAT(Refusal("broken_minor"),
+              HasSubstr("was built for dialect ABI 1.1; this server speaks 1.0 (a newer minor version needs a newer server)"));
+}
+
+TEST(PluginLoader, RefusesAMissingRequiredFunction) {
+  EXPECT_THAT(Refusal("broken_missing_function"), HasSubstr("required function `bind` is missing"));
+}
+
+TEST(PluginRegistry, ServesTheGoodPluginsAndRecordsTheRefusedOnes) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(testing::TempDir()) / "plugin_dir";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* name : {"minimal", "broken_major", "broken_missing_function"}) {
+    fs::copy_file(Plugin(name), dir / ("lib" + std::string(name) + ".so"));
+  }
+  std::ofstream(dir / "README.txt") << "not a plugin";  // ignored: not *.so
+  auto registry = PluginRegistry::LoadDirectory(dir.string());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  ASSERT_EQ(registry->plugins().size(), 1u);
+  EXPECT_EQ(registry->plugins()[0]->name(), "minimal");
+  ASSERT_EQ(registry->refused().size(), 2u);
+  EXPECT_THAT(registry->refused()[0].reason, HasSubstr("dialect ABI 2.0"));
+  EXPECT_THAT(registry->refused()[1].reason, HasSubstr("required function `bind`"));
+  EXPECT_TRUE(registry->ForScheme("minimal").ok());
+  EXPECT_EQ(registry->ForScheme("postgres").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(PluginRegistry, RefusesASecondPluginOfTheSameDialect) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(testing::TempDir()) / "dup_dir";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(Plugin("minimal"), dir / "liba.so");
+  fs::copy_file(Plugin("minimal"), dir / "libb.so");
+  auto registry = PluginRegistry::LoadDirectory(dir.string());
+  ASSERT_TRUE(registry.ok());
+  ASSERT_EQ(registry->plugins().size(), 1u);
+  ASSERT_EQ(registry->refused().size(), 1u);
+  EXPECT_THAT(registry->refused()[0].reason, HasSubstr("dialect `minimal` is already served by"));
+}
+
+TEST(PluginRegistry, FailsOnAMissingDirectory) {
+  auto registry = PluginRegistry::LoadDirectory("/nonexistent/plugins");
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace sluice

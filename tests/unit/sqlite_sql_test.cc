@@ -1,0 +1,121 @@
+// The SQL the SQLite plugin renders through the ABI (the real .so) for planned requests: exact
+// text, identifiers quoted, values only as placeholders.
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "planner/planner.h"
+#include "plugins/dialect_plugin.h"
+#include "tests/unit/test_schema.h"
+
+namespace sluice {
+namespace {
+
+using sluice::testing::FromJson;
+using sluice::testing::ShopSchema;
+
+class SqliteSqlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto plugin = DialectPlugin::Load("dialects/sqlite/libsluice_sqlite.so");
+    ASSERT_TRUE(plugin.ok()) << plugin.status();
+    plugin_ = *plugin;
+  }
+
+  std::string Sql(const absl::StatusOr<PlannedStatement>& planned) {
+    EXPECT_TRUE(planned.ok()) << planned.status();
+    if (!planned.ok()) return "";
+    auto sql = plugin_->Compile(planned->plan);
+    EXPECT_TRUE(sql.ok()) << sql.status();
+    if (!sql.ok()) return "";
+    params_ = sql->param_index;
+    return sql->sql;
+  }
+
+  std::shared_ptr<DialectPlugin> plugin_;
+  SchemaIndex schema_{ShopSchema()};
+  std::vector<uint32_t> params_;
+};
+
+TEST_F(SqliteSqlTest, Select) {
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users",
+      "columns": [{"expression": {"column": {"name": "id"}}}, {"expression": {"column": {"name": "email"}}, "alias": "mail"}],
+      "where": {"or": {"conditions": [{"ilike": {"left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "%@x.org"}}}},
+                                     {"in": {"left": {"column": {"name": "id"}}, "values": [{"value": {"int_value": "1"}}, {"value": {"int_value": "2"}}]}}]}},
+      "order_by": [{"expression": {"column": {"name": "name"}}, "descending": true, "nulls": "NULLS_LAST"}],
+      "limit": "10", "offset": "20"})"), "select")),
+            "SELECT \"id\" AS \"id\", \"email\" AS \"mail\" FROM \"users\" WHERE ((lower(\"email\") LIKE lower(?)) OR "
+            "(\"id\" IN (?, ?))) ORDER BY \"name\" DESC NULLS LAST LIMIT ? OFFSET ?");
+  EXPECT_THAT(params_, ::testing::ElementsAre(0, 1, 2, 3, 4));
+}
+
+TEST_F(SqliteSqlTest, SelectAllWithOffsetOnlyAndAggregates) {
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "tags", "offset": "5"})"), "select")),
+            "SELECT \"post_id\", \"tag\" FROM \"tags\" LIMIT -1 OFFSET ?");
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "posts",
+      "columns": [{"expression": {"column": {"name": "author_id"}}}, {"expression": {"aggregate": {"function": "COUNT"}}, "alias": "n"}],
+      "group_by": [{"column": {"name": "author_id"}}],
+      "having": {"gt": {"left": {"aggregate": {"function": "COUNT"}}, "right": {"value": {"int_value": "1"}}}}})"), "select")),
+            "SELECT \"author_id\" AS \"author_id\", count(*) AS \"n\" FROM \"posts\" GROUP BY \"author_id\" HAVING (count(*) > ?)");
+}
+
+TEST_F(SqliteSqlTest, InsertFillsCellsLeftOutWithTheirDefaults) {
+  EXPECT_EQ(Sql(PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "users", "rows": [
+      {"values": {"email": {"string_value": "a@x.org"}, "role": {"string_value": "admin"}}},
+      {"values": {"email": {"string_value": "b@x.org"}, "name": {"string_value": "B"}}}],
+      "returning": ["id", "created_at"]})"), "insert")),
+            "INSERT INTO \"users\" (\"email\", \"name\", \"role\") VALUES (?, NULL, ?), (?, ?, ?) RETURNING \"id\", \"created_at\"");
+  EXPECT_THAT(params_, ::testing::ElementsAre(0, 1, 2, 3, 4));
+}
+
+TEST_F(SqliteSqlTest, Upsert) {
+  EXPECT_EQ(Sql(PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "users",
+      "rows": [{"values": {"email": {"string_value": "a@x.org"}, "name": {"string_value": "A"}}}],
+      "on_conflict": {"columns": ["email"], "set": {"name": {"string_value": "A2"}}}})"), "insert")),
+            "INSERT INTO \"users\" (\"email\", \"name\") VALUES (?, ?) ON CONFLICT (\"email\") DO UPDATE SET \"name\" = ?");
+}
+
+TEST_F(SqliteSqlTest, UpdateAndDelete) {
+  EXPECT_EQ(Sql(PlanUpdate(schema_, FromJson<v1::Update>(R"({"table": "users", "set": {"name": {"string_value": "x"}, "active": {"bool_value": false}},
+      "where": {"between": {"left": {"column": {"name": "id"}}, "low": {"value": {"int_value": "1"}}, "high": {"value": {"int_value": "9"}}}},
+      "returning": ["id"]})"), "update")),
+            "UPDATE \"users\" SET \"name\" = ?, \"active\" = ? WHERE (\"id\" BETWEEN ? AND ?) RETURNING \"id\"");
+  EXPECT_EQ(Sql(PlanDelete(schema_, FromJson<v1::Delete>(R"({"table": "posts", "where": {"not": {"is_null": {"column": {"name": "body"}}}}})"), "delete")),
+            "DELETE FROM \"posts\" WHERE (NOT (\"body\" IS NULL))");
+  EXPECT_EQ(Sql(PlanDelete(schema_, FromJson<v1::Delete>(R"({"table": "tags", "all_rows": true})"), "delete")),
+            "DELETE FROM \"tags\"");
+}
+
+TEST_F(SqliteSqlTest, QuotesInIdentifiersCannotBreakOut) {
+  v1::Schema s = ShopSchema();
+  s.mutable_tables(2)->set_name("t\"; DROP TABLE users; --");
+  s.mutable_tables(2)->mutable_columns(1)->set_name("a`b\"c");
+  s.clear_relations();
+  SchemaIndex schema(s);
+  EXPECT_EQ(Sql(PlanSelect(schema, FromJson<v1::Select>(R"({"table": "t\"; DROP TABLE users; --"})"), "select")),
+            "SELECT \"post_id\", \"a`b\"\"c\" FROM \"t\"\"; DROP TABLE users; --\"");
+}
+
+TEST_F(SqliteSqlTest, CreateSchema) {
+  std::vector<std::string> ddl;
+  for (const plan::Plan& p : PlanCreateSchema(schema_, false)) {
+    auto sql = plugin_->Compile(p);
+    ASSERT_TRUE(sql.ok()) << sql.status();
+    ddl.push_back(sql->sql);
+  }
+  EXPECT_THAT(ddl, ::testing::ElementsAre(
+      "",  // enums become checks on their columns
+      "CREATE TABLE \"users\" (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \"email\" VARCHAR(120) NOT NULL UNIQUE, "
+      "\"name\" TEXT, \"role\" TEXT NOT NULL DEFAULT 'customer' CHECK (\"role\" IN ('customer', 'admin')), "
+      "\"balance\" NUMERIC(10, 2) NOT NULL DEFAULT 0.00, \"active\" BOOLEAN NOT NULL DEFAULT 1, "
+      "\"created_at\" TIMESTAMPTZ NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
+      "CONSTRAINT \"users_balance_not_negative\" CHECK ((\"balance\" >= 0)))",
+      ::testing::StartsWith("CREATE TABLE \"posts\" (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \"author_id\" INTEGER NOT NULL, "),
+      "CREATE TABLE \"tags\" (\"post_id\" INTEGER NOT NULL, \"tag\" VARCHAR(40) NOT NULL, PRIMARY KEY (\"post_id\", \"tag\"), "
+      "CONSTRAINT \"tags_post_id_fkey\" FOREIGN KEY (\"post_id\") REFERENCES \"posts\" (\"id\") ON DELETE CASCADE)",
+      "CREATE INDEX \"posts_author_id_idx\" ON \"posts\" (\"author_id\")",
+      "CREATE UNIQUE INDEX \"posts_title_per_author\" ON \"posts\" (\"author_id\", \"title\")"));
+  EXPECT_THAT(ddl[2], ::testing::HasSubstr(
+      "CONSTRAINT \"posts_author_id_fkey\" FOREIGN KEY (\"author_id\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE"));
+}
+
+}  // namespace
+}  // namespace sluice

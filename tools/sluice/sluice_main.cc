@@ -1,0 +1,232 @@
+// sluice: the admin CLI of Sluice (drizzle-kit's role), a gRPC client of sluiced.
+#include <grpcpp/grpcpp.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "sluice/v1/admin_service.grpc.pb.h"
+#include "sluice/v1/migration_service.grpc.pb.h"
+#include "sluice/v1/query_service.grpc.pb.h"
+#include "sluice/v1/schema_service.grpc.pb.h"
+
+namespace {
+
+namespace v1 = sluice::v1;
+using google::protobuf::Message;
+
+constexpr char kUsage[] = R"(sluice — the Sluice admin CLI (a gRPC client of sluiced)
+
+Usage: sluice [--addr HOST:PORT] [--database NAME] COMMAND [ARGS]
+
+  --addr HOST:PORT   the server (env SLUICE_ADDR; default 127.0.0.1:50051)
+  --database NAME    the database (default: the server's `default`)
+
+Commands:
+  health                       Health check; exits 0 when SERVING
+  plugins                      the loaded dialect plugins (and refused ones)
+  databases                    the configured databases
+  register FILE [--strict]     register the schema in FILE (protobuf JSON, or text format
+                               when FILE ends in .txtpb, .textproto or .pbtxt)
+  schemas                      registered schemas (latest versions)
+  schema NAME [VERSION]        one registered schema
+  generate SCHEMA              the migration the database needs for SCHEMA (SQL shown)
+  migrate SCHEMA               apply it
+  status SCHEMA                applied migrations
+  select|insert|update|delete REQUEST
+                               run a typed query; REQUEST is the request message as JSON
+                               (e.g. {"target":{"schema":"shop"},"select":{"table":"users"}}),
+                               or @FILE to read it from a file
+
+Responses print as JSON. A failed call prints its gRPC code, message and field violations,
+and exits with the gRPC code (at least 1).
+)";
+
+int Fail(const std::string& message, int code = 2) {
+  std::cerr << "sluice: " << message << "\n";
+  return code;
+}
+
+int Report(const grpc::Status& status) {
+  std::cerr << "sluice: " << status.error_code() << " " << status.error_message() << "\n";
+  google::rpc::Status rich;
+  if (!status.error_details().empty() && rich.ParseFromString(status.error_details())) {
+    for (const auto& any : rich.details()) {
+      google::rpc::BadRequest bad;
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&bad)) {
+        for (const auto& v : bad.field_violations()) {
+          std::cerr << "  field " << v.field() << ": " << v.description() << "\n";
+        }
+      } else if (any.UnpackTo(&info)) {
+        std::cerr << "  reason " << info.reason();
+        for (const auto& [k, v] : info.metadata()) std::cerr << " " << k << "=" << v;
+        std::cerr << "\n";
+      }
+    }
+  }
+  return status.error_code() == 0 ? 1 : status.error_code();
+}
+
+void Print(const Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  std::cout << json;
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *out = buffer.str();
+  return true;
+}
+
+// JSON (or text format for .txtpb / .textproto / .pbtxt files) into `message`.
+std::string Parse(const std::string& arg, Message* message) {
+  std::string text = arg, path;
+  if (!arg.empty() && arg[0] == '@') path = arg.substr(1);
+  if (!path.empty() && !ReadFile(path, &text)) return "cannot read " + path;
+  auto ends = [&](const std::string& suffix) {
+    return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends(".txtpb") || ends(".textproto") || ends(".pbtxt")) {
+    return google::protobuf::TextFormat::ParseFromString(text, message) ? "" : "cannot parse " + path + " as text format";
+  }
+  auto status = google::protobuf::util::JsonStringToMessage(text, message);
+  return status.ok() ? "" : "cannot parse " + (path.empty() ? std::string("the request") : path) + ": " +
+                                std::string(status.message());
+}
+
+template <typename Response>
+int Done(const grpc::Status& status, const Response& response) {
+  if (!status.ok()) return Report(status);
+  Print(response);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string addr = std::getenv("SLUICE_ADDR") ? std::getenv("SLUICE_ADDR") : "127.0.0.1:50051";
+  std::string database;
+  bool strict = false;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (args[i] == "--addr" && i + 1 < args.size()) {
+      addr = args[++i];
+    } else if (args[i] == "--database" && i + 1 < args.size()) {
+      database = args[++i];
+    } else if (args[i] == "--strict") {
+      strict = true;
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  if (rest.empty()) return Fail(std::string("a command is required\n\n") + kUsage);
+  const std::string command = rest[0];
+  auto arg = [&](size_t i) { return i < rest.size() ? rest[i] : std::string(); };
+
+  auto channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+
+  if (command == "health") {
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    auto status = grpc::health::v1::Health::NewStub(channel)->Check(&context, request, &response);
+    if (!status.ok()) return Report(status);
+    Print(response);
+    return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
+  }
+  if (command == "plugins" || command == "databases") {
+    auto stub = v1::AdminService::NewStub(channel);
+    if (command == "plugins") {
+      v1::ListPluginsResponse response;
+      return Done(stub->ListPlugins(&context, {}, &response), response);
+    }
+    v1::ListDatabasesResponse response;
+    return Done(stub->ListDatabases(&context, {}, &response), response);
+  }
+  if (command == "register" || command == "schemas" || command == "schema") {
+    auto stub = v1::SchemaService::NewStub(channel);
+    if (command == "register") {
+      if (arg(1).empty()) return Fail("register needs a schema file");
+      v1::RegisterSchemaRequest request;
+      request.set_database(database);
+      request.set_strict(strict);
+      std::string error = Parse("@" + arg(1), request.mutable_schema());
+      if (!error.empty()) return Fail(error);
+      v1::RegisterSchemaResponse response;
+      return Done(stub->RegisterSchema(&context, request, &response), response);
+    }
+    if (command == "schemas") {
+      v1::ListSchemasRequest request;
+      request.set_database(database);
+      v1::ListSchemasResponse response;
+      return Done(stub->ListSchemas(&context, request, &response), response);
+    }
+    v1::GetSchemaRequest request;
+    request.set_database(database);
+    request.set_name(arg(1));
+    request.set_version(static_cast<uint32_t>(std::atoi(arg(2).c_str())));
+    v1::GetSchemaResponse response;
+    return Done(stub->GetSchema(&context, request, &response), response);
+  }
+  if (command == "generate" || command == "migrate" || command == "status") {
+    if (arg(1).empty()) return Fail(command + " needs a schema name");
+    auto stub = v1::MigrationService::NewStub(channel);
+    if (command == "generate") {
+      v1::GenerateRequest request;
+      request.set_database(database);
+      request.set_schema(arg(1));
+      v1::GenerateResponse response;
+      return Done(stub->Generate(&context, request, &response), response);
+    }
+    if (command == "migrate") {
+      v1::MigrateRequest request;
+      request.set_database(database);
+      request.set_schema(arg(1));
+      v1::MigrateResponse response;
+      return Done(stub->Migrate(&context, request, &response), response);
+    }
+    v1::StatusRequest request;
+    request.set_database(database);
+    request.set_schema(arg(1));
+    v1::StatusResponse response;
+    return Done(stub->Status(&context, request, &response), response);
+  }
+  if (command == "select" || command == "insert" || command == "update" || command == "delete") {
+    if (arg(1).empty()) return Fail(command + " needs a request (JSON or @FILE)");
+    auto stub = v1::QueryService::NewStub(channel);
+    v1::QueryResult response;
+    auto run = [&](auto request, auto method) {
+      std::string error = Parse(arg(1), &request);
+      if (!error.empty()) return Fail(error);
+      if (!database.empty()) request.mutable_target()->set_database(database);
+      return Done((stub.get()->*method)(&context, request, &response), response);
+    };
+    if (command == "select") return run(v1::SelectRequest(), &v1::QueryService::Stub::Select);
+    if (command == "insert") return run(v1::InsertRequest(), &v1::QueryService::Stub::Insert);
+    if (command == "update") return run(v1::UpdateRequest(), &v1::QueryService::Stub::Update);
+    return run(v1::DeleteRequest(), &v1::QueryService::Stub::Delete);
+  }
+  return Fail("unknown command `" + command + "` (see --help)");
+}
