@@ -1,0 +1,135 @@
+#include "tests/e2e/sluiced_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+
+namespace sluice::testing {
+
+SluicedProcess::SluicedProcess(std::vector<std::string> args) {
+  static int counter = 0;
+  log_path_ = ::testing::TempDir() + "/sluiced." + std::to_string(getpid()) + "." + std::to_string(counter++) + ".log";
+  int out[2];
+  if (pipe(out) != 0) {
+    ADD_FAILURE() << "pipe failed";
+    return;
+  }
+  args.insert(args.begin(), {"services/sluiced", "--listen", "127.0.0.1:0"});
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    int err = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(err, 2);
+    close(out[0]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  // The first stdout line names the address: "sluiced listening on 127.0.0.1:PORT".
+  FILE* in = fdopen(out[0], "r");
+  char line[256] = {0};
+  const bool got = fgets(line, sizeof line, in) != nullptr;
+  fclose(in);
+  const std::string text = got ? line : "";
+  const std::string prefix = "sluiced listening on ";
+  if (text.rfind(prefix, 0) != 0) {
+    ADD_FAILURE() << "sluiced did not start: " << Log();
+    Stop();
+    return;
+  }
+  address_ = text.substr(prefix.size());
+  while (!address_.empty() && (address_.back() == '\n' || address_.back() == '\r')) address_.pop_back();
+  channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  for (int i = 0; i < 100; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    grpc::health::v1::HealthCheckResponse response;
+    if (health->Check(&context, {}, &response).ok() &&
+        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "sluiced never became SERVING: " << Log();
+  address_.clear();
+}
+
+SluicedProcess::~SluicedProcess() {
+  if (pid_ > 0) EXPECT_EQ(Stop(), 0) << Log();
+}
+
+std::string SluicedProcess::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int SluicedProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  channel_.reset();  // clients close their connections first, as a leaving client would
+  kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 300; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -1;
+}
+
+namespace {
+google::rpc::Status Details(const grpc::Status& status) {
+  google::rpc::Status rich;
+  rich.ParseFromString(status.error_details());
+  return rich;
+}
+}  // namespace
+
+std::vector<std::string> FieldPaths(const grpc::Status& status) {
+  std::vector<std::string> paths;
+  const google::rpc::Status rich = Details(status);
+  for (const auto& any : rich.details()) {
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations()) paths.push_back(v.field());
+    }
+  }
+  return paths;
+}
+
+std::string ErrorInfo(const grpc::Status& status, const std::string& key) {
+  const google::rpc::Status rich = Details(status);
+  for (const auto& any : rich.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) {
+      if (key == "reason") return info.reason();
+      auto it = info.metadata().find(key);
+      return it == info.metadata().end() ? "" : it->second;
+    }
+  }
+  return "";
+}
+
+}  // namespace sluice::testing

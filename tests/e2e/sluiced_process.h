@@ -1,0 +1,46 @@
+// A real sluiced process for end-to-end tests: started on a free loopback port, stopped with
+// SIGTERM (which must exit 0).
+#ifndef SLUICE_TESTS_E2E_SLUICED_PROCESS_H_
+#define SLUICE_TESTS_E2E_SLUICED_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+namespace sluice::testing {
+
+class SluicedProcess {
+ public:
+  // Starts bazel's sluiced with `args` (plus --listen 127.0.0.1:0) and waits until Health
+  // answers SERVING. Fails the test (ADD_FAILURE) and leaves `ok()` false when it cannot.
+  explicit SluicedProcess(std::vector<std::string> args);
+  ~SluicedProcess();
+
+  bool ok() const { return pid_ > 0 && !address_.empty(); }
+  const std::string& address() const { return address_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // What the process wrote to stderr so far.
+  std::string Log() const;
+  // Drops this side's channel, sends SIGTERM, and returns the exit code (-1 if it had to be
+  // killed). Callers drop their stubs first.
+  int Stop();
+
+ private:
+  pid_t pid_ = -1;
+  std::string address_;
+  std::string log_path_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// The google.rpc.BadRequest field paths of a failed call.
+std::vector<std::string> FieldPaths(const grpc::Status& status);
+// The google.rpc.ErrorInfo metadata value `key` of a failed call ("" if absent), and its reason.
+std::string ErrorInfo(const grpc::Status& status, const std::string& key);
+
+}  // namespace sluice::testing
+
+#endif  // SLUICE_TESTS_E2E_SLUICED_PROCESS_H_

@@ -1,0 +1,20 @@
+// The dialects an end-to-end run covers, and a fresh empty database for each test.
+#ifndef SLUICE_TESTS_E2E_TEST_DATABASES_H_
+#define SLUICE_TESTS_E2E_TEST_DATABASES_H_
+
+#include <string>
+#include <vector>
+
+namespace sluice::testing {
+
+// From SLUICE_TEST_DIALECTS (comma-separated; default "sqlite"). Every listed dialect must be
+// reachable: a missing server fails the run, it is never skipped.
+std::vector<std::string> DialectsUnderTest();
+
+// The URL of a new, empty database of `dialect` (a file in the test's temporary folder for
+// SQLite). Fails the test when the dialect has no test database.
+std::string FreshDatabaseUrl(const std::string& dialect);
+
+}  // namespace sluice::testing
+
+#endif  // SLUICE_TESTS_E2E_TEST_DATABASES_H_
