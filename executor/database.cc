@@ -15,9 +15,9 @@ Database::Database(std::string name, std::string url, std::shared_ptr<DialectPlu
       dialect_(std::move(dialect)),
       pool_(dialect_, url_, options) {}
 
-std::string Database::display_url() const {
+std::string RedactUrl(const std::string& url) {
   static const std::regex kPassword("(://[^:/@]*:)[^@]*@");
-  return std::regex_replace(url_, kPassword, "$1***@");
+  return std::regex_replace(url, kPassword, "$1***@");
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledSql>> Database::Compile(const plan::Plan& plan) {

@@ -14,14 +14,16 @@
 
 namespace sluice {
 
+// `url` with any password replaced by `***` (for logs and ListDatabases).
+std::string RedactUrl(const std::string& url);
+
 class Database {
  public:
   Database(std::string name, std::string url, std::shared_ptr<DialectPlugin> dialect,
            PoolOptions options);
 
   const std::string& name() const { return name_; }
-  // The URL with any password replaced by `***`.
-  std::string display_url() const;
+  std::string display_url() const { return RedactUrl(url_); }
   const DialectPlugin& dialect() const { return *dialect_; }
   ConnectionPool& pool() { return pool_; }
 

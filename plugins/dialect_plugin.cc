@@ -32,7 +32,7 @@ constexpr Required kRequired[] = {
 #undef SLUICE_REQUIRED_
 
 absl::Status Refuse(const std::string& path, absl::string_view why) {
-  return absl::FailedPreconditionError(absl::StrCat("plugin ", path, ": ", why));
+  return absl::FailedPreconditionError(absl::StrCat("plugin ", path, " ", why));
 }
 
 const char* CodeReason(int32_t code) {
@@ -78,9 +78,9 @@ absl::StatusOr<std::shared_ptr<DialectPlugin>> DialectPlugin::Load(const std::st
   }
   auto entry = library->get<const sluice_dialect_api*()>(SLUICE_DIALECT_ENTRY_SYMBOL);
   const sluice_dialect_api* table = entry();
-  if (table == nullptr) return Refuse(path, "its entry point returned no function table");
+  if (table == nullptr) return Refuse(path, "returned no function table from its entry point");
   if (table->struct_size < kMinTableSize) {
-    return Refuse(path, absl::StrCat("its function table is too short (", table->struct_size,
+    return Refuse(path, absl::StrCat("has a function table too short (", table->struct_size,
                                      " bytes; dialect ABI 1.0 needs at least ", kMinTableSize,
                                      ")"));
   }
@@ -102,7 +102,7 @@ absl::StatusOr<std::shared_ptr<DialectPlugin>> DialectPlugin::Load(const std::st
     void* fn = nullptr;
     std::memcpy(&fn, reinterpret_cast<const char*>(&plugin->api_) + r.offset, sizeof(fn));
     if (fn == nullptr) {
-      return Refuse(path, absl::StrCat("required function `", r.name, "` is missing"));
+      return Refuse(path, absl::StrCat("lacks the required function `", r.name, "`"));
     }
   }
   if (plugin->api_.name == nullptr || plugin->api_.name[0] == '\0') {

@@ -32,8 +32,8 @@ absl::StatusOr<PluginRegistry> PluginRegistry::LoadDirectory(const std::string& 
                              [&](const auto& p) { return p->name() == (*plugin)->name(); });
     if (same != registry.plugins_.end()) {
       registry.refused_.push_back(
-          {path, absl::StrCat("plugin ", path, ": dialect `", (*plugin)->name(),
-                              "` is already served by ", (*same)->path())});
+          {path, absl::StrCat("plugin ", path, " serves dialect `", (*plugin)->name(),
+                              "`, already served by ", (*same)->path())});
       continue;
     }
     registry.plugins_.push_back(*std::move(plugin));

@@ -63,6 +63,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   state.databases = *std::move(databases);
+  for (const auto& [name, db] : state.databases->all()) {
+    // Connect once now, so that a wrong URL shows at start (calls still retry later).
+    auto conn = db->pool().Acquire(absl::Now() + absl::Seconds(5));
+    std::cerr << "sluiced: database " << name << " = " << db->display_url()
+              << (conn.ok() ? "" : " (not reachable yet: " + std::string(conn.status().message()) + ")")
+              << "\n";
+  }
 
   sluice::SchemaServiceImpl schema_service(state);
   sluice::QueryServiceImpl query_service(state);
@@ -87,9 +94,6 @@ int main(int argc, char** argv) {
   }
   const std::string host = options->listen.substr(0, options->listen.rfind(':'));
   std::cout << "sluiced listening on " << host << ":" << port << std::endl;
-  for (const auto& [name, db] : state.databases->all()) {
-    std::cerr << "sluiced: database " << name << " = " << db->display_url() << "\n";
-  }
 
   std::thread stopper([&] {
     int signal = 0;

@@ -14,6 +14,7 @@
 #include "sluice/v1/migration_service.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/e2e/sluiced_process.h"
 #include "tests/e2e/test_databases.h"
 
@@ -436,8 +437,104 @@ TEST_P(EndToEnd, LaterFeaturesAnswerUnimplemented) {
   EXPECT_EQ(last_.error_message(), "FindMany: relational queries is part of the v1 API but not available yet");
 }
 
+TEST_P(EndToEnd, Upsert) {
+  SetUpShop();
+  InsertAdaAndBob();
+  v1::QueryResult updated = Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "users",
+      "rows": [{"values": {"email": {"string_value": "ada@example.com"}, "name": {"string_value": "ignored"}}}],
+      "on_conflict": {"columns": ["email"], "set": {"name": {"string_value": "Ada Lovelace"}}}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  v1::QueryResult ignored = Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "users",
+      "rows": [{"values": {"email": {"string_value": "bob@example.com"}, "name": {"string_value": "ignored"}}}],
+      "on_conflict": {"columns": ["email"]}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(ignored.rows_affected(), 0u);
+  EXPECT_EQ(Users(), (Rows{{"1", "'ada@example.com'", "'Ada Lovelace'", "dec:12.50"},
+                           {"2", "'bob@example.com'", "NULL", "dec:0.00"}}));
+}
+
+TEST_P(EndToEnd, AFailedMigrationRollsBackEntirely) {
+  SetUpShop();
+  v1::MigrateResponse response;
+  Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), Json<v1::MigrateRequest>(R"json({"schema": "shop",
+      "migrations": [{"name": "0001_extra", "statements": ["CREATE TABLE \"extra\" (\"id\" INTEGER)",
+                                                           "CREATE TABLE \"users\" (\"id\" INTEGER)"]}]})json"), &response);
+  EXPECT_FALSE(last_.ok());
+  EXPECT_THAT(last_.error_message(), HasSubstr("migration `0001_extra` statement 2 failed (rolled back)"));
+  // Had "extra" survived, creating it again would fail.
+  Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), Json<v1::MigrateRequest>(R"json({"schema": "shop",
+      "migrations": [{"name": "0001_extra_fixed", "statements": ["CREATE TABLE \"extra\" (\"id\" INTEGER)"]}]})json"), &response);
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_THAT(response.applied(), ElementsAre("0001_extra_fixed"));
+  v1::StatusResponse status;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Status, migrations_.get(),
+                   Json<v1::StatusRequest>(R"({"schema": "shop"})"), &status).ok());
+  std::vector<std::string> names;
+  for (const auto& m : status.applied()) names.push_back(m.name());
+  EXPECT_THAT(names, ElementsAre("0000_initial_v1", "0001_extra_fixed"));
+}
+
+TEST_P(EndToEnd, ASecondReplicaSeesNewSchemaVersions) {
+  SetUpShop();
+  testing::SluicedProcess replica({"--plugin-dir", "lib/plugins", "--database", "default=" + url_});
+  ASSERT_TRUE(replica.ok());
+  auto replica_queries = v1::QueryService::NewStub(replica.channel());
+  auto select_nickname = [&] {
+    grpc::ClientContext context;
+    v1::QueryResult result;
+    return replica_queries->Select(&context, Json<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {
+        "table": "users", "columns": [{"expression": {"column": {"name": "nickname"}}}]}})"), &result);
+  };
+  EXPECT_EQ(select_nickname().error_code(), grpc::StatusCode::INVALID_ARGUMENT);  // not in version 1
+
+  v1::RegisterSchemaRequest request;
+  *request.mutable_schema() = Json<v1::Schema>(ReadFile("examples/shop.schema.json"));
+  auto* column = request.mutable_schema()->mutable_tables(0)->add_columns();
+  column->set_name("nickname");
+  column->set_type(v1::TEXT);
+  v1::RegisterSchemaResponse registered;
+  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok());
+  ASSERT_EQ(registered.version().version(), 2u);
+  // Planning against version 2 succeeds on the replica within its one-second refresh (the
+  // column does not exist in the database yet, so the statement itself may fail there).
+  grpc::StatusCode code = grpc::StatusCode::INVALID_ARGUMENT;
+  for (int i = 0; i < 40 && code == grpc::StatusCode::INVALID_ARGUMENT; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    code = select_nickname().error_code();
+  }
+  EXPECT_NE(code, grpc::StatusCode::INVALID_ARGUMENT);
+  replica_queries.reset();
+}
+
+TEST_P(EndToEnd, HealthTurnsNotServingOnSigterm) {
+  auto health = grpc::health::v1::Health::NewStub(server_->channel());
+  grpc::ClientContext context;
+  auto watch = health->Watch(&context, grpc::health::v1::HealthCheckRequest());
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  server_->Terminate();
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_FALSE(watch->Read(&response));
+  watch->Finish().IgnoreError();
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, EndToEnd, ::testing::ValuesIn(testing::DialectsUnderTest()),
                          [](const auto& info) { return info.param; });
+
+TEST(Unreachable, ADatabaseThatCannotBeOpenedIsUnavailable) {
+  testing::SluicedProcess server({"--plugin-dir", "lib/plugins", "--database",
+                                  "default=sqlite:/nonexistent-folder/for/sluice.db"});
+  ASSERT_TRUE(server.ok());
+  EXPECT_THAT(server.Log(), HasSubstr("not reachable yet"));
+  auto stub = v1::SchemaService::NewStub(server.channel());
+  grpc::ClientContext context;
+  v1::ListSchemasResponse response;
+  grpc::Status status = stub->ListSchemas(&context, v1::ListSchemasRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(ErrorInfo(status, "reason"), "DATABASE_UNAVAILABLE");
+}
 
 }  // namespace
 }  // namespace sluice

@@ -81,6 +81,10 @@ std::string SluicedProcess::Log() const {
   return s.str();
 }
 
+void SluicedProcess::Terminate() {
+  if (pid_ > 0) kill(pid_, SIGTERM);
+}
+
 int SluicedProcess::Stop() {
   if (pid_ <= 0) return -1;
   channel_.reset();  // clients close their connections first, as a leaving client would

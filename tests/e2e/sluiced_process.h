@@ -25,6 +25,8 @@ class SluicedProcess {
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   // What the process wrote to stderr so far.
   std::string Log() const;
+  // Sends SIGTERM without waiting.
+  void Terminate();
   // Drops this side's channel, sends SIGTERM, and returns the exit code (-1 if it had to be
   // killed). Callers drop their stubs first.
   int Stop();

@@ -57,6 +57,35 @@ TEST_F(SqliteSqlTest, SelectAllWithOffsetOnlyAndAggregates) {
             "SELECT \"author_id\" AS \"author_id\", count(*) AS \"n\" FROM \"posts\" GROUP BY \"author_id\" HAVING (count(*) > ?)");
 }
 
+TEST_F(SqliteSqlTest, DistinctColumnComparisonsAndEveryAggregate) {
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "posts", "distinct": true,
+      "columns": [{"expression": {"column": {"name": "author_id"}}}],
+      "where": {"ne": {"left": {"column": {"name": "title"}}, "right": {"column": {"name": "body"}}}}})"), "select")),
+            "SELECT DISTINCT \"author_id\" AS \"author_id\" FROM \"posts\" WHERE (\"title\" <> \"body\")");
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "posts", "columns": [
+      {"expression": {"aggregate": {"function": "COUNT_DISTINCT", "argument": {"column": {"name": "author_id"}}}}},
+      {"expression": {"aggregate": {"function": "SUM", "argument": {"column": {"name": "rating"}}}}},
+      {"expression": {"aggregate": {"function": "MIN", "argument": {"column": {"name": "title"}}}}},
+      {"expression": {"aggregate": {"function": "MAX", "argument": {"column": {"name": "published_on"}}}}}]})"), "select")),
+            "SELECT count(DISTINCT \"author_id\") AS \"count_distinct\", sum(\"rating\") AS \"sum\", "
+            "min(\"title\") AS \"min\", max(\"published_on\") AS \"max\" FROM \"posts\"");
+}
+
+TEST_F(SqliteSqlTest, WhatSqliteLacksIsUnimplemented) {
+  v1::Schema s = ShopSchema();
+  s.mutable_tables(2)->mutable_columns(1)->set_type(v1::INTERVAL);
+  SchemaIndex schema(s);
+  bool refused = false;
+  for (const plan::Plan& p : PlanCreateSchema(schema, false)) {
+    auto sql = plugin_->Compile(p);
+    if (sql.ok()) continue;
+    refused = true;
+    EXPECT_EQ(sql.status().code(), absl::StatusCode::kUnimplemented);
+    EXPECT_EQ(sql.status().message(), "dialect sqlite does not support INTERVAL columns");
+  }
+  EXPECT_TRUE(refused);
+}
+
 TEST_F(SqliteSqlTest, InsertFillsCellsLeftOutWithTheirDefaults) {
   EXPECT_EQ(Sql(PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "users", "rows": [
       {"values": {"email": {"string_value": "a@x.org"}, "role": {"string_value": "admin"}}},
@@ -67,6 +96,9 @@ TEST_F(SqliteSqlTest, InsertFillsCellsLeftOutWithTheirDefaults) {
 }
 
 TEST_F(SqliteSqlTest, Upsert) {
+  EXPECT_EQ(Sql(PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "tags",
+      "rows": [{"values": {"post_id": {"int_value": "1"}, "tag": {"string_value": "a"}}}], "on_conflict": {}})"), "insert")),
+            "INSERT INTO \"tags\" (\"post_id\", \"tag\") VALUES (?, ?) ON CONFLICT DO NOTHING");
   EXPECT_EQ(Sql(PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "users",
       "rows": [{"values": {"email": {"string_value": "a@x.org"}, "name": {"string_value": "A"}}}],
       "on_conflict": {"columns": ["email"], "set": {"name": {"string_value": "A2"}}}})"), "insert")),

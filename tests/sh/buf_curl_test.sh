@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `buf curl` (a real external gRPC client, npm @bufbuild/buf) talks to sluiced through server
+# reflection alone: lists the services, checks Health, registers a schema, migrates, inserts and
+# selects. These are the README's commands.
+source tests/sh/sluiced.sh
+
+[ -n "${SLUICE_BUF:-}" ] && [ -x "$SLUICE_BUF" ] ||
+  fail "SLUICE_BUF must name the buf binary (tools/test.sh installs it and sets it)"
+start_sluiced --plugin-dir lib/plugins --database "default=sqlite:$TEST_TMPDIR/buf.db"
+buf() { "$SLUICE_BUF" curl --protocol grpc --http2-prior-knowledge "$@"; }
+url="http://$SLUICED_ADDR"
+
+services=$(buf --list-services "$url")
+for s in sluice.v1.SchemaService sluice.v1.QueryService sluice.v1.MigrationService \
+         sluice.v1.AdminService grpc.health.v1.Health; do
+  expect_contains "$services" "$s"
+done
+expect_contains "$(buf "$url/grpc.health.v1.Health/Check")" '"status": "SERVING"'
+
+registered=$({ echo '{"schema":'; cat examples/shop.schema.json; echo '}'; } |
+  buf -d @- "$url/sluice.v1.SchemaService/RegisterSchema")
+expect_contains "$registered" '"version": 1'
+expect_contains "$(buf -d '{"schema": "shop"}' "$url/sluice.v1.MigrationService/Migrate")" '"0000_initial_v1"'
+
+inserted=$(buf -d '{"target": {"schema": "shop"}, "insert": {"table": "users",
+  "rows": [{"values": {"email": {"string_value": "ada@example.com"}, "name": {"string_value": "Ada"}}}],
+  "returning": ["id"]}}' "$url/sluice.v1.QueryService/Insert")
+expect_contains "$inserted" '"intValue": "1"'
+
+selected=$(buf -d '{"target": {"schema": "shop"}, "select": {"table": "users",
+  "columns": [{"expression": {"column": {"name": "email"}}}, {"expression": {"column": {"name": "name"}}}],
+  "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}}}' \
+  "$url/sluice.v1.QueryService/Select")
+expect_contains "$selected" '"stringValue": "ada@example.com"'
+expect_contains "$selected" '"stringValue": "Ada"'
+
+# A bad request fails with INVALID_ARGUMENT (buf exits with code × 8) and the field path.
+set +e
+error=$(buf -d '{"target": {"schema": "shop"}, "select": {"table": "users", "where": {"eq": {"left": {"column": {"name": "nope"}}, "right": {"value": {"int_value": "1"}}}}}}' \
+  "$url/sluice.v1.QueryService/Select" 2>&1)
+code=$?
+set -e
+[ "$code" -eq 24 ] || fail "expected exit 24 (INVALID_ARGUMENT), got $code: $error"
+expect_contains "$error" 'select.where.eq.left.column.name'
+echo "buf_curl_test: 1 passed, 0 failed"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The README's worked example, run with the sluice CLI against a real sluiced.
+source tests/sh/sluiced.sh
+
+start_sluiced --plugin-dir lib/plugins --database "default=sqlite:$TEST_TMPDIR/cli.db"
+sluice() { tools/sluice/sluice --addr "$SLUICED_ADDR" "$@"; }
+
+expect_contains "$(sluice register examples/shop.schema.json)" '"created": true'
+expect_contains "$(sluice schemas)" '"name": "shop"'
+expect_contains "$(sluice generate shop)" 'CREATE TABLE \"users\"'
+expect_contains "$(sluice migrate shop)" '"0000_initial_v1"'
+expect_contains "$(sluice status shop)" '"name": "0000_initial_v1"'
+inserted=$(sluice insert '{"target": {"schema": "shop"}, "insert": {"table": "users",
+  "rows": [{"values": {"email": {"string_value": "ada@example.com"}, "name": {"string_value": "Ada"}}}],
+  "returning": ["id", "created_at"]}}')
+expect_contains "$inserted" '"int_value": "1"'
+expect_contains "$inserted" '"timestamp_value": "'
+selected=$(sluice select '{"target": {"schema": "shop"}, "select": {"table": "users",
+  "where": {"ilike": {"left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "%@EXAMPLE.com"}}}},
+  "order_by": [{"expression": {"column": {"name": "id"}}, "descending": true}], "limit": "10"}}')
+expect_contains "$selected" '"string_value": "ada@example.com"'
+updated=$(sluice update '{"target": {"schema": "shop"}, "update": {"table": "users", "set": {"name": {"string_value": "Ada L."}},
+  "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}, "returning": ["name"]}}')
+expect_contains "$updated" '"string_value": "Ada L."'
+deleted=$(sluice delete '{"target": {"schema": "shop"}, "delete": {"table": "users",
+  "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}}}')
+expect_contains "$deleted" '"rows_affected": "1"'
+dry=$(sluice select '{"target": {"schema": "shop"}, "to_sql": true, "select": {"table": "users", "limit": "1"}}')
+expect_contains "$dry" 'FROM \"users\" LIMIT ?'
+
+# A failed call prints the field violations and exits with the gRPC code (3: INVALID_ARGUMENT).
+set +e
+error=$(sluice select '{"target": {"schema": "shop"}, "select": {"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1"}}}}}}' 2>&1)
+code=$?
+set -e
+[ "$code" -eq 3 ] || fail "expected exit 3, got $code: $error"
+expect_contains "$error" 'field select.where.eq.right.value: column `id` is INTEGER and takes int_value, not string_value'
+echo "cli_test: 1 passed, 0 failed"

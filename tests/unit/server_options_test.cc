@@ -1,0 +1,64 @@
+// sluiced's configuration: flags over SLUICE_* variables over defaults; URLs shown redacted.
+#include <map>
+
+#include "executor/database.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/server_options.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::ElementsAre;
+
+ServerOptions Parse(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+  auto options = ParseServerOptions(args, [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+  EXPECT_TRUE(options.ok()) << options.status();
+  return options.ok() ? *options : ServerOptions();
+}
+
+TEST(ServerOptions, DefaultsServeTheEmbeddedSqliteFile) {
+  ServerOptions o = Parse({});
+  EXPECT_EQ(o.listen, "127.0.0.1:50051");
+  EXPECT_EQ(o.plugin_dir, "");
+  EXPECT_THAT(o.databases, ElementsAre("default=sqlite:sluice.db"));
+  EXPECT_EQ(o.pool_size, 8u);
+}
+
+TEST(ServerOptions, EnvironmentThenFlags) {
+  const std::map<std::string, std::string> env = {
+      {"SLUICE_LISTEN", "0.0.0.0:7000"}, {"SLUICE_PLUGIN_DIR", "/opt/plugins"},
+      {"SLUICE_DATABASES", "default=sqlite:a.db; other=sqlite:b.db\n"}, {"SLUICE_POOL_SIZE", "3"}};
+  ServerOptions from_env = Parse({}, env);
+  EXPECT_EQ(from_env.listen, "0.0.0.0:7000");
+  EXPECT_EQ(from_env.plugin_dir, "/opt/plugins");
+  EXPECT_THAT(from_env.databases, ElementsAre("default=sqlite:a.db", "other=sqlite:b.db"));
+  EXPECT_EQ(from_env.pool_size, 3u);
+
+  ServerOptions flags = Parse({"--listen", "127.0.0.1:0", "--plugin-dir=/p", "--database", "x=sqlite:x.db",
+                               "--database=y=sqlite:y.db", "--pool-size", "2"}, env);
+  EXPECT_EQ(flags.listen, "127.0.0.1:0");
+  EXPECT_EQ(flags.plugin_dir, "/p");
+  EXPECT_THAT(flags.databases, ElementsAre("x=sqlite:x.db", "y=sqlite:y.db"));
+  EXPECT_EQ(flags.pool_size, 2u);
+}
+
+TEST(ServerOptions, BadFlagsAreErrors) {
+  auto getenv = [](const char*) -> const char* { return nullptr; };
+  EXPECT_EQ(ParseServerOptions({"--port", "1"}, getenv).status().message(), "unknown flag --port (see --help)");
+  EXPECT_EQ(ParseServerOptions({"--listen"}, getenv).status().message(), "--listen needs a value (see --help)");
+  EXPECT_FALSE(ParseServerOptions({"--pool-size", "0"}, getenv).ok());
+  EXPECT_TRUE(ParseServerOptions({"--help"}, getenv)->help);
+}
+
+TEST(RedactUrl, HidesPasswordsOnly) {
+  EXPECT_EQ(RedactUrl("postgres://app:s3cr:et@db.local:5432/shop"), "postgres://app:***@db.local:5432/shop");
+  EXPECT_EQ(RedactUrl("mysql://root@127.0.0.1/x"), "mysql://root@127.0.0.1/x");
+  EXPECT_EQ(RedactUrl("sqlite:sluice.db"), "sqlite:sluice.db");
+}
+
+}  // namespace
+}  // namespace sluice

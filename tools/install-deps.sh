@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what building (and, with --test, testing) Sluice needs on Debian 12, from Debian's
+# packages and the npm registry. Installs only what is missing; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_PACKAGES=(
+  bazel-bootstrap bazel-rules-java g++ pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto libabsl-dev
+  libssl-dev libsqlite3-dev libpq-dev default-libmysqlclient-dev libboost-dev libboost-filesystem-dev
+)
+TEST_PACKAGES=(libgtest-dev libgmock-dev python3-grpcio python3-protobuf nodejs npm)
+# npm packages for the tests (installed into .cache/node, never committed).
+NPM_PACKAGES=(@bufbuild/buf@1.75.0)
+
+packages=("${BUILD_PACKAGES[@]}")
+with_tests=false
+if [ "${1:-}" = "--test" ]; then
+  with_tests=true
+  packages+=("${TEST_PACKAGES[@]}")
+fi
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in "${packages[@]}"; do
+  # A package counts as present when dpkg has it installed, or (node, npm) its command exists.
+  case "$p" in
+    nodejs) command -v node >/dev/null && continue ;;
+    npm) command -v npm >/dev/null && continue ;;
+  esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if $with_tests; then
+  want_buf="${NPM_PACKAGES[0]##*@}"
+  have_buf=$(node -p "require('./.cache/node/node_modules/@bufbuild/buf/package.json').version" 2>/dev/null || true)
+  if [ "$have_buf" != "$want_buf" ]; then
+    echo "install-deps: installing ${NPM_PACKAGES[*]} (npm)"
+    mkdir -p .cache/node
+    npm install --prefix .cache/node --no-save --no-package-lock --no-audit --no-fund "${NPM_PACKAGES[@]}"
+  fi
+fi
