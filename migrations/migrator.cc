@@ -10,38 +10,29 @@
 #include "common/status_macros.h"
 #include "executor/executor.h"
 #include "planner/planner.h"
+#include "schema/internal_tables.h"
 
 namespace sluice {
 namespace {
 
 constexpr char kTable[] = "__sluice_migrations";
 
-v1::Column MakeColumn(const std::string& name, v1::ColumnType type, uint32_t length = 0) {
-  v1::Column c;
-  c.set_name(name);
-  c.set_type(type);
-  c.set_length(length);
-  c.set_not_null(true);
-  return c;
+v1::Table HistoryTable() {
+  v1::Table t;
+  t.set_name(kTable);
+  *t.add_columns() = InternalColumn("schema", v1::VARCHAR, 128);
+  *t.add_columns() = InternalColumn("name", v1::VARCHAR, 255);
+  *t.add_columns() = InternalColumn("hash", v1::CHAR, 64);
+  *t.add_columns() = InternalColumn("applied_at", v1::TIMESTAMPTZ);
+  *t.add_columns() = InternalColumn("duration_ms", v1::BIGINT);
+  t.add_primary_key("schema");
+  t.add_primary_key("name");
+  return t;
 }
 
-// The history table, described as a schema for the ordinary planner and dialect.
 const SchemaIndex& HistorySchema() {
-  static const SchemaIndex* index = [] {
-    v1::Schema schema;
-    schema.set_name("__sluice");
-    v1::Table* t = schema.add_tables();
-    t->set_name(kTable);
-    *t->add_columns() = MakeColumn("schema", v1::VARCHAR, 128);
-    *t->add_columns() = MakeColumn("name", v1::VARCHAR, 255);
-    *t->add_columns() = MakeColumn("hash", v1::CHAR, 64);
-    *t->add_columns() = MakeColumn("applied_at", v1::TIMESTAMPTZ);
-    *t->add_columns() = MakeColumn("duration_ms", v1::BIGINT);
-    t->add_primary_key("schema");
-    t->add_primary_key("name");
-    return new SchemaIndex(std::move(schema));
-  }();
-  return *index;
+  static const SchemaIndex& index = InternalSchema(HistoryTable());
+  return index;
 }
 
 absl::StatusOr<v1::QueryResult> Run(Connection& conn, Database& db, const PlannedStatement& st) {
@@ -55,15 +46,7 @@ std::string MigrationHash(const v1::Migration& migration) {
   return Sha256Hex(absl::StrJoin(migration.statements(), "\n--> statement-breakpoint\n"));
 }
 
-absl::Status Migrator::EnsureTable(Database& db) {
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
-  for (const plan::Plan& p : PlanCreateSchema(HistorySchema(), /*if_not_exists=*/true)) {
-    PlannedStatement st;
-    st.plan = p;
-    SLUICE_RETURN_IF_ERROR(Run(*conn, db, st).status());
-  }
-  return absl::OkStatus();
-}
+absl::Status Migrator::EnsureTable(Database& db) { return CreateTablesIfMissing(db, HistorySchema()); }
 
 absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection& conn, Database& db,
                                                                       const std::string& schema) {

@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "executor/executor.h"
 #include "planner/planner.h"
+#include "schema/internal_tables.h"
 #include "schema/schema_validator.h"
 
 namespace sluice {
@@ -17,33 +18,22 @@ namespace {
 
 constexpr char kTable[] = "__sluice_schemas";
 
-v1::Column MakeColumn(const std::string& name, v1::ColumnType type, uint32_t length = 0) {
-  v1::Column c;
-  c.set_name(name);
-  c.set_type(type);
-  c.set_length(length);
-  c.set_not_null(true);
-  return c;
+v1::Table RegistryTable() {
+  v1::Table t;
+  t.set_name(kTable);
+  *t.add_columns() = InternalColumn("name", v1::VARCHAR, 128);
+  *t.add_columns() = InternalColumn("version", v1::INTEGER);
+  *t.add_columns() = InternalColumn("hash", v1::CHAR, 64);
+  *t.add_columns() = InternalColumn("definition", v1::BYTES);
+  *t.add_columns() = InternalColumn("created_at", v1::TIMESTAMPTZ);
+  t.add_primary_key("name");
+  t.add_primary_key("version");
+  return t;
 }
 
-// The registry's own table, described as a schema so that the ordinary planner and dialect
-// build its SQL.
 const SchemaIndex& RegistrySchema() {
-  static const SchemaIndex* index = [] {
-    v1::Schema schema;
-    schema.set_name("__sluice");
-    v1::Table* t = schema.add_tables();
-    t->set_name(kTable);
-    *t->add_columns() = MakeColumn("name", v1::VARCHAR, 128);
-    *t->add_columns() = MakeColumn("version", v1::INTEGER);
-    *t->add_columns() = MakeColumn("hash", v1::CHAR, 64);
-    *t->add_columns() = MakeColumn("definition", v1::BYTES);
-    *t->add_columns() = MakeColumn("created_at", v1::TIMESTAMPTZ);
-    t->add_primary_key("name");
-    t->add_primary_key("version");
-    return new SchemaIndex(std::move(schema));
-  }();
-  return *index;
+  static const SchemaIndex& index = InternalSchema(RegistryTable());
+  return index;
 }
 
 v1::Value Str(const std::string& s) {
@@ -100,11 +90,7 @@ absl::Status SchemaRegistry::EnsureTable(Database& db) {
     std::lock_guard<std::mutex> lock(mu_);
     if (tables_ready_[db.name()]) return absl::OkStatus();
   }
-  for (const plan::Plan& p : PlanCreateSchema(RegistrySchema(), /*if_not_exists=*/true)) {
-    PlannedStatement statement;
-    statement.plan = p;
-    SLUICE_RETURN_IF_ERROR(Execute(db, statement, false).status());
-  }
+  SLUICE_RETURN_IF_ERROR(CreateTablesIfMissing(db, RegistrySchema()));
   std::lock_guard<std::mutex> lock(mu_);
   tables_ready_[db.name()] = true;
   return absl::OkStatus();

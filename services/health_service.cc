@@ -31,15 +31,23 @@ grpc::Status HealthServiceImpl::Watch(grpc::ServerContext* context,
     return grpc::Status::OK;
   }
   std::unique_lock<std::mutex> lock(mu_);
+  ++watchers_;
+  struct Leave {
+    HealthServiceImpl* self;
+    ~Leave() {  // runs with the lock held
+      --self->watchers_;
+      self->changed_.notify_all();
+    }
+  } leave{this};
   bool last = !serving_;
   while (!context->IsCancelled()) {
     if (last != serving_) {
       last = serving_;
       response.set_status(serving_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
       lock.unlock();
-      if (!writer->Write(response)) return grpc::Status::OK;
+      const bool written = writer->Write(response);
       lock.lock();
-      if (!serving_) return grpc::Status::OK;
+      if (!written || !serving_) return grpc::Status::OK;
     }
     changed_.wait_for(lock, std::chrono::milliseconds(500));
   }
@@ -47,9 +55,11 @@ grpc::Status HealthServiceImpl::Watch(grpc::ServerContext* context,
 }
 
 void HealthServiceImpl::SetNotServing() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   serving_ = false;
   changed_.notify_all();
+  // Every Watch stream sends NOT_SERVING and ends before shutdown goes on.
+  changed_.wait_for(lock, std::chrono::seconds(2), [&] { return watchers_ == 0; });
 }
 
 }  // namespace sluice

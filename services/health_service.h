@@ -22,7 +22,8 @@ class HealthServiceImpl final : public grpc::health::v1::Health::Service {
   grpc::Status Watch(grpc::ServerContext* context, const grpc::health::v1::HealthCheckRequest* request,
                      grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>* writer) override;
 
-  // NOT_SERVING from now on (shutdown); Watch streams see the change, then end.
+  // NOT_SERVING from now on (shutdown); returns once every Watch stream has sent the change
+  // and ended (2 s at most).
   void SetNotServing();
 
  private:
@@ -32,6 +33,7 @@ class HealthServiceImpl final : public grpc::health::v1::Health::Service {
   mutable std::mutex mu_;
   std::condition_variable changed_;
   bool serving_ = true;
+  int watchers_ = 0;
 };
 
 }  // namespace sluice

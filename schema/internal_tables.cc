@@ -1,0 +1,34 @@
+#include "schema/internal_tables.h"
+
+#include "common/status_macros.h"
+#include "executor/executor.h"
+#include "planner/planner.h"
+
+namespace sluice {
+
+v1::Column InternalColumn(const std::string& name, v1::ColumnType type, uint32_t length) {
+  v1::Column c;
+  c.set_name(name);
+  c.set_type(type);
+  c.set_length(length);
+  c.set_not_null(true);
+  return c;
+}
+
+const SchemaIndex& InternalSchema(v1::Table table) {
+  v1::Schema schema;
+  schema.set_name("__sluice");
+  *schema.add_tables() = std::move(table);
+  return *new SchemaIndex(std::move(schema));
+}
+
+absl::Status CreateTablesIfMissing(Database& db, const SchemaIndex& schema) {
+  for (const plan::Plan& p : PlanCreateSchema(schema, /*if_not_exists=*/true)) {
+    PlannedStatement statement;
+    statement.plan = p;
+    SLUICE_RETURN_IF_ERROR(Execute(db, statement, false).status());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sluice
