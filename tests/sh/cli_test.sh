@@ -35,4 +35,21 @@ code=$?
 set -e
 [ "$code" -eq 3 ] || fail "expected exit 3, got $code: $error"
 expect_contains "$error" 'field select.where.eq.right.value: column `id` is INTEGER and takes int_value, not string_value'
+# A schema file in protobuf text format.
+cat >"$TEST_TMPDIR/notes.txtpb" <<'SCHEMA'
+name: "notes"
+tables {
+  name: "notes"
+  columns { name: "id" type: INTEGER primary_key: true not_null: true auto_increment: true }
+  columns { name: "body" type: TEXT not_null: true }
+}
+SCHEMA
+expect_contains "$(sluice register "$TEST_TMPDIR/notes.txtpb")" '"name": "notes"'
+expect_contains "$(sluice schema notes)" '"name": "body"'
+
+# sluiced documents its flags and their environment variables.
+help=$(services/sluiced --help)
+for word in --listen SLUICE_LISTEN --plugin-dir SLUICE_PLUGIN_DIR --database SLUICE_DATABASES; do
+  expect_contains "$help" "$word"
+done
 echo "cli_test: 1 passed, 0 failed"
