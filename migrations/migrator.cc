@@ -40,6 +40,16 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, Database& db, const Planne
   return ExecuteOn(conn, *sql, st);
 }
 
+// Held until the transaction ends.
+absl::Status Lock(Connection& conn, Database& db) {
+  constexpr int64_t kMigrationLock = 0x736c7569636531;  // "sluice1"
+  plan::Plan p;
+  p.mutable_transaction_lock()->set_key(kMigrationLock);
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(p));
+  if (sql->sql.empty()) return absl::OkStatus();
+  return conn.ExecuteOnce(sql->sql);
+}
+
 }  // namespace
 
 std::string MigrationHash(const v1::Migration& migration) {
@@ -128,9 +138,10 @@ absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const s
   std::vector<std::string> done;
   for (const v1::Migration& migration : migrations) {
     SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
-    // The transaction is also the lock: history is read inside it, so concurrent callers
-    // apply each migration once.
-    SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_SERIALIZABLE));
+    // History is read under the migration lock, inside the transaction that applies the
+    // migration, so concurrent callers apply each migration once.
+    SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
+    SLUICE_RETURN_IF_ERROR(Lock(*conn, db));
     SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(*conn, db, schema));
     bool skip = false;
     for (const v1::AppliedMigration& m : applied) {

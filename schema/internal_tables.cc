@@ -26,7 +26,9 @@ absl::Status CreateTablesIfMissing(Database& db, const SchemaIndex& schema) {
   for (const plan::Plan& p : PlanCreateSchema(schema, /*if_not_exists=*/true)) {
     PlannedStatement statement;
     statement.plan = p;
-    SLUICE_RETURN_IF_ERROR(Execute(db, statement, false).status());
+    absl::Status status = Execute(db, statement, false).status();
+    // Two servers creating the same table at once: one wins, the table exists.
+    if (!status.ok() && status.code() != absl::StatusCode::kAlreadyExists) return status;
   }
   return absl::OkStatus();
 }

@@ -5,10 +5,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh --test
 
+# Real database servers for the end-to-end suite, in throwaway folders; a server that does not
+# start fails the run.
+servers=$(mktemp -d /tmp/sluice-test.XXXXXX)
+chmod 755 "$servers"
+cleanup() {
+  tools/db/postgres.sh stop "$servers/postgres"
+  rm -rf "$servers"
+}
+trap cleanup EXIT
+postgres_url=$(tools/db/postgres.sh start "$servers/postgres")
+echo "test: PostgreSQL at $postgres_url"
+
 log=$(mktemp)
 status=0
 bazel test //... \
   --test_env=SLUICE_BUF="$PWD/.cache/node/node_modules/.bin/buf" \
+  --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres \
+  --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url" \
   2>&1 | tee "$log" || status=$?
 [ "${CI:-}" = "true" ] && bazel shutdown
 

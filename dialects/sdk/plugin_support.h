@@ -36,6 +36,39 @@ int32_t CompilePlan(const SqlDialect& dialect, const void* plan, size_t plan_siz
                     sluice_sql** out, sluice_error* err);
 void FreeSql(sluice_sql* sql);
 
+struct PluginInfo {
+  const char* name;
+  const char* version;
+  const char* url_schemes;
+  uint64_t capabilities;
+  // Sets the driver members of the table.
+  void (*fill_driver)(sluice_dialect_api* api);
+};
+
+// The function table of an SDK-based plugin: SQL from `Dialect` through the SDK renderer, the
+// driver from `info.fill_driver`. Its entry point returns this.
+template <typename Dialect>
+const sluice_dialect_api* DialectApi(const PluginInfo& info) {
+  static const Dialect dialect;
+  static const sluice_dialect_api api = [&] {
+    sluice_dialect_api a{};
+    a.struct_size = sizeof(sluice_dialect_api);
+    a.abi_major = SLUICE_DIALECT_ABI_MAJOR;
+    a.abi_minor = SLUICE_DIALECT_ABI_MINOR;
+    a.name = info.name;
+    a.version = info.version;
+    a.url_schemes = info.url_schemes;
+    a.capabilities = info.capabilities;
+    a.compile = [](const void* plan, size_t size, sluice_sql** out, sluice_error* err) {
+      return CompilePlan(dialect, plan, size, out, err);
+    };
+    a.sql_free = FreeSql;
+    info.fill_driver(&a);
+    return a;
+  }();
+  return &api;
+}
+
 }  // namespace sluice::sdk
 
 #endif  // SLUICE_DIALECTS_SDK_PLUGIN_SUPPORT_H_

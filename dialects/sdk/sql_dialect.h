@@ -67,6 +67,9 @@ class SqlDialect {
   // `USING method` of an index ("" when no method), or UNIMPLEMENTED.
   virtual absl::StatusOr<std::string> IndexMethod(absl::string_view method) const;
 
+  // The statement that takes transaction-scoped lock `key` ("" where BEGIN already locks).
+  virtual std::string TransactionLock(int64_t key) const { return ""; }
+
   // Namespaces (PostgreSQL schemas).
   virtual bool has_namespaces() const { return false; }
 };

@@ -73,6 +73,9 @@ absl::Status SqlRenderer::Render(const plan::Plan& plan) {
     case plan::Plan::kCreateTable: in_ddl_ = true; return CreateTable(plan.create_table());
     case plan::Plan::kCreateIndex: in_ddl_ = true; return CreateIndex(plan.create_index());
     case plan::Plan::kCreateEnum: in_ddl_ = true; return CreateEnum(plan.create_enum());
+    case plan::Plan::kTransactionLock:
+      Append(dialect_.TransactionLock(plan.transaction_lock().key()));
+      return absl::OkStatus();
     case plan::Plan::KIND_NOT_SET: break;
   }
   return Malformed("no statement kind");

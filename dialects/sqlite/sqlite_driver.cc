@@ -83,7 +83,7 @@ std::string PathOf(absl::string_view url) {
   return std::string(url);
 }
 
-}  // namespace
+void Disconnect(sluice_conn* conn);
 
 int32_t Connect(const char* url, sluice_conn** out, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
@@ -273,5 +273,26 @@ int32_t Rollback(sluice_conn* conn, sluice_error* err) {
 }
 
 void Interrupt(sluice_conn* conn) { sqlite3_interrupt(conn->db); }
+
+}  // namespace
+
+void FillDriver(sluice_dialect_api* api) {
+  api->connect = Connect;
+  api->disconnect = Disconnect;
+  api->ping = Ping;
+  api->prepare = Prepare;
+  api->bind = Bind;
+  api->step = Step;
+  api->column_count = ColumnCount;
+  api->column_name = ColumnName;
+  api->column_value = ColumnValue;
+  api->changes = Changes;
+  api->reset = Reset;
+  api->finalize = Finalize;
+  api->begin = Begin;
+  api->commit = Commit;
+  api->rollback = Rollback;
+  api->interrupt = Interrupt;
+}
 
 }  // namespace sluice::sqlite

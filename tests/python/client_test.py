@@ -93,9 +93,9 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(raised.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertEqual(field_paths(raised.exception), ["select.where.eq.right.value"])
 
-    def test_lists_the_sqlite_plugin(self):
+    def test_lists_the_plugins(self):
         plugins = self.admin.ListPlugins(admin_service_pb2.ListPluginsRequest())
-        self.assertEqual([(p.name, p.abi_major) for p in plugins.plugins], [("sqlite", 1)])
+        self.assertEqual([(p.name, p.abi_major) for p in plugins.plugins], [("postgres", 1), ("sqlite", 1)])
 
 
 if __name__ == "__main__":

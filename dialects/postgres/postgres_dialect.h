@@ -1,0 +1,28 @@
+// PostgreSQL's SQL: what differs from the SDK's standard SQL.
+#ifndef SLUICE_DIALECTS_POSTGRES_POSTGRES_DIALECT_H_
+#define SLUICE_DIALECTS_POSTGRES_POSTGRES_DIALECT_H_
+
+#include "dialects/sdk/sql_dialect.h"
+
+namespace sluice::postgres {
+
+class PostgresDialect : public sdk::SqlDialect {
+ public:
+  absl::string_view name() const override { return "postgres"; }
+  bool numbered_placeholders() const override { return true; }
+  std::string Placeholder(size_t slot) const override { return "$" + std::to_string(slot + 1); }
+  absl::StatusOr<std::string> TypeName(const plan::Type& type) const override;
+  absl::Status AutoIncrement(const plan::ColumnDef& column, std::string* type, std::string* suffix,
+                             bool* primary_key_written) const override;
+  std::string BytesLiteral(absl::string_view bytes) const override;
+  absl::StatusOr<std::string> Function(plan::Op op) const override;
+  bool has_ilike() const override { return true; }
+  bool has_enum_types() const override { return true; }
+  bool has_namespaces() const override { return true; }
+  absl::StatusOr<std::string> IndexMethod(absl::string_view method) const override;
+  std::string TransactionLock(int64_t key) const override;
+};
+
+}  // namespace sluice::postgres
+
+#endif  // SLUICE_DIALECTS_POSTGRES_POSTGRES_DIALECT_H_

@@ -1,0 +1,396 @@
+#include "dialects/postgres/postgres_driver.h"
+
+#include <libpq-fe.h>
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "dialects/sdk/plugin_support.h"
+
+struct sluice_conn {
+  PGconn* pg = nullptr;
+  PGcancel* cancel = nullptr;
+  std::mutex cancel_mu;
+  uint64_t next_statement = 0;
+};
+
+struct sluice_stmt {
+  sluice_conn* conn = nullptr;
+  std::string name;
+  std::vector<std::string> values;
+  std::vector<char> is_null;
+  PGresult* result = nullptr;
+  int row = -1;
+  bool executed = false;
+  uint64_t affected = 0;
+  // Per column: the current row's value when it needed converting.
+  std::vector<std::string> scratch;
+};
+
+namespace sluice::postgres {
+namespace {
+
+using sdk::Guard;
+using sdk::SetError;
+
+// PostgreSQL type OIDs (pg_type.dat) the driver decodes.
+enum Oid : ::Oid {
+  kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kJson = 114,
+  kFloat4 = 700, kFloat8 = 701, kDate = 1082, kTime = 1083, kTimestamp = 1114,
+  kTimestampTz = 1184, kNumeric = 1700, kUuid = 2950, kJsonb = 3802,
+};
+
+int32_t CodeFor(absl::string_view sqlstate, absl::string_view message) {
+  if (sqlstate == "23505") return SLUICE_STATUS_ALREADY_EXISTS;
+  if (absl::StartsWith(sqlstate, "23")) return SLUICE_STATUS_FAILED_PRECONDITION;
+  if (absl::StartsWith(sqlstate, "40") || sqlstate == "25P02") return SLUICE_STATUS_ABORTED;
+  if (sqlstate == "57014") {
+    return absl::StrContains(message, "timeout") ? SLUICE_STATUS_DEADLINE_EXCEEDED : SLUICE_STATUS_CANCELLED;
+  }
+  if (absl::StartsWith(sqlstate, "08") || absl::StartsWith(sqlstate, "57P")) return SLUICE_STATUS_UNAVAILABLE;
+  if (sqlstate == "42P07" || sqlstate == "42710" || sqlstate == "42P06") return SLUICE_STATUS_ALREADY_EXISTS;
+  if (sqlstate == "42P01" || sqlstate == "42703" || sqlstate == "42704") return SLUICE_STATUS_FAILED_PRECONDITION;
+  if (absl::StartsWith(sqlstate, "22")) return SLUICE_STATUS_INVALID_ARGUMENT;
+  if (absl::StartsWith(sqlstate, "53") || absl::StartsWith(sqlstate, "54")) return SLUICE_STATUS_RESOURCE_EXHAUSTED;
+  return SLUICE_STATUS_INTERNAL;
+}
+
+// The error of `result` (or of the connection when there is no result).
+int32_t PgError(sluice_conn* conn, const PGresult* result, sluice_error* err) {
+  const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  if (sqlstate == nullptr || PQstatus(conn->pg) == CONNECTION_BAD) {
+    return SetError(err, SLUICE_STATUS_UNAVAILABLE,
+                    absl::StrCat("postgres connection lost: ", PQerrorMessage(conn->pg)), sqlstate ? sqlstate : "");
+  }
+  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
+  const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
+  std::string message = primary ? primary : PQresultErrorMessage(result);
+  if (detail) absl::StrAppend(&message, " (", detail, ")");
+  return SetError(err, CodeFor(sqlstate, message), message, sqlstate, constraint ? constraint : "");
+}
+
+// Runs `sql` (no parameters) and expects no error.
+int32_t Exec(sluice_conn* conn, const char* sql, sluice_error* err) {
+  PGresult* result = PQexec(conn->pg, sql);
+  const ExecStatusType status = PQresultStatus(result);
+  int32_t code = SLUICE_STATUS_OK;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+    code = PgError(conn, result, err);
+  }
+  PQclear(result);
+  return code;
+}
+
+std::string Hex(absl::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+int Nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 0;
+}
+
+void Disconnect(sluice_conn* conn);
+
+int32_t Connect(const char* url, sluice_conn** out, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    auto* conn = new sluice_conn();
+    conn->pg = PQconnectdb(url);
+    if (PQstatus(conn->pg) != CONNECTION_OK) {
+      int32_t code = SetError(err, SLUICE_STATUS_UNAVAILABLE,
+                              absl::StrCat("cannot connect to postgres: ", PQerrorMessage(conn->pg)));
+      Disconnect(conn);
+      return code;
+    }
+    // Timestamps come back in UTC and ISO form; text is UTF-8.
+    int32_t code = Exec(conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'", err);
+    if (code != SLUICE_STATUS_OK) {
+      Disconnect(conn);
+      return code;
+    }
+    conn->cancel = PQgetCancel(conn->pg);
+    *out = conn;
+    return SLUICE_STATUS_OK;
+  });
+}
+
+void Disconnect(sluice_conn* conn) {
+  if (conn == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(conn->cancel_mu);
+    if (conn->cancel) PQfreeCancel(conn->cancel);
+    conn->cancel = nullptr;
+  }
+  PQfinish(conn->pg);
+  delete conn;
+}
+
+int32_t Ping(sluice_conn* conn, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    if (PQstatus(conn->pg) != CONNECTION_OK) return PgError(conn, nullptr, err);
+    return Exec(conn, "SELECT 1", err);
+  });
+}
+
+int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt** out, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    auto stmt = std::make_unique<sluice_stmt>();
+    stmt->conn = conn;
+    stmt->name = absl::StrCat("sluice_", conn->next_statement++);
+    const std::string text(sql, sql_size);
+    PGresult* prepared = PQprepare(conn->pg, stmt->name.c_str(), text.c_str(), 0, nullptr);
+    int32_t code = PQresultStatus(prepared) == PGRES_COMMAND_OK ? SLUICE_STATUS_OK : PgError(conn, prepared, err);
+    PQclear(prepared);
+    if (code != SLUICE_STATUS_OK) return code;
+    PGresult* described = PQdescribePrepared(conn->pg, stmt->name.c_str());
+    if (PQresultStatus(described) != PGRES_COMMAND_OK) {
+      code = PgError(conn, described, err);
+      PQclear(described);
+      return code;
+    }
+    stmt->values.resize(PQnparams(described));
+    stmt->is_null.assign(stmt->values.size(), 1);
+    PQclear(described);
+    *out = stmt.release();
+    return SLUICE_STATUS_OK;
+  });
+}
+
+int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    if (slot >= s->values.size()) {
+      return SetError(err, SLUICE_STATUS_OUT_OF_RANGE,
+                      absl::StrCat("postgres: the statement has ", s->values.size(), " parameters, not ", slot + 1));
+    }
+    std::string& out = s->values[slot];
+    s->is_null[slot] = 0;
+    switch (v->kind) {
+      case SLUICE_VALUE_NULL: s->is_null[slot] = 1; break;
+      case SLUICE_VALUE_BOOL: out = v->num.i64 ? "true" : "false"; break;
+      case SLUICE_VALUE_INT64: out = absl::StrCat(v->num.i64); break;
+      case SLUICE_VALUE_UINT64: out = absl::StrCat(v->num.u64); break;
+      case SLUICE_VALUE_DOUBLE: {
+        if (std::isnan(v->num.f64)) {
+          out = "NaN";
+        } else if (std::isinf(v->num.f64)) {
+          out = v->num.f64 > 0 ? "Infinity" : "-Infinity";
+        } else {
+          char buf[32];
+          std::snprintf(buf, sizeof buf, "%.17g", v->num.f64);
+          out = buf;
+        }
+        break;
+      }
+      case SLUICE_VALUE_BYTES: out = Hex(absl::string_view(v->data ? v->data : "", v->size)); break;
+      default: out.assign(v->data ? v->data : "", v->size); break;
+    }
+    return SLUICE_STATUS_OK;
+  });
+}
+
+int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    *has_row = 0;
+    if (!s->executed) {
+      std::vector<const char*> values(s->values.size());
+      for (size_t i = 0; i < values.size(); ++i) values[i] = s->is_null[i] ? nullptr : s->values[i].c_str();
+      s->result = PQexecPrepared(s->conn->pg, s->name.c_str(), static_cast<int>(values.size()), values.data(),
+                                 nullptr, nullptr, 0);
+      s->executed = true;
+      const ExecStatusType status = PQresultStatus(s->result);
+      if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        int32_t code = PgError(s->conn, s->result, err);
+        PQclear(s->result);
+        s->result = nullptr;
+        return code;
+      }
+      const char* tuples = PQcmdTuples(s->result);
+      s->affected = tuples && *tuples ? std::strtoull(tuples, nullptr, 10) : 0;
+      s->scratch.assign(PQnfields(s->result), std::string());
+      s->row = -1;
+    }
+    if (s->result != nullptr && ++s->row < PQntuples(s->result)) *has_row = 1;
+    return SLUICE_STATUS_OK;
+  });
+}
+
+uint32_t ColumnCount(sluice_stmt* s) {
+  return s->result ? static_cast<uint32_t>(PQnfields(s->result)) : 0;
+}
+
+int32_t ColumnName(sluice_stmt* s, uint32_t column, const char** name, size_t* size, sluice_error* err) {
+  if (s->result == nullptr || static_cast<int>(column) >= PQnfields(s->result)) {
+    return SetError(err, SLUICE_STATUS_OUT_OF_RANGE, "no such result column");
+  }
+  *name = PQfname(s->result, static_cast<int>(column));
+  *size = std::strlen(*name);
+  return SLUICE_STATUS_OK;
+}
+
+int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    const int c = static_cast<int>(column);
+    if (s->result == nullptr || c >= PQnfields(s->result) || s->row < 0 || s->row >= PQntuples(s->result)) {
+      return SetError(err, SLUICE_STATUS_OUT_OF_RANGE, "no current row or no such column");
+    }
+    *out = sluice_value{};
+    if (PQgetisnull(s->result, s->row, c)) {
+      out->kind = SLUICE_VALUE_NULL;
+      return SLUICE_STATUS_OK;
+    }
+    const char* text = PQgetvalue(s->result, s->row, c);
+    const size_t size = static_cast<size_t>(PQgetlength(s->result, s->row, c));
+    out->data = text;
+    out->size = size;
+    std::string& scratch = s->scratch[c];
+    switch (PQftype(s->result, c)) {
+      case kBool:
+        out->kind = SLUICE_VALUE_BOOL;
+        out->num.i64 = text[0] == 't';
+        break;
+      case kInt2:
+      case kInt4:
+      case kInt8:
+        out->kind = SLUICE_VALUE_INT64;
+        out->num.i64 = std::strtoll(text, nullptr, 10);
+        break;
+      case kOid:
+        out->kind = SLUICE_VALUE_UINT64;
+        out->num.u64 = std::strtoull(text, nullptr, 10);
+        break;
+      case kFloat4:
+      case kFloat8:
+        out->kind = SLUICE_VALUE_DOUBLE;
+        out->num.f64 = std::strtod(text, nullptr);  // also "NaN", "Infinity"
+        break;
+      case kNumeric: out->kind = SLUICE_VALUE_DECIMAL; break;
+      case kBytea: {
+        // Hex output: \x0a0b...
+        scratch.clear();
+        for (size_t i = 2; i + 1 < size; i += 2) scratch += static_cast<char>(Nibble(text[i]) << 4 | Nibble(text[i + 1]));
+        out->kind = SLUICE_VALUE_BYTES;
+        out->data = scratch.data();
+        out->size = scratch.size();
+        break;
+      }
+      case kDate: out->kind = SLUICE_VALUE_DATE; break;
+      case kTime: out->kind = SLUICE_VALUE_TIME; break;
+      case kTimestamp:
+      case kTimestampTz: {
+        // "2024-02-29 13:45:00.5+00" → RFC 3339 "2024-02-29T13:45:00.5Z".
+        scratch.assign(text, size);
+        if (scratch.size() > 10 && scratch[10] == ' ') scratch[10] = 'T';
+        if (absl::EndsWith(scratch, "+00")) {
+          scratch.replace(scratch.size() - 3, 3, "Z");
+        } else if (scratch.size() > 3 && (scratch[scratch.size() - 3] == '+' || scratch[scratch.size() - 3] == '-')) {
+          scratch += ":00";
+        }
+        out->kind = SLUICE_VALUE_TIMESTAMP;
+        out->data = scratch.data();
+        out->size = scratch.size();
+        break;
+      }
+      case kJson:
+      case kJsonb: out->kind = SLUICE_VALUE_JSON; break;
+      case kUuid: out->kind = SLUICE_VALUE_UUID; break;
+      default: out->kind = SLUICE_VALUE_TEXT; break;
+    }
+    return SLUICE_STATUS_OK;
+  });
+}
+
+int32_t Changes(sluice_stmt* s, uint64_t* rows_affected, int64_t* last_insert_id, sluice_error*) {
+  *rows_affected = s->affected;
+  *last_insert_id = 0;  // PostgreSQL reports generated keys through RETURNING
+  return SLUICE_STATUS_OK;
+}
+
+int32_t Reset(sluice_stmt* s, sluice_error*) {
+  if (s->result) PQclear(s->result);
+  s->result = nullptr;
+  s->executed = false;
+  s->row = -1;
+  s->affected = 0;
+  s->is_null.assign(s->values.size(), 1);
+  return SLUICE_STATUS_OK;
+}
+
+void Finalize(sluice_stmt* s) {
+  if (s == nullptr) return;
+  if (s->result) PQclear(s->result);
+  if (PQstatus(s->conn->pg) == CONNECTION_OK && PQtransactionStatus(s->conn->pg) == PQTRANS_IDLE) {
+    const std::string sql = "DEALLOCATE \"" + s->name + "\"";
+    PQclear(PQexec(s->conn->pg, sql.c_str()));
+  }
+  delete s;
+}
+
+int32_t Begin(sluice_conn* conn, int32_t isolation, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    switch (isolation) {
+      case SLUICE_ISOLATION_READ_UNCOMMITTED: return Exec(conn, "BEGIN ISOLATION LEVEL READ UNCOMMITTED", err);
+      case SLUICE_ISOLATION_READ_COMMITTED: return Exec(conn, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
+      case SLUICE_ISOLATION_REPEATABLE_READ: return Exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
+      case SLUICE_ISOLATION_SERIALIZABLE: return Exec(conn, "BEGIN ISOLATION LEVEL SERIALIZABLE", err);
+      default: return Exec(conn, "BEGIN", err);
+    }
+  });
+}
+
+int32_t Commit(sluice_conn* conn, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t { return Exec(conn, "COMMIT", err); });
+}
+
+int32_t Rollback(sluice_conn* conn, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE) return SLUICE_STATUS_OK;
+    return Exec(conn, "ROLLBACK", err);
+  });
+}
+
+void Interrupt(sluice_conn* conn) {
+  std::lock_guard<std::mutex> lock(conn->cancel_mu);
+  if (conn->cancel == nullptr) return;
+  char message[256];
+  PQcancel(conn->cancel, message, sizeof message);
+}
+
+}  // namespace
+
+void FillDriver(sluice_dialect_api* api) {
+  api->connect = Connect;
+  api->disconnect = Disconnect;
+  api->ping = Ping;
+  api->prepare = Prepare;
+  api->bind = Bind;
+  api->step = Step;
+  api->column_count = ColumnCount;
+  api->column_name = ColumnName;
+  api->column_value = ColumnValue;
+  api->changes = Changes;
+  api->reset = Reset;
+  api->finalize = Finalize;
+  api->begin = Begin;
+  api->commit = Commit;
+  api->rollback = Rollback;
+  api->interrupt = Interrupt;
+}
+
+}  // namespace sluice::postgres
