@@ -33,7 +33,11 @@ void ConnectionPool::Return(std::unique_ptr<Connection> conn) {
   if (conn->in_transaction()) conn->Rollback().IgnoreError();  // never hand out a dirty one
   conn->Touch();
   std::lock_guard<std::mutex> lock(mu_);
-  if (conn->broken() || Retire(*conn)) {
+  if (conn->broken()) {
+    open_ -= 1 + idle_.size();
+    idle_.clear();
+    conn.reset();
+  } else if (Retire(*conn)) {
     --open_;
     conn.reset();
   } else {

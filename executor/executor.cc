@@ -13,8 +13,38 @@ v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statem
   return out;
 }
 
+namespace {
+
+absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
+                                    const PlannedStatement& statement);
+
+}  // namespace
+
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
-                                          const PlannedStatement& statement) {
+                                          const PlannedStatement& statement, const CallContext* call) {
+  if (call == nullptr) return Run(conn, sql, statement);
+  if (call->cancelled && call->cancelled()) return absl::CancelledError("the call was cancelled");
+  if (absl::Now() >= call->deadline) {
+    return absl::DeadlineExceededError("the call's deadline passed before the statement ran");
+  }
+  auto watch = CallWatchdog::Instance().Start(&conn, call);
+  auto result = Run(conn, sql, statement);
+  if (!result.ok() && watch->fired()) {
+    // The statement was interrupted on the call's behalf; the connection stays usable.
+    if (absl::Now() >= call->deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("the call's deadline passed while the statement ran (", result.status().message(), ")"));
+    }
+    return absl::CancelledError(absl::StrCat("the call was cancelled while the statement ran (",
+                                             result.status().message(), ")"));
+  }
+  return result;
+}
+
+namespace {
+
+absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
+                                    const PlannedStatement& statement) {
   const sluice_dialect_api& api = conn.api();
   SLUICE_ASSIGN_OR_RETURN(sluice_stmt * stmt, conn.Prepare(sql.sql));
   // The statement stays cached on the connection: rewind it whatever happens below.
@@ -72,16 +102,18 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& s
   return result;
 }
 
+}  // namespace
+
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
-                                        bool to_sql, absl::Time deadline) {
+                                        bool to_sql, const CallContext& call) {
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
   if (to_sql) {
     v1::QueryResult result;
     *result.mutable_statement() = ToStatement(*sql, statement);
     return result;
   }
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(deadline));
-  return ExecuteOn(*conn, *sql, statement);
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  return ExecuteOn(*conn, *sql, statement, &call);
 }
 
 }  // namespace sluice

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "executor/call_watchdog.h"
 #include "executor/connection.h"
 #include "executor/database.h"
 #include "planner/planner.h"
@@ -15,14 +16,17 @@ namespace sluice {
 // The SQL and its parameters in placeholder order (what `to_sql` returns).
 v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statement);
 
-// Runs `sql` for `statement` on `conn` (inside whatever transaction it has open).
+// Runs `sql` for `statement` on `conn` (inside whatever transaction it has open). With a
+// `call`, the statement is interrupted when the call is cancelled (CANCELLED) or its deadline
+// passes (DEADLINE_EXCEEDED).
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
-                                          const PlannedStatement& statement);
+                                          const PlannedStatement& statement,
+                                          const CallContext* call = nullptr);
 
-// Compiles and runs `statement` on a connection of `db`'s pool, waiting for one until
-// `deadline`; with `to_sql`, only compiles.
+// Compiles and runs `statement` on a connection of `db`'s pool (waiting for one until the
+// call's deadline); with `to_sql`, only compiles.
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
-                                        bool to_sql, absl::Time deadline = absl::InfiniteFuture());
+                                        bool to_sql, const CallContext& call = CallContext());
 
 }  // namespace sluice
 

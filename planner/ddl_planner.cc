@@ -106,6 +106,15 @@ std::vector<const v1::Table*> CreationOrder(const v1::Schema& schema) {
 
 std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_exists) {
   std::vector<plan::Plan> plans;
+  std::set<std::string> namespaces;
+  for (const v1::Enum& e : schema.schema().enums()) namespaces.insert(e.namespace_());
+  for (const v1::Table& t : schema.schema().tables()) namespaces.insert(t.namespace_());
+  namespaces.erase("");
+  for (const std::string& name : namespaces) {
+    plan::Plan p;
+    p.mutable_create_namespace()->set_name(name);
+    plans.push_back(std::move(p));
+  }
   for (const v1::Enum& e : schema.schema().enums()) {
     plan::Plan p;
     p.mutable_create_enum()->set_namespace_(e.namespace_());

@@ -41,7 +41,7 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
 absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del,
                                             const std::string& path);
 
-// The DDL that creates every enum, table (referenced tables first) and index of a validated
+// The DDL that creates every namespace, enum, table (referenced tables first) and index of a validated
 // schema, one plan per statement.
 std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_exists);
 

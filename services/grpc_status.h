@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "executor/call_watchdog.h"
 
 namespace sluice {
 
@@ -14,6 +15,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The call's deadline (InfiniteFuture when the client set none).
 absl::Time DeadlineOf(const grpc::ServerContext* context);
+
+// The call as the executor sees it: its deadline and whether the client cancelled.
+CallContext CallOf(grpc::ServerContext* context);
 
 }  // namespace sluice
 

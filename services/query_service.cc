@@ -22,7 +22,7 @@ grpc::Status QueryServiceImpl::Run(grpc::ServerContext* context, const Request& 
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                             state_.registry.Resolve(*db, request.target().schema()));
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, plan(*schema));
-    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, statement, request.to_sql(), DeadlineOf(context)));
+    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, statement, request.to_sql(), CallOf(context)));
     return absl::OkStatus();
   }());
 }

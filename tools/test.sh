@@ -23,6 +23,7 @@ bazel test //... \
   --test_env=SLUICE_BUF="$PWD/.cache/node/node_modules/.bin/buf" \
   --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres \
   --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url" \
+  --test_env=SLUICE_TEST_POSTGRES_DIR="$servers/postgres" \
   2>&1 | tee "$log" || status=$?
 [ "${CI:-}" = "true" ] && bazel shutdown
 

@@ -73,6 +73,11 @@ absl::Status SqlRenderer::Render(const plan::Plan& plan) {
     case plan::Plan::kCreateTable: in_ddl_ = true; return CreateTable(plan.create_table());
     case plan::Plan::kCreateIndex: in_ddl_ = true; return CreateIndex(plan.create_index());
     case plan::Plan::kCreateEnum: in_ddl_ = true; return CreateEnum(plan.create_enum());
+    case plan::Plan::kCreateNamespace:
+      if (!dialect_.has_namespaces()) return Unsupported("namespaces (PostgreSQL schemas)");
+      Append("CREATE SCHEMA IF NOT EXISTS ");
+      Identifier(plan.create_namespace().name());
+      return absl::OkStatus();
     case plan::Plan::kTransactionLock:
       Append(dialect_.TransactionLock(plan.transaction_lock().key()));
       return absl::OkStatus();

@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL 15 server on a free loopback port, for tests.
 #   tools/db/postgres.sh start DIR   initializes DIR, starts the server, prints its URL
 #   tools/db/postgres.sh stop DIR    stops the server started in DIR
+#   tools/db/postgres.sh restart DIR restarts it (same port; sessions are cut)
 # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user.
 set -euo pipefail
 BIN=/usr/lib/postgresql/15/bin
@@ -25,11 +26,14 @@ case "$cmd" in
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
+  restart)
+    as_postgres "$BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 restart >/dev/null
+    ;;
   stop)
     [ -d "$dir/data" ] && as_postgres "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
     ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|restart DIR" >&2
     exit 2
     ;;
 esac

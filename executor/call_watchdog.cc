@@ -1,0 +1,45 @@
+#include "executor/call_watchdog.h"
+
+namespace sluice {
+
+CallWatchdog& CallWatchdog::Instance() {
+  static CallWatchdog* dog = new CallWatchdog();  // lives as long as the process
+  return *dog;
+}
+
+CallWatchdog::CallWatchdog() : thread_([this] { Loop(); }) { thread_.detach(); }
+
+std::unique_ptr<CallWatchdog::Watch> CallWatchdog::Start(Connection* conn, const CallContext* call) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.push_front(Entry{conn, call});
+  work_.notify_one();
+  return std::make_unique<Watch>(this, entries_.begin());
+}
+
+CallWatchdog::Watch::~Watch() {
+  std::lock_guard<std::mutex> lock(dog_->mu_);
+  dog_->entries_.erase(it_);
+}
+
+bool CallWatchdog::Watch::fired() const {
+  std::lock_guard<std::mutex> lock(dog_->mu_);
+  return it_->fired;
+}
+
+void CallWatchdog::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    work_.wait(lock, [&] { return !entries_.empty(); });
+    const absl::Time now = absl::Now();
+    for (Entry& e : entries_) {
+      if (e.fired) continue;
+      if (now >= e.call->deadline || (e.call->cancelled && e.call->cancelled())) {
+        e.fired = true;
+        e.conn->Interrupt();  // thread-safe by the ABI's contract
+      }
+    }
+    work_.wait_for(lock, std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace sluice

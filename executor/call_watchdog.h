@@ -1,0 +1,62 @@
+// Stops a running statement when its call is cancelled or its deadline passes: one thread
+// polls the calls that are inside the database (every 10 ms) and interrupts their connection.
+#ifndef SLUICE_EXECUTOR_CALL_WATCHDOG_H_
+#define SLUICE_EXECUTOR_CALL_WATCHDOG_H_
+
+#include <condition_variable>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "absl/time/time.h"
+#include "executor/connection.h"
+
+namespace sluice {
+
+// What a call brings to the database: its deadline and a way to ask whether it was cancelled.
+struct CallContext {
+  absl::Time deadline = absl::InfiniteFuture();
+  std::function<bool()> cancelled;
+};
+
+class CallWatchdog {
+ public:
+  static CallWatchdog& Instance();
+
+  struct Entry {
+    Connection* conn;
+    const CallContext* call;
+    bool fired = false;
+  };
+
+  // While a Watch lives, `conn` is interrupted once `call` is cancelled or past its deadline.
+  class Watch {
+   public:
+    Watch(CallWatchdog* dog, std::list<Entry>::iterator it) : dog_(dog), it_(it) {}
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+    ~Watch();
+    // Whether the watchdog interrupted the statement.
+    bool fired() const;
+
+   private:
+    CallWatchdog* dog_;
+    std::list<Entry>::iterator it_;
+  };
+
+  std::unique_ptr<Watch> Start(Connection* conn, const CallContext* call);
+
+ private:
+  CallWatchdog();
+  void Loop();
+
+  std::mutex mu_;
+  std::condition_variable work_;
+  std::list<Entry> entries_;
+  std::thread thread_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_EXECUTOR_CALL_WATCHDOG_H_

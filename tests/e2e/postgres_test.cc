@@ -1,0 +1,208 @@
+// PostgreSQL specifics, against the real server tools/test.sh starts: every type round-trips
+// exactly, constraint errors name their constraint, a call's deadline or cancel stops its
+// statement in the server, and a server restart is survived.
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "sluice/v1/migration_service.grpc.pb.h"
+#include "sluice/v1/query_service.grpc.pb.h"
+#include "sluice/v1/schema_service.grpc.pb.h"
+#include "tests/e2e/sluiced_process.h"
+#include "tests/e2e/test_databases.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+
+template <typename Message>
+Message Json(const std::string& json) {
+  Message message;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &message);
+  EXPECT_TRUE(status.ok()) << status.message() << "\n" << json;
+  return message;
+}
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+// A libpq session of the test's own (to hold locks, read pg_stat_activity).
+class Session {
+ public:
+  explicit Session(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+    EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
+  }
+  ~Session() { PQfinish(conn_); }
+  std::string Exec(const std::string& sql) {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    std::string value = PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+    EXPECT_TRUE(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK)
+        << sql << ": " << PQerrorMessage(conn_);
+    PQclear(r);
+    return value;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
+constexpr char kSchema[] = R"({"schema": {"name": "kinds", "enums": [{"name": "mood", "values": ["happy", "sad"]}],
+  "tables": [{"name": "samples", "namespace": "lab", "columns": [
+    {"name": "id", "type": "BIGINT", "primary_key": true, "not_null": true, "auto_increment": true},
+    {"name": "i2", "type": "SMALLINT"}, {"name": "i4", "type": "INTEGER"}, {"name": "i8", "type": "BIGINT"},
+    {"name": "b", "type": "BOOLEAN"}, {"name": "t", "type": "TEXT"}, {"name": "vc", "type": "VARCHAR", "length": 5},
+    {"name": "ch", "type": "CHAR", "length": 3}, {"name": "n", "type": "DECIMAL", "precision": 30, "scale": 10},
+    {"name": "r", "type": "REAL"}, {"name": "d", "type": "DOUBLE"}, {"name": "day", "type": "DATE"},
+    {"name": "tm", "type": "TIME"}, {"name": "ts", "type": "TIMESTAMP"}, {"name": "tstz", "type": "TIMESTAMPTZ"},
+    {"name": "iv", "type": "INTERVAL"}, {"name": "j", "type": "JSON"}, {"name": "jb", "type": "JSONB"},
+    {"name": "u", "type": "UUID"}, {"name": "bytes", "type": "BYTES"}, {"name": "m", "type": "ENUM", "enum_name": "mood"},
+    {"name": "qty", "type": "INTEGER", "not_null": true, "default": {"value": {"int_value": "1"}}}],
+    "checks": [{"name": "samples_qty_positive", "condition": {"gt": {"left": {"column": {"name": "qty"}}, "right": {"value": {"int_value": "0"}}}}}],
+    "indexes": [{"name": "samples_t_partial", "columns": ["t"], "where": {"is_not_null": {"column": {"name": "t"}}}, "method": "btree"}]}]}})";
+
+class Postgres : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = testing::FreshDatabaseUrl("postgres");
+    ASSERT_FALSE(url_.empty());
+    server_ = std::make_unique<testing::SluicedProcess>(std::vector<std::string>{
+        "--plugin-dir", "lib/plugins", "--pool-size", "2", "--database", "default=" + url_});
+    ASSERT_TRUE(server_->ok());
+    queries_ = v1::QueryService::NewStub(server_->channel());
+    grpc::ClientContext c1, c2;
+    v1::RegisterSchemaResponse registered;
+    ASSERT_TRUE(v1::SchemaService::NewStub(server_->channel())
+                    ->RegisterSchema(&c1, Json<v1::RegisterSchemaRequest>(kSchema), &registered).ok());
+    v1::MigrateResponse migrated;
+    grpc::Status status = v1::MigrationService::NewStub(server_->channel())
+                              ->Migrate(&c2, Json<v1::MigrateRequest>(R"({"schema": "kinds"})"), &migrated);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  void TearDown() override {
+    queries_.reset();
+    if (server_) EXPECT_EQ(server_->Stop(), 0);
+  }
+
+  grpc::Status Insert(const std::string& values, v1::QueryResult* result,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    return queries_->Insert(&context, Json<v1::InsertRequest>(absl::StrCat(
+        R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": )", values, "}]}}")), result);
+  }
+
+  std::string url_;
+  std::unique_ptr<testing::SluicedProcess> server_;
+  std::unique_ptr<v1::QueryService::Stub> queries_;
+};
+
+TEST_F(Postgres, EveryTypeRoundTripsExactly) {
+  v1::QueryResult inserted;
+  ASSERT_TRUE(Insert(R"({"i2": {"int_value": "-32768"}, "i4": {"int_value": "2147483647"},
+      "i8": {"int_value": "9223372036854775807"}, "b": {"bool_value": false}, "t": {"string_value": "Grüße, 世界 ☕"},
+      "vc": {"string_value": "abcde"}, "ch": {"string_value": "ab"}, "n": {"decimal_value": "12345678901234567890.0123456789"},
+      "r": {"double_value": 1.5}, "d": {"double_value": 0.1}, "day": {"date_value": "2024-02-29"},
+      "tm": {"time_value": "13:45:00.123456"}, "ts": {"timestamp_value": "2024-02-29T13:45:00.5"},
+      "tstz": {"timestamp_value": "2024-02-29T13:45:00+02:00"}, "iv": {"string_value": "1 day 02:00:00"},
+      "j": {"json_value": "{\"b\":1,\"a\":[1,2]}"}, "jb": {"json_value": "{\"b\":1,\"a\":[1,2]}"},
+      "u": {"uuid_value": "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"}, "bytes": {"bytes_value": "AP8A"},
+      "m": {"string_value": "sad"}})", &inserted).ok());
+  grpc::ClientContext context;
+  v1::QueryResult result;
+  ASSERT_TRUE(queries_->Select(&context, Json<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"), &result).ok());
+  ASSERT_EQ(result.rows_size(), 1);
+  EXPECT_EQ(ToJson(result.rows(0)), absl::StrCat(R"({"values":[{"int_value":"1"},{"int_value":"-32768"},)",
+      R"({"int_value":"2147483647"},{"int_value":"9223372036854775807"},{"bool_value":false},)",
+      R"({"string_value":"Grüße, 世界 ☕"},{"string_value":"abcde"},{"string_value":"ab "},)",
+      R"({"decimal_value":"12345678901234567890.0123456789"},{"double_value":1.5},{"double_value":0.1},)",
+      R"({"date_value":"2024-02-29"},{"time_value":"13:45:00.123456"},{"timestamp_value":"2024-02-29T13:45:00.5"},)",
+      R"({"timestamp_value":"2024-02-29T11:45:00Z"},{"string_value":"1 day 02:00:00"},)",
+      R"({"json_value":"{\"b\":1,\"a\":[1,2]}"},{"json_value":"{\"a\": [1, 2], \"b\": 1}"},)",
+      R"({"uuid_value":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},{"bytes_value":"AP8A"},{"string_value":"sad"},{"int_value":"1"}]})"));
+  // The table lives in the `lab` namespace, with its partial index.
+  Session session(url_);
+  EXPECT_EQ(session.Exec("SELECT indexdef FROM pg_indexes WHERE indexname = 'samples_t_partial'"),
+            "CREATE INDEX samples_t_partial ON lab.samples USING btree (t) WHERE (t IS NOT NULL)");
+}
+
+TEST_F(Postgres, ConstraintErrorsNameTheConstraint) {
+  v1::QueryResult result;
+  grpc::Status status = Insert(R"({"qty": {"int_value": "0"}})", &result);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::ErrorInfo(status, "constraint"), "samples_qty_positive");
+  EXPECT_EQ(testing::ErrorInfo(status, "sqlstate"), "23514");
+  ASSERT_TRUE(Insert(R"({"id": {"int_value": "7"}})", &result).ok());
+  status = Insert(R"({"id": {"int_value": "7"}})", &result);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(testing::ErrorInfo(status, "constraint"), "samples_pkey");
+  EXPECT_EQ(testing::ErrorInfo(status, "sqlstate"), "23505");
+}
+
+// Blocks inserts into lab.samples until the session ends its transaction.
+void Lock(Session& session) {
+  session.Exec("BEGIN");
+  session.Exec("LOCK TABLE lab.samples IN ACCESS EXCLUSIVE MODE");
+}
+
+TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) {
+  Session locker(url_);
+  Lock(locker);
+  v1::QueryResult result;
+  const auto start = std::chrono::steady_clock::now();
+  grpc::Status status = Insert("{}", &result, std::chrono::milliseconds(500));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  // The server side gave up too: no statement of ours is still waiting on the lock.
+  Session observer(url_);
+  std::string waiting = "1";
+  for (int i = 0; i < 50 && waiting != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    waiting = observer.Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND state = 'active' AND query LIKE 'INSERT INTO%'");
+  }
+  EXPECT_EQ(waiting, "0");
+  locker.Exec("ROLLBACK");
+  // The pool's connections came back clean: calls work (the pool has two; use both).
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(Insert("{}", &result).ok());
+}
+
+TEST_F(Postgres, ACancelledCallStopsItsStatement) {
+  Session locker(url_);
+  Lock(locker);
+  grpc::ClientContext context;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    context.TryCancel();
+  });
+  v1::QueryResult result;
+  grpc::Status status = queries_->Insert(&context, Json<v1::InsertRequest>(
+      R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": {}}]}})"), &result);
+  canceller.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  Session observer(url_);
+  std::string waiting = "1";
+  for (int i = 0; i < 50 && waiting != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    waiting = observer.Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND state = 'active' AND query LIKE 'INSERT INTO%'");
+  }
+  EXPECT_EQ(waiting, "0");
+  locker.Exec("ROLLBACK");
+  EXPECT_TRUE(Insert("{}", &result).ok());
+}
+
+}  // namespace
+}  // namespace sluice
