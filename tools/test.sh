@@ -10,6 +10,7 @@ tools/install-deps.sh --test
 servers=$(mktemp -d /tmp/sluice-test.XXXXXX)
 chmod 755 "$servers"
 cleanup() {
+  [ -n "${control_pid:-}" ] && kill "$control_pid" 2>/dev/null
   tools/db/postgres.sh stop "$servers/postgres"
   rm -rf "$servers"
 }
@@ -17,13 +18,27 @@ trap cleanup EXIT
 postgres_url=$(tools/db/postgres.sh start "$servers/postgres")
 echo "test: PostgreSQL at $postgres_url"
 
+# Tests that restart a server ask this script to (a server restarted by a test would be a child
+# of the test, and the test runner ends the test's processes): a line `restart postgres`
+# written to $servers/control is answered with the exit code on $servers/control.done.
+mkfifo "$servers/control" "$servers/control.done"
+chmod 666 "$servers/control" "$servers/control.done"
+(
+  while read -r verb server <"$servers/control"; do
+    code=2
+    [ "$verb $server" = "restart postgres" ] && { tools/db/postgres.sh restart "$servers/postgres"; code=$?; }
+    echo "$code" >"$servers/control.done"
+  done
+) &
+control_pid=$!
+
 log=$(mktemp)
 status=0
 bazel test //... \
   --test_env=SLUICE_BUF="$PWD/.cache/node/node_modules/.bin/buf" \
   --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres \
   --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url" \
-  --test_env=SLUICE_TEST_POSTGRES_DIR="$servers/postgres" \
+  --test_env=SLUICE_TEST_CONTROL="$servers/control" \
   2>&1 | tee "$log" || status=$?
 [ "${CI:-}" = "true" ] && bazel shutdown
 

@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/escaping.h"
@@ -202,6 +203,41 @@ TEST_F(Postgres, ACancelledCallStopsItsStatement) {
   EXPECT_EQ(waiting, "0");
   locker.Exec("ROLLBACK");
   EXPECT_TRUE(Insert("{}", &result).ok());
+}
+
+// Run by its own test target (exclusive: it restarts the shared server, through tools/test.sh).
+TEST_F(Postgres, RestartServer_CallsInFlightFailUnavailableAndLaterCallsSucceed) {
+  const char* control = std::getenv("SLUICE_TEST_CONTROL");
+  ASSERT_TRUE(control != nullptr && *control) << "SLUICE_TEST_CONTROL is not set: run through tools/test.sh";
+  v1::QueryResult result;
+  ASSERT_TRUE(Insert("{}", &result).ok());
+  grpc::Status in_flight;
+  {
+    Session locker(url_);
+    Lock(locker);
+    std::thread call([&] {
+      v1::QueryResult r;
+      in_flight = Insert("{}", &r);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // tools/test.sh restarts the server it started.
+    std::ofstream(control) << "restart postgres" << std::endl;
+    std::string code;
+    std::ifstream(std::string(control) + ".done") >> code;
+    ASSERT_EQ(code, "0");
+    call.join();
+  }
+  EXPECT_EQ(in_flight.error_code(), grpc::StatusCode::UNAVAILABLE) << in_flight.error_message();
+  // The server is back: the next calls succeed on new connections, without a crash.
+  for (int i = 0; i < 5; ++i) {
+    grpc::Status status = Insert("{}", &result);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  // No connection leaked: at most the pool's two, plus the observer.
+  Session observer(url_);
+  EXPECT_LE(std::stoi(observer.Exec(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")),
+            3);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <sstream>
 
 #include <libpq-fe.h>
@@ -34,7 +36,14 @@ std::string FreshDatabaseUrl(const std::string& dialect) {
       ADD_FAILURE() << "SLUICE_TEST_POSTGRES_URL is not set: run the tests through tools/test.sh";
       return "";
     }
-    const std::string name = "e2e_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    // Sandboxed test processes share PIDs, so names carry a random part.
+    static const std::string run = [] {
+      std::random_device random;
+      char hex[17];
+      std::snprintf(hex, sizeof hex, "%08x%08x", random(), random());
+      return std::string(hex);
+    }();
+    const std::string name = "e2e_" + run + "_" + std::to_string(counter++);
     PGconn* conn = PQconnectdb(admin);
     if (PQstatus(conn) != CONNECTION_OK) {
       ADD_FAILURE() << "cannot reach the test PostgreSQL server: " << PQerrorMessage(conn);
