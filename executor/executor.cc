@@ -58,6 +58,7 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
   } rewind{api, stmt};
 
   sluice_error error{};
+  std::string scratch;  // an array parameter's encoding, until its bind returns
   for (size_t slot = 0; slot < sql.param_index.size(); ++slot) {
     const uint32_t index = sql.param_index[slot];
     if (index >= statement.params.size()) {
@@ -65,7 +66,7 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
                                               " bound parameter ", index, " of ",
                                               statement.params.size()));
     }
-    const sluice_value value = ToAbiValue(statement.params[index]);
+    const sluice_value value = ToAbiValue(statement.params[index], &scratch);
     SLUICE_RETURN_IF_ERROR(conn.Check(api.bind(stmt, static_cast<uint32_t>(slot), &value, &error), error));
   }
 

@@ -9,6 +9,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "planner/value_check.h"
 
 namespace sluice {
@@ -61,9 +64,38 @@ bool IsInteger(v1::ColumnType t) {
 
 }  // namespace
 
-sluice_value ToAbiValue(const v1::Value& value) {
+// The text form of an array element (SLUICE_VALUE_ARRAY).
+std::string ElementText(const v1::Value& v) {
+  switch (v.kind_case()) {
+    case v1::Value::kBoolValue: return v.bool_value() ? "true" : "false";
+    case v1::Value::kIntValue: return absl::StrCat(v.int_value());
+    case v1::Value::kUintValue: return absl::StrCat(v.uint_value());
+    case v1::Value::kDoubleValue: return FormatDouble(v.double_value());
+    default: {
+      sluice_value scalar = ToAbiValue(v, nullptr);
+      return std::string(Text(scalar));
+    }
+  }
+}
+
+sluice_value ToAbiValue(const v1::Value& value, std::string* scratch) {
   sluice_value out{};
   out.kind = ValueKind(value);
+  if (value.has_list_value() && scratch != nullptr) {
+    google::protobuf::ListValue list;
+    for (const v1::Value& element : value.list_value().values()) {
+      if (element.has_null_value()) {
+        list.add_values()->set_null_value(google::protobuf::NULL_VALUE);
+      } else {
+        list.add_values()->set_string_value(ElementText(element));
+      }
+    }
+    scratch->clear();  // MessageToJsonString appends
+    (void)google::protobuf::util::MessageToJsonString(list, scratch);
+    out.data = scratch->data();
+    out.size = scratch->size();
+    return out;
+  }
   auto text = [&](const std::string& s) {
     out.data = s.data();
     out.size = s.size();
@@ -90,6 +122,31 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
   v1::Value out;
   if (raw.kind == SLUICE_VALUE_NULL) {
     out.set_null_value(google::protobuf::NULL_VALUE);
+    return out;
+  }
+  if (column.array()) {
+    google::protobuf::ListValue list;
+    if (raw.kind != SLUICE_VALUE_ARRAY ||
+        !google::protobuf::util::JsonStringToMessage(std::string(Text(raw)), &list).ok()) {
+      return Unexpected(raw, column);
+    }
+    v1::Column element = column;
+    element.set_array(false);
+    v1::ValueList* values = out.mutable_list_value();
+    for (const google::protobuf::Value& item : list.values()) {
+      sluice_value scalar{};
+      std::string text = item.kind_case() == google::protobuf::Value::kStringValue
+                             ? item.string_value()
+                             : item.kind_case() == google::protobuf::Value::kNumberValue
+                                   ? FormatDouble(item.number_value())
+                                   : "";
+      if (item.kind_case() != google::protobuf::Value::kNullValue) {
+        scalar.kind = SLUICE_VALUE_TEXT;
+        scalar.data = text.data();
+        scalar.size = text.size();
+      }
+      SLUICE_ASSIGN_OR_RETURN(*values->add_values(), FromAbiValue(scalar, element));
+    }
     return out;
   }
   const v1::ColumnType type = column.type();

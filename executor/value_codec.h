@@ -10,8 +10,9 @@
 
 namespace sluice {
 
-// A view of `value` (checked by the planner); valid while `value` lives.
-sluice_value ToAbiValue(const v1::Value& value);
+// A view of `value` (checked by the planner); valid while `value` and `scratch` live (arrays
+// are encoded into `scratch`).
+sluice_value ToAbiValue(const v1::Value& value, std::string* scratch);
 
 // The database's value for a column declared as `column` (a synthetic column for computed
 // results). INTERNAL when the database returned something the type cannot hold.

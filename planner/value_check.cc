@@ -362,6 +362,7 @@ int32_t ValueKind(const Value& value) {
     case Value::kTimestampValue: return SLUICE_VALUE_TIMESTAMP;
     case Value::kJsonValue: return SLUICE_VALUE_JSON;
     case Value::kUuidValue: return SLUICE_VALUE_UUID;
+    case Value::kListValue: return SLUICE_VALUE_ARRAY;
     default: return SLUICE_VALUE_NULL;
   }
 }

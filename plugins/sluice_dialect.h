@@ -15,6 +15,7 @@
  *   - Errors are a status code (the gRPC canonical codes, SLUICE_STATUS_*) returned by the
  *     function, with details written into a caller-owned sluice_error.
  *   - Ownership is spelled out for every pointer below.
+ *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY.
  *   - Threads: a connection and its statements are used by one thread at a time; different
  *     connections are used concurrently; `interrupt` may be called from any thread.
  *
@@ -31,7 +32,7 @@ extern "C" {
 #endif
 
 #define SLUICE_DIALECT_ABI_MAJOR 1
-#define SLUICE_DIALECT_ABI_MINOR 0
+#define SLUICE_DIALECT_ABI_MINOR 1
 
 /* The name of the one symbol a plugin exports (a function of type sluice_dialect_entry_fn). */
 #define SLUICE_DIALECT_ENTRY_SYMBOL "sluice_dialect_entry"
@@ -88,7 +89,10 @@ typedef enum sluice_value_kind {
   SLUICE_VALUE_TIME = 9,      /* data, size: "13:45:00.5" */
   SLUICE_VALUE_TIMESTAMP = 10,/* data, size: "2024-02-29T13:45:00.5Z" (offset optional) */
   SLUICE_VALUE_JSON = 11,     /* data, size: JSON text */
-  SLUICE_VALUE_UUID = 12      /* data, size: "8-4-4-4-12" hex */
+  SLUICE_VALUE_UUID = 12,     /* data, size: "8-4-4-4-12" hex */
+  /* Since ABI 1.1. A one-dimensional array: data, size hold a JSON array whose elements are
+   * null or strings, each the text form of one element (as the scalar kinds above). */
+  SLUICE_VALUE_ARRAY = 13
 } sluice_value_kind;
 
 /* A value crossing the boundary, in either direction. */

@@ -156,6 +156,13 @@ class Validator {
         column.type() != v1::REAL && column.type() != v1::DOUBLE) {
       Add(path + ".unsigned", "only numeric columns can be unsigned");
     }
+    if (column.array() && (column.type() == v1::BYTES || column.type() == v1::JSON ||
+                           column.type() == v1::JSONB || column.auto_increment())) {
+      Add(path + ".array", "arrays of BYTES, JSON or auto_increment columns are not supported");
+    }
+    if (column.array() && column.has_default_()) {
+      Add(path + ".default", "array columns take no default");
+    }
     if (column.primary_key() && !column.not_null()) {
       Add(path + ".not_null", absl::StrCat("primary key column `", column.name(), "` must be not_null"));
     }

@@ -8,15 +8,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "dialects/postgres/pg_array.h"
 #include "dialects/sdk/plugin_support.h"
 
 struct sluice_conn {
   PGconn* pg = nullptr;
+  // Type OID → whether it is an array type (learnt from pg_type for OIDs not known up front,
+  // such as arrays of enums).
+  std::unordered_map<::Oid, bool> is_array;
   PGcancel* cancel = nullptr;
   std::mutex cancel_mu;
   uint64_t next_statement = 0;
@@ -42,10 +47,11 @@ using sdk::Guard;
 using sdk::SetError;
 
 // PostgreSQL type OIDs (pg_type.dat) the driver decodes.
-enum Oid : ::Oid {
+enum TypeOid : ::Oid {
   kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kJson = 114,
   kFloat4 = 700, kFloat8 = 701, kDate = 1082, kTime = 1083, kTimestamp = 1114,
   kTimestampTz = 1184, kNumeric = 1700, kUuid = 2950, kJsonb = 3802,
+  kTimestampArray = 1115, kTimestampTzArray = 1185,
 };
 
 int32_t CodeFor(absl::string_view sqlstate, absl::string_view message) {
@@ -98,6 +104,27 @@ std::string Hex(absl::string_view bytes) {
     out += kHex[c & 15];
   }
   return out;
+}
+
+// "2024-02-29 13:45:00.5+00" → RFC 3339 "2024-02-29T13:45:00.5Z".
+void NormalizeTimestamp(std::string* ts) {
+  if (ts->size() > 10 && (*ts)[10] == ' ') (*ts)[10] = 'T';
+  if (absl::EndsWith(*ts, "+00")) {
+    ts->replace(ts->size() - 3, 3, "Z");
+  } else if (ts->size() > 3 && ((*ts)[ts->size() - 3] == '+' || (*ts)[ts->size() - 3] == '-')) {
+    *ts += ":00";
+  }
+}
+
+// Whether values of type `oid` are arrays (pg_type.typcategory 'A'), asked once per type.
+bool IsArrayType(sluice_conn* conn, ::Oid oid) {
+  auto it = conn->is_array.find(oid);
+  if (it != conn->is_array.end()) return it->second;
+  const std::string sql = absl::StrCat("SELECT typcategory = 'A' FROM pg_type WHERE oid = ", oid);
+  PGresult* r = PQexec(conn->pg, sql.c_str());
+  const bool array = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+  PQclear(r);
+  return conn->is_array[oid] = array;
 }
 
 int Nibble(char c) {
@@ -199,6 +226,12 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
         break;
       }
       case SLUICE_VALUE_BYTES: out = Hex(absl::string_view(v->data ? v->data : "", v->size)); break;
+      case SLUICE_VALUE_ARRAY: {
+        auto literal = JsonArrayToPg(absl::string_view(v->data ? v->data : "", v->size));
+        if (!literal) return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "postgres: malformed array value");
+        out = *std::move(literal);
+        break;
+      }
       default: out.assign(v->data ? v->data : "", v->size); break;
     }
     return SLUICE_STATUS_OK;
@@ -294,14 +327,8 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
       case kTime: out->kind = SLUICE_VALUE_TIME; break;
       case kTimestamp:
       case kTimestampTz: {
-        // "2024-02-29 13:45:00.5+00" → RFC 3339 "2024-02-29T13:45:00.5Z".
         scratch.assign(text, size);
-        if (scratch.size() > 10 && scratch[10] == ' ') scratch[10] = 'T';
-        if (absl::EndsWith(scratch, "+00")) {
-          scratch.replace(scratch.size() - 3, 3, "Z");
-        } else if (scratch.size() > 3 && (scratch[scratch.size() - 3] == '+' || scratch[scratch.size() - 3] == '-')) {
-          scratch += ":00";
-        }
+        NormalizeTimestamp(&scratch);
         out->kind = SLUICE_VALUE_TIMESTAMP;
         out->data = scratch.data();
         out->size = scratch.size();
@@ -310,7 +337,21 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
       case kJson:
       case kJsonb: out->kind = SLUICE_VALUE_JSON; break;
       case kUuid: out->kind = SLUICE_VALUE_UUID; break;
-      default: out->kind = SLUICE_VALUE_TEXT; break;
+      default: {
+        const ::Oid type = PQftype(s->result, c);
+        if (!IsArrayType(s->conn, type)) {
+          out->kind = SLUICE_VALUE_TEXT;
+          break;
+        }
+        const bool timestamps = type == kTimestampArray || type == kTimestampTzArray;
+        auto json = PgArrayToJson(absl::string_view(text, size), timestamps ? NormalizeTimestamp : nullptr);
+        if (!json) return SetError(err, SLUICE_STATUS_UNIMPLEMENTED, "postgres: only one-dimensional arrays are supported");
+        scratch = *std::move(json);
+        out->kind = SLUICE_VALUE_ARRAY;
+        out->data = scratch.data();
+        out->size = scratch.size();
+        break;
+      }
     }
     return SLUICE_STATUS_OK;
   });

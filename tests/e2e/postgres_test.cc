@@ -69,7 +69,10 @@ constexpr char kSchema[] = R"({"schema": {"name": "kinds", "enums": [{"name": "m
     {"name": "tm", "type": "TIME"}, {"name": "ts", "type": "TIMESTAMP"}, {"name": "tstz", "type": "TIMESTAMPTZ"},
     {"name": "iv", "type": "INTERVAL"}, {"name": "j", "type": "JSON"}, {"name": "jb", "type": "JSONB"},
     {"name": "u", "type": "UUID"}, {"name": "bytes", "type": "BYTES"}, {"name": "m", "type": "ENUM", "enum_name": "mood"},
-    {"name": "qty", "type": "INTEGER", "not_null": true, "default": {"value": {"int_value": "1"}}}],
+    {"name": "qty", "type": "INTEGER", "not_null": true, "default": {"value": {"int_value": "1"}}},
+    {"name": "words", "type": "TEXT", "array": true}, {"name": "nums", "type": "BIGINT", "array": true},
+    {"name": "moods", "type": "ENUM", "enum_name": "mood", "array": true},
+    {"name": "times", "type": "TIMESTAMPTZ", "array": true}],
     "checks": [{"name": "samples_qty_positive", "condition": {"gt": {"left": {"column": {"name": "qty"}}, "right": {"value": {"int_value": "0"}}}}}],
     "indexes": [{"name": "samples_t_partial", "columns": ["t"], "where": {"is_not_null": {"column": {"name": "t"}}}, "method": "btree"}]}]}})";
 
@@ -112,7 +115,7 @@ class Postgres : public ::testing::Test {
 
 TEST_F(Postgres, EveryTypeRoundTripsExactly) {
   v1::QueryResult inserted;
-  ASSERT_TRUE(Insert(R"({"i2": {"int_value": "-32768"}, "i4": {"int_value": "2147483647"},
+  grpc::Status status = Insert(R"({"i2": {"int_value": "-32768"}, "i4": {"int_value": "2147483647"},
       "i8": {"int_value": "9223372036854775807"}, "b": {"bool_value": false}, "t": {"string_value": "Grüße, 世界 ☕"},
       "vc": {"string_value": "abcde"}, "ch": {"string_value": "ab"}, "n": {"decimal_value": "12345678901234567890.0123456789"},
       "r": {"double_value": 1.5}, "d": {"double_value": 0.1}, "day": {"date_value": "2024-02-29"},
@@ -120,7 +123,13 @@ TEST_F(Postgres, EveryTypeRoundTripsExactly) {
       "tstz": {"timestamp_value": "2024-02-29T13:45:00+02:00"}, "iv": {"string_value": "1 day 02:00:00"},
       "j": {"json_value": "{\"b\":1,\"a\":[1,2]}"}, "jb": {"json_value": "{\"b\":1,\"a\":[1,2]}"},
       "u": {"uuid_value": "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"}, "bytes": {"bytes_value": "AP8A"},
-      "m": {"string_value": "sad"}})", &inserted).ok());
+      "m": {"string_value": "sad"},
+      "words": {"list_value": {"values": [{"string_value": "a,b"}, {"string_value": "say \"hi\""}, {"null_value": null},
+                                          {"string_value": "back\\slash"}, {"string_value": "NULL"}, {"string_value": ""}]}},
+      "nums": {"list_value": {"values": [{"int_value": "-9223372036854775808"}, {"null_value": null}, {"int_value": "7"}]}},
+      "moods": {"list_value": {"values": [{"string_value": "happy"}, {"string_value": "sad"}]}},
+      "times": {"list_value": {"values": [{"timestamp_value": "2024-01-02T03:04:05Z"}]}}})", &inserted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
   grpc::ClientContext context;
   v1::QueryResult result;
   ASSERT_TRUE(queries_->Select(&context, Json<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"), &result).ok());
@@ -132,7 +141,12 @@ TEST_F(Postgres, EveryTypeRoundTripsExactly) {
       R"({"date_value":"2024-02-29"},{"time_value":"13:45:00.123456"},{"timestamp_value":"2024-02-29T13:45:00.5"},)",
       R"({"timestamp_value":"2024-02-29T11:45:00Z"},{"string_value":"1 day 02:00:00"},)",
       R"({"json_value":"{\"b\":1,\"a\":[1,2]}"},{"json_value":"{\"a\": [1, 2], \"b\": 1}"},)",
-      R"({"uuid_value":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},{"bytes_value":"AP8A"},{"string_value":"sad"},{"int_value":"1"}]})"));
+      R"({"uuid_value":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},{"bytes_value":"AP8A"},{"string_value":"sad"},{"int_value":"1"},)",
+      R"({"list_value":{"values":[{"string_value":"a,b"},{"string_value":"say \"hi\""},{"null_value":null},)",
+      R"({"string_value":"back\\slash"},{"string_value":"NULL"},{"string_value":""}]}},)",
+      R"({"list_value":{"values":[{"int_value":"-9223372036854775808"},{"null_value":null},{"int_value":"7"}]}},)",
+      R"({"list_value":{"values":[{"string_value":"happy"},{"string_value":"sad"}]}},)",
+      R"({"list_value":{"values":[{"timestamp_value":"2024-01-02T03:04:05Z"}]}}]})"));
   // The table lives in the `lab` namespace, with its partial index.
   Session session(url_);
   EXPECT_EQ(session.Exec("SELECT indexdef FROM pg_indexes WHERE indexname = 'samples_t_partial'"),

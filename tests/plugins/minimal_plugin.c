@@ -103,6 +103,9 @@ SLUICE_DIALECT_EXPORT const sluice_dialect_api* sluice_dialect_entry(void) {
 #ifdef BROKEN_MINOR
   api.abi_minor = SLUICE_DIALECT_ABI_MINOR + 1;
 #endif
+#ifdef OLDER_MINOR /* not broken: an older minor version loads */
+  api.abi_minor = 0;
+#endif
 #ifdef BROKEN_MISSING_FUNCTION
   api.bind = NULL;
 #endif

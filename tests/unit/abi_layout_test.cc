@@ -49,6 +49,7 @@ static_assert(sizeof(sluice_dialect_api) == 184, "ABI 1.0 table size");
 
 // Value kinds and status codes are part of the wire contract too.
 static_assert(SLUICE_VALUE_UUID == 12, "");
+static_assert(SLUICE_VALUE_ARRAY == 13, "added in 1.1");
 static_assert(SLUICE_STATUS_UNAUTHENTICATED == 16, "");
 
 TEST(AbiLayout, TheHeaderCompilesAsCAndTheLayoutIsFrozen) {

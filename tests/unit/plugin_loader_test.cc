@@ -38,6 +38,12 @@ TEST(PluginLoader, LoadsThePlainCPlugin) {
   EXPECT_EQ(compiled.status().message(), "the minimal plugin runs no SQL");
 }
 
+TEST(PluginLoader, LoadsAPluginBuiltForAnOlderMinorVersion) {
+  auto plugin = DialectPlugin::Load(Plugin("older_minor"));
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  EXPECT_EQ((*plugin)->abi_minor(), 0);
+}
+
 TEST(PluginLoader, RefusesAFileThatDoesNotOpen) {
   EXPECT_THAT(Refusal("does_not_exist"), HasSubstr("cannot be opened"));
 }
@@ -56,12 +62,12 @@ TEST(PluginLoader, RefusesATableTooShort) {
 
 TEST(PluginLoader, RefusesAnotherMajorVersionNamingBothVersions) {
   EXPECT_THAT(Refusal("broken_major"),
-              HasSubstr(Plugin("broken_major") + " was built for dialect ABI 2.0; this server speaks 1.0 (the major version must match)"));
+              HasSubstr(Plugin("broken_major") + " was built for dialect ABI 2.1; this server speaks 1.1 (the major version must match)"));
 }
 
 TEST(PluginLoader, RefusesANewerMinorVersion) {
   EXPECT_THAT(Refusal("broken_minor"),
-              HasSubstr("was built for dialect ABI 1.1; this server speaks 1.0 (a newer minor version needs a newer server)"));
+              HasSubstr("was built for dialect ABI 1.2; this server speaks 1.1 (a newer minor version needs a newer server)"));
 }
 
 TEST(PluginLoader, RefusesAMissingRequiredFunction) {
@@ -82,7 +88,7 @@ TEST(PluginRegistry, ServesTheGoodPluginsAndRecordsTheRefusedOnes) {
   ASSERT_EQ(registry->plugins().size(), 1u);
   EXPECT_EQ(registry->plugins()[0]->name(), "minimal");
   ASSERT_EQ(registry->refused().size(), 2u);
-  EXPECT_THAT(registry->refused()[0].reason, HasSubstr("dialect ABI 2.0"));
+  EXPECT_THAT(registry->refused()[0].reason, HasSubstr("dialect ABI 2.1"));
   EXPECT_THAT(registry->refused()[1].reason, HasSubstr("lacks the required function `bind`"));
   EXPECT_TRUE(registry->ForScheme("minimal").ok());
   EXPECT_EQ(registry->ForScheme("postgres").status().code(), absl::StatusCode::kNotFound);
