@@ -1,5 +1,8 @@
 // End to end, over gRPC, against a real sluiced process and a real database of each dialect
 // under test: schemas, migrations, typed queries, errors on the wire, persistence.
+#include <sqlite3.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -522,6 +525,49 @@ TEST_P(EndToEnd, HealthTurnsNotServingOnSigterm) {
 
 INSTANTIATE_TEST_SUITE_P(Dialects, EndToEnd, ::testing::ValuesIn(testing::DialectsUnderTest()),
                          [](const auto& info) { return info.param; });
+
+TEST(Sqlite, TheDeadlineStopsAStatementWaitingForALock) {
+  const std::string path = ::testing::TempDir() + "/sqlite_deadline.db";
+  std::remove(path.c_str());
+  testing::SluicedProcess server({"--plugin-dir", "lib/plugins", "--database", "default=sqlite:" + path});
+  ASSERT_TRUE(server.ok());
+  auto register_and_migrate = [&] {
+    grpc::ClientContext c1, c2;
+    v1::RegisterSchemaRequest request;
+    *request.mutable_schema() = Json<v1::Schema>(ReadFile("examples/shop.schema.json"));
+    v1::RegisterSchemaResponse registered;
+    v1::MigrateResponse migrated;
+    return v1::SchemaService::NewStub(server.channel())->RegisterSchema(&c1, request, &registered).ok() &&
+           v1::MigrationService::NewStub(server.channel())
+               ->Migrate(&c2, Json<v1::MigrateRequest>(R"({"schema": "shop"})"), &migrated).ok();
+  };
+  ASSERT_TRUE(register_and_migrate());
+  auto queries = v1::QueryService::NewStub(server.channel());
+  auto insert = [&](std::chrono::milliseconds timeout) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    v1::QueryResult result;
+    return queries->Insert(&context, Json<v1::InsertRequest>(R"({"target": {"schema": "shop"}, "insert": {
+        "table": "users", "rows": [{"values": {"email": {"string_value": "late@example.com"}}}]}})"), &result);
+  };
+  // Another writer holds the database's write lock.
+  sqlite3* locker = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &locker), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(locker, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(insert(std::chrono::milliseconds(400)).error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server had time to finish it
+  ASSERT_EQ(sqlite3_exec(locker, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Had the statement kept waiting, it would have inserted the row once the lock was released.
+  sqlite3_stmt* count = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(locker, "SELECT count(*) FROM users", -1, &count, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(count, 0), 0);
+  sqlite3_finalize(count);
+  sqlite3_close(locker);
+  EXPECT_TRUE(insert(std::chrono::seconds(5)).ok());  // the connection is usable
+  queries.reset();
+}
 
 TEST(Unreachable, ADatabaseThatCannotBeOpenedIsUnavailable) {
   testing::SluicedProcess server({"--plugin-dir", "lib/plugins", "--database",
