@@ -415,23 +415,6 @@ void Interrupt(sluice_conn* conn) {
 
 }  // namespace
 
-void FillDriver(sluice_dialect_api* api) {
-  api->connect = Connect;
-  api->disconnect = Disconnect;
-  api->ping = Ping;
-  api->prepare = Prepare;
-  api->bind = Bind;
-  api->step = Step;
-  api->column_count = ColumnCount;
-  api->column_name = ColumnName;
-  api->column_value = ColumnValue;
-  api->changes = Changes;
-  api->reset = Reset;
-  api->finalize = Finalize;
-  api->begin = Begin;
-  api->commit = Commit;
-  api->rollback = Rollback;
-  api->interrupt = Interrupt;
-}
+void FillDriver(sluice_dialect_api* api) { SLUICE_SDK_SET_DRIVER_FUNCTIONS(api); }
 
 }  // namespace sluice::postgres

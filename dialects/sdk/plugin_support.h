@@ -36,6 +36,29 @@ int32_t CompilePlan(const SqlDialect& dialect, const void* plan, size_t plan_siz
                     sluice_sql** out, sluice_error* err);
 void FreeSql(sluice_sql* sql);
 
+// Sets the driver members of `api` from the functions named Connect, Disconnect, Ping, Prepare,
+// Bind, Step, ColumnCount, ColumnName, ColumnValue, Changes, Reset, Finalize, Begin, Commit,
+// Rollback and Interrupt where it is used (a driver's FillDriver).
+#define SLUICE_SDK_SET_DRIVER_FUNCTIONS(api) \
+  do {                                       \
+    (api)->connect = Connect;                \
+    (api)->disconnect = Disconnect;          \
+    (api)->ping = Ping;                      \
+    (api)->prepare = Prepare;                \
+    (api)->bind = Bind;                      \
+    (api)->step = Step;                      \
+    (api)->column_count = ColumnCount;       \
+    (api)->column_name = ColumnName;         \
+    (api)->column_value = ColumnValue;       \
+    (api)->changes = Changes;                \
+    (api)->reset = Reset;                    \
+    (api)->finalize = Finalize;              \
+    (api)->begin = Begin;                    \
+    (api)->commit = Commit;                  \
+    (api)->rollback = Rollback;              \
+    (api)->interrupt = Interrupt;            \
+  } while (0)
+
 struct PluginInfo {
   const char* name;
   const char* version;

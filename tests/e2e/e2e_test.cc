@@ -19,6 +19,7 @@
 #include "sluice/v1/schema_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/e2e/sluiced_process.h"
+#include "tests/support/proto_json.h"
 #include "tests/e2e/test_databases.h"
 
 namespace sluice {
@@ -32,18 +33,10 @@ using Rows = std::vector<std::vector<std::string>>;
 
 template <typename Message>
 Message Json(const std::string& json) {
-  Message message;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &message);
-  EXPECT_TRUE(status.ok()) << status.message() << "\n" << json;
-  return message;
+  return testing::FromJson<Message>(json);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::ReadFile;
 
 // A compact, exact rendering of a value: `42`, `'text'`, `NULL`, `dec:12.50`, ...
 std::string Show(const v1::Value& v) {

@@ -16,6 +16,7 @@
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
 #include "tests/e2e/sluiced_process.h"
+#include "tests/support/proto_json.h"
 #include "tests/e2e/test_databases.h"
 
 namespace sluice {
@@ -25,10 +26,7 @@ using ::testing::HasSubstr;
 
 template <typename Message>
 Message Json(const std::string& json) {
-  Message message;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &message);
-  EXPECT_TRUE(status.ok()) << status.message() << "\n" << json;
-  return message;
+  return testing::FromJson<Message>(json);
 }
 
 std::string ToJson(const google::protobuf::Message& m) {
@@ -166,6 +164,18 @@ TEST_F(Postgres, ConstraintErrorsNameTheConstraint) {
   EXPECT_EQ(testing::ErrorInfo(status, "sqlstate"), "23505");
 }
 
+// How many INSERTs still run in the database (polled for up to 2.5 s until none).
+std::string WaitingInserts(const std::string& url) {
+  Session observer(url);
+  std::string waiting = "1";
+  for (int i = 0; i < 50 && waiting != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    waiting = observer.Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND state = 'active' AND query LIKE 'INSERT INTO%'");
+  }
+  return waiting;
+}
+
 // Blocks inserts into lab.samples until the session ends its transaction.
 void Lock(Session& session) {
   session.Exec("BEGIN");
@@ -181,14 +191,7 @@ TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   // The server side gave up too: no statement of ours is still waiting on the lock.
-  Session observer(url_);
-  std::string waiting = "1";
-  for (int i = 0; i < 50 && waiting != "0"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    waiting = observer.Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                            "AND state = 'active' AND query LIKE 'INSERT INTO%'");
-  }
-  EXPECT_EQ(waiting, "0");
+  EXPECT_EQ(WaitingInserts(url_), "0");
   locker.Exec("ROLLBACK");
   // The pool's connections came back clean: calls work (the pool has two; use both).
   for (int i = 0; i < 4; ++i) EXPECT_TRUE(Insert("{}", &result).ok());
@@ -207,14 +210,7 @@ TEST_F(Postgres, ACancelledCallStopsItsStatement) {
       R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": {}}]}})"), &result);
   canceller.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
-  Session observer(url_);
-  std::string waiting = "1";
-  for (int i = 0; i < 50 && waiting != "0"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    waiting = observer.Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                            "AND state = 'active' AND query LIKE 'INSERT INTO%'");
-  }
-  EXPECT_EQ(waiting, "0");
+  EXPECT_EQ(WaitingInserts(url_), "0");
   locker.Exec("ROLLBACK");
   EXPECT_TRUE(Insert("{}", &result).ok());
 }
