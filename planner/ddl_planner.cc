@@ -37,6 +37,8 @@ plan::Plan CreateTable(const SchemaIndex& schema, const v1::Table& table, bool i
       static constexpr plan::Op kOps[] = {plan::OP_UNSPECIFIED, plan::NOW, plan::CURRENT_DATE,
                                           plan::RANDOM_UUID};
       *def->mutable_default_() = ExpressionPlanner::Call(kOps[column.default_().function()], {});
+    } else if (column.default_().has_sequence()) {
+      *def->mutable_default_() = NextValue(schema, column.default_().sequence());
     }
     if (column.has_references()) {
       const v1::ColumnReference& ref = column.references();
@@ -109,6 +111,7 @@ std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_
   std::set<std::string> namespaces;
   for (const v1::Enum& e : schema.schema().enums()) namespaces.insert(e.namespace_());
   for (const v1::Table& t : schema.schema().tables()) namespaces.insert(t.namespace_());
+  for (const v1::Sequence& q : schema.schema().sequences()) namespaces.insert(q.namespace_());
   namespaces.erase("");
   for (const std::string& name : namespaces) {
     plan::Plan p;
@@ -120,6 +123,15 @@ std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_
     p.mutable_create_enum()->set_namespace_(e.namespace_());
     p.mutable_create_enum()->set_name(e.name());
     *p.mutable_create_enum()->mutable_values() = e.values();
+    plans.push_back(std::move(p));
+  }
+  for (const v1::Sequence& q : schema.schema().sequences()) {
+    plan::Plan p;
+    plan::CreateSequence* c = p.mutable_create_sequence();
+    c->set_namespace_(q.namespace_());
+    c->set_name(q.name());
+    c->set_start(q.start() == 0 ? 1 : q.start());
+    c->set_increment(q.increment() == 0 ? 1 : q.increment());
     plans.push_back(std::move(p));
   }
   const std::vector<const v1::Table*> order = CreationOrder(schema.schema());

@@ -40,6 +40,19 @@ plan::Expr ExpressionPlanner::Call(plan::Op op, std::vector<plan::Expr> args) {
   return expr;
 }
 
+plan::Expr NextValue(const SchemaIndex& schema, const std::string& name) {
+  std::string namespace_name;
+  for (const v1::Sequence& q : schema.schema().sequences()) {
+    if (q.name() == name) namespace_name = q.namespace_();
+  }
+  plan::Expr ns, seq;
+  ns.mutable_literal()->set_kind(plan::LITERAL_TEXT);
+  ns.mutable_literal()->set_text(namespace_name);
+  seq.mutable_literal()->set_kind(plan::LITERAL_TEXT);
+  seq.mutable_literal()->set_text(name);
+  return ExpressionPlanner::Call(plan::NEXTVAL, {std::move(ns), std::move(seq)});
+}
+
 plan::Expr ExpressionPlanner::Bind(const v1::Value& checked) {
   plan::Expr expr;
   if (params_ == nullptr) {

@@ -19,6 +19,9 @@ struct TypedExpr {
   v1::Column type;  // name, type, precision, scale...
 };
 
+// nextval of the schema's sequence `name` (validated to exist).
+plan::Expr NextValue(const SchemaIndex& schema, const std::string& name);
+
 class ExpressionPlanner {
  public:
   // `params` collects values as bound parameters; null means DDL, where values become literals.
@@ -40,6 +43,7 @@ class ExpressionPlanner {
                                            const std::string& path);
 
   static plan::Expr Call(plan::Op op, std::vector<plan::Expr> args);
+  const SchemaIndex& schema() const { return schema_; }
 
  private:
   absl::StatusOr<plan::Expr> Comparison(plan::Op op, const v1::Comparison& comparison,

@@ -23,6 +23,7 @@ absl::StatusOr<plan::Expr> MissingValue(ExpressionPlanner& planner, const v1::Co
   if (column.default_().has_value()) {
     return planner.BindValue(column.default_().value(), column, "default");
   }
+  if (column.default_().has_sequence()) return NextValue(planner.schema(), column.default_().sequence());
   switch (column.default_().function()) {
     case v1::NOW: return ExpressionPlanner::Call(plan::NOW, {});
     case v1::CURRENT_DATE: return ExpressionPlanner::Call(plan::CURRENT_DATE, {});

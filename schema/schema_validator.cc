@@ -73,6 +73,15 @@ class Validator {
         }
       }
     }
+    for (int q = 0; q < schema.sequences_size(); ++q) {
+      const v1::Sequence& seq = schema.sequences(q);
+      const std::string path = absl::StrCat(root_, ".sequences[", q, "]");
+      Identifier(seq.name(), path + ".name", "sequence");
+      if (!sequences_.insert(seq.name()).second) {
+        Add(path + ".name", absl::StrCat("sequence `", seq.name(), "` is declared twice"));
+      }
+      if (!seq.namespace_().empty()) Identifier(seq.namespace_(), path + ".namespace", "namespace");
+    }
     if (schema.tables().empty()) Add(root_ + ".tables", "a schema needs at least one table");
     std::set<std::string> tables, indexes;
     for (int t = 0; t < schema.tables_size(); ++t) {
@@ -148,6 +157,13 @@ class Validator {
     }
     if (column.auto_increment() && !IsInteger(column.type())) {
       Add(path + ".auto_increment", "only integer columns can be auto_increment");
+    }
+    if (column.default_().has_sequence()) {
+      if (!sequences_.count(column.default_().sequence())) {
+        Add(path + ".default.sequence", absl::StrCat("the schema has no sequence `", column.default_().sequence(), "`"));
+      } else if (!IsInteger(column.type())) {
+        Add(path + ".default.sequence", "only integer columns take a sequence's values");
+      }
     }
     if (column.auto_increment() && column.has_default_()) {
       Add(path + ".default", "an auto_increment column cannot also have a default");
@@ -354,6 +370,7 @@ class Validator {
   std::string root_;
   std::vector<FieldViolation> violations_;
   std::set<std::string> relations_;
+  std::set<std::string> sequences_;
 };
 
 }  // namespace

@@ -21,6 +21,10 @@ class PostgresDialect : public sdk::SqlDialect {
   bool has_namespaces() const override { return true; }
   absl::StatusOr<std::string> IndexMethod(absl::string_view method) const override;
   std::string TransactionLock(int64_t key) const override;
+  bool has_sequences() const override { return true; }
+  std::string NextValue(absl::string_view sequence) const override {
+    return "nextval(" + StringLiteral(sequence) + ")";
+  }
 };
 
 }  // namespace sluice::postgres

@@ -67,6 +67,11 @@ class SqlDialect {
   // `USING method` of an index ("" when no method), or UNIMPLEMENTED.
   virtual absl::StatusOr<std::string> IndexMethod(absl::string_view method) const;
 
+  // Sequences (CREATE SEQUENCE, nextval).
+  virtual bool has_sequences() const { return false; }
+  // The next value of a sequence, whose quoted, qualified name is `sequence`.
+  virtual std::string NextValue(absl::string_view sequence) const { return ""; }
+
   // The statement that takes transaction-scoped lock `key` ("" where BEGIN already locks).
   virtual std::string TransactionLock(int64_t key) const { return ""; }
 

@@ -78,6 +78,18 @@ absl::Status SqlRenderer::Render(const plan::Plan& plan) {
       Append("CREATE SCHEMA IF NOT EXISTS ");
       Identifier(plan.create_namespace().name());
       return absl::OkStatus();
+    case plan::Plan::kCreateSequence: {
+      in_ddl_ = true;
+      const plan::CreateSequence& seq = plan.create_sequence();
+      if (!dialect_.has_sequences()) return Unsupported("sequences");
+      plan::TableRef ref;
+      ref.set_namespace_(seq.namespace_());
+      ref.set_name(seq.name());
+      Append("CREATE SEQUENCE ");
+      Table(ref, false);
+      Append(absl::StrCat(" START WITH ", seq.start(), " INCREMENT BY ", seq.increment()));
+      return absl::OkStatus();
+    }
     case plan::Plan::kTransactionLock:
       Append(dialect_.TransactionLock(plan.transaction_lock().key()));
       return absl::OkStatus();
@@ -269,6 +281,17 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
     case plan::DEFAULT:
       Append(dialect_.DefaultInValues());
       return absl::OkStatus();
+    case plan::NEXTVAL: {
+      if (!(s = need(2)).ok()) return s;
+      if (!dialect_.has_sequences()) return Unsupported("sequences");
+      plan::TableRef ref;
+      ref.set_namespace_(args[0].literal().text());
+      ref.set_name(args[1].literal().text());
+      SqlRenderer name(dialect_);
+      name.Table(ref, false);
+      Append(dialect_.NextValue(name.out_));
+      return absl::OkStatus();
+    }
     default: break;
   }
   if (const char* op = ComparisonSql(call.op())) {

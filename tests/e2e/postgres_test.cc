@@ -58,6 +58,7 @@ class Session {
 };
 
 constexpr char kSchema[] = R"({"schema": {"name": "kinds", "enums": [{"name": "mood", "values": ["happy", "sad"]}],
+  "sequences": [{"name": "ticket_numbers", "namespace": "lab", "start": "1000", "increment": "10"}],
   "tables": [{"name": "samples", "namespace": "lab", "columns": [
     {"name": "id", "type": "BIGINT", "primary_key": true, "not_null": true, "auto_increment": true},
     {"name": "i2", "type": "SMALLINT"}, {"name": "i4", "type": "INTEGER"}, {"name": "i8", "type": "BIGINT"},
@@ -70,7 +71,8 @@ constexpr char kSchema[] = R"({"schema": {"name": "kinds", "enums": [{"name": "m
     {"name": "qty", "type": "INTEGER", "not_null": true, "default": {"value": {"int_value": "1"}}},
     {"name": "words", "type": "TEXT", "array": true}, {"name": "nums", "type": "BIGINT", "array": true},
     {"name": "moods", "type": "ENUM", "enum_name": "mood", "array": true},
-    {"name": "times", "type": "TIMESTAMPTZ", "array": true}],
+    {"name": "times", "type": "TIMESTAMPTZ", "array": true},
+    {"name": "ticket", "type": "BIGINT", "not_null": true, "default": {"sequence": "ticket_numbers"}}],
     "checks": [{"name": "samples_qty_positive", "condition": {"gt": {"left": {"column": {"name": "qty"}}, "right": {"value": {"int_value": "0"}}}}}],
     "indexes": [{"name": "samples_t_partial", "columns": ["t"], "where": {"is_not_null": {"column": {"name": "t"}}}, "method": "btree"}]}]}})";
 
@@ -144,11 +146,23 @@ TEST_F(Postgres, EveryTypeRoundTripsExactly) {
       R"({"string_value":"back\\slash"},{"string_value":"NULL"},{"string_value":""}]}},)",
       R"({"list_value":{"values":[{"int_value":"-9223372036854775808"},{"null_value":null},{"int_value":"7"}]}},)",
       R"({"list_value":{"values":[{"string_value":"happy"},{"string_value":"sad"}]}},)",
-      R"({"list_value":{"values":[{"timestamp_value":"2024-01-02T03:04:05Z"}]}}]})"));
+      R"({"list_value":{"values":[{"timestamp_value":"2024-01-02T03:04:05Z"}]}},{"int_value":"1000"}]})"));
   // The table lives in the `lab` namespace, with its partial index.
   Session session(url_);
   EXPECT_EQ(session.Exec("SELECT indexdef FROM pg_indexes WHERE indexname = 'samples_t_partial'"),
             "CREATE INDEX samples_t_partial ON lab.samples USING btree (t) WHERE (t IS NOT NULL)");
+}
+
+TEST_F(Postgres, DefaultsComeFromSequences) {
+  v1::QueryResult first, second;
+  ASSERT_TRUE(Insert("{}", &first).ok());
+  // A multi-row insert where one row sets the column and the other takes the sequence.
+  grpc::ClientContext context;
+  ASSERT_TRUE(queries_->Insert(&context, Json<v1::InsertRequest>(R"({"target": {"schema": "kinds"}, "insert": {
+      "table": "samples", "rows": [{"values": {"ticket": {"int_value": "5"}}}, {"values": {}}],
+      "returning": ["ticket"]}})"), &second).ok());
+  EXPECT_EQ(ToJson(second), R"({"columns":[{"name":"ticket","table":"samples","type":"BIGINT"}],)"
+                            R"("rows":[{"values":[{"int_value":"5"}]},{"values":[{"int_value":"1010"}]}],"rows_affected":"2"})");
 }
 
 TEST_F(Postgres, ConstraintErrorsNameTheConstraint) {

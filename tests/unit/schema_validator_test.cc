@@ -133,6 +133,18 @@ TEST(SchemaValidator, ChecksAreCheckedAgainstTheirTable) {
   EXPECT_THAT(Paths(t), ElementsAre("schema.tables[0].checks[0].condition.gte.right.value"));
 }
 
+TEST(SchemaValidator, SequenceDefaults) {
+  v1::Schema s = ShopSchema();
+  s.mutable_tables(2)->mutable_columns(1)->mutable_default_()->set_sequence("tag_numbers");
+  EXPECT_THAT(Paths(s), ElementsAre("schema.tables[2].columns[1].default.sequence"));
+  EXPECT_EQ(Description(s), "the schema has no sequence `tag_numbers`");
+  s.add_sequences()->set_name("tag_numbers");
+  EXPECT_THAT(Paths(s), ElementsAre("schema.tables[2].columns[1].default.sequence"));
+  EXPECT_EQ(Description(s), "only integer columns take a sequence's values");
+  s.mutable_tables(2)->mutable_columns(1)->set_type(v1::BIGINT);
+  EXPECT_TRUE(ValidateSchema(s, "schema").ok());
+}
+
 TEST(SchemaValidator, RelationsNeedTheirTablesAndColumns) {
   v1::Schema s = ShopSchema();
   s.mutable_relations(1)->set_fields(0, "writer_id");

@@ -84,6 +84,9 @@ TEST_F(SqliteSqlTest, WhatSqliteLacksIsUnimplemented) {
     EXPECT_EQ(sql.status().message(), "dialect sqlite does not support INTERVAL columns");
   }
   EXPECT_TRUE(refused);
+  plan::Plan sequence;
+  sequence.mutable_create_sequence()->set_name("s");
+  EXPECT_EQ(plugin_->Compile(sequence).status().message(), "dialect sqlite does not support sequences");
 }
 
 TEST_F(SqliteSqlTest, InsertFillsCellsLeftOutWithTheirDefaults) {
