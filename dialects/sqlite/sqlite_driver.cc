@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "dialects/sdk/plugin_support.h"
@@ -67,7 +68,16 @@ std::string ConstraintOf(int extended, const char* message) {
 int32_t DbError(sqlite3* db, int rc, sluice_error* err, absl::string_view context = "") {
   const int extended = db ? sqlite3_extended_errcode(db) : rc;
   const char* message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return SetError(err, CodeFor(extended), absl::StrCat(context, message), absl::StrCat(extended),
+  int32_t code = CodeFor(extended);
+  // SQLITE_ERROR covers schema mismatches too: a table not created yet must be created first.
+  if (extended == SQLITE_ERROR && message != nullptr) {
+    if (absl::StartsWith(message, "no such table") || absl::StartsWith(message, "no such column")) {
+      code = SLUICE_STATUS_FAILED_PRECONDITION;
+    } else if (absl::EndsWith(message, "already exists")) {
+      code = SLUICE_STATUS_ALREADY_EXISTS;
+    }
+  }
+  return SetError(err, code, absl::StrCat(context, message), absl::StrCat(extended),
                   ConstraintOf(extended, message));
 }
 

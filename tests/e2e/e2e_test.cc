@@ -326,6 +326,21 @@ TEST_P(EndToEnd, ConstraintViolationsMapToCodesAndLoseNoData) {
   EXPECT_EQ(RowsOf(Select(R"({"target": {"schema": "shop"}, "select": {"table": "posts"}})")), Rows{});
 }
 
+TEST_P(EndToEnd, QueryingTablesNotCreatedYetIsAFailedPrecondition) {
+  v1::RegisterSchemaRequest request;
+  *request.mutable_schema() = Json<v1::Schema>(ReadFile("examples/shop.schema.json"));
+  v1::RegisterSchemaResponse registered;
+  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok());
+  Select(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})");  // no Migrate yet
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << last_.error_message();
+  // Creating a table twice is ALREADY_EXISTS (and rolls back).
+  SetUpShop();
+  v1::MigrateResponse response;
+  Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), Json<v1::MigrateRequest>(R"json({"schema": "shop",
+      "migrations": [{"name": "0001_again", "statements": ["CREATE TABLE \"users\" (\"id\" INTEGER)"]}]})json"), &response);
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::ALREADY_EXISTS) << last_.error_message();
+}
+
 TEST_P(EndToEnd, IdentifiersWithQuotesWork) {
   v1::RegisterSchemaResponse registered;
   ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), Json<v1::RegisterSchemaRequest>(R"({"schema": {
