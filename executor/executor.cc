@@ -105,12 +105,50 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
 
 }  // namespace
 
+namespace {
+
+absl::StatusOr<v1::QueryResult> Compiled(Connection& conn, Database& db, const PlannedStatement& statement,
+                                         const CallContext& call) {
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
+  return ExecuteOn(conn, *sql, statement, &call);
+}
+
+// UPDATE ... RETURNING where the dialect has none (see ReturningFallback).
+absl::StatusOr<v1::QueryResult> UpdateReturning(Database& db, const PlannedStatement& statement,
+                                                const CallContext& call) {
+  const ReturningFallback& fallback = *statement.returning_fallback;
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult keys, Compiled(*conn, db, fallback.lock_keys, call));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Compiled(*conn, db, fallback.update, call));
+  PlannedStatement reread = fallback.reread;
+  for (const v1::Row& key : keys.rows()) {
+    reread.params.assign(key.values().begin(), key.values().end());
+    SLUICE_ASSIGN_OR_RETURN(v1::QueryResult row, Compiled(*conn, db, reread, call));
+    for (auto& r : *row.mutable_rows()) *result.add_rows() = std::move(r);
+    if (result.columns().empty()) *result.mutable_columns() = row.columns();
+  }
+  SLUICE_RETURN_IF_ERROR(conn->Commit());
+  return result;
+}
+
+}  // namespace
+
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
                                         bool to_sql, const CallContext& call) {
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
+  const bool emulate_returning = statement.plan.has_update() && !statement.columns.empty() &&
+                                 !db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING);
+  if (emulate_returning && !statement.returning_fallback) {
+    return absl::UnimplementedError(absl::StrCat(
+        "dialect ", db.dialect().name(), " has no UPDATE ... RETURNING, and table `",
+        statement.plan.update().table().name(), "` has no primary key to read the updated rows by"));
+  }
+  if (emulate_returning && !to_sql) return UpdateReturning(db, statement, call);
+  const PlannedStatement& compiled = emulate_returning ? statement.returning_fallback->update : statement;
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(compiled.plan));
   if (to_sql) {
     v1::QueryResult result;
-    *result.mutable_statement() = ToStatement(*sql, statement);
+    *result.mutable_statement() = ToStatement(*sql, compiled);
     return result;
   }
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));

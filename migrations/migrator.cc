@@ -40,15 +40,27 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, Database& db, const Planne
   return ExecuteOn(conn, *sql, st);
 }
 
-// Held until the transaction ends.
-absl::Status Lock(Connection& conn, Database& db) {
+// The migration lock: taken inside each migration's transaction, released after it (a no-op
+// where the lock ends with the transaction).
+absl::Status MigrationLock(Connection& conn, Database& db, bool release) {
   constexpr int64_t kMigrationLock = 0x736c7569636531;  // "sluice1"
   plan::Plan p;
   p.mutable_transaction_lock()->set_key(kMigrationLock);
+  p.mutable_transaction_lock()->set_release(release);
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(p));
   if (sql->sql.empty()) return absl::OkStatus();
   return conn.ExecuteOnce(sql->sql);
 }
+
+// Releases the migration lock when it goes out of scope (after commit or rollback).
+struct Unlock {
+  Connection& conn;
+  Database& db;
+  ~Unlock() {
+    if (conn.in_transaction()) conn.Rollback().IgnoreError();
+    MigrationLock(conn, db, true).IgnoreError();
+  }
+};
 
 }  // namespace
 
@@ -141,7 +153,8 @@ absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const s
     // History is read under the migration lock, inside the transaction that applies the
     // migration, so concurrent callers apply each migration once.
     SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
-    SLUICE_RETURN_IF_ERROR(Lock(*conn, db));
+    Unlock unlock{*conn, db};
+    SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
     SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(*conn, db, schema));
     bool skip = false;
     for (const v1::AppliedMigration& m : applied) {
@@ -163,8 +176,14 @@ absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const s
     for (int s = 0; s < migration.statements_size(); ++s) {
       absl::Status status = conn->ExecuteOnce(migration.statements(s));
       if (!status.ok()) {
-        return absl::Status(status.code(), absl::StrCat("migration `", migration.name(), "` statement ",
-                                                        s + 1, " failed (rolled back): ", status.message()));
+        const bool rolled_back = db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL);
+        return absl::Status(
+            status.code(),
+            absl::StrCat("migration `", migration.name(), "` statement ", s + 1, " failed (",
+                         rolled_back ? "rolled back"
+                                     : "not recorded; dialect " + db.dialect().name() +
+                                           " has no transactional DDL, so the statements before it stay applied",
+                         "): ", status.message()));
       }
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -29,6 +29,51 @@ absl::Status PlanWhere(ExpressionPlanner& planner, bool has_where, const v1::Con
   return absl::OkStatus();
 }
 
+// The primary key columns of `table` (empty when it has none).
+std::vector<std::string> PrimaryKey(const v1::Table& table) {
+  std::vector<std::string> key(table.primary_key().begin(), table.primary_key().end());
+  for (const v1::Column& c : table.columns()) {
+    if (c.primary_key()) key.push_back(c.name());
+  }
+  return key;
+}
+
+// See ReturningFallback.
+absl::StatusOr<std::shared_ptr<ReturningFallback>> PlanReturningFallback(
+    const SchemaIndex& schema, const TableInfo& table, const v1::Update& update,
+    const PlannedStatement& planned, const std::string& path) {
+  const std::vector<std::string> key = PrimaryKey(*table.table);
+  if (key.empty()) return std::shared_ptr<ReturningFallback>();
+  auto fallback = std::make_shared<ReturningFallback>();
+  v1::Select lock;
+  lock.set_table(table.table->name());
+  for (const std::string& k : key) lock.add_columns()->mutable_expression()->mutable_column()->set_name(k);
+  if (update.has_where()) *lock.mutable_where() = update.where();
+  SLUICE_ASSIGN_OR_RETURN(fallback->lock_keys, PlanSelect(schema, lock, path));
+  fallback->lock_keys.plan.mutable_select()->set_for_update(true);
+
+  fallback->update.plan = planned.plan;
+  fallback->update.plan.mutable_update()->clear_returning();
+  fallback->update.params = planned.params;
+
+  // SELECT <returning> FROM t WHERE k1 = $0 AND k2 = $1 ...: the executor sets the parameters
+  // to each locked key in turn.
+  plan::Select* reread = fallback->reread.plan.mutable_select();
+  *reread->mutable_from() = TableRefOf(*table.table);
+  for (const std::string& c : update.returning()) reread->add_items()->mutable_expr()->mutable_column()->set_name(c);
+  std::vector<plan::Expr> keys;
+  for (size_t i = 0; i < key.size(); ++i) {
+    plan::Expr column, param;
+    column.mutable_column()->set_name(key[i]);
+    param.set_param(static_cast<uint32_t>(i));
+    keys.push_back(ExpressionPlanner::Call(plan::EQ, {std::move(column), std::move(param)}));
+  }
+  *reread->mutable_where() = ExpressionPlanner::Call(plan::AND, std::move(keys));
+  fallback->reread.params.resize(key.size());
+  fallback->reread.columns = planned.columns;
+  return fallback;
+}
+
 }  // namespace
 
 absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1::Update& update,
@@ -61,6 +106,9 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
   if (!update.has_where()) p->clear_where();
   SLUICE_RETURN_IF_ERROR(PlanReturning(schema, *table, update.returning(), path + ".returning",
                                        p->mutable_returning(), &out));
+  if (!update.returning().empty()) {
+    SLUICE_ASSIGN_OR_RETURN(out.returning_fallback, PlanReturningFallback(schema, *table, update, out, path));
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #ifndef SLUICE_PLANNER_PLANNER_H_
 #define SLUICE_PLANNER_PLANNER_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,12 +23,26 @@ struct ResultColumn {
   v1::Column column;
 };
 
+struct ReturningFallback;
+
 struct PlannedStatement {
   plan::Plan plan;
   // Checked, canonical values; the plan refers to them by index.
   std::vector<v1::Value> params;
   // Empty for a statement that returns no rows.
   std::vector<ResultColumn> columns;
+  // For UPDATE ... RETURNING on a table with a primary key: the same through statements every
+  // dialect has, for dialects without UPDATE ... RETURNING.
+  std::shared_ptr<const ReturningFallback> returning_fallback;
+};
+
+// Inside one transaction: lock_keys reads the primary keys of the rows `update` will change
+// (SELECT ... FOR UPDATE), `update` changes them, and `reread` (run once per key, with the key's
+// values as its parameters, in order) reads the returned columns back.
+struct ReturningFallback {
+  PlannedStatement lock_keys;
+  PlannedStatement update;
+  PlannedStatement reread;
 };
 
 // Each returns INVALID_ARGUMENT with the field path under `path` (e.g. "select") for anything

@@ -15,7 +15,7 @@
  *   - Errors are a status code (the gRPC canonical codes, SLUICE_STATUS_*) returned by the
  *     function, with details written into a caller-owned sluice_error.
  *   - Ownership is spelled out for every pointer below.
- *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY.
+ *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY and SLUICE_CAP_UPDATE_RETURNING.
  *   - Threads: a connection and its statements are used by one thread at a time; different
  *     connections are used concurrently; `interrupt` may be called from any thread.
  *
@@ -109,10 +109,12 @@ typedef struct sluice_value {
 } sluice_value;
 
 /* Capability bits (sluice_dialect_api.capabilities). */
-#define SLUICE_CAP_RETURNING (1ull << 0)         /* INSERT/UPDATE/DELETE ... RETURNING */
+#define SLUICE_CAP_RETURNING (1ull << 0)         /* INSERT and DELETE ... RETURNING */
 #define SLUICE_CAP_TRANSACTIONAL_DDL (1ull << 1) /* DDL rolls back with its transaction */
 #define SLUICE_CAP_NAMESPACES (1ull << 2)        /* tables in named schemas */
 #define SLUICE_CAP_ENUM_TYPES (1ull << 3)        /* CREATE TYPE ... AS ENUM */
+#define SLUICE_CAP_UPDATE_RETURNING (1ull << 4)  /* UPDATE ... RETURNING (1.1); without it the host
+                                                    locks and re-reads the updated rows */
 
 /* Opaque handles, owned by the plugin. */
 typedef struct sluice_conn sluice_conn;

@@ -12,6 +12,16 @@ grpc::Status AdminServiceImpl::ListPlugins(grpc::ServerContext*, const v1::ListP
     out->set_abi_minor(plugin->abi_minor());
     out->set_path(plugin->path());
     for (const std::string& scheme : plugin->url_schemes()) out->add_url_schemes(scheme);
+    static constexpr std::pair<uint64_t, const char*> kCapabilities[] = {
+        {SLUICE_CAP_RETURNING, "returning"},
+        {SLUICE_CAP_UPDATE_RETURNING, "update_returning"},
+        {SLUICE_CAP_TRANSACTIONAL_DDL, "transactional_ddl"},
+        {SLUICE_CAP_NAMESPACES, "namespaces"},
+        {SLUICE_CAP_ENUM_TYPES, "enum_types"},
+    };
+    for (const auto& [bit, name] : kCapabilities) {
+      if (plugin->Has(bit)) out->add_capabilities(name);
+    }
   }
   for (const RefusedPlugin& refused : state_.plugins.refused()) {
     v1::RefusedPlugin* out = response->add_refused();

@@ -9,7 +9,7 @@ BUILD_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto libabsl-dev
   libssl-dev libsqlite3-dev libpq-dev default-libmysqlclient-dev libboost-dev libboost-filesystem-dev
 )
-TEST_PACKAGES=(libgtest-dev libgmock-dev python3-grpcio python3-protobuf nodejs npm postgresql-15)
+TEST_PACKAGES=(libgtest-dev libgmock-dev python3-grpcio python3-protobuf nodejs npm postgresql-15 mariadb-server)
 # npm packages for the tests (installed into .cache/node, never committed).
 NPM_PACKAGES=(@bufbuild/buf@1.75.0)
 

@@ -12,11 +12,14 @@ chmod 755 "$servers"
 cleanup() {
   [ -n "${control_pid:-}" ] && kill "$control_pid" 2>/dev/null
   tools/db/postgres.sh stop "$servers/postgres"
+  tools/db/mariadb.sh stop "$servers/mariadb"
   rm -rf "$servers"
 }
 trap cleanup EXIT
 postgres_url=$(tools/db/postgres.sh start "$servers/postgres")
 echo "test: PostgreSQL at $postgres_url"
+mysql_url=$(tools/db/mariadb.sh start "$servers/mariadb")
+echo "test: MariaDB at $mysql_url"
 
 # Tests that restart a server ask this script to (a server restarted by a test would be a child
 # of the test, and the test runner ends the test's processes): a line `restart postgres`
@@ -36,7 +39,8 @@ log=$(mktemp)
 status=0
 bazel test //... \
   --test_env=SLUICE_BUF="$PWD/.cache/node/node_modules/.bin/buf" \
-  --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres \
+  --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres,mysql \
+  --test_env=SLUICE_TEST_MYSQL_URL="$mysql_url" \
   --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url" \
   --test_env=SLUICE_TEST_CONTROL="$servers/control" \
   2>&1 | tee "$log" || status=$?

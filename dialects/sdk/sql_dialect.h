@@ -55,11 +55,17 @@ class SqlDialect {
   // What LIMIT says when only OFFSET was asked for ("" means no LIMIT is needed).
   virtual std::string LimitForOffsetOnly() const { return ""; }
 
-  virtual bool has_returning() const { return true; }
+  // RETURNING on INSERT / UPDATE / DELETE.
+  virtual bool has_returning(plan::Plan::KindCase statement) const { return true; }
+
+  // Upserts as `ON DUPLICATE KEY UPDATE` (MySQL) instead of `ON CONFLICT (...) DO ...`.
+  virtual bool on_duplicate_key_update() const { return false; }
 
   // Enum columns: with enum types, CreateEnum runs CREATE TYPE and columns name the type;
   // without, CreateEnum renders no statement and the column gets CHECK (col IN (...)).
   virtual bool has_enum_types() const { return false; }
+  // Whether enum columns get CHECK (col IN (...)) (false where TypeName writes an enum type).
+  virtual bool checks_enum_values() const { return !has_enum_types(); }
 
   // INSERT with no column: "DEFAULT VALUES" or "() VALUES ()".
   virtual std::string InsertDefaultValues() const { return "DEFAULT VALUES"; }
@@ -72,8 +78,10 @@ class SqlDialect {
   // The next value of a sequence, whose quoted, qualified name is `sequence`.
   virtual std::string NextValue(absl::string_view sequence) const { return ""; }
 
-  // The statement that takes transaction-scoped lock `key` ("" where BEGIN already locks).
+  // The statement that takes lock `key` for the current transaction ("" where BEGIN already
+  // locks), and the one that releases it after the transaction ("" where it ends by itself).
   virtual std::string TransactionLock(int64_t key) const { return ""; }
+  virtual std::string TransactionUnlock(int64_t key) const { return ""; }
 
   // Namespaces (PostgreSQL schemas).
   virtual bool has_namespaces() const { return false; }

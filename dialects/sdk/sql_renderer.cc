@@ -90,9 +90,11 @@ absl::Status SqlRenderer::Render(const plan::Plan& plan) {
       Append(absl::StrCat(" START WITH ", seq.start(), " INCREMENT BY ", seq.increment()));
       return absl::OkStatus();
     }
-    case plan::Plan::kTransactionLock:
-      Append(dialect_.TransactionLock(plan.transaction_lock().key()));
+    case plan::Plan::kTransactionLock: {
+      const plan::TransactionLock& lock = plan.transaction_lock();
+      Append(lock.release() ? dialect_.TransactionUnlock(lock.key()) : dialect_.TransactionLock(lock.key()));
       return absl::OkStatus();
+    }
     case plan::Plan::KIND_NOT_SET: break;
   }
   return Malformed("no statement kind");
@@ -373,12 +375,14 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
     Append(" OFFSET ");
     Param(select.offset_param());
   }
+  if (select.for_update()) Append(" FOR UPDATE");
   return absl::OkStatus();
 }
 
-absl::Status SqlRenderer::Returning(const google::protobuf::RepeatedPtrField<std::string>& columns) {
+absl::Status SqlRenderer::Returning(plan::Plan::KindCase statement,
+                                    const google::protobuf::RepeatedPtrField<std::string>& columns) {
   if (columns.empty()) return absl::OkStatus();
-  if (!dialect_.has_returning()) return Unsupported("RETURNING");
+  if (!dialect_.has_returning(statement)) return Unsupported("RETURNING on this statement");
   Append(" RETURNING ");
   IdentifierList(columns);
   return absl::OkStatus();
@@ -410,7 +414,26 @@ absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
       Append(")");
     }
   }
-  if (insert.on_conflict()) {
+  if (insert.on_conflict() && dialect_.on_duplicate_key_update()) {
+    // Any unique key conflicts; "do nothing" assigns a column to itself (0 rows affected).
+    Append(" ON DUPLICATE KEY UPDATE ");
+    if (insert.conflict_set().empty()) {
+      if (insert.columns().empty() && insert.conflict_columns().empty()) {
+        return Malformed("an upsert without columns");
+      }
+      const std::string& column =
+          insert.conflict_columns().empty() ? insert.columns(0) : insert.conflict_columns(0);
+      Identifier(column);
+      Append(" = ");
+      Identifier(column);
+    }
+    for (int i = 0; i < insert.conflict_set_size(); ++i) {
+      if (i > 0) Append(", ");
+      Identifier(insert.conflict_set(i).column());
+      Append(" = ");
+      if (!(s = Expr(insert.conflict_set(i).value())).ok()) return s;
+    }
+  } else if (insert.on_conflict()) {
     Append(" ON CONFLICT");
     if (!insert.conflict_columns().empty()) {
       Append(" (");
@@ -430,7 +453,7 @@ absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
       }
     }
   }
-  return Returning(insert.returning());
+  return Returning(plan::Plan::kInsert, insert.returning());
 }
 
 absl::Status SqlRenderer::Update(const plan::Update& update) {
@@ -446,7 +469,7 @@ absl::Status SqlRenderer::Update(const plan::Update& update) {
     if (!(s = Expr(update.set(i).value())).ok()) return s;
   }
   if (update.has_where() && !(s = Where(update.where())).ok()) return s;
-  return Returning(update.returning());
+  return Returning(plan::Plan::kUpdate, update.returning());
 }
 
 absl::Status SqlRenderer::Delete(const plan::Delete& del) {
@@ -454,7 +477,7 @@ absl::Status SqlRenderer::Delete(const plan::Delete& del) {
   Append("DELETE FROM ");
   Table(del.table(), false);
   if (del.has_where() && !(s = Where(del.where())).ok()) return s;
-  return Returning(del.returning());
+  return Returning(plan::Plan::kDelete, del.returning());
 }
 
 void SqlRenderer::Action(absl::string_view clause, plan::Action action) {
@@ -504,7 +527,7 @@ absl::Status SqlRenderer::ColumnDefinition(const plan::ColumnDef& column) {
     if (!s.ok()) return s;
     if (call) Append(")");
   }
-  if (column.type().kind() == plan::ENUM && !dialect_.has_enum_types()) {
+  if (column.type().kind() == plan::ENUM && dialect_.checks_enum_values()) {
     Append(" CHECK (");
     Identifier(column.name());
     Append(" IN (");

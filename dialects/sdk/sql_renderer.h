@@ -47,7 +47,8 @@ class SqlRenderer {
   absl::Status Insert(const plan::Insert& insert);
   absl::Status Update(const plan::Update& update);
   absl::Status Delete(const plan::Delete& del);
-  absl::Status Returning(const google::protobuf::RepeatedPtrField<std::string>& columns);
+  absl::Status Returning(plan::Plan::KindCase statement,
+                         const google::protobuf::RepeatedPtrField<std::string>& columns);
   absl::Status CreateTable(const plan::CreateTable& create);
   absl::Status ColumnDefinition(const plan::ColumnDef& column);
   absl::Status CreateIndex(const plan::CreateIndex& create);

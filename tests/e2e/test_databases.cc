@@ -8,6 +8,9 @@
 #include <sstream>
 
 #include <libpq-fe.h>
+#include <mysql.h>
+
+#include <regex>
 
 #include "gtest/gtest.h"
 
@@ -23,6 +26,35 @@ std::vector<std::string> DialectsUnderTest() {
   return out;
 }
 
+namespace {
+
+// Sandboxed test processes share PIDs, so database names carry a random part.
+std::string UniqueName(int n) {
+  static const std::string run = [] {
+    std::random_device random;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%08x%08x", random(), random());
+    return std::string(hex);
+  }();
+  return "e2e_" + run + "_" + std::to_string(n);
+}
+
+std::string AdminUrl(const char* variable) {
+  const char* url = std::getenv(variable);
+  if (url == nullptr || *url == '\0') {
+    ADD_FAILURE() << variable << " is not set: run the tests through tools/test.sh";
+    return "";
+  }
+  return url;
+}
+
+// The admin URL with its database replaced by `name`.
+std::string WithDatabase(const std::string& url, const std::string& name) {
+  return url.substr(0, url.rfind('/') + 1) + name;
+}
+
+}  // namespace
+
 std::string FreshDatabaseUrl(const std::string& dialect) {
   static int counter = 0;
   if (dialect == "sqlite") {
@@ -30,21 +62,11 @@ std::string FreshDatabaseUrl(const std::string& dialect) {
            std::to_string(counter++) + ".db";
   }
   if (dialect == "postgres") {
-    // A new database on the server tools/test.sh started (SLUICE_TEST_POSTGRES_URL).
-    const char* admin = std::getenv("SLUICE_TEST_POSTGRES_URL");
-    if (admin == nullptr || *admin == '\0') {
-      ADD_FAILURE() << "SLUICE_TEST_POSTGRES_URL is not set: run the tests through tools/test.sh";
-      return "";
-    }
-    // Sandboxed test processes share PIDs, so names carry a random part.
-    static const std::string run = [] {
-      std::random_device random;
-      char hex[17];
-      std::snprintf(hex, sizeof hex, "%08x%08x", random(), random());
-      return std::string(hex);
-    }();
-    const std::string name = "e2e_" + run + "_" + std::to_string(counter++);
-    PGconn* conn = PQconnectdb(admin);
+    // A new database on the server tools/test.sh started.
+    const std::string admin = AdminUrl("SLUICE_TEST_POSTGRES_URL");
+    if (admin.empty()) return "";
+    const std::string name = UniqueName(counter++);
+    PGconn* conn = PQconnectdb(admin.c_str());
     if (PQstatus(conn) != CONNECTION_OK) {
       ADD_FAILURE() << "cannot reach the test PostgreSQL server: " << PQerrorMessage(conn);
       PQfinish(conn);
@@ -56,8 +78,25 @@ std::string FreshDatabaseUrl(const std::string& dialect) {
     PQclear(result);
     PQfinish(conn);
     if (!ok) return "";
-    std::string url = admin;
-    return url.substr(0, url.rfind('/') + 1) + name;
+    return WithDatabase(admin, name);
+  }
+  if (dialect == "mysql") {
+    const std::string admin = AdminUrl("SLUICE_TEST_MYSQL_URL");
+    if (admin.empty()) return "";
+    std::smatch m;
+    static const std::regex kUrl("mysql://([^:]*):([^@]*)@([^:]*):([0-9]+)/.*");
+    if (!std::regex_match(admin, m, kUrl)) {
+      ADD_FAILURE() << "SLUICE_TEST_MYSQL_URL is not mysql://user:password@host:port/database";
+      return "";
+    }
+    const std::string name = UniqueName(counter++);
+    MYSQL* my = mysql_init(nullptr);
+    bool ok = mysql_real_connect(my, m[3].str().c_str(), m[1].str().c_str(), m[2].str().c_str(), nullptr,
+                                 std::stoi(m[4].str()), nullptr, 0) != nullptr;
+    ok = ok && mysql_query(my, ("CREATE DATABASE " + name).c_str()) == 0;
+    if (!ok) ADD_FAILURE() << "cannot create a MariaDB test database: " << mysql_error(my);
+    mysql_close(my);
+    return ok ? WithDatabase(admin, name) : "";
   }
   ADD_FAILURE() << "no test database for dialect `" << dialect << "`";
   return "";

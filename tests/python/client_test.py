@@ -95,7 +95,7 @@ class ClientTest(unittest.TestCase):
 
     def test_lists_the_plugins(self):
         plugins = self.admin.ListPlugins(admin_service_pb2.ListPluginsRequest())
-        self.assertEqual([(p.name, p.abi_major) for p in plugins.plugins], [("postgres", 1), ("sqlite", 1)])
+        self.assertEqual([(p.name, p.abi_major) for p in plugins.plugins], [("mysql", 1), ("postgres", 1), ("sqlite", 1)])
 
 
 if __name__ == "__main__":

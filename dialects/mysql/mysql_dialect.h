@@ -1,0 +1,32 @@
+// MySQL / MariaDB SQL: what differs from the SDK's standard SQL.
+#ifndef SLUICE_DIALECTS_MYSQL_MYSQL_DIALECT_H_
+#define SLUICE_DIALECTS_MYSQL_MYSQL_DIALECT_H_
+
+#include "dialects/sdk/sql_dialect.h"
+
+namespace sluice::mysql {
+
+class MysqlDialect : public sdk::SqlDialect {
+ public:
+  absl::string_view name() const override { return "mysql"; }
+  char identifier_quote() const override { return '`'; }
+  absl::StatusOr<std::string> TypeName(const plan::Type& type) const override;
+  absl::Status AutoIncrement(const plan::ColumnDef& column, std::string* type, std::string* suffix,
+                             bool* primary_key_written) const override;
+  absl::StatusOr<std::string> Function(plan::Op op) const override;
+  bool has_nulls_order() const override { return false; }
+  std::string LimitForOffsetOnly() const override { return "18446744073709551615"; }
+  // MariaDB has INSERT ... RETURNING and DELETE ... RETURNING, not UPDATE ... RETURNING.
+  bool has_returning(plan::Plan::KindCase statement) const override {
+    return statement != plan::Plan::kUpdate;
+  }
+  bool on_duplicate_key_update() const override { return true; }
+  bool checks_enum_values() const override { return false; }  // ENUM('a', 'b') is the type
+  std::string InsertDefaultValues() const override { return "() VALUES ()"; }
+  std::string TransactionLock(int64_t key) const override;
+  std::string TransactionUnlock(int64_t key) const override;
+};
+
+}  // namespace sluice::mysql
+
+#endif  // SLUICE_DIALECTS_MYSQL_MYSQL_DIALECT_H_
