@@ -22,14 +22,17 @@ mysql_url=$(tools/db/mariadb.sh start "$servers/mariadb")
 echo "test: MariaDB at $mysql_url"
 
 # Tests that restart a server ask this script to (a server restarted by a test would be a child
-# of the test, and the test runner ends the test's processes): a line `restart postgres`
-# written to $servers/control is answered with the exit code on $servers/control.done.
+# of the test, and the test runner ends the test's processes): a line `restart postgres` or
+# `restart mariadb` written to $servers/control is answered with the exit code on
+# $servers/control.done.
 mkfifo "$servers/control" "$servers/control.done"
 chmod 666 "$servers/control" "$servers/control.done"
 (
   while read -r verb server <"$servers/control"; do
     code=2
-    [ "$verb $server" = "restart postgres" ] && { tools/db/postgres.sh restart "$servers/postgres"; code=$?; }
+    case "$verb $server" in
+      "restart postgres" | "restart mariadb") tools/db/"$server".sh restart "$servers/$server" && code=0 || code=1 ;;
+    esac
     echo "$code" >"$servers/control.done"
   done
 ) &

@@ -30,7 +30,8 @@ absl::StatusOr<std::string> MysqlDialect::TypeName(const plan::Type& type) const
     case plan::JSON:
     case plan::JSONB: return std::string("json");
     case plan::UUID: return std::string("uuid");
-    case plan::BYTES: return std::string("longblob");
+    case plan::BYTES:
+      return type.length() > 0 ? absl::StrCat("varbinary(", type.length(), ")") : std::string("longblob");
     case plan::ENUM: {
       std::string values;
       for (const std::string& v : type.enum_values()) {

@@ -3,21 +3,11 @@
 // statement in the server, and a server restart is survived.
 #include <libpq-fe.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <thread>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "sluice/v1/migration_service.grpc.pb.h"
-#include "sluice/v1/query_service.grpc.pb.h"
-#include "sluice/v1/schema_service.grpc.pb.h"
-#include "tests/e2e/sluiced_process.h"
-#include "tests/support/proto_json.h"
-#include "tests/e2e/test_databases.h"
+#include "tests/e2e/dialect_fixture.h"
 
 namespace sluice {
 namespace {
@@ -29,13 +19,7 @@ Message Json(const std::string& json) {
   return testing::FromJson<Message>(json);
 }
 
-std::string ToJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
+using testing::ToJson;
 
 // A libpq session of the test's own (to hold locks, read pg_stat_activity).
 class Session {
@@ -76,41 +60,9 @@ constexpr char kSchema[] = R"({"schema": {"name": "kinds", "enums": [{"name": "m
     "checks": [{"name": "samples_qty_positive", "condition": {"gt": {"left": {"column": {"name": "qty"}}, "right": {"value": {"int_value": "0"}}}}}],
     "indexes": [{"name": "samples_t_partial", "columns": ["t"], "where": {"is_not_null": {"column": {"name": "t"}}}, "method": "btree"}]}]}})";
 
-class Postgres : public ::testing::Test {
+class Postgres : public testing::DialectTest {
  protected:
-  void SetUp() override {
-    url_ = testing::FreshDatabaseUrl("postgres");
-    ASSERT_FALSE(url_.empty());
-    server_ = std::make_unique<testing::SluicedProcess>(std::vector<std::string>{
-        "--plugin-dir", "lib/plugins", "--pool-size", "2", "--database", "default=" + url_});
-    ASSERT_TRUE(server_->ok());
-    queries_ = v1::QueryService::NewStub(server_->channel());
-    grpc::ClientContext c1, c2;
-    v1::RegisterSchemaResponse registered;
-    ASSERT_TRUE(v1::SchemaService::NewStub(server_->channel())
-                    ->RegisterSchema(&c1, Json<v1::RegisterSchemaRequest>(kSchema), &registered).ok());
-    v1::MigrateResponse migrated;
-    grpc::Status status = v1::MigrationService::NewStub(server_->channel())
-                              ->Migrate(&c2, Json<v1::MigrateRequest>(R"({"schema": "kinds"})"), &migrated);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
-
-  void TearDown() override {
-    queries_.reset();
-    if (server_) EXPECT_EQ(server_->Stop(), 0);
-  }
-
-  grpc::Status Insert(const std::string& values, v1::QueryResult* result,
-                      std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + timeout);
-    return queries_->Insert(&context, Json<v1::InsertRequest>(absl::StrCat(
-        R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": )", values, "}]}}")), result);
-  }
-
-  std::string url_;
-  std::unique_ptr<testing::SluicedProcess> server_;
-  std::unique_ptr<v1::QueryService::Stub> queries_;
+  Postgres() : DialectTest("postgres", kSchema) {}
 };
 
 TEST_F(Postgres, EveryTypeRoundTripsExactly) {
@@ -130,9 +82,7 @@ TEST_F(Postgres, EveryTypeRoundTripsExactly) {
       "moods": {"list_value": {"values": [{"string_value": "happy"}, {"string_value": "sad"}]}},
       "times": {"list_value": {"values": [{"timestamp_value": "2024-01-02T03:04:05Z"}]}}})", &inserted);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  grpc::ClientContext context;
-  v1::QueryResult result;
-  ASSERT_TRUE(queries_->Select(&context, Json<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"), &result).ok());
+  v1::QueryResult result = SelectAll();
   ASSERT_EQ(result.rows_size(), 1);
   EXPECT_EQ(ToJson(result.rows(0)), absl::StrCat(R"({"values":[{"int_value":"1"},{"int_value":"-32768"},)",
       R"({"int_value":"2147483647"},{"int_value":"9223372036854775807"},{"bool_value":false},)",
@@ -231,8 +181,6 @@ TEST_F(Postgres, ACancelledCallStopsItsStatement) {
 
 // Run by its own test target (exclusive: it restarts the shared server, through tools/test.sh).
 TEST_F(Postgres, RestartServer_CallsInFlightFailUnavailableAndLaterCallsSucceed) {
-  const char* control = std::getenv("SLUICE_TEST_CONTROL");
-  ASSERT_TRUE(control != nullptr && *control) << "SLUICE_TEST_CONTROL is not set: run through tools/test.sh";
   v1::QueryResult result;
   ASSERT_TRUE(Insert("{}", &result).ok());
   grpc::Status in_flight;
@@ -244,11 +192,7 @@ TEST_F(Postgres, RestartServer_CallsInFlightFailUnavailableAndLaterCallsSucceed)
       in_flight = Insert("{}", &r);
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    // tools/test.sh restarts the server it started.
-    std::ofstream(control) << "restart postgres" << std::endl;
-    std::string code;
-    std::ifstream(std::string(control) + ".done") >> code;
-    ASSERT_EQ(code, "0");
+    ASSERT_TRUE(testing::RestartTestServer("postgres"));
     call.join();
   }
   EXPECT_EQ(in_flight.error_code(), grpc::StatusCode::UNAVAILABLE) << in_flight.error_message();

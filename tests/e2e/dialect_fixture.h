@@ -1,0 +1,100 @@
+// A fixture for one dialect's own tests: a fresh database on the test server, a sluiced serving
+// it, a registered and migrated schema named `kinds` with a table `samples`.
+#ifndef SLUICE_TESTS_E2E_DIALECT_FIXTURE_H_
+#define SLUICE_TESTS_E2E_DIALECT_FIXTURE_H_
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "sluice/v1/migration_service.grpc.pb.h"
+#include "sluice/v1/query_service.grpc.pb.h"
+#include "sluice/v1/schema_service.grpc.pb.h"
+#include "tests/e2e/sluiced_process.h"
+#include "tests/e2e/test_databases.h"
+#include "tests/support/proto_json.h"
+
+namespace sluice::testing {
+
+// Compact JSON of a message, with the .proto field names.
+inline std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+// Asks tools/test.sh to restart its `server` (postgres, mariadb); true when it did.
+inline bool RestartTestServer(const std::string& server) {
+  const char* control = std::getenv("SLUICE_TEST_CONTROL");
+  if (control == nullptr || *control == '\0') {
+    ADD_FAILURE() << "SLUICE_TEST_CONTROL is not set: run through tools/test.sh";
+    return false;
+  }
+  std::ofstream(control) << "restart " << server << std::endl;
+  std::string code;
+  std::ifstream(std::string(control) + ".done") >> code;
+  return code == "0";
+}
+
+class DialectTest : public ::testing::Test {
+ protected:
+  DialectTest(std::string dialect, std::string register_request)
+      : dialect_(std::move(dialect)), register_request_(std::move(register_request)) {}
+
+  void SetUp() override {
+    url_ = FreshDatabaseUrl(dialect_);
+    ASSERT_FALSE(url_.empty());
+    server_ = std::make_unique<SluicedProcess>(std::vector<std::string>{
+        "--plugin-dir", "lib/plugins", "--pool-size", "2", "--database", "default=" + url_});
+    ASSERT_TRUE(server_->ok());
+    queries_ = v1::QueryService::NewStub(server_->channel());
+    grpc::ClientContext c1, c2;
+    v1::RegisterSchemaResponse registered;
+    grpc::Status status = v1::SchemaService::NewStub(server_->channel())
+                              ->RegisterSchema(&c1, FromJson<v1::RegisterSchemaRequest>(register_request_), &registered);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    v1::MigrateResponse migrated;
+    status = v1::MigrationService::NewStub(server_->channel())
+                 ->Migrate(&c2, FromJson<v1::MigrateRequest>(R"({"schema": "kinds"})"), &migrated);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  void TearDown() override {
+    queries_.reset();
+    if (server_) EXPECT_EQ(server_->Stop(), 0);
+  }
+
+  // Inserts one row (`values`: the InsertRow.values JSON) into `samples`.
+  grpc::Status Insert(const std::string& values, v1::QueryResult* result,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    return queries_->Insert(&context, FromJson<v1::InsertRequest>(absl::StrCat(
+        R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": )", values, "}]}}")), result);
+  }
+
+  v1::QueryResult SelectAll() {
+    grpc::ClientContext context;
+    v1::QueryResult result;
+    grpc::Status status = queries_->Select(
+        &context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"), &result);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return result;
+  }
+
+  std::string dialect_;
+  std::string register_request_;
+  std::string url_;
+  std::unique_ptr<SluicedProcess> server_;
+  std::unique_ptr<v1::QueryService::Stub> queries_;
+};
+
+}  // namespace sluice::testing
+
+#endif  // SLUICE_TESTS_E2E_DIALECT_FIXTURE_H_

@@ -1,0 +1,159 @@
+// MySQL / MariaDB specifics, against the real MariaDB server tools/test.sh starts: every type
+// round-trips exactly, generated keys are reported, constraint errors name their constraint, a
+// call's deadline stops its statement (KILL QUERY), and a server restart is survived.
+#include <mysql.h>
+
+#include <regex>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/dialect_fixture.h"
+
+namespace sluice {
+namespace {
+
+using testing::ToJson;
+
+template <typename Message>
+Message Json(const std::string& json) {
+  return testing::FromJson<Message>(json);
+}
+
+// A session of the test's own (to hold locks and look at the process list).
+class Session {
+ public:
+  explicit Session(const std::string& url) : my_(mysql_init(nullptr)) {
+    std::smatch m;
+    static const std::regex kUrl("mysql://([^:]*):([^@]*)@([^:]*):([0-9]+)/(.*)");
+    EXPECT_TRUE(std::regex_match(url, m, kUrl)) << url;
+    EXPECT_TRUE(mysql_real_connect(my_, m[3].str().c_str(), m[1].str().c_str(), m[2].str().c_str(),
+                                   m[5].str().c_str(), std::stoi(m[4].str()), nullptr, 0))
+        << mysql_error(my_);
+  }
+  ~Session() { mysql_close(my_); }
+  std::string Exec(const std::string& sql) {
+    EXPECT_EQ(mysql_query(my_, sql.c_str()), 0) << sql << ": " << mysql_error(my_);
+    std::string value;
+    if (MYSQL_RES* r = mysql_store_result(my_)) {
+      if (MYSQL_ROW row = mysql_fetch_row(r)) value = row[0] ? row[0] : "";
+      mysql_free_result(r);
+    }
+    return value;
+  }
+
+ private:
+  MYSQL* my_;
+};
+
+constexpr char kSchema[] = R"({"schema": {"name": "kinds", "tables": [{"name": "samples", "columns": [
+    {"name": "id", "type": "BIGINT", "primary_key": true, "not_null": true, "auto_increment": true},
+    {"name": "i1", "type": "TINYINT"}, {"name": "u1", "type": "TINYINT", "unsigned": true},
+    {"name": "i2", "type": "SMALLINT"}, {"name": "i3", "type": "MEDIUMINT"}, {"name": "i4", "type": "INTEGER"},
+    {"name": "u8", "type": "BIGINT", "unsigned": true}, {"name": "b", "type": "BOOLEAN"},
+    {"name": "n", "type": "DECIMAL", "precision": 30, "scale": 10}, {"name": "f", "type": "REAL"},
+    {"name": "d", "type": "DOUBLE"}, {"name": "ch", "type": "CHAR", "length": 3},
+    {"name": "vc", "type": "VARCHAR", "length": 5}, {"name": "t", "type": "TEXT"},
+    {"name": "vb", "type": "BYTES", "length": 4}, {"name": "blob", "type": "BYTES"},
+    {"name": "day", "type": "DATE"}, {"name": "tm", "type": "TIME"}, {"name": "dt", "type": "TIMESTAMP"},
+    {"name": "ts", "type": "TIMESTAMPTZ"}, {"name": "j", "type": "JSON"}, {"name": "u", "type": "UUID"},
+    {"name": "m", "type": "ENUM", "enum_name": "mood"},
+    {"name": "qty", "type": "INTEGER", "not_null": true, "default": {"value": {"int_value": "1"}}}],
+    "checks": [{"name": "samples_qty_positive", "condition": {"gt": {"left": {"column": {"name": "qty"}}, "right": {"value": {"int_value": "0"}}}}}]}],
+  "enums": [{"name": "mood", "values": ["happy", "sad"]}]}})";
+
+class Mysql : public testing::DialectTest {
+ protected:
+  Mysql() : DialectTest("mysql", kSchema) {}
+};
+
+TEST_F(Mysql, EveryTypeRoundTripsExactly) {
+  v1::QueryResult inserted;
+  grpc::Status status = Insert(R"({"i1": {"int_value": "-128"}, "u1": {"int_value": "255"},
+      "i2": {"int_value": "-32768"}, "i3": {"int_value": "8388607"}, "i4": {"int_value": "2147483647"},
+      "u8": {"uint_value": "18446744073709551615"}, "b": {"bool_value": true},
+      "n": {"decimal_value": "12345678901234567890.0123456789"}, "f": {"double_value": 1.5}, "d": {"double_value": 0.1},
+      "ch": {"string_value": "ab"}, "vc": {"string_value": "Grüß"}, "t": {"string_value": "世界 ☕ 😀"},
+      "vb": {"bytes_value": "AP8A"}, "blob": {"bytes_value": "AAECAwQ="}, "day": {"date_value": "2024-02-29"},
+      "tm": {"time_value": "13:45:00.123456"}, "dt": {"timestamp_value": "2024-02-29T13:45:00.5"},
+      "ts": {"timestamp_value": "2024-02-29T13:45:00+02:00"}, "j": {"json_value": "{\"b\":1,\"a\":[1,2]}"},
+      "u": {"uuid_value": "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"}, "m": {"string_value": "sad"}})", &inserted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(inserted.last_insert_id(), 1);  // the generated key, reported
+  v1::QueryResult result = SelectAll();
+  ASSERT_EQ(result.rows_size(), 1);
+  EXPECT_EQ(ToJson(result.rows(0)), absl::StrCat(R"({"values":[{"int_value":"1"},{"int_value":"-128"},{"int_value":"255"},)",
+      R"({"int_value":"-32768"},{"int_value":"8388607"},{"int_value":"2147483647"},{"uint_value":"18446744073709551615"},)",
+      R"({"bool_value":true},{"decimal_value":"12345678901234567890.0123456789"},{"double_value":1.5},{"double_value":0.1},)",
+      R"({"string_value":"ab"},{"string_value":"Grüß"},{"string_value":"世界 ☕ 😀"},{"bytes_value":"AP8A"},)",
+      R"({"bytes_value":"AAECAwQ="},{"date_value":"2024-02-29"},{"time_value":"13:45:00.123456"},)",
+      R"({"timestamp_value":"2024-02-29T13:45:00.5"},{"timestamp_value":"2024-02-29T11:45:00Z"},)",
+      R"({"json_value":"{\"b\":1,\"a\":[1,2]}"},{"uuid_value":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},)",
+      R"({"string_value":"sad"},{"int_value":"1"}]})"));
+}
+
+TEST_F(Mysql, ConstraintErrorsNameTheConstraint) {
+  v1::QueryResult result;
+  grpc::Status status = Insert(R"({"qty": {"int_value": "0"}})", &result);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_EQ(testing::ErrorInfo(status, "constraint"), "samples_qty_positive");
+  EXPECT_EQ(testing::ErrorInfo(status, "sqlstate"), "4025");
+  ASSERT_TRUE(Insert(R"({"id": {"int_value": "7"}})", &result).ok());
+  status = Insert(R"({"id": {"int_value": "7"}})", &result);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(testing::ErrorInfo(status, "constraint"), "PRIMARY");
+  EXPECT_EQ(testing::ErrorInfo(status, "sqlstate"), "1062");
+}
+
+// How many INSERTs still run in the server (polled for up to 2.5 s until none).
+std::string RunningInserts(Session& observer) {
+  std::string running = "1";
+  for (int i = 0; i < 50 && running != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    running = observer.Exec("SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO%'");
+  }
+  return running;
+}
+
+TEST_F(Mysql, TheDeadlineKillsTheStatementInTheServer) {
+  Session locker(url_);
+  locker.Exec("LOCK TABLES samples WRITE");
+  v1::QueryResult result;
+  const auto start = std::chrono::steady_clock::now();
+  grpc::Status status = Insert("{}", &result, std::chrono::milliseconds(500));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  Session observer(url_);
+  EXPECT_EQ(RunningInserts(observer), "0");
+  locker.Exec("UNLOCK TABLES");
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(Insert("{}", &result).ok());  // both pooled connections work
+  EXPECT_EQ(SelectAll().rows_size(), 4);  // the interrupted insert left nothing
+}
+
+// Run by its own test target (exclusive: it restarts the shared server, through tools/test.sh).
+TEST_F(Mysql, RestartServer_CallsInFlightFailUnavailableAndLaterCallsSucceed) {
+  v1::QueryResult result;
+  ASSERT_TRUE(Insert("{}", &result).ok());
+  grpc::Status in_flight;
+  {
+    Session locker(url_);
+    locker.Exec("LOCK TABLES samples WRITE");
+    std::thread call([&] {
+      v1::QueryResult r;
+      in_flight = Insert("{}", &r);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(testing::RestartTestServer("mariadb"));
+    call.join();
+  }
+  EXPECT_EQ(in_flight.error_code(), grpc::StatusCode::UNAVAILABLE) << in_flight.error_message();
+  for (int i = 0; i < 5; ++i) {
+    grpc::Status status = Insert("{}", &result);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  Session observer(url_);
+  EXPECT_LE(std::stoi(observer.Exec("SELECT count(*) FROM information_schema.processlist WHERE db = database()")), 3);
+}
+
+}  // namespace
+}  // namespace sluice
