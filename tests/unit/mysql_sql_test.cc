@@ -1,0 +1,73 @@
+// The SQL the MySQL plugin renders through the ABI (the real .so): backtick quoting, upserts,
+// emulated NULLS ordering, and what MySQL lacks refused as UNIMPLEMENTED.
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "planner/planner.h"
+#include "plugins/dialect_plugin.h"
+#include "tests/unit/test_schema.h"
+
+namespace sluice {
+namespace {
+
+using sluice::testing::FromJson;
+using sluice::testing::ShopSchema;
+
+class MysqlSqlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto plugin = DialectPlugin::Load("dialects/mysql/libsluice_mysql.so");
+    ASSERT_TRUE(plugin.ok()) << plugin.status();
+    plugin_ = *plugin;
+  }
+  std::string Sql(const absl::StatusOr<PlannedStatement>& planned) {
+    EXPECT_TRUE(planned.ok()) << planned.status();
+    auto sql = plugin_->Compile(planned->plan);
+    EXPECT_TRUE(sql.ok()) << sql.status();
+    return sql.ok() ? sql->sql : "";
+  }
+  std::shared_ptr<DialectPlugin> plugin_;
+  SchemaIndex schema_{ShopSchema()};
+};
+
+TEST_F(MysqlSqlTest, QuotingUpsertsAndOrdering) {
+  EXPECT_EQ(Sql(PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "tags",
+      "rows": [{"values": {"post_id": {"int_value": "1"}, "tag": {"string_value": "a"}}}], "on_conflict": {}})"), "insert")),
+            "INSERT INTO `tags` (`post_id`, `tag`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `post_id` = `post_id`");
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "columns": [{"expression": {"column": {"name": "id"}}}],
+      "order_by": [{"expression": {"column": {"name": "name"}}, "nulls": "NULLS_LAST"}], "offset": "2"})"), "select")),
+            "SELECT `id` AS `id` FROM `users` ORDER BY (`name` IS NULL) ASC, `name` ASC LIMIT 18446744073709551615 OFFSET ?");
+}
+
+TEST_F(MysqlSqlTest, WhatMysqlLacksIsUnimplemented) {
+  for (auto [type, array] : {std::pair{v1::INTERVAL, false}, std::pair{v1::TEXT, true}}) {
+    v1::Schema s = ShopSchema();
+    s.mutable_tables(2)->mutable_columns(1)->set_type(type);
+    s.mutable_tables(2)->mutable_columns(1)->set_array(array);
+    SchemaIndex schema(s);
+    int refused = 0;
+    for (const plan::Plan& p : PlanCreateSchema(schema, false)) {
+      auto sql = plugin_->Compile(p);
+      if (!sql.ok()) {
+        ++refused;
+        EXPECT_EQ(sql.status().code(), absl::StatusCode::kUnimplemented);
+        EXPECT_THAT(std::string(sql.status().message()), ::testing::StartsWith("dialect mysql does not support"));
+      }
+    }
+    EXPECT_EQ(refused, 1);
+  }
+  plan::Plan sequence;
+  sequence.mutable_create_sequence()->set_name("s");
+  EXPECT_EQ(plugin_->Compile(sequence).status().message(), "dialect mysql does not support sequences");
+  // UPDATE ... RETURNING is left to the host's fallback.
+  auto update = PlanUpdate(schema_, FromJson<v1::Update>(R"({"table": "users", "set": {"name": {"string_value": "x"}},
+      "all_rows": true, "returning": ["id"]})"), "update");
+  ASSERT_TRUE(update.ok());
+  EXPECT_EQ(plugin_->Compile(update->plan).status().code(), absl::StatusCode::kUnimplemented);
+  ASSERT_NE(update->returning_fallback, nullptr);
+  EXPECT_EQ(Sql(update->returning_fallback->lock_keys), "SELECT `id` AS `id` FROM `users` FOR UPDATE");
+  EXPECT_EQ(Sql(update->returning_fallback->update), "UPDATE `users` SET `name` = ?");
+  EXPECT_EQ(Sql(update->returning_fallback->reread), "SELECT `id` FROM `users` WHERE ((`id` = ?))");
+}
+
+}  // namespace
+}  // namespace sluice
