@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
@@ -86,6 +87,84 @@ class DialectTest : public ::testing::Test {
         &context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"), &result);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return result;
+  }
+
+  // What each server dialect's tests provide: a write lock on `samples`, held by a session of the
+  // test's own until the returned handle is destroyed; how many INSERTs run in the server now;
+  // how many connections the test database has.
+  virtual std::shared_ptr<void> LockSamples() = 0;
+  virtual int RunningInserts() = 0;
+  virtual int Connections() = 0;
+
+  // RunningInserts(), polled for up to 2.5 s until it is 0.
+  int InsertsStillRunning() {
+    int running = 1;
+    for (int i = 0; i < 50 && running != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      running = RunningInserts();
+    }
+    return running;
+  }
+
+  // A call whose deadline passes while its statement waits on a lock ends DEADLINE_EXCEEDED, the
+  // statement stops in the server, and the pool's connections come back clean.
+  void DeadlineStopsTheStatement() {
+    v1::QueryResult result;
+    {
+      auto lock = LockSamples();
+      const auto start = std::chrono::steady_clock::now();
+      grpc::Status status = Insert("{}", &result, std::chrono::milliseconds(500));
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+      EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+      EXPECT_EQ(InsertsStillRunning(), 0);
+    }
+    for (int i = 0; i < 4; ++i) EXPECT_TRUE(Insert("{}", &result).ok());  // both pooled connections
+    EXPECT_EQ(SelectAll().rows_size(), 4);  // the interrupted insert left nothing
+  }
+
+  // The same for a call the client cancels: CANCELLED.
+  void CancelStopsTheStatement() {
+    v1::QueryResult result;
+    {
+      auto lock = LockSamples();
+      grpc::ClientContext context;
+      std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        context.TryCancel();
+      });
+      grpc::Status status = queries_->Insert(&context, FromJson<v1::InsertRequest>(
+          R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": {}}]}})"), &result);
+      canceller.join();
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+      EXPECT_EQ(InsertsStillRunning(), 0);
+    }
+    EXPECT_TRUE(Insert("{}", &result).ok());
+    EXPECT_EQ(SelectAll().rows_size(), 1);
+  }
+
+  // A call in flight when the server restarts fails UNAVAILABLE; later calls succeed on new
+  // connections; none leaks.
+  void RestartIsSurvived(const std::string& server) {
+    v1::QueryResult result;
+    ASSERT_TRUE(Insert("{}", &result).ok());
+    grpc::Status in_flight;
+    {
+      auto lock = LockSamples();
+      std::thread call([&] {
+        v1::QueryResult r;
+        in_flight = Insert("{}", &r);
+      });
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      const bool restarted = RestartTestServer(server);
+      call.join();
+      ASSERT_TRUE(restarted);
+    }
+    EXPECT_EQ(in_flight.error_code(), grpc::StatusCode::UNAVAILABLE) << in_flight.error_message();
+    for (int i = 0; i < 5; ++i) {
+      grpc::Status status = Insert("{}", &result);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    }
+    EXPECT_LE(Connections(), 3);  // the pool's two, and the one counting
   }
 
   std::string dialect_;

@@ -65,6 +65,19 @@ constexpr char kSchema[] = R"({"schema": {"name": "kinds", "tables": [{"name": "
 class Mysql : public testing::DialectTest {
  protected:
   Mysql() : DialectTest("mysql", kSchema) {}
+
+  std::shared_ptr<void> LockSamples() override {
+    auto session = std::make_shared<Session>(url_);
+    session->Exec("LOCK TABLES samples WRITE");
+    return session;  // the lock ends with the session
+  }
+  int RunningInserts() override {
+    return std::stoi(Session(url_).Exec(
+        "SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO%'"));
+  }
+  int Connections() override {
+    return std::stoi(Session(url_).Exec("SELECT count(*) FROM information_schema.processlist WHERE db = database()"));
+  }
 };
 
 TEST_F(Mysql, EveryTypeRoundTripsExactly) {
@@ -105,55 +118,12 @@ TEST_F(Mysql, ConstraintErrorsNameTheConstraint) {
   EXPECT_EQ(testing::ErrorInfo(status, "sqlstate"), "1062");
 }
 
-// How many INSERTs still run in the server (polled for up to 2.5 s until none).
-std::string RunningInserts(Session& observer) {
-  std::string running = "1";
-  for (int i = 0; i < 50 && running != "0"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    running = observer.Exec("SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO%'");
-  }
-  return running;
-}
+TEST_F(Mysql, TheDeadlineKillsTheStatementInTheServer) { DeadlineStopsTheStatement(); }
 
-TEST_F(Mysql, TheDeadlineKillsTheStatementInTheServer) {
-  Session locker(url_);
-  locker.Exec("LOCK TABLES samples WRITE");
-  v1::QueryResult result;
-  const auto start = std::chrono::steady_clock::now();
-  grpc::Status status = Insert("{}", &result, std::chrono::milliseconds(500));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
-  Session observer(url_);
-  EXPECT_EQ(RunningInserts(observer), "0");
-  locker.Exec("UNLOCK TABLES");
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(Insert("{}", &result).ok());  // both pooled connections work
-  EXPECT_EQ(SelectAll().rows_size(), 4);  // the interrupted insert left nothing
-}
+TEST_F(Mysql, ACancelledCallKillsItsStatement) { CancelStopsTheStatement(); }
 
 // Run by its own test target (exclusive: it restarts the shared server, through tools/test.sh).
-TEST_F(Mysql, RestartServer_CallsInFlightFailUnavailableAndLaterCallsSucceed) {
-  v1::QueryResult result;
-  ASSERT_TRUE(Insert("{}", &result).ok());
-  grpc::Status in_flight;
-  {
-    Session locker(url_);
-    locker.Exec("LOCK TABLES samples WRITE");
-    std::thread call([&] {
-      v1::QueryResult r;
-      in_flight = Insert("{}", &r);
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ASSERT_TRUE(testing::RestartTestServer("mariadb"));
-    call.join();
-  }
-  EXPECT_EQ(in_flight.error_code(), grpc::StatusCode::UNAVAILABLE) << in_flight.error_message();
-  for (int i = 0; i < 5; ++i) {
-    grpc::Status status = Insert("{}", &result);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-  }
-  Session observer(url_);
-  EXPECT_LE(std::stoi(observer.Exec("SELECT count(*) FROM information_schema.processlist WHERE db = database()")), 3);
-}
+TEST_F(Mysql, RestartServer_CallsInFlightFailUnavailableAndLaterCallsSucceed) { RestartIsSurvived("mariadb"); }
 
 }  // namespace
 }  // namespace sluice

@@ -63,6 +63,20 @@ constexpr char kSchema[] = R"({"schema": {"name": "kinds", "enums": [{"name": "m
 class Postgres : public testing::DialectTest {
  protected:
   Postgres() : DialectTest("postgres", kSchema) {}
+
+  std::shared_ptr<void> LockSamples() override {
+    auto session = std::make_shared<Session>(url_);
+    session->Exec("BEGIN");
+    session->Exec("LOCK TABLE lab.samples IN ACCESS EXCLUSIVE MODE");
+    return session;  // the lock ends with the session
+  }
+  int RunningInserts() override {
+    return std::stoi(Session(url_).Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND state = 'active' AND query LIKE 'INSERT INTO%'"));
+  }
+  int Connections() override {
+    return std::stoi(Session(url_).Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"));
+  }
 };
 
 TEST_F(Postgres, EveryTypeRoundTripsExactly) {
@@ -128,84 +142,13 @@ TEST_F(Postgres, ConstraintErrorsNameTheConstraint) {
   EXPECT_EQ(testing::ErrorInfo(status, "sqlstate"), "23505");
 }
 
-// How many INSERTs still run in the database (polled for up to 2.5 s until none).
-std::string WaitingInserts(const std::string& url) {
-  Session observer(url);
-  std::string waiting = "1";
-  for (int i = 0; i < 50 && waiting != "0"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    waiting = observer.Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                            "AND state = 'active' AND query LIKE 'INSERT INTO%'");
-  }
-  return waiting;
-}
+TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) { DeadlineStopsTheStatement(); }
 
-// Blocks inserts into lab.samples until the session ends its transaction.
-void Lock(Session& session) {
-  session.Exec("BEGIN");
-  session.Exec("LOCK TABLE lab.samples IN ACCESS EXCLUSIVE MODE");
-}
-
-TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) {
-  Session locker(url_);
-  Lock(locker);
-  v1::QueryResult result;
-  const auto start = std::chrono::steady_clock::now();
-  grpc::Status status = Insert("{}", &result, std::chrono::milliseconds(500));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
-  // The server side gave up too: no statement of ours is still waiting on the lock.
-  EXPECT_EQ(WaitingInserts(url_), "0");
-  locker.Exec("ROLLBACK");
-  // The pool's connections came back clean: calls work (the pool has two; use both).
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(Insert("{}", &result).ok());
-}
-
-TEST_F(Postgres, ACancelledCallStopsItsStatement) {
-  Session locker(url_);
-  Lock(locker);
-  grpc::ClientContext context;
-  std::thread canceller([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    context.TryCancel();
-  });
-  v1::QueryResult result;
-  grpc::Status status = queries_->Insert(&context, Json<v1::InsertRequest>(
-      R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": {}}]}})"), &result);
-  canceller.join();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
-  EXPECT_EQ(WaitingInserts(url_), "0");
-  locker.Exec("ROLLBACK");
-  EXPECT_TRUE(Insert("{}", &result).ok());
-}
+TEST_F(Postgres, ACancelledCallStopsItsStatement) { CancelStopsTheStatement(); }
 
 // Run by its own test target (exclusive: it restarts the shared server, through tools/test.sh).
 TEST_F(Postgres, RestartServer_CallsInFlightFailUnavailableAndLaterCallsSucceed) {
-  v1::QueryResult result;
-  ASSERT_TRUE(Insert("{}", &result).ok());
-  grpc::Status in_flight;
-  {
-    Session locker(url_);
-    Lock(locker);
-    std::thread call([&] {
-      v1::QueryResult r;
-      in_flight = Insert("{}", &r);
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ASSERT_TRUE(testing::RestartTestServer("postgres"));
-    call.join();
-  }
-  EXPECT_EQ(in_flight.error_code(), grpc::StatusCode::UNAVAILABLE) << in_flight.error_message();
-  // The server is back: the next calls succeed on new connections, without a crash.
-  for (int i = 0; i < 5; ++i) {
-    grpc::Status status = Insert("{}", &result);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-  }
-  // No connection leaked: at most the pool's two, plus the observer.
-  Session observer(url_);
-  EXPECT_LE(std::stoi(observer.Exec(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")),
-            3);
+  RestartIsSurvived("postgres");
 }
 
 }  // namespace
