@@ -23,6 +23,9 @@ class MysqlDialect : public sdk::SqlDialect {
   bool on_duplicate_key_update() const override { return true; }
   bool checks_enum_values() const override { return false; }  // ENUM('a', 'b') is the type
   std::string InsertDefaultValues() const override { return "() VALUES ()"; }
+  std::string TableOptions() const override {
+    return " ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci";
+  }
   std::string TransactionLock(int64_t key) const override;
   std::string TransactionUnlock(int64_t key) const override;
 };

@@ -83,6 +83,9 @@ class SqlDialect {
   virtual std::string TransactionLock(int64_t key) const { return ""; }
   virtual std::string TransactionUnlock(int64_t key) const { return ""; }
 
+  // What follows CREATE TABLE's closing parenthesis (MySQL: the character set).
+  virtual std::string TableOptions() const { return ""; }
+
   // Namespaces (PostgreSQL schemas).
   virtual bool has_namespaces() const { return false; }
 };

@@ -586,6 +586,7 @@ absl::Status SqlRenderer::CreateTable(const plan::CreateTable& create) {
     Append(")");
   }
   Append(")");
+  Append(dialect_.TableOptions());
   return absl::OkStatus();
 }
 

@@ -96,6 +96,11 @@ class ClientTest(unittest.TestCase):
     def test_lists_the_plugins(self):
         plugins = self.admin.ListPlugins(admin_service_pb2.ListPluginsRequest())
         self.assertEqual([(p.name, p.abi_major) for p in plugins.plugins], [("mysql", 1), ("postgres", 1), ("sqlite", 1)])
+        capabilities = {p.name: list(p.capabilities) for p in plugins.plugins}
+        self.assertEqual(capabilities["mysql"], ["returning"])
+        self.assertEqual(capabilities["postgres"],
+                         ["returning", "update_returning", "transactional_ddl", "namespaces", "enum_types"])
+        self.assertEqual(capabilities["sqlite"], ["returning", "update_returning", "transactional_ddl"])
 
 
 if __name__ == "__main__":

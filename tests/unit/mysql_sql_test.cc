@@ -38,6 +38,14 @@ TEST_F(MysqlSqlTest, QuotingUpsertsAndOrdering) {
             "SELECT `id` AS `id` FROM `users` ORDER BY (`name` IS NULL) ASC, `name` ASC LIMIT 18446744073709551615 OFFSET ?");
 }
 
+TEST_F(MysqlSqlTest, TablesAreInnoDbInUtf8mb4) {
+  std::vector<std::string> ddl;
+  for (const plan::Plan& p : PlanCreateSchema(schema_, false)) ddl.push_back(plugin_->Compile(p)->sql);
+  EXPECT_EQ(ddl[3], "CREATE TABLE `tags` (`post_id` int NOT NULL, `tag` varchar(40) NOT NULL, PRIMARY KEY (`post_id`, `tag`), "
+                    "CONSTRAINT `tags_post_id_fkey` FOREIGN KEY (`post_id`) REFERENCES `posts` (`id`) ON DELETE CASCADE) "
+                    "ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci");
+}
+
 TEST_F(MysqlSqlTest, WhatMysqlLacksIsUnimplemented) {
   for (auto [type, array] : {std::pair{v1::INTERVAL, false}, std::pair{v1::TEXT, true}}) {
     v1::Schema s = ShopSchema();
