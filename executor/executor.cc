@@ -16,34 +16,6 @@ v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statem
 namespace {
 
 absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
-                                    const PlannedStatement& statement);
-
-}  // namespace
-
-absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
-                                          const PlannedStatement& statement, const CallContext* call) {
-  if (call == nullptr) return Run(conn, sql, statement);
-  if (call->cancelled && call->cancelled()) return absl::CancelledError("the call was cancelled");
-  if (absl::Now() >= call->deadline) {
-    return absl::DeadlineExceededError("the call's deadline passed before the statement ran");
-  }
-  auto watch = CallWatchdog::Instance().Start(&conn, call);
-  auto result = Run(conn, sql, statement);
-  if (!result.ok() && watch->fired()) {
-    // The statement was interrupted on the call's behalf; the connection stays usable.
-    if (absl::Now() >= call->deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("the call's deadline passed while the statement ran (", result.status().message(), ")"));
-    }
-    return absl::CancelledError(absl::StrCat("the call was cancelled while the statement ran (",
-                                             result.status().message(), ")"));
-  }
-  return result;
-}
-
-namespace {
-
-absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
                                     const PlannedStatement& statement) {
   const sluice_dialect_api& api = conn.api();
   SLUICE_ASSIGN_OR_RETURN(sluice_stmt * stmt, conn.Prepare(sql.sql));
@@ -105,13 +77,34 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
 
 }  // namespace
 
-namespace {
-
-absl::StatusOr<v1::QueryResult> Compiled(Connection& conn, Database& db, const PlannedStatement& statement,
-                                         const CallContext& call) {
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
-  return ExecuteOn(conn, *sql, statement, &call);
+absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
+                                          const PlannedStatement& statement, const CallContext* call) {
+  if (call == nullptr) return Run(conn, sql, statement);
+  if (call->cancelled && call->cancelled()) return absl::CancelledError("the call was cancelled");
+  if (absl::Now() >= call->deadline) {
+    return absl::DeadlineExceededError("the call's deadline passed before the statement ran");
+  }
+  auto watch = CallWatchdog::Instance().Start(&conn, call);
+  auto result = Run(conn, sql, statement);
+  if (!result.ok() && watch->fired()) {
+    // The statement was interrupted on the call's behalf; the connection stays usable.
+    if (absl::Now() >= call->deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("the call's deadline passed while the statement ran (", result.status().message(), ")"));
+    }
+    return absl::CancelledError(absl::StrCat("the call was cancelled while the statement ran (",
+                                             result.status().message(), ")"));
+  }
+  return result;
 }
+
+absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const PlannedStatement& statement,
+                                          const CallContext* call) {
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
+  return ExecuteOn(conn, *sql, statement, call);
+}
+
+namespace {
 
 // UPDATE ... RETURNING where the dialect has none (see ReturningFallback).
 absl::StatusOr<v1::QueryResult> UpdateReturning(Database& db, const PlannedStatement& statement,
@@ -119,12 +112,12 @@ absl::StatusOr<v1::QueryResult> UpdateReturning(Database& db, const PlannedState
   const ReturningFallback& fallback = *statement.returning_fallback;
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
   SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult keys, Compiled(*conn, db, fallback.lock_keys, call));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Compiled(*conn, db, fallback.update, call));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult keys, ExecuteOn(*conn, db, fallback.lock_keys, &call));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, ExecuteOn(*conn, db, fallback.update, &call));
   PlannedStatement reread = fallback.reread;
   for (const v1::Row& key : keys.rows()) {
     reread.params.assign(key.values().begin(), key.values().end());
-    SLUICE_ASSIGN_OR_RETURN(v1::QueryResult row, Compiled(*conn, db, reread, call));
+    SLUICE_ASSIGN_OR_RETURN(v1::QueryResult row, ExecuteOn(*conn, db, reread, &call));
     for (auto& r : *row.mutable_rows()) *result.add_rows() = std::move(r);
     if (result.columns().empty()) *result.mutable_columns() = row.columns();
   }

@@ -23,6 +23,10 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& s
                                           const PlannedStatement& statement,
                                           const CallContext* call = nullptr);
 
+// The same, compiling `statement` through `db`'s cache first.
+absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const PlannedStatement& statement,
+                                          const CallContext* call = nullptr);
+
 // Compiles and runs `statement` on a connection of `db`'s pool (waiting for one until the
 // call's deadline); with `to_sql`, only compiles.
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,

@@ -35,11 +35,6 @@ const SchemaIndex& HistorySchema() {
   return index;
 }
 
-absl::StatusOr<v1::QueryResult> Run(Connection& conn, Database& db, const PlannedStatement& st) {
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(st.plan));
-  return ExecuteOn(conn, *sql, st);
-}
-
 // The migration lock: taken inside each migration's transaction, released after it (a no-op
 // where the lock ends with the transaction).
 absl::Status MigrationLock(Connection& conn, Database& db, bool release) {
@@ -84,7 +79,7 @@ absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection
     select.add_order_by()->mutable_expression()->mutable_column()->set_name(column);
   }
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanSelect(HistorySchema(), select, "select"));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Run(conn, db, st));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, ExecuteOn(conn, db, st));
   std::vector<v1::AppliedMigration> applied;
   for (const v1::Row& row : result.rows()) {
     v1::AppliedMigration m;
@@ -198,7 +193,7 @@ absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const s
         absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
     row["duration_ms"].set_int_value(ms);
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanInsert(HistorySchema(), insert, "insert"));
-    SLUICE_RETURN_IF_ERROR(Run(*conn, db, st).status());
+    SLUICE_RETURN_IF_ERROR(ExecuteOn(*conn, db, st).status());
     SLUICE_RETURN_IF_ERROR(conn->Commit());
     done.push_back(migration.name());
   }

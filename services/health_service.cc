@@ -1,7 +1,6 @@
 #include "services/health_service.h"
 
 #include <chrono>
-#include <thread>
 
 namespace sluice {
 
@@ -59,11 +58,8 @@ void HealthServiceImpl::SetNotServing() {
   std::unique_lock<std::mutex> lock(mu_);
   serving_ = false;
   changed_.notify_all();
-  // Every Watch stream sends NOT_SERVING and ends before shutdown goes on; a moment more lets
-  // those last frames leave before the server closes its connections.
+  // Every Watch stream sends NOT_SERVING and ends before shutdown goes on.
   changed_.wait_for(lock, std::chrono::seconds(2), [&] { return watchers_ == 0; });
-  lock.unlock();
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 }  // namespace sluice

@@ -23,10 +23,12 @@ Usage: sluiced [flags]
                            sqlite:PATH   postgres://user:pass@host:port/db   mysql://...
                          Default: default=sqlite:sluice.db (a file in the working folder).
   --pool-size N          connections per database (env SLUICE_POOL_SIZE; default 8)
+  --shutdown-delay S     seconds between SIGTERM turning Health NOT_SERVING and the server
+                         refusing new calls (env SLUICE_SHUTDOWN_DELAY; default 0)
   --help                 this text
 
 On start, sluiced prints `sluiced listening on HOST:PORT`. SIGTERM or SIGINT turns Health to
-NOT_SERVING, lets calls in flight finish, and exits 0.
+NOT_SERVING, waits --shutdown-delay, lets calls in flight finish (10 s at most), and exits 0.
 )";
 }
 
@@ -34,7 +36,7 @@ absl::StatusOr<ServerOptions> ParseServerOptions(
     const std::vector<std::string>& args, const std::function<const char*(const char*)>& getenv) {
   ServerOptions options;
   std::vector<std::string> flag_databases;
-  std::string listen, plugin_dir, pool_size;
+  std::string listen, plugin_dir, pool_size, shutdown_delay;
   for (size_t i = 0; i < args.size(); ++i) {
     absl::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -60,6 +62,8 @@ absl::StatusOr<ServerOptions> ParseServerOptions(
       flag_databases.push_back(value);
     } else if (name == "--pool-size") {
       pool_size = value;
+    } else if (name == "--shutdown-delay") {
+      shutdown_delay = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name, " (see --help)"));
     }
@@ -74,6 +78,11 @@ absl::StatusOr<ServerOptions> ParseServerOptions(
   if (pool_size.empty()) pool_size = env("SLUICE_POOL_SIZE");
   if (!pool_size.empty() && (!absl::SimpleAtoi(pool_size, &options.pool_size) || options.pool_size == 0)) {
     return absl::InvalidArgumentError(absl::StrCat("--pool-size `", pool_size, "` is not a positive number"));
+  }
+  if (shutdown_delay.empty()) shutdown_delay = env("SLUICE_SHUTDOWN_DELAY");
+  if (!shutdown_delay.empty() &&
+      (!absl::SimpleAtod(shutdown_delay, &options.shutdown_delay_seconds) || options.shutdown_delay_seconds < 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("--shutdown-delay `", shutdown_delay, "` is not a number of seconds"));
   }
   options.databases = flag_databases;
   if (options.databases.empty()) {

@@ -17,6 +17,9 @@ struct ServerOptions {
   // NAME=URL; empty: default=sqlite:sluice.db in the working folder.
   std::vector<std::string> databases;
   size_t pool_size = 8;
+  // On SIGTERM: Health turns NOT_SERVING at once, new calls are still served for this long (so
+  // probes and watchers see it), then the server stops taking calls and drains.
+  double shutdown_delay_seconds = 0;
   bool help = false;
 };
 

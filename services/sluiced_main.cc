@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
     sigwait(&signals, &signal);
     std::cerr << "sluiced: signal " << signal << ", shutting down\n";
     health_service.SetNotServing();
+    std::this_thread::sleep_for(std::chrono::duration<double>(options->shutdown_delay_seconds));
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   });
   server->Wait();

@@ -538,18 +538,28 @@ TEST_P(EndToEnd, ASecondReplicaSeesNewSchemaVersions) {
   replica_queries.reset();
 }
 
-TEST_P(EndToEnd, HealthTurnsNotServingOnSigterm) {
-  auto health = grpc::health::v1::Health::NewStub(server_->channel());
-  grpc::ClientContext context;
-  auto watch = health->Watch(&context, grpc::health::v1::HealthCheckRequest());
+TEST(Lifecycle, HealthTurnsNotServingOnSigtermAndTheProcessExitsZero) {
+  const std::string path = ::testing::TempDir() + "/lifecycle.db";
+  testing::SluicedProcess server({"--plugin-dir", "lib/plugins", "--shutdown-delay", "1",
+                                  "--database", "default=sqlite:" + path});
+  ASSERT_TRUE(server.ok());
+  auto health = grpc::health::v1::Health::NewStub(server.channel());
+  grpc::ClientContext watch_context;
+  auto watch = health->Watch(&watch_context, grpc::health::v1::HealthCheckRequest());
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(watch->Read(&response));
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
-  server_->Terminate();
+  server.Terminate();
+  // The watcher hears of it, and a probe during the shutdown delay too.
   ASSERT_TRUE(watch->Read(&response));
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   EXPECT_FALSE(watch->Read(&response));
   watch->Finish().IgnoreError();
+  grpc::ClientContext check_context;
+  ASSERT_TRUE(health->Check(&check_context, grpc::health::v1::HealthCheckRequest(), &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  health.reset();
+  EXPECT_EQ(server.Stop(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, EndToEnd, ::testing::ValuesIn(testing::DialectsUnderTest()),

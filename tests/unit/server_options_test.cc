@@ -51,6 +51,8 @@ TEST(ServerOptions, BadFlagsAreErrors) {
   EXPECT_EQ(ParseServerOptions({"--port", "1"}, getenv).status().message(), "unknown flag --port (see --help)");
   EXPECT_EQ(ParseServerOptions({"--listen"}, getenv).status().message(), "--listen needs a value (see --help)");
   EXPECT_FALSE(ParseServerOptions({"--pool-size", "0"}, getenv).ok());
+  EXPECT_FALSE(ParseServerOptions({"--shutdown-delay", "-1"}, getenv).ok());
+  EXPECT_EQ(ParseServerOptions({"--shutdown-delay", "2.5"}, getenv)->shutdown_delay_seconds, 2.5);
   EXPECT_TRUE(ParseServerOptions({"--help"}, getenv)->help);
 }
 
