@@ -68,7 +68,9 @@ class DialectTest : public ::testing::Test {
 
   void TearDown() override {
     queries_.reset();
-    if (server_) EXPECT_EQ(server_->Stop(), 0);
+    if (server_) {
+      EXPECT_EQ(server_->Stop(), 0);
+    }
   }
 
   // Inserts one row (`values`: the InsertRow.values JSON) into `samples`.

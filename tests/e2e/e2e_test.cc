@@ -90,7 +90,9 @@ class EndToEnd : public ::testing::TestWithParam<std::string> {
     schemas_.reset();
     queries_.reset();
     migrations_.reset();
-    if (server_) EXPECT_EQ(server_->Stop(), 0) << server_->Log();
+    if (server_) {
+      EXPECT_EQ(server_->Stop(), 0) << server_->Log();
+    }
     server_.reset();
   }
 

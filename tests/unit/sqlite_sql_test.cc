@@ -71,6 +71,22 @@ TEST_F(SqliteSqlTest, DistinctColumnComparisonsAndEveryAggregate) {
             "min(\"title\") AS \"min\", max(\"published_on\") AS \"max\" FROM \"posts\"");
 }
 
+TEST_F(SqliteSqlTest, EveryConditionOperator) {
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "posts", "columns": [{"expression": {"column": {"name": "id"}}}],
+      "where": {"and": {"conditions": [
+        {"lt": {"left": {"column": {"name": "rating"}}, "right": {"value": {"double_value": 5}}}},
+        {"lte": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "9"}}}},
+        {"not_like": {"left": {"column": {"name": "title"}}, "right": {"value": {"string_value": "a%"}}}},
+        {"not_ilike": {"left": {"column": {"name": "title"}}, "right": {"value": {"string_value": "b%"}}}},
+        {"not_in": {"left": {"column": {"name": "author_id"}}, "values": [{"value": {"int_value": "3"}}]}},
+        {"not_between": {"left": {"column": {"name": "published_on"}}, "low": {"value": {"date_value": "2024-01-01"}},
+                         "high": {"value": {"date_value": "2024-12-31"}}}},
+        {"is_not_null": {"column": {"name": "body"}}}]}}})"), "select")),
+            "SELECT \"id\" AS \"id\" FROM \"posts\" WHERE ((\"rating\" < ?) AND (\"id\" <= ?) AND (\"title\" NOT LIKE ?) AND "
+            "(lower(\"title\") NOT LIKE lower(?)) AND (\"author_id\" NOT IN (?)) AND "
+            "(\"published_on\" NOT BETWEEN ? AND ?) AND (\"body\" IS NOT NULL))");
+}
+
 TEST_F(SqliteSqlTest, WhatSqliteLacksIsUnimplemented) {
   v1::Schema s = ShopSchema();
   s.mutable_tables(2)->mutable_columns(1)->set_type(v1::INTERVAL);
