@@ -44,8 +44,6 @@ class Connection {
   bool broken() const { return broken_; }
   bool in_transaction() const { return in_transaction_; }
   std::chrono::steady_clock::time_point created() const { return created_; }
-  std::chrono::steady_clock::time_point last_used() const { return last_used_; }
-  void Touch() { last_used_ = std::chrono::steady_clock::now(); }
 
   static constexpr size_t kStatementCacheSize = 256;
 
@@ -60,7 +58,6 @@ class Connection {
   bool broken_ = false;
   bool in_transaction_ = false;
   std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_used_ = created_;
 };
 
 }  // namespace sluice

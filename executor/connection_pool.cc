@@ -31,7 +31,6 @@ bool ConnectionPool::Retire(const Connection& conn) const {
 
 void ConnectionPool::Return(std::unique_ptr<Connection> conn) {
   if (conn->in_transaction()) conn->Rollback().IgnoreError();  // never hand out a dirty one
-  conn->Touch();
   std::lock_guard<std::mutex> lock(mu_);
   if (conn->broken()) {
     open_ -= 1 + idle_.size();
@@ -52,15 +51,12 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
     while (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());
       idle_.pop_back();
-      const bool stale = std::chrono::steady_clock::now() - conn->last_used() > options_.ping_after_idle;
-      if (stale) {
-        lock.unlock();
-        const bool alive = conn->Ping().ok();
-        lock.lock();
-        if (!alive) {
-          --open_;
-          continue;
-        }
+      lock.unlock();
+      const bool alive = conn->Ping().ok();
+      lock.lock();
+      if (!alive) {
+        --open_;
+        continue;
       }
       return Lease(this, std::move(conn));
     }

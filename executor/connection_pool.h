@@ -15,11 +15,10 @@
 
 namespace sluice {
 
+// Every idle connection is checked with the plugin's ping (no round trip) before it is handed
+// out, so connections a database restart has cut are replaced rather than used.
 struct PoolOptions {
   size_t max_connections = 8;
-  // A connection idle longer than this is pinged before it is handed out (a busy pool pays
-  // nothing; after a quiet second, one round trip finds connections a restart has cut).
-  std::chrono::milliseconds ping_after_idle{1000};
   // Connections are retired after this age (give or take up to 10% jitter).
   std::chrono::seconds max_lifetime{30 * 60};
 };

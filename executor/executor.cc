@@ -6,6 +6,17 @@
 
 namespace sluice {
 
+google::protobuf::RepeatedPtrField<v1::ResultColumn> ResultColumnsOf(const PlannedStatement& statement) {
+  google::protobuf::RepeatedPtrField<v1::ResultColumn> columns;
+  for (const ResultColumn& column : statement.columns) {
+    v1::ResultColumn* out = columns.Add();
+    out->set_name(column.name);
+    out->set_table(column.table);
+    out->set_type(column.column.type());
+  }
+  return columns;
+}
+
 v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statement) {
   v1::Statement out;
   out.set_sql(sql.sql);
@@ -43,26 +54,34 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
   }
 
   v1::QueryResult result;
-  for (const ResultColumn& column : statement.columns) {
-    v1::ResultColumn* out = result.add_columns();
-    out->set_name(column.name);
-    out->set_table(column.table);
-    out->set_type(column.column.type());
-  }
-  const size_t width = statement.columns.size();
+  *result.mutable_columns() = ResultColumnsOf(statement);
+  std::vector<v1::Column> types;  // each result column's declared type
+  for (const ResultColumn& column : statement.columns) types.push_back(column.column);
+  bool first = true;
   while (true) {
     int32_t has_row = 0;
     SLUICE_RETURN_IF_ERROR(conn.Check(api.step(stmt, &has_row, &error), error));
+    if (first && statement.describe_columns) {
+      // Raw SQL: the columns are whatever the database says, typed by their values.
+      for (uint32_t i = 0; i < api.column_count(stmt); ++i) {
+        const char* name = nullptr;
+        size_t size = 0;
+        SLUICE_RETURN_IF_ERROR(conn.Check(api.column_name(stmt, i, &name, &size, &error), error));
+        result.add_columns()->set_name(std::string(name, size));
+        types.emplace_back();
+      }
+    }
+    first = false;
     if (!has_row) break;
-    if (api.column_count(stmt) != width) {
+    if (api.column_count(stmt) != types.size()) {
       return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(), " returned ",
-                                              api.column_count(stmt), " columns; expected ", width));
+                                              api.column_count(stmt), " columns; expected ", types.size()));
     }
     v1::Row* row = result.add_rows();
-    for (size_t i = 0; i < width; ++i) {
+    for (size_t i = 0; i < types.size(); ++i) {
       sluice_value raw{};
       SLUICE_RETURN_IF_ERROR(conn.Check(api.column_value(stmt, static_cast<uint32_t>(i), &raw, &error), error));
-      SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, statement.columns[i].column));
+      SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, types[i]));
     }
   }
   if (!statement.plan.has_select()) {
@@ -106,46 +125,73 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const 
 
 namespace {
 
-// UPDATE ... RETURNING where the dialect has none (see ReturningFallback).
-absl::StatusOr<v1::QueryResult> UpdateReturning(Database& db, const PlannedStatement& statement,
-                                                const CallContext& call) {
+// Whether `statement` needs its ReturningFallback on `db`'s dialect (UNIMPLEMENTED when it needs
+// one and has none).
+absl::StatusOr<bool> NeedsReturningFallback(const Database& db, const PlannedStatement& statement) {
+  if (!statement.plan.has_update() || statement.columns.empty() ||
+      db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING)) {
+    return false;
+  }
+  if (!statement.returning_fallback) {
+    return absl::UnimplementedError(absl::StrCat(
+        "dialect ", db.dialect().name(), " has no UPDATE ... RETURNING, and table `",
+        statement.plan.update().table().name(), "` has no primary key to read the updated rows by"));
+  }
+  return true;
+}
+
+// UPDATE ... RETURNING where the dialect has none (see ReturningFallback), inside the
+// connection's transaction or one of its own.
+absl::StatusOr<v1::QueryResult> UpdateReturning(Connection& conn, Database& db,
+                                                const PlannedStatement& statement, const CallContext& call) {
   const ReturningFallback& fallback = *statement.returning_fallback;
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
-  SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult keys, ExecuteOn(*conn, db, fallback.lock_keys, &call));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, ExecuteOn(*conn, db, fallback.update, &call));
+  const bool own_transaction = !conn.in_transaction();
+  if (own_transaction) SLUICE_RETURN_IF_ERROR(conn.Begin(SLUICE_ISOLATION_DEFAULT));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult keys, ExecuteOn(conn, db, fallback.lock_keys, &call));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, ExecuteOn(conn, db, fallback.update, &call));
   PlannedStatement reread = fallback.reread;
   for (const v1::Row& key : keys.rows()) {
     reread.params.assign(key.values().begin(), key.values().end());
-    SLUICE_ASSIGN_OR_RETURN(v1::QueryResult row, ExecuteOn(*conn, db, reread, &call));
+    SLUICE_ASSIGN_OR_RETURN(v1::QueryResult row, ExecuteOn(conn, db, reread, &call));
     for (auto& r : *row.mutable_rows()) *result.add_rows() = std::move(r);
-    if (result.columns().empty()) *result.mutable_columns() = row.columns();
   }
-  SLUICE_RETURN_IF_ERROR(conn->Commit());
+  *result.mutable_columns() = ResultColumnsOf(statement);
+  if (own_transaction) SLUICE_RETURN_IF_ERROR(conn.Commit());
   return result;
 }
 
 }  // namespace
 
+absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db,
+                                                 const PlannedStatement& statement, const CallContext& call) {
+  SLUICE_ASSIGN_OR_RETURN(bool fallback, NeedsReturningFallback(db, statement));
+  if (fallback) return UpdateReturning(conn, db, statement, call);
+  return ExecuteOn(conn, db, statement, &call);
+}
+
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
                                         bool to_sql, const CallContext& call) {
-  const bool emulate_returning = statement.plan.has_update() && !statement.columns.empty() &&
-                                 !db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING);
-  if (emulate_returning && !statement.returning_fallback) {
-    return absl::UnimplementedError(absl::StrCat(
-        "dialect ", db.dialect().name(), " has no UPDATE ... RETURNING, and table `",
-        statement.plan.update().table().name(), "` has no primary key to read the updated rows by"));
-  }
-  if (emulate_returning && !to_sql) return UpdateReturning(db, statement, call);
-  const PlannedStatement& compiled = emulate_returning ? statement.returning_fallback->update : statement;
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(compiled.plan));
   if (to_sql) {
+    SLUICE_ASSIGN_OR_RETURN(bool fallback, NeedsReturningFallback(db, statement));
+    const PlannedStatement& compiled = fallback ? statement.returning_fallback->update : statement;
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(compiled.plan));
     v1::QueryResult result;
     *result.mutable_statement() = ToStatement(*sql, compiled);
     return result;
   }
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
-  return ExecuteOn(*conn, *sql, statement, &call);
+  return ExecuteStatement(*conn, db, statement, call);
+}
+
+absl::StatusOr<v1::QueryResult> ExecuteRaw(Database& db, const std::string& sql,
+                                           const std::vector<v1::Value>& params, const CallContext& call) {
+  CompiledSql compiled{sql, {}};
+  for (uint32_t i = 0; i < params.size(); ++i) compiled.param_index.push_back(i);
+  PlannedStatement statement;
+  statement.params = params;
+  statement.describe_columns = true;
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  return ExecuteOn(*conn, compiled, statement, &call);
 }
 
 }  // namespace sluice

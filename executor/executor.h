@@ -13,6 +13,9 @@
 
 namespace sluice {
 
+// The result columns a planned statement declares.
+google::protobuf::RepeatedPtrField<v1::ResultColumn> ResultColumnsOf(const PlannedStatement& statement);
+
 // The SQL and its parameters in placeholder order (what `to_sql` returns).
 v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statement);
 
@@ -27,10 +30,20 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& s
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const PlannedStatement& statement,
                                           const CallContext* call = nullptr);
 
+// Runs `statement` on `conn` inside whatever transaction it has open, emulating UPDATE ...
+// RETURNING where the dialect lacks it (in a transaction of its own when none is open).
+absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db,
+                                                 const PlannedStatement& statement, const CallContext& call);
+
 // Compiles and runs `statement` on a connection of `db`'s pool (waiting for one until the
 // call's deadline); with `to_sql`, only compiles.
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
                                         bool to_sql, const CallContext& call = CallContext());
+
+// Raw SQL in the dialect's own syntax, its placeholders bound to `params` in order (never spliced
+// into the text). Result columns are named by the database and typed by their values.
+absl::StatusOr<v1::QueryResult> ExecuteRaw(Database& db, const std::string& sql,
+                                           const std::vector<v1::Value>& params, const CallContext& call);
 
 }  // namespace sluice
 

@@ -112,6 +112,18 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
   return out;
 }
 
+absl::StatusOr<PlannedStatement> PlanOperation(const SchemaIndex& schema, const v1::Operation& operation,
+                                               const std::string& path) {
+  switch (operation.kind_case()) {
+    case v1::Operation::kSelect: return PlanSelect(schema, operation.select(), path + ".select");
+    case v1::Operation::kInsert: return PlanInsert(schema, operation.insert(), path + ".insert");
+    case v1::Operation::kUpdate: return PlanUpdate(schema, operation.update(), path + ".update");
+    case v1::Operation::kDelete: return PlanDelete(schema, operation.delete_(), path + ".delete");
+    case v1::Operation::KIND_NOT_SET: break;
+  }
+  return InvalidField(path, "an operation is required (select, insert, update or delete)");
+}
+
 absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del,
                                             const std::string& path) {
   SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, del.table(), path + ".table"));

@@ -31,6 +31,8 @@ struct PlannedStatement {
   std::vector<v1::Value> params;
   // Empty for a statement that returns no rows.
   std::vector<ResultColumn> columns;
+  // Raw SQL: the result columns are the database's (their names, no declared types).
+  bool describe_columns = false;
   // For UPDATE ... RETURNING on a table with a primary key: the same through statements every
   // dialect has, for dialects without UPDATE ... RETURNING.
   std::shared_ptr<const ReturningFallback> returning_fallback;
@@ -55,6 +57,10 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
                                             const std::string& path);
 absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del,
                                             const std::string& path);
+
+// One operation of a batch or transaction (path: e.g. "operations[2]").
+absl::StatusOr<PlannedStatement> PlanOperation(const SchemaIndex& schema, const v1::Operation& operation,
+                                               const std::string& path);
 
 // The DDL that creates every namespace, enum, table (referenced tables first) and index of a validated
 // schema, one plan per statement.

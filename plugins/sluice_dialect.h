@@ -170,7 +170,8 @@ typedef struct sluice_dialect_api {
   int32_t (*connect)(const char* url, sluice_conn** out, sluice_error* err);
   /* Closes the connection; every statement of it must be finalized first. */
   void (*disconnect)(sluice_conn* conn);
-  /* Cheap liveness check; UNAVAILABLE when the connection is broken. */
+  /* Liveness check before an idle connection is reused, on every reuse: keep it cheap (no round
+   * trip; e.g. a non-blocking look at the socket). UNAVAILABLE when the connection is broken. */
   int32_t (*ping)(sluice_conn* conn, sluice_error* err);
 
   /* Prepares `sql` (as returned by compile; the plugin copies it). */

@@ -4,6 +4,7 @@
 #include "common/status_macros.h"
 #include "executor/executor.h"
 #include "planner/planner.h"
+#include "common/errors.h"
 #include "services/grpc_status.h"
 
 namespace sluice {
@@ -56,13 +57,32 @@ grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext*, const v1::Sele
   return NotYetImplemented("SelectStream", "streaming large results");
 }
 
-grpc::Status QueryServiceImpl::Batch(grpc::ServerContext*, const v1::BatchRequest*, v1::BatchResponse*) {
-  return NotYetImplemented("Batch", "atomic batches");
-}
-
-grpc::Status QueryServiceImpl::Transaction(
-    grpc::ServerContext*, grpc::ServerReaderWriter<v1::TransactionResponse, v1::TransactionRequest>*) {
-  return NotYetImplemented("Transaction", "interactive transactions");
+grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::BatchRequest* request,
+                                     v1::BatchResponse* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
+                            state_.registry.Resolve(*db, request->target().schema()));
+    // Every operation is checked before any runs.
+    std::vector<PlannedStatement> planned;
+    for (int i = 0; i < request->operations_size(); ++i) {
+      SLUICE_ASSIGN_OR_RETURN(PlannedStatement p, PlanOperation(*schema, request->operations(i),
+                                                                absl::StrCat("operations[", i, "]")));
+      planned.push_back(std::move(p));
+    }
+    const CallContext call = CallOf(context);
+    SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db->pool().Acquire(call.deadline));
+    SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
+    for (size_t i = 0; i < planned.size(); ++i) {
+      auto result = ExecuteStatement(*conn, *db, planned[i], call);
+      if (!result.ok()) {  // the lease rolls the transaction back
+        return absl::Status(result.status().code(),
+                            absl::StrCat("operations[", i, "] failed, nothing was kept: ", result.status().message()));
+      }
+      *response->add_results() = *std::move(result);
+    }
+    return conn->Commit();
+  }());
 }
 
 grpc::Status QueryServiceImpl::FindMany(grpc::ServerContext*, const v1::FindRequest*, v1::FindResponse*) {
@@ -82,8 +102,18 @@ grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext*, const v1::E
   return NotYetImplemented("ExecutePrepared", "prepared statements");
 }
 
-grpc::Status QueryServiceImpl::Raw(grpc::ServerContext*, const v1::RawRequest*, v1::QueryResult*) {
-  return NotYetImplemented("Raw", "raw SQL");
+grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRequest* request,
+                                   v1::QueryResult* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    if (!state_.allow_raw_sql) {
+      return absl::PermissionDeniedError("raw SQL is disabled on this server (start sluiced with --allow-raw-sql)");
+    }
+    if (request->sql().empty()) return InvalidField("sql", "a statement is required");
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
+    SLUICE_ASSIGN_OR_RETURN(*response, ExecuteRaw(*db, request->sql(), {request->params().begin(), request->params().end()},
+                                                  CallOf(context)));
+    return absl::OkStatus();
+  }());
 }
 
 }  // namespace sluice

@@ -25,6 +25,9 @@ Usage: sluiced [flags]
   --pool-size N          connections per database (env SLUICE_POOL_SIZE; default 8)
   --shutdown-delay S     seconds between SIGTERM turning Health NOT_SERVING and the server
                          refusing new calls (env SLUICE_SHUTDOWN_DELAY; default 0)
+  --allow-raw-sql        let QueryService.Raw run SQL text (env SLUICE_ALLOW_RAW_SQL=1; off by
+                         default: raw SQL bypasses the schema, so only trusted callers should
+                         reach a server that allows it)
   --help                 this text
 
 On start, sluiced prints `sluiced listening on HOST:PORT`. SIGTERM or SIGINT turns Health to
@@ -41,6 +44,10 @@ absl::StatusOr<ServerOptions> ParseServerOptions(
     absl::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") {
       options.help = true;
+      continue;
+    }
+    if (arg == "--allow-raw-sql") {
+      options.allow_raw_sql = true;
       continue;
     }
     std::string value;
@@ -79,6 +86,7 @@ absl::StatusOr<ServerOptions> ParseServerOptions(
   if (!pool_size.empty() && (!absl::SimpleAtoi(pool_size, &options.pool_size) || options.pool_size == 0)) {
     return absl::InvalidArgumentError(absl::StrCat("--pool-size `", pool_size, "` is not a positive number"));
   }
+  if (env("SLUICE_ALLOW_RAW_SQL") == "1" || env("SLUICE_ALLOW_RAW_SQL") == "true") options.allow_raw_sql = true;
   if (shutdown_delay.empty()) shutdown_delay = env("SLUICE_SHUTDOWN_DELAY");
   if (!shutdown_delay.empty() &&
       (!absl::SimpleAtod(shutdown_delay, &options.shutdown_delay_seconds) || options.shutdown_delay_seconds < 0)) {

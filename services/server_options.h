@@ -20,6 +20,8 @@ struct ServerOptions {
   // On SIGTERM: Health turns NOT_SERVING at once, new calls are still served for this long (so
   // probes and watchers see it), then the server stops taking calls and drains.
   double shutdown_delay_seconds = 0;
+  // QueryService.Raw runs raw SQL only when this is set.
+  bool allow_raw_sql = false;
   bool help = false;
 };
 

@@ -18,6 +18,7 @@ struct ServerState {
   std::unique_ptr<Databases> databases;
   SchemaRegistry registry;
   Migrator migrator;
+  bool allow_raw_sql = false;
 };
 
 }  // namespace sluice

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
     std::cerr << "sluiced: refused " << refused.reason << "\n";
   }
   sluice::ServerState state(*std::move(plugins));
+  state.allow_raw_sql = options->allow_raw_sql;
   sluice::PoolOptions pool;
   pool.max_connections = options->pool_size;
   auto databases = sluice::Databases::Open(options->databases, state.plugins, pool);

@@ -2,6 +2,7 @@
 
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <poll.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -254,9 +255,11 @@ void Disconnect(sluice_conn* conn) {
 
 int32_t Ping(sluice_conn* conn, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
-    if (mysql_ping(conn->my) != 0) {
-      ConnError(conn, err);
-      return SetError(err, SLUICE_STATUS_UNAVAILABLE, mysql_error(conn->my));
+    // An idle connection has nothing to read; anything there (an error packet from a server
+    // shutting down, or the end of the stream) means it is gone. No round trip.
+    pollfd fd{static_cast<int>(mysql_get_socket(conn->my)), POLLIN, 0};
+    if (fd.fd < 0 || poll(&fd, 1, 0) != 0) {
+      return SetError(err, SLUICE_STATUS_UNAVAILABLE, "mysql connection lost while idle");
     }
     return SLUICE_STATUS_OK;
   });

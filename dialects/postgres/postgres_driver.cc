@@ -1,6 +1,7 @@
 #include "dialects/postgres/postgres_driver.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cinttypes>
 #include <cmath>
@@ -171,8 +172,13 @@ void Disconnect(sluice_conn* conn) {
 
 int32_t Ping(sluice_conn* conn, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
-    if (PQstatus(conn->pg) != CONNECTION_OK) return PgError(conn, nullptr, err);
-    return Exec(conn, "SELECT 1", err);
+    // An idle connection has nothing to read; anything there (a FATAL from a server shutting
+    // down, or the end of the stream) means it is gone. No round trip.
+    pollfd fd{PQsocket(conn->pg), POLLIN, 0};
+    if (PQstatus(conn->pg) != CONNECTION_OK || fd.fd < 0 || poll(&fd, 1, 0) != 0) {
+      return SetError(err, SLUICE_STATUS_UNAVAILABLE, "postgres connection lost while idle");
+    }
+    return SLUICE_STATUS_OK;
   });
 }
 

@@ -90,6 +90,14 @@ absl::Status SqlRenderer::Render(const plan::Plan& plan) {
       Append(absl::StrCat(" START WITH ", seq.start(), " INCREMENT BY ", seq.increment()));
       return absl::OkStatus();
     }
+    case plan::Plan::kSavepoint: {
+      static constexpr const char* kVerbs[] = {"SAVEPOINT ", "ROLLBACK TO SAVEPOINT ", "RELEASE SAVEPOINT "};
+      const plan::Savepoint& savepoint = plan.savepoint();
+      if (savepoint.action() < 0 || savepoint.action() > plan::Savepoint::RELEASE) return Malformed("savepoint action");
+      Append(kVerbs[savepoint.action()]);
+      Identifier(savepoint.name());
+      return absl::OkStatus();
+    }
     case plan::Plan::kTransactionLock: {
       const plan::TransactionLock& lock = plan.transaction_lock();
       Append(lock.release() ? dialect_.TransactionUnlock(lock.key()) : dialect_.TransactionLock(lock.key()));

@@ -508,6 +508,110 @@ TEST_P(EndToEnd, AFailedMigrationRollsBackWhereDdlIsTransactional) {
   }
 }
 
+TEST_P(EndToEnd, BatchIsAtomic) {
+  SetUpShop();
+  v1::BatchResponse response;
+  Call(&v1::QueryService::Stub::Batch, queries_.get(), Json<v1::BatchRequest>(R"({"target": {"schema": "shop"}, "operations": [
+      {"insert": {"table": "users", "rows": [{"values": {"email": {"string_value": "ada@example.com"}}}]}},
+      {"insert": {"table": "users", "rows": [{"values": {"email": {"string_value": "ada@example.com"}}}]}}]})"), &response);
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(last_.error_message(), HasSubstr("operations[1] failed, nothing was kept"));
+  EXPECT_EQ(Users(), Rows{});
+  // A bad operation is refused before anything runs.
+  Call(&v1::QueryService::Stub::Batch, queries_.get(), Json<v1::BatchRequest>(R"({"target": {"schema": "shop"}, "operations": [
+      {"insert": {"table": "users", "rows": [{"values": {"email": {"string_value": "ada@example.com"}}}]}},
+      {"delete": {"table": "users"}}]})"), &response);
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("operations[1].delete.where"));
+  EXPECT_EQ(Users(), Rows{});
+
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Batch, queries_.get(), Json<v1::BatchRequest>(R"({"target": {"schema": "shop"}, "operations": [
+      {"insert": {"table": "users", "rows": [{"values": {"email": {"string_value": "ada@example.com"}}}]}},
+      {"update": {"table": "users", "set": {"name": {"string_value": "Ada"}}, "all_rows": true, "returning": ["email", "name"]}},
+      {"select": {"table": "users", "columns": [{"expression": {"aggregate": {"function": "COUNT"}}, "alias": "n"}]}}]})"),
+                   &response).ok()) << last_.error_message();
+  ASSERT_EQ(response.results_size(), 3);
+  EXPECT_EQ(response.results(0).rows_affected(), 1u);
+  // (Ids are not compared: PostgreSQL and MySQL do not roll their sequences back.)
+  EXPECT_EQ(RowsOf(response.results(1)), (Rows{{"'ada@example.com'", "'Ada'"}}));
+  EXPECT_EQ(RowsOf(response.results(2)), (Rows{{"1"}}));
+}
+
+TEST_P(EndToEnd, InteractiveTransactionWithSavepoints) {
+  SetUpShop();
+  auto insert = [](const std::string& email) {
+    return Json<v1::TransactionRequest>(absl::StrCat(R"({"operation": {"insert": {"table": "users",
+        "rows": [{"values": {"email": {"string_value": ")", email, R"("}}}], "returning": ["email"]}}})"));
+  };
+  {
+    grpc::ClientContext context;
+    auto stream = queries_->Transaction(&context);
+    v1::TransactionResponse response;
+    ASSERT_TRUE(stream->Write(Json<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "shop"}, "isolation": "SERIALIZABLE"}})")));
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_TRUE(stream->Write(insert("ada@example.com")));
+    ASSERT_TRUE(stream->Read(&response));
+    EXPECT_EQ(RowsOf(response.result()), (Rows{{"'ada@example.com'"}}));
+    for (const char* step : std::initializer_list<const char*>{R"({"savepoint": "before_bob"})", nullptr, R"({"rollback_to_savepoint": "before_bob"})",
+                             R"({"commit": true})"}) {
+      ASSERT_TRUE(stream->Write(step ? Json<v1::TransactionRequest>(step) : insert("bob@example.com")));
+      ASSERT_TRUE(stream->Read(&response));
+    }
+    stream->WritesDone();
+    grpc::Status status = stream->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(Users(), (Rows{{"1", "'ada@example.com'", "NULL", "dec:0.00"}}));
+  {
+    // Ending the stream without commit rolls back.
+    grpc::ClientContext context;
+    auto stream = queries_->Transaction(&context);
+    v1::TransactionResponse response;
+    ASSERT_TRUE(stream->Write(Json<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "shop"}}})")));
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_TRUE(stream->Write(insert("carl@example.com")));
+    ASSERT_TRUE(stream->Read(&response));
+    stream->WritesDone();
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::ABORTED);
+  }
+  {
+    // A failing operation ends the transaction with its error and rolls back.
+    grpc::ClientContext context;
+    auto stream = queries_->Transaction(&context);
+    v1::TransactionResponse response;
+    ASSERT_TRUE(stream->Write(Json<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "shop"}}})")));
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_TRUE(stream->Write(insert("dora@example.com")));
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_TRUE(stream->Write(insert("ada@example.com")));
+    EXPECT_FALSE(stream->Read(&response));
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  }
+  EXPECT_EQ(Users().size(), 1u);
+}
+
+TEST_P(EndToEnd, RawSqlIsOffUnlessAllowed) {
+  v1::QueryResult result;
+  Call(&v1::QueryService::Stub::Raw, queries_.get(), Json<v1::RawRequest>(R"({"sql": "SELECT 1"})"), &result);
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  testing::SluicedProcess allowed({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--database", "default=" + url_});
+  ASSERT_TRUE(allowed.ok());
+  auto raw = v1::QueryService::NewStub(allowed.channel());
+  grpc::ClientContext context;
+  const std::string sql = GetParam() == "postgres" ? "SELECT $1::int + 1 AS n, $2::text AS s" : "SELECT ? + 1 AS n, ? AS s";
+  v1::RawRequest request;
+  request.set_sql(sql);
+  request.add_params()->set_int_value(41);
+  request.add_params()->set_string_value("x'); DROP TABLE users; --");
+  grpc::Status status = raw->Raw(&context, request, &result);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(result.columns_size(), 2);
+  EXPECT_EQ(result.columns(0).name(), "n");
+  EXPECT_EQ(RowsOf(result), (Rows{{"42", "'x'); DROP TABLE users; --'"}}));
+  raw.reset();
+}
+
 TEST_P(EndToEnd, ASecondReplicaSeesNewSchemaVersions) {
   SetUpShop();
   testing::SluicedProcess replica({"--plugin-dir", "lib/plugins", "--database", "default=" + url_});

@@ -75,6 +75,7 @@ class Mysql : public testing::DialectTest {
     return std::stoi(Session(url_).Exec(
         "SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO%'"));
   }
+  std::string SleepSql() override { return "SELECT SLEEP(30)"; }
   int Connections() override {
     return std::stoi(Session(url_).Exec("SELECT count(*) FROM information_schema.processlist WHERE db = database()"));
   }

@@ -74,6 +74,7 @@ class Postgres : public testing::DialectTest {
     return std::stoi(Session(url_).Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                                         "AND state = 'active' AND query LIKE 'INSERT INTO%'"));
   }
+  std::string SleepSql() override { return "SELECT pg_sleep(30)"; }
   int Connections() override {
     return std::stoi(Session(url_).Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"));
   }

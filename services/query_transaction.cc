@@ -1,0 +1,84 @@
+// QueryService.Transaction: an interactive transaction over a bidirectional stream.
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "executor/executor.h"
+#include "planner/planner.h"
+#include "services/grpc_status.h"
+#include "services/query_service.h"
+
+namespace sluice {
+namespace {
+
+using Stream = grpc::ServerReaderWriter<v1::TransactionResponse, v1::TransactionRequest>;
+
+absl::Status Savepoint(Connection& conn, Database& db, const std::string& name, plan::Savepoint::Action action,
+                       const std::string& path) {
+  if (name.empty()) return InvalidField(path, "a savepoint name is required");
+  plan::Plan p;
+  p.mutable_savepoint()->set_name(name);
+  p.mutable_savepoint()->set_action(action);
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(p));
+  return conn.ExecuteOnce(sql->sql);
+}
+
+// Runs the transaction: OK after commit or an asked-for rollback; any error ends it, and the
+// connection's lease rolls back whatever is open (also when the client cancels or goes away).
+absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, Stream* stream) {
+  v1::TransactionRequest request;
+  if (!stream->Read(&request)) return absl::OkStatus();  // nothing asked
+  if (!request.has_begin()) return InvalidField("begin", "the first message must be begin");
+  const v1::TransactionRequest::Begin& begin = request.begin();
+  SLUICE_ASSIGN_OR_RETURN(Database * db, state.databases->Find(begin.target().database()));
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
+                          state.registry.Resolve(*db, begin.target().schema()));
+  const CallContext call = CallOf(context);
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db->pool().Acquire(call.deadline));
+  SLUICE_RETURN_IF_ERROR(conn->Begin(static_cast<int32_t>(begin.isolation())));
+  if (!stream->Write(v1::TransactionResponse())) return absl::CancelledError("the client went away");
+  for (int n = 1; stream->Read(&request); ++n) {
+    const std::string path = absl::StrCat("message[", n, "]");
+    v1::TransactionResponse response;
+    switch (request.kind_case()) {
+      case v1::TransactionRequest::kOperation: {
+        SLUICE_ASSIGN_OR_RETURN(PlannedStatement planned,
+                                PlanOperation(*schema, request.operation(), path + ".operation"));
+        SLUICE_ASSIGN_OR_RETURN(*response.mutable_result(), ExecuteStatement(*conn, *db, planned, call));
+        break;
+      }
+      case v1::TransactionRequest::kSavepoint:
+        SLUICE_RETURN_IF_ERROR(Savepoint(*conn, *db, request.savepoint(), plan::Savepoint::CREATE, path + ".savepoint"));
+        break;
+      case v1::TransactionRequest::kRollbackToSavepoint:
+        SLUICE_RETURN_IF_ERROR(Savepoint(*conn, *db, request.rollback_to_savepoint(), plan::Savepoint::ROLLBACK_TO,
+                                         path + ".rollback_to_savepoint"));
+        break;
+      case v1::TransactionRequest::kReleaseSavepoint:
+        SLUICE_RETURN_IF_ERROR(Savepoint(*conn, *db, request.release_savepoint(), plan::Savepoint::RELEASE,
+                                         path + ".release_savepoint"));
+        break;
+      case v1::TransactionRequest::kCommit:
+        SLUICE_RETURN_IF_ERROR(conn->Commit());
+        stream->Write(response);
+        return absl::OkStatus();
+      case v1::TransactionRequest::kRollback:
+        SLUICE_RETURN_IF_ERROR(conn->Rollback());
+        stream->Write(response);
+        return absl::OkStatus();
+      case v1::TransactionRequest::kBegin:
+        return InvalidField(path + ".begin", "the transaction has begun already");
+      case v1::TransactionRequest::KIND_NOT_SET:
+        return InvalidField(path, "an operation, savepoint, commit or rollback is required");
+    }
+    if (!stream->Write(response)) return absl::CancelledError("the client went away; rolled back");
+  }
+  return absl::AbortedError("the stream ended without commit; rolled back");
+}
+
+}  // namespace
+
+grpc::Status QueryServiceImpl::Transaction(grpc::ServerContext* context, Stream* stream) {
+  return ToGrpcStatus(RunTransaction(state_, context, stream));
+}
+
+}  // namespace sluice
