@@ -84,7 +84,9 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
       SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, types[i]));
     }
   }
-  if (!statement.plan.has_select()) {
+  // Rows changed: for writes (raw SQL: when it returned no columns).
+  const bool write = statement.describe_columns ? result.columns().empty() : !statement.plan.has_select();
+  if (write) {
     uint64_t affected = 0;
     int64_t last_id = 0;
     SLUICE_RETURN_IF_ERROR(conn.Check(api.changes(stmt, &affected, &last_id, &error), error));
