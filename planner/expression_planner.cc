@@ -150,12 +150,38 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
     case v1::Expression::kValue:
       return InvalidField(path + ".value", "a value cannot stand here; name a column");
     case v1::Expression::kParam:
-      return absl::UnimplementedError(
-          absl::StrCat(path, ".param: named parameters belong to prepared statements "
-                             "(QueryService.Prepare), which are not available yet"));
+      return InvalidField(path + ".param", "a placeholder stands for a value: compare a column with it");
     case v1::Expression::KIND_NOT_SET: break;
   }
   return InvalidField(path, "an expression is required (column, aggregate or value)");
+}
+
+absl::StatusOr<plan::Expr> ExpressionPlanner::NamedPlaceholder(const std::string& name, const v1::Column& type,
+                                                               const std::string& path) {
+  if (placeholders_ == nullptr || params_ == nullptr) {
+    return InvalidField(path, "named placeholders belong to prepared statements (QueryService.Prepare)");
+  }
+  if (name.empty()) return InvalidField(path, "a placeholder needs a name");
+  auto it = placeholders_->find(name);
+  if (it == placeholders_->end()) {
+    Placeholder placeholder;
+    placeholder.param = static_cast<uint32_t>(params_->size());
+    placeholder.type = type;
+    params_->emplace_back();  // set at execution
+    it = placeholders_->emplace(name, std::move(placeholder)).first;
+  } else if (TypeLabel(it->second.type) != TypeLabel(type)) {
+    return InvalidField(path, absl::StrCat("placeholder `", name, "` stands for ", TypeLabel(it->second.type),
+                                           " elsewhere and for ", TypeLabel(type), " here"));
+  }
+  plan::Expr expr;
+  expr.set_param(it->second.param);
+  return expr;
+}
+
+absl::StatusOr<plan::Expr> ExpressionPlanner::ValueOrPlaceholder(const v1::Expression& expression,
+                                                                 const v1::Column& type, const std::string& path) {
+  if (expression.has_param()) return NamedPlaceholder(expression.param(), type, path + ".param");
+  return BindValue(expression.value(), type, path + ".value");
 }
 
 absl::StatusOr<TypedExpr> ExpressionPlanner::Subject(const v1::Expression& expression,
@@ -183,10 +209,9 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Comparison(plan::Op op,
   }
   const v1::Expression& right = comparison.right();
   plan::Expr right_expr;
-  if (right.has_value()) {
-    const std::string vpath = path + ".right.value";
+  if (right.has_value() || right.has_param()) {
     if (right.value().has_null_value()) {
-      return InvalidField(vpath, "comparing with null matches nothing; use is_null / is_not_null");
+      return InvalidField(path + ".right.value", "comparing with null matches nothing; use is_null / is_not_null");
     }
     v1::Column type = left.type;
     if (like) {  // a pattern, not a value of the column: any text
@@ -194,7 +219,7 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Comparison(plan::Op op,
       type.set_name(left.type.name());
       type.set_type(v1::TEXT);
     }
-    SLUICE_ASSIGN_OR_RETURN(right_expr, BindValue(right.value(), type, vpath));
+    SLUICE_ASSIGN_OR_RETURN(right_expr, ValueOrPlaceholder(right, type, path + ".right"));
   } else {
     SLUICE_ASSIGN_OR_RETURN(TypedExpr other, Typed(right, path + ".right", allow_aggregates));
     right_expr = std::move(other.expr);
@@ -253,6 +278,11 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
       for (int i = 0; i < list.values_size(); ++i) {
         const std::string vpath = absl::StrCat(lpath, ".values[", i, "]");
         const v1::Expression& v = list.values(i);
+        if (v.has_param()) {
+          SLUICE_ASSIGN_OR_RETURN(plan::Expr bound, ValueOrPlaceholder(v, left.type, vpath));
+          args.push_back(std::move(bound));
+          continue;
+        }
         if (!v.has_value()) {
           SLUICE_ASSIGN_OR_RETURN(TypedExpr other, Typed(v, vpath, allow_aggregates));
           args.push_back(std::move(other.expr));
@@ -283,7 +313,10 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
       std::vector<plan::Expr> args{std::move(left.expr)};
       for (const auto& [bound, name] : {std::pair{&b.low(), "low"}, std::pair{&b.high(), "high"}}) {
         const std::string vpath = bpath + "." + name;
-        if (bound->has_value()) {
+        if (bound->has_param()) {
+          SLUICE_ASSIGN_OR_RETURN(plan::Expr e, ValueOrPlaceholder(*bound, left.type, vpath));
+          args.push_back(std::move(e));
+        } else if (bound->has_value()) {
           if (bound->value().has_null_value()) {
             return InvalidField(vpath + ".value", "a bound of between cannot be null");
           }

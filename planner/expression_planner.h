@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "planner/planner.h"
 #include "schema/schema_index.h"
 #include "sluice/plan/plan.pb.h"
 #include "sluice/v1/expression.pb.h"
@@ -25,9 +26,11 @@ plan::Expr NextValue(const SchemaIndex& schema, const std::string& name);
 class ExpressionPlanner {
  public:
   // `params` collects values as bound parameters; null means DDL, where values become literals.
+  // `placeholders` collects named placeholders (prepared statements); null refuses them.
   ExpressionPlanner(const SchemaIndex& schema, const TableInfo& table,
-                    std::vector<v1::Value>* params)
-      : schema_(schema), table_(table), params_(params) {}
+                    std::vector<v1::Value>* params,
+                    std::map<std::string, Placeholder>* placeholders = nullptr)
+      : schema_(schema), table_(table), params_(params), placeholders_(placeholders) {}
 
   // `allow_aggregates` for HAVING.
   absl::StatusOr<plan::Expr> Condition(const v1::Condition& condition,
@@ -48,6 +51,12 @@ class ExpressionPlanner {
  private:
   absl::StatusOr<plan::Expr> Comparison(plan::Op op, const v1::Comparison& comparison,
                                             const std::string& path, bool allow_aggregates);
+  // A named placeholder whose values are checked against `type` (one parameter per name).
+  absl::StatusOr<plan::Expr> NamedPlaceholder(const std::string& name, const v1::Column& type,
+                                              const std::string& path);
+  // A value or a named placeholder for a place typed `type`.
+  absl::StatusOr<plan::Expr> ValueOrPlaceholder(const v1::Expression& expression, const v1::Column& type,
+                                                const std::string& path);
   // Plans the left side of a predicate: a column or an aggregate, never a bare value.
   absl::StatusOr<TypedExpr> Subject(const v1::Expression& expression, const std::string& path,
                                     bool allow_aggregates);
@@ -55,6 +64,7 @@ class ExpressionPlanner {
   const SchemaIndex& schema_;
   const TableInfo& table_;
   std::vector<v1::Value>* params_;
+  std::map<std::string, Placeholder>* placeholders_;
 };
 
 }  // namespace sluice

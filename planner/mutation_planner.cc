@@ -41,7 +41,7 @@ std::vector<std::string> PrimaryKey(const v1::Table& table) {
 // See ReturningFallback.
 absl::StatusOr<std::shared_ptr<ReturningFallback>> PlanReturningFallback(
     const SchemaIndex& schema, const TableInfo& table, const v1::Update& update,
-    const PlannedStatement& planned, const std::string& path) {
+    const PlannedStatement& planned, const std::string& path, bool allow_placeholders) {
   const std::vector<std::string> key = PrimaryKey(*table.table);
   if (key.empty()) return std::shared_ptr<ReturningFallback>();
   auto fallback = std::make_shared<ReturningFallback>();
@@ -49,7 +49,7 @@ absl::StatusOr<std::shared_ptr<ReturningFallback>> PlanReturningFallback(
   lock.set_table(table.table->name());
   for (const std::string& k : key) lock.add_columns()->mutable_expression()->mutable_column()->set_name(k);
   if (update.has_where()) *lock.mutable_where() = update.where();
-  SLUICE_ASSIGN_OR_RETURN(fallback->lock_keys, PlanSelect(schema, lock, path));
+  SLUICE_ASSIGN_OR_RETURN(fallback->lock_keys, PlanSelect(schema, lock, path, allow_placeholders));
   fallback->lock_keys.plan.mutable_select()->set_for_update(true);
 
   fallback->update.plan = planned.plan;
@@ -77,7 +77,7 @@ absl::StatusOr<std::shared_ptr<ReturningFallback>> PlanReturningFallback(
 }  // namespace
 
 absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1::Update& update,
-                                            const std::string& path) {
+                                            const std::string& path, bool allow_placeholders) {
   SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, update.table(), path + ".table"));
   if (update.set().empty()) return InvalidField(path + ".set", "at least one column to set is required");
   for (const auto& [name, value] : update.set()) {
@@ -87,7 +87,7 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
     }
   }
   PlannedStatement out;
-  ExpressionPlanner planner(schema, *table, &out.params);
+  ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
   plan::Update* p = out.plan.mutable_update();
   *p->mutable_table() = TableRefOf(*table->table);
   for (const v1::Column& column : table->table->columns()) {  // schema order: stable SQL
@@ -107,28 +107,28 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
   SLUICE_RETURN_IF_ERROR(PlanReturning(schema, *table, update.returning(), path + ".returning",
                                        p->mutable_returning(), &out));
   if (!update.returning().empty()) {
-    SLUICE_ASSIGN_OR_RETURN(out.returning_fallback, PlanReturningFallback(schema, *table, update, out, path));
+    SLUICE_ASSIGN_OR_RETURN(out.returning_fallback, PlanReturningFallback(schema, *table, update, out, path, allow_placeholders));
   }
   return out;
 }
 
 absl::StatusOr<PlannedStatement> PlanOperation(const SchemaIndex& schema, const v1::Operation& operation,
-                                               const std::string& path) {
+                                               const std::string& path, bool allow_placeholders) {
   switch (operation.kind_case()) {
-    case v1::Operation::kSelect: return PlanSelect(schema, operation.select(), path + ".select");
+    case v1::Operation::kSelect: return PlanSelect(schema, operation.select(), path + ".select", allow_placeholders);
     case v1::Operation::kInsert: return PlanInsert(schema, operation.insert(), path + ".insert");
-    case v1::Operation::kUpdate: return PlanUpdate(schema, operation.update(), path + ".update");
-    case v1::Operation::kDelete: return PlanDelete(schema, operation.delete_(), path + ".delete");
+    case v1::Operation::kUpdate: return PlanUpdate(schema, operation.update(), path + ".update", allow_placeholders);
+    case v1::Operation::kDelete: return PlanDelete(schema, operation.delete_(), path + ".delete", allow_placeholders);
     case v1::Operation::KIND_NOT_SET: break;
   }
   return InvalidField(path, "an operation is required (select, insert, update or delete)");
 }
 
 absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del,
-                                            const std::string& path) {
+                                            const std::string& path, bool allow_placeholders) {
   SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, del.table(), path + ".table"));
   PlannedStatement out;
-  ExpressionPlanner planner(schema, *table, &out.params);
+  ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
   plan::Delete* p = out.plan.mutable_delete_();
   *p->mutable_table() = TableRefOf(*table->table);
   SLUICE_RETURN_IF_ERROR(PlanWhere(planner, del.has_where(), del.where(), del.all_rows(), path,

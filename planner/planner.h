@@ -3,6 +3,7 @@
 #ifndef SLUICE_PLANNER_PLANNER_H_
 #define SLUICE_PLANNER_PLANNER_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,12 +26,21 @@ struct ResultColumn {
 
 struct ReturningFallback;
 
+// A named placeholder of a prepared statement: the parameter it fills and the column type its
+// values are checked against at execution.
+struct Placeholder {
+  uint32_t param = 0;
+  v1::Column type;
+};
+
 struct PlannedStatement {
   plan::Plan plan;
   // Checked, canonical values; the plan refers to them by index.
   std::vector<v1::Value> params;
   // Empty for a statement that returns no rows.
   std::vector<ResultColumn> columns;
+  // Named placeholders (Expression.param), by name; their params are set at execution.
+  std::map<std::string, Placeholder> placeholders;
   // Raw SQL: the result columns are the database's (their names, no declared types).
   bool describe_columns = false;
   // For UPDATE ... RETURNING on a table with a primary key: the same through statements every
@@ -49,18 +59,27 @@ struct ReturningFallback {
 
 // Each returns INVALID_ARGUMENT with the field path under `path` (e.g. "select") for anything
 // the schema does not allow, UNIMPLEMENTED for a feature not built yet.
+// `allow_placeholders`: named placeholders (Expression.param) may stand for values
+// (QueryService.Prepare); otherwise they are refused.
 absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1::Select& select,
-                                            const std::string& path);
+                                            const std::string& path, bool allow_placeholders = false);
 absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1::Insert& insert,
                                             const std::string& path);
 absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1::Update& update,
-                                            const std::string& path);
+                                            const std::string& path, bool allow_placeholders = false);
 absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del,
-                                            const std::string& path);
+                                            const std::string& path, bool allow_placeholders = false);
 
-// One operation of a batch or transaction (path: e.g. "operations[2]").
+// One operation of a batch, transaction or prepared statement (path: e.g. "operations[2]").
 absl::StatusOr<PlannedStatement> PlanOperation(const SchemaIndex& schema, const v1::Operation& operation,
-                                               const std::string& path);
+                                               const std::string& path, bool allow_placeholders = false);
+
+// A prepared statement with its placeholders set from `values` (name → value), each checked
+// against its column type: INVALID_ARGUMENT naming `params["name"]` for a missing, unknown or
+// ill-typed value.
+absl::StatusOr<PlannedStatement> BindPlaceholders(const PlannedStatement& prepared,
+                                                  const google::protobuf::Map<std::string, v1::Value>& values,
+                                                  const SchemaIndex& schema);
 
 // The DDL that creates every namespace, enum, table (referenced tables first) and index of a validated
 // schema, one plan per statement.

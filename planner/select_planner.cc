@@ -9,7 +9,7 @@ namespace sluice {
 
 
 absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1::Select& select,
-                                            const std::string& path) {
+                                            const std::string& path, bool allow_placeholders) {
   if (!select.joins().empty()) {
     return absl::UnimplementedError(absl::StrCat(path, ".joins: joins are not available yet"));
   }
@@ -19,7 +19,7 @@ absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1:
   }
   SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, select.table(), path + ".table"));
   PlannedStatement out;
-  ExpressionPlanner planner(schema, *table, &out.params);
+  ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
   plan::Select* p = out.plan.mutable_select();
   *p->mutable_from() = TableRefOf(*table->table);
   p->set_distinct(select.distinct());

@@ -138,9 +138,9 @@ absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const std::s
 void SchemaRegistry::Remember(Database& db, const RegisteredSchema& schema) {
   std::lock_guard<std::mutex> lock(mu_);
   Cached& cached = cache_[{db.name(), schema.version.name()}];
-  if (cached.schema.index == nullptr || cached.schema.version.version() <= schema.version.version()) {
-    cached.schema = schema;
-  }
+  // The same version keeps its index (prepared statements hold on to it).
+  const bool newer = cached.schema.index == nullptr || cached.schema.version.version() < schema.version.version();
+  if (newer) cached.schema = schema;
   cached.checked = std::chrono::steady_clock::now();
 }
 

@@ -93,13 +93,40 @@ grpc::Status QueryServiceImpl::FindFirst(grpc::ServerContext*, const v1::FindReq
   return NotYetImplemented("FindFirst", "relational queries");
 }
 
-grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext*, const v1::PrepareRequest*, v1::PrepareResponse*) {
-  return NotYetImplemented("Prepare", "prepared statements");
+grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext*, const v1::PrepareRequest* request,
+                                       v1::PrepareResponse* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    PreparedStatement prepared;
+    prepared.database = request->target().database();
+    prepared.schema = request->target().schema();
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(prepared.database));
+    SLUICE_ASSIGN_OR_RETURN(prepared.schema_index, state_.registry.Resolve(*db, prepared.schema));
+    SLUICE_ASSIGN_OR_RETURN(prepared.statement,
+                            PlanOperation(*prepared.schema_index, request->operation(), "operation", true));
+    // The SQL is compiled now (and cached): errors of the dialect show at Prepare.
+    SLUICE_ASSIGN_OR_RETURN(v1::QueryResult sql, Execute(*db, prepared.statement, /*to_sql=*/true));
+    *response->mutable_statement() = sql.statement();
+    for (const auto& [name, placeholder] : prepared.statement.placeholders) response->add_params(name);
+    response->set_id(state_.prepared.Add(std::move(prepared)));
+    return absl::OkStatus();
+  }());
 }
 
-grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext*, const v1::ExecutePreparedRequest*,
-                                               v1::QueryResult*) {
-  return NotYetImplemented("ExecutePrepared", "prepared statements");
+grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
+                                               v1::QueryResult* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const PreparedStatement> prepared, state_.prepared.Find(request->id()));
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(prepared->database));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> current, state_.registry.Resolve(*db, prepared->schema));
+    if (current != prepared->schema_index) {
+      return WithErrorInfo(absl::FailedPreconditionError(absl::StrCat(
+                               "schema `", prepared->schema, "` changed since the statement was prepared; prepare it again")),
+                           "SCHEMA_CHANGED", {{"schema", prepared->schema}});
+    }
+    SLUICE_ASSIGN_OR_RETURN(PlannedStatement bound, BindPlaceholders(prepared->statement, request->params(), *current));
+    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, bound, false, CallOf(context)));
+    return absl::OkStatus();
+  }());
 }
 
 grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRequest* request,

@@ -8,6 +8,7 @@
 #include "migrations/migrator.h"
 #include "plugins/plugin_registry.h"
 #include "schema/schema_registry.h"
+#include "services/prepared_statements.h"
 
 namespace sluice {
 
@@ -18,6 +19,7 @@ struct ServerState {
   std::unique_ptr<Databases> databases;
   SchemaRegistry registry;
   Migrator migrator;
+  PreparedStatements prepared;
   bool allow_raw_sql = false;
 };
 

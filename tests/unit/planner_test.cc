@@ -28,10 +28,14 @@ class PlannerTest : public ::testing::Test {
     EXPECT_EQ(violations.size(), 1u) << planned.status();
     return violations.empty() ? "" : violations[0].field + ": " + violations[0].description;
   }
-  std::string SelectRefusal(const std::string& json) { return Refusal<v1::Select>(json, PlanSelect, "select"); }
+  template <typename Request>
+  static auto Planner(absl::StatusOr<PlannedStatement> (*plan)(const SchemaIndex&, const Request&, const std::string&, bool)) {
+    return [plan](const SchemaIndex& s, const Request& r, const std::string& p) { return plan(s, r, p, false); };
+  }
+  std::string SelectRefusal(const std::string& json) { return Refusal<v1::Select>(json, Planner(&PlanSelect), "select"); }
   std::string InsertRefusal(const std::string& json) { return Refusal<v1::Insert>(json, PlanInsert, "insert"); }
-  std::string UpdateRefusal(const std::string& json) { return Refusal<v1::Update>(json, PlanUpdate, "update"); }
-  std::string DeleteRefusal(const std::string& json) { return Refusal<v1::Delete>(json, PlanDelete, "delete"); }
+  std::string UpdateRefusal(const std::string& json) { return Refusal<v1::Update>(json, Planner(&PlanUpdate), "update"); }
+  std::string DeleteRefusal(const std::string& json) { return Refusal<v1::Delete>(json, Planner(&PlanDelete), "delete"); }
 };
 
 TEST_F(PlannerTest, UnknownTableAndColumn) {
@@ -99,6 +103,26 @@ TEST_F(PlannerTest, ValuesAreParametersNeverText) {
   EXPECT_EQ(planned->params[1].int_value(), 5);
   // The plan holds parameter indexes only.
   EXPECT_EQ(planned->plan.SerializeAsString().find("DROP"), std::string::npos);
+}
+
+TEST_F(PlannerTest, NamedPlaceholdersOnlyInPreparedStatements) {
+  const std::string json = R"({"table": "users", "where": {"and": {"conditions": [
+      {"eq": {"left": {"column": {"name": "email"}}, "right": {"param": "email"}}},
+      {"in": {"left": {"column": {"name": "id"}}, "values": [{"param": "id"}, {"value": {"int_value": "3"}}]}}]}}})";
+  EXPECT_EQ(SelectRefusal(json), "select.where.and.conditions[0].eq.right.param: named placeholders belong to "
+                                 "prepared statements (QueryService.Prepare)");
+  auto planned = PlanSelect(schema_, FromJson<v1::Select>(json), "select", true);
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  ASSERT_EQ(planned->placeholders.size(), 2u);
+  EXPECT_EQ(planned->placeholders.at("email").param, 0u);
+  EXPECT_EQ(planned->placeholders.at("email").type.type(), v1::VARCHAR);
+  EXPECT_EQ(planned->placeholders.at("id").type.type(), v1::INTEGER);
+  EXPECT_EQ(planned->params.size(), 3u);
+  // One name stands for one type.
+  auto mixed = PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "where": {"or": {"conditions": [
+      {"eq": {"left": {"column": {"name": "email"}}, "right": {"param": "x"}}},
+      {"eq": {"left": {"column": {"name": "id"}}, "right": {"param": "x"}}}]}}})"), "select", true);
+  EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(PlannerTest, NotYetBuiltFeaturesAreUnimplemented) {
