@@ -33,9 +33,14 @@ struct sluice_stmt {
   std::string name;
   std::vector<std::string> values;
   std::vector<char> is_null;
+  // The statement's description: its result columns, known before it runs.
+  PGresult* described = nullptr;
+  std::vector<char> array_columns;
+  // Rows arrive one at a time (single-row mode): `result` holds the current one.
   PGresult* result = nullptr;
   int row = -1;
   bool executed = false;
+  bool done = false;
   uint64_t affected = 0;
   // Per column: the current row's value when it needed converting.
   std::vector<std::string> scratch;
@@ -200,7 +205,10 @@ int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt
     }
     stmt->values.resize(PQnparams(described));
     stmt->is_null.assign(stmt->values.size(), 1);
-    PQclear(described);
+    stmt->described = described;
+    for (int c = 0; c < PQnfields(described); ++c) {
+      stmt->array_columns.push_back(IsArrayType(conn, PQftype(described, c)));
+    }
     *out = stmt.release();
     return SLUICE_STATUS_OK;
   });
@@ -244,41 +252,60 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
   });
 }
 
+// Reads and drops what is left of the statement's results (the connection is then idle).
+void Drain(sluice_stmt* s) {
+  if (s->result) PQclear(s->result);
+  s->result = nullptr;
+  if (s->executed && !s->done) {
+    while (PGresult* r = PQgetResult(s->conn->pg)) PQclear(r);
+  }
+  s->done = true;
+}
+
 int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     *has_row = 0;
     if (!s->executed) {
       std::vector<const char*> values(s->values.size());
       for (size_t i = 0; i < values.size(); ++i) values[i] = s->is_null[i] ? nullptr : s->values[i].c_str();
-      s->result = PQexecPrepared(s->conn->pg, s->name.c_str(), static_cast<int>(values.size()), values.data(),
-                                 nullptr, nullptr, 0);
-      s->executed = true;
-      const ExecStatusType status = PQresultStatus(s->result);
-      if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        int32_t code = PgError(s->conn, s->result, err);
-        PQclear(s->result);
-        s->result = nullptr;
-        return code;
+      if (!PQsendQueryPrepared(s->conn->pg, s->name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                               nullptr, 0)) {
+        return PgError(s->conn, nullptr, err);
       }
+      // Rows come one by one, so a large result never sits whole in memory.
+      PQsetSingleRowMode(s->conn->pg);
+      s->executed = true;
+      s->done = false;
+      s->scratch.assign(PQnfields(s->described), std::string());
+    }
+    if (s->done) return SLUICE_STATUS_OK;
+    if (s->result) PQclear(s->result);
+    s->result = PQgetResult(s->conn->pg);
+    const ExecStatusType status = PQresultStatus(s->result);
+    if (status == PGRES_SINGLE_TUPLE) {
+      s->row = 0;
+      *has_row = 1;
+      return SLUICE_STATUS_OK;
+    }
+    int32_t code = SLUICE_STATUS_OK;
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
       const char* tuples = PQcmdTuples(s->result);
       s->affected = tuples && *tuples ? std::strtoull(tuples, nullptr, 10) : 0;
-      s->scratch.assign(PQnfields(s->result), std::string());
-      s->row = -1;
+    } else {
+      code = PgError(s->conn, s->result, err);
     }
-    if (s->result != nullptr && ++s->row < PQntuples(s->result)) *has_row = 1;
-    return SLUICE_STATUS_OK;
+    Drain(s);
+    return code;
   });
 }
 
-uint32_t ColumnCount(sluice_stmt* s) {
-  return s->result ? static_cast<uint32_t>(PQnfields(s->result)) : 0;
-}
+uint32_t ColumnCount(sluice_stmt* s) { return static_cast<uint32_t>(PQnfields(s->described)); }
 
 int32_t ColumnName(sluice_stmt* s, uint32_t column, const char** name, size_t* size, sluice_error* err) {
-  if (s->result == nullptr || static_cast<int>(column) >= PQnfields(s->result)) {
+  if (static_cast<int>(column) >= PQnfields(s->described)) {
     return SetError(err, SLUICE_STATUS_OUT_OF_RANGE, "no such result column");
   }
-  *name = PQfname(s->result, static_cast<int>(column));
+  *name = PQfname(s->described, static_cast<int>(column));
   *size = std::strlen(*name);
   return SLUICE_STATUS_OK;
 }
@@ -345,7 +372,7 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
       case kUuid: out->kind = SLUICE_VALUE_UUID; break;
       default: {
         const ::Oid type = PQftype(s->result, c);
-        if (!IsArrayType(s->conn, type)) {
+        if (!s->array_columns[c]) {
           out->kind = SLUICE_VALUE_TEXT;
           break;
         }
@@ -370,9 +397,9 @@ int32_t Changes(sluice_stmt* s, uint64_t* rows_affected, int64_t* last_insert_id
 }
 
 int32_t Reset(sluice_stmt* s, sluice_error*) {
-  if (s->result) PQclear(s->result);
-  s->result = nullptr;
+  Drain(s);
   s->executed = false;
+  s->done = false;
   s->row = -1;
   s->affected = 0;
   s->is_null.assign(s->values.size(), 1);
@@ -381,7 +408,8 @@ int32_t Reset(sluice_stmt* s, sluice_error*) {
 
 void Finalize(sluice_stmt* s) {
   if (s == nullptr) return;
-  if (s->result) PQclear(s->result);
+  Drain(s);
+  if (s->described) PQclear(s->described);
   if (PQstatus(s->conn->pg) == CONNECTION_OK && PQtransactionStatus(s->conn->pg) == PQTRANS_IDLE) {
     const std::string sql = "DEALLOCATE \"" + s->name + "\"";
     PQclear(PQexec(s->conn->pg, sql.c_str()));
