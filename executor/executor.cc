@@ -27,7 +27,7 @@ v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statem
 namespace {
 
 absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
-                                    const PlannedStatement& statement) {
+                                    const PlannedStatement& statement, const RowBatches* batches) {
   const sluice_dialect_api& api = conn.api();
   SLUICE_ASSIGN_OR_RETURN(sluice_stmt * stmt, conn.Prepare(sql.sql));
   // The statement stays cached on the connection: rewind it whatever happens below.
@@ -83,6 +83,11 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
       SLUICE_RETURN_IF_ERROR(conn.Check(api.column_value(stmt, static_cast<uint32_t>(i), &raw, &error), error));
       SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, types[i]));
     }
+    if (batches != nullptr && static_cast<size_t>(result.rows_size()) >= batches->rows) {
+      if (!batches->emit(result)) return absl::CancelledError("the client stopped reading");
+      result.clear_rows();
+      result.clear_columns();  // the first batch carried them
+    }
   }
   // Rows changed: for writes (raw SQL: when it returned no columns).
   const bool write = statement.describe_columns ? result.columns().empty() : !statement.plan.has_select();
@@ -99,14 +104,15 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
 }  // namespace
 
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
-                                          const PlannedStatement& statement, const CallContext* call) {
-  if (call == nullptr) return Run(conn, sql, statement);
+                                          const PlannedStatement& statement, const CallContext* call,
+                                          const RowBatches* batches) {
+  if (call == nullptr) return Run(conn, sql, statement, batches);
   if (call->cancelled && call->cancelled()) return absl::CancelledError("the call was cancelled");
   if (absl::Now() >= call->deadline) {
     return absl::DeadlineExceededError("the call's deadline passed before the statement ran");
   }
   auto watch = CallWatchdog::Instance().Start(&conn, call);
-  auto result = Run(conn, sql, statement);
+  auto result = Run(conn, sql, statement, batches);
   if (!result.ok() && watch->fired()) {
     // The statement was interrupted on the call's behalf; the connection stays usable.
     if (absl::Now() >= call->deadline) {
@@ -183,6 +189,18 @@ absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& st
   }
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
   return ExecuteStatement(*conn, db, statement, call);
+}
+
+absl::Status ExecuteStream(Database& db, const PlannedStatement& statement, const CallContext& call,
+                           const RowBatches& batches) {
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult rest, ExecuteOn(*conn, *sql, statement, &call, &batches));
+  // The last batch (with the columns too, when the result was small).
+  if (rest.rows_size() > 0 || rest.columns_size() > 0) {
+    if (!batches.emit(rest)) return absl::CancelledError("the client stopped reading");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::QueryResult> ExecuteRaw(Database& db, const std::string& sql,

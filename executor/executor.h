@@ -3,6 +3,8 @@
 #ifndef SLUICE_EXECUTOR_EXECUTOR_H_
 #define SLUICE_EXECUTOR_EXECUTOR_H_
 
+#include <functional>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "executor/call_watchdog.h"
@@ -19,12 +21,20 @@ google::protobuf::RepeatedPtrField<v1::ResultColumn> ResultColumnsOf(const Plann
 // The SQL and its parameters in placeholder order (what `to_sql` returns).
 v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statement);
 
+// Where rows go in batches of `rows` as they arrive (streaming); `emit` returns false to stop.
+struct RowBatches {
+  size_t rows = 1000;
+  std::function<bool(const v1::QueryResult& batch)> emit;
+};
+
 // Runs `sql` for `statement` on `conn` (inside whatever transaction it has open). With a
 // `call`, the statement is interrupted when the call is cancelled (CANCELLED) or its deadline
-// passes (DEADLINE_EXCEEDED).
+// passes (DEADLINE_EXCEEDED). With `batches`, full batches of rows are emitted as they come and
+// the result holds only the rest.
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
                                           const PlannedStatement& statement,
-                                          const CallContext* call = nullptr);
+                                          const CallContext* call = nullptr,
+                                          const RowBatches* batches = nullptr);
 
 // The same, compiling `statement` through `db`'s cache first.
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const PlannedStatement& statement,
@@ -39,6 +49,11 @@ absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db,
 // call's deadline); with `to_sql`, only compiles.
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
                                         bool to_sql, const CallContext& call = CallContext());
+
+// Runs a select on a pooled connection, emitting its rows in batches as the database produces
+// them (the first batch carries the columns; a result with no rows emits one empty batch).
+absl::Status ExecuteStream(Database& db, const PlannedStatement& statement, const CallContext& call,
+                           const RowBatches& batches);
 
 // Raw SQL in the dialect's own syntax, its placeholders bound to `params` in order (never spliced
 // into the text). Result columns are named by the database and typed by their values.

@@ -52,9 +52,22 @@ grpc::Status QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::De
              [&](const SchemaIndex& s) { return PlanDelete(s, request->delete_(), "delete"); }, response);
 }
 
-grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext*, const v1::SelectRequest*,
-                                            grpc::ServerWriter<v1::QueryResult>*) {
-  return NotYetImplemented("SelectStream", "streaming large results");
+grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const v1::SelectRequest* request,
+                                            grpc::ServerWriter<v1::QueryResult>* writer) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
+                            state_.registry.Resolve(*db, request->target().schema()));
+    SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(*schema, request->select(), "select"));
+    if (request->to_sql()) {
+      SLUICE_ASSIGN_OR_RETURN(v1::QueryResult sql, Execute(*db, statement, true));
+      writer->Write(sql);
+      return absl::OkStatus();
+    }
+    RowBatches batches;
+    batches.emit = [writer](const v1::QueryResult& batch) { return writer->Write(batch); };
+    return ExecuteStream(*db, statement, CallOf(context), batches);
+  }());
 }
 
 grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::BatchRequest* request,

@@ -81,6 +81,14 @@ std::string SluicedProcess::Log() const {
   return s.str();
 }
 
+long SluicedProcess::StatusKb(const std::string& field) const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+  }
+  return -1;
+}
+
 void SluicedProcess::Terminate() {
   if (pid_ > 0) kill(pid_, SIGTERM);
 }

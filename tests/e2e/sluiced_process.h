@@ -21,6 +21,9 @@ class SluicedProcess {
   ~SluicedProcess();
 
   bool ok() const { return pid_ > 0 && !address_.empty(); }
+  pid_t pid() const { return pid_; }
+  // A field of /proc/<pid>/status in kB (VmRSS, VmHWM), or -1.
+  long StatusKb(const std::string& field) const;
   const std::string& address() const { return address_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   // What the process wrote to stderr so far.
