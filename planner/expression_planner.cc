@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "planner/value_check.h"
@@ -78,21 +79,46 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
   switch (expression.kind_case()) {
     case v1::Expression::kColumn: {
       const v1::ColumnRef& ref = expression.column();
-      const std::string& table_name = table_.table->name();
-      if (!ref.table().empty() && ref.table() != table_name) {
-        return InvalidField(path + ".column.table",
-                            absl::StrCat("unknown table `", ref.table(),
-                                         "` (this statement reads `", table_name, "`)"));
+      auto names = [&] {
+        std::vector<std::string> all;
+        for (const ScopeTable& t : scope_) all.push_back(t.name);
+        return absl::StrJoin(all, "`, `");
+      };
+      const ScopeTable* found = nullptr;
+      const v1::Column* column = nullptr;
+      if (!ref.table().empty()) {
+        for (const ScopeTable& t : scope_) {
+          if (t.name == ref.table()) found = &t;
+        }
+        if (found == nullptr) {
+          return InvalidField(path + ".column.table", absl::StrCat("unknown table `", ref.table(),
+                                                                   "` (this statement reads `", names(), "`)"));
+        }
+        column = schema_.FindColumn(*found->table, ref.name());
+      } else {
+        for (const ScopeTable& t : scope_) {
+          const v1::Column* c = schema_.FindColumn(*t.table, ref.name());
+          if (c == nullptr) continue;
+          if (column != nullptr) {
+            return InvalidField(path + ".column.table", absl::StrCat("column `", ref.name(), "` is in more than one table (`",
+                                                                     names(), "`): name its table"));
+          }
+          column = c;
+          found = &t;
+        }
       }
-      const v1::Column* column = schema_.FindColumn(table_, ref.name());
       if (column == nullptr) {
-        return InvalidField(path + ".column.name", absl::StrCat("table `", table_name,
-                                                                "` has no column `", ref.name(),
-                                                                "`"));
+        const std::string where = found ? found->name : scope_.size() == 1 ? scope_[0].name : "";
+        return InvalidField(path + ".column.name",
+                            where.empty() ? absl::StrCat("no table of this statement (`", names(), "`) has a column `",
+                                                         ref.name(), "`")
+                                          : absl::StrCat("table `", where, "` has no column `", ref.name(), "`"));
       }
+      if (qualify_) out.expr.mutable_column()->set_table(found->name);
       out.expr.mutable_column()->set_name(column->name());
       out.typed = true;
       out.type = *column;
+      out.table = found->name;
       return out;
     }
     case v1::Expression::kAggregate: {

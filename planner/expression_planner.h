@@ -18,6 +18,13 @@ struct TypedExpr {
   plan::Expr expr;
   bool typed = false;
   v1::Column type;  // name, type, precision, scale...
+  std::string table;  // for a column: the name (or alias) of its table in the statement
+};
+
+// A table a statement reads, by the name it has there (its alias, or its own name).
+struct ScopeTable {
+  std::string name;
+  const TableInfo* table;
 };
 
 // nextval of the schema's sequence `name` (validated to exist).
@@ -30,9 +37,15 @@ class ExpressionPlanner {
   ExpressionPlanner(const SchemaIndex& schema, const TableInfo& table,
                     std::vector<v1::Value>* params,
                     std::map<std::string, Placeholder>* placeholders = nullptr)
-      : schema_(schema), table_(table), params_(params), placeholders_(placeholders) {}
+      : schema_(schema), scope_{{table.table->name(), &table}}, params_(params), placeholders_(placeholders) {}
 
   // `allow_aggregates` for HAVING.
+  // Several tables (joins): columns resolve against all of them and are written qualified.
+  void SetScope(std::vector<ScopeTable> scope) {
+    scope_ = std::move(scope);
+    qualify_ = true;
+  }
+
   absl::StatusOr<plan::Expr> Condition(const v1::Condition& condition,
                                            const std::string& path,
                                            bool allow_aggregates = false);
@@ -62,7 +75,8 @@ class ExpressionPlanner {
                                     bool allow_aggregates);
 
   const SchemaIndex& schema_;
-  const TableInfo& table_;
+  std::vector<ScopeTable> scope_;
+  bool qualify_ = false;
   std::vector<v1::Value>* params_;
   std::map<std::string, Placeholder>* placeholders_;
 };

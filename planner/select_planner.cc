@@ -10,24 +10,57 @@ namespace sluice {
 
 absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1::Select& select,
                                             const std::string& path, bool allow_placeholders) {
-  if (!select.joins().empty()) {
-    return absl::UnimplementedError(absl::StrCat(path, ".joins: joins are not available yet"));
-  }
-  if (!select.alias().empty()) {
-    return absl::UnimplementedError(
-        absl::StrCat(path, ".alias: table aliases come with joins, not available yet"));
-  }
   SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, select.table(), path + ".table"));
   PlannedStatement out;
   ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
   plan::Select* p = out.plan.mutable_select();
   *p->mutable_from() = TableRefOf(*table->table);
+  p->mutable_from()->set_alias(select.alias());
   p->set_distinct(select.distinct());
 
-  if (select.columns().empty()) {
-    for (const v1::Column& column : table->table->columns()) {
-      p->add_items()->mutable_expr()->mutable_column()->set_name(column.name());
-      out.columns.push_back({column.name(), table->table->name(), column});
+  // The tables the statement reads, by the names they have in it.
+  std::vector<ScopeTable> scope{{select.alias().empty() ? table->table->name() : select.alias(), table}};
+  for (int i = 0; i < select.joins_size(); ++i) {
+    const v1::Join& join = select.joins(i);
+    const std::string jpath = absl::StrCat(path, ".joins[", i, "]");
+    SLUICE_ASSIGN_OR_RETURN(const TableInfo* joined, LookupTable(schema, join.table(), jpath + ".table"));
+    const std::string name = join.alias().empty() ? joined->table->name() : join.alias();
+    for (const ScopeTable& t : scope) {
+      if (t.name == name) {
+        return InvalidField(jpath + ".alias", absl::StrCat("`", name, "` names two tables of this statement: give one an alias"));
+      }
+    }
+    scope.push_back({name, joined});
+  }
+  const bool joins = !select.joins().empty();
+  if (joins) planner.SetScope(scope);
+  for (int i = 0; i < select.joins_size(); ++i) {
+    const v1::Join& join = select.joins(i);
+    const std::string jpath = absl::StrCat(path, ".joins[", i, "]");
+    if (join.type() == v1::JOIN_TYPE_UNSPECIFIED) return InvalidField(jpath + ".type", "a join type is required");
+    plan::Join* planned = p->add_joins();
+    planned->set_type(static_cast<plan::JoinType>(join.type()));
+    *planned->mutable_table() = TableRefOf(*scope[i + 1].table->table);
+    planned->mutable_table()->set_alias(join.alias());
+    if (join.type() == v1::CROSS) {
+      if (join.has_on()) return InvalidField(jpath + ".on", "a cross join has no condition");
+      continue;
+    }
+    if (!join.has_on()) return InvalidField(jpath + ".on", "a join needs its condition");
+    SLUICE_ASSIGN_OR_RETURN(*planned->mutable_on(), planner.Condition(join.on(), jpath + ".on"));
+  }
+
+  if (select.columns().empty()) {  // every column of every table, in order
+    for (const ScopeTable& t : scope) {
+      for (const v1::Column& column : t.table->table->columns()) {
+        plan::SelectItem* item = p->add_items();
+        item->mutable_expr()->mutable_column()->set_name(column.name());
+        if (joins) {
+          item->mutable_expr()->mutable_column()->set_table(t.name);
+          item->set_alias(column.name());
+        }
+        out.columns.push_back({column.name(), t.name, column});
+      }
     }
   }
   for (int i = 0; i < select.columns_size(); ++i) {
@@ -40,8 +73,7 @@ absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1:
     std::string name = item.alias().empty() ? typed.type.name() : item.alias();
     // Every result column is named explicitly, so each dialect reports the same names.
     planned->set_alias(name);
-    const bool is_column = item.expression().has_column();
-    out.columns.push_back({name, is_column ? table->table->name() : "", typed.type});
+    out.columns.push_back({name, typed.table, typed.type});
   }
   if (select.has_where()) {
     SLUICE_ASSIGN_OR_RETURN(*p->mutable_where(), planner.Condition(select.where(), path + ".where"));

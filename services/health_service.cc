@@ -43,11 +43,13 @@ grpc::Status HealthServiceImpl::Watch(grpc::ServerContext* context,
   while (!context->IsCancelled()) {
     if (last != serving_) {
       last = serving_;
-      response.set_status(serving_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
+      response.set_status(last ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
       lock.unlock();
       const bool written = writer->Write(response);
       lock.lock();
-      if (!written || !serving_) return grpc::Status::OK;
+      // After NOT_SERVING the stream ends; a change while writing is sent next.
+      if (!written || !last) return grpc::Status::OK;
+      continue;
     }
     changed_.wait_for(lock, std::chrono::milliseconds(500));
   }

@@ -58,6 +58,9 @@ class SqlDialect {
   // RETURNING on INSERT / UPDATE / DELETE.
   virtual bool has_returning(plan::Plan::KindCase statement) const { return true; }
 
+  // FULL [OUTER] JOIN.
+  virtual bool has_full_join() const { return true; }
+
   // Upserts as `ON DUPLICATE KEY UPDATE` (MySQL) instead of `ON CONFLICT (...) DO ...`.
   virtual bool on_duplicate_key_update() const { return false; }
 

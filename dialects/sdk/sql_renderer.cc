@@ -342,6 +342,18 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
   }
   Append(" FROM ");
   Table(select.from(), true);
+  for (const plan::Join& join : select.joins()) {
+    static constexpr const char* kJoins[] = {nullptr, " INNER JOIN ", " LEFT JOIN ", " RIGHT JOIN ", " FULL JOIN ",
+                                             " CROSS JOIN "};
+    if (join.type() <= plan::JOIN_TYPE_UNSPECIFIED || join.type() > plan::CROSS) return Malformed("join type");
+    if (join.type() == plan::FULL && !dialect_.has_full_join()) return Unsupported("FULL JOIN");
+    Append(kJoins[join.type()]);
+    Table(join.table(), true);
+    if (join.type() == plan::CROSS) continue;
+    if (!join.has_on()) return Malformed("a join without ON");
+    Append(" ON ");
+    if (!(s = Expr(join.on())).ok()) return s;
+  }
   if (select.has_where() && !(s = Where(select.where())).ok()) return s;
   if (!select.group_by().empty()) {
     Append(" GROUP BY ");

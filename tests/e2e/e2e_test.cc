@@ -590,6 +590,52 @@ TEST_P(EndToEnd, InteractiveTransactionWithSavepoints) {
   EXPECT_EQ(Users().size(), 1u);
 }
 
+TEST_P(EndToEnd, JoinsKeepEachColumnsTable) {
+  SetUpShop();
+  InsertAdaAndBob();
+  Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "posts", "rows": [
+      {"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "first"}}},
+      {"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "second"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  v1::QueryResult inner = Select(R"({"target": {"schema": "shop"}, "select": {"table": "users", "alias": "u",
+      "columns": [{"expression": {"column": {"table": "u", "name": "email"}}}, {"expression": {"column": {"table": "p", "name": "title"}}}],
+      "joins": [{"type": "INNER", "table": "posts", "alias": "p",
+                 "on": {"eq": {"left": {"column": {"table": "p", "name": "author_id"}}, "right": {"column": {"table": "u", "name": "id"}}}}}],
+      "order_by": [{"expression": {"column": {"table": "p", "name": "id"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(inner), (Rows{{"'ada@example.com'", "'first'"}, {"'ada@example.com'", "'second'"}}));
+  EXPECT_EQ(inner.columns(0).table(), "u");
+  EXPECT_EQ(inner.columns(1).table(), "p");
+
+  v1::QueryResult left = Select(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+      "columns": [{"expression": {"column": {"table": "users", "name": "email"}}},
+                  {"expression": {"aggregate": {"function": "COUNT", "argument": {"column": {"table": "posts", "name": "id"}}}}, "alias": "posts"}],
+      "joins": [{"type": "LEFT", "table": "posts",
+                 "on": {"eq": {"left": {"column": {"table": "posts", "name": "author_id"}}, "right": {"column": {"table": "users", "name": "id"}}}}}],
+      "group_by": [{"column": {"table": "users", "name": "email"}}],
+      "order_by": [{"expression": {"column": {"table": "users", "name": "email"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(left), (Rows{{"'ada@example.com'", "2"}, {"'bob@example.com'", "0"}}));
+
+  // A self join through aliases.
+  v1::QueryResult pairs = Select(R"({"target": {"schema": "shop"}, "select": {"table": "users", "alias": "a",
+      "columns": [{"expression": {"column": {"table": "a", "name": "email"}}, "alias": "first"},
+                  {"expression": {"column": {"table": "b", "name": "email"}}, "alias": "second"}],
+      "joins": [{"type": "CROSS", "table": "users", "alias": "b"}],
+      "where": {"lt": {"left": {"column": {"table": "a", "name": "id"}}, "right": {"column": {"table": "b", "name": "id"}}}}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(pairs), (Rows{{"'ada@example.com'", "'bob@example.com'"}}));
+
+  Select(R"({"target": {"schema": "shop"}, "select": {"table": "users", "joins": [{"type": "FULL", "table": "posts",
+      "on": {"eq": {"left": {"column": {"table": "posts", "name": "author_id"}}, "right": {"column": {"table": "users", "name": "id"}}}}}]}})");
+  if (GetParam() == "mysql") {
+    EXPECT_EQ(last_.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_EQ(last_.error_message(), "dialect mysql does not support FULL JOIN");
+  } else {
+    EXPECT_TRUE(last_.ok()) << last_.error_message();
+  }
+}
+
 TEST_P(EndToEnd, PreparedStatementsRunWithNewValues) {
   SetUpShop();
   InsertAdaAndBob();

@@ -125,9 +125,18 @@ TEST_F(PlannerTest, NamedPlaceholdersOnlyInPreparedStatements) {
   EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(PlannerTest, NotYetBuiltFeaturesAreUnimplemented) {
-  auto planned = PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "joins": [{"type": "INNER", "table": "posts"}]})"), "select");
-  EXPECT_EQ(planned.status().code(), absl::StatusCode::kUnimplemented);
+TEST_F(PlannerTest, Joins) {
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "joins": [{"type": "INNER", "table": "posts"}]})"),
+            "select.joins[0].on: a join needs its condition");
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "joins": [{"type": "CROSS", "table": "users"}]})"),
+            "select.joins[0].alias: `users` names two tables of this statement: give one an alias");
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "alias": "u", "columns": [{"expression": {"column": {"name": "id"}}}],
+      "joins": [{"type": "LEFT", "table": "posts", "alias": "p", "on": {"eq": {"left": {"column": {"table": "p", "name": "author_id"}},
+                                                                               "right": {"column": {"table": "u", "name": "id"}}}}}]})"),
+            "select.columns[0].expression.column.table: column `id` is in more than one table (`u`, `p`): name its table");
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "alias": "u", "columns": [{"expression": {"column": {"table": "users", "name": "id"}}}],
+      "joins": [{"type": "CROSS", "table": "posts"}]})"),
+            "select.columns[0].expression.column.table: unknown table `users` (this statement reads `u`, `posts`)");
 }
 
 }  // namespace

@@ -105,6 +105,16 @@ TEST_F(SqliteSqlTest, WhatSqliteLacksIsUnimplemented) {
   EXPECT_EQ(plugin_->Compile(sequence).status().message(), "dialect sqlite does not support sequences");
 }
 
+TEST_F(SqliteSqlTest, JoinsQualifyEveryColumn) {
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "alias": "u",
+      "joins": [{"type": "LEFT", "table": "posts", "alias": "p", "on": {"eq": {"left": {"column": {"table": "p", "name": "author_id"}},
+                                                                               "right": {"column": {"table": "u", "name": "id"}}}}},
+                {"type": "CROSS", "table": "tags"}],
+      "columns": [{"expression": {"column": {"name": "email"}}}, {"expression": {"column": {"table": "p", "name": "title"}}}, {"expression": {"column": {"name": "tag"}}}]})"), "select")),
+            "SELECT \"u\".\"email\" AS \"email\", \"p\".\"title\" AS \"title\", \"tags\".\"tag\" AS \"tag\" FROM \"users\" AS \"u\" "
+            "LEFT JOIN \"posts\" AS \"p\" ON (\"p\".\"author_id\" = \"u\".\"id\") CROSS JOIN \"tags\"");
+}
+
 TEST_F(SqliteSqlTest, InsertFillsCellsLeftOutWithTheirDefaults) {
   EXPECT_EQ(Sql(PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "users", "rows": [
       {"values": {"email": {"string_value": "a@x.org"}, "role": {"string_value": "admin"}}},
