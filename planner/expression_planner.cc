@@ -289,6 +289,22 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
     case C::kNotLike:
       return Comparison(plan::NOT_LIKE, c.not_like(), path + ".not_like", allow_aggregates);
     case C::kIlike: return Comparison(plan::ILIKE, c.ilike(), path + ".ilike", allow_aggregates);
+    case C::kArrayContains:
+    case C::kArrayOverlaps: {
+      const bool contains = c.kind_case() == C::kArrayContains;
+      const v1::Comparison& cmp = contains ? c.array_contains() : c.array_overlaps();
+      const std::string apath = path + (contains ? ".array_contains" : ".array_overlaps");
+      SLUICE_ASSIGN_OR_RETURN(TypedExpr left, Subject(cmp.left(), apath + ".left", false));
+      if (!left.type.array()) {
+        return InvalidField(apath + ".left", absl::StrCat("`", left.type.name(), "` is ", TypeLabel(left.type),
+                                                          ", not an array column"));
+      }
+      if (!cmp.right().has_value() && !cmp.right().has_param()) {
+        return InvalidField(apath + ".right", "a list_value (or a placeholder) is required");
+      }
+      SLUICE_ASSIGN_OR_RETURN(plan::Expr right, ValueOrPlaceholder(cmp.right(), left.type, apath + ".right"));
+      return Call(contains ? plan::ARRAY_CONTAINS : plan::ARRAY_OVERLAPS, {std::move(left.expr), std::move(right)});
+    }
     case C::kNotIlike:
       return Comparison(plan::NOT_ILIKE, c.not_ilike(), path + ".not_ilike", allow_aggregates);
     case C::kIn:

@@ -75,6 +75,11 @@ absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1:
     planned->set_alias(name);
     out.columns.push_back({name, typed.table, typed.type});
   }
+  for (int i = 0; i < select.distinct_on_size(); ++i) {
+    SLUICE_ASSIGN_OR_RETURN(TypedExpr typed,
+                            planner.Typed(select.distinct_on(i), absl::StrCat(path, ".distinct_on[", i, "]"), false));
+    *p->add_distinct_on() = std::move(typed.expr);
+  }
   if (select.has_where()) {
     SLUICE_ASSIGN_OR_RETURN(*p->mutable_where(), planner.Condition(select.where(), path + ".where"));
   }

@@ -17,6 +17,8 @@ class PostgresDialect : public sdk::SqlDialect {
   std::string BytesLiteral(absl::string_view bytes) const override;
   absl::StatusOr<std::string> Function(plan::Op op) const override;
   bool has_ilike() const override { return true; }
+  bool has_distinct_on() const override { return true; }
+  bool has_array_operators() const override { return true; }
   bool has_enum_types() const override { return true; }
   bool has_namespaces() const override { return true; }
   absl::StatusOr<std::string> IndexMethod(absl::string_view method) const override;

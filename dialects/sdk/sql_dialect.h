@@ -61,6 +61,10 @@ class SqlDialect {
   // FULL [OUTER] JOIN.
   virtual bool has_full_join() const { return true; }
 
+  // PostgreSQL's DISTINCT ON and array operators (@>, &&).
+  virtual bool has_distinct_on() const { return false; }
+  virtual bool has_array_operators() const { return false; }
+
   // Upserts as `ON DUPLICATE KEY UPDATE` (MySQL) instead of `ON CONFLICT (...) DO ...`.
   virtual bool on_duplicate_key_update() const { return false; }
 

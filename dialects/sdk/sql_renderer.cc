@@ -19,6 +19,8 @@ const char* ComparisonSql(plan::Op op) {
     case plan::LTE: return " <= ";
     case plan::LIKE: return " LIKE ";
     case plan::NOT_LIKE: return " NOT LIKE ";
+    case plan::ARRAY_CONTAINS: return " @> ";
+    case plan::ARRAY_OVERLAPS: return " && ";
     default: return nullptr;
   }
 }
@@ -304,6 +306,9 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
     }
     default: break;
   }
+  if ((call.op() == plan::ARRAY_CONTAINS || call.op() == plan::ARRAY_OVERLAPS) && !dialect_.has_array_operators()) {
+    return Unsupported("array operators");
+  }
   if (const char* op = ComparisonSql(call.op())) {
     if (!(s = need(2)).ok()) return s;
     Append("(");
@@ -331,6 +336,15 @@ absl::Status SqlRenderer::Where(const plan::Expr& where) {
 absl::Status SqlRenderer::Select(const plan::Select& select) {
   absl::Status s;
   Append(select.distinct() ? "SELECT DISTINCT " : "SELECT ");
+  if (!select.distinct_on().empty()) {
+    if (!dialect_.has_distinct_on()) return Unsupported("DISTINCT ON");
+    Append("DISTINCT ON (");
+    for (int i = 0; i < select.distinct_on_size(); ++i) {
+      if (i > 0) Append(", ");
+      if (!(s = Expr(select.distinct_on(i))).ok()) return s;
+    }
+    Append(") ");
+  }
   if (select.items().empty()) return Malformed("SELECT without items");
   for (int i = 0; i < select.items_size(); ++i) {
     if (i > 0) Append(", ");

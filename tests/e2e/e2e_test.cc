@@ -636,6 +636,41 @@ TEST_P(EndToEnd, JoinsKeepEachColumnsTable) {
   }
 }
 
+TEST_P(EndToEnd, KeysetPagination) {
+  SetUpShop();
+  for (int i = 0; i < 5; ++i) {
+    Insert(absl::StrCat(R"({"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [{"values": {"email": {"string_value": "u)",
+                        i, R"(@example.com"}}}]}})"));
+    ASSERT_TRUE(last_.ok()) << last_.error_message();
+  }
+  // Page after page: the rows after the last id seen, in id order, two at a time.
+  std::vector<std::vector<std::string>> pages;
+  int64_t after = 0;
+  while (true) {
+    v1::QueryResult page = Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+        "columns": [{"expression": {"column": {"name": "id"}}}, {"expression": {"column": {"name": "email"}}}],
+        "where": {"gt": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": ")", after, R"("}}}},
+        "order_by": [{"expression": {"column": {"name": "id"}}}], "limit": "2"}})"));
+    ASSERT_TRUE(last_.ok()) << last_.error_message();
+    if (page.rows().empty()) break;
+    pages.emplace_back();
+    for (const auto& row : page.rows()) pages.back().push_back(row.values(1).string_value());
+    after = page.rows(page.rows_size() - 1).values(0).int_value();
+  }
+  EXPECT_EQ(pages, (std::vector<std::vector<std::string>>{{"u0@example.com", "u1@example.com"},
+                                                          {"u2@example.com", "u3@example.com"},
+                                                          {"u4@example.com"}}));
+  // DISTINCT ON belongs to PostgreSQL.
+  Select(R"({"target": {"schema": "shop"}, "select": {"table": "users", "distinct_on": [{"column": {"name": "role"}}],
+      "order_by": [{"expression": {"column": {"name": "role"}}}]}})");
+  if (GetParam() == "postgres") {
+    EXPECT_TRUE(last_.ok()) << last_.error_message();
+  } else {
+    EXPECT_EQ(last_.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_EQ(last_.error_message(), absl::StrCat("dialect ", GetParam(), " does not support DISTINCT ON"));
+  }
+}
+
 TEST_P(EndToEnd, PreparedStatementsRunWithNewValues) {
   SetUpShop();
   InsertAdaAndBob();

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/dialect_fixture.h"
@@ -128,6 +129,34 @@ TEST_F(Postgres, DefaultsComeFromSequences) {
       "returning": ["ticket"]}})"), &second).ok());
   EXPECT_EQ(ToJson(second), R"({"columns":[{"name":"ticket","table":"samples","type":"BIGINT"}],)"
                             R"("rows":[{"values":[{"int_value":"5"}]},{"values":[{"int_value":"1010"}]}],"rows_affected":"2"})");
+}
+
+TEST_F(Postgres, DistinctOnAndArrayOperators) {
+  v1::QueryResult result;
+  for (const char* row : {R"({"m": {"string_value": "sad"}, "words": {"list_value": {"values": [{"string_value": "a"}, {"string_value": "b"}]}}})",
+                          R"({"m": {"string_value": "sad"}, "words": {"list_value": {"values": [{"string_value": "c"}]}}})",
+                          R"({"m": {"string_value": "happy"}, "words": {"list_value": {"values": [{"string_value": "b"}, {"string_value": "c"}]}}})"}) {
+    ASSERT_TRUE(Insert(row, &result).ok());
+  }
+  auto ids = [&](const std::string& select) {
+    grpc::ClientContext context;
+    v1::QueryResult r;
+    grpc::Status status = queries_->Select(&context, Json<v1::SelectRequest>(absl::StrCat(
+        R"({"target": {"schema": "kinds"}, "select": {"table": "samples", "columns": [{"expression": {"column": {"name": "id"}}}], )",
+        select, "}}")), &r);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<int64_t> out;
+    for (const auto& row : r.rows()) out.push_back(row.values(0).int_value());
+    return out;
+  };
+  EXPECT_THAT(ids(R"("where": {"array_contains": {"left": {"column": {"name": "words"}}, "right": {"value": {"list_value": {"values": [{"string_value": "b"}]}}}}},
+                     "order_by": [{"expression": {"column": {"name": "id"}}}])"), ::testing::ElementsAre(1, 3));
+  EXPECT_THAT(ids(R"("where": {"array_overlaps": {"left": {"column": {"name": "words"}}, "right": {"value": {"list_value": {"values": [{"string_value": "a"}, {"string_value": "z"}]}}}}})"),
+              ::testing::ElementsAre(1));
+  // One row per mood: the one with the highest id.
+  EXPECT_THAT(ids(R"("distinct_on": [{"column": {"name": "m"}}],
+                     "order_by": [{"expression": {"column": {"name": "m"}}}, {"expression": {"column": {"name": "id"}}, "descending": true}])"),
+              ::testing::ElementsAre(3, 2));
 }
 
 TEST_F(Postgres, ConstraintErrorsNameTheConstraint) {
