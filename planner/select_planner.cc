@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
@@ -8,12 +10,15 @@
 namespace sluice {
 
 
-absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1::Select& select,
-                                            const std::string& path, bool allow_placeholders) {
+namespace {
+
+// Plans `select` into `p`, its parameters into `out` (shared by the selects of a compound), its
+// result columns into `columns`.
+absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select, const std::string& path,
+                            bool allow_placeholders, PlannedStatement& out, plan::Select* p,
+                            std::vector<ResultColumn>& columns) {
   SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, select.table(), path + ".table"));
-  PlannedStatement out;
   ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
-  plan::Select* p = out.plan.mutable_select();
   *p->mutable_from() = TableRefOf(*table->table);
   p->mutable_from()->set_alias(select.alias());
   p->set_distinct(select.distinct());
@@ -59,7 +64,7 @@ absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1:
           item->mutable_expr()->mutable_column()->set_table(t.name);
           item->set_alias(column.name());
         }
-        out.columns.push_back({column.name(), t.name, column});
+        columns.push_back({column.name(), t.name, column});
       }
     }
   }
@@ -73,7 +78,7 @@ absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1:
     std::string name = item.alias().empty() ? typed.type.name() : item.alias();
     // Every result column is named explicitly, so each dialect reports the same names.
     planned->set_alias(name);
-    out.columns.push_back({name, typed.table, typed.type});
+    columns.push_back({name, typed.table, typed.type});
   }
   for (int i = 0; i < select.distinct_on_size(); ++i) {
     SLUICE_ASSIGN_OR_RETURN(TypedExpr typed,
@@ -93,13 +98,23 @@ absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1:
     SLUICE_ASSIGN_OR_RETURN(*p->mutable_having(),
                             planner.Condition(select.having(), path + ".having", true));
   }
+  const bool compound = !select.set_operations().empty();
   for (int i = 0; i < select.order_by_size(); ++i) {
     const v1::OrderBy& order = select.order_by(i);
-    SLUICE_ASSIGN_OR_RETURN(
-        TypedExpr typed,
-        planner.Typed(order.expression(), absl::StrCat(path, ".order_by[", i, "].expression"), true));
+    const std::string opath = absl::StrCat(path, ".order_by[", i, "].expression");
     plan::OrderItem* item = p->add_order_by();
-    *item->mutable_expr() = std::move(typed.expr);
+    if (compound) {
+      // A compound select is ordered by its result columns, by name.
+      const v1::Expression& e = order.expression();
+      const bool named = e.has_column() && e.column().table().empty() &&
+                         std::any_of(columns.begin(), columns.end(),
+                                     [&](const ResultColumn& c) { return c.name == e.column().name(); });
+      if (!named) return InvalidField(opath, "order a select with set operations by the names of its result columns");
+      item->mutable_expr()->mutable_column()->set_name(e.column().name());
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, planner.Typed(order.expression(), opath, true));
+      *item->mutable_expr() = std::move(typed.expr);
+    }
     item->set_descending(order.descending());
     item->set_nulls(static_cast<plan::Nulls>(order.nulls()));
   }
@@ -113,6 +128,34 @@ absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1:
     v.set_int_value(static_cast<int64_t>(std::min<uint64_t>(select.offset(), INT64_MAX)));
     p->set_offset_param(planner.Bind(v).param());
   }
+  for (int i = 0; i < select.set_operations_size(); ++i) {
+    const v1::SetOperation& op = select.set_operations(i);
+    const std::string opath = absl::StrCat(path, ".set_operations[", i, "]");
+    if (op.operator_() == v1::SET_OPERATOR_UNSPECIFIED) return InvalidField(opath + ".operator", "an operator is required");
+    const v1::Select& branch = op.select();
+    if (!branch.order_by().empty() || branch.has_limit() || branch.has_offset() || !branch.set_operations().empty()) {
+      return InvalidField(opath + ".select", "order_by, limit, offset and set_operations belong to the first select");
+    }
+    plan::SetBranch* planned = p->add_set_branches();
+    planned->set_op(static_cast<plan::SetOp>(op.operator_()));
+    std::vector<ResultColumn> branch_columns;
+    SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema, branch, opath + ".select", allow_placeholders, out,
+                                          planned->mutable_select(), branch_columns));
+    if (branch_columns.size() != columns.size()) {
+      return InvalidField(opath + ".select", absl::StrCat("selects ", branch_columns.size(), " columns; the first selects ",
+                                                          columns.size()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1::Select& select,
+                                            const std::string& path, bool allow_placeholders) {
+  PlannedStatement out;
+  SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema, select, path, allow_placeholders, out, out.plan.mutable_select(),
+                                        out.columns));
   return out;
 }
 

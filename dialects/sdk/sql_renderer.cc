@@ -380,6 +380,16 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
     Append(" HAVING ");
     if (!(s = Expr(select.having())).ok()) return s;
   }
+  static constexpr const char* kSetOps[] = {nullptr, " UNION ", " UNION ALL ", " INTERSECT ", " EXCEPT "};
+  for (const plan::SetBranch& branch : select.set_branches()) {
+    if (branch.op() <= plan::SET_OP_UNSPECIFIED || branch.op() > plan::EXCEPT) return Malformed("set operation");
+    const plan::Select& b = branch.select();
+    if (!b.order_by().empty() || b.has_limit_param() || b.has_offset_param() || !b.set_branches().empty()) {
+      return Malformed("a set operation's select with ORDER BY, LIMIT or its own set operations");
+    }
+    Append(kSetOps[branch.op()]);
+    if (!(s = Select(b)).ok()) return s;
+  }
   if (!select.order_by().empty()) {
     Append(" ORDER BY ");
     for (int i = 0; i < select.order_by_size(); ++i) {

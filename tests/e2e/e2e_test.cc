@@ -636,6 +636,35 @@ TEST_P(EndToEnd, JoinsKeepEachColumnsTable) {
   }
 }
 
+TEST_P(EndToEnd, SetOperations) {
+  SetUpShop();
+  InsertAdaAndBob();
+  Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "posts", "rows": [
+      {"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "Ada's post"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  auto names = [&](const std::string& op) {
+    v1::QueryResult r = Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+        "columns": [{"expression": {"column": {"name": "id"}}, "alias": "who"}],
+        "set_operations": [{"operator": ")", op, R"(", "select": {"table": "posts",
+            "columns": [{"expression": {"column": {"name": "author_id"}}}]}}],
+        "order_by": [{"expression": {"column": {"name": "who"}}}]}})"));
+    EXPECT_TRUE(last_.ok()) << op << ": " << last_.error_message();
+    return RowsOf(r);
+  };
+  EXPECT_EQ(names("UNION"), (Rows{{"1"}, {"2"}}));
+  EXPECT_EQ(names("UNION_ALL"), (Rows{{"1"}, {"1"}, {"2"}}));
+  EXPECT_EQ(names("INTERSECT"), (Rows{{"1"}}));
+  EXPECT_EQ(names("EXCEPT"), (Rows{{"2"}}));
+  Select(R"({"target": {"schema": "shop"}, "select": {"table": "users", "columns": [{"expression": {"column": {"name": "id"}}}],
+      "set_operations": [{"operator": "UNION", "select": {"table": "posts"}}]}})");
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("select.set_operations[0].select"));
+  Select(R"({"target": {"schema": "shop"}, "select": {"table": "users", "columns": [{"expression": {"column": {"name": "id"}}, "alias": "who"}],
+      "set_operations": [{"operator": "UNION", "select": {"table": "posts", "columns": [{"expression": {"column": {"name": "id"}}}]}}],
+      "order_by": [{"expression": {"column": {"name": "id"}}}]}})");
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("select.order_by[0].expression"));
+}
+
 TEST_P(EndToEnd, KeysetPagination) {
   SetUpShop();
   for (int i = 0; i < 5; ++i) {
