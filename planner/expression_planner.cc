@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "planner/select_planner.h"
 #include "planner/value_check.h"
 
 namespace sluice {
@@ -72,55 +73,91 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::BindValue(const v1::Value& value,
   return Bind(checked);
 }
 
+absl::StatusOr<TypedExpr> ExpressionPlanner::Column(const v1::ColumnRef& ref, const std::string& path,
+                                                    bool qualify) const {
+  auto names = [&] {
+    std::vector<std::string> all;
+    for (const ScopeTable& t : scope_) all.push_back(t.name);
+    return absl::StrJoin(all, "`, `");
+  };
+  const ScopeTable* found = nullptr;
+  const v1::Column* column = nullptr;
+  if (!ref.table().empty()) {
+    for (const ScopeTable& t : scope_) {
+      if (t.name == ref.table()) found = &t;
+    }
+    if (found == nullptr) {
+      if (outer_ != nullptr) {
+        auto outer = outer_->Column(ref, path, true);
+        if (outer.ok()) return outer;
+      }
+      return InvalidField(path + ".column.table", absl::StrCat("unknown table `", ref.table(),
+                                                               "` (this statement reads `", names(), "`)"));
+    }
+    column = schema_.FindColumn(*found->table, ref.name());
+  } else {
+    for (const ScopeTable& t : scope_) {
+      const v1::Column* c = schema_.FindColumn(*t.table, ref.name());
+      if (c == nullptr) continue;
+      if (column != nullptr) {
+        return InvalidField(path + ".column.table", absl::StrCat("column `", ref.name(), "` is in more than one table (`",
+                                                                 names(), "`): name its table"));
+      }
+      column = c;
+      found = &t;
+    }
+    if (column == nullptr && outer_ != nullptr) {
+      auto outer = outer_->Column(ref, path, true);
+      if (outer.ok()) return outer;
+    }
+  }
+  if (column == nullptr) {
+    const std::string where = found ? found->name : scope_.size() == 1 ? scope_[0].name : "";
+    return InvalidField(path + ".column.name",
+                        where.empty() ? absl::StrCat("no table of this statement (`", names(), "`) has a column `",
+                                                     ref.name(), "`")
+                                      : absl::StrCat("table `", where, "` has no column `", ref.name(), "`"));
+  }
+  TypedExpr out;
+  if (qualify) out.expr.mutable_column()->set_table(found->name);
+  out.expr.mutable_column()->set_name(column->name());
+  out.typed = true;
+  out.type = *column;
+  out.table = found->name;
+  return out;
+}
+
+absl::StatusOr<plan::Expr> ExpressionPlanner::Subquery(const v1::Select& select, const std::string& path,
+                                                       std::vector<ResultColumn>* columns) {
+  if (params_ == nullptr) return InvalidField(path, "a subquery cannot stand here");
+  SelectContext context{params_, placeholders_, this, common_tables_};
+  plan::Expr expr;
+  SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema_, select, path, context, expr.mutable_subquery(), *columns));
+  return expr;
+}
+
+absl::StatusOr<TypedExpr> ExpressionPlanner::OneColumnSubquery(const v1::Select& select, const std::string& path) {
+  std::vector<ResultColumn> columns;
+  TypedExpr out;
+  SLUICE_ASSIGN_OR_RETURN(out.expr, Subquery(select, path, &columns));
+  if (columns.size() != 1) {
+    return InvalidField(path + ".columns", absl::StrCat("this subquery must select exactly one column; it selects ",
+                                                        columns.size()));
+  }
+  out.typed = true;
+  out.type = columns[0].column;
+  out.type.set_name(columns[0].name);
+  out.type.set_not_null(false);  // no row: NULL
+  return out;
+}
+
 absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& expression,
                                                    const std::string& path,
                                                    bool allow_aggregates) {
   TypedExpr out;
   switch (expression.kind_case()) {
-    case v1::Expression::kColumn: {
-      const v1::ColumnRef& ref = expression.column();
-      auto names = [&] {
-        std::vector<std::string> all;
-        for (const ScopeTable& t : scope_) all.push_back(t.name);
-        return absl::StrJoin(all, "`, `");
-      };
-      const ScopeTable* found = nullptr;
-      const v1::Column* column = nullptr;
-      if (!ref.table().empty()) {
-        for (const ScopeTable& t : scope_) {
-          if (t.name == ref.table()) found = &t;
-        }
-        if (found == nullptr) {
-          return InvalidField(path + ".column.table", absl::StrCat("unknown table `", ref.table(),
-                                                                   "` (this statement reads `", names(), "`)"));
-        }
-        column = schema_.FindColumn(*found->table, ref.name());
-      } else {
-        for (const ScopeTable& t : scope_) {
-          const v1::Column* c = schema_.FindColumn(*t.table, ref.name());
-          if (c == nullptr) continue;
-          if (column != nullptr) {
-            return InvalidField(path + ".column.table", absl::StrCat("column `", ref.name(), "` is in more than one table (`",
-                                                                     names(), "`): name its table"));
-          }
-          column = c;
-          found = &t;
-        }
-      }
-      if (column == nullptr) {
-        const std::string where = found ? found->name : scope_.size() == 1 ? scope_[0].name : "";
-        return InvalidField(path + ".column.name",
-                            where.empty() ? absl::StrCat("no table of this statement (`", names(), "`) has a column `",
-                                                         ref.name(), "`")
-                                          : absl::StrCat("table `", where, "` has no column `", ref.name(), "`"));
-      }
-      if (qualify_) out.expr.mutable_column()->set_table(found->name);
-      out.expr.mutable_column()->set_name(column->name());
-      out.typed = true;
-      out.type = *column;
-      out.table = found->name;
-      return out;
-    }
+    case v1::Expression::kColumn: return Column(expression.column(), path, qualify_);
+    case v1::Expression::kSubquery: return OneColumnSubquery(expression.subquery(), path + ".subquery");
     case v1::Expression::kAggregate: {
       if (!allow_aggregates) {
         return InvalidField(path + ".aggregate", "aggregates are not allowed here (use having)");
@@ -179,7 +216,7 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
       return InvalidField(path + ".param", "a placeholder stands for a value: compare a column with it");
     case v1::Expression::KIND_NOT_SET: break;
   }
-  return InvalidField(path, "an expression is required (column, aggregate or value)");
+  return InvalidField(path, "an expression is required (column, aggregate, subquery or value)");
 }
 
 absl::StatusOr<plan::Expr> ExpressionPlanner::NamedPlaceholder(const std::string& name, const v1::Column& type,
@@ -313,10 +350,16 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
       const v1::InList& list = in ? c.in() : c.not_in();
       const std::string lpath = path + (in ? ".in" : ".not_in");
       SLUICE_ASSIGN_OR_RETURN(TypedExpr left, Subject(list.left(), lpath + ".left", allow_aggregates));
-      if (list.values().empty()) {
-        return InvalidField(lpath + ".values", "at least one value is required");
-      }
       std::vector<plan::Expr> args{std::move(left.expr)};
+      if (list.has_subquery()) {
+        if (!list.values().empty()) return InvalidField(lpath + ".values", "give values or a subquery, not both");
+        SLUICE_ASSIGN_OR_RETURN(TypedExpr sub, OneColumnSubquery(list.subquery(), lpath + ".subquery"));
+        args.push_back(std::move(sub.expr));
+        return Call(in ? plan::IN : plan::NOT_IN, std::move(args));
+      }
+      if (list.values().empty()) {
+        return InvalidField(lpath + ".values", "at least one value (or a subquery) is required");
+      }
       for (int i = 0; i < list.values_size(); ++i) {
         const std::string vpath = absl::StrCat(lpath, ".values[", i, "]");
         const v1::Expression& v = list.values(i);
@@ -371,9 +414,17 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
       }
       return Call(between ? plan::BETWEEN : plan::NOT_BETWEEN, std::move(args));
     }
+    case C::kExists:
+    case C::kNotExists: {
+      const bool exists = c.kind_case() == C::kExists;
+      std::vector<ResultColumn> columns;
+      SLUICE_ASSIGN_OR_RETURN(plan::Expr sub, Subquery(exists ? c.exists() : c.not_exists(),
+                                                       path + (exists ? ".exists" : ".not_exists"), &columns));
+      return Call(exists ? plan::EXISTS : plan::NOT_EXISTS, {std::move(sub)});
+    }
     case C::KIND_NOT_SET: break;
   }
-  return InvalidField(path, "a condition is required (eq, and, or, in, is_null, ...)");
+  return InvalidField(path, "a condition is required (eq, and, or, in, exists, is_null, ...)");
 }
 
 }  // namespace sluice

@@ -39,13 +39,20 @@ class ExpressionPlanner {
                     std::map<std::string, Placeholder>* placeholders = nullptr)
       : schema_(schema), scope_{{table.table->name(), &table}}, params_(params), placeholders_(placeholders) {}
 
-  // `allow_aggregates` for HAVING.
   // Several tables (joins): columns resolve against all of them and are written qualified.
   void SetScope(std::vector<ScopeTable> scope) {
     scope_ = std::move(scope);
     qualify_ = true;
   }
+  // For a nested select: `outer` plans the statement around it (columns this one lacks resolve
+  // there, written qualified: correlated subqueries); `common_tables` are the WITH tables it
+  // may read.
+  void SetEnclosing(const ExpressionPlanner* outer, std::vector<const TableInfo*> common_tables) {
+    outer_ = outer;
+    common_tables_ = std::move(common_tables);
+  }
 
+  // `allow_aggregates` for HAVING.
   absl::StatusOr<plan::Expr> Condition(const v1::Condition& condition,
                                            const std::string& path,
                                            bool allow_aggregates = false);
@@ -70,6 +77,14 @@ class ExpressionPlanner {
   // A value or a named placeholder for a place typed `type`.
   absl::StatusOr<plan::Expr> ValueOrPlaceholder(const v1::Expression& expression, const v1::Column& type,
                                                 const std::string& path);
+  // A column of this statement's tables or, failing that, of an enclosing statement's.
+  // `qualify`: write it with its table's name.
+  absl::StatusOr<TypedExpr> Column(const v1::ColumnRef& ref, const std::string& path, bool qualify) const;
+  // A nested select (sharing this statement's parameters) as a subquery expression.
+  absl::StatusOr<plan::Expr> Subquery(const v1::Select& select, const std::string& path,
+                                      std::vector<ResultColumn>* columns);
+  // A subquery of exactly one result column.
+  absl::StatusOr<TypedExpr> OneColumnSubquery(const v1::Select& select, const std::string& path);
   // Plans the left side of a predicate: a column or an aggregate, never a bare value.
   absl::StatusOr<TypedExpr> Subject(const v1::Expression& expression, const std::string& path,
                                     bool allow_aggregates);
@@ -77,6 +92,8 @@ class ExpressionPlanner {
   const SchemaIndex& schema_;
   std::vector<ScopeTable> scope_;
   bool qualify_ = false;
+  const ExpressionPlanner* outer_ = nullptr;
+  std::vector<const TableInfo*> common_tables_;
   std::vector<v1::Value>* params_;
   std::map<std::string, Placeholder>* placeholders_;
 };

@@ -1,24 +1,96 @@
+#include "planner/select_planner.h"
+
 #include <algorithm>
+#include <deque>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "planner/expression_planner.h"
-#include "planner/planner.h"
 #include "planner/table_lookup.h"
 
 namespace sluice {
-
-
 namespace {
 
-// Plans `select` into `p`, its parameters into `out` (shared by the selects of a compound), its
-// result columns into `columns`.
+// A WITH table: its select's result columns, as a table.
+struct CommonTableInfo {
+  v1::Table table;
+  TableInfo info;
+};
+
+// A table of the schema, or a WITH table in `common_tables`.
+absl::StatusOr<const TableInfo*> LookupReadable(const SchemaIndex& schema,
+                                                const std::vector<const TableInfo*>& common_tables,
+                                                const std::string& name, const std::string& path) {
+  for (const TableInfo* t : common_tables) {
+    if (t->table->name() == name) return t;
+  }
+  return LookupTable(schema, name, path);
+}
+
+// Plans the WITH tables of `select` into `p`, adding each to `visible` (storage in `own`).
+absl::Status PlanCommonTables(const SchemaIndex& schema, const v1::Select& select, const std::string& path,
+                              const SelectContext& context, plan::Select* p, std::deque<CommonTableInfo>& own,
+                              std::vector<const TableInfo*>& visible) {
+  for (int i = 0; i < select.with_size(); ++i) {
+    const v1::CommonTable& cte = select.with(i);
+    const std::string cpath = absl::StrCat(path, ".with[", i, "]");
+    if (cte.name().empty() || cte.name().size() > 63 || cte.name().find('\0') != std::string::npos) {
+      return InvalidField(cpath + ".name", "a name of 1 to 63 bytes (no NUL character) is required");
+    }
+    if (schema.FindTable(cte.name()) != nullptr) {
+      return InvalidField(cpath + ".name", absl::StrCat("`", cte.name(), "` is a table of schema `",
+                                                        schema.schema().name(), "`: name the WITH table otherwise"));
+    }
+    for (const TableInfo* t : visible) {
+      if (t->table->name() == cte.name()) {
+        return InvalidField(cpath + ".name", absl::StrCat("a WITH table named `", cte.name(), "` exists already"));
+      }
+    }
+    plan::CommonTable* planned = p->add_with();
+    planned->set_name(cte.name());
+    SelectContext inner = context;
+    inner.common_tables = visible;
+    std::vector<ResultColumn> columns;
+    SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema, cte.select(), cpath + ".select", inner, planned->mutable_select(),
+                                          columns));
+    CommonTableInfo& table = own.emplace_back();
+    table.table.set_name(cte.name());
+    std::set<std::string> names;
+    for (const ResultColumn& rc : columns) {
+      if (!names.insert(rc.name).second) {
+        return InvalidField(cpath + ".select.columns", absl::StrCat("two result columns are named `", rc.name,
+                                                                    "`: give one an alias"));
+      }
+      v1::Column* column = table.table.add_columns();
+      column->set_name(rc.name);
+      column->set_type(rc.column.type());
+      column->set_length(rc.column.length());
+      column->set_precision(rc.column.precision());
+      column->set_scale(rc.column.scale());
+      column->set_enum_name(rc.column.enum_name());
+      column->set_array(rc.column.array());
+      column->set_unsigned_(rc.column.unsigned_());
+      column->set_not_null(rc.column.not_null());
+    }
+    table.info.table = &table.table;
+    for (const v1::Column& c : table.table.columns()) table.info.columns[c.name()] = &c;
+    visible.push_back(&table.info);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select, const std::string& path,
-                            bool allow_placeholders, PlannedStatement& out, plan::Select* p,
-                            std::vector<ResultColumn>& columns) {
-  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, select.table(), path + ".table"));
-  ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
+                            const SelectContext& context, plan::Select* p, std::vector<ResultColumn>& columns) {
+  std::deque<CommonTableInfo> own_common_tables;  // read while this select is planned
+  std::vector<const TableInfo*> visible = context.common_tables;
+  SLUICE_RETURN_IF_ERROR(PlanCommonTables(schema, select, path, context, p, own_common_tables, visible));
+  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupReadable(schema, visible, select.table(), path + ".table"));
+  ExpressionPlanner planner(schema, *table, context.params, context.placeholders);
+  planner.SetEnclosing(context.outer, visible);
   *p->mutable_from() = TableRefOf(*table->table);
   p->mutable_from()->set_alias(select.alias());
   p->set_distinct(select.distinct());
@@ -28,7 +100,7 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
   for (int i = 0; i < select.joins_size(); ++i) {
     const v1::Join& join = select.joins(i);
     const std::string jpath = absl::StrCat(path, ".joins[", i, "]");
-    SLUICE_ASSIGN_OR_RETURN(const TableInfo* joined, LookupTable(schema, join.table(), jpath + ".table"));
+    SLUICE_ASSIGN_OR_RETURN(const TableInfo* joined, LookupReadable(schema, visible, join.table(), jpath + ".table"));
     const std::string name = join.alias().empty() ? joined->table->name() : join.alias();
     for (const ScopeTable& t : scope) {
       if (t.name == name) {
@@ -38,7 +110,7 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     scope.push_back({name, joined});
   }
   const bool joins = !select.joins().empty();
-  if (joins) planner.SetScope(scope);
+  if (joins || !select.alias().empty()) planner.SetScope(scope);  // columns name the alias
   for (int i = 0; i < select.joins_size(); ++i) {
     const v1::Join& join = select.joins(i);
     const std::string jpath = absl::StrCat(path, ".joins[", i, "]");
@@ -133,14 +205,17 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     const std::string opath = absl::StrCat(path, ".set_operations[", i, "]");
     if (op.operator_() == v1::SET_OPERATOR_UNSPECIFIED) return InvalidField(opath + ".operator", "an operator is required");
     const v1::Select& branch = op.select();
-    if (!branch.order_by().empty() || branch.has_limit() || branch.has_offset() || !branch.set_operations().empty()) {
-      return InvalidField(opath + ".select", "order_by, limit, offset and set_operations belong to the first select");
+    if (!branch.order_by().empty() || branch.has_limit() || branch.has_offset() || !branch.set_operations().empty() ||
+        !branch.with().empty()) {
+      return InvalidField(opath + ".select", "order_by, limit, offset, with and set_operations belong to the first select");
     }
     plan::SetBranch* planned = p->add_set_branches();
     planned->set_op(static_cast<plan::SetOp>(op.operator_()));
     std::vector<ResultColumn> branch_columns;
-    SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema, branch, opath + ".select", allow_placeholders, out,
-                                          planned->mutable_select(), branch_columns));
+    SelectContext branch_context = context;
+    branch_context.common_tables = visible;
+    SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema, branch, opath + ".select", branch_context, planned->mutable_select(),
+                                          branch_columns));
     if (branch_columns.size() != columns.size()) {
       return InvalidField(opath + ".select", absl::StrCat("selects ", branch_columns.size(), " columns; the first selects ",
                                                           columns.size()));
@@ -149,13 +224,11 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
   return absl::OkStatus();
 }
 
-}  // namespace
-
 absl::StatusOr<PlannedStatement> PlanSelect(const SchemaIndex& schema, const v1::Select& select,
                                             const std::string& path, bool allow_placeholders) {
   PlannedStatement out;
-  SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema, select, path, allow_placeholders, out, out.plan.mutable_select(),
-                                        out.columns));
+  SelectContext context{&out.params, allow_placeholders ? &out.placeholders : nullptr, nullptr, {}};
+  SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema, select, path, context, out.plan.mutable_select(), out.columns));
   return out;
 }
 

@@ -61,6 +61,9 @@ class SqlDialect {
   // FULL [OUTER] JOIN.
   virtual bool has_full_join() const { return true; }
 
+  // LIMIT inside an `x IN (SELECT ...)` subquery.
+  virtual bool has_limit_in_in_subquery() const { return true; }
+
   // PostgreSQL's DISTINCT ON and array operators (@>, &&).
   virtual bool has_distinct_on() const { return false; }
   virtual bool has_array_operators() const { return false; }

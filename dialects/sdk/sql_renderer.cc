@@ -196,6 +196,13 @@ absl::Status SqlRenderer::Expr(const plan::Expr& expr) {
       return absl::OkStatus();
     case plan::Expr::kLiteral: return Literal(expr.literal());
     case plan::Expr::kCall: return Call(expr.call());
+    case plan::Expr::kSubquery: {
+      if (in_ddl_) return Malformed("a subquery inside DDL");
+      Append("(");
+      absl::Status s = Select(expr.subquery());
+      Append(")");
+      return s;
+    }
     case plan::Expr::KIND_NOT_SET: break;
   }
   return Malformed("an empty expression");
@@ -247,11 +254,28 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
       Append(")");
       return absl::OkStatus();
     }
+    case plan::EXISTS:
+    case plan::NOT_EXISTS:
+      if (!(s = need(1)).ok()) return s;
+      if (!args[0].has_subquery()) return Malformed("EXISTS without a subquery");
+      Append(call.op() == plan::EXISTS ? "(EXISTS " : "(NOT EXISTS ");
+      if (!(s = Expr(args[0])).ok()) return s;
+      Append(")");
+      return absl::OkStatus();
     case plan::IN:
     case plan::NOT_IN:
       if (args.size() < 2) return Malformed("IN needs a left side and at least one value");
       Append("(");
       if (!(s = Expr(args[0])).ok()) return s;
+      if (args.size() == 2 && args[1].has_subquery()) {  // IN (SELECT ...)
+        if (args[1].subquery().has_limit_param() && !dialect_.has_limit_in_in_subquery()) {
+          return Unsupported("LIMIT in an IN subquery");
+        }
+        Append(call.op() == plan::IN ? " IN " : " NOT IN ");
+        if (!(s = Expr(args[1])).ok()) return s;
+        Append(")");
+        return absl::OkStatus();
+      }
       Append(call.op() == plan::IN ? " IN (" : " NOT IN (");
       for (int i = 1; i < args.size(); ++i) {
         if (i > 1) Append(", ");
@@ -335,6 +359,14 @@ absl::Status SqlRenderer::Where(const plan::Expr& where) {
 
 absl::Status SqlRenderer::Select(const plan::Select& select) {
   absl::Status s;
+  for (int i = 0; i < select.with_size(); ++i) {
+    Append(i == 0 ? "WITH " : ", ");
+    Identifier(select.with(i).name());
+    Append(" AS (");
+    if (!(s = Select(select.with(i).select())).ok()) return s;
+    Append(")");
+  }
+  if (!select.with().empty()) Append(" ");
   Append(select.distinct() ? "SELECT DISTINCT " : "SELECT ");
   if (!select.distinct_on().empty()) {
     if (!dialect_.has_distinct_on()) return Unsupported("DISTINCT ON");
@@ -384,8 +416,9 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
   for (const plan::SetBranch& branch : select.set_branches()) {
     if (branch.op() <= plan::SET_OP_UNSPECIFIED || branch.op() > plan::EXCEPT) return Malformed("set operation");
     const plan::Select& b = branch.select();
-    if (!b.order_by().empty() || b.has_limit_param() || b.has_offset_param() || !b.set_branches().empty()) {
-      return Malformed("a set operation's select with ORDER BY, LIMIT or its own set operations");
+    if (!b.order_by().empty() || b.has_limit_param() || b.has_offset_param() || !b.set_branches().empty() ||
+        !b.with().empty()) {
+      return Malformed("a set operation's select with ORDER BY, LIMIT, WITH or its own set operations");
     }
     Append(kSetOps[branch.op()]);
     if (!(s = Select(b)).ok()) return s;

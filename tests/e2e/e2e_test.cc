@@ -665,6 +665,89 @@ TEST_P(EndToEnd, SetOperations) {
   EXPECT_THAT(FieldPaths(last_), ElementsAre("select.order_by[0].expression"));
 }
 
+TEST_P(EndToEnd, SubqueriesAndCommonTables) {
+  SetUpShop();
+  InsertAdaAndBob();
+  Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [{"values": {"email": {"string_value": "carl@example.com"}}}]}})");
+  Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "posts", "rows": [
+      {"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "a1"}, "rating": {"double_value": 4}}},
+      {"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "a2"}, "rating": {"double_value": 2}}},
+      {"values": {"author_id": {"int_value": "2"}, "title": {"string_value": "b1"}, "rating": {"double_value": 5}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  auto emails = [&](const std::string& where) {
+    v1::QueryResult r = Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+        "columns": [{"expression": {"column": {"name": "email"}}}], "where": )", where, R"(,
+        "order_by": [{"expression": {"column": {"name": "id"}}}]}})"));
+    EXPECT_TRUE(last_.ok()) << where << ": " << last_.error_message();
+    return RowsOf(r);
+  };
+  const std::string has_posts = R"({"table": "posts", "columns": [{"expression": {"column": {"name": "id"}}}],
+      "where": {"eq": {"left": {"column": {"name": "author_id"}}, "right": {"column": {"table": "users", "name": "id"}}}}})";
+  EXPECT_EQ(emails(absl::StrCat(R"({"exists": )", has_posts, "}")), (Rows{{"'ada@example.com'"}, {"'bob@example.com'"}}));
+  EXPECT_EQ(emails(absl::StrCat(R"({"not_exists": )", has_posts, "}")), (Rows{{"'carl@example.com'"}}));
+  EXPECT_EQ(emails(R"({"in": {"left": {"column": {"name": "id"}}, "subquery": {"table": "posts",
+      "columns": [{"expression": {"column": {"name": "author_id"}}}],
+      "where": {"gte": {"left": {"column": {"name": "rating"}}, "right": {"value": {"double_value": 5}}}}}}})"),
+            (Rows{{"'bob@example.com'"}}));
+  EXPECT_EQ(emails(R"({"not_in": {"left": {"column": {"name": "id"}}, "subquery": {"table": "posts",
+      "columns": [{"expression": {"column": {"name": "author_id"}}}]}}})"),
+            (Rows{{"'carl@example.com'"}}));
+
+  // Scalar subqueries: one compared with, one correlated in the select list.
+  v1::QueryResult scalar = Select(R"({"target": {"schema": "shop"}, "select": {"table": "posts",
+      "columns": [{"expression": {"column": {"name": "title"}}},
+                  {"expression": {"subquery": {"table": "users", "columns": [{"expression": {"column": {"name": "email"}}}],
+                     "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"column": {"table": "posts", "name": "author_id"}}}}}},
+                   "alias": "author"}],
+      "where": {"gt": {"left": {"column": {"name": "rating"}},
+                       "right": {"subquery": {"table": "posts", "alias": "p", "columns": [{"expression": {"aggregate": {"function": "AVG",
+                                 "argument": {"column": {"table": "p", "name": "rating"}}}}}]}}}},
+      "order_by": [{"expression": {"column": {"name": "title"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(scalar), (Rows{{"'a1'", "'ada@example.com'"}, {"'b1'", "'bob@example.com'"}}));
+  EXPECT_EQ(scalar.columns(1).name(), "author");
+  EXPECT_EQ(scalar.columns(1).type(), v1::VARCHAR);
+
+  // A WITH table joined like a table of the schema.
+  v1::QueryResult with = Select(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+      "with": [{"name": "counts", "select": {"table": "posts", "columns": [{"expression": {"column": {"name": "author_id"}}},
+                  {"expression": {"aggregate": {"function": "COUNT"}}, "alias": "n"}], "group_by": [{"column": {"name": "author_id"}}]}}],
+      "columns": [{"expression": {"column": {"table": "users", "name": "email"}}}, {"expression": {"column": {"table": "counts", "name": "n"}}}],
+      "joins": [{"type": "INNER", "table": "counts",
+                 "on": {"eq": {"left": {"column": {"table": "counts", "name": "author_id"}}, "right": {"column": {"table": "users", "name": "id"}}}}}],
+      "order_by": [{"expression": {"column": {"table": "users", "name": "email"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(with), (Rows{{"'ada@example.com'", "2"}, {"'bob@example.com'", "1"}}));
+  EXPECT_EQ(with.columns(1).table(), "counts");
+
+  // Subqueries in the where of a delete and an update.
+  v1::QueryResult deleted = Delete(R"({"target": {"schema": "shop"}, "delete": {"table": "posts",
+      "where": {"in": {"left": {"column": {"name": "author_id"}}, "subquery": {"table": "users", "columns": [{"expression": {"column": {"name": "id"}}}],
+                "where": {"eq": {"left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "bob@example.com"}}}}}}}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(deleted.rows_affected(), 1u);
+  v1::QueryResult updated = Update(absl::StrCat(R"({"target": {"schema": "shop"}, "update": {"table": "users",
+      "set": {"name": {"string_value": "writer"}}, "where": {"exists": )", has_posts, "}}}"));
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(updated.rows_affected(), 1u);
+  EXPECT_EQ(Users(), (Rows{{"1", "'ada@example.com'", "'writer'", "dec:12.50"}, {"2", "'bob@example.com'", "NULL", "dec:0.00"},
+                           {"3", "'carl@example.com'", "NULL", "dec:0.00"}}));
+
+  // MariaDB has no LIMIT inside an IN subquery.
+  v1::QueryResult limited = Select(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+      "columns": [{"expression": {"column": {"name": "email"}}}],
+      "where": {"in": {"left": {"column": {"name": "id"}}, "subquery": {"table": "posts",
+          "columns": [{"expression": {"column": {"name": "author_id"}}}], "order_by": [{"expression": {"column": {"name": "id"}}}],
+          "limit": "1"}}}}})");
+  if (GetParam() == "mysql") {
+    EXPECT_EQ(last_.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_EQ(last_.error_message(), "dialect mysql does not support LIMIT in an IN subquery");
+  } else {
+    EXPECT_TRUE(last_.ok()) << last_.error_message();
+    EXPECT_EQ(RowsOf(limited), (Rows{{"'ada@example.com'"}}));
+  }
+}
+
 TEST_P(EndToEnd, KeysetPagination) {
   SetUpShop();
   for (int i = 0; i < 5; ++i) {

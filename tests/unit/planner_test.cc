@@ -125,6 +125,30 @@ TEST_F(PlannerTest, NamedPlaceholdersOnlyInPreparedStatements) {
   EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(PlannerTest, SubqueriesAndCommonTables) {
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"exists": {"table": "posts",
+      "where": {"eq": {"left": {"column": {"name": "author_id"}}, "right": {"column": {"table": "nobody", "name": "id"}}}}}}})"),
+            "select.where.exists.where.eq.right.column.table: unknown table `nobody` (this statement reads `posts`)");
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"in": {"left": {"column": {"name": "id"}},
+      "subquery": {"table": "posts"}}}})"),
+            "select.where.in.subquery.columns: this subquery must select exactly one column; it selects 9");
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"in": {"left": {"column": {"name": "id"}}, "values": [{"value": {"int_value": "1"}}],
+      "subquery": {"table": "posts", "columns": [{"expression": {"column": {"name": "id"}}}]}}}})"),
+            "select.where.in.values: give values or a subquery, not both");
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "with": [{"name": "posts", "select": {"table": "users"}}]})"),
+            "select.with[0].name: `posts` is a table of schema `shop`: name the WITH table otherwise");
+  EXPECT_EQ(SelectRefusal(R"({"table": "both", "with": [{"name": "both", "select": {"table": "users",
+      "joins": [{"type": "CROSS", "table": "posts"}]}}]})"),
+            "select.with[0].select.columns: two result columns are named `id`: give one an alias");
+  EXPECT_EQ(SelectRefusal(R"({"table": "x", "with": [{"name": "x", "select": {"table": "users"}}],
+      "where": {"eq": {"left": {"column": {"name": "email"}}, "right": {"value": {"int_value": "3"}}}}})"),
+            "select.where.eq.right.value: column `email` is VARCHAR(120) and takes string_value, not int_value");
+  // A WITH table is visible only inside the select that declares it.
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"exists": {"table": "x", "with": [{"name": "x", "select": {"table": "users"}}]}},
+      "set_operations": [{"operator": "UNION", "select": {"table": "x"}}]})"),
+            "select.set_operations[0].select.table: schema `shop` has no table `x`");
+}
+
 TEST_F(PlannerTest, Joins) {
   EXPECT_EQ(SelectRefusal(R"({"table": "users", "joins": [{"type": "INNER", "table": "posts"}]})"),
             "select.joins[0].on: a join needs its condition");

@@ -155,6 +155,43 @@ TEST_F(SqliteSqlTest, QuotesInIdentifiersCannotBreakOut) {
             "SELECT \"post_id\", \"a`b\"\"c\" FROM \"t\"\"; DROP TABLE users; --\"");
 }
 
+TEST_F(SqliteSqlTest, SubqueriesAndCommonTables) {
+  // EXISTS with a correlated subquery: the outer column is written qualified.
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users",
+      "columns": [{"expression": {"column": {"name": "email"}}}],
+      "where": {"and": {"conditions": [
+        {"exists": {"table": "posts", "columns": [{"expression": {"column": {"name": "id"}}}],
+                    "where": {"eq": {"left": {"column": {"name": "author_id"}}, "right": {"column": {"table": "users", "name": "id"}}}}}},
+        {"not_exists": {"table": "tags", "where": {"eq": {"left": {"column": {"name": "tag"}}, "right": {"value": {"string_value": "x"}}}}}},
+        {"in": {"left": {"column": {"name": "id"}}, "subquery": {"table": "posts", "columns": [{"expression": {"column": {"name": "author_id"}}}],
+                                                                  "limit": "3"}}}]}}})"), "select")),
+            "SELECT \"email\" AS \"email\" FROM \"users\" WHERE ((EXISTS (SELECT \"id\" AS \"id\" FROM \"posts\" WHERE "
+            "(\"author_id\" = \"users\".\"id\"))) AND (NOT EXISTS (SELECT \"post_id\", \"tag\" FROM \"tags\" WHERE (\"tag\" = ?))) AND "
+            "(\"id\" IN (SELECT \"author_id\" AS \"author_id\" FROM \"posts\" LIMIT ?)))");
+  EXPECT_THAT(params_, ::testing::ElementsAre(0, 1));
+  // A scalar subquery on the right of a comparison and in the select list.
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "posts",
+      "columns": [{"expression": {"column": {"name": "title"}}},
+                  {"expression": {"subquery": {"table": "users", "columns": [{"expression": {"column": {"name": "email"}}}],
+                     "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"column": {"table": "posts", "name": "author_id"}}}}}},
+                   "alias": "author"}],
+      "where": {"gt": {"left": {"column": {"name": "rating"}},
+                       "right": {"subquery": {"table": "posts", "alias": "p", "columns": [{"expression": {"aggregate": {"function": "AVG",
+                                 "argument": {"column": {"name": "rating"}}}}}]}}}}})"), "select")),
+            "SELECT \"title\" AS \"title\", (SELECT \"email\" AS \"email\" FROM \"users\" WHERE (\"id\" = \"posts\".\"author_id\")) AS "
+            "\"author\" FROM \"posts\" WHERE (\"rating\" > (SELECT avg(\"p\".\"rating\") AS \"avg\" FROM \"posts\" AS \"p\"))");
+  // WITH tables, the second reading the first, the select reading both.
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "counts",
+      "with": [{"name": "counts", "select": {"table": "posts", "columns": [{"expression": {"column": {"name": "author_id"}}},
+                  {"expression": {"aggregate": {"function": "COUNT"}}, "alias": "n"}], "group_by": [{"column": {"name": "author_id"}}]}},
+               {"name": "busy", "select": {"table": "counts", "where": {"gte": {"left": {"column": {"name": "n"}}, "right": {"value": {"int_value": "2"}}}}}}],
+      "columns": [{"expression": {"column": {"name": "author_id"}}}],
+      "where": {"in": {"left": {"column": {"name": "author_id"}}, "subquery": {"table": "busy", "columns": [{"expression": {"column": {"name": "author_id"}}}]}}}})"), "select")),
+            "WITH \"counts\" AS (SELECT \"author_id\" AS \"author_id\", count(*) AS \"n\" FROM \"posts\" GROUP BY \"author_id\"), "
+            "\"busy\" AS (SELECT \"author_id\", \"n\" FROM \"counts\" WHERE (\"n\" >= ?)) SELECT \"author_id\" AS \"author_id\" FROM "
+            "\"counts\" WHERE (\"author_id\" IN (SELECT \"author_id\" AS \"author_id\" FROM \"busy\"))");
+}
+
 TEST_F(SqliteSqlTest, CreateSchema) {
   std::vector<std::string> ddl;
   for (const plan::Plan& p : PlanCreateSchema(schema_, false)) {
