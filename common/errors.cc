@@ -47,4 +47,10 @@ std::vector<FieldViolation> FieldViolations(const absl::Status& status) {
   return out;
 }
 
+absl::Status Prefixed(const absl::Status& status, absl::string_view prefix) {
+  absl::Status out(status.code(), absl::StrCat(prefix, status.message()));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return out;
+}
+
 }  // namespace sluice

@@ -32,6 +32,9 @@ absl::Status InvalidFields(const std::vector<FieldViolation>& violations);
 absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
                            const std::map<std::string, std::string>& metadata);
 
+// `status` with `prefix` before its message, keeping its code and details.
+absl::Status Prefixed(const absl::Status& status, absl::string_view prefix);
+
 // The field violations attached to `status` (for tests and logs).
 std::vector<FieldViolation> FieldViolations(const absl::Status& status);
 

@@ -89,8 +89,7 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
     for (size_t i = 0; i < planned.size(); ++i) {
       auto result = ExecuteStatement(*conn, *db, planned[i], call);
       if (!result.ok()) {  // the lease rolls the transaction back
-        return absl::Status(result.status().code(),
-                            absl::StrCat("operations[", i, "] failed, nothing was kept: ", result.status().message()));
+        return Prefixed(result.status(), absl::StrCat("operations[", i, "] failed, nothing was kept: "));
       }
       *response->add_results() = *std::move(result);
     }

@@ -516,6 +516,7 @@ TEST_P(EndToEnd, BatchIsAtomic) {
       {"insert": {"table": "users", "rows": [{"values": {"email": {"string_value": "ada@example.com"}}}]}}]})"), &response);
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_THAT(last_.error_message(), HasSubstr("operations[1] failed, nothing was kept"));
+  EXPECT_EQ(ErrorInfo(last_, "reason"), "UNIQUE_VIOLATION");  // the operation's details are kept
   EXPECT_EQ(Users(), Rows{});
   // A bad operation is refused before anything runs.
   Call(&v1::QueryService::Stub::Batch, queries_.get(), Json<v1::BatchRequest>(R"({"target": {"schema": "shop"}, "operations": [

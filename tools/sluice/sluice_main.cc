@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "google/protobuf/text_format.h"
@@ -42,10 +43,16 @@ Commands:
   generate SCHEMA              the migration the database needs for SCHEMA (SQL shown)
   migrate SCHEMA               apply it
   status SCHEMA                applied migrations
-  select|insert|update|delete REQUEST
-                               run a typed query; REQUEST is the request message as JSON
-                               (e.g. {"target":{"schema":"shop"},"select":{"table":"users"}}),
+  select|insert|update|delete|batch|find|find-first|prepare|execute|raw REQUEST
+                               one QueryService call (Select, ..., Batch, FindMany, FindFirst,
+                               Prepare, ExecutePrepared, Raw); REQUEST is the request message as
+                               JSON (e.g. {"target":{"schema":"shop"},"select":{"table":"users"}}),
                                or @FILE to read it from a file
+  stream REQUEST               SelectStream: prints each batch as it arrives
+  transaction MESSAGE...       an interactive Transaction: each MESSAGE is one TransactionRequest
+                               (JSON), sent in order; prints each response
+
+  --get FIELD                  print only this field of the response (text as is, else JSON)
 
 Responses print as JSON. A failed call prints its gRPC code, message and field violations,
 and exits with the gRPC code (at least 1).
@@ -77,11 +84,36 @@ int Report(const grpc::Status& status) {
   return status.error_code() == 0 ? 1 : status.error_code();
 }
 
+// --get FIELD: print only that field of each response.
+std::string g_field;
+
 void Print(const Message& message) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
+  if (!g_field.empty()) {
+    const auto* field = message.GetDescriptor()->FindFieldByName(g_field);
+    if (field == nullptr) {
+      std::cerr << "sluice: " << message.GetDescriptor()->name() << " has no field " << g_field << "\n";
+      return;
+    }
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING && !field->is_repeated()) {
+      std::cout << message.GetReflection()->GetString(message, field) << "\n";
+      return;
+    }
+    // Any other field: the message with only that field, as JSON.
+    std::unique_ptr<Message> only(message.New());
+    only->CopyFrom(message);
+    std::vector<const google::protobuf::FieldDescriptor*> fields;
+    only->GetReflection()->ListFields(*only, &fields);
+    for (const auto* f : fields) {
+      if (f != field) only->GetReflection()->ClearField(only.get(), f);
+    }
+    (void)google::protobuf::util::MessageToJsonString(*only, &json, options);
+    std::cout << json;
+    return;
+  }
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   std::cout << json;
 }
@@ -111,11 +143,20 @@ std::string Parse(const std::string& arg, Message* message) {
                                 std::string(status.message());
 }
 
-template <typename Response>
-int Done(const grpc::Status& status, const Response& response) {
+// The call's outcome: the response printed (`print`), or the error reported.
+int Done(const grpc::Status& status, const Message& response, bool print = true) {
   if (!status.ok()) return Report(status);
-  Print(response);
+  if (print) Print(response);
   return 0;
+}
+
+template <typename Request>
+void SetDatabase(Request& request, const std::string& database) {
+  if constexpr (std::is_same_v<Request, v1::RawRequest>) {
+    request.set_database(database);
+  } else if constexpr (!std::is_same_v<Request, v1::ExecutePreparedRequest>) {
+    request.mutable_target()->set_database(database);
+  }
 }
 
 }  // namespace
@@ -134,6 +175,8 @@ int main(int argc, char** argv) {
       addr = args[++i];
     } else if (args[i] == "--database" && i + 1 < args.size()) {
       database = args[++i];
+    } else if (args[i] == "--get" && i + 1 < args.size()) {
+      g_field = args[++i];
     } else if (args[i] == "--strict") {
       strict = true;
     } else {
@@ -213,20 +256,54 @@ int main(int argc, char** argv) {
     v1::StatusResponse response;
     return Done(stub->Status(&context, request, &response), response);
   }
-  if (command == "select" || command == "insert" || command == "update" || command == "delete") {
+  auto stub = v1::QueryService::NewStub(channel);
+  // Parses arg(1) into `request`, sets the database, calls `method`.
+  auto unary = [&](auto request, auto response, auto method) {
     if (arg(1).empty()) return Fail(command + " needs a request (JSON or @FILE)");
-    auto stub = v1::QueryService::NewStub(channel);
-    v1::QueryResult response;
-    auto run = [&](auto request, auto method) {
-      std::string error = Parse(arg(1), &request);
+    std::string error = Parse(arg(1), &request);
+    if (!error.empty()) return Fail(error);
+    if (!database.empty()) SetDatabase(request, database);
+    return Done((stub.get()->*method)(&context, request, &response), response);
+  };
+  using S = v1::QueryService::Stub;
+  if (command == "select") return unary(v1::SelectRequest(), v1::QueryResult(), &S::Select);
+  if (command == "insert") return unary(v1::InsertRequest(), v1::QueryResult(), &S::Insert);
+  if (command == "update") return unary(v1::UpdateRequest(), v1::QueryResult(), &S::Update);
+  if (command == "delete") return unary(v1::DeleteRequest(), v1::QueryResult(), &S::Delete);
+  if (command == "batch") return unary(v1::BatchRequest(), v1::BatchResponse(), &S::Batch);
+  if (command == "find") return unary(v1::FindRequest(), v1::FindResponse(), &S::FindMany);
+  if (command == "find-first") return unary(v1::FindRequest(), v1::FindResponse(), &S::FindFirst);
+  if (command == "prepare") return unary(v1::PrepareRequest(), v1::PrepareResponse(), &S::Prepare);
+  if (command == "execute") return unary(v1::ExecutePreparedRequest(), v1::QueryResult(), &S::ExecutePrepared);
+  if (command == "raw") return unary(v1::RawRequest(), v1::QueryResult(), &S::Raw);
+  if (command == "stream") {
+    v1::SelectRequest request;
+    std::string error = Parse(arg(1), &request);
+    if (!error.empty()) return Fail(error);
+    if (!database.empty()) SetDatabase(request, database);
+    auto reader = stub->SelectStream(&context, request);
+    v1::QueryResult batch;
+    while (reader->Read(&batch)) Print(batch);
+    return Done(reader->Finish(), v1::QueryResult(), false);
+  }
+  if (command == "transaction") {
+    std::vector<v1::TransactionRequest> messages(rest.size() - 1);
+    for (size_t i = 1; i < rest.size(); ++i) {
+      std::string error = Parse(rest[i], &messages[i - 1]);
       if (!error.empty()) return Fail(error);
-      if (!database.empty()) request.mutable_target()->set_database(database);
-      return Done((stub.get()->*method)(&context, request, &response), response);
-    };
-    if (command == "select") return run(v1::SelectRequest(), &v1::QueryService::Stub::Select);
-    if (command == "insert") return run(v1::InsertRequest(), &v1::QueryService::Stub::Insert);
-    if (command == "update") return run(v1::UpdateRequest(), &v1::QueryService::Stub::Update);
-    return run(v1::DeleteRequest(), &v1::QueryService::Stub::Delete);
+      if (!database.empty() && messages[i - 1].has_begin()) {
+        messages[i - 1].mutable_begin()->mutable_target()->set_database(database);
+      }
+    }
+    auto stream = stub->Transaction(&context);
+    v1::TransactionResponse response;
+    for (const auto& message : messages) {
+      if (!stream->Write(message) || !stream->Read(&response)) break;
+      Print(response);
+    }
+    stream->WritesDone();
+    while (stream->Read(&response)) Print(response);
+    return Done(stream->Finish(), response, false);
   }
   return Fail("unknown command `" + command + "` (see --help)");
 }
