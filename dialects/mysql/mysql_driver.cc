@@ -1,5 +1,6 @@
 #include "dialects/mysql/mysql_driver.h"
 
+#include <algorithm>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <poll.h>
@@ -48,6 +49,7 @@ struct sluice_stmt {
   bool executed = false;
   uint64_t affected = 0;
   int64_t last_id = 0;
+  uint64_t rows = 0;  // fetched so far
 };
 
 namespace sluice::mysql {
@@ -272,8 +274,6 @@ int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt
     s->conn = conn;
     s->stmt = mysql_stmt_init(conn->my);
     if (s->stmt == nullptr) return ConnError(conn, err);
-    my_bool update_max = 1;
-    mysql_stmt_attr_set(s->stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
     if (mysql_stmt_prepare(s->stmt, sql, sql_size) != 0) {
       int32_t code = StmtError(s.get(), err);
       mysql_stmt_close(s->stmt);
@@ -358,7 +358,8 @@ int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
         s->last_id = static_cast<int64_t>(mysql_stmt_insert_id(s->stmt));
         return SLUICE_STATUS_OK;
       }
-      if (mysql_stmt_store_result(s->stmt) != 0) return StmtError(s, err);
+      // Rows are not stored: each fetch reads the next one from the server, so a large
+      // result streams. Buffers start small and grow to the longest value seen.
       const unsigned n = mysql_num_fields(s->meta);
       MYSQL_FIELD* fields = mysql_fetch_fields(s->meta);
       s->columns.assign(n, MYSQL_BIND{});
@@ -366,8 +367,9 @@ int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
       s->lengths.assign(n, 0);
       s->nulls.assign(n, 0);
       s->scratch.assign(n, std::string());
+      s->rows = 0;
       for (unsigned i = 0; i < n; ++i) {
-        s->buffers[i].resize(fields[i].max_length + 1);
+        s->buffers[i].resize(std::min<unsigned long>(fields[i].length, 256) + 1);
         MYSQL_BIND& b = s->columns[i];
         b.buffer_type = fields[i].charsetnr == 63 && fields[i].type >= MYSQL_TYPE_TINY_BLOB &&
                                 fields[i].type <= MYSQL_TYPE_BLOB
@@ -379,14 +381,31 @@ int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
         b.is_null = &s->nulls[i];
       }
       if (mysql_stmt_bind_result(s->stmt, s->columns.data()) != 0) return StmtError(s, err);
-      s->affected = mysql_stmt_affected_rows(s->stmt);
-      s->last_id = static_cast<int64_t>(mysql_stmt_insert_id(s->stmt));
     }
     if (s->meta == nullptr) return SLUICE_STATUS_OK;
     const int rc = mysql_stmt_fetch(s->stmt);
-    if (rc == MYSQL_NO_DATA) return SLUICE_STATUS_OK;
+    if (rc == MYSQL_NO_DATA) {
+      // A statement with rows (INSERT ... RETURNING): it changed as many as it returned.
+      s->affected = s->rows;
+      s->last_id = static_cast<int64_t>(mysql_stmt_insert_id(s->stmt));
+      return SLUICE_STATUS_OK;
+    }
     if (rc == 1) return StmtError(s, err);
-    *has_row = 1;  // MYSQL_DATA_TRUNCATED cannot happen: buffers fit max_length
+    // A value longer than its buffer (`lengths` holds the whole length): grow the buffer, fetch
+    // the value again, bind anew.
+    bool grown = false;
+    for (size_t i = 0; i < s->columns.size(); ++i) {
+      if (s->nulls[i] || s->lengths[i] < s->buffers[i].size()) continue;
+      grown = true;
+      s->buffers[i].resize(std::max<size_t>(s->lengths[i] + 1, 2 * s->buffers[i].size()));
+      MYSQL_BIND& b = s->columns[i];
+      b.buffer = s->buffers[i].data();
+      b.buffer_length = s->buffers[i].size();
+      if (mysql_stmt_fetch_column(s->stmt, &b, static_cast<unsigned>(i), 0) != 0) return StmtError(s, err);
+    }
+    if (grown && mysql_stmt_bind_result(s->stmt, s->columns.data()) != 0) return StmtError(s, err);
+    ++s->rows;
+    *has_row = 1;
     return SLUICE_STATUS_OK;
   });
 }
@@ -475,8 +494,8 @@ int32_t Changes(sluice_stmt* s, uint64_t* rows_affected, int64_t* last_insert_id
 }
 
 int32_t Reset(sluice_stmt* s, sluice_error*) {
+  mysql_stmt_reset(s->stmt);  // first: it reads and drops the rows not fetched yet
   FreeResult(s);
-  mysql_stmt_reset(s->stmt);
   s->param_null.assign(s->params.size(), 1);
   s->affected = 0;
   s->last_id = 0;

@@ -106,6 +106,36 @@ TEST_F(Mysql, EveryTypeRoundTripsExactly) {
       R"({"string_value":"sad"},{"int_value":"1"}]})"));
 }
 
+// Rows stream from the server into buffers that start small: longer values grow them, on any row.
+TEST_F(Mysql, LongValuesGrowTheirBuffers) {
+  const std::string long_text(100000, 'x');
+  const std::string long_bytes(70000, '\xff');
+  v1::QueryResult inserted;
+  for (int i = 0; i < 3; ++i) {
+    v1::InsertRequest request = Json<v1::InsertRequest>(
+        R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": {}}]}})");
+    auto& values = *request.mutable_insert()->mutable_rows(0)->mutable_values();
+    values["t"].set_string_value(i == 1 ? long_text : "short");
+    values["blob"].set_bytes_value(i == 2 ? long_bytes : "b");
+    grpc::ClientContext context;
+    ASSERT_TRUE(queries_->Insert(&context, request, &inserted).ok());
+  }
+  v1::QueryResult result = SelectAll();
+  ASSERT_EQ(result.rows_size(), 3);
+  int t = -1, blob = -1;
+  for (int c = 0; c < result.columns_size(); ++c) {
+    if (result.columns(c).name() == "t") t = c;
+    if (result.columns(c).name() == "blob") blob = c;
+  }
+  ASSERT_GE(t, 0);
+  ASSERT_GE(blob, 0);
+  EXPECT_EQ(result.rows(0).values(t).string_value(), "short");
+  EXPECT_EQ(result.rows(1).values(t).string_value(), long_text);
+  EXPECT_EQ(result.rows(2).values(t).string_value(), "short");
+  EXPECT_EQ(result.rows(1).values(blob).bytes_value(), "b");
+  EXPECT_EQ(result.rows(2).values(blob).bytes_value(), long_bytes);
+}
+
 TEST_F(Mysql, ConstraintErrorsNameTheConstraint) {
   v1::QueryResult result;
   grpc::Status status = Insert(R"({"qty": {"int_value": "0"}})", &result);
