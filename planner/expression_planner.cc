@@ -1,5 +1,9 @@
 #include "planner/expression_planner.h"
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -32,6 +36,50 @@ bool IsNumeric(v1::ColumnType type) {
 
 bool IsInteger(v1::ColumnType type) { return IsNumeric(type) && type != v1::DECIMAL &&
                                              type != v1::REAL && type != v1::DOUBLE; }
+
+v1::Column TypeOf(v1::ColumnType type, uint32_t precision = 0, uint32_t scale = 0) {
+  v1::Column column;
+  column.set_type(type);
+  column.set_precision(precision);
+  column.set_scale(scale);
+  return column;
+}
+
+// The type a value has by its kind, where no column gives it one.
+absl::StatusOr<v1::Column> KindType(const v1::Value& value, const std::string& path) {
+  switch (value.kind_case()) {
+    case v1::Value::kIntValue:
+    case v1::Value::kUintValue: return TypeOf(v1::BIGINT);
+    case v1::Value::kDoubleValue: return TypeOf(v1::DOUBLE);
+    case v1::Value::kStringValue: return TypeOf(v1::TEXT);
+    case v1::Value::kBoolValue: return TypeOf(v1::BOOLEAN);
+    case v1::Value::kDecimalValue: {
+      const std::string& text = value.decimal_value();
+      const size_t point = text.find('.');
+      uint32_t digits = 0;
+      for (char c : text) digits += std::isdigit(static_cast<unsigned char>(c)) ? 1 : 0;
+      const uint32_t scale = point == std::string::npos ? 0 : static_cast<uint32_t>(text.size() - point - 1);
+      return TypeOf(v1::DECIMAL, std::max<uint32_t>(digits, 1), scale);
+    }
+    case v1::Value::kNullValue:
+      return InvalidField(path + ".null_value", "null cannot stand here: use coalesce or is_null");
+    default:
+      return InvalidField(path, "an int, uint, double, decimal, string or bool value is expected here");
+  }
+}
+
+// The type of `a <op> b` for numbers (ADD, SUBTRACT, MULTIPLY).
+v1::Column NumericResult(v1::ArithmeticOperator op, const v1::Column& a, const v1::Column& b) {
+  if (IsInteger(a.type()) && IsInteger(b.type())) return TypeOf(v1::BIGINT);
+  const bool floating = a.type() == v1::REAL || a.type() == v1::DOUBLE || b.type() == v1::REAL || b.type() == v1::DOUBLE;
+  if (floating) return TypeOf(v1::DOUBLE);
+  // Exact: integers count as scale 0; the precision covers the result (capped at 38).
+  const uint32_t sa = a.type() == v1::DECIMAL ? a.scale() : 0, sb = b.type() == v1::DECIMAL ? b.scale() : 0;
+  const uint32_t pa = a.type() == v1::DECIMAL ? a.precision() : 19, pb = b.type() == v1::DECIMAL ? b.precision() : 19;
+  const uint32_t scale = op == v1::MULTIPLY ? sa + sb : std::max(sa, sb);
+  const uint32_t precision = op == v1::MULTIPLY ? pa + pb : std::max(pa - sa, pb - sb) + scale + 1;
+  return TypeOf(v1::DECIMAL, std::min<uint32_t>(precision, 38), std::min<uint32_t>(scale, 38));
+}
 
 }  // namespace
 
@@ -151,6 +199,115 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::OneColumnSubquery(const v1::Select&
   return out;
 }
 
+absl::StatusOr<TypedExpr> ExpressionPlanner::Operand(const v1::Expression& expression, const v1::Column* type,
+                                                     const std::string& path, bool allow_aggregates) {
+  if (!expression.has_value() && !expression.has_param()) return Typed(expression, path, allow_aggregates);
+  TypedExpr out;
+  out.typed = true;
+  if (type != nullptr) {
+    out.type = *type;
+  } else if (expression.has_param()) {
+    return InvalidField(path + ".param", "a placeholder takes the type of the other side, which must not be a value");
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(out.type, KindType(expression.value(), path + ".value"));
+  }
+  out.type.set_not_null(false);
+  if (expression.has_value() && expression.value().has_null_value()) {
+    return InvalidField(path + ".value.null_value", "null cannot stand here: use coalesce or is_null");
+  }
+  SLUICE_ASSIGN_OR_RETURN(out.expr, ValueOrPlaceholder(expression, out.type, path));
+  return out;
+}
+
+absl::StatusOr<TypedExpr> ExpressionPlanner::Arithmetic(const v1::Arithmetic& arithmetic, const std::string& path,
+                                                        bool allow_aggregates) {
+  const v1::ArithmeticOperator op = arithmetic.operator_();
+  if (op == v1::ARITHMETIC_OPERATOR_UNSPECIFIED) return InvalidField(path + ".operator", "an operator is required");
+  const bool left_value = arithmetic.left().has_value() || arithmetic.left().has_param();
+  const bool right_value = arithmetic.right().has_value() || arithmetic.right().has_param();
+  if (left_value && right_value) {
+    return InvalidField(path + ".right", "one side must be a column or an expression (values are bound parameters)");
+  }
+  // The side that is not a value first: a value on the other side is typed by it where it is a
+  // placeholder, by its own kind where it is a value.
+  TypedExpr left, right;
+  if (left_value) {
+    SLUICE_ASSIGN_OR_RETURN(right, Operand(arithmetic.right(), nullptr, path + ".right", allow_aggregates));
+    SLUICE_ASSIGN_OR_RETURN(left, Operand(arithmetic.left(), arithmetic.left().has_param() ? &right.type : nullptr,
+                                          path + ".left", allow_aggregates));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(left, Operand(arithmetic.left(), nullptr, path + ".left", allow_aggregates));
+    SLUICE_ASSIGN_OR_RETURN(right, Operand(arithmetic.right(), arithmetic.right().has_param() ? &left.type : nullptr,
+                                           path + ".right", allow_aggregates));
+  }
+  const std::string name = absl::AsciiStrToLower(v1::ArithmeticOperator_Name(op));
+  for (const auto& [side, spath] : {std::pair{&left, ".left"}, std::pair{&right, ".right"}}) {
+    const bool ok = op == v1::CONCAT ? IsText(side->type.type())
+                    : op == v1::MODULO ? IsInteger(side->type.type())
+                                       : IsNumeric(side->type.type());
+    if (!ok) {
+      return InvalidField(path + spath, absl::StrCat(name, " needs ", op == v1::CONCAT ? "text" : op == v1::MODULO ? "integers" : "numbers",
+                                                     "; this side is ", TypeLabel(side->type)));
+    }
+  }
+  TypedExpr out;
+  out.typed = true;
+  plan::Op planned;
+  switch (op) {
+    case v1::ADD: planned = plan::ADD; out.type = NumericResult(op, left.type, right.type); break;
+    case v1::SUBTRACT: planned = plan::SUBTRACT; out.type = NumericResult(op, left.type, right.type); break;
+    case v1::MULTIPLY: planned = plan::MULTIPLY; out.type = NumericResult(op, left.type, right.type); break;
+    case v1::DIVIDE: planned = plan::DIVIDE; out.type = TypeOf(v1::DOUBLE); break;
+    case v1::MODULO: planned = plan::MODULO; out.type = TypeOf(v1::BIGINT); break;
+    case v1::CONCAT: planned = plan::CONCAT; out.type = TypeOf(v1::TEXT); break;
+    default: return InvalidField(path + ".operator", "unknown operator");
+  }
+  out.type.set_name(name);
+  out.expr = Call(planned, {std::move(left.expr), std::move(right.expr)});
+  return out;
+}
+
+absl::StatusOr<TypedExpr> ExpressionPlanner::Function(const v1::FunctionCall& call, const std::string& path,
+                                                      bool allow_aggregates) {
+  static const std::map<v1::Function, plan::Op> kOps = {
+      {v1::LOWER, plan::LOWER}, {v1::UPPER, plan::UPPER}, {v1::TRIM, plan::TRIM},
+      {v1::LENGTH, plan::LENGTH}, {v1::ABS, plan::ABS}, {v1::COALESCE, plan::COALESCE}};
+  auto op = kOps.find(call.function());
+  if (op == kOps.end()) return InvalidField(path + ".function", "a function is required");
+  const std::string name = absl::AsciiStrToLower(v1::Function_Name(call.function()));
+  const bool coalesce = call.function() == v1::COALESCE;
+  if (coalesce ? call.args_size() < 2 : call.args_size() != 1) {
+    return InvalidField(path + ".args", absl::StrCat(name, coalesce ? " takes two or more arguments" : " takes one argument"));
+  }
+  std::vector<plan::Expr> args;
+  TypedExpr first;
+  for (int i = 0; i < call.args_size(); ++i) {
+    const std::string apath = absl::StrCat(path, ".args[", i, "]");
+    if (i == 0 && (call.args(0).has_value() || call.args(0).has_param())) {
+      return InvalidField(apath, "the first argument must be a column or an expression");
+    }
+    SLUICE_ASSIGN_OR_RETURN(TypedExpr arg, i == 0 ? Typed(call.args(i), apath, allow_aggregates)
+                                                  : Operand(call.args(i), &first.type, apath, allow_aggregates));
+    if (i == 0) first = arg;
+    args.push_back(std::move(arg.expr));
+  }
+  const v1::ColumnType type = first.type.type();
+  const bool text_function = call.function() != v1::ABS && !coalesce;
+  if ((text_function && !IsText(type)) || (call.function() == v1::ABS && !IsNumeric(type))) {
+    return InvalidField(absl::StrCat(path, ".args[0]"), absl::StrCat(name, " needs ", text_function ? "text" : "a number",
+                                                                     "; it is ", TypeLabel(first.type)));
+  }
+  TypedExpr out;
+  out.typed = true;
+  out.type = call.function() == v1::LENGTH ? TypeOf(v1::BIGINT) : text_function ? TypeOf(v1::TEXT) : first.type;
+  out.type.set_not_null(false);
+  out.type.set_auto_increment(false);
+  out.type.set_primary_key(false);
+  out.type.set_name(name);
+  out.expr = Call(op->second, std::move(args));
+  return out;
+}
+
 absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& expression,
                                                    const std::string& path,
                                                    bool allow_aggregates) {
@@ -158,6 +315,8 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
   switch (expression.kind_case()) {
     case v1::Expression::kColumn: return Column(expression.column(), path, qualify_);
     case v1::Expression::kSubquery: return OneColumnSubquery(expression.subquery(), path + ".subquery");
+    case v1::Expression::kArithmetic: return Arithmetic(expression.arithmetic(), path + ".arithmetic", allow_aggregates);
+    case v1::Expression::kFunction: return Function(expression.function(), path + ".function", allow_aggregates);
     case v1::Expression::kAggregate: {
       if (!allow_aggregates) {
         return InvalidField(path + ".aggregate", "aggregates are not allowed here (use having)");

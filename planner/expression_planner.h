@@ -83,6 +83,14 @@ class ExpressionPlanner {
   // A nested select (sharing this statement's parameters) as a subquery expression.
   absl::StatusOr<plan::Expr> Subquery(const v1::Select& select, const std::string& path,
                                       std::vector<ResultColumn>* columns);
+  // `left <op> right` (Expression.arithmetic) and function calls (Expression.function).
+  absl::StatusOr<TypedExpr> Arithmetic(const v1::Arithmetic& arithmetic, const std::string& path,
+                                       bool allow_aggregates);
+  absl::StatusOr<TypedExpr> Function(const v1::FunctionCall& call, const std::string& path, bool allow_aggregates);
+  // An operand that may be a value or a placeholder: typed by `type` when given (the other
+  // operand's type), else by the value's own kind.
+  absl::StatusOr<TypedExpr> Operand(const v1::Expression& expression, const v1::Column* type, const std::string& path,
+                                    bool allow_aggregates);
   // A subquery of exactly one result column.
   absl::StatusOr<TypedExpr> OneColumnSubquery(const v1::Select& select, const std::string& path);
   // Plans the left side of a predicate: a column or an aggregate, never a bare value.

@@ -23,6 +23,8 @@ class MysqlDialect : public sdk::SqlDialect {
   bool on_duplicate_key_update() const override { return true; }
   bool has_full_join() const override { return false; }
   bool has_limit_in_in_subquery() const override { return false; }
+  bool has_concat_operator() const override { return false; }  // || is OR
+  std::string CharLengthFunction() const override { return "char_length"; }  // length() counts bytes
   bool checks_enum_values() const override { return false; }  // ENUM('a', 'b') is the type
   std::string InsertDefaultValues() const override { return "() VALUES ()"; }
   std::string TableOptions() const override {

@@ -113,7 +113,11 @@ int32_t ConnError(sluice_conn* conn, sluice_error* err) {
   return Error(mysql_errno(conn->my), mysql_sqlstate(conn->my), mysql_error(conn->my), err);
 }
 
+
 int32_t StmtError(sluice_stmt* s, sluice_error* err) {
+  // An error that arrives with the rows (a failed INSERT ... RETURNING, read unbuffered) is
+  // the connection's.
+  if (mysql_stmt_errno(s->stmt) == 0) return ConnError(s->conn, err);
   return Error(mysql_stmt_errno(s->stmt), mysql_stmt_sqlstate(s->stmt), mysql_stmt_error(s->stmt), err);
 }
 
@@ -329,6 +333,10 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
       case SLUICE_VALUE_TIMESTAMP:
         text = ToUtcDatetime(absl::string_view(v->data ? v->data : "", v->size));
         b.buffer_type = MYSQL_TYPE_STRING;
+        break;
+      case SLUICE_VALUE_DECIMAL:  // exact: compared and computed as a decimal, not a double
+        text.assign(v->data ? v->data : "", v->size);
+        b.buffer_type = MYSQL_TYPE_NEWDECIMAL;
         break;
       case SLUICE_VALUE_ARRAY:
         return SetError(err, SLUICE_STATUS_UNIMPLEMENTED, "dialect mysql does not support arrays");

@@ -61,6 +61,10 @@ class SqlDialect {
   // FULL [OUTER] JOIN.
   virtual bool has_full_join() const { return true; }
 
+  // Text concatenation with `||` (else CONCAT(a, b)), and the function counting characters.
+  virtual bool has_concat_operator() const { return true; }
+  virtual std::string CharLengthFunction() const { return "length"; }
+
   // LIMIT inside an `x IN (SELECT ...)` subquery.
   virtual bool has_limit_in_in_subquery() const { return true; }
 

@@ -4,13 +4,19 @@
 #include <cmath>
 #include <cstdio>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace sluice::sdk {
 namespace {
 
-const char* ComparisonSql(plan::Op op) {
+// Operators written between their two arguments.
+const char* InfixSql(plan::Op op) {
   switch (op) {
+    case plan::ADD: return " + ";
+    case plan::SUBTRACT: return " - ";
+    case plan::MULTIPLY: return " * ";
+    case plan::MODULO: return " % ";
     case plan::EQ: return " = ";
     case plan::NE: return " <> ";
     case plan::GT: return " > ";
@@ -254,6 +260,45 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
       Append(")");
       return absl::OkStatus();
     }
+    case plan::DIVIDE: {
+      if (!(s = need(2)).ok()) return s;
+      plan::Type dbl;
+      dbl.set_kind(plan::DOUBLE);
+      auto type = dialect_.TypeName(dbl);
+      if (!type.ok()) return type.status();
+      Append("(CAST(");
+      if (!(s = Expr(args[0])).ok()) return s;
+      Append(absl::StrCat(" AS ", *type, ") / "));
+      if (!(s = Expr(args[1])).ok()) return s;
+      Append(")");
+      return absl::OkStatus();
+    }
+    case plan::CONCAT:
+      if (!(s = need(2)).ok()) return s;
+      Append(dialect_.has_concat_operator() ? "(" : "CONCAT(");
+      if (!(s = Expr(args[0])).ok()) return s;
+      Append(dialect_.has_concat_operator() ? " || " : ", ");
+      if (!(s = Expr(args[1])).ok()) return s;
+      Append(")");
+      return absl::OkStatus();
+    case plan::LOWER:
+    case plan::UPPER:
+    case plan::TRIM:
+    case plan::LENGTH:
+    case plan::ABS:
+    case plan::COALESCE: {
+      if (call.op() == plan::COALESCE ? args.empty() : args.size() != 1) {
+        return Malformed(absl::StrCat("op ", plan::Op_Name(call.op()), " with ", args.size(), " arguments"));
+      }
+      Append(call.op() == plan::LENGTH ? dialect_.CharLengthFunction() : absl::AsciiStrToLower(plan::Op_Name(call.op())));
+      Append("(");
+      for (int i = 0; i < args.size(); ++i) {
+        if (i > 0) Append(", ");
+        if (!(s = Expr(args[i])).ok()) return s;
+      }
+      Append(")");
+      return absl::OkStatus();
+    }
     case plan::EXISTS:
     case plan::NOT_EXISTS:
       if (!(s = need(1)).ok()) return s;
@@ -333,7 +378,7 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
   if ((call.op() == plan::ARRAY_CONTAINS || call.op() == plan::ARRAY_OVERLAPS) && !dialect_.has_array_operators()) {
     return Unsupported("array operators");
   }
-  if (const char* op = ComparisonSql(call.op())) {
+  if (const char* op = InfixSql(call.op())) {
     if (!(s = need(2)).ok()) return s;
     Append("(");
     if (!(s = Expr(args[0])).ok()) return s;

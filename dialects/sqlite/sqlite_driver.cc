@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "dialects/sdk/plugin_support.h"
 
@@ -166,8 +167,30 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
       case SLUICE_VALUE_BYTES:
         rc = sqlite3_bind_blob64(s->stmt, i, v->data ? v->data : "", v->size, SQLITE_TRANSIENT);
         break;
+      case SLUICE_VALUE_DECIMAL: {
+        // As a number where a double holds it exactly enough (15 significant digits), so that
+        // expressions compute with it; a NUMERIC column stores it as it would the text. Longer
+        // ones stay text (which a NUMERIC column keeps as written).
+        const absl::string_view text(v->data ? v->data : "", v->size);
+        int digits = 0;
+        bool leading = true;
+        for (char c : text) {
+          if (c < '0' || c > '9') continue;
+          leading = leading && c == '0';
+          digits += leading ? 0 : 1;
+        }
+        int64_t integer = 0;
+        double real = 0;
+        if (digits <= 15 && absl::SimpleAtoi(text, &integer)) {
+          rc = sqlite3_bind_int64(s->stmt, i, integer);
+        } else if (digits <= 15 && absl::SimpleAtod(text, &real)) {
+          rc = sqlite3_bind_double(s->stmt, i, real);
+        } else {
+          rc = sqlite3_bind_text64(s->stmt, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        }
+        break;
+      }
       case SLUICE_VALUE_TEXT:
-      case SLUICE_VALUE_DECIMAL:
       case SLUICE_VALUE_DATE:
       case SLUICE_VALUE_TIME:
       case SLUICE_VALUE_TIMESTAMP:

@@ -586,7 +586,8 @@ TEST_P(EndToEnd, InteractiveTransactionWithSavepoints) {
     ASSERT_TRUE(stream->Read(&response));
     ASSERT_TRUE(stream->Write(insert("ada@example.com")));
     EXPECT_FALSE(stream->Read(&response));
-    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::ALREADY_EXISTS);
+    grpc::Status failed = stream->Finish();
+    EXPECT_EQ(failed.error_code(), grpc::StatusCode::ALREADY_EXISTS) << failed.error_message();
   }
   EXPECT_EQ(Users().size(), 1u);
 }
@@ -747,6 +748,68 @@ TEST_P(EndToEnd, SubqueriesAndCommonTables) {
     EXPECT_TRUE(last_.ok()) << last_.error_message();
     EXPECT_EQ(RowsOf(limited), (Rows{{"'ada@example.com'"}}));
   }
+}
+
+TEST_P(EndToEnd, ExpressionsAndFunctions) {
+  SetUpShop();
+  InsertAdaAndBob();
+  auto column = [](const std::string& name) { return absl::StrCat(R"({"column": {"name": ")", name, R"("}})"); };
+  auto arithmetic = [](const std::string& op, const std::string& left, const std::string& right) {
+    return absl::StrCat(R"({"arithmetic": {"operator": ")", op, R"(", "left": )", left, R"(, "right": )", right, "}}");
+  };
+  auto function = [](const std::string& fn, const std::string& args) {
+    return absl::StrCat(R"({"function": {"function": ")", fn, R"(", "args": [)", args, "]}}");
+  };
+  const std::string name = function("COALESCE", column("name") + R"(, {"value": {"string_value": "anonymous"}})");
+  std::vector<std::string> items = {
+      function("UPPER", column("email")),
+      function("LENGTH", column("email")),
+      arithmetic("CONCAT", name, arithmetic("CONCAT", R"({"value": {"string_value": " <"}})",
+                                             arithmetic("CONCAT", column("email"), R"({"value": {"string_value": ">"}})"))),
+      arithmetic("MULTIPLY", column("balance"), R"({"value": {"decimal_value": "1.5"}})"),
+      arithmetic("ADD", column("balance"), R"({"value": {"int_value": "1"}})"),
+      function("ABS", arithmetic("SUBTRACT", column("balance"), R"({"value": {"int_value": "20"}})")),
+      arithmetic("ADD", arithmetic("MULTIPLY", column("id"), R"({"value": {"int_value": "10"}})"), R"({"value": {"int_value": "1"}})"),
+      arithmetic("DIVIDE", column("id"), R"({"value": {"int_value": "2"}})"),
+      arithmetic("MODULO", column("id"), R"({"value": {"int_value": "2"}})"),
+  };
+  std::string columns;
+  for (size_t i = 0; i < items.size(); ++i) {
+    absl::StrAppend(&columns, i ? ", " : "", R"({"expression": )", items[i], R"(, "alias": "c)", i, R"("})");
+  }
+  v1::QueryResult r = Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users", "columns": [)", columns,
+                                          R"(], "order_by": [{"expression": )", function("LENGTH", name), R"(, "descending": true}]}})"));
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(r), (Rows{{"'BOB@EXAMPLE.COM'", "15", "'anonymous <bob@example.com>'", "dec:0.000", "dec:1.00", "dec:20.00", "21",
+                              "d:1", "0"},
+                             {"'ADA@EXAMPLE.COM'", "15", "'Ada <ada@example.com>'", "dec:18.750", "dec:13.50", "dec:7.50", "11",
+                              "d:0.5", "1"}}));
+  EXPECT_EQ(r.columns(1).type(), v1::BIGINT);
+  EXPECT_EQ(r.columns(3).type(), v1::DECIMAL);
+  EXPECT_EQ(r.columns(7).type(), v1::DOUBLE);
+
+  // In where and in aggregates.
+  v1::QueryResult where = Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+      "columns": [{"expression": {"column": {"name": "id"}}}], "where": {"gt": {"left": )",
+      arithmetic("MULTIPLY", column("balance"), R"({"value": {"int_value": "2"}})"), R"(, "right": {"value": {"decimal_value": "10"}}}}}})"));
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(where), (Rows{{"1"}}));
+  v1::QueryResult sum = Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users", "columns": [
+      {"expression": {"aggregate": {"function": "SUM", "argument": )", arithmetic("MULTIPLY", column("balance"), R"({"value": {"int_value": "2"}})"),
+      R"(}}, "alias": "doubled"}]}})"));
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(sum), (Rows{{"dec:25.00"}}));
+
+  // Types are checked: text functions on numbers, numbers on text, two values.
+  Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users", "columns": [{"expression": )",
+                      arithmetic("ADD", column("email"), R"({"value": {"int_value": "1"}})"), "}]}}"));
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("select.columns[0].expression.arithmetic.left"));
+  Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users", "columns": [{"expression": )",
+                      function("LOWER", column("balance")), "}]}}"));
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("select.columns[0].expression.function.args[0]"));
+  Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users", "columns": [{"expression": )",
+                      arithmetic("ADD", R"({"value": {"int_value": "1"}})", R"({"value": {"int_value": "1"}})"), "}]}}"));
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("select.columns[0].expression.arithmetic.right"));
 }
 
 TEST_P(EndToEnd, KeysetPagination) {

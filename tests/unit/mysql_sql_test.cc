@@ -38,6 +38,15 @@ TEST_F(MysqlSqlTest, QuotingUpsertsAndOrdering) {
             "SELECT `id` AS `id` FROM `users` ORDER BY (`name` IS NULL) ASC, `name` ASC LIMIT 18446744073709551615 OFFSET ?");
 }
 
+TEST_F(MysqlSqlTest, ConcatAndCharacterLength) {
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "columns": [
+      {"expression": {"arithmetic": {"operator": "CONCAT", "left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "!"}}}}},
+      {"expression": {"function": {"function": "LENGTH", "args": [{"column": {"name": "name"}}]}}},
+      {"expression": {"arithmetic": {"operator": "DIVIDE", "left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "2"}}}}}]})"),
+                           "select")),
+            "SELECT CONCAT(`email`, ?) AS `concat`, char_length(`name`) AS `length`, (CAST(`id` AS double) / ?) AS `divide` FROM `users`");
+}
+
 TEST_F(MysqlSqlTest, TablesAreInnoDbInUtf8mb4) {
   std::vector<std::string> ddl;
   for (const plan::Plan& p : PlanCreateSchema(schema_, false)) ddl.push_back(plugin_->Compile(p)->sql);

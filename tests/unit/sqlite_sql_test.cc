@@ -192,6 +192,19 @@ TEST_F(SqliteSqlTest, SubqueriesAndCommonTables) {
             "\"counts\" WHERE (\"author_id\" IN (SELECT \"author_id\" AS \"author_id\" FROM \"busy\"))");
 }
 
+TEST_F(SqliteSqlTest, ArithmeticAndFunctions) {
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "columns": [
+      {"expression": {"arithmetic": {"operator": "CONCAT", "left": {"function": {"function": "COALESCE",
+          "args": [{"column": {"name": "name"}}, {"value": {"string_value": "?"}}]}}, "right": {"column": {"name": "email"}}}}, "alias": "who"},
+      {"expression": {"function": {"function": "ABS", "args": [{"arithmetic": {"operator": "SUBTRACT",
+          "left": {"value": {"int_value": "5"}}, "right": {"column": {"name": "balance"}}}}]}}}],
+      "where": {"gt": {"left": {"arithmetic": {"operator": "MODULO", "left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "2"}}}},
+                       "right": {"value": {"int_value": "0"}}}}})"), "select")),
+            "SELECT (coalesce(\"name\", ?) || \"email\") AS \"who\", abs((? - \"balance\")) AS \"abs\" FROM \"users\" "
+            "WHERE ((\"id\" % ?) > ?)");
+  EXPECT_THAT(params_, ::testing::ElementsAre(0, 1, 2, 3));
+}
+
 TEST_F(SqliteSqlTest, CreateSchema) {
   std::vector<std::string> ddl;
   for (const plan::Plan& p : PlanCreateSchema(schema_, false)) {
