@@ -575,6 +575,24 @@ TEST_P(EndToEnd, InteractiveTransactionWithSavepoints) {
     stream->WritesDone();
     EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::ABORTED);
   }
+  for (const bool cancel : {true, false}) {
+    // A cancelled call, and one whose deadline passes, roll back.
+    grpc::ClientContext context;
+    if (!cancel) context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(800));
+    auto stream = queries_->Transaction(&context);
+    v1::TransactionResponse response;
+    ASSERT_TRUE(stream->Write(Json<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "shop"}}})")));
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_TRUE(stream->Write(insert(cancel ? "cancelled@example.com" : "late@example.com")));
+    ASSERT_TRUE(stream->Read(&response));
+    if (cancel) {
+      context.TryCancel();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    }
+    EXPECT_EQ(stream->Finish().error_code(), cancel ? grpc::StatusCode::CANCELLED : grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  EXPECT_EQ(Users().size(), 1u);
   {
     // A failing operation ends the transaction with its error and rolls back.
     grpc::ClientContext context;
