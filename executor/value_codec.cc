@@ -15,17 +15,6 @@
 #include "planner/value_check.h"
 
 namespace sluice {
-namespace {
-
-absl::string_view Text(const sluice_value& raw) {
-  return absl::string_view(raw.data ? raw.data : "", raw.size);
-}
-
-absl::Status Unexpected(const sluice_value& raw, const v1::Column& column) {
-  return absl::InternalError(absl::StrCat("the database returned a value of kind ", raw.kind,
-                                          " for column `", column.name(), "` (",
-                                          TypeLabel(column), ")"));
-}
 
 std::string FormatDouble(double d) {
   char buf[32];
@@ -37,6 +26,18 @@ std::string FormatDouble(double d) {
     if (std::strtod(shorter, nullptr) == d) return shorter;
   }
   return buf;
+}
+
+namespace {
+
+absl::string_view Text(const sluice_value& raw) {
+  return absl::string_view(raw.data ? raw.data : "", raw.size);
+}
+
+absl::Status Unexpected(const sluice_value& raw, const v1::Column& column) {
+  return absl::InternalError(absl::StrCat("the database returned a value of kind ", raw.kind,
+                                          " for column `", column.name(), "` (",
+                                          TypeLabel(column), ")"));
 }
 
 // A decimal's text with exactly `scale` fraction digits, from a database number.

@@ -18,6 +18,9 @@ sluice_value ToAbiValue(const v1::Value& value, std::string* scratch);
 // results). INTERNAL when the database returned something the type cannot hold.
 absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column& column);
 
+// The shortest text that reads back as the same double.
+std::string FormatDouble(double d);
+
 }  // namespace sluice
 
 #endif  // SLUICE_EXECUTOR_VALUE_CODEC_H_

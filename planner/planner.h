@@ -81,6 +81,26 @@ absl::StatusOr<PlannedStatement> BindPlaceholders(const PlannedStatement& prepar
                                                   const google::protobuf::Map<std::string, v1::Value>& values,
                                                   const SchemaIndex& schema);
 
+// How the rows of a relational read become nested results: one field per item of its select,
+// in order.
+struct FindShape {
+  struct Field {
+    std::string name;
+    enum Kind { kValue, kOne, kMany } kind = kValue;
+    v1::Column type;                          // kValue: the value's declared type
+    std::shared_ptr<const FindShape> nested;  // kOne, kMany: the related rows' shape
+  };
+  std::vector<Field> fields;
+};
+
+// A relational read (FindMany; FindFirst when `first`): one select whose columns are the root
+// table's values and one JSON column per relation (`shape` says how to decode them).
+struct PlannedFind {
+  PlannedStatement statement;
+  std::shared_ptr<const FindShape> shape;
+};
+absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::FindRequest& request, bool first);
+
 // The DDL that creates every namespace, enum, table (referenced tables first) and index of a validated
 // schema, one plan per statement.
 std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_exists);

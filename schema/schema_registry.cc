@@ -11,6 +11,7 @@
 #include "executor/executor.h"
 #include "planner/planner.h"
 #include "schema/internal_tables.h"
+#include "schema/relations.h"
 #include "schema/schema_validator.h"
 
 namespace sluice {
@@ -144,8 +145,15 @@ void SchemaRegistry::Remember(Database& db, const RegisteredSchema& schema) {
   cached.checked = std::chrono::steady_clock::now();
 }
 
-absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Schema& schema) {
+absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Schema& schema, bool strict) {
   SLUICE_RETURN_IF_ERROR(ValidateSchema(schema, "schema"));
+  auto index = std::make_shared<const SchemaIndex>(schema);
+  std::vector<v1::SchemaWarning> warnings = LintSchema(*index, "schema");
+  if (strict && !warnings.empty()) {
+    std::vector<FieldViolation> violations;
+    for (const v1::SchemaWarning& w : warnings) violations.push_back({w.field(), absl::StrCat(w.code(), ": ", w.message())});
+    return InvalidFields(violations);
+  }
   const std::string hash = SchemaHash(schema);
   // Two replicas may race to add the same next version: the loser re-reads and retries.
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -154,7 +162,7 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Sc
     if (latest.ok()) {
       if (latest->version.hash() == hash) {
         Remember(db, *latest);
-        return Registration{*latest, false};
+        return Registration{*latest, false, std::move(warnings)};
       }
       next = latest->version.version() + 1;
     } else if (latest.status().code() != absl::StatusCode::kNotFound) {
@@ -166,7 +174,7 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Sc
     registered.version.set_hash(hash);
     registered.version.set_created_at(
         absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
-    registered.index = std::make_shared<const SchemaIndex>(schema);
+    registered.index = index;
 
     v1::Insert insert;
     insert.set_table(kTable);
@@ -180,7 +188,7 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Sc
     auto inserted = Execute(db, statement, false);
     if (inserted.ok()) {
       Remember(db, registered);
-      return Registration{registered, true};
+      return Registration{registered, true, std::move(warnings)};
     }
     if (inserted.status().code() != absl::StatusCode::kAlreadyExists) return inserted.status();
   }

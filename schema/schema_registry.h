@@ -25,6 +25,7 @@ struct RegisteredSchema {
 struct Registration {
   RegisteredSchema schema;
   bool created = false;
+  std::vector<v1::SchemaWarning> warnings;  // the schema's lint
 };
 
 // The content hash of a schema: SHA-256 of its deterministic protobuf encoding.
@@ -36,8 +37,9 @@ class SchemaRegistry {
   // registered a newer version.
   static constexpr std::chrono::milliseconds kFreshFor{1000};
 
-  // Validates and stores `schema` (idempotent by hash; a changed schema is the next version).
-  absl::StatusOr<Registration> Register(Database& db, const v1::Schema& schema);
+  // Validates, lints and stores `schema` (idempotent by hash; a changed schema is the next
+  // version). `strict`: lint warnings refuse the schema (INVALID_ARGUMENT, nothing stored).
+  absl::StatusOr<Registration> Register(Database& db, const v1::Schema& schema, bool strict);
 
   // The latest version (or `version` when not 0). NOT_FOUND when absent.
   absl::StatusOr<RegisteredSchema> Get(Database& db, const std::string& name, uint32_t version);

@@ -9,6 +9,7 @@
 #include "planner/expression_planner.h"
 #include "planner/value_check.h"
 #include "schema/constraint_names.h"
+#include "schema/relations.h"
 #include "schema/schema_index.h"
 
 namespace sluice {
@@ -364,6 +365,12 @@ class Validator {
     }
     if (!relation.through().empty() && index.FindTable(relation.through()) == nullptr) {
       Add(path + ".through", absl::StrCat("the schema has no table `", relation.through(), "`"));
+      return;
+    }
+    // Every relation must resolve to the columns a relational read joins on.
+    auto resolved = ResolveRelation(index, relation, path);
+    if (!resolved.ok()) {
+      for (FieldViolation& v : FieldViolations(resolved.status())) Add(std::move(v.field), std::move(v.description));
     }
   }
 

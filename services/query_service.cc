@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "executor/executor.h"
+#include "executor/nested_rows.h"
 #include "planner/planner.h"
 #include "common/errors.h"
 #include "services/grpc_status.h"
@@ -97,12 +98,32 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
   }());
 }
 
-grpc::Status QueryServiceImpl::FindMany(grpc::ServerContext*, const v1::FindRequest*, v1::FindResponse*) {
-  return NotYetImplemented("FindMany", "relational queries");
+// request → database and schema → one planned select with JSON columns → nested rows.
+grpc::Status QueryServiceImpl::Find(grpc::ServerContext* context, const v1::FindRequest& request, bool first,
+                                    v1::FindResponse* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
+                            state_.registry.Resolve(*db, request.target().schema()));
+    SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(*schema, request, first));
+    SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(*db, find.statement, request.to_sql(), CallOf(context)));
+    if (request.to_sql()) {
+      *response->mutable_statement() = std::move(*result.mutable_statement());
+      return absl::OkStatus();
+    }
+    SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *find.shape));
+    return absl::OkStatus();
+  }());
 }
 
-grpc::Status QueryServiceImpl::FindFirst(grpc::ServerContext*, const v1::FindRequest*, v1::FindResponse*) {
-  return NotYetImplemented("FindFirst", "relational queries");
+grpc::Status QueryServiceImpl::FindMany(grpc::ServerContext* context, const v1::FindRequest* request,
+                                        v1::FindResponse* response) {
+  return Find(context, *request, false, response);
+}
+
+grpc::Status QueryServiceImpl::FindFirst(grpc::ServerContext* context, const v1::FindRequest* request,
+                                         v1::FindResponse* response) {
+  return Find(context, *request, true, response);
 }
 
 grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext*, const v1::PrepareRequest* request,

@@ -19,7 +19,6 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
                       v1::QueryResult* response) override;
 
-  // Declared in the API, built by later work: UNIMPLEMENTED with a message saying so.
   grpc::Status SelectStream(grpc::ServerContext* context, const v1::SelectRequest* request,
                             grpc::ServerWriter<v1::QueryResult>* writer) override;
   grpc::Status Batch(grpc::ServerContext* context, const v1::BatchRequest* request,
@@ -39,6 +38,9 @@ class QueryServiceImpl final : public v1::QueryService::Service {
                    v1::QueryResult* response) override;
 
  private:
+  // FindMany (FindFirst when `first`).
+  grpc::Status Find(grpc::ServerContext* context, const v1::FindRequest& request, bool first,
+                    v1::FindResponse* response);
   template <typename Request, typename PlanFn>
   grpc::Status Run(grpc::ServerContext* context, const Request& request, PlanFn plan,
                    v1::QueryResult* response);

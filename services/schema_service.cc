@@ -10,9 +10,10 @@ grpc::Status SchemaServiceImpl::RegisterSchema(grpc::ServerContext*,
                                                v1::RegisterSchemaResponse* response) {
   return ToGrpcStatus([&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
-    SLUICE_ASSIGN_OR_RETURN(Registration registration, state_.registry.Register(*db, request->schema()));
+    SLUICE_ASSIGN_OR_RETURN(Registration registration, state_.registry.Register(*db, request->schema(), request->strict()));
     *response->mutable_version() = registration.schema.version;
     response->set_created(registration.created);
+    for (v1::SchemaWarning& w : registration.warnings) *response->add_warnings() = std::move(w);
     return absl::OkStatus();
   }());
 }

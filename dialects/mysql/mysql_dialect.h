@@ -30,6 +30,15 @@ class MysqlDialect : public sdk::SqlDialect {
   std::string TableOptions() const override {
     return " ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci";
   }
+  sdk::JsonRows json_rows() const override { return sdk::JsonRows::kOrderedAggregate; }
+  std::string JsonArrayFunction() const override { return "JSON_ARRAY"; }
+  std::string JsonAggregateFunction() const override { return "JSON_ARRAYAGG"; }
+  std::string EmptyJsonArray() const override { return "JSON_ARRAY()"; }
+  std::string JsonLeaf(const plan::Type& type) const override {
+    if (type.kind() == plan::BYTES) return "HEX({})";
+    if (type.kind() == plan::JSON) return "CAST({} AS CHAR)";  // else embedded as JSON
+    return "{}";
+  }
   std::string TransactionLock(int64_t key) const override;
   std::string TransactionUnlock(int64_t key) const override;
 };

@@ -122,8 +122,16 @@ void NormalizeTimestamp(std::string* ts) {
   }
 }
 
-// Whether values of type `oid` are arrays (pg_type.typcategory 'A'), asked once per type.
+// Whether values of type `oid` are arrays (pg_type.typcategory 'A'): the built-in scalar types
+// are known; others (enums, arrays) are asked once per type and connection.
 bool IsArrayType(sluice_conn* conn, ::Oid oid) {
+  switch (oid) {
+    case kBool: case kBytea: case kInt8: case kInt2: case kInt4: case 25 /* text */: case kOid: case kJson:
+    case kFloat4: case kFloat8: case 1042 /* bpchar */: case 1043 /* varchar */: case kDate: case kTime:
+    case kTimestamp: case kTimestampTz: case 1186 /* interval */: case kNumeric: case kUuid: case kJsonb:
+      return false;
+    default: break;
+  }
   auto it = conn->is_array.find(oid);
   if (it != conn->is_array.end()) return it->second;
   const std::string sql = absl::StrCat("SELECT typcategory = 'A' FROM pg_type WHERE oid = ", oid);

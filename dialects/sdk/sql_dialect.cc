@@ -41,4 +41,15 @@ absl::StatusOr<std::string> SqlDialect::IndexMethod(absl::string_view method) co
       absl::StrCat("dialect ", name(), " does not support index methods (`", method, "`)"));
 }
 
+std::string SqlDialect::JsonLeaf(const plan::Type& type) const {
+  if (type.array()) return "{}";
+  switch (type.kind()) {
+    case plan::BYTES: return "encode({}, 'hex')";
+    case plan::JSON:
+    case plan::JSONB:
+    case plan::INTERVAL: return "({})::text";
+    default: return "{}";
+  }
+}
+
 }  // namespace sluice::sdk

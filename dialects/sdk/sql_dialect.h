@@ -12,6 +12,18 @@
 namespace sluice::sdk {
 
 
+// How a dialect turns related rows into one JSON array (relational reads, plan::Nested).
+enum class JsonRows {
+  // PostgreSQL: rows numbered (row_number() OVER (ORDER BY ...)) in a derived table, then
+  // aggregated in that order (json_agg(... ORDER BY n)).
+  kNumberedDerivedTable,
+  // SQLite 3.40 (no ORDER BY inside aggregates): an ordered, limited derived table whose rows
+  // the aggregate reads in order.
+  kOrderedDerivedTable,
+  // MariaDB: the aggregate orders and limits itself (JSON_ARRAYAGG(... ORDER BY ... LIMIT ...)).
+  kOrderedAggregate,
+};
+
 class SqlDialect {
  public:
   virtual ~SqlDialect() = default;
@@ -102,6 +114,17 @@ class SqlDialect {
 
   // Namespaces (PostgreSQL schemas).
   virtual bool has_namespaces() const { return false; }
+
+  // Relational reads: related rows as JSON arrays of their values (defaults: PostgreSQL's).
+  virtual JsonRows json_rows() const { return JsonRows::kNumberedDerivedTable; }
+  virtual std::string JsonArrayFunction() const { return "json_build_array"; }
+  virtual std::string JsonAggregateFunction() const { return "json_agg"; }
+  virtual std::string EmptyJsonArray() const { return "'[]'::json"; }
+  // A value of `type` inside a JSON row, as a format whose `{}` stands for the value: what JSON
+  // cannot hold exactly becomes text (bytes as hex, JSON columns as their text).
+  virtual std::string JsonLeaf(const plan::Type& type) const;
+  // A nested JSON value (a subquery's JSON) inside a JSON row.
+  virtual std::string JsonEmbedded() const { return "{}"; }
 };
 
 }  // namespace sluice::sdk

@@ -47,6 +47,13 @@ absl::Status Malformed(absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("malformed plan: ", what));
 }
 
+plan::Expr ColumnOf(absl::string_view table, absl::string_view name) {
+  plan::Expr e;
+  e.mutable_column()->set_table(std::string(table));
+  e.mutable_column()->set_name(std::string(name));
+  return e;
+}
+
 }  // namespace
 
 std::string QuoteIdentifier(const SqlDialect& dialect, absl::string_view name) {
@@ -209,6 +216,9 @@ absl::Status SqlRenderer::Expr(const plan::Expr& expr) {
       Append(")");
       return s;
     }
+    case plan::Expr::kNested:
+      if (in_ddl_) return Malformed("related rows inside DDL");
+      return Nested(expr.nested());
     case plan::Expr::KIND_NOT_SET: break;
   }
   return Malformed("an empty expression");
@@ -431,6 +441,26 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
       Identifier(select.items(i).alias());
     }
   }
+  if (!(s = FromClause(select)).ok()) return s;
+  static constexpr const char* kSetOps[] = {nullptr, " UNION ", " UNION ALL ", " INTERSECT ", " EXCEPT "};
+  for (const plan::SetBranch& branch : select.set_branches()) {
+    if (branch.op() <= plan::SET_OP_UNSPECIFIED || branch.op() > plan::EXCEPT) return Malformed("set operation");
+    const plan::Select& b = branch.select();
+    if (!b.order_by().empty() || b.has_limit_param() || b.has_offset_param() || !b.set_branches().empty() ||
+        !b.with().empty()) {
+      return Malformed("a set operation's select with ORDER BY, LIMIT, WITH or its own set operations");
+    }
+    Append(kSetOps[branch.op()]);
+    if (!(s = Select(b)).ok()) return s;
+  }
+  if (!(s = OrderBy(select)).ok()) return s;
+  LimitOffset(select);
+  if (select.for_update()) Append(" FOR UPDATE");
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::FromClause(const plan::Select& select) {
+  absl::Status s;
   Append(" FROM ");
   Table(select.from(), true);
   for (const plan::Join& join : select.joins()) {
@@ -457,35 +487,32 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
     Append(" HAVING ");
     if (!(s = Expr(select.having())).ok()) return s;
   }
-  static constexpr const char* kSetOps[] = {nullptr, " UNION ", " UNION ALL ", " INTERSECT ", " EXCEPT "};
-  for (const plan::SetBranch& branch : select.set_branches()) {
-    if (branch.op() <= plan::SET_OP_UNSPECIFIED || branch.op() > plan::EXCEPT) return Malformed("set operation");
-    const plan::Select& b = branch.select();
-    if (!b.order_by().empty() || b.has_limit_param() || b.has_offset_param() || !b.set_branches().empty() ||
-        !b.with().empty()) {
-      return Malformed("a set operation's select with ORDER BY, LIMIT, WITH or its own set operations");
-    }
-    Append(kSetOps[branch.op()]);
-    if (!(s = Select(b)).ok()) return s;
-  }
-  if (!select.order_by().empty()) {
-    Append(" ORDER BY ");
-    for (int i = 0; i < select.order_by_size(); ++i) {
-      const plan::OrderItem& item = select.order_by(i);
-      if (i > 0) Append(", ");
-      if (item.nulls() != plan::NULLS_DEFAULT && !dialect_.has_nulls_order()) {
-        // Emulated: sort on "is null" first.
-        Append("(");
-        if (!(s = Expr(item.expr())).ok()) return s;
-        Append(item.nulls() == plan::NULLS_FIRST ? " IS NULL) DESC, " : " IS NULL) ASC, ");
-      }
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::OrderBy(const plan::Select& select) {
+  absl::Status s;
+  if (select.order_by().empty()) return absl::OkStatus();
+  Append(" ORDER BY ");
+  for (int i = 0; i < select.order_by_size(); ++i) {
+    const plan::OrderItem& item = select.order_by(i);
+    if (i > 0) Append(", ");
+    if (item.nulls() != plan::NULLS_DEFAULT && !dialect_.has_nulls_order()) {
+      // Emulated: sort on "is null" first.
+      Append("(");
       if (!(s = Expr(item.expr())).ok()) return s;
-      Append(item.descending() ? " DESC" : " ASC");
-      if (item.nulls() != plan::NULLS_DEFAULT && dialect_.has_nulls_order()) {
-        Append(item.nulls() == plan::NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST");
-      }
+      Append(item.nulls() == plan::NULLS_FIRST ? " IS NULL) DESC, " : " IS NULL) ASC, ");
+    }
+    if (!(s = Expr(item.expr())).ok()) return s;
+    Append(item.descending() ? " DESC" : " ASC");
+    if (item.nulls() != plan::NULLS_DEFAULT && dialect_.has_nulls_order()) {
+      Append(item.nulls() == plan::NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST");
     }
   }
+  return absl::OkStatus();
+}
+
+void SqlRenderer::LimitOffset(const plan::Select& select) {
   if (select.has_limit_param()) {
     Append(" LIMIT ");
     Param(select.limit_param());
@@ -497,7 +524,94 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
     Append(" OFFSET ");
     Param(select.offset_param());
   }
-  if (select.for_update()) Append(" FOR UPDATE");
+}
+
+absl::Status SqlRenderer::Wrapped(absl::string_view format, const plan::Expr& expr) {
+  size_t at = 0;
+  for (size_t hole; (hole = format.find("{}", at)) != absl::string_view::npos; at = hole + 2) {
+    Append(format.substr(at, hole - at));
+    absl::Status s = Expr(expr);
+    if (!s.ok()) return s;
+  }
+  Append(format.substr(at));
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::JsonRow(const plan::Select& select) {
+  if (select.items().empty()) return Malformed("related rows without items");
+  Append(dialect_.JsonArrayFunction());
+  Append("(");
+  for (int i = 0; i < select.items_size(); ++i) {
+    if (i > 0) Append(", ");
+    const plan::SelectItem& item = select.items(i);
+    absl::Status s = Wrapped(item.expr().has_nested() ? dialect_.JsonEmbedded() : dialect_.JsonLeaf(item.type()), item.expr());
+    if (!s.ok()) return s;
+  }
+  Append(")");
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::Nested(const plan::Nested& nested) {
+  const plan::Select& select = nested.select();
+  if (!select.set_branches().empty() || !select.with().empty() || !select.group_by().empty() || select.distinct()) {
+    return Malformed("related rows from a compound, grouped or distinct select");
+  }
+  absl::Status s;
+  if (nested.one()) {  // (SELECT <row> FROM ... WHERE ... LIMIT 1)
+    Append("(SELECT ");
+    if (!(s = JsonRow(select)).ok()) return s;
+    if (!(s = FromClause(select)).ok()) return s;
+    Append(" LIMIT 1)");
+    return absl::OkStatus();
+  }
+  switch (dialect_.json_rows()) {
+    case JsonRows::kOrderedAggregate:
+      // (SELECT COALESCE(JSON_ARRAYAGG(<row> ORDER BY ... LIMIT ...), <[]>) FROM ... WHERE ...)
+      Append("(SELECT COALESCE(");
+      Append(dialect_.JsonAggregateFunction());
+      Append("(");
+      if (!(s = JsonRow(select)).ok()) return s;
+      if (!(s = OrderBy(select)).ok()) return s;
+      LimitOffset(select);
+      Append(absl::StrCat("), ", dialect_.EmptyJsonArray(), ")"));
+      if (!(s = FromClause(select)).ok()) return s;
+      Append(")");
+      return absl::OkStatus();
+    case JsonRows::kNumberedDerivedTable:
+      // The rows numbered in their order inside a derived table, aggregated in that order.
+      Append(absl::StrCat("(SELECT COALESCE(", dialect_.JsonAggregateFunction(), "("));
+      Identifier("_rows");
+      Append(".");
+      Identifier("row");
+      Append(" ORDER BY ");
+      Identifier("_rows");
+      Append(".");
+      Identifier("n");
+      Append(absl::StrCat("), ", dialect_.EmptyJsonArray(), ") FROM (SELECT "));
+      if (!(s = JsonRow(select)).ok()) return s;
+      Append(" AS ");
+      Identifier("row");
+      Append(", row_number() OVER (");
+      if (!(s = OrderBy(select)).ok()) return s;
+      Append(") AS ");
+      Identifier("n");
+      break;
+    case JsonRows::kOrderedDerivedTable:
+      // The aggregate reads the derived table's rows in their order.
+      Append(absl::StrCat("(SELECT COALESCE(", dialect_.JsonAggregateFunction(), "("));
+      if (!(s = Wrapped(dialect_.JsonEmbedded(), ColumnOf("_rows", "row"))).ok()) return s;
+      Append(absl::StrCat("), ", dialect_.EmptyJsonArray(), ") FROM (SELECT "));
+      if (!(s = JsonRow(select)).ok()) return s;
+      Append(" AS ");
+      Identifier("row");
+      break;
+  }
+  if (!(s = FromClause(select)).ok()) return s;
+  if (!(s = OrderBy(select)).ok()) return s;
+  LimitOffset(select);
+  Append(") AS ");
+  Identifier("_rows");
+  Append(")");
   return absl::OkStatus();
 }
 

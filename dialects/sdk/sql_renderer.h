@@ -44,6 +44,15 @@ class SqlRenderer {
 
  private:
   absl::Status Select(const plan::Select& select);
+  // Parts of a select: ` FROM ...` through HAVING; ` ORDER BY ...`; ` LIMIT ... OFFSET ...`.
+  absl::Status FromClause(const plan::Select& select);
+  absl::Status OrderBy(const plan::Select& select);
+  void LimitOffset(const plan::Select& select);
+  // Related rows as JSON (plan::Nested), and one row of them: a JSON array of its items.
+  absl::Status Nested(const plan::Nested& nested);
+  absl::Status JsonRow(const plan::Select& select);
+  // `format` with every `{}` replaced by `expr`.
+  absl::Status Wrapped(absl::string_view format, const plan::Expr& expr);
   absl::Status Insert(const plan::Insert& insert);
   absl::Status Update(const plan::Update& update);
   absl::Status Delete(const plan::Delete& del);

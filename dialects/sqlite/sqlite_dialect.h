@@ -18,6 +18,16 @@ class SqliteDialect : public sdk::SqlDialect {
   std::string DefaultInValues() const override { return "NULL"; }
   // SQLite's LIMIT is required before OFFSET.
   std::string LimitForOffsetOnly() const override { return "-1"; }
+  sdk::JsonRows json_rows() const override { return sdk::JsonRows::kOrderedDerivedTable; }
+  std::string JsonArrayFunction() const override { return "json_array"; }
+  std::string JsonAggregateFunction() const override { return "json_group_array"; }
+  std::string EmptyJsonArray() const override { return "'[]'"; }
+  // hex(NULL) is '': keep NULL apart from an empty blob.
+  std::string JsonLeaf(const plan::Type& type) const override {
+    return type.kind() == plan::BYTES ? "CASE WHEN {} IS NULL THEN NULL ELSE hex({}) END" : "{}";
+  }
+  // A subquery's JSON is text to SQLite: json() makes it JSON again (else it is quoted).
+  std::string JsonEmbedded() const override { return "json({})"; }
 };
 
 }  // namespace sluice::sqlite

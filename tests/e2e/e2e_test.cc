@@ -449,10 +449,10 @@ TEST_P(EndToEnd, AppliedMigrationThatChangedIsRefused) {
 
 TEST_P(EndToEnd, LaterFeaturesAnswerUnimplemented) {
   SetUpShop();
-  v1::FindResponse response;
-  Call(&v1::QueryService::Stub::FindMany, queries_.get(), Json<v1::FindRequest>(R"({"table": "users"})"), &response);
+  v1::PushResponse response;
+  Call(&v1::MigrationService::Stub::Push, migrations_.get(), Json<v1::PushRequest>(R"({"schema": "shop"})"), &response);
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(last_.error_message(), "FindMany: relational queries is part of the v1 API but not available yet");
+  EXPECT_EQ(last_.error_message(), "Push: push (diffing a live database) is part of the v1 API but not available yet");
 }
 
 TEST_P(EndToEnd, Upsert) {

@@ -6,8 +6,8 @@ Each ```sh block there runs in bash, in order, (with `sluice` calling the CLI ag
 a fresh database, the shop schema registered and migrated); a block that starts with
 `# DIALECT only` runs only on that dialect. The ```json block after it, if any, is what the
 block's last command prints: every key it shows must be in the output with that value (keys it
-leaves out are not compared; lists must match in length). A JSON array there stands for every
-document the block prints (a stream). A ```text block instead lists lines that must appear in the output (stdout and stderr),
+leaves out are not compared; lists must match in length). When the block prints several
+documents (a stream), a JSON array there stands for all of them. A ```text block instead lists lines that must appear in the output (stdout and stderr),
 and then the command must fail.
 """
 import json
@@ -128,7 +128,8 @@ def run_dialect(dialect, steps):
             if step["lang"] == "json":
                 expected = json.loads(step["expect"])
                 docs = documents(out)
-                diff = contains(docs if isinstance(expected, list) else docs[-1] if docs else None, expected)
+                target = docs[0] if len(docs) == 1 else docs if isinstance(expected, list) else docs[-1] if docs else None
+                diff = contains(target, expected)
                 if diff:
                     problems.append(f"{label}: {diff}\n--- output:\n{out}")
         print(f"cookbook on {dialect}: {ran} blocks, {len(problems)} failed")

@@ -47,6 +47,20 @@ TEST_F(MysqlSqlTest, ConcatAndCharacterLength) {
             "SELECT CONCAT(`email`, ?) AS `concat`, char_length(`name`) AS `length`, (CAST(`id` AS double) / ?) AS `divide` FROM `users`");
 }
 
+// MariaDB has no LATERAL: related rows are correlated subqueries whose JSON_ARRAYAGG orders and
+// limits them itself.
+TEST_F(MysqlSqlTest, RelatedRowsAggregateInOrder) {
+  auto find = PlanFind(schema_, FromJson<v1::FindRequest>(R"({"table": "users", "columns": ["id"],
+      "with": {"posts": {"columns": ["title", "cover"], "order_by": [{"expression": {"column": {"name": "id"}}, "descending": true}],
+                         "limit": "2", "with": {"author": {"columns": ["email"]}}}}})"), false);
+  ASSERT_TRUE(find.ok()) << find.status();
+  EXPECT_EQ(Sql(find->statement),
+            "SELECT `users`.`id` AS `id`, (SELECT COALESCE(JSON_ARRAYAGG(JSON_ARRAY(`posts`.`title`, HEX(`posts`.`cover`), "
+            "(SELECT JSON_ARRAY(`users_1`.`email`) FROM `users` AS `users_1` WHERE ((`users_1`.`id` = `posts`.`author_id`)) LIMIT 1)) "
+            "ORDER BY `posts`.`id` DESC LIMIT ?), JSON_ARRAY()) FROM `posts` WHERE ((`posts`.`author_id` = `users`.`id`))) AS `posts` "
+            "FROM `users`");
+}
+
 TEST_F(MysqlSqlTest, TablesAreInnoDbInUtf8mb4) {
   std::vector<std::string> ddl;
   for (const plan::Plan& p : PlanCreateSchema(schema_, false)) ddl.push_back(plugin_->Compile(p)->sql);

@@ -205,6 +205,27 @@ TEST_F(SqliteSqlTest, ArithmeticAndFunctions) {
   EXPECT_THAT(params_, ::testing::ElementsAre(0, 1, 2, 3));
 }
 
+// SQLite 3.40 has no ORDER BY inside aggregates: related rows are an ordered derived table that
+// json_group_array reads in order; nested JSON is re-read with json() so that it is not quoted.
+TEST_F(SqliteSqlTest, RelatedRowsAsJson) {
+  auto find = PlanFind(schema_, FromJson<v1::FindRequest>(R"({"table": "posts", "columns": ["id"],
+      "where": {"gt": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}},
+      "with": {"tags": {"columns": ["tag"], "order_by": [{"expression": {"column": {"name": "tag"}}}], "offset": "1"},
+               "author": {"columns": ["email"]}}})"), true);
+  ASSERT_TRUE(find.ok()) << find.status();
+  EXPECT_EQ(Sql(find->statement),
+            "SELECT \"posts\".\"id\" AS \"id\", (SELECT json_array(\"users\".\"email\") FROM \"users\" WHERE "
+            "((\"users\".\"id\" = \"posts\".\"author_id\")) LIMIT 1) AS \"author\", (SELECT COALESCE(json_group_array("
+            "json(\"_rows\".\"row\")), '[]') FROM (SELECT json_array(\"tags\".\"tag\") AS \"row\" FROM \"tags\" WHERE "
+            "((\"tags\".\"post_id\" = \"posts\".\"id\")) ORDER BY \"tags\".\"tag\" ASC LIMIT -1 OFFSET ?) AS \"_rows\") AS "
+            "\"tags\" FROM \"posts\" WHERE ((\"posts\".\"id\" > ?)) LIMIT ?");
+  EXPECT_THAT(params_, ::testing::ElementsAre(0, 1, 2));
+  ASSERT_EQ(find->shape->fields.size(), 3u);
+  EXPECT_EQ(find->shape->fields[1].name, "author");  // relations in schema order, after the columns
+  EXPECT_EQ(find->shape->fields[1].kind, FindShape::Field::kOne);
+  EXPECT_EQ(find->shape->fields[2].kind, FindShape::Field::kMany);
+}
+
 TEST_F(SqliteSqlTest, CreateSchema) {
   std::vector<std::string> ddl;
   for (const plan::Plan& p : PlanCreateSchema(schema_, false)) {

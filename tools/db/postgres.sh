@@ -3,7 +3,8 @@
 #   tools/db/postgres.sh start DIR   initializes DIR, starts the server, prints its URL
 #   tools/db/postgres.sh stop DIR    stops the server started in DIR
 #   tools/db/postgres.sh restart DIR restarts it (same port; sessions are cut)
-# PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user.
+# PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user. It loads
+# pg_stat_statements, so that tests can count the statements a call ran.
 set -euo pipefail
 BIN=/usr/lib/postgresql/15/bin
 cmd=${1:?start or stop}
@@ -22,7 +23,7 @@ case "$cmd" in
     as_postgres "$BIN/initdb" -D "$dir/data" --no-sync -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
       >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     as_postgres "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o \
-      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;

@@ -1,0 +1,33 @@
+// A small JSON reader that keeps numbers as their exact text (big integers and decimals must
+// survive), and the escaping of JSON strings.
+#ifndef SLUICE_COMMON_JSON_H_
+#define SLUICE_COMMON_JSON_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace sluice {
+
+struct JsonValue {
+  enum Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = kNull;
+  bool boolean = false;
+  // kNumber: the number as written; kString: the decoded string.
+  std::string text;
+  // kArray: the items; kObject: the values, with `keys` beside them.
+  std::vector<JsonValue> items;
+  std::vector<std::string> keys;
+};
+
+// Parses one JSON document (RFC 8259); INVALID_ARGUMENT with the offset of what is wrong.
+absl::StatusOr<JsonValue> ParseJson(absl::string_view text);
+
+// Appends `text` as a JSON string literal (quotes and escapes included).
+void AppendJsonString(absl::string_view text, std::string* out);
+
+}  // namespace sluice
+
+#endif  // SLUICE_COMMON_JSON_H_

@@ -1,0 +1,302 @@
+#include "executor/nested_rows.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/json.h"
+#include "common/status_macros.h"
+#include "executor/value_codec.h"
+
+namespace sluice {
+namespace {
+
+absl::Status Mismatch(const std::string& field, absl::string_view what) {
+  return absl::InternalError(absl::StrCat("related rows: `", field, "` ", what));
+}
+
+bool IsInteger(v1::ColumnType t) {
+  return t == v1::SMALLINT || t == v1::INTEGER || t == v1::BIGINT || t == v1::TINYINT || t == v1::MEDIUMINT;
+}
+
+// A decimal's text with (at least) `scale` fraction digits.
+std::string Scaled(std::string text, uint32_t scale) {
+  if (scale == 0) return text;
+  size_t point = text.find('.');
+  if (point == std::string::npos) {
+    text += '.';
+    point = text.size() - 1;
+  }
+  const size_t have = text.size() - point - 1;
+  if (have < scale) text.append(scale - have, '0');
+  return text;
+}
+
+// What the dialects write into JSON for a value of `type`, as the driver would hand it over.
+absl::StatusOr<v1::Value> Leaf(const JsonValue& j, const v1::Column& type, const std::string& field) {
+  if (j.kind == JsonValue::kNull) {
+    v1::Value null;
+    null.set_null_value(google::protobuf::NULL_VALUE);
+    return null;
+  }
+  sluice_value raw{};
+  std::string text = j.text, scratch;
+  auto as_text = [&](int32_t kind) {
+    raw.kind = kind;
+    raw.data = text.data();
+    raw.size = text.size();
+  };
+  if (type.array()) {
+    // Elements to the ABI's array form: a JSON array of each element's text.
+    if (j.kind != JsonValue::kArray) return Mismatch(field, "is not an array");
+    scratch = "[";
+    for (size_t i = 0; i < j.items.size(); ++i) {
+      const JsonValue& e = j.items[i];
+      if (i > 0) scratch += ',';
+      if (e.kind == JsonValue::kNull) {
+        scratch += "null";
+      } else if (e.kind == JsonValue::kBool) {
+        scratch += e.boolean ? "\"true\"" : "\"false\"";
+      } else if (e.kind == JsonValue::kString || e.kind == JsonValue::kNumber) {
+        std::string element = e.text;
+        if (type.type() == v1::TIMESTAMPTZ && absl::EndsWith(element, "+00:00")) {
+          element.replace(element.size() - 6, 6, "Z");
+        }
+        AppendJsonString(element, &scratch);
+      } else {
+        return Mismatch(field, "has a nested array or object element");
+      }
+    }
+    scratch += ']';
+    raw.kind = SLUICE_VALUE_ARRAY;
+    raw.data = scratch.data();
+    raw.size = scratch.size();
+    return FromAbiValue(raw, type);
+  }
+  if (j.kind == JsonValue::kArray || j.kind == JsonValue::kObject) return Mismatch(field, "is not a single value");
+  if (j.kind == JsonValue::kBool) {
+    raw.kind = SLUICE_VALUE_BOOL;
+    raw.num.i64 = j.boolean ? 1 : 0;
+    return FromAbiValue(raw, type);
+  }
+  const v1::ColumnType t = type.type();
+  if (j.kind == JsonValue::kNumber) {
+    if (t == v1::DECIMAL) {
+      if (absl::StrContains(text, 'e') || absl::StrContains(text, 'E')) {  // a float written with an exponent
+        double d = 0;
+        if (!absl::SimpleAtod(text, &d)) return Mismatch(field, "is not a number");
+        raw.kind = SLUICE_VALUE_DOUBLE;
+        raw.num.f64 = d;
+        return FromAbiValue(raw, type);
+      }
+      text = Scaled(text, type.scale());
+      as_text(SLUICE_VALUE_DECIMAL);
+      return FromAbiValue(raw, type);
+    }
+    if (t == v1::REAL || t == v1::DOUBLE) {
+      raw.kind = SLUICE_VALUE_DOUBLE;
+      if (!absl::SimpleAtod(text, &raw.num.f64)) return Mismatch(field, "is not a number");
+      return FromAbiValue(raw, type);
+    }
+    if (IsInteger(t) || t == v1::BOOLEAN) {
+      if (absl::SimpleAtoi(text, &raw.num.i64)) {
+        raw.kind = SLUICE_VALUE_INT64;
+      } else if (absl::SimpleAtoi(text, &raw.num.u64)) {
+        raw.kind = SLUICE_VALUE_UINT64;
+      } else {
+        return Mismatch(field, "is not an integer");
+      }
+      return FromAbiValue(raw, type);
+    }
+    as_text(SLUICE_VALUE_TEXT);  // a number where text is declared (JSON columns)
+    return FromAbiValue(raw, type);
+  }
+  // A string.
+  switch (t) {
+    case v1::BYTES: {
+      // Hex (either case), as the dialects write bytes into JSON.
+      auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+      if (text.size() % 2 != 0 || !std::all_of(text.begin(), text.end(), absl::ascii_isxdigit)) {
+        return Mismatch(field, "is not hex");
+      }
+      std::string bytes(text.size() / 2, '\0');
+      for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(nibble(text[2 * i]) * 16 + nibble(text[2 * i + 1]));
+      text = std::move(bytes);
+      as_text(SLUICE_VALUE_BYTES);
+      break;
+    }
+    case v1::DECIMAL:
+      text = Scaled(text, type.scale());
+      as_text(SLUICE_VALUE_DECIMAL);
+      break;
+    case v1::TIMESTAMPTZ:
+      if (absl::EndsWith(text, "+00:00")) text.replace(text.size() - 6, 6, "Z");  // UTC sessions
+      as_text(SLUICE_VALUE_TIMESTAMP);
+      break;
+    default: as_text(SLUICE_VALUE_TEXT); break;
+  }
+  return FromAbiValue(raw, type);
+}
+
+absl::StatusOr<v1::NestedRow> Row(const JsonValue& row, const FindShape& shape, const std::string& field);
+
+// A relation's JSON (one: a row or null; many: an array of rows) into `out`.
+absl::Status Related(const JsonValue& j, const FindShape::Field& f, v1::Field* out) {
+  if (f.kind == FindShape::Field::kOne) {
+    if (j.kind == JsonValue::kNull) {
+      out->mutable_value()->set_null_value(google::protobuf::NULL_VALUE);
+      return absl::OkStatus();
+    }
+    SLUICE_ASSIGN_OR_RETURN(*out->mutable_row(), Row(j, *f.nested, f.name));
+    return absl::OkStatus();
+  }
+  if (j.kind != JsonValue::kArray) return Mismatch(f.name, "is not an array of rows");
+  v1::NestedRows* rows = out->mutable_rows();
+  for (const JsonValue& item : j.items) {
+    SLUICE_ASSIGN_OR_RETURN(*rows->add_rows(), Row(item, *f.nested, f.name));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::NestedRow> Row(const JsonValue& row, const FindShape& shape, const std::string& field) {
+  if (row.kind != JsonValue::kArray || row.items.size() != shape.fields.size()) {
+    return Mismatch(field, absl::StrCat("has a row of ", row.items.size(), " values; expected ", shape.fields.size()));
+  }
+  v1::NestedRow out;
+  for (size_t i = 0; i < shape.fields.size(); ++i) {
+    const FindShape::Field& f = shape.fields[i];
+    v1::Field& value = (*out.mutable_fields())[f.name];
+    if (f.kind == FindShape::Field::kValue) {
+      SLUICE_ASSIGN_OR_RETURN(*value.mutable_value(), Leaf(row.items[i], f.type, f.name));
+    } else {
+      SLUICE_RETURN_IF_ERROR(Related(row.items[i], f, &value));
+    }
+  }
+  return out;
+}
+
+void AppendFieldJson(const v1::Field& field, const FindShape::Field& shape, std::string* out);
+
+void AppendRowJson(const v1::NestedRow& row, const FindShape& shape, std::string* out) {
+  *out += '{';
+  for (size_t i = 0; i < shape.fields.size(); ++i) {
+    if (i > 0) *out += ',';
+    AppendJsonString(shape.fields[i].name, out);
+    *out += ':';
+    auto it = row.fields().find(shape.fields[i].name);
+    if (it == row.fields().end()) {
+      *out += "null";
+    } else {
+      AppendFieldJson(it->second, shape.fields[i], out);
+    }
+  }
+  *out += '}';
+}
+
+void AppendFieldJson(const v1::Field& field, const FindShape::Field& shape, std::string* out) {
+  switch (field.kind_case()) {
+    case v1::Field::kValue: AppendValueJson(field.value(), out); return;
+    case v1::Field::kRow: AppendRowJson(field.row(), *shape.nested, out); return;
+    case v1::Field::kRows:
+      *out += '[';
+      for (int i = 0; i < field.rows().rows_size(); ++i) {
+        if (i > 0) *out += ',';
+        AppendRowJson(field.rows().rows(i), *shape.nested, out);
+      }
+      *out += ']';
+      return;
+    case v1::Field::KIND_NOT_SET: *out += "null"; return;
+  }
+}
+
+}  // namespace
+
+void AppendValueJson(const v1::Value& v, std::string* out) {
+  constexpr int64_t kSafe = (int64_t{1} << 53) - 1;  // beyond: a string, so that no reader rounds it
+  switch (v.kind_case()) {
+    case v1::Value::kBoolValue: *out += v.bool_value() ? "true" : "false"; return;
+    case v1::Value::kIntValue:
+      if (v.int_value() > kSafe || v.int_value() < -kSafe) {
+        AppendJsonString(absl::StrCat(v.int_value()), out);
+      } else {
+        absl::StrAppend(out, v.int_value());
+      }
+      return;
+    case v1::Value::kUintValue:
+      if (v.uint_value() > static_cast<uint64_t>(kSafe)) {
+        AppendJsonString(absl::StrCat(v.uint_value()), out);
+      } else {
+        absl::StrAppend(out, v.uint_value());
+      }
+      return;
+    case v1::Value::kDoubleValue:
+      if (std::isfinite(v.double_value())) {
+        *out += FormatDouble(v.double_value());
+      } else {
+        AppendJsonString(std::isnan(v.double_value()) ? "NaN" : v.double_value() > 0 ? "Infinity" : "-Infinity", out);
+      }
+      return;
+    case v1::Value::kStringValue: AppendJsonString(v.string_value(), out); return;
+    case v1::Value::kBytesValue: AppendJsonString(absl::Base64Escape(v.bytes_value()), out); return;
+    case v1::Value::kDecimalValue: AppendJsonString(v.decimal_value(), out); return;
+    case v1::Value::kDateValue: AppendJsonString(v.date_value(), out); return;
+    case v1::Value::kTimeValue: AppendJsonString(v.time_value(), out); return;
+    case v1::Value::kTimestampValue: AppendJsonString(v.timestamp_value(), out); return;
+    case v1::Value::kUuidValue: AppendJsonString(v.uuid_value(), out); return;
+    case v1::Value::kJsonValue:
+      // Valid JSON (checked when written); kept as its text.
+      *out += ParseJson(v.json_value()).ok() ? v.json_value() : "null";
+      return;
+    case v1::Value::kListValue:
+      *out += '[';
+      for (int i = 0; i < v.list_value().values_size(); ++i) {
+        if (i > 0) *out += ',';
+        AppendValueJson(v.list_value().values(i), out);
+      }
+      *out += ']';
+      return;
+    default: *out += "null"; return;
+  }
+}
+
+absl::StatusOr<v1::FindResponse> NestRows(const v1::QueryResult& result, const FindShape& shape) {
+  v1::FindResponse response;
+  std::string& json = *response.mutable_json();
+  json = "[";
+  for (int r = 0; r < result.rows_size(); ++r) {
+    const v1::Row& row = result.rows(r);
+    if (static_cast<size_t>(row.values_size()) != shape.fields.size()) {
+      return absl::InternalError(absl::StrCat("a relational row has ", row.values_size(), " columns; expected ",
+                                              shape.fields.size()));
+    }
+    v1::NestedRow* nested = response.add_rows();
+    for (size_t i = 0; i < shape.fields.size(); ++i) {
+      const FindShape::Field& f = shape.fields[i];
+      v1::Field& field = (*nested->mutable_fields())[f.name];
+      if (f.kind == FindShape::Field::kValue) {
+        *field.mutable_value() = row.values(i);
+        continue;
+      }
+      const v1::Value& text = row.values(i);
+      JsonValue parsed;  // null
+      if (text.kind_case() == v1::Value::kJsonValue) {
+        auto p = ParseJson(text.json_value());
+        if (!p.ok()) return Mismatch(f.name, p.status().message());
+        parsed = *std::move(p);
+      } else if (text.kind_case() != v1::Value::kNullValue) {
+        return Mismatch(f.name, "is not JSON");
+      }
+      SLUICE_RETURN_IF_ERROR(Related(parsed, f, &field));
+    }
+    if (r > 0) json += ',';
+    AppendRowJson(*nested, shape, &json);
+  }
+  json += ']';
+  return response;
+}
+
+}  // namespace sluice

@@ -1,0 +1,220 @@
+// Relational reads (FindMany / FindFirst): a request with nested `with` becomes one select whose
+// related rows are JSON columns (plan::Nested, correlated subqueries the dialect renders).
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "planner/expression_planner.h"
+#include "planner/planner.h"
+#include "planner/table_lookup.h"
+#include "planner/value_check.h"
+#include "schema/relations.h"
+
+namespace sluice {
+namespace {
+
+plan::Expr ColumnExpr(const std::string& table, const std::string& name) {
+  plan::Expr e;
+  e.mutable_column()->set_table(table);
+  e.mutable_column()->set_name(name);
+  return e;
+}
+
+plan::Expr Equal(const std::string& a_table, const std::string& a, const std::string& b_table, const std::string& b) {
+  return ExpressionPlanner::Call(plan::EQ, {ColumnExpr(a_table, a), ColumnExpr(b_table, b)});
+}
+
+// A name for a table in the statement that no enclosing level uses.
+std::string AliasFor(const std::string& table, const std::vector<std::string>& taken) {
+  std::string alias = table;
+  for (int n = 1; std::count(taken.begin(), taken.end(), alias) > 0; ++n) alias = absl::StrCat(table, "_", n);
+  return alias;
+}
+
+class FindPlanner {
+ public:
+  FindPlanner(const SchemaIndex& schema, std::vector<v1::Value>* params) : schema_(schema), params_(params) {}
+
+  // One level: `request` over `table` (named `alias` in the statement) into `select`; the
+  // aliases of the enclosing levels in `taken`.
+  absl::Status Level(const TableInfo& table, const v1::FindRequest& request, const std::string& path,
+                     const std::string& alias, std::vector<std::string> taken, plan::Select* select, FindShape* shape,
+                     std::vector<plan::Expr>* conditions) {
+    *select->mutable_from() = TableRefOf(*table.table);
+    if (alias != table.table->name()) select->mutable_from()->set_alias(alias);
+    taken.push_back(alias);
+    ExpressionPlanner planner(schema_, table, params_);
+    planner.SetScope({{alias, &table}});
+    std::set<std::string> keys;  // result keys, each once
+
+    // Columns: those listed, else all but the excluded, in table order.
+    if (!request.columns().empty() && !request.exclude_columns().empty()) {
+      return InvalidField(path + "exclude_columns", "give columns or exclude_columns, not both");
+    }
+    SLUICE_ASSIGN_OR_RETURN(auto listed, LookupColumns(schema_, table, request.columns(), path + "columns"));
+    SLUICE_ASSIGN_OR_RETURN(auto excluded, LookupColumns(schema_, table, request.exclude_columns(), path + "exclude_columns"));
+    if (request.columns().empty()) {
+      for (const v1::Column& c : table.table->columns()) {
+        if (std::find(excluded.begin(), excluded.end(), &c) == excluded.end()) listed.push_back(&c);
+      }
+    }
+    for (const v1::Column* column : listed) {
+      if (!keys.insert(column->name()).second) {
+        return InvalidField(path + "columns", absl::StrCat("column `", column->name(), "` is listed twice"));
+      }
+      Value(select, shape, column->name(), ColumnExpr(alias, column->name()), *column);
+    }
+    for (int i = 0; i < request.extras_size(); ++i) {
+      const v1::SelectColumn& extra = request.extras(i);
+      const std::string epath = absl::StrCat(path, "extras[", i, "]");
+      if (extra.alias().empty()) return InvalidField(epath + ".alias", "an extra needs an alias: its key in the results");
+      if (!keys.insert(extra.alias()).second) {
+        return InvalidField(epath + ".alias", absl::StrCat("`", extra.alias(), "` is already a key of these results"));
+      }
+      SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, planner.Typed(extra.expression(), epath + ".expression", false));
+      Value(select, shape, extra.alias(), std::move(typed.expr), typed.type);
+    }
+
+    // Relations, in the order the schema declares them.
+    for (const auto& [name, nested] : request.with()) {
+      if (FindRelation(schema_, table.table->name(), name) == nullptr) {
+        return InvalidField(absl::StrCat(path, "with[\"", name, "\"]"),
+                            absl::StrCat("table `", table.table->name(), "` has no relation `", name, "`"));
+      }
+    }
+    const v1::Schema& s = schema_.schema();
+    for (int r = 0; r < s.relations_size(); ++r) {
+      const v1::Relation& relation = s.relations(r);
+      if (relation.table() != table.table->name()) continue;
+      auto it = request.with().find(relation.name());
+      if (it == request.with().end()) continue;
+      const std::string rpath = absl::StrCat(path, "with[\"", relation.name(), "\"].");
+      if (!keys.insert(relation.name()).second) {
+        return InvalidField(rpath.substr(0, rpath.size() - 1), absl::StrCat("`", relation.name(), "` is already a key of these results"));
+      }
+      SLUICE_RETURN_IF_ERROR(Related(table, alias, taken, relation, absl::StrCat("schema.relations[", r, "]"), it->second,
+                                     rpath, select, shape));
+    }
+
+    if (request.has_where()) {
+      SLUICE_ASSIGN_OR_RETURN(plan::Expr where, planner.Condition(request.where(), path + "where"));
+      conditions->push_back(std::move(where));
+    }
+    for (int i = 0; i < request.order_by_size(); ++i) {
+      const v1::OrderBy& order = request.order_by(i);
+      SLUICE_ASSIGN_OR_RETURN(TypedExpr typed,
+                              planner.Typed(order.expression(), absl::StrCat(path, "order_by[", i, "].expression"), false));
+      plan::OrderItem* item = select->add_order_by();
+      *item->mutable_expr() = std::move(typed.expr);
+      item->set_descending(order.descending());
+      item->set_nulls(static_cast<plan::Nulls>(order.nulls()));
+    }
+    if (request.has_limit()) select->set_limit_param(planner.Bind(Count(request.limit())).param());
+    if (request.has_offset()) select->set_offset_param(planner.Bind(Count(request.offset())).param());
+    return absl::OkStatus();
+  }
+
+ private:
+  static v1::Value Count(uint64_t n) {
+    v1::Value v;
+    v.set_int_value(static_cast<int64_t>(std::min<uint64_t>(n, INT64_MAX)));
+    return v;
+  }
+
+  void Value(plan::Select* select, FindShape* shape, const std::string& key, plan::Expr expr, const v1::Column& type) {
+    plan::SelectItem* item = select->add_items();
+    *item->mutable_expr() = std::move(expr);
+    item->set_alias(key);
+    *item->mutable_type() = PlanType(type, schema_);
+    FindShape::Field field;
+    field.name = key;
+    field.type = type;
+    shape->fields.push_back(std::move(field));
+  }
+
+  // The rows of `relation` for each row of `parent` (named `parent_alias`), as one JSON item.
+  absl::Status Related(const TableInfo& parent, const std::string& parent_alias, const std::vector<std::string>& taken,
+                       const v1::Relation& relation, const std::string& relation_path, const v1::FindRequest& request,
+                       const std::string& path, plan::Select* select, FindShape* shape) {
+    if (request.has_target() || !request.table().empty() || request.to_sql()) {
+      return InvalidField(path + (request.has_target() ? "target" : !request.table().empty() ? "table" : "to_sql"),
+                          "a nested request takes its table from the relation (target, table and to_sql belong to the top)");
+    }
+    SLUICE_ASSIGN_OR_RETURN(ResolvedRelation resolved, ResolveRelation(schema_, relation, relation_path));
+    if (resolved.one && (!request.order_by().empty() || request.has_limit() || request.has_offset())) {
+      return InvalidField(path + (!request.order_by().empty() ? "order_by" : request.has_limit() ? "limit" : "offset"),
+                          absl::StrCat("`", relation.name(), "` is a one relation: a single row (or none)"));
+    }
+    plan::SelectItem* item = select->add_items();
+    item->set_alias(relation.name());
+    item->mutable_type()->set_kind(plan::JSON);
+    plan::Nested* nested = item->mutable_expr()->mutable_nested();
+    nested->set_one(resolved.one);
+    auto child = std::make_shared<FindShape>();
+    const std::string alias = AliasFor(resolved.target->table->name(), taken);
+    std::vector<plan::Expr> conditions;
+    plan::Select* rows = nested->mutable_select();
+    // The related rows of this parent row: correlated on the relation's columns.
+    if (resolved.junction != nullptr) {
+      std::vector<std::string> with_alias = taken;
+      with_alias.push_back(alias);
+      const std::string junction = AliasFor(resolved.junction->table->name(), with_alias);
+      plan::Join* join = rows->add_joins();
+      join->set_type(plan::INNER);
+      *join->mutable_table() = TableRefOf(*resolved.junction->table);
+      if (junction != resolved.junction->table->name()) join->mutable_table()->set_alias(junction);
+      std::vector<plan::Expr> on;
+      for (const auto& [j, t] : resolved.junction_target) on.push_back(Equal(junction, j, alias, t));
+      *join->mutable_on() = ExpressionPlanner::Call(plan::AND, std::move(on));
+      for (const auto& [j, p] : resolved.junction_source) conditions.push_back(Equal(junction, j, parent_alias, p));
+    } else {
+      for (const auto& [t, p] : resolved.on) conditions.push_back(Equal(alias, t, parent_alias, p));
+    }
+    SLUICE_RETURN_IF_ERROR(Level(*resolved.target, request, path, alias, taken, rows, child.get(), &conditions));
+    *rows->mutable_where() = ExpressionPlanner::Call(plan::AND, std::move(conditions));
+    FindShape::Field field;
+    field.name = relation.name();
+    field.kind = resolved.one ? FindShape::Field::kOne : FindShape::Field::kMany;
+    field.type.set_type(v1::JSON);
+    field.nested = std::move(child);
+    shape->fields.push_back(std::move(field));
+    return absl::OkStatus();
+  }
+
+  const SchemaIndex& schema_;
+  std::vector<v1::Value>* params_;
+};
+
+}  // namespace
+
+absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::FindRequest& request, bool first) {
+  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, request.table(), "table"));
+  if (first && (request.has_limit())) return InvalidField("limit", "FindFirst reads one row: no limit");
+  PlannedFind out;
+  auto shape = std::make_shared<FindShape>();
+  plan::Select* select = out.statement.plan.mutable_select();
+  std::vector<plan::Expr> conditions;
+  FindPlanner planner(schema, &out.statement.params);
+  SLUICE_RETURN_IF_ERROR(planner.Level(*table, request, "", table->table->name(), {}, select, shape.get(), &conditions));
+  if (!conditions.empty()) *select->mutable_where() = ExpressionPlanner::Call(plan::AND, std::move(conditions));
+  if (first) {
+    v1::Value one;
+    one.set_int_value(1);
+    select->set_limit_param(static_cast<uint32_t>(out.statement.params.size()));
+    out.statement.params.push_back(one);
+  }
+  // The result columns: values as declared, relations as JSON text (decoded with the shape).
+  for (const FindShape::Field& field : shape->fields) {
+    ResultColumn column;
+    column.name = field.name;
+    column.table = field.kind == FindShape::Field::kValue ? table->table->name() : "";
+    column.column = field.type;
+    out.statement.columns.push_back(std::move(column));
+  }
+  out.shape = std::move(shape);
+  return out;
+}
+
+}  // namespace sluice
