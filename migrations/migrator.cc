@@ -1,14 +1,17 @@
 #include "migrations/migrator.h"
 
 #include <chrono>
+#include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "executor/executor.h"
+#include "migrations/schema_diff.h"
 #include "planner/planner.h"
 #include "schema/internal_tables.h"
 
@@ -25,6 +28,11 @@ v1::Table HistoryTable() {
   *t.add_columns() = InternalColumn("hash", v1::CHAR, 64);
   *t.add_columns() = InternalColumn("applied_at", v1::TIMESTAMPTZ);
   *t.add_columns() = InternalColumn("duration_ms", v1::BIGINT);
+  *t.add_columns() = InternalColumn("dirty", v1::BOOLEAN);
+  *t.add_columns() = InternalColumn("statements_done", v1::INTEGER);
+  v1::Column snapshot = InternalColumn("snapshot", v1::BYTES);
+  snapshot.set_not_null(false);
+  *t.add_columns() = snapshot;
   t.add_primary_key("schema");
   t.add_primary_key("name");
   return t;
@@ -35,8 +43,8 @@ const SchemaIndex& HistorySchema() {
   return index;
 }
 
-// The migration lock: taken inside each migration's transaction, released after it (a no-op
-// where the lock ends with the transaction).
+// The migration lock: inside a transaction until it ends where the dialect's lock is
+// transactional; otherwise (MySQL's GET_LOCK) held by the connection until released.
 absl::Status MigrationLock(Connection& conn, Database& db, bool release) {
   constexpr int64_t kMigrationLock = 0x736c7569636531;  // "sluice1"
   plan::Plan p;
@@ -57,10 +65,95 @@ struct Unlock {
   }
 };
 
+v1::Value Str(const std::string& s) {
+  v1::Value v;
+  v.set_string_value(s);
+  return v;
+}
+
+v1::Condition Eq(const std::string& column, v1::Value value) {
+  v1::Condition c;
+  c.mutable_eq()->mutable_left()->mutable_column()->set_name(column);
+  *c.mutable_eq()->mutable_right()->mutable_value() = std::move(value);
+  return c;
+}
+
+// WHERE schema = ... AND name = ...
+v1::Condition Key(const std::string& schema, const std::string& name) {
+  v1::Condition both;
+  *both.mutable_and_()->add_conditions() = Eq("schema", Str(schema));
+  *both.mutable_and_()->add_conditions() = Eq("name", Str(name));
+  return both;
+}
+
+std::string Now() { return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()); }
+
+absl::Status Record(Connection& conn, Database& db, const std::string& schema, const v1::Migration& migration,
+                    bool dirty, int64_t duration_ms) {
+  v1::Insert insert;
+  insert.set_table(kTable);
+  auto& row = *insert.add_rows()->mutable_values();
+  row["schema"] = Str(schema);
+  row["name"] = Str(migration.name());
+  row["hash"] = Str(migration.hash());
+  row["applied_at"].set_timestamp_value(Now());
+  row["duration_ms"].set_int_value(duration_ms);
+  row["dirty"].set_bool_value(dirty);
+  row["statements_done"].set_int_value(dirty ? 0 : migration.statements_size());
+  row["snapshot"].set_bytes_value(migration.snapshot().SerializeAsString());
+  SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanInsert(HistorySchema(), insert, "insert"));
+  return ExecuteOn(conn, db, st).status();
+}
+
+absl::Status Progress(Connection& conn, Database& db, const std::string& schema, const std::string& name,
+                      std::map<std::string, v1::Value> set) {
+  v1::Update update;
+  update.set_table(kTable);
+  for (auto& [column, value] : set) (*update.mutable_set())[column] = std::move(value);
+  *update.mutable_where() = Key(schema, name);
+  SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanUpdate(HistorySchema(), update, "update"));
+  return ExecuteOn(conn, db, st).status();
+}
+
+absl::Status Changed(const v1::Migration& migration, const v1::AppliedMigration& applied) {
+  return WithErrorInfo(absl::FailedPreconditionError(absl::StrCat(
+                           "migration `", migration.name(), "` changed after it was applied (applied hash ",
+                           applied.hash(), ", now ", migration.hash(), ")")),
+                       "MIGRATION_CHANGED", {{"migration", migration.name()}});
+}
+
 }  // namespace
 
 std::string MigrationHash(const v1::Migration& migration) {
   return Sha256Hex(absl::StrJoin(migration.statements(), "\n--> statement-breakpoint\n"));
+}
+
+std::vector<std::string> CheckMigrations(const std::vector<v1::Migration>& migrations) {
+  std::vector<std::string> problems;
+  std::map<std::string, std::string> by_parent;  // parent → the first migration that follows it
+  std::map<std::string, int> names;
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    const v1::Migration& m = migrations[i];
+    if (names[m.name()]++ > 0) problems.push_back(absl::StrCat("`", m.name(), "` is listed twice"));
+    if (!m.hash().empty() && m.hash() != MigrationHash(m)) {
+      problems.push_back(absl::StrCat("`", m.name(), "` was edited: its statements hash to ", MigrationHash(m),
+                                      ", the journal says ", m.hash()));
+    }
+    auto [it, first] = by_parent.emplace(m.parent(), m.name());
+    if (!first) {
+      problems.push_back(absl::StrCat("`", it->second, "` and `", m.name(), "` both follow ",
+                                      m.parent().empty() ? "nothing (both are first)" : "snapshot " + m.parent(),
+                                      ": they were generated on two branches; regenerate one after the other"));
+      continue;
+    }
+    const std::string expected = i == 0 ? "" : SchemaHash(migrations[i - 1].snapshot());
+    if (m.parent() != expected) {
+      problems.push_back(absl::StrCat("`", m.name(), "` does not follow `", i == 0 ? "(nothing)" : migrations[i - 1].name(),
+                                      "`: its parent snapshot is ", m.parent().empty() ? "none" : m.parent(),
+                                      ", the one before it ends at ", expected.empty() ? "none" : expected));
+    }
+  }
+  return problems;
 }
 
 absl::Status Migrator::EnsureTable(Database& db) { return CreateTablesIfMissing(db, HistorySchema()); }
@@ -69,12 +162,10 @@ absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection
                                                                       const std::string& schema) {
   v1::Select select;
   select.set_table(kTable);
-  for (const char* column : {"name", "hash", "applied_at", "duration_ms"}) {
+  for (const char* column : {"name", "hash", "applied_at", "duration_ms", "dirty", "statements_done"}) {
     select.add_columns()->mutable_expression()->mutable_column()->set_name(column);
   }
-  v1::Comparison* eq = select.mutable_where()->mutable_eq();
-  eq->mutable_left()->mutable_column()->set_name("schema");
-  eq->mutable_right()->mutable_value()->set_string_value(schema);
+  *select.mutable_where() = Eq("schema", Str(schema));
   for (const char* column : {"applied_at", "name"}) {
     select.add_order_by()->mutable_expression()->mutable_column()->set_name(column);
   }
@@ -87,6 +178,8 @@ absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection
     m.set_hash(row.values(1).string_value());
     m.set_applied_at(row.values(2).timestamp_value());
     m.set_duration_ms(static_cast<uint64_t>(row.values(3).int_value()));
+    m.set_dirty(row.values(4).bool_value());
+    m.set_statements_done(static_cast<uint32_t>(row.values(5).int_value()));
     applied.push_back(std::move(m));
   }
   return applied;
@@ -99,37 +192,150 @@ absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::Applied(Database& db
   return AppliedOn(*conn, db, schema);
 }
 
-absl::StatusOr<v1::Migration> Migrator::Generate(Database& db, const std::string& schema,
-                                                 uint32_t version, const std::string& name) {
-  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, schema, version));
-  v1::Migration migration;
-  migration.set_name(name.empty() ? absl::StrCat("0000_initial_v", registered.version.version()) : name);
-  for (const plan::Plan& p : PlanCreateSchema(*registered.index, /*if_not_exists=*/false)) {
+absl::StatusOr<v1::Schema> Migrator::LastSnapshot(Database& db, const std::string& schema, uint32_t* count) {
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
+  // One read for both, so that a migration applied meanwhile is in both or in neither.
+  v1::Select select;
+  select.set_table(kTable);
+  select.add_columns()->mutable_expression()->mutable_column()->set_name("snapshot");
+  *select.mutable_where() = Eq("schema", Str(schema));
+  for (const char* column : {"applied_at", "name"}) {
+    select.add_order_by()->mutable_expression()->mutable_column()->set_name(column);
+  }
+  SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanSelect(HistorySchema(), select, "select"));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, st, false));
+  *count = static_cast<uint32_t>(result.rows_size());
+  v1::Schema snapshot;
+  if (!result.rows().empty() && !snapshot.ParseFromString(result.rows().rbegin()->values(0).bytes_value())) {
+    return absl::DataLossError(absl::StrCat("the snapshot of schema `", schema, "`'s last migration does not parse"));
+  }
+  return snapshot;
+}
+
+absl::StatusOr<v1::GenerateResponse> Migrator::Generate(Database& db, const v1::GenerateRequest& request) {
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, request.schema(), request.version()));
+  v1::Schema previous = request.previous();
+  uint32_t index = request.index();
+  if (!request.has_previous()) {
+    uint32_t applied = 0;
+    SLUICE_ASSIGN_OR_RETURN(previous, LastSnapshot(db, request.schema(), &applied));
+    if (index == 0) index = applied;
+  }
+  DialectTraits traits;
+  traits.alter_in_place = db.dialect().Has(SLUICE_CAP_ALTER_TABLE);
+  traits.enum_types = db.dialect().Has(SLUICE_CAP_ENUM_TYPES);
+  SLUICE_ASSIGN_OR_RETURN(SchemaDiff diff, DiffSchemas(previous, registered.index->schema(),
+                                                       {request.renames().begin(), request.renames().end()}, traits));
+  v1::GenerateResponse response;
+  v1::Migration& migration = *response.mutable_migration();
+  migration.set_name(request.name().empty()
+                         ? absl::StrFormat("%04d_%s_v%d", index, index == 0 ? "initial" : "changes", registered.version.version())
+                         : request.name());
+  for (const plan::Plan& p : diff.plans) {
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(p));
     if (!sql->sql.empty()) migration.add_statements(sql->sql);
   }
   migration.set_hash(MigrationHash(migration));
   *migration.mutable_snapshot() = registered.index->schema();
+  if (previous.tables_size() + previous.enums_size() + previous.sequences_size() > 0 || !previous.name().empty()) {
+    migration.set_parent(SchemaHash(previous));
+  }
+  for (const DataLoss& loss : diff.losses) response.add_data_loss(loss.description);
+  for (const std::string& a : diff.ambiguous) response.add_ambiguous(a);
+  return response;
+}
 
-  SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, Applied(db, schema));
+absl::StatusOr<bool> Migrator::ApplyInTransaction(Database& db, const std::string& schema,
+                                                  const v1::Migration& migration) {
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+  // History is read under the migration lock, inside the transaction that applies the
+  // migration, so concurrent callers apply each migration once.
+  SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
+  Unlock unlock{*conn, db};
+  SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
+  SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(*conn, db, schema));
   for (const v1::AppliedMigration& m : applied) {
-    if (m.name() == migration.name() && m.hash() == migration.hash()) return migration;
+    if (m.name() != migration.name()) continue;
+    if (m.hash() != migration.hash()) return Changed(migration, m);
+    SLUICE_RETURN_IF_ERROR(conn->Commit());
+    return false;
   }
-  if (!applied.empty()) {
-    return absl::UnimplementedError(absl::StrCat(
-        "database `", db.name(), "` already has migrations of schema `", schema, "` applied (last: ",
-        applied.back().name(), "); a migration from them to version ", registered.version.version(),
-        " needs schema diffs, which are not available yet"));
+  const auto start = std::chrono::steady_clock::now();
+  for (int s = 0; s < migration.statements_size(); ++s) {
+    absl::Status status = conn->ExecuteOnce(migration.statements(s));
+    if (!status.ok()) {
+      return Prefixed(status, absl::StrCat("migration `", migration.name(), "` statement ", s + 1,
+                                           " failed (rolled back, nothing of it applied): "));
+    }
   }
-  return migration;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  SLUICE_RETURN_IF_ERROR(Record(*conn, db, schema, migration, false, ms));
+  SLUICE_RETURN_IF_ERROR(conn->Commit());
+  return true;
+}
+
+absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, const std::string& schema,
+                                             const v1::Migration& migration) {
+  SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(conn, db, schema));
+  int start_at = 0;
+  bool recorded = false;
+  for (const v1::AppliedMigration& m : applied) {
+    if (m.name() != migration.name()) {
+      if (m.dirty()) {
+        return WithErrorInfo(absl::FailedPreconditionError(absl::StrCat(
+                                 "migration `", m.name(), "` is dirty (it failed after statement ", m.statements_done(),
+                                 "): run Migrate with it again to resume it before `", migration.name(), "`")),
+                             "MIGRATION_DIRTY", {{"migration", m.name()}});
+      }
+      continue;
+    }
+    if (!m.dirty()) {
+      if (m.hash() != migration.hash()) return Changed(migration, m);
+      return false;
+    }
+    // Resume where it failed. Its statements after those done may have been fixed since: the
+    // record takes the new hash.
+    start_at = static_cast<int>(m.statements_done());
+    recorded = true;
+    if (m.hash() != migration.hash()) {
+      SLUICE_RETURN_IF_ERROR(Progress(conn, db, schema, migration.name(), {{"hash", Str(migration.hash())}}));
+    }
+  }
+  if (!recorded) SLUICE_RETURN_IF_ERROR(Record(conn, db, schema, migration, true, 0));
+  const auto start = std::chrono::steady_clock::now();
+  for (int s = start_at; s < migration.statements_size(); ++s) {
+    absl::Status status = conn.ExecuteOnce(migration.statements(s));
+    if (!status.ok()) {
+      return WithErrorInfo(
+          Prefixed(status, absl::StrCat("migration `", migration.name(), "` statement ", s + 1, " failed; dialect ",
+                                        db.dialect().name(), " has no transactional DDL, so statements 1 to ", s,
+                                        " stay applied and the migration is dirty (Status shows it): fix the cause and "
+                                        "run Migrate again to resume at statement ", s + 1, ": ")),
+          "MIGRATION_DIRTY", {{"migration", migration.name()}, {"statements_done", absl::StrCat(s)}});
+    }
+    v1::Value done;
+    done.set_int_value(s + 1);
+    SLUICE_RETURN_IF_ERROR(Progress(conn, db, schema, migration.name(), {{"statements_done", done}}));
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  v1::Value clean, duration, at;
+  clean.set_bool_value(false);
+  duration.set_int_value(ms);
+  at.set_timestamp_value(Now());
+  SLUICE_RETURN_IF_ERROR(
+      Progress(conn, db, schema, migration.name(), {{"dirty", clean}, {"duration_ms", duration}, {"applied_at", at}}));
+  return true;
 }
 
 absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const std::string& schema,
                                                            std::vector<v1::Migration> migrations) {
   if (schema.empty()) return InvalidField("schema", "the name of a registered schema is required");
   if (migrations.empty()) {
-    SLUICE_ASSIGN_OR_RETURN(v1::Migration generated, Generate(db, schema, 0, ""));
-    migrations.push_back(std::move(generated));
+    v1::GenerateRequest request;
+    request.set_schema(schema);
+    SLUICE_ASSIGN_OR_RETURN(v1::GenerateResponse generated, Generate(db, request));
+    if (generated.migration().statements().empty()) return std::vector<std::string>{};  // nothing changed
+    migrations.push_back(std::move(*generated.mutable_migration()));
   }
   for (size_t i = 0; i < migrations.size(); ++i) {
     const std::string path = absl::StrCat("migrations[", i, "]");
@@ -143,59 +349,20 @@ absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const s
   SLUICE_RETURN_IF_ERROR(EnsureTable(db));
 
   std::vector<std::string> done;
+  if (db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL)) {
+    for (const v1::Migration& migration : migrations) {
+      SLUICE_ASSIGN_OR_RETURN(bool ran, ApplyInTransaction(db, schema, migration));
+      if (ran) done.push_back(migration.name());
+    }
+    return done;
+  }
+  // One connection holds the lock for the whole run; each statement commits by itself.
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+  SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
+  Unlock unlock{*conn, db};
   for (const v1::Migration& migration : migrations) {
-    SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
-    // History is read under the migration lock, inside the transaction that applies the
-    // migration, so concurrent callers apply each migration once.
-    SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
-    Unlock unlock{*conn, db};
-    SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
-    SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(*conn, db, schema));
-    bool skip = false;
-    for (const v1::AppliedMigration& m : applied) {
-      if (m.name() != migration.name()) continue;
-      if (m.hash() != migration.hash()) {
-        return WithErrorInfo(
-            absl::FailedPreconditionError(absl::StrCat(
-                "migration `", migration.name(), "` changed after it was applied (applied hash ",
-                m.hash(), ", now ", migration.hash(), ")")),
-            "MIGRATION_CHANGED", {{"migration", migration.name()}});
-      }
-      skip = true;
-    }
-    if (skip) {
-      SLUICE_RETURN_IF_ERROR(conn->Commit());
-      continue;
-    }
-    const auto start = std::chrono::steady_clock::now();
-    for (int s = 0; s < migration.statements_size(); ++s) {
-      absl::Status status = conn->ExecuteOnce(migration.statements(s));
-      if (!status.ok()) {
-        const bool rolled_back = db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL);
-        return absl::Status(
-            status.code(),
-            absl::StrCat("migration `", migration.name(), "` statement ", s + 1, " failed (",
-                         rolled_back ? "rolled back"
-                                     : "not recorded; dialect " + db.dialect().name() +
-                                           " has no transactional DDL, so the statements before it stay applied",
-                         "): ", status.message()));
-      }
-    }
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - start).count();
-    v1::Insert insert;
-    insert.set_table(kTable);
-    auto& row = *insert.add_rows()->mutable_values();
-    row["schema"].set_string_value(schema);
-    row["name"].set_string_value(migration.name());
-    row["hash"].set_string_value(migration.hash());
-    row["applied_at"].set_timestamp_value(
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
-    row["duration_ms"].set_int_value(ms);
-    SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanInsert(HistorySchema(), insert, "insert"));
-    SLUICE_RETURN_IF_ERROR(ExecuteOn(*conn, db, st).status());
-    SLUICE_RETURN_IF_ERROR(conn->Commit());
-    done.push_back(migration.name());
+    SLUICE_ASSIGN_OR_RETURN(bool ran, ApplyStepwise(*conn, db, schema, migration));
+    if (ran) done.push_back(migration.name());
   }
   return done;
 }

@@ -1,5 +1,5 @@
-// Migrations: generated from registered schemas, applied in order, each exactly once, recorded
-// in the database's `__sluice_migrations` table.
+// Migrations: generated from registered schemas (diffs against a snapshot), applied in order,
+// each exactly once, recorded in the database's `__sluice_migrations` table.
 #ifndef SLUICE_MIGRATIONS_MIGRATOR_H_
 #define SLUICE_MIGRATIONS_MIGRATOR_H_
 
@@ -16,19 +16,18 @@ namespace sluice {
 // SHA-256 over a migration's statements.
 std::string MigrationHash(const v1::Migration& migration);
 
+// The problems of a migrations folder (see MigrationService.Check); empty when it is sound.
+std::vector<std::string> CheckMigrations(const std::vector<v1::Migration>& migrations);
+
 class Migrator {
  public:
   explicit Migrator(SchemaRegistry& registry) : registry_(registry) {}
 
-  // The migration that brings `db` from the schema's last applied migration to `version`
-  // (0: the latest). Today only the first migration of a schema (creating it whole) exists;
-  // a later version returns UNIMPLEMENTED until schema diffs are built.
-  absl::StatusOr<v1::Migration> Generate(Database& db, const std::string& schema,
-                                         uint32_t version, const std::string& name);
+  // See MigrationService.Generate.
+  absl::StatusOr<v1::GenerateResponse> Generate(Database& db, const v1::GenerateRequest& request);
 
-  // Applies `migrations` in order (or, when empty, the one Generate would produce). Each runs
-  // in one transaction with its history record; one already applied is skipped, and one whose
-  // content changed since it was applied is refused with FAILED_PRECONDITION.
+  // Applies `migrations` in order (or, when empty, the one Generate would produce); see
+  // MigrationService.Migrate. The names applied by this call.
   absl::StatusOr<std::vector<std::string>> Migrate(Database& db, const std::string& schema,
                                                    std::vector<v1::Migration> migrations);
 
@@ -39,6 +38,14 @@ class Migrator {
   absl::Status EnsureTable(Database& db);
   absl::StatusOr<std::vector<v1::AppliedMigration>> AppliedOn(Connection& conn, Database& db,
                                                               const std::string& schema);
+  // The snapshot of the last migration applied to `schema` (an empty schema when none), and in
+  // `count` how many are recorded.
+  absl::StatusOr<v1::Schema> LastSnapshot(Database& db, const std::string& schema, uint32_t* count);
+  // One migration, where DDL is transactional: in one transaction with its record.
+  absl::StatusOr<bool> ApplyInTransaction(Database& db, const std::string& schema, const v1::Migration& migration);
+  // One migration, where it is not: statement by statement, its progress recorded as it goes.
+  absl::StatusOr<bool> ApplyStepwise(Connection& conn, Database& db, const std::string& schema,
+                                     const v1::Migration& migration);
 
   SchemaRegistry& registry_;
 };

@@ -16,7 +16,9 @@ namespace {
 
 plan::Action ActionOf(v1::ReferentialAction action) { return static_cast<plan::Action>(action); }
 
-plan::Plan CreateTable(const SchemaIndex& schema, const v1::Table& table, bool if_not_exists) {
+}  // namespace
+
+plan::Plan PlanCreateTable(const SchemaIndex& schema, const v1::Table& table, bool if_not_exists) {
   plan::Plan out;
   plan::CreateTable* p = out.mutable_create_table();
   *p->mutable_table() = TableRefOf(table);
@@ -79,6 +81,26 @@ plan::Plan CreateTable(const SchemaIndex& schema, const v1::Table& table, bool i
   return out;
 }
 
+std::vector<plan::Plan> PlanCreateIndexes(const SchemaIndex& schema, const v1::Table& table, bool if_not_exists) {
+  std::vector<plan::Plan> plans;
+  const TableInfo& info = *schema.FindTable(table.name());
+  ExpressionPlanner literals(schema, info, nullptr);
+  for (const v1::Index& index : table.indexes()) {
+    plan::Plan p;
+    plan::CreateIndex* c = p.mutable_create_index();
+    *c->mutable_table() = TableRefOf(table);
+    c->set_name(index.name().empty() ? IndexName(table.name(), {index.columns().begin(), index.columns().end()})
+                                     : index.name());
+    *c->mutable_columns() = index.columns();
+    c->set_unique(index.unique());
+    c->set_method(index.method());
+    c->set_if_not_exists(if_not_exists);
+    if (index.has_where()) *c->mutable_where() = *literals.Condition(index.where(), "index");
+    plans.push_back(std::move(p));
+  }
+  return plans;
+}
+
 // Tables in an order where every referenced table comes first (cycles keep schema order).
 std::vector<const v1::Table*> CreationOrder(const v1::Schema& schema) {
   std::map<std::string, const v1::Table*> by_name;
@@ -103,8 +125,6 @@ std::vector<const v1::Table*> CreationOrder(const v1::Schema& schema) {
   for (const v1::Table& t : schema.tables()) visit(t);
   return order;
 }
-
-}  // namespace
 
 std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_exists) {
   std::vector<plan::Plan> plans;
@@ -135,24 +155,9 @@ std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_
     plans.push_back(std::move(p));
   }
   const std::vector<const v1::Table*> order = CreationOrder(schema.schema());
-  for (const v1::Table* table : order) plans.push_back(CreateTable(schema, *table, if_not_exists));
+  for (const v1::Table* table : order) plans.push_back(PlanCreateTable(schema, *table, if_not_exists));
   for (const v1::Table* table : order) {
-    const TableInfo& info = *schema.FindTable(table->name());
-    ExpressionPlanner literals(schema, info, nullptr);
-    for (const v1::Index& index : table->indexes()) {
-      plan::Plan p;
-      plan::CreateIndex* c = p.mutable_create_index();
-      *c->mutable_table() = TableRefOf(*table);
-      c->set_name(index.name().empty()
-                      ? IndexName(table->name(), {index.columns().begin(), index.columns().end()})
-                      : index.name());
-      *c->mutable_columns() = index.columns();
-      c->set_unique(index.unique());
-      c->set_method(index.method());
-      c->set_if_not_exists(if_not_exists);
-      if (index.has_where()) *c->mutable_where() = *literals.Condition(index.where(), "index");
-      plans.push_back(std::move(p));
-    }
+    for (plan::Plan& p : PlanCreateIndexes(schema, *table, if_not_exists)) plans.push_back(std::move(p));
   }
   return plans;
 }

@@ -101,6 +101,13 @@ struct PlannedFind {
 };
 absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::FindRequest& request, bool first);
 
+// CREATE TABLE for one table of a validated schema (with its keys, uniques, foreign keys and
+// checks), and CREATE INDEX for each of its indexes.
+plan::Plan PlanCreateTable(const SchemaIndex& schema, const v1::Table& table, bool if_not_exists);
+std::vector<plan::Plan> PlanCreateIndexes(const SchemaIndex& schema, const v1::Table& table, bool if_not_exists);
+// The schema's tables, each after the tables it references (cycles keep schema order).
+std::vector<const v1::Table*> CreationOrder(const v1::Schema& schema);
+
 // The DDL that creates every namespace, enum, table (referenced tables first) and index of a validated
 // schema, one plan per statement.
 std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_exists);

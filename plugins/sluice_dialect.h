@@ -15,7 +15,8 @@
  *   - Errors are a status code (the gRPC canonical codes, SLUICE_STATUS_*) returned by the
  *     function, with details written into a caller-owned sluice_error.
  *   - Ownership is spelled out for every pointer below.
- *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY and SLUICE_CAP_UPDATE_RETURNING.
+ *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY and SLUICE_CAP_UPDATE_RETURNING; 1.2
+ *     added SLUICE_CAP_ALTER_TABLE.
  *   - Threads: a connection and its statements are used by one thread at a time; different
  *     connections are used concurrently; `interrupt` may be called from any thread.
  *
@@ -32,7 +33,7 @@ extern "C" {
 #endif
 
 #define SLUICE_DIALECT_ABI_MAJOR 1
-#define SLUICE_DIALECT_ABI_MINOR 1
+#define SLUICE_DIALECT_ABI_MINOR 2
 
 /* The name of the one symbol a plugin exports (a function of type sluice_dialect_entry_fn). */
 #define SLUICE_DIALECT_ENTRY_SYMBOL "sluice_dialect_entry"
@@ -113,6 +114,8 @@ typedef struct sluice_value {
 #define SLUICE_CAP_TRANSACTIONAL_DDL (1ull << 1) /* DDL rolls back with its transaction */
 #define SLUICE_CAP_NAMESPACES (1ull << 2)        /* tables in named schemas */
 #define SLUICE_CAP_ENUM_TYPES (1ull << 3)        /* CREATE TYPE ... AS ENUM */
+#define SLUICE_CAP_ALTER_TABLE (1ull << 5)       /* columns and constraints change in place (1.2);
+                                                    without it the host rebuilds a changed table */
 #define SLUICE_CAP_UPDATE_RETURNING (1ull << 4)  /* UPDATE ... RETURNING (1.1); without it the host
                                                     locks and re-reads the updated rows */
 

@@ -15,6 +15,7 @@ grpc::Status AdminServiceImpl::ListPlugins(grpc::ServerContext*, const v1::ListP
     static constexpr std::pair<uint64_t, const char*> kCapabilities[] = {
         {SLUICE_CAP_RETURNING, "returning"},
         {SLUICE_CAP_UPDATE_RETURNING, "update_returning"},
+        {SLUICE_CAP_ALTER_TABLE, "alter_table"},
         {SLUICE_CAP_TRANSACTIONAL_DDL, "transactional_ddl"},
         {SLUICE_CAP_NAMESPACES, "namespaces"},
         {SLUICE_CAP_ENUM_TYPES, "enum_types"},

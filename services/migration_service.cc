@@ -1,5 +1,7 @@
 #include "services/migration_service.h"
 
+#include <algorithm>
+
 #include "common/status_macros.h"
 #include "services/grpc_status.h"
 #include "services/query_service.h"
@@ -10,9 +12,7 @@ grpc::Status MigrationServiceImpl::Generate(grpc::ServerContext*, const v1::Gene
                                             v1::GenerateResponse* response) {
   return ToGrpcStatus([&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
-    SLUICE_ASSIGN_OR_RETURN(*response->mutable_migration(),
-                            state_.migrator.Generate(*db, request->schema(), request->version(),
-                                                     request->name()));
+    SLUICE_ASSIGN_OR_RETURN(*response, state_.migrator.Generate(*db, *request));
     return absl::OkStatus();
   }());
 }
@@ -36,7 +36,15 @@ grpc::Status MigrationServiceImpl::Status(grpc::ServerContext*, const v1::Status
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
     SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied,
                             state_.migrator.Applied(*db, request->schema()));
-    for (auto& m : applied) *response->add_applied() = std::move(m);
+    for (const v1::Migration& m : request->migrations()) {
+      if (std::none_of(applied.begin(), applied.end(), [&](const auto& a) { return a.name() == m.name() && !a.dirty(); })) {
+        response->add_pending(m.name());
+      }
+    }
+    for (auto& m : applied) {
+      response->set_dirty(response->dirty() || m.dirty());
+      *response->add_applied() = std::move(m);
+    }
     return absl::OkStatus();
   }());
 }
@@ -49,8 +57,12 @@ grpc::Status MigrationServiceImpl::Pull(grpc::ServerContext*, const v1::PullRequ
   return NotYetImplemented("Pull", "pull (introspection)");
 }
 
-grpc::Status MigrationServiceImpl::Check(grpc::ServerContext*, const v1::CheckRequest*, v1::CheckResponse*) {
-  return NotYetImplemented("Check", "checking a migrations folder");
+grpc::Status MigrationServiceImpl::Check(grpc::ServerContext*, const v1::CheckRequest* request,
+                                         v1::CheckResponse* response) {
+  for (std::string& problem : CheckMigrations({request->migrations().begin(), request->migrations().end()})) {
+    response->add_problems(std::move(problem));
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace sluice

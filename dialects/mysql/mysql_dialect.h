@@ -30,6 +30,19 @@ class MysqlDialect : public sdk::SqlDialect {
   std::string TableOptions() const override {
     return " ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci";
   }
+  sdk::AlterColumnStyle alter_column() const override { return sdk::AlterColumnStyle::kModify; }
+  absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint& drop, const std::string& name,
+                                                   const std::string& column) const override {
+    switch (drop.kind()) {
+      case plan::DropConstraint::UNIQUE: return "DROP INDEX " + (drop.column().empty() ? name : column);
+      case plan::DropConstraint::FOREIGN_KEY: return "DROP FOREIGN KEY " + name;
+      case plan::DropConstraint::PRIMARY_KEY: return std::string("DROP PRIMARY KEY");
+      default: return "DROP CONSTRAINT " + name;
+    }
+  }
+  std::string DropIndex(const std::string& index, const std::string& table) const override {
+    return "DROP INDEX " + index + " ON " + table;
+  }
   sdk::JsonRows json_rows() const override { return sdk::JsonRows::kOrderedAggregate; }
   std::string JsonArrayFunction() const override { return "JSON_ARRAY"; }
   std::string JsonAggregateFunction() const override { return "JSON_ARRAYAGG"; }

@@ -24,6 +24,13 @@ enum class JsonRows {
   kOrderedAggregate,
 };
 
+// How a dialect changes a column in place.
+enum class AlterColumnStyle {
+  kClauses,  // ALTER COLUMN c TYPE ... / SET NOT NULL / SET DEFAULT ... (PostgreSQL)
+  kModify,   // MODIFY COLUMN <the whole column> (MySQL)
+  kNone,     // not at all: the table is rebuilt (SQLite)
+};
+
 class SqlDialect {
  public:
   virtual ~SqlDialect() = default;
@@ -114,6 +121,18 @@ class SqlDialect {
 
   // Namespaces (PostgreSQL schemas).
   virtual bool has_namespaces() const { return false; }
+
+  // Schema changes. `AlterColumnStyle::kNone` also means constraints cannot be added or dropped.
+  virtual AlterColumnStyle alter_column() const { return AlterColumnStyle::kClauses; }
+  // What follows `ALTER TABLE t ` to drop a constraint (`name` and `column` quoted).
+  virtual absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint& drop, const std::string& name,
+                                                           const std::string& column) const {
+    return "DROP CONSTRAINT " + name;
+  }
+  // DROP INDEX for the (quoted, qualified) index of the (quoted, qualified) table.
+  virtual std::string DropIndex(const std::string& index, const std::string& table) const { return "DROP INDEX " + index; }
+  // The statement that defers foreign key checks to the commit ("" where none is needed).
+  virtual std::string DeferForeignKeys() const { return ""; }
 
   // Relational reads: related rows as JSON arrays of their values (defaults: PostgreSQL's).
   virtual JsonRows json_rows() const { return JsonRows::kNumberedDerivedTable; }

@@ -118,9 +118,237 @@ absl::Status SqlRenderer::Render(const plan::Plan& plan) {
       Append(lock.release() ? dialect_.TransactionUnlock(lock.key()) : dialect_.TransactionLock(lock.key()));
       return absl::OkStatus();
     }
+    case plan::Plan::kDropTable:
+    case plan::Plan::kRenameTable:
+    case plan::Plan::kAddColumn:
+    case plan::Plan::kDropColumn:
+    case plan::Plan::kRenameColumn:
+    case plan::Plan::kAlterColumn:
+    case plan::Plan::kAddConstraint:
+    case plan::Plan::kDropConstraint:
+    case plan::Plan::kDropIndex:
+    case plan::Plan::kAddEnumValue:
+    case plan::Plan::kDropEnum:
+    case plan::Plan::kDropSequence:
+    case plan::Plan::kCopyRows:
+    case plan::Plan::kDeferForeignKeys:
+      in_ddl_ = plan.kind_case() != plan::Plan::kCopyRows;
+      return SchemaChange(plan);
     case plan::Plan::KIND_NOT_SET: break;
   }
   return Malformed("no statement kind");
+}
+
+void SqlRenderer::AlterTable(const plan::TableRef& table) {
+  Append("ALTER TABLE ");
+  Table(table, false);
+  Append(" ");
+}
+
+absl::StatusOr<std::string> SqlRenderer::TypeSql(const plan::Type& type) {
+  if (type.kind() == plan::ENUM && dialect_.has_enum_types()) {
+    plan::TableRef ref;
+    ref.set_namespace_(type.enum_namespace());
+    ref.set_name(type.enum_name());
+    SqlRenderer name(dialect_);
+    name.Table(ref, false);
+    return name.out_ + (type.array() ? "[]" : "");
+  }
+  return dialect_.TypeName(type);
+}
+
+absl::Status SqlRenderer::SchemaChange(const plan::Plan& plan) {
+  absl::Status s;
+  switch (plan.kind_case()) {
+    case plan::Plan::kDropTable:
+      Append("DROP TABLE ");
+      Table(plan.drop_table().table(), false);
+      return absl::OkStatus();
+    case plan::Plan::kRenameTable:
+      AlterTable(plan.rename_table().table());
+      Append("RENAME TO ");
+      Identifier(plan.rename_table().to());
+      return absl::OkStatus();
+    case plan::Plan::kAddColumn:
+      AlterTable(plan.add_column().table());
+      Append("ADD COLUMN ");
+      return ColumnDefinition(plan.add_column().column());
+    case plan::Plan::kDropColumn:
+      AlterTable(plan.drop_column().table());
+      Append("DROP COLUMN ");
+      Identifier(plan.drop_column().column());
+      return absl::OkStatus();
+    case plan::Plan::kRenameColumn:
+      AlterTable(plan.rename_column().table());
+      Append("RENAME COLUMN ");
+      Identifier(plan.rename_column().from());
+      Append(" TO ");
+      Identifier(plan.rename_column().to());
+      return absl::OkStatus();
+    case plan::Plan::kAlterColumn: return AlterColumn(plan.alter_column());
+    case plan::Plan::kAddConstraint: return AddConstraint(plan.add_constraint());
+    case plan::Plan::kDropConstraint: {
+      const plan::DropConstraint& drop = plan.drop_constraint();
+      auto clause = dialect_.DropConstraintClause(drop, QuoteIdentifier(dialect_, drop.name()),
+                                                  QuoteIdentifier(dialect_, drop.column()));
+      if (!clause.ok()) return clause.status();
+      AlterTable(drop.table());
+      Append(*clause);
+      return absl::OkStatus();
+    }
+    case plan::Plan::kDropIndex: {
+      const plan::DropIndex& drop = plan.drop_index();
+      SqlRenderer table(dialect_);
+      table.Table(drop.table(), false);
+      plan::TableRef index = drop.table();
+      index.set_name(drop.name());
+      SqlRenderer name(dialect_);
+      name.Table(index, false);  // in the table's namespace
+      Append(dialect_.DropIndex(name.out_, table.out_));
+      return absl::OkStatus();
+    }
+    case plan::Plan::kAddEnumValue: {
+      if (!dialect_.has_enum_types()) return absl::OkStatus();  // the columns change instead
+      plan::TableRef ref;
+      ref.set_namespace_(plan.add_enum_value().namespace_());
+      ref.set_name(plan.add_enum_value().name());
+      Append("ALTER TYPE ");
+      Table(ref, false);
+      Append(" ADD VALUE ");
+      Append(dialect_.StringLiteral(plan.add_enum_value().value()));
+      return absl::OkStatus();
+    }
+    case plan::Plan::kDropEnum:
+    case plan::Plan::kDropSequence: {
+      const bool is_enum = plan.kind_case() == plan::Plan::kDropEnum;
+      if (is_enum && !dialect_.has_enum_types()) return absl::OkStatus();
+      if (!is_enum && !dialect_.has_sequences()) return Unsupported("sequences");
+      plan::TableRef ref;
+      ref.set_namespace_(is_enum ? plan.drop_enum().namespace_() : plan.drop_sequence().namespace_());
+      ref.set_name(is_enum ? plan.drop_enum().name() : plan.drop_sequence().name());
+      Append(is_enum ? "DROP TYPE " : "DROP SEQUENCE ");
+      Table(ref, false);
+      return absl::OkStatus();
+    }
+    case plan::Plan::kCopyRows: {
+      const plan::CopyRows& copy = plan.copy_rows();
+      if (copy.columns().empty()) return Malformed("copying rows without columns");
+      Append("INSERT INTO ");
+      Table(copy.to(), false);
+      Append(" (");
+      IdentifierList(copy.columns());
+      Append(") SELECT ");
+      if (!copy.source_columns().empty() && copy.source_columns_size() != copy.columns_size()) {
+        return Malformed("copying rows with unpaired columns");
+      }
+      IdentifierList(copy.source_columns().empty() ? copy.columns() : copy.source_columns());
+      Append(" FROM ");
+      Table(copy.from(), false);
+      return absl::OkStatus();
+    }
+    case plan::Plan::kDeferForeignKeys: Append(dialect_.DeferForeignKeys()); return absl::OkStatus();
+    default: break;
+  }
+  return Malformed("not a schema change");
+}
+
+absl::Status SqlRenderer::AlterColumn(const plan::AlterColumn& alter) {
+  const plan::ColumnDef& column = alter.column();
+  switch (dialect_.alter_column()) {
+    case AlterColumnStyle::kNone: return Unsupported("altering a column in place (the table is rebuilt instead)");
+    case AlterColumnStyle::kModify:
+      // The whole column anew; keys and uniques stay as they are (they are separate constraints).
+      AlterTable(alter.table());
+      Append("MODIFY COLUMN ");
+      {
+        plan::ColumnDef def = column;
+        def.set_primary_key(false);
+        def.set_unique(false);
+        return ColumnDefinition(def);
+      }
+    case AlterColumnStyle::kClauses: break;
+  }
+  AlterTable(alter.table());
+  bool first = true;
+  auto clause = [&](absl::string_view text) {
+    Append(first ? "" : ", ");
+    first = false;
+    Append("ALTER COLUMN ");
+    Identifier(column.name());
+    Append(text);
+  };
+  if (alter.type_changed()) {
+    auto type = TypeSql(column.type());
+    if (!type.ok()) return type.status();
+    clause(absl::StrCat(" TYPE ", *type, " USING "));
+    Identifier(column.name());
+    Append(absl::StrCat("::", *type));
+  }
+  if (alter.nullability_changed()) clause(column.not_null() ? " SET NOT NULL" : " DROP NOT NULL");
+  if (alter.default_changed()) {
+    if (!column.has_default_()) {
+      clause(" DROP DEFAULT");
+    } else {
+      clause(" SET DEFAULT ");
+      const bool call = column.default_().has_call();
+      if (call) Append("(");
+      absl::Status s = Expr(column.default_());
+      if (!s.ok()) return s;
+      if (call) Append(")");
+    }
+  }
+  if (first) return Malformed("an ALTER COLUMN that changes nothing");
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::ConstraintBody(const plan::ForeignKey& fk) {
+  Append("FOREIGN KEY (");
+  IdentifierList(fk.columns());
+  Append(") REFERENCES ");
+  Table(fk.foreign_table(), false);
+  Append(" (");
+  IdentifierList(fk.foreign_columns());
+  Append(")");
+  Action(" ON DELETE ", fk.on_delete());
+  Action(" ON UPDATE ", fk.on_update());
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::AddConstraint(const plan::AddConstraint& add) {
+  if (dialect_.alter_column() == AlterColumnStyle::kNone) {
+    return Unsupported("adding constraints to a table (the table is rebuilt instead)");
+  }
+  AlterTable(add.table());
+  Append("ADD ");
+  switch (add.kind_case()) {
+    case plan::AddConstraint::kUnique:
+      Append("CONSTRAINT ");
+      Identifier(add.unique().name());
+      Append(" UNIQUE (");
+      IdentifierList(add.unique().columns());
+      Append(")");
+      return absl::OkStatus();
+    case plan::AddConstraint::kForeignKey:
+      Append("CONSTRAINT ");
+      Identifier(add.foreign_key().name());
+      Append(" ");
+      return ConstraintBody(add.foreign_key());
+    case plan::AddConstraint::kCheck: {
+      Append("CONSTRAINT ");
+      Identifier(add.check().name());
+      Append(" CHECK (");
+      absl::Status s = Expr(add.check().condition());
+      Append(")");
+      return s;
+    }
+    case plan::AddConstraint::kPrimaryKey:
+      Append("PRIMARY KEY (");
+      IdentifierList(add.primary_key().columns());
+      Append(")");
+      return absl::OkStatus();
+    case plan::AddConstraint::KIND_NOT_SET: break;
+  }
+  return Malformed("a constraint of no kind");
 }
 
 void SqlRenderer::Identifier(absl::string_view name) { Append(QuoteIdentifier(dialect_, name)); }
@@ -728,20 +956,9 @@ absl::Status SqlRenderer::ColumnDefinition(const plan::ColumnDef& column) {
   if (!dialect_.has_namespaces() && !column.type().enum_namespace().empty()) {
     return Unsupported("namespaces (PostgreSQL schemas)");
   }
-  std::string type;
-  if (column.type().kind() == plan::ENUM && dialect_.has_enum_types()) {
-    plan::TableRef enum_ref;
-    enum_ref.set_namespace_(column.type().enum_namespace());
-    enum_ref.set_name(column.type().enum_name());
-    SqlRenderer name(dialect_);
-    name.Table(enum_ref, false);
-    type = name.out_;
-    if (column.type().array()) type += "[]";
-  } else {
-    auto name = dialect_.TypeName(column.type());
-    if (!name.ok()) return name.status();
-    type = *name;
-  }
+  auto type_sql = TypeSql(column.type());
+  if (!type_sql.ok()) return type_sql.status();
+  std::string type = *std::move(type_sql);
   std::string suffix;
   bool primary_key_written = false;
   if (column.auto_increment()) {
@@ -804,15 +1021,8 @@ absl::Status SqlRenderer::CreateTable(const plan::CreateTable& create) {
   for (const plan::ForeignKey& fk : create.foreign_keys()) {
     Append(", CONSTRAINT ");
     Identifier(fk.name());
-    Append(" FOREIGN KEY (");
-    IdentifierList(fk.columns());
-    Append(") REFERENCES ");
-    Table(fk.foreign_table(), false);
-    Append(" (");
-    IdentifierList(fk.foreign_columns());
-    Append(")");
-    Action(" ON DELETE ", fk.on_delete());
-    Action(" ON UPDATE ", fk.on_update());
+    Append(" ");
+    if (!(s = ConstraintBody(fk)).ok()) return s;
   }
   for (const plan::Check& check : create.checks()) {
     Append(", CONSTRAINT ");

@@ -62,6 +62,14 @@ class SqlRenderer {
   absl::Status ColumnDefinition(const plan::ColumnDef& column);
   absl::Status CreateIndex(const plan::CreateIndex& create);
   absl::Status CreateEnum(const plan::CreateEnum& create);
+  // Schema changes (migrations, push).
+  absl::Status SchemaChange(const plan::Plan& plan);
+  absl::Status AlterColumn(const plan::AlterColumn& alter);
+  absl::Status AddConstraint(const plan::AddConstraint& add);
+  absl::Status ConstraintBody(const plan::ForeignKey& fk);
+  void AlterTable(const plan::TableRef& table);
+  // `type` as it is written in DDL (enum types by name).
+  absl::StatusOr<std::string> TypeSql(const plan::Type& type);
   absl::Status Call(const plan::Call& call);
   absl::Status Where(const plan::Expr& where);
   void Action(absl::string_view clause, plan::Action action);

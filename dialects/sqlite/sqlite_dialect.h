@@ -18,6 +18,12 @@ class SqliteDialect : public sdk::SqlDialect {
   std::string DefaultInValues() const override { return "NULL"; }
   // SQLite's LIMIT is required before OFFSET.
   std::string LimitForOffsetOnly() const override { return "-1"; }
+  sdk::AlterColumnStyle alter_column() const override { return sdk::AlterColumnStyle::kNone; }
+  absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint&, const std::string&,
+                                                   const std::string&) const override {
+    return absl::UnimplementedError("dialect sqlite does not support dropping constraints (the table is rebuilt instead)");
+  }
+  std::string DeferForeignKeys() const override { return "PRAGMA defer_foreign_keys = ON"; }
   sdk::JsonRows json_rows() const override { return sdk::JsonRows::kOrderedDerivedTable; }
   std::string JsonArrayFunction() const override { return "json_array"; }
   std::string JsonAggregateFunction() const override { return "json_group_array"; }

@@ -471,7 +471,7 @@ TEST_P(EndToEnd, Upsert) {
                            {"2", "'bob@example.com'", "NULL", "dec:0.00"}}));
 }
 
-TEST_P(EndToEnd, AFailedMigrationRollsBackWhereDdlIsTransactional) {
+TEST_P(EndToEnd, AFailedMigrationRollsBackOrIsDirtyAndResumes) {
   SetUpShop();
   const bool transactional = GetParam() != "mysql";
   auto migrate = [&](const std::string& name, const std::vector<std::string>& tables) {
@@ -483,29 +483,47 @@ TEST_P(EndToEnd, AFailedMigrationRollsBackWhereDdlIsTransactional) {
         absl::StrJoin(statements, ", "), "]}]}")), &response);
     return response;
   };
-  migrate("0001_extra", {"extra", "users"});  // the second statement fails: users exists
+  auto status = [&] {
+    v1::StatusResponse response;
+    EXPECT_TRUE(Call(&v1::MigrationService::Stub::Status, migrations_.get(),
+                     Json<v1::StatusRequest>(R"({"schema": "shop"})"), &response).ok());
+    return response;
+  };
+  auto names = [](const v1::StatusResponse& response) {
+    std::vector<std::string> out;
+    for (const auto& m : response.applied()) out.push_back(absl::StrCat(m.name(), m.dirty() ? " dirty after " : "",
+                                                                        m.dirty() ? absl::StrCat(m.statements_done()) : ""));
+    return out;
+  };
+  migrate("0001_extra", {"extra", "users", "more"});  // the second statement fails: users exists
   EXPECT_FALSE(last_.ok());
-  EXPECT_THAT(last_.error_message(), HasSubstr(transactional
-      ? "migration `0001_extra` statement 2 failed (rolled back)"
-      : "migration `0001_extra` statement 2 failed (not recorded; dialect mysql has no transactional DDL"));
-  // Creating "extra" again works only where the first attempt rolled back.
-  v1::MigrateResponse response = migrate("0001_extra_fixed", {"extra"});
   if (transactional) {
+    // Rolled back entirely: "extra" can be created again, nothing is recorded.
+    EXPECT_THAT(last_.error_message(), HasSubstr("migration `0001_extra` statement 2 failed (rolled back, nothing of it applied)"));
+    EXPECT_THAT(names(status()), ElementsAre("0000_initial_v1"));
+    v1::MigrateResponse response = migrate("0001_extra", {"extra", "more"});
     ASSERT_TRUE(last_.ok()) << last_.error_message();
-    EXPECT_THAT(response.applied(), ElementsAre("0001_extra_fixed"));
-  } else {
-    EXPECT_EQ(last_.error_code(), grpc::StatusCode::ALREADY_EXISTS) << last_.error_message();
+    EXPECT_THAT(response.applied(), ElementsAre("0001_extra"));
+    EXPECT_THAT(names(status()), ElementsAre("0000_initial_v1", "0001_extra"));
+    return;
   }
-  v1::StatusResponse status;
-  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Status, migrations_.get(),
-                   Json<v1::StatusRequest>(R"({"schema": "shop"})"), &status).ok());
-  std::vector<std::string> names;
-  for (const auto& m : status.applied()) names.push_back(m.name());
-  if (transactional) {
-    EXPECT_THAT(names, ElementsAre("0000_initial_v1", "0001_extra_fixed"));
-  } else {
-    EXPECT_THAT(names, ElementsAre("0000_initial_v1"));
-  }
+  // MySQL: statement 1 stays applied; the migration is dirty, blocks the others, and resumes.
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(last_.error_message(), HasSubstr("migration `0001_extra` statement 2 failed; dialect mysql has no "
+                                               "transactional DDL, so statements 1 to 1 stay applied and the migration is dirty"));
+  v1::StatusResponse dirty = status();
+  EXPECT_TRUE(dirty.dirty());
+  EXPECT_THAT(names(dirty), ElementsAre("0000_initial_v1", "0001_extra dirty after 1"));
+  migrate("0002_other", {"other"});
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(last_.error_message(), HasSubstr("migration `0001_extra` is dirty"));
+  // Fixed (its second statement edited): it resumes at statement 2.
+  v1::MigrateResponse resumed = migrate("0001_extra", {"extra", "users_two", "more"});
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_THAT(resumed.applied(), ElementsAre("0001_extra"));
+  v1::StatusResponse clean = status();
+  EXPECT_FALSE(clean.dirty());
+  EXPECT_THAT(names(clean), ElementsAre("0000_initial_v1", "0001_extra"));
 }
 
 TEST_P(EndToEnd, BatchIsAtomic) {

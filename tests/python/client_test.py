@@ -97,9 +97,10 @@ class ClientTest(unittest.TestCase):
         plugins = self.admin.ListPlugins(admin_service_pb2.ListPluginsRequest())
         self.assertEqual([(p.name, p.abi_major) for p in plugins.plugins], [("mysql", 1), ("postgres", 1), ("sqlite", 1)])
         capabilities = {p.name: list(p.capabilities) for p in plugins.plugins}
-        self.assertEqual(capabilities["mysql"], ["returning"])
+        self.assertEqual(capabilities["mysql"], ["returning", "alter_table"])
         self.assertEqual(capabilities["postgres"],
-                         ["returning", "update_returning", "transactional_ddl", "namespaces", "enum_types"])
+                         ["returning", "update_returning", "alter_table", "transactional_ddl", "namespaces",
+                          "enum_types"])
         self.assertEqual(capabilities["sqlite"], ["returning", "update_returning", "transactional_ddl"])
 
 

@@ -1,0 +1,575 @@
+#include "migrations/schema_diff.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "planner/planner.h"
+#include "planner/table_lookup.h"
+#include "schema/constraint_names.h"
+#include "schema/schema_index.h"
+
+namespace sluice {
+namespace {
+
+std::string Bytes(const google::protobuf::MessageLite& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+bool SameType(const v1::Column& a, const v1::Column& b) {
+  return a.type() == b.type() && a.length() == b.length() && a.precision() == b.precision() && a.scale() == b.scale() &&
+         a.enum_name() == b.enum_name() && a.array() == b.array() && a.unsigned_() == b.unsigned_();
+}
+
+bool NotNull(const v1::Column& c) { return c.not_null() || c.primary_key(); }
+
+int IntegerRank(v1::ColumnType t) {
+  switch (t) {
+    case v1::TINYINT: return 1;
+    case v1::SMALLINT: return 2;
+    case v1::MEDIUMINT: return 3;
+    case v1::INTEGER: return 4;
+    case v1::BIGINT: return 5;
+    default: return 0;
+  }
+}
+
+// Whether every value of `a` fits `b` unchanged.
+bool Widens(const v1::Column& a, const v1::Column& b) {
+  if (a.array() != b.array()) return false;
+  if (IntegerRank(a.type()) && IntegerRank(b.type())) {
+    return IntegerRank(a.type()) <= IntegerRank(b.type()) && a.unsigned_() == b.unsigned_();
+  }
+  const bool text_a = a.type() == v1::VARCHAR || a.type() == v1::TEXT || a.type() == v1::CHAR;
+  if (text_a && b.type() == v1::TEXT) return true;
+  if (a.type() == v1::VARCHAR && b.type() == v1::VARCHAR) return a.length() <= b.length();
+  if (a.type() == v1::DECIMAL && b.type() == v1::DECIMAL) {
+    return a.scale() <= b.scale() && a.precision() - a.scale() <= b.precision() - b.scale();
+  }
+  if (a.type() == v1::REAL && b.type() == v1::DOUBLE) return true;
+  if (a.type() == v1::ENUM && b.type() == v1::ENUM) return a.enum_name() == b.enum_name();
+  return false;
+}
+
+// A table's constraints, keyed by their names as created.
+struct Constraints {
+  std::map<std::string, std::string> uniques;  // name → encoded columns
+  std::map<std::string, const v1::UniqueConstraint*> unique_defs;
+  std::map<std::string, std::string> column_uniques;  // name → column (Column.unique)
+  std::map<std::string, std::string> foreign_keys;    // name → encoded definition
+  std::map<std::string, std::string> checks;          // name → encoded condition
+  std::map<std::string, std::string> indexes;         // name → encoded definition
+  std::vector<std::string> primary_key;
+};
+
+std::vector<std::string> List(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
+
+Constraints ConstraintsOf(const v1::Table& t, const std::map<std::string, std::string>& column_names) {
+  // `column_names` maps this table's column names to the names they have in the other schema,
+  // so that a renamed column keeps its constraints equal.
+  auto name_of = [&](const std::string& c) {
+    auto it = column_names.find(c);
+    return it == column_names.end() ? c : it->second;
+  };
+  auto encode = [&](const std::vector<std::string>& columns) {
+    std::string out;
+    for (const std::string& c : columns) absl::StrAppend(&out, name_of(c), "\n");
+    return out;
+  };
+  Constraints out;
+  out.primary_key = List(t.primary_key());
+  for (const v1::Column& c : t.columns()) {
+    if (c.primary_key()) out.primary_key.push_back(c.name());
+    if (c.unique()) out.column_uniques[UniqueName(t.name(), {c.name()})] = name_of(c.name());
+    if (c.has_references()) {
+      const v1::ColumnReference& r = c.references();
+      const std::string name = r.name().empty() ? ForeignKeyName(t.name(), {c.name()}) : r.name();
+      out.foreign_keys[name] = absl::StrCat(encode({c.name()}), "→", r.table(), ".", r.column(), "/", r.on_delete(), "/",
+                                            r.on_update());
+    }
+  }
+  for (auto& c : out.primary_key) c = name_of(c);
+  for (const v1::UniqueConstraint& u : t.uniques()) {
+    const std::string name = u.name().empty() ? UniqueName(t.name(), List(u.columns())) : u.name();
+    out.uniques[name] = encode(List(u.columns()));
+    out.unique_defs[name] = &u;
+  }
+  for (const v1::ForeignKey& fk : t.foreign_keys()) {
+    const std::string name = fk.name().empty() ? ForeignKeyName(t.name(), List(fk.columns())) : fk.name();
+    std::string def = absl::StrCat(encode(List(fk.columns())), "→", fk.foreign_table(), ".");
+    for (const auto& c : fk.foreign_columns()) absl::StrAppend(&def, c, ",");
+    absl::StrAppend(&def, "/", fk.on_delete(), "/", fk.on_update());
+    out.foreign_keys[name] = def;
+  }
+  for (const v1::Check& c : t.checks()) out.checks[c.name()] = Bytes(c.condition());
+  for (const v1::Index& i : t.indexes()) {
+    const std::string name = i.name().empty() ? IndexName(t.name(), List(i.columns())) : i.name();
+    out.indexes[name] = absl::StrCat(encode(List(i.columns())), i.unique(), i.method(), "/", Bytes(i.where()));
+  }
+  return out;
+}
+
+class Differ {
+ public:
+  Differ(const v1::Schema& from, const v1::Schema& to, DialectTraits dialect)
+      : from_(from), to_(to), alter_in_place_(dialect.alter_in_place), enum_types_(dialect.enum_types) {}
+
+  absl::StatusOr<SchemaDiff> Run(const std::vector<v1::RenameHint>& renames) {
+    SLUICE_RETURN_IF_ERROR(Pair(renames));
+    Namespaces();
+    SLUICE_RETURN_IF_ERROR(Enums());
+    Sequences();
+    for (const auto& [old_name, new_name] : table_pairs_) {
+      if (old_name != new_name) {
+        plan::Plan p;
+        *p.mutable_rename_table()->mutable_table() = TableRefOf(*from_.FindTable(old_name)->table);
+        p.mutable_rename_table()->set_to(new_name);
+        Add(std::move(p));
+      }
+    }
+    // New tables, each after those it references.
+    for (const v1::Table* t : CreationOrder(to_.schema())) {
+      if (paired_new_.count(t->name())) continue;
+      Add(PlanCreateTable(to_, *t, false));
+      for (plan::Plan& p : PlanCreateIndexes(to_, *t, false)) Add(std::move(p));
+    }
+    for (const v1::Table* t : CreationOrder(to_.schema())) {
+      auto it = std::find_if(table_pairs_.begin(), table_pairs_.end(), [&](const auto& p) { return p.second == t->name(); });
+      if (it != table_pairs_.end()) SLUICE_RETURN_IF_ERROR(Table(*from_.FindTable(it->first)->table, *t));
+    }
+    // Dropped tables, referencing ones first.
+    std::vector<const v1::Table*> order = CreationOrder(from_.schema());
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      if (paired_old_.count((*it)->name())) continue;
+      plan::Plan p;
+      *p.mutable_drop_table()->mutable_table() = TableRefOf(**it);
+      Add(std::move(p));
+      out_.losses.push_back({DataLoss::kDropTable, TableRefOf(**it), "",
+                             absl::StrCat("drop table `", (*it)->name(), "`")});
+    }
+    DropEnumsAndSequences();
+    return std::move(out_);
+  }
+
+ private:
+  void Add(plan::Plan p) { out_.plans.push_back(std::move(p)); }
+
+  absl::Status Pair(const std::vector<v1::RenameHint>& renames) {
+    for (size_t i = 0; i < renames.size(); ++i) {
+      const v1::RenameHint& r = renames[i];
+      const std::string path = absl::StrCat("renames[", i, "]");
+      if (r.from_column().empty()) {
+        if (from_.FindTable(r.from_table()) == nullptr) return InvalidField(path + ".from_table", "no such table before");
+        if (to_.FindTable(r.table()) == nullptr) return InvalidField(path + ".table", "no such table after");
+        table_pairs_[r.from_table()] = r.table();
+      } else {
+        column_renames_[r.table()][r.from_column()] = r.to_column();
+      }
+    }
+    for (const v1::Table& t : from_.schema().tables()) {
+      if (!table_pairs_.count(t.name()) && to_.FindTable(t.name()) != nullptr) {
+        bool taken = false;
+        for (const auto& [o, n] : table_pairs_) taken |= n == t.name();
+        if (!taken) table_pairs_[t.name()] = t.name();
+      }
+    }
+    for (const auto& [o, n] : table_pairs_) {
+      paired_old_.insert(o);
+      paired_new_.insert(n);
+    }
+    std::vector<std::string> dropped, added;
+    for (const v1::Table& t : from_.schema().tables()) if (!paired_old_.count(t.name())) dropped.push_back(t.name());
+    for (const v1::Table& t : to_.schema().tables()) if (!paired_new_.count(t.name())) added.push_back(t.name());
+    for (const auto& d : dropped) {
+      for (const auto& a : added) out_.ambiguous.push_back(absl::StrCat("table `", d, "` dropped and `", a, "` added: a rename?"));
+    }
+    for (size_t i = 0; i < renames.size(); ++i) {
+      const v1::RenameHint& r = renames[i];
+      if (r.from_column().empty()) continue;
+      const std::string path = absl::StrCat("renames[", i, "]");
+      const TableInfo* after = to_.FindTable(r.table());
+      auto pair = std::find_if(table_pairs_.begin(), table_pairs_.end(), [&](const auto& p) { return p.second == r.table(); });
+      if (after == nullptr || pair == table_pairs_.end()) return InvalidField(path + ".table", "no such table before and after");
+      if (from_.FindColumn(*from_.FindTable(pair->first), r.from_column()) == nullptr) {
+        return InvalidField(path + ".from_column", "no such column before");
+      }
+      if (to_.FindColumn(*after, r.to_column()) == nullptr) return InvalidField(path + ".to_column", "no such column after");
+    }
+    return absl::OkStatus();
+  }
+
+  void Namespaces() {
+    std::set<std::string> before, after;
+    for (const v1::Table& t : from_.schema().tables()) before.insert(t.namespace_());
+    for (const v1::Enum& e : from_.schema().enums()) before.insert(e.namespace_());
+    for (const v1::Table& t : to_.schema().tables()) after.insert(t.namespace_());
+    for (const v1::Enum& e : to_.schema().enums()) after.insert(e.namespace_());
+    for (const v1::Sequence& q : to_.schema().sequences()) after.insert(q.namespace_());
+    for (const std::string& n : after) {
+      if (n.empty() || before.count(n)) continue;
+      plan::Plan p;
+      p.mutable_create_namespace()->set_name(n);
+      Add(std::move(p));
+    }
+  }
+
+  absl::Status Enums() {
+    for (const v1::Enum& e : to_.schema().enums()) {
+      const v1::Enum* old = from_.FindEnum(e.name());
+      if (old == nullptr) {
+        plan::Plan p;
+        p.mutable_create_enum()->set_namespace_(e.namespace_());
+        p.mutable_create_enum()->set_name(e.name());
+        *p.mutable_create_enum()->mutable_values() = e.values();
+        Add(std::move(p));
+        continue;
+      }
+      const std::vector<std::string> before = List(old->values()), after = List(e.values());
+      if (before == after) continue;
+      changed_enums_.insert(e.name());
+      for (const std::string& v : before) {
+        if (std::find(after.begin(), after.end(), v) != after.end()) continue;
+        narrowed_enums_.insert(e.name());
+        if (enum_types_) {
+          return absl::UnimplementedError(absl::StrCat("removing value `", v, "` from enum type `", e.name(),
+                                                       "` (PostgreSQL cannot drop enum values: create a new enum)"));
+        }
+      }
+      for (const std::string& v : after) {
+        if (std::find(before.begin(), before.end(), v) != before.end()) continue;
+        plan::Plan p;
+        p.mutable_add_enum_value()->set_namespace_(e.namespace_());
+        p.mutable_add_enum_value()->set_name(e.name());
+        p.mutable_add_enum_value()->set_value(v);
+        Add(std::move(p));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  void Sequences() {
+    std::set<std::string> before;
+    for (const v1::Sequence& q : from_.schema().sequences()) before.insert(q.name());
+    for (const v1::Sequence& q : to_.schema().sequences()) {
+      if (before.count(q.name())) continue;
+      plan::Plan p;
+      plan::CreateSequence* c = p.mutable_create_sequence();
+      c->set_namespace_(q.namespace_());
+      c->set_name(q.name());
+      c->set_start(q.start() == 0 ? 1 : q.start());
+      c->set_increment(q.increment() == 0 ? 1 : q.increment());
+      Add(std::move(p));
+    }
+  }
+
+  void DropEnumsAndSequences() {
+    for (const v1::Enum& e : from_.schema().enums()) {
+      if (to_.FindEnum(e.name()) != nullptr) continue;
+      plan::Plan p;
+      p.mutable_drop_enum()->set_namespace_(e.namespace_());
+      p.mutable_drop_enum()->set_name(e.name());
+      Add(std::move(p));
+    }
+    std::set<std::string> after;
+    for (const v1::Sequence& q : to_.schema().sequences()) after.insert(q.name());
+    for (const v1::Sequence& q : from_.schema().sequences()) {
+      if (after.count(q.name())) continue;
+      plan::Plan p;
+      p.mutable_drop_sequence()->set_namespace_(q.namespace_());
+      p.mutable_drop_sequence()->set_name(q.name());
+      Add(std::move(p));
+    }
+  }
+
+  // The new table's column definitions, as CREATE TABLE would write them.
+  std::map<std::string, plan::ColumnDef> ColumnDefs(const v1::Table& t) {
+    std::map<std::string, plan::ColumnDef> defs;
+    plan::Plan create = PlanCreateTable(to_, t, false);
+    for (const plan::ColumnDef& c : create.create_table().columns()) defs[c.name()] = c;
+    return defs;
+  }
+
+  absl::Status Table(const v1::Table& before, const v1::Table& after) {
+    const plan::TableRef ref = TableRefOf(after);
+    const auto& renames = column_renames_[after.name()];
+    // Columns: old name → new name.
+    std::map<std::string, std::string> pairs;
+    std::set<std::string> paired_new;
+    for (const v1::Column& c : before.columns()) {
+      auto r = renames.find(c.name());
+      const std::string name = r != renames.end() ? r->second : c.name();
+      const TableInfo& info = *to_.FindTable(after.name());
+      if (to_.FindColumn(info, name) != nullptr && !paired_new.count(name)) {
+        if (r == renames.end()) {
+          bool renamed_away = false;  // another column is renamed to this name
+          for (const auto& [o, n] : renames) renamed_away |= n == name && o != c.name();
+          if (renamed_away) continue;
+        }
+        pairs[c.name()] = name;
+        paired_new.insert(name);
+      }
+    }
+    std::vector<const v1::Column*> dropped, added;
+    std::vector<std::pair<const v1::Column*, const v1::Column*>> changed;
+    for (const v1::Column& c : before.columns()) {
+      if (!pairs.count(c.name())) dropped.push_back(&c);
+    }
+    for (const v1::Column& c : after.columns()) {
+      if (!paired_new.count(c.name())) added.push_back(&c);
+    }
+    for (const auto* d : dropped) {
+      for (const auto* a : added) {
+        out_.ambiguous.push_back(absl::StrCat("column `", after.name(), ".", d->name(), "` dropped and `", a->name(),
+                                              "` added: a rename?"));
+      }
+    }
+    bool columns_change = !dropped.empty();
+    for (const v1::Column& c : before.columns()) {
+      auto it = pairs.find(c.name());
+      if (it == pairs.end()) continue;
+      const v1::Column& n = *to_.FindColumn(*to_.FindTable(after.name()), it->second);
+      const bool enum_changed = n.type() == v1::ENUM && changed_enums_.count(n.enum_name()) && !enum_types_;
+      const bool type = !SameType(c, n) || enum_changed;
+      const bool nullability = NotNull(c) != NotNull(n);
+      const bool default_changed = Bytes(c.default_()) != Bytes(n.default_());
+      if (c.auto_increment() != n.auto_increment()) {
+        return absl::UnimplementedError(absl::StrCat("changing auto_increment of `", after.name(), ".", n.name(),
+                                                     "` (drop and add the column instead)"));
+      }
+      if (type || nullability || default_changed) {
+        changed.push_back({&c, &n});
+        columns_change = true;
+        if (type && (!Widens(c, n) || (enum_changed && narrowed_enums_.count(n.enum_name())))) {
+          out_.losses.push_back({DataLoss::kNarrowType, ref, n.name(),
+                                 absl::StrCat("change the type of `", after.name(), ".", n.name(), "` to one that may not hold its values")});
+        }
+        if (nullability && NotNull(n)) {
+          out_.losses.push_back({DataLoss::kNotNull, ref, n.name(),
+                                 absl::StrCat("make `", after.name(), ".", n.name(), "` NOT NULL (rows holding null fail)")});
+        }
+      }
+    }
+    for (const auto* d : dropped) {
+      out_.losses.push_back({DataLoss::kDropColumn, TableRefOf(before), d->name(),
+                             absl::StrCat("drop column `", before.name(), ".", d->name(), "`")});
+    }
+    for (const auto* a : added) {
+      if (NotNull(*a) && !a->has_default_() && !a->auto_increment()) {
+        out_.losses.push_back({DataLoss::kNotNull, ref, a->name(),
+                               absl::StrCat("add `", after.name(), ".", a->name(), "` NOT NULL without a default (fails on a table with rows)")});
+      }
+    }
+    std::map<std::string, std::string> identity;
+    const Constraints old_c = ConstraintsOf(before, pairs), new_c = ConstraintsOf(after, identity);
+    const bool constraints_change = old_c.uniques != new_c.uniques || old_c.column_uniques != new_c.column_uniques ||
+                                    old_c.foreign_keys != new_c.foreign_keys || old_c.checks != new_c.checks ||
+                                    old_c.primary_key != new_c.primary_key;
+    const bool any_added_needs_rebuild = std::any_of(added.begin(), added.end(), [](const v1::Column* a) {
+      return a->primary_key() || a->unique() || a->has_references() || (a->not_null() && !a->has_default_());
+    });
+    if (!alter_in_place_ && (columns_change || constraints_change || any_added_needs_rebuild)) {
+      Rebuild(before, after, pairs);
+      return absl::OkStatus();
+    }
+    auto drop = [&](plan::DropConstraint::Kind kind, const std::string& name, const std::string& column) {
+      plan::Plan p;
+      plan::DropConstraint* d = p.mutable_drop_constraint();
+      *d->mutable_table() = ref;
+      d->set_name(name);
+      d->set_kind(kind);
+      d->set_column(column);
+      Add(std::move(p));
+    };
+    // Constraints that go or change go first (a column they use may go too).
+    for (const auto& [name, def] : old_c.foreign_keys) {
+      auto it = new_c.foreign_keys.find(name);
+      if (it == new_c.foreign_keys.end() || it->second != def) drop(plan::DropConstraint::FOREIGN_KEY, name, "");
+    }
+    for (const auto& [name, def] : old_c.checks) {
+      auto it = new_c.checks.find(name);
+      if (it == new_c.checks.end() || it->second != def) drop(plan::DropConstraint::CHECK, name, "");
+    }
+    for (const auto& [name, def] : old_c.uniques) {
+      auto it = new_c.uniques.find(name);
+      if (it == new_c.uniques.end() || it->second != def) drop(plan::DropConstraint::UNIQUE, name, "");
+    }
+    for (const auto& [name, column] : old_c.column_uniques) {
+      auto it = new_c.column_uniques.find(name);
+      if (it == new_c.column_uniques.end() || it->second != column) {
+        // Named after the column as it was (before a rename).
+        std::string old_column = column;
+        for (const auto& [o, n] : pairs) if (n == column) old_column = o;
+        drop(plan::DropConstraint::UNIQUE, name, old_column);
+      }
+    }
+    for (const auto& [name, def] : old_c.indexes) {
+      auto it = new_c.indexes.find(name);
+      if (it == new_c.indexes.end() || it->second != def) {
+        plan::Plan p;
+        *p.mutable_drop_index()->mutable_table() = ref;
+        p.mutable_drop_index()->set_name(name);
+        Add(std::move(p));
+      }
+    }
+    const bool primary_key_changes = old_c.primary_key != new_c.primary_key;
+    if (primary_key_changes && !old_c.primary_key.empty()) {
+      drop(plan::DropConstraint::PRIMARY_KEY, before.name() + "_pkey", "");
+    }
+    for (const auto& [o, n] : pairs) {
+      if (o == n) continue;
+      plan::Plan p;
+      *p.mutable_rename_column()->mutable_table() = ref;
+      p.mutable_rename_column()->set_from(o);
+      p.mutable_rename_column()->set_to(n);
+      Add(std::move(p));
+    }
+    for (const auto* d : dropped) {
+      plan::Plan p;
+      *p.mutable_drop_column()->mutable_table() = ref;
+      p.mutable_drop_column()->set_column(d->name());
+      Add(std::move(p));
+    }
+    std::map<std::string, plan::ColumnDef> defs = ColumnDefs(after);
+    for (const auto* a : added) {
+      plan::Plan p;
+      *p.mutable_add_column()->mutable_table() = ref;
+      plan::ColumnDef def = defs[a->name()];
+      if (alter_in_place_) {  // keys and uniques are added as constraints below
+        def.set_primary_key(false);
+        def.set_unique(false);
+      }
+      *p.mutable_add_column()->mutable_column() = def;
+      Add(std::move(p));
+    }
+    for (const auto& [c, n] : changed) {
+      plan::Plan p;
+      plan::AlterColumn* alter = p.mutable_alter_column();
+      *alter->mutable_table() = ref;
+      *alter->mutable_column() = defs[n->name()];
+      alter->set_type_changed(!SameType(*c, *n) ||
+                              (n->type() == v1::ENUM && changed_enums_.count(n->enum_name()) && !enum_types_));
+      alter->set_nullability_changed(NotNull(*c) != NotNull(*n));
+      alter->set_default_changed(Bytes(c->default_()) != Bytes(n->default_()));
+      Add(std::move(p));
+    }
+    if (!alter_in_place_) {  // only columns added and indexes changed
+      AddIndexes(after, old_c, new_c);
+      return absl::OkStatus();
+    }
+    plan::Plan created = PlanCreateTable(to_, after, false);
+    const plan::CreateTable& table = created.create_table();
+    if (primary_key_changes && !new_c.primary_key.empty()) {
+      plan::Plan p;
+      *p.mutable_add_constraint()->mutable_table() = ref;
+      for (const std::string& c : new_c.primary_key) p.mutable_add_constraint()->mutable_primary_key()->add_columns(c);
+      Add(std::move(p));
+    }
+    for (const auto& [name, column] : new_c.column_uniques) {
+      auto it = old_c.column_uniques.find(name);
+      if (it != old_c.column_uniques.end() && it->second == column) continue;
+      plan::Plan p;
+      *p.mutable_add_constraint()->mutable_table() = ref;
+      p.mutable_add_constraint()->mutable_unique()->set_name(name);
+      p.mutable_add_constraint()->mutable_unique()->add_columns(column);
+      Add(std::move(p));
+    }
+    for (const plan::Unique& u : table.uniques()) {
+      auto it = old_c.uniques.find(u.name());
+      if (it != old_c.uniques.end() && it->second == new_c.uniques.at(u.name())) continue;
+      plan::Plan p;
+      *p.mutable_add_constraint()->mutable_table() = ref;
+      *p.mutable_add_constraint()->mutable_unique() = u;
+      Add(std::move(p));
+    }
+    for (const plan::ForeignKey& fk : table.foreign_keys()) {
+      auto it = old_c.foreign_keys.find(fk.name());
+      if (it != old_c.foreign_keys.end() && it->second == new_c.foreign_keys.at(fk.name())) continue;
+      plan::Plan p;
+      *p.mutable_add_constraint()->mutable_table() = ref;
+      *p.mutable_add_constraint()->mutable_foreign_key() = fk;
+      Add(std::move(p));
+    }
+    for (const plan::Check& c : table.checks()) {
+      auto it = old_c.checks.find(c.name());
+      if (it != old_c.checks.end() && it->second == new_c.checks.at(c.name())) continue;
+      plan::Plan p;
+      *p.mutable_add_constraint()->mutable_table() = ref;
+      *p.mutable_add_constraint()->mutable_check() = c;
+      Add(std::move(p));
+    }
+    AddIndexes(after, old_c, new_c);
+    return absl::OkStatus();
+  }
+
+  void AddIndexes(const v1::Table& after, const Constraints& old_c, const Constraints& new_c) {
+    for (plan::Plan& p : PlanCreateIndexes(to_, after, false)) {
+      const std::string& name = p.create_index().name();
+      auto it = old_c.indexes.find(name);
+      if (it != old_c.indexes.end() && it->second == new_c.indexes.at(name)) continue;
+      Add(std::move(p));
+    }
+  }
+
+  // The table anew: created under a temporary name, rows copied, the old one dropped, the new
+  // one renamed, its indexes created.
+  void Rebuild(const v1::Table& before, const v1::Table& after, const std::map<std::string, std::string>& pairs) {
+    plan::Plan defer;
+    defer.mutable_defer_foreign_keys();
+    Add(std::move(defer));
+    const std::string temporary = "__sluice_new_" + after.name();
+    plan::Plan create = PlanCreateTable(to_, after, false);
+    create.mutable_create_table()->mutable_table()->set_name(temporary);
+    Add(std::move(create));
+    plan::Plan copy;
+    plan::CopyRows* c = copy.mutable_copy_rows();
+    *c->mutable_from() = TableRefOf(after);  // renamed already, where it was
+    *c->mutable_to() = TableRefOf(after);
+    c->mutable_to()->set_name(temporary);
+    for (const v1::Column& column : before.columns()) {
+      auto it = pairs.find(column.name());
+      if (it == pairs.end()) continue;
+      c->add_columns(it->second);
+      c->add_source_columns(column.name());
+    }
+    if (!c->columns().empty()) Add(std::move(copy));
+    plan::Plan drop;
+    *drop.mutable_drop_table()->mutable_table() = TableRefOf(after);
+    Add(std::move(drop));
+    plan::Plan rename;
+    *rename.mutable_rename_table()->mutable_table() = TableRefOf(after);
+    rename.mutable_rename_table()->mutable_table()->set_name(temporary);
+    rename.mutable_rename_table()->set_to(after.name());
+    Add(std::move(rename));
+    for (plan::Plan& p : PlanCreateIndexes(to_, after, false)) Add(std::move(p));
+  }
+
+  SchemaIndex from_, to_;
+  bool alter_in_place_;
+  bool enum_types_;
+  std::map<std::string, std::string> table_pairs_;  // old → new
+  std::set<std::string> paired_old_, paired_new_;
+  std::map<std::string, std::map<std::string, std::string>> column_renames_;  // new table → old column → new
+  std::set<std::string> changed_enums_, narrowed_enums_;
+  SchemaDiff out_;
+};
+
+}  // namespace
+
+absl::StatusOr<SchemaDiff> DiffSchemas(const v1::Schema& from, const v1::Schema& to,
+                                       const std::vector<v1::RenameHint>& renames, DialectTraits dialect) {
+  Differ differ(from, to, dialect);
+  return differ.Run(renames);
+}
+
+}  // namespace sluice
