@@ -21,15 +21,6 @@
 
 namespace sluice::testing {
 
-// Compact JSON of a message, with the .proto field names.
-inline std::string ToJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
-
 // Asks tools/test.sh to restart its `server` (postgres, mariadb); true when it did.
 inline bool RestartTestServer(const std::string& server) {
   const char* control = std::getenv("SLUICE_TEST_CONTROL");

@@ -1,4 +1,4 @@
-// Test helpers: protobuf messages from JSON text and files.
+// Test helpers: protobuf messages from and to JSON text, and files.
 #ifndef SLUICE_TESTS_SUPPORT_PROTO_JSON_H_
 #define SLUICE_TESTS_SUPPORT_PROTO_JSON_H_
 
@@ -18,6 +18,15 @@ Message FromJson(const std::string& json) {
   auto status = google::protobuf::util::JsonStringToMessage(json, &message);
   EXPECT_TRUE(status.ok()) << status.message() << "\n" << json;
   return message;
+}
+
+// Compact JSON of a message, with the .proto field names.
+inline std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
 }
 
 inline std::string ReadFile(const std::string& path) {
