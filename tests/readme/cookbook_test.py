@@ -7,8 +7,9 @@ a fresh database, the shop schema registered and migrated); a block that starts 
 `# DIALECT only` runs only on that dialect. The ```json block after it, if any, is what the
 block's last command prints: every key it shows must be in the output with that value (keys it
 leaves out are not compared; lists must match in length). When the block prints several
-documents (a stream), a JSON array there stands for all of them. A ```text block instead lists lines that must appear in the output (stdout and stderr),
-and then the command must fail.
+documents (a stream), a JSON array there stands for all of them. A ```text block instead
+lists lines that must appear in the output (stdout and stderr), and `exit N` the block's exit
+status (else it must succeed).
 """
 import json
 import os
@@ -116,11 +117,14 @@ def run_dialect(dialect, steps):
             if os.environ.get("COOKBOOK_SHOW"):  # for writing the cookbook: every output
                 print(f"=== {label} (exit {done.returncode})\n{out}{done.stderr}")
             if step["lang"] == "text":
-                if done.returncode == 0:
-                    problems.append(f"{label}: expected a failure, it exited 0:\n{out}")
+                code = 0
                 for want in step["expect"].strip().splitlines():
-                    if want not in out + done.stderr:
+                    if re.fullmatch(r"exit \d+", want):
+                        code = int(want.split()[1])
+                    elif want not in out + done.stderr:
                         problems.append(f"{label}: `{want}` not in:\n{out}{done.stderr}")
+                if done.returncode != code:
+                    problems.append(f"{label}: exit {done.returncode}, expected {code}:\n{out}{done.stderr}")
                 continue
             if done.returncode != 0:
                 problems.append(f"{label}: exit {done.returncode}\n{done.stderr}")

@@ -19,10 +19,12 @@
 #include "sluice/v1/migration_service.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
+#include "tools/sluice/migrations_folder.h"
 
 namespace {
 
 namespace v1 = sluice::v1;
+namespace cli = sluice::cli;
 using google::protobuf::Message;
 
 constexpr char kUsage[] = R"(sluice — the Sluice admin CLI (a gRPC client of sluiced)
@@ -40,9 +42,15 @@ Commands:
                                when FILE ends in .txtpb, .textproto or .pbtxt)
   schemas                      registered schemas (latest versions)
   schema NAME [VERSION]        one registered schema
-  generate SCHEMA              the migration the database needs for SCHEMA (SQL shown)
-  migrate SCHEMA               apply it
-  status SCHEMA                applied migrations
+  generate SCHEMA [--out DIR] [--name NAME] [--rename-table OLD=NEW] [--rename-column TABLE.OLD=NEW]
+                               the next migration of SCHEMA (its latest registered version) from
+                               the last snapshot: DIR's (a migrations folder, to which it is
+                               added), else the database's last applied one. Renames are never
+                               guessed: name them. Data loss and guessed renames go to stderr.
+  migrate SCHEMA [DIR]         apply DIR's migrations in order (without DIR: the one generate
+                               would produce)
+  check DIR                    check a migrations folder (files, hashes, order, branches)
+  status SCHEMA [DIR]          applied (and dirty) migrations; with DIR also the pending ones
   select|insert|update|delete|batch|find|find-first|prepare|execute|raw REQUEST
                                one QueryService call (Select, ..., Batch, FindMany, FindFirst,
                                Prepare, ExecutePrepared, Raw); REQUEST is the request message as
@@ -166,6 +174,8 @@ int main(int argc, char** argv) {
   std::string addr = std::getenv("SLUICE_ADDR") ? std::getenv("SLUICE_ADDR") : "127.0.0.1:50051";
   std::string database;
   bool strict = false;
+  std::string out_dir, name;
+  std::vector<v1::RenameHint> renames;
   std::vector<std::string> rest;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
@@ -177,6 +187,26 @@ int main(int argc, char** argv) {
       database = args[++i];
     } else if (args[i] == "--get" && i + 1 < args.size()) {
       g_field = args[++i];
+    } else if (args[i] == "--out" && i + 1 < args.size()) {
+      out_dir = args[++i];
+    } else if (args[i] == "--name" && i + 1 < args.size()) {
+      name = args[++i];
+    } else if ((args[i] == "--rename-table" || args[i] == "--rename-column") && i + 1 < args.size()) {
+      const std::string hint = args[++i];
+      const size_t eq = hint.find('='), dot = hint.find('.');
+      v1::RenameHint r;
+      if (eq == std::string::npos || (args[i - 1] == "--rename-column" && (dot == std::string::npos || dot > eq))) {
+        return Fail("expected " + args[i - 1] + (args[i - 1] == "--rename-table" ? " OLD=NEW" : " TABLE.OLD=NEW"));
+      }
+      if (args[i - 1] == "--rename-table") {
+        r.set_from_table(hint.substr(0, eq));
+        r.set_table(hint.substr(eq + 1));
+      } else {
+        r.set_table(hint.substr(0, dot));
+        r.set_from_column(hint.substr(dot + 1, eq - dot - 1));
+        r.set_to_column(hint.substr(eq + 1));
+      }
+      renames.push_back(std::move(r));
     } else if (args[i] == "--strict") {
       strict = true;
     } else {
@@ -233,26 +263,69 @@ int main(int argc, char** argv) {
     v1::GetSchemaResponse response;
     return Done(stub->GetSchema(&context, request, &response), response);
   }
-  if (command == "generate" || command == "migrate" || command == "status") {
-    if (arg(1).empty()) return Fail(command + " needs a schema name");
+  if (command == "generate" || command == "migrate" || command == "status" || command == "check") {
+    if (arg(1).empty()) return Fail(command + (command == "check" ? " needs a migrations folder" : " needs a schema name"));
     auto stub = v1::MigrationService::NewStub(channel);
+    // The migrations folder, when one is named.
+    const std::string dir = command == "generate" ? out_dir : command == "check" ? arg(1) : arg(2);
+    cli::Folder folder;
+    if (!dir.empty()) {
+      std::string error = cli::ReadFolder(dir, &folder);
+      if (!error.empty()) return Fail(error);
+    }
     if (command == "generate") {
       v1::GenerateRequest request;
       request.set_database(database);
       request.set_schema(arg(1));
+      request.set_name(name);
+      for (auto& r : renames) *request.add_renames() = r;
+      if (!dir.empty()) {
+        if (!folder.problems.empty()) return Fail(dir + ": " + folder.problems[0] + " (see sluice check)");
+        if (!folder.migrations.empty()) *request.mutable_previous() = folder.migrations.back().snapshot();
+        else request.mutable_previous();  // an empty folder starts from nothing
+        request.set_index(static_cast<uint32_t>(folder.migrations.size()));
+      }
       v1::GenerateResponse response;
-      return Done(stub->Generate(&context, request, &response), response);
+      grpc::Status status = stub->Generate(&context, request, &response);
+      if (!status.ok()) return Report(status);
+      for (const auto& loss : response.data_loss()) std::cerr << "sluice: data loss: " << loss << "\n";
+      for (const auto& a : response.ambiguous()) std::cerr << "sluice: not a rename unless you say so: " << a << "\n";
+      if (dir.empty()) return Done(status, response);
+      if (response.migration().statements().empty()) {
+        std::cout << "no changes: " << dir << " is up to date with schema " << arg(1) << "\n";
+        return 0;
+      }
+      std::string error = cli::AppendMigration(dir, arg(1), response.migration());
+      if (!error.empty()) return Fail(error);
+      std::cout << dir << "/" << response.migration().name() << ".sql (" << response.migration().statements_size()
+                << " statements)\n";
+      return 0;
     }
+    if (command == "check") {
+      v1::CheckRequest request;
+      for (auto& m : folder.migrations) *request.add_migrations() = m;
+      v1::CheckResponse response;
+      grpc::Status status = stub->Check(&context, request, &response);
+      if (!status.ok()) return Report(status);
+      std::vector<std::string> problems = folder.problems;
+      problems.insert(problems.end(), response.problems().begin(), response.problems().end());
+      for (const auto& p : problems) std::cout << "problem: " << p << "\n";
+      if (problems.empty()) std::cout << dir << ": " << folder.migrations.size() << " migrations, no problems\n";
+      return problems.empty() ? 0 : 1;
+    }
+    if (!folder.problems.empty()) return Fail(dir + ": " + folder.problems[0] + " (see sluice check)");
     if (command == "migrate") {
       v1::MigrateRequest request;
       request.set_database(database);
       request.set_schema(arg(1));
+      for (auto& m : folder.migrations) *request.add_migrations() = m;
       v1::MigrateResponse response;
       return Done(stub->Migrate(&context, request, &response), response);
     }
     v1::StatusRequest request;
     request.set_database(database);
     request.set_schema(arg(1));
+    for (auto& m : folder.migrations) *request.add_migrations() = m;
     v1::StatusResponse response;
     return Done(stub->Status(&context, request, &response), response);
   }

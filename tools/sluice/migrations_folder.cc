@@ -1,0 +1,126 @@
+#include "tools/sluice/migrations_folder.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "google/protobuf/util/json_util.h"
+
+namespace sluice::cli {
+namespace {
+
+constexpr char kBreakpoint[] = "\n--> statement-breakpoint\n";
+
+bool Read(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *out = buffer.str();
+  return true;
+}
+
+bool Write(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+std::string Json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+// "0003_name" → "0003".
+std::string Number(const std::string& name) { return name.substr(0, name.find('_')); }
+
+std::vector<std::string> Split(const std::string& sql) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  for (size_t next; (next = sql.find(kBreakpoint, at)) != std::string::npos; at = next + sizeof(kBreakpoint) - 1) {
+    out.push_back(sql.substr(at, next - at));
+  }
+  std::string last = sql.substr(at);
+  while (!last.empty() && (last.back() == '\n')) last.pop_back();
+  if (!last.empty() || !out.empty()) out.push_back(last);
+  return out;
+}
+
+}  // namespace
+
+std::string ReadFolder(const std::string& dir, Folder* folder) {
+  std::string text;
+  const std::string journal = dir + "/meta/_journal.json";
+  if (!Read(journal, &text)) return "";  // no folder yet: no migrations
+  auto status = google::protobuf::util::JsonStringToMessage(text, &folder->journal);
+  if (!status.ok()) return "cannot parse " + journal + ": " + std::string(status.message());
+  std::set<std::string> listed;
+  for (const auto& entry : folder->journal.entries()) {
+    listed.insert(entry.name() + ".sql");
+    v1::Migration m;
+    m.set_name(entry.name());
+    m.set_hash(entry.hash());
+    m.set_parent(entry.parent());
+    std::string sql, snapshot;
+    if (!Read(dir + "/" + entry.name() + ".sql", &sql)) {
+      folder->problems.push_back("the journal lists `" + entry.name() + "`, but " + entry.name() + ".sql is missing");
+      continue;
+    }
+    for (std::string& s : Split(sql)) m.add_statements(std::move(s));
+    const std::string snapshot_path = dir + "/meta/" + Number(entry.name()) + "_snapshot.json";
+    if (!Read(snapshot_path, &snapshot) ||
+        !google::protobuf::util::JsonStringToMessage(snapshot, m.mutable_snapshot()).ok()) {
+      folder->problems.push_back("the snapshot of `" + entry.name() + "` (" + snapshot_path + ") is missing or does not parse");
+      continue;
+    }
+    folder->migrations.push_back(std::move(m));
+  }
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".sql") == 0 && !listed.count(name)) {
+        folder->problems.push_back(name + " is not in the journal");
+      }
+    }
+    closedir(d);
+  }
+  return "";
+}
+
+std::string AppendMigration(const std::string& dir, const std::string& schema, const v1::Migration& migration) {
+  Folder folder;
+  std::string error = ReadFolder(dir, &folder);
+  if (!error.empty()) return error;
+  mkdir(dir.c_str(), 0755);
+  mkdir((dir + "/meta").c_str(), 0755);
+  std::string sql;
+  for (int i = 0; i < migration.statements_size(); ++i) {
+    if (i > 0) sql += kBreakpoint;
+    sql += migration.statements(i);
+  }
+  if (!Write(dir + "/" + migration.name() + ".sql", sql + "\n")) return "cannot write " + dir + "/" + migration.name() + ".sql";
+  if (!Write(dir + "/meta/" + Number(migration.name()) + "_snapshot.json", Json(migration.snapshot()))) {
+    return "cannot write the snapshot";
+  }
+  folder.journal.set_schema(schema);
+  auto* entry = folder.journal.add_entries();
+  entry->set_name(migration.name());
+  entry->set_hash(migration.hash());
+  entry->set_parent(migration.parent());
+  char when[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  entry->set_generated_at(when);
+  if (!Write(dir + "/meta/_journal.json", Json(folder.journal))) return "cannot write the journal";
+  return "";
+}
+
+}  // namespace sluice::cli
