@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugins/dialect_plugin.h"
@@ -62,12 +63,14 @@ TEST(PluginLoader, RefusesATableTooShort) {
 
 TEST(PluginLoader, RefusesAnotherMajorVersionNamingBothVersions) {
   EXPECT_THAT(Refusal("broken_major"),
-              HasSubstr(Plugin("broken_major") + " was built for dialect ABI 2.1; this server speaks 1.1 (the major version must match)"));
+              HasSubstr(absl::StrCat(Plugin("broken_major"), " was built for dialect ABI 2.", SLUICE_DIALECT_ABI_MINOR,
+                                     "; this server speaks 1.", SLUICE_DIALECT_ABI_MINOR, " (the major version must match)")));
 }
 
 TEST(PluginLoader, RefusesANewerMinorVersion) {
   EXPECT_THAT(Refusal("broken_minor"),
-              HasSubstr("was built for dialect ABI 1.2; this server speaks 1.1 (a newer minor version needs a newer server)"));
+              HasSubstr(absl::StrCat("was built for dialect ABI 1.", SLUICE_DIALECT_ABI_MINOR + 1, "; this server speaks 1.",
+                                     SLUICE_DIALECT_ABI_MINOR, " (a newer minor version needs a newer server)")));
 }
 
 TEST(PluginLoader, RefusesAMissingRequiredFunction) {
@@ -88,7 +91,7 @@ TEST(PluginRegistry, ServesTheGoodPluginsAndRecordsTheRefusedOnes) {
   ASSERT_EQ(registry->plugins().size(), 1u);
   EXPECT_EQ(registry->plugins()[0]->name(), "minimal");
   ASSERT_EQ(registry->refused().size(), 2u);
-  EXPECT_THAT(registry->refused()[0].reason, HasSubstr("dialect ABI 2.1"));
+  EXPECT_THAT(registry->refused()[0].reason, HasSubstr(absl::StrCat("dialect ABI 2.", SLUICE_DIALECT_ABI_MINOR)));
   EXPECT_THAT(registry->refused()[1].reason, HasSubstr("lacks the required function `bind`"));
   EXPECT_TRUE(registry->ForScheme("minimal").ok());
   EXPECT_EQ(registry->ForScheme("postgres").status().code(), absl::StatusCode::kNotFound);
