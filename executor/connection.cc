@@ -1,5 +1,11 @@
 #include "executor/connection.h"
 
+#include "common/status_macros.h"
+
+#include "absl/strings/str_cat.h"
+
+#include "absl/strings/str_join.h"
+
 namespace sluice {
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(std::shared_ptr<DialectPlugin> dialect,
@@ -53,6 +59,22 @@ absl::Status Connection::ExecuteOnce(const std::string& sql) {
   while (status.ok() && has_row) status = Check(api().step(stmt, &has_row, &error), error);
   api().finalize(stmt);
   return status;
+}
+
+absl::StatusOr<plan::Catalog> Connection::Introspect(const std::vector<std::string>& namespaces) {
+  if (api().introspect == nullptr || api().buffer_free == nullptr) {
+    return absl::UnimplementedError(absl::StrCat("dialect ", dialect_->name(), " does not support introspection"));
+  }
+  const std::string names = absl::StrJoin(namespaces, ",");
+  void* out = nullptr;
+  size_t size = 0;
+  sluice_error error{};
+  SLUICE_RETURN_IF_ERROR(Check(api().introspect(conn_, names.data(), names.size(), &out, &size, &error), error));
+  plan::Catalog catalog;
+  const bool parsed = catalog.ParseFromArray(out, static_cast<int>(size));
+  api().buffer_free(out);
+  if (!parsed) return absl::InternalError(absl::StrCat("dialect ", dialect_->name(), " returned a malformed catalog"));
+  return catalog;
 }
 
 absl::Status Connection::Begin(int32_t isolation) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "plugins/dialect_plugin.h"
@@ -33,6 +34,10 @@ class Connection {
 
   // Runs one statement without parameters or results, and without caching it (DDL).
   absl::Status ExecuteOnce(const std::string& sql);
+
+  // The database's schema as the plugin reads it (`namespaces`: PostgreSQL schemas; empty: the
+  // default). UNIMPLEMENTED for a plugin without introspection.
+  absl::StatusOr<plan::Catalog> Introspect(const std::vector<std::string>& namespaces);
 
   absl::Status Begin(int32_t isolation);
   absl::Status Commit();

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -11,6 +12,7 @@
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "executor/executor.h"
+#include "migrations/introspection.h"
 #include "migrations/schema_diff.h"
 #include "planner/planner.h"
 #include "schema/internal_tables.h"
@@ -365,6 +367,132 @@ absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const s
     if (ran) done.push_back(migration.name());
   }
   return done;
+}
+
+namespace {
+
+DialectTraits TraitsOf(const DialectPlugin& dialect) {
+  DialectTraits traits;
+  traits.alter_in_place = dialect.Has(SLUICE_CAP_ALTER_TABLE);
+  traits.enum_types = dialect.Has(SLUICE_CAP_ENUM_TYPES);
+  return traits;
+}
+
+// The namespaces a schema uses ("" for the default).
+std::vector<std::string> NamespacesOf(const v1::Schema& schema) {
+  std::set<std::string> names{""};
+  for (const v1::Table& t : schema.tables()) names.insert(t.namespace_());
+  for (const v1::Enum& e : schema.enums()) names.insert(e.namespace_());
+  return {names.begin(), names.end()};
+}
+
+// Rows at stake for one destructive step, counted in the live database; -1 when they cannot be.
+int64_t RowsAtStake(Connection& conn, Database& db, const SchemaIndex& live, const DataLoss& loss,
+                    const std::vector<v1::RenameHint>& renames) {
+  std::string table = loss.table.name();
+  if (live.FindTable(table) == nullptr) {
+    for (const v1::RenameHint& r : renames) {
+      if (r.from_column().empty() && r.table() == table) table = r.from_table();
+    }
+  }
+  const TableInfo* info = live.FindTable(table);
+  if (info == nullptr) return -1;
+  v1::Select select;
+  select.set_table(table);
+  select.add_columns()->mutable_expression()->mutable_aggregate()->set_function(v1::COUNT);
+  const bool has_column = !loss.column.empty() && live.FindColumn(*info, loss.column) != nullptr;
+  if (has_column) {
+    v1::Expression* subject = loss.kind == DataLoss::kNotNull ? select.mutable_where()->mutable_is_null()
+                                                              : select.mutable_where()->mutable_is_not_null();
+    subject->mutable_column()->set_name(loss.column);
+  }
+  auto planned = PlanSelect(live, select, "select");
+  if (!planned.ok()) return -1;
+  auto result = ExecuteOn(conn, db, *planned);
+  if (!result.ok() || result->rows().empty()) return -1;
+  return result->rows(0).values(0).int_value();
+}
+
+}  // namespace
+
+absl::StatusOr<Migrator::LiveDiff> Migrator::DiffLive(Connection& conn, Database& db, const std::string& schema,
+                                                      const std::vector<v1::RenameHint>& renames) {
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, schema, 0));
+  const v1::Schema& want = registered.index->schema();
+  // What this schema manages: the tables and enums of any of its versions.
+  std::set<std::string> tables, enums;
+  for (uint32_t v = registered.version.version(); v >= 1; --v) {
+    SLUICE_ASSIGN_OR_RETURN(RegisteredSchema version, registry_.Get(db, schema, v));
+    for (const v1::Table& t : version.index->schema().tables()) tables.insert(t.name());
+    for (const v1::Enum& e : version.index->schema().enums()) enums.insert(e.name());
+  }
+  SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn.Introspect(NamespacesOf(want)));
+  LiveDiff out;
+  out.live = SchemaFromCatalog(catalog, want.name());
+  KeepOwned(tables, enums, &out.live);
+  Reconcile(db.dialect(), want, &out.live);
+  SLUICE_ASSIGN_OR_RETURN(out.diff, DiffSchemas(out.live, want, renames, TraitsOf(db.dialect())));
+  for (const plan::Plan& p : out.diff.plans) {
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(p));
+    if (!sql->sql.empty()) out.statements.push_back(sql->sql);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::Schema> Migrator::Pull(Database& db, const v1::PullRequest& request) {
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+  std::vector<std::string> namespaces(request.namespaces().begin(), request.namespaces().end());
+  SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn->Introspect(namespaces));
+  return SchemaFromCatalog(catalog, request.name().empty() ? "pulled" : request.name());
+}
+
+absl::StatusOr<std::vector<std::string>> Migrator::Drift(Database& db, const std::string& schema) {
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, schema, {}));
+  return live.statements;
+}
+
+absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const v1::PushRequest& request) {
+  if (request.schema().empty()) return InvalidField("schema", "the name of a registered schema is required");
+  const std::vector<v1::RenameHint> renames(request.renames().begin(), request.renames().end());
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+  const bool transactional = db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL);
+  // Read and change under the migration lock, in one transaction where DDL is transactional.
+  if (!request.dry_run() && transactional) SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
+  Unlock unlock{*conn, db};
+  if (!request.dry_run()) SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
+  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, request.schema(), renames));
+  v1::PushResponse response;
+  for (const std::string& s : live.statements) response.add_statements(s);
+  for (const std::string& a : live.diff.ambiguous) response.add_ambiguous(a);
+  const SchemaIndex live_index(live.live);
+  std::vector<std::string> at_stake;
+  for (const DataLoss& loss : live.diff.losses) {
+    const int64_t rows = RowsAtStake(*conn, db, live_index, loss, renames);
+    const std::string line = rows < 0 ? absl::StrCat(loss.description, ": rows unknown")
+                                      : absl::StrCat(loss.description, ": ", rows, rows == 1 ? " row" : " rows");
+    response.add_data_loss(line);
+    if (rows != 0) at_stake.push_back(line);
+  }
+  if (request.dry_run() || live.statements.empty()) return response;
+  if (!at_stake.empty() && !request.allow_data_loss()) {
+    return WithErrorInfo(absl::FailedPreconditionError(absl::StrCat(
+                             "push would lose data (set allow_data_loss to accept; nothing was changed): ",
+                             absl::StrJoin(at_stake, "; "))),
+                         "DATA_LOSS", {{"schema", request.schema()}});
+  }
+  for (size_t i = 0; i < live.statements.size(); ++i) {
+    absl::Status status = conn->ExecuteOnce(live.statements[i]);
+    if (!status.ok()) {
+      return Prefixed(status, absl::StrCat("push statement ", i + 1, " failed (",
+                                           transactional ? "rolled back, nothing changed"
+                                                         : absl::StrCat("statements 1 to ", i, " stay applied"),
+                                           "): "));
+    }
+  }
+  if (transactional) SLUICE_RETURN_IF_ERROR(conn->Commit());
+  response.set_applied(true);
+  return response;
 }
 
 }  // namespace sluice

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "executor/database.h"
+#include "migrations/schema_diff.h"
 #include "schema/schema_registry.h"
 #include "sluice/v1/migration_service.pb.h"
 
@@ -34,6 +35,13 @@ class Migrator {
   // The migrations recorded for `schema`, in order.
   absl::StatusOr<std::vector<v1::AppliedMigration>> Applied(Database& db, const std::string& schema);
 
+  // See MigrationService.Pull, Push.
+  absl::StatusOr<v1::Schema> Pull(Database& db, const v1::PullRequest& request);
+  absl::StatusOr<v1::PushResponse> Push(Database& db, const v1::PushRequest& request);
+  // The statements that would make the database match `schema`'s latest version (Status'
+  // drift): empty when it matches.
+  absl::StatusOr<std::vector<std::string>> Drift(Database& db, const std::string& schema);
+
  private:
   absl::Status EnsureTable(Database& db);
   absl::StatusOr<std::vector<v1::AppliedMigration>> AppliedOn(Connection& conn, Database& db,
@@ -46,6 +54,15 @@ class Migrator {
   // One migration, where it is not: statement by statement, its progress recorded as it goes.
   absl::StatusOr<bool> ApplyStepwise(Connection& conn, Database& db, const std::string& schema,
                                      const v1::Migration& migration);
+
+  struct LiveDiff {
+    v1::Schema live;  // reconciled with the registered schema
+    SchemaDiff diff;
+    std::vector<std::string> statements;
+  };
+  // The live database of `conn` against the latest version of `schema`.
+  absl::StatusOr<LiveDiff> DiffLive(Connection& conn, Database& db, const std::string& schema,
+                                    const std::vector<v1::RenameHint>& renames);
 
   SchemaRegistry& registry_;
 };

@@ -66,7 +66,6 @@ bool Widens(const v1::Column& a, const v1::Column& b) {
 struct Constraints {
   std::map<std::string, std::string> uniques;  // name → encoded columns
   std::map<std::string, const v1::UniqueConstraint*> unique_defs;
-  std::map<std::string, std::string> column_uniques;  // name → column (Column.unique)
   std::map<std::string, std::string> foreign_keys;    // name → encoded definition
   std::map<std::string, std::string> checks;          // name → encoded condition
   std::map<std::string, std::string> indexes;         // name → encoded definition
@@ -91,11 +90,12 @@ Constraints ConstraintsOf(const v1::Table& t, const std::map<std::string, std::s
   out.primary_key = List(t.primary_key());
   for (const v1::Column& c : t.columns()) {
     if (c.primary_key()) out.primary_key.push_back(c.name());
-    if (c.unique()) out.column_uniques[UniqueName(t.name(), {c.name()})] = name_of(c.name());
+    if (c.unique()) out.uniques[UniqueName(t.name(), {c.name()})] = encode({c.name()});  // as a table's
     if (c.has_references()) {
       const v1::ColumnReference& r = c.references();
       const std::string name = r.name().empty() ? ForeignKeyName(t.name(), {c.name()}) : r.name();
-      out.foreign_keys[name] = absl::StrCat(encode({c.name()}), "→", r.table(), ".", r.column(), "/", r.on_delete(), "/",
+      // As a table's foreign key of one column is encoded below: the same key either way.
+      out.foreign_keys[name] = absl::StrCat(encode({c.name()}), "→", r.table(), ".", r.column(), ",/", r.on_delete(), "/",
                                             r.on_update());
     }
   }
@@ -372,7 +372,7 @@ class Differ {
     }
     std::map<std::string, std::string> identity;
     const Constraints old_c = ConstraintsOf(before, pairs), new_c = ConstraintsOf(after, identity);
-    const bool constraints_change = old_c.uniques != new_c.uniques || old_c.column_uniques != new_c.column_uniques ||
+    const bool constraints_change = old_c.uniques != new_c.uniques ||
                                     old_c.foreign_keys != new_c.foreign_keys || old_c.checks != new_c.checks ||
                                     old_c.primary_key != new_c.primary_key;
     const bool any_added_needs_rebuild = std::any_of(added.begin(), added.end(), [](const v1::Column* a) {
@@ -382,36 +382,26 @@ class Differ {
       Rebuild(before, after, pairs);
       return absl::OkStatus();
     }
-    auto drop = [&](plan::DropConstraint::Kind kind, const std::string& name, const std::string& column) {
+    auto drop = [&](plan::DropConstraint::Kind kind, const std::string& name) {
       plan::Plan p;
       plan::DropConstraint* d = p.mutable_drop_constraint();
       *d->mutable_table() = ref;
       d->set_name(name);
       d->set_kind(kind);
-      d->set_column(column);
       Add(std::move(p));
     };
     // Constraints that go or change go first (a column they use may go too).
     for (const auto& [name, def] : old_c.foreign_keys) {
       auto it = new_c.foreign_keys.find(name);
-      if (it == new_c.foreign_keys.end() || it->second != def) drop(plan::DropConstraint::FOREIGN_KEY, name, "");
+      if (it == new_c.foreign_keys.end() || it->second != def) drop(plan::DropConstraint::FOREIGN_KEY, name);
     }
     for (const auto& [name, def] : old_c.checks) {
       auto it = new_c.checks.find(name);
-      if (it == new_c.checks.end() || it->second != def) drop(plan::DropConstraint::CHECK, name, "");
+      if (it == new_c.checks.end() || it->second != def) drop(plan::DropConstraint::CHECK, name);
     }
     for (const auto& [name, def] : old_c.uniques) {
       auto it = new_c.uniques.find(name);
-      if (it == new_c.uniques.end() || it->second != def) drop(plan::DropConstraint::UNIQUE, name, "");
-    }
-    for (const auto& [name, column] : old_c.column_uniques) {
-      auto it = new_c.column_uniques.find(name);
-      if (it == new_c.column_uniques.end() || it->second != column) {
-        // Named after the column as it was (before a rename).
-        std::string old_column = column;
-        for (const auto& [o, n] : pairs) if (n == column) old_column = o;
-        drop(plan::DropConstraint::UNIQUE, name, old_column);
-      }
+      if (it == new_c.uniques.end() || it->second != def) drop(plan::DropConstraint::UNIQUE, name);
     }
     for (const auto& [name, def] : old_c.indexes) {
       auto it = new_c.indexes.find(name);
@@ -424,7 +414,7 @@ class Differ {
     }
     const bool primary_key_changes = old_c.primary_key != new_c.primary_key;
     if (primary_key_changes && !old_c.primary_key.empty()) {
-      drop(plan::DropConstraint::PRIMARY_KEY, before.name() + "_pkey", "");
+      drop(plan::DropConstraint::PRIMARY_KEY, before.name() + "_pkey");
     }
     for (const auto& [o, n] : pairs) {
       if (o == n) continue;
@@ -473,15 +463,6 @@ class Differ {
       plan::Plan p;
       *p.mutable_add_constraint()->mutable_table() = ref;
       for (const std::string& c : new_c.primary_key) p.mutable_add_constraint()->mutable_primary_key()->add_columns(c);
-      Add(std::move(p));
-    }
-    for (const auto& [name, column] : new_c.column_uniques) {
-      auto it = old_c.column_uniques.find(name);
-      if (it != old_c.column_uniques.end() && it->second == column) continue;
-      plan::Plan p;
-      *p.mutable_add_constraint()->mutable_table() = ref;
-      p.mutable_add_constraint()->mutable_unique()->set_name(name);
-      p.mutable_add_constraint()->mutable_unique()->add_columns(column);
       Add(std::move(p));
     }
     for (const plan::Unique& u : table.uniques()) {

@@ -31,7 +31,12 @@ plan::Plan PlanCreateTable(const SchemaIndex& schema, const v1::Table& table, bo
     *def->mutable_type() = PlanType(column, schema);
     def->set_not_null(column.not_null() || column.primary_key());
     def->set_primary_key(column.primary_key());
-    def->set_unique(column.unique());
+    // A column's UNIQUE is a named constraint, so that it has the same name on every dialect.
+    if (column.unique()) {
+      plan::Unique* u = p->add_uniques();
+      u->set_name(UniqueName(table.name(), {column.name()}));
+      u->add_columns(column.name());
+    }
     def->set_auto_increment(column.auto_increment());
     if (column.default_().has_value()) {
       *def->mutable_default_() = literals.Bind(column.default_().value());

@@ -16,7 +16,7 @@
  *     function, with details written into a caller-owned sluice_error.
  *   - Ownership is spelled out for every pointer below.
  *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY and SLUICE_CAP_UPDATE_RETURNING; 1.2
- *     added SLUICE_CAP_ALTER_TABLE.
+ *     added SLUICE_CAP_ALTER_TABLE and the optional introspect / buffer_free.
  *   - Threads: a connection and its statements are used by one thread at a time; different
  *     connections are used concurrently; `interrupt` may be called from any thread.
  *
@@ -209,6 +209,17 @@ typedef struct sluice_dialect_api {
   void (*interrupt)(sluice_conn* conn);
 
   /* ABI 1.0 ends here. Later minor versions append members below. */
+
+  /* --- Since 1.2: introspection (optional) ---------------------------------------------- */
+
+  /* Reads the schema of the database `conn` is connected to, in the namespaces listed in
+   * `namespaces` (comma-separated, not NUL-terminated; empty: the default one): its tables but
+   * Sluice's own `__sluice_*` ones, with columns, keys, uniques, foreign keys, checks and
+   * indexes, its enums and sequences, as a serialized sluice.plan.Catalog. On success *out
+   * (*out_size bytes) is the plugin's until buffer_free. */
+  int32_t (*introspect)(sluice_conn* conn, const char* namespaces, size_t namespaces_size, void** out,
+                        size_t* out_size, sluice_error* err);
+  void (*buffer_free)(void* buffer);
 } sluice_dialect_api;
 
 /* The entry point. Returns the plugin's table (static storage, never freed), or NULL. */

@@ -4,7 +4,6 @@
 
 #include "common/status_macros.h"
 #include "services/grpc_status.h"
-#include "services/query_service.h"
 
 namespace sluice {
 
@@ -45,16 +44,33 @@ grpc::Status MigrationServiceImpl::Status(grpc::ServerContext*, const v1::Status
       response->set_dirty(response->dirty() || m.dirty());
       *response->add_applied() = std::move(m);
     }
+    // Drift, for a registered schema.
+    auto drift = state_.migrator.Drift(*db, request->schema());
+    if (drift.ok()) {
+      for (auto& statement : *drift) response->add_drift(std::move(statement));
+    } else if (drift.status().code() != absl::StatusCode::kNotFound) {
+      return drift.status();
+    }
     return absl::OkStatus();
   }());
 }
 
-grpc::Status MigrationServiceImpl::Push(grpc::ServerContext*, const v1::PushRequest*, v1::PushResponse*) {
-  return NotYetImplemented("Push", "push (diffing a live database)");
+grpc::Status MigrationServiceImpl::Push(grpc::ServerContext*, const v1::PushRequest* request,
+                                        v1::PushResponse* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
+    SLUICE_ASSIGN_OR_RETURN(*response, state_.migrator.Push(*db, *request));
+    return absl::OkStatus();
+  }());
 }
 
-grpc::Status MigrationServiceImpl::Pull(grpc::ServerContext*, const v1::PullRequest*, v1::PullResponse*) {
-  return NotYetImplemented("Pull", "pull (introspection)");
+grpc::Status MigrationServiceImpl::Pull(grpc::ServerContext*, const v1::PullRequest* request,
+                                        v1::PullResponse* response) {
+  return ToGrpcStatus([&]() -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
+    SLUICE_ASSIGN_OR_RETURN(*response->mutable_schema(), state_.migrator.Pull(*db, *request));
+    return absl::OkStatus();
+  }());
 }
 
 grpc::Status MigrationServiceImpl::Check(grpc::ServerContext*, const v1::CheckRequest* request,

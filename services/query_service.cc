@@ -10,11 +10,6 @@
 
 namespace sluice {
 
-grpc::Status NotYetImplemented(absl::string_view rpc, absl::string_view what) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      absl::StrCat(rpc, ": ", what, " is part of the v1 API but not available yet"));
-}
-
 // request → database and schema → plan → execute, for the four typed statements.
 template <typename Request, typename PlanFn>
 grpc::Status QueryServiceImpl::Run(grpc::ServerContext* context, const Request& request,

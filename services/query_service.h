@@ -48,9 +48,6 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   ServerState& state_;
 };
 
-// UNIMPLEMENTED for an RPC whose behaviour is not built yet.
-grpc::Status NotYetImplemented(absl::string_view rpc, absl::string_view what);
-
 }  // namespace sluice
 
 #endif  // SLUICE_SERVICES_QUERY_SERVICE_H_

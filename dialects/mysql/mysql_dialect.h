@@ -31,10 +31,9 @@ class MysqlDialect : public sdk::SqlDialect {
     return " ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci";
   }
   sdk::AlterColumnStyle alter_column() const override { return sdk::AlterColumnStyle::kModify; }
-  absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint& drop, const std::string& name,
-                                                   const std::string& column) const override {
+  absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint& drop, const std::string& name) const override {
     switch (drop.kind()) {
-      case plan::DropConstraint::UNIQUE: return "DROP INDEX " + (drop.column().empty() ? name : column);
+      case plan::DropConstraint::UNIQUE: return "DROP INDEX " + name;
       case plan::DropConstraint::FOREIGN_KEY: return "DROP FOREIGN KEY " + name;
       case plan::DropConstraint::PRIMARY_KEY: return std::string("DROP PRIMARY KEY");
       default: return "DROP CONSTRAINT " + name;

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "dialects/sdk/plugin_support.h"
+#include "dialects/mysql/mysql_introspect.h"
 
 struct Endpoint {
   std::string host = "127.0.0.1";
@@ -550,6 +551,19 @@ void Interrupt(sluice_conn* conn) {
 
 }  // namespace
 
-void FillDriver(sluice_dialect_api* api) { SLUICE_SDK_SET_DRIVER_FUNCTIONS(api); }
+// One database, no namespaces: `names` is not read.
+int32_t IntrospectDatabase(sluice_conn* conn, const char*, size_t, void** out, size_t* out_size, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    auto catalog = Introspect(conn->my);
+    if (!catalog.ok()) return SetError(err, catalog.status());
+    return sdk::ReturnCatalog(*catalog, out, out_size, err);
+  });
+}
+
+void FillDriver(sluice_dialect_api* api) {
+  SLUICE_SDK_SET_DRIVER_FUNCTIONS(api);
+  api->introspect = IntrospectDatabase;
+  api->buffer_free = sdk::FreeBuffer;
+}
 
 }  // namespace sluice::mysql

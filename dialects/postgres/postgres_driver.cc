@@ -15,8 +15,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "dialects/postgres/pg_array.h"
 #include "dialects/sdk/plugin_support.h"
+#include "dialects/postgres/postgres_introspect.h"
 
 struct sluice_conn {
   PGconn* pg = nullptr;
@@ -457,6 +459,24 @@ void Interrupt(sluice_conn* conn) {
 
 }  // namespace
 
-void FillDriver(sluice_dialect_api* api) { SLUICE_SDK_SET_DRIVER_FUNCTIONS(api); }
+int32_t IntrospectDatabase(sluice_conn* conn, const char* names, size_t names_size, void** out, size_t* out_size,
+                           sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    // "" (and an empty list) is the default schema, public.
+    std::vector<std::string> namespaces = absl::StrSplit(absl::string_view(names ? names : "", names_size), ',');
+    for (std::string& n : namespaces) {
+      if (n.empty()) n = "public";
+    }
+    auto catalog = Introspect(conn->pg, namespaces);
+    if (!catalog.ok()) return SetError(err, catalog.status());
+    return sdk::ReturnCatalog(*catalog, out, out_size, err);
+  });
+}
+
+void FillDriver(sluice_dialect_api* api) {
+  SLUICE_SDK_SET_DRIVER_FUNCTIONS(api);
+  api->introspect = IntrospectDatabase;
+  api->buffer_free = sdk::FreeBuffer;
+}
 
 }  // namespace sluice::postgres

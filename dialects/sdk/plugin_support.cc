@@ -1,9 +1,14 @@
 #include "dialects/sdk/plugin_support.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "dialects/sdk/sql_renderer.h"
 
@@ -64,5 +69,55 @@ int32_t CompilePlan(const SqlDialect& dialect, const void* plan_bytes, size_t pl
 }
 
 void FreeSql(sluice_sql* sql) { delete static_cast<OwnedSql*>(sql); }
+
+int32_t ReturnCatalog(const plan::Catalog& catalog, void** out, size_t* out_size, sluice_error* err) {
+  std::string bytes = catalog.SerializeAsString();
+  char* buffer = static_cast<char*>(std::malloc(bytes.size() + 1));
+  if (buffer == nullptr) return SetError(err, SLUICE_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+  std::memcpy(buffer, bytes.data(), bytes.size());
+  *out = buffer;
+  *out_size = bytes.size();
+  return SLUICE_STATUS_OK;
+}
+
+void FreeBuffer(void* buffer) { std::free(buffer); }
+
+std::optional<plan::Literal> LiteralFromSql(absl::string_view sql) {
+  plan::Literal literal;
+  if (sql.size() >= 2 && sql.front() == '\'' && sql.back() == '\'') {
+    std::string text;
+    for (size_t i = 1; i + 1 < sql.size(); ++i) {
+      if (sql[i] == '\'') {
+        if (sql[i + 1] != '\'' || i + 2 >= sql.size()) return std::nullopt;  // not one string
+        ++i;
+      }
+      text += sql[i];
+    }
+    literal.set_kind(plan::LITERAL_TEXT);
+    literal.set_text(text);
+    return literal;
+  }
+  const std::string lower = absl::AsciiStrToLower(sql);
+  if (lower == "true" || lower == "false") {
+    literal.set_kind(plan::LITERAL_BOOL);
+    literal.set_int_value(lower == "true" ? 1 : 0);
+    return literal;
+  }
+  int64_t i;
+  if (absl::SimpleAtoi(sql, &i)) {
+    literal.set_kind(plan::LITERAL_INT64);
+    literal.set_int_value(i);
+    return literal;
+  }
+  const bool number = !sql.empty() && std::all_of(sql.begin(), sql.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+';
+  });
+  if (number) {
+    literal.set_kind(plan::LITERAL_DECIMAL);
+    literal.set_text(std::string(sql));
+    return literal;
+  }
+  return std::nullopt;
+}
 
 }  // namespace sluice::sdk

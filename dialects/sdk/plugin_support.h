@@ -4,11 +4,13 @@
 #define SLUICE_DIALECTS_SDK_PLUGIN_SUPPORT_H_
 
 #include <exception>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "dialects/sdk/sql_dialect.h"
 #include "plugins/sluice_dialect.h"
+#include "sluice/plan/plan.pb.h"
 
 namespace sluice::sdk {
 
@@ -35,6 +37,14 @@ int32_t Guard(sluice_error* err, Fn&& fn) noexcept {
 int32_t CompilePlan(const SqlDialect& dialect, const void* plan, size_t plan_size,
                     sluice_sql** out, sluice_error* err);
 void FreeSql(sluice_sql* sql);
+
+// introspect's result: `catalog` serialized into a buffer that FreeBuffer releases.
+int32_t ReturnCatalog(const plan::Catalog& catalog, void** out, size_t* out_size, sluice_error* err);
+void FreeBuffer(void* buffer);
+
+// Reading what a database wrote for a column default: a quoted SQL string ('it''s'), a number,
+// or a boolean as a literal; else nullopt.
+std::optional<plan::Literal> LiteralFromSql(absl::string_view sql);
 
 // Sets the driver members of `api` from the functions named Connect, Disconnect, Ping, Prepare,
 // Bind, Step, ColumnCount, ColumnName, ColumnValue, Changes, Reset, Finalize, Begin, Commit,

@@ -124,9 +124,8 @@ class SqlDialect {
 
   // Schema changes. `AlterColumnStyle::kNone` also means constraints cannot be added or dropped.
   virtual AlterColumnStyle alter_column() const { return AlterColumnStyle::kClauses; }
-  // What follows `ALTER TABLE t ` to drop a constraint (`name` and `column` quoted).
-  virtual absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint& drop, const std::string& name,
-                                                           const std::string& column) const {
+  // What follows `ALTER TABLE t ` to drop a constraint (`name` quoted).
+  virtual absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint& drop, const std::string& name) const {
     return "DROP CONSTRAINT " + name;
   }
   // DROP INDEX for the (quoted, qualified) index of the (quoted, qualified) table.

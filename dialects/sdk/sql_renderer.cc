@@ -189,8 +189,7 @@ absl::Status SqlRenderer::SchemaChange(const plan::Plan& plan) {
     case plan::Plan::kAddConstraint: return AddConstraint(plan.add_constraint());
     case plan::Plan::kDropConstraint: {
       const plan::DropConstraint& drop = plan.drop_constraint();
-      auto clause = dialect_.DropConstraintClause(drop, QuoteIdentifier(dialect_, drop.name()),
-                                                  QuoteIdentifier(dialect_, drop.column()));
+      auto clause = dialect_.DropConstraintClause(drop, QuoteIdentifier(dialect_, drop.name()));
       if (!clause.ok()) return clause.status();
       AlterTable(drop.table());
       Append(*clause);

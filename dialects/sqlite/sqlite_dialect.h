@@ -19,8 +19,7 @@ class SqliteDialect : public sdk::SqlDialect {
   // SQLite's LIMIT is required before OFFSET.
   std::string LimitForOffsetOnly() const override { return "-1"; }
   sdk::AlterColumnStyle alter_column() const override { return sdk::AlterColumnStyle::kNone; }
-  absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint&, const std::string&,
-                                                   const std::string&) const override {
+  absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint&, const std::string&) const override {
     return absl::UnimplementedError("dialect sqlite does not support dropping constraints (the table is rebuilt instead)");
   }
   std::string DeferForeignKeys() const override { return "PRAGMA defer_foreign_keys = ON"; }

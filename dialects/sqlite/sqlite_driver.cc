@@ -9,7 +9,9 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "dialects/sdk/plugin_support.h"
+#include "dialects/sqlite/sqlite_introspect.h"
 
 struct sluice_conn {
   sqlite3* db = nullptr;
@@ -308,6 +310,19 @@ void Interrupt(sluice_conn* conn) { sqlite3_interrupt(conn->db); }
 
 }  // namespace
 
-void FillDriver(sluice_dialect_api* api) { SLUICE_SDK_SET_DRIVER_FUNCTIONS(api); }
+// One database, no namespaces: `names` is not read.
+int32_t IntrospectDatabase(sluice_conn* conn, const char*, size_t, void** out, size_t* out_size, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    auto catalog = Introspect(conn->db);
+    if (!catalog.ok()) return SetError(err, catalog.status());
+    return sdk::ReturnCatalog(*catalog, out, out_size, err);
+  });
+}
+
+void FillDriver(sluice_dialect_api* api) {
+  SLUICE_SDK_SET_DRIVER_FUNCTIONS(api);
+  api->introspect = IntrospectDatabase;
+  api->buffer_free = sdk::FreeBuffer;
+}
 
 }  // namespace sluice::sqlite

@@ -447,14 +447,6 @@ TEST_P(EndToEnd, AppliedMigrationThatChangedIsRefused) {
   EXPECT_THAT(last_.error_message(), HasSubstr("changed after it was applied"));
 }
 
-TEST_P(EndToEnd, LaterFeaturesAnswerUnimplemented) {
-  SetUpShop();
-  v1::PushResponse response;
-  Call(&v1::MigrationService::Stub::Push, migrations_.get(), Json<v1::PushRequest>(R"({"schema": "shop"})"), &response);
-  EXPECT_EQ(last_.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(last_.error_message(), "Push: push (diffing a live database) is part of the v1 API but not available yet");
-}
-
 TEST_P(EndToEnd, Upsert) {
   SetUpShop();
   InsertAdaAndBob();

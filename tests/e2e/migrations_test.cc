@@ -1,8 +1,12 @@
 // Migrations end to end on each dialect: a schema evolves version by version (generate diffs
 // against the last snapshot, migrate applies them, the rows survive), renames come only from
 // hints, destructive steps are listed, and a migrations folder is checked.
+#include <algorithm>
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sluice/v1/migration_service.grpc.pb.h"
@@ -60,7 +64,7 @@ class Migrations : public ::testing::TestWithParam<std::string> {
     url_ = testing::FreshDatabaseUrl(GetParam());
     ASSERT_FALSE(url_.empty());
     server_ = std::make_unique<testing::SluicedProcess>(
-        std::vector<std::string>{"--plugin-dir", "lib/plugins", "--database", "default=" + url_});
+        std::vector<std::string>{"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--database", "default=" + url_});
     ASSERT_TRUE(server_->ok());
     schemas_ = v1::SchemaService::NewStub(server_->channel());
     migrations_ = v1::MigrationService::NewStub(server_->channel());
@@ -80,6 +84,15 @@ class Migrations : public ::testing::TestWithParam<std::string> {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     return last_ = (stub->*method)(&context, request, response);
   }
+  // The tables of the live database (whatever the registered schema says).
+  std::vector<std::string> LiveTables() {
+    v1::PullResponse pulled;
+    EXPECT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(), v1::PullRequest(), &pulled).ok()) << last_.error_message();
+    std::vector<std::string> names;
+    for (const auto& t : pulled.schema().tables()) names.push_back(t.name());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
   void Register(const std::string& schema) {
     v1::RegisterSchemaRequest request;
     *request.mutable_schema() = FromJson<v1::Schema>(schema);
@@ -90,6 +103,19 @@ class Migrations : public ::testing::TestWithParam<std::string> {
     v1::GenerateResponse response;
     Call(&v1::MigrationService::Stub::Generate, migrations_.get(),
          FromJson<v1::GenerateRequest>(absl::StrCat(R"({"schema": "inventory")", extra, "}")), &response);
+    return response;
+  }
+  v1::PushResponse Push(const std::string& extra = "") {
+    v1::PushResponse response;
+    Call(&v1::MigrationService::Stub::Push, migrations_.get(),
+         FromJson<v1::PushRequest>(absl::StrCat(R"({"schema": "inventory")", extra, "}")), &response);
+    return response;
+  }
+  v1::StatusResponse Status(const std::string& schema) {
+    v1::StatusRequest request;
+    request.set_schema(schema);
+    v1::StatusResponse response;
+    EXPECT_TRUE(Call(&v1::MigrationService::Stub::Status, migrations_.get(), request, &response).ok()) << last_.error_message();
     return response;
   }
   std::vector<std::string> Migrate(const v1::Migration& migration) {
@@ -216,6 +242,154 @@ TEST_P(Migrations, TheSchemaEvolvesAndTheRowsSurvive) {
   EXPECT_FALSE(status.dirty());
   ASSERT_EQ(status.applied_size(), 2);
   EXPECT_EQ(status.applied(1).hash(), second.migration().hash());
+}
+
+// A rich schema (enums, decimals, JSON, UUIDs, bytes, timestamps, composite keys, cascades,
+// unique indexes, checks, many-to-many) created by migrations reads back as it was registered.
+TEST_P(Migrations, PullReadsBackWhatMigrateCreated) {
+  for (const char* file : {"examples/shop.schema.json", "examples/blog.schema.json"}) {
+    v1::RegisterSchemaRequest request;
+    *request.mutable_schema() = FromJson<v1::Schema>(testing::ReadFile(file));
+    v1::RegisterSchemaResponse registered;
+    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok()) << last_.error_message();
+    v1::MigrateResponse migrated;
+    ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
+                     FromJson<v1::MigrateRequest>(absl::StrCat(R"({"schema": ")", request.schema().name(), R"("})")), &migrated).ok())
+        << last_.error_message();
+    // Push finds nothing to do, Status no drift: the live schema is the registered one.
+    v1::PushResponse push;
+    ASSERT_TRUE(Call(&v1::MigrationService::Stub::Push, migrations_.get(),
+                     FromJson<v1::PushRequest>(absl::StrCat(R"({"schema": ")", request.schema().name(), R"(", "dry_run": true})")),
+                     &push).ok()) << last_.error_message();
+    EXPECT_THAT(push.statements(), ElementsAre()) << request.schema().name();
+    EXPECT_THAT(Status(request.schema().name()).drift(), ElementsAre());
+  }
+  v1::PullResponse pulled;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(), FromJson<v1::PullRequest>("{}"), &pulled).ok())
+      << last_.error_message();
+  std::map<std::string, const v1::Table*> tables;
+  for (const auto& t : pulled.schema().tables()) tables[t.name()] = &t;
+  std::vector<std::string> names;
+  for (const auto& [name, t] : tables) names.push_back(name);
+  EXPECT_THAT(names, ElementsAre("article_topics", "articles", "authors", "comments", "posts", "tags", "topics", "users"));
+  auto column = [&](const std::string& table, const std::string& name) -> v1::Column {
+    for (const auto& c : tables.at(table)->columns()) {
+      if (c.name() == name) return c;
+    }
+    ADD_FAILURE() << table << "." << name;
+    return {};
+  };
+  std::vector<std::string> users;
+  for (const auto& c : tables.at("users")->columns()) users.push_back(c.name());
+  EXPECT_THAT(users, ElementsAre("id", "email", "name", "role", "balance", "active", "created_at"));
+  const v1::Column id = column("users", "id");
+  EXPECT_TRUE(id.primary_key());
+  EXPECT_TRUE(id.auto_increment());
+  const v1::Column email = column("users", "email");
+  EXPECT_EQ(email.type(), v1::VARCHAR);
+  EXPECT_EQ(email.length(), 120u);
+  EXPECT_TRUE(email.not_null());
+  EXPECT_TRUE(email.unique());
+  const v1::Column balance = column("users", "balance");
+  EXPECT_EQ(balance.type(), v1::DECIMAL);
+  EXPECT_EQ(balance.precision(), 10u);
+  EXPECT_EQ(balance.scale(), 2u);
+  EXPECT_EQ(balance.default_().value().decimal_value(), "0.00");
+  EXPECT_TRUE(column("users", "active").default_().value().bool_value());
+  EXPECT_EQ(column("users", "created_at").default_().function(), v1::NOW);
+  EXPECT_EQ(column("posts", "public_id").default_().function(), v1::RANDOM_UUID);
+  const v1::Column role = column("users", "role");
+  EXPECT_EQ(role.type(), v1::ENUM);
+  EXPECT_EQ(role.default_().value().string_value(), "customer");
+  for (const auto& e : pulled.schema().enums()) {
+    if (e.name() == role.enum_name()) EXPECT_THAT(e.values(), ElementsAre("customer", "admin"));
+  }
+  EXPECT_EQ(column("posts", "rating").type(), v1::DOUBLE);
+  EXPECT_EQ(column("posts", "published_on").type(), v1::DATE);
+  EXPECT_EQ(column("posts", "cover").type(), v1::BYTES);
+  EXPECT_EQ(column("authors", "joined_at").type(), v1::TIMESTAMPTZ);
+  // What a dialect stores as another type reads back as that type (SQLite keeps JSON and UUIDs as TEXT).
+  EXPECT_EQ(column("posts", "metadata").type(), GetParam() == "sqlite" ? v1::TEXT : v1::JSON);
+  EXPECT_EQ(column("posts", "public_id").type(), GetParam() == "sqlite" ? v1::TEXT : v1::UUID);
+  const v1::Column author = column("posts", "author_id");
+  EXPECT_EQ(author.references().table(), "users");
+  EXPECT_EQ(author.references().column(), "id");
+  EXPECT_EQ(author.references().on_delete(), v1::CASCADE);
+  EXPECT_THAT(tables.at("tags")->primary_key(), ElementsAre("post_id", "tag"));
+  EXPECT_THAT(tables.at("article_topics")->primary_key(), ElementsAre("article_id", "topic_id"));
+  ASSERT_EQ(tables.at("users")->checks_size(), 1);
+  EXPECT_EQ(tables.at("users")->checks(0).name(), "users_balance_not_negative");
+  EXPECT_THAT(tables.at("users")->checks(0).sql(), HasSubstr("balance"));
+  std::vector<std::string> indexes;
+  for (const auto& i : tables.at("posts")->indexes()) indexes.push_back(absl::StrCat(i.name(), i.unique() ? " unique" : ""));
+  for (const auto& u : tables.at("posts")->uniques()) indexes.push_back(u.name() + " unique");  // MySQL's reading
+  std::sort(indexes.begin(), indexes.end());
+  EXPECT_THAT(indexes, ElementsAre("", "posts_title_per_author unique"));  // "": the default name, posts_author_id_idx
+}
+
+TEST_P(Migrations, PushRefusesDataLossAndTakesRenameHints) {
+  Register(kV1);
+  v1::PushResponse created = Push();
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_TRUE(created.applied());
+  EXPECT_EQ(created.statements_size(), GetParam() == "mysql" ? 3 : 3);
+  ASSERT_TRUE(Insert("warehouses", R"({"id": {"int_value": "1"}, "name": {"string_value": "North"}})").ok()) << last_.error_message();
+  ASSERT_TRUE(Insert("items", R"({"id": {"int_value": "1"}, "sku": {"string_value": "A1"}, "label": {"string_value": "old"},
+                                  "warehouse_id": {"int_value": "1"}})").ok()) << last_.error_message();
+  ASSERT_TRUE(Insert("items", R"({"id": {"int_value": "2"}, "sku": {"string_value": "B2"}, "warehouse_id": {"int_value": "1"}})").ok());
+
+  Register(kV2);
+  // Without hints: a drop of a table with a row, refused; nothing changes.
+  Push();
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(last_.error_message(), HasSubstr("drop table `warehouses`: 1 row"));
+  EXPECT_THAT(last_.error_message(), HasSubstr("drop column `items.label`: 1 row"));
+  EXPECT_THAT(LiveTables(), ElementsAre("items", "warehouses"));
+  // With the hints only the dropped label remains at stake.
+  v1::PushResponse dry = Push(absl::StrCat(R"(, "dry_run": true, "renames": )", kRenames));
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_THAT(dry.data_loss(), ElementsAre("drop column `items.label`: 1 row"));
+  EXPECT_FALSE(dry.applied());
+  Push(absl::StrCat(R"(, "renames": )", kRenames));
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  v1::PushResponse applied = Push(absl::StrCat(R"(, "allow_data_loss": true, "renames": )", kRenames));
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_TRUE(applied.applied());
+  EXPECT_THAT(Rows("depots", {"id", "title"}), ElementsAre(R"({"int_value":"1"} {"string_value":"North"})"));
+  EXPECT_THAT(Rows("items", {"id", "sku", "qty"}), ElementsAre(R"({"int_value":"1"} {"string_value":"A1"} {"int_value":"0"})",
+                                                               R"({"int_value":"2"} {"string_value":"B2"} {"int_value":"0"})"));
+  EXPECT_THAT(Status("inventory").drift(), ElementsAre());
+  ASSERT_TRUE(Insert("suppliers", R"({"id": {"int_value": "1"}, "name": {"string_value": "Acme"}})").ok());
+
+  // The other destructive steps, each listed with its rows: a narrower type, NOT NULL without a
+  // default on a table with rows, a dropped table.
+  std::string v3 = kV2;
+  v3 = absl::StrReplaceAll(v3, {{R"("length": 40)", R"("length": 10)"},
+                                {R"({"name": "note", "type": "TEXT"})", R"({"name": "note", "type": "TEXT"}, {"name": "code", "type": "TEXT", "not_null": true})"}});
+  v3 = v3.substr(0, v3.find(R"(,
+  {"name": "suppliers")")) + "]}";
+  Register(v3);
+  Push();
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(last_.error_message(), HasSubstr("change the type of `items.sku` to one that may not hold its values: 2 rows"));
+  EXPECT_THAT(last_.error_message(), HasSubstr("add `items.code` NOT NULL without a default (fails on a table with rows): 2 rows"));
+  EXPECT_THAT(last_.error_message(), HasSubstr("drop table `suppliers`: 1 row"));
+  EXPECT_THAT(LiveTables(), ElementsAre("depots", "items", "suppliers"));
+  EXPECT_THAT(Status("inventory").drift(), ::testing::Not(ElementsAre()));  // the database lags the schema
+}
+
+TEST_P(Migrations, StatusReportsDrift) {
+  Register(kV1);
+  ASSERT_TRUE(Push().applied()) << last_.error_message();
+  EXPECT_THAT(Status("inventory").drift(), ElementsAre());
+  // A column added behind the schema's back.
+  v1::RawRequest raw;
+  raw.set_sql(GetParam() == "mysql" ? "ALTER TABLE `items` ADD COLUMN `extra` INTEGER" : "ALTER TABLE \"items\" ADD COLUMN \"extra\" INTEGER");
+  v1::QueryResult result;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Raw, queries_.get(), raw, &result).ok()) << last_.error_message();
+  const v1::StatusResponse status = Status("inventory");
+  ASSERT_FALSE(status.drift().empty());
+  EXPECT_THAT(absl::StrJoin(status.drift(), "\n"), HasSubstr(GetParam() == "sqlite" ? "__sluice_new_items" : "DROP COLUMN"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, Migrations, ::testing::ValuesIn(testing::DialectsUnderTest()),

@@ -45,7 +45,11 @@ static_assert(offsetof(sluice_dialect_api, begin) == 152, "");
 static_assert(offsetof(sluice_dialect_api, commit) == 160, "");
 static_assert(offsetof(sluice_dialect_api, rollback) == 168, "");
 static_assert(offsetof(sluice_dialect_api, interrupt) == 176, "");
-static_assert(sizeof(sluice_dialect_api) == 184, "ABI 1.0 table size");
+// ABI 1.0 ends at 184 bytes; 1.2 appended introspection.
+static_assert(offsetof(sluice_dialect_api, introspect) == 184, "added in 1.2");
+static_assert(offsetof(sluice_dialect_api, buffer_free) == 192, "added in 1.2");
+static_assert(sizeof(sluice_dialect_api) == 200, "ABI 1.2 table size");
+static_assert(SLUICE_CAP_ALTER_TABLE == (1ull << 5), "added in 1.2");
 
 // Value kinds and status codes are part of the wire contract too.
 static_assert(SLUICE_VALUE_UUID == 12, "");
@@ -54,5 +58,5 @@ static_assert(SLUICE_STATUS_UNAUTHENTICATED == 16, "");
 
 TEST(AbiLayout, TheHeaderCompilesAsCAndTheLayoutIsFrozen) {
   // The static_asserts above are the test; this records that they were compiled.
-  EXPECT_EQ(sizeof(sluice_dialect_api), 184u);
+  EXPECT_EQ(sizeof(sluice_dialect_api), 200u);
 }

@@ -235,11 +235,11 @@ TEST_F(SqliteSqlTest, CreateSchema) {
   }
   EXPECT_THAT(ddl, ::testing::ElementsAre(
       "",  // enums become checks on their columns
-      "CREATE TABLE \"users\" (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \"email\" VARCHAR(120) NOT NULL UNIQUE, "
+      "CREATE TABLE \"users\" (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \"email\" VARCHAR(120) NOT NULL, "
       "\"name\" TEXT, \"role\" TEXT NOT NULL DEFAULT 'customer' CHECK (\"role\" IN ('customer', 'admin')), "
       "\"balance\" NUMERIC(10, 2) NOT NULL DEFAULT 0.00, \"active\" BOOLEAN NOT NULL DEFAULT 1, "
       "\"created_at\" TIMESTAMPTZ NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
-      "CONSTRAINT \"users_balance_not_negative\" CHECK ((\"balance\" >= 0)))",
+      "CONSTRAINT \"users_email_key\" UNIQUE (\"email\"), CONSTRAINT \"users_balance_not_negative\" CHECK ((\"balance\" >= 0)))",
       ::testing::StartsWith("CREATE TABLE \"posts\" (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \"author_id\" INTEGER NOT NULL, "),
       "CREATE TABLE \"tags\" (\"post_id\" INTEGER NOT NULL, \"tag\" VARCHAR(40) NOT NULL, PRIMARY KEY (\"post_id\", \"tag\"), "
       "CONSTRAINT \"tags_post_id_fkey\" FOREIGN KEY (\"post_id\") REFERENCES \"posts\" (\"id\") ON DELETE CASCADE)",

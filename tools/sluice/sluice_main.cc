@@ -50,7 +50,15 @@ Commands:
   migrate SCHEMA [DIR]         apply DIR's migrations in order (without DIR: the one generate
                                would produce)
   check DIR                    check a migrations folder (files, hashes, order, branches)
-  status SCHEMA [DIR]          applied (and dirty) migrations; with DIR also the pending ones
+  status SCHEMA [DIR]          applied (and dirty) migrations, drift (what push would run); with
+                               DIR also the pending ones
+  push SCHEMA [--dry-run] [--allow-data-loss] [--rename-table OLD=NEW] [--rename-column TABLE.OLD=NEW]
+                               make the database match SCHEMA's latest version directly (for
+                               development); destructive steps with rows at stake are refused
+                               unless --allow-data-loss; --dry-run only shows the statements
+  pull [--namespace NS]... [--name NAME]
+                               the database's schema (tables, keys, indexes, enums...) as a
+                               schema file (JSON) on stdout
   select|insert|update|delete|batch|find|find-first|prepare|execute|raw REQUEST
                                one QueryService call (Select, ..., Batch, FindMany, FindFirst,
                                Prepare, ExecutePrepared, Raw); REQUEST is the request message as
@@ -175,6 +183,8 @@ int main(int argc, char** argv) {
   std::string database;
   bool strict = false;
   std::string out_dir, name;
+  std::vector<std::string> namespaces;
+  bool allow_data_loss = false, dry_run = false;
   std::vector<v1::RenameHint> renames;
   std::vector<std::string> rest;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -189,6 +199,12 @@ int main(int argc, char** argv) {
       g_field = args[++i];
     } else if (args[i] == "--out" && i + 1 < args.size()) {
       out_dir = args[++i];
+    } else if (args[i] == "--namespace" && i + 1 < args.size()) {
+      namespaces.push_back(args[++i]);
+    } else if (args[i] == "--allow-data-loss") {
+      allow_data_loss = true;
+    } else if (args[i] == "--dry-run") {
+      dry_run = true;
     } else if (args[i] == "--name" && i + 1 < args.size()) {
       name = args[++i];
     } else if ((args[i] == "--rename-table" || args[i] == "--rename-column") && i + 1 < args.size()) {
@@ -262,6 +278,27 @@ int main(int argc, char** argv) {
     request.set_version(static_cast<uint32_t>(std::atoi(arg(2).c_str())));
     v1::GetSchemaResponse response;
     return Done(stub->GetSchema(&context, request, &response), response);
+  }
+  if (command == "pull" || command == "push") {
+    auto stub = v1::MigrationService::NewStub(channel);
+    if (command == "pull") {
+      v1::PullRequest request;
+      request.set_database(database);
+      request.set_name(name);
+      for (const auto& n : namespaces) request.add_namespaces(n);
+      v1::PullResponse response;
+      grpc::Status status = stub->Pull(&context, request, &response);
+      return Done(status, response.schema());
+    }
+    if (arg(1).empty()) return Fail("push needs a schema name");
+    v1::PushRequest request;
+    request.set_database(database);
+    request.set_schema(arg(1));
+    request.set_allow_data_loss(allow_data_loss);
+    request.set_dry_run(dry_run);
+    for (auto& r : renames) *request.add_renames() = r;
+    v1::PushResponse response;
+    return Done(stub->Push(&context, request, &response), response);
   }
   if (command == "generate" || command == "migrate" || command == "status" || command == "check") {
     if (arg(1).empty()) return Fail(command + (command == "check" ? " needs a migrations folder" : " needs a schema name"));

@@ -1,0 +1,305 @@
+#include "migrations/introspection.h"
+
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "planner/planner.h"
+#include "planner/table_lookup.h"
+#include "schema/constraint_names.h"
+#include "schema/schema_index.h"
+
+namespace sluice {
+namespace {
+
+v1::ReferentialAction ActionOf(plan::Action a) { return static_cast<v1::ReferentialAction>(a); }
+
+// A literal default of a column of `type` as a typed value.
+v1::Value ValueOf(const plan::Literal& literal, const v1::Column& column) {
+  v1::Value v;
+  const std::string& text = literal.text();
+  switch (column.type()) {
+    case v1::BOOLEAN: v.set_bool_value(literal.int_value() != 0 || text == "true"); return v;
+    case v1::DECIMAL:
+      v.set_decimal_value(literal.kind() == plan::LITERAL_INT64 ? absl::StrCat(literal.int_value()) : text);
+      return v;
+    case v1::REAL:
+    case v1::DOUBLE:
+      v.set_double_value(literal.kind() == plan::LITERAL_INT64 ? static_cast<double>(literal.int_value())
+                                                               : std::strtod(text.c_str(), nullptr));
+      return v;
+    case v1::DATE: v.set_date_value(text); return v;
+    case v1::TIME: v.set_time_value(text); return v;
+    case v1::TIMESTAMP:
+    case v1::TIMESTAMPTZ: v.set_timestamp_value(text); return v;
+    case v1::UUID: v.set_uuid_value(text); return v;
+    case v1::JSON:
+    case v1::JSONB: v.set_json_value(text); return v;
+    default: break;
+  }
+  if (literal.kind() == plan::LITERAL_INT64 || literal.kind() == plan::LITERAL_BOOL) {
+    v.set_int_value(literal.int_value());
+  } else {
+    v.set_string_value(text);
+  }
+  return v;
+}
+
+void ReadDefault(const plan::ColumnDef& def, v1::Column* column) {
+  if (!def.has_default_()) return;
+  const plan::Expr& e = def.default_();
+  if (e.has_literal()) {
+    if (e.literal().kind() != plan::LITERAL_NULL) *column->mutable_default_()->mutable_value() = ValueOf(e.literal(), *column);
+    return;
+  }
+  if (!e.has_call()) return;
+  switch (e.call().op()) {
+    case plan::NOW: column->mutable_default_()->set_function(v1::NOW); break;
+    case plan::CURRENT_DATE: column->mutable_default_()->set_function(v1::CURRENT_DATE); break;
+    case plan::RANDOM_UUID: column->mutable_default_()->set_function(v1::RANDOM_UUID); break;
+    case plan::NEXTVAL:
+      if (e.call().args_size() == 2) column->mutable_default_()->set_sequence(e.call().args(1).literal().text());
+      break;
+    default: break;
+  }
+}
+
+bool SameColumns(const google::protobuf::RepeatedPtrField<std::string>& a,
+                 const google::protobuf::RepeatedPtrField<std::string>& b) {
+  return std::vector<std::string>(a.begin(), a.end()) == std::vector<std::string>(b.begin(), b.end());
+}
+
+// How `dialect` writes `column` of `table` in `schema` (its type, default, nullability).
+std::string ColumnSql(const DialectPlugin& dialect, const v1::Schema& schema, const v1::Table& table,
+                      const v1::Column& column) {
+  v1::Schema one;
+  *one.mutable_enums() = schema.enums();
+  *one.mutable_sequences() = schema.sequences();
+  v1::Table* t = one.add_tables();
+  t->set_name(table.name());
+  t->set_namespace_(table.namespace_());
+  v1::Column* c = t->add_columns();
+  *c = column;
+  c->clear_references();
+  c->set_unique(false);
+  SchemaIndex index(one);
+  plan::Plan p;
+  *p.mutable_add_column()->mutable_table() = TableRefOf(*t);
+  *p.mutable_add_column()->mutable_column() = PlanCreateTable(index, *t, false).create_table().columns(0);
+  auto sql = dialect.Compile(p);
+  return sql.ok() ? sql->sql : "";
+}
+
+}  // namespace
+
+v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& name) {
+  v1::Schema schema;
+  schema.set_name(name);
+  for (const plan::CreateEnum& e : catalog.enums()) {
+    v1::Enum* out = schema.add_enums();
+    out->set_name(e.name());
+    out->set_namespace_(e.namespace_());
+    *out->mutable_values() = e.values();
+  }
+  for (const plan::CreateSequence& q : catalog.sequences()) {
+    v1::Sequence* out = schema.add_sequences();
+    out->set_name(q.name());
+    out->set_namespace_(q.namespace_());
+    out->set_start(q.start());
+    out->set_increment(q.increment());
+  }
+  std::map<std::string, v1::Table*> tables;
+  for (const plan::CreateTable& t : catalog.tables()) {
+    v1::Table* table = schema.add_tables();
+    tables[t.table().name()] = table;
+    table->set_name(t.table().name());
+    table->set_namespace_(t.table().namespace_());
+    std::map<std::string, v1::Column*> columns;
+    for (const plan::ColumnDef& def : t.columns()) {
+      v1::Column* c = table->add_columns();
+      columns[def.name()] = c;
+      c->set_name(def.name());
+      const plan::Type& type = def.type();
+      c->set_type(static_cast<v1::ColumnType>(type.kind()));
+      c->set_length(type.length());
+      c->set_precision(type.precision());
+      c->set_scale(type.scale());
+      c->set_array(type.array());
+      c->set_unsigned_(type.unsigned_());
+      if (type.kind() == plan::ENUM) {
+        if (type.enum_name().empty()) {  // the dialect names no enum: one of its own
+          v1::Enum* e = schema.add_enums();
+          e->set_name(table->name() + "_" + def.name());
+          *e->mutable_values() = type.enum_values();
+          c->set_enum_name(e->name());
+        } else {
+          c->set_enum_name(type.enum_name());
+        }
+      }
+      c->set_not_null(def.not_null() || def.primary_key());
+      c->set_primary_key(def.primary_key());
+      c->set_auto_increment(def.auto_increment());
+      ReadDefault(def, c);
+    }
+    *table->mutable_primary_key() = t.primary_key();
+    for (const plan::Unique& u : t.uniques()) {
+      const std::vector<std::string> cols(u.columns().begin(), u.columns().end());
+      const bool column_level = cols.size() == 1 && (u.name().empty() || u.name() == cols[0] ||
+                                                     u.name() == UniqueName(t.table().name(), cols));
+      if (column_level && columns.count(cols[0])) {
+        columns[cols[0]]->set_unique(true);
+        continue;
+      }
+      v1::UniqueConstraint* out = table->add_uniques();
+      if (!u.name().empty() && u.name() != UniqueName(t.table().name(), cols)) out->set_name(u.name());
+      *out->mutable_columns() = u.columns();
+    }
+    for (const plan::ForeignKey& fk : t.foreign_keys()) {
+      const std::vector<std::string> cols(fk.columns().begin(), fk.columns().end());
+      const bool default_name = fk.name().empty() || fk.name() == ForeignKeyName(t.table().name(), cols);
+      if (cols.size() == 1 && columns.count(cols[0])) {
+        v1::ColumnReference* r = columns[cols[0]]->mutable_references();
+        r->set_table(fk.foreign_table().name());
+        r->set_column(fk.foreign_columns(0));
+        r->set_on_delete(ActionOf(fk.on_delete()));
+        r->set_on_update(ActionOf(fk.on_update()));
+        if (!default_name) r->set_name(fk.name());
+        continue;
+      }
+      v1::ForeignKey* out = table->add_foreign_keys();
+      if (!default_name) out->set_name(fk.name());
+      *out->mutable_columns() = fk.columns();
+      out->set_foreign_table(fk.foreign_table().name());
+      *out->mutable_foreign_columns() = fk.foreign_columns();
+      out->set_on_delete(ActionOf(fk.on_delete()));
+      out->set_on_update(ActionOf(fk.on_update()));
+    }
+    for (const plan::Check& check : t.checks()) {
+      v1::Check* out = table->add_checks();
+      out->set_name(check.name());
+      out->set_sql(check.sql());
+    }
+  }
+  for (const plan::CreateIndex& i : catalog.indexes()) {
+    auto it = tables.find(i.table().name());
+    if (it == tables.end()) continue;
+    v1::Index* out = it->second->add_indexes();
+    const std::vector<std::string> cols(i.columns().begin(), i.columns().end());
+    if (i.name() != IndexName(i.table().name(), cols)) out->set_name(i.name());
+    *out->mutable_columns() = i.columns();
+    out->set_unique(i.unique());
+    out->set_method(i.method());
+  }
+  return schema;
+}
+
+void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::Schema* pulled) {
+  pulled->set_name(registered.name());
+  std::map<std::string, const v1::Table*> known;
+  for (const v1::Table& t : registered.tables()) known[t.name()] = &t;
+  std::map<std::string, const v1::Enum*> known_enums;
+  for (const v1::Enum& e : registered.enums()) known_enums[e.name()] = &e;
+  std::set<std::string> adopted_enums, synthesized;
+  for (v1::Table& table : *pulled->mutable_tables()) {
+    auto it = known.find(table.name());
+    if (it == known.end()) continue;
+    const v1::Table& want = *it->second;
+    for (v1::Column& column : *table.mutable_columns()) {
+      const v1::Column* match = nullptr;
+      for (const v1::Column& c : want.columns()) {
+        if (c.name() == column.name()) match = &c;
+      }
+      if (match == nullptr) continue;
+      // An enum the database does not name (MySQL, SQLite) with the same values.
+      if (column.type() == v1::ENUM && match->type() == v1::ENUM && column.enum_name() != match->enum_name()) {
+        const v1::Enum* mine = nullptr;
+        for (const v1::Enum& e : pulled->enums()) {
+          if (e.name() == column.enum_name()) mine = &e;
+        }
+        auto theirs = known_enums.find(match->enum_name());
+        if (mine != nullptr && theirs != known_enums.end() &&
+            std::vector<std::string>(mine->values().begin(), mine->values().end()) ==
+                std::vector<std::string>(theirs->second->values().begin(), theirs->second->values().end())) {
+          synthesized.insert(column.enum_name());
+          adopted_enums.insert(match->enum_name());
+          column.set_enum_name(match->enum_name());
+        }
+      }
+      // The same DDL: the same column to this dialect (a JSON column SQLite stores as TEXT, a
+      // default the database wrote in its own words).
+      v1::Column candidate = *match;
+      candidate.set_not_null(column.not_null());
+      candidate.set_primary_key(column.primary_key());
+      candidate.set_unique(column.unique());
+      *candidate.mutable_references() = column.references();
+      if (!column.has_references()) candidate.clear_references();
+      v1::Schema with_enums = *pulled;
+      for (const v1::Enum& e : registered.enums()) *with_enums.add_enums() = e;
+      if (ColumnSql(dialect, with_enums, table, column) == ColumnSql(dialect, registered, want, candidate)) {
+        column = candidate;
+      }
+    }
+    // A unique index is a unique constraint to MySQL: as the schema says.
+    for (const v1::Index& i : want.indexes()) {
+      if (!i.unique()) continue;
+      const std::string name = i.name().empty() ? IndexName(want.name(), {i.columns().begin(), i.columns().end()}) : i.name();
+      auto* uniques = table.mutable_uniques();
+      for (int u = 0; u < uniques->size(); ++u) {
+        const v1::UniqueConstraint& constraint = uniques->Get(u);
+        const std::string cname = constraint.name().empty()
+                                      ? UniqueName(table.name(), {constraint.columns().begin(), constraint.columns().end()})
+                                      : constraint.name();
+        if (cname == name && SameColumns(constraint.columns(), i.columns())) {
+          uniques->DeleteSubrange(u, 1);
+          *table.add_indexes() = i;
+          break;
+        }
+      }
+    }
+    // Checks and indexes: their conditions are the database's text; the name and columns tell.
+    for (v1::Check& check : *table.mutable_checks()) {
+      for (const v1::Check& c : want.checks()) {
+        if (c.name() == check.name()) check = c;
+      }
+    }
+    for (v1::Index& index : *table.mutable_indexes()) {
+      for (const v1::Index& i : want.indexes()) {
+        const std::string a = index.name().empty() ? IndexName(table.name(), {index.columns().begin(), index.columns().end()})
+                                                   : index.name();
+        const std::string b = i.name().empty() ? IndexName(want.name(), {i.columns().begin(), i.columns().end()}) : i.name();
+        if (a == b && SameColumns(index.columns(), i.columns()) && index.unique() == i.unique()) index = i;
+      }
+    }
+  }
+  // Synthesized enums that were adopted give way to the registered ones.
+  google::protobuf::RepeatedPtrField<v1::Enum> enums;
+  for (const v1::Enum& e : pulled->enums()) {
+    if (!synthesized.count(e.name())) *enums.Add() = e;
+  }
+  for (const std::string& name : adopted_enums) {
+    bool present = false;
+    for (const v1::Enum& e : enums) present |= e.name() == name;
+    if (!present) *enums.Add() = *known_enums[name];
+  }
+  *pulled->mutable_enums() = enums;
+}
+
+void KeepOwned(const std::set<std::string>& owned_tables, const std::set<std::string>& owned_enums, v1::Schema* live) {
+  google::protobuf::RepeatedPtrField<v1::Table> tables;
+  std::set<std::string> used_enums;
+  for (v1::Table& t : *live->mutable_tables()) {
+    if (!owned_tables.count(t.name())) continue;
+    for (const v1::Column& c : t.columns()) {
+      if (c.type() == v1::ENUM) used_enums.insert(c.enum_name());
+    }
+    *tables.Add() = std::move(t);
+  }
+  *live->mutable_tables() = std::move(tables);
+  google::protobuf::RepeatedPtrField<v1::Enum> enums;
+  for (v1::Enum& e : *live->mutable_enums()) {
+    if (owned_enums.count(e.name()) || used_enums.count(e.name())) *enums.Add() = std::move(e);
+  }
+  *live->mutable_enums() = std::move(enums);
+}
+
+}  // namespace sluice

@@ -1,0 +1,32 @@
+// A live database's schema: read through the dialect plugin, as a sluice schema, and set beside
+// a registered one so that only real differences remain.
+#ifndef SLUICE_MIGRATIONS_INTROSPECTION_H_
+#define SLUICE_MIGRATIONS_INTROSPECTION_H_
+
+#include <set>
+#include <string>
+
+#include "plugins/dialect_plugin.h"
+#include "sluice/plan/plan.pb.h"
+#include "sluice/v1/schema.pb.h"
+
+namespace sluice {
+
+// `catalog` as a schema named `name`. Single-column keys, uniques and foreign keys with the
+// default names become column attributes; an enum column whose dialect names no enum gets an
+// enum `<table>_<column>`; checks keep their SQL (`Check.sql`).
+v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& name);
+
+// `pulled` (from SchemaFromCatalog) with what the database cannot tell apart from `registered`
+// taken from it: a column's type and default where `dialect` writes both the same way, an enum
+// the database does not name, a check or an index of the same name and columns (their
+// conditions are the database's text). Also takes `registered`'s name.
+void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::Schema* pulled);
+
+// `live` reduced to the tables and enums that `owned` names (a database may hold several
+// schemas: each manages its own).
+void KeepOwned(const std::set<std::string>& owned_tables, const std::set<std::string>& owned_enums, v1::Schema* live);
+
+}  // namespace sluice
+
+#endif  // SLUICE_MIGRATIONS_INTROSPECTION_H_
