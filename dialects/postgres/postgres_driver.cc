@@ -461,22 +461,16 @@ void Interrupt(sluice_conn* conn) {
 
 int32_t IntrospectDatabase(sluice_conn* conn, const char* names, size_t names_size, void** out, size_t* out_size,
                            sluice_error* err) {
-  return Guard(err, [&]() -> int32_t {
+  return sdk::IntrospectInto(out, out_size, err, [&] {
     // "" (and an empty list) is the default schema, public.
     std::vector<std::string> namespaces = absl::StrSplit(absl::string_view(names ? names : "", names_size), ',');
     for (std::string& n : namespaces) {
       if (n.empty()) n = "public";
     }
-    auto catalog = Introspect(conn->pg, namespaces);
-    if (!catalog.ok()) return SetError(err, catalog.status());
-    return sdk::ReturnCatalog(*catalog, out, out_size, err);
+    return Introspect(conn->pg, namespaces);
   });
 }
 
-void FillDriver(sluice_dialect_api* api) {
-  SLUICE_SDK_SET_DRIVER_FUNCTIONS(api);
-  api->introspect = IntrospectDatabase;
-  api->buffer_free = sdk::FreeBuffer;
-}
+void FillDriver(sluice_dialect_api* api) { SLUICE_SDK_SET_DRIVER_FUNCTIONS(api); }
 
 }  // namespace sluice::postgres

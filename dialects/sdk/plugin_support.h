@@ -42,13 +42,23 @@ void FreeSql(sluice_sql* sql);
 int32_t ReturnCatalog(const plan::Catalog& catalog, void** out, size_t* out_size, sluice_error* err);
 void FreeBuffer(void* buffer);
 
+// A driver's introspect: the catalog `read` returns (a StatusOr), behind the exception barrier.
+template <typename Read>
+int32_t IntrospectInto(void** out, size_t* out_size, sluice_error* err, Read&& read) noexcept {
+  return Guard(err, [&]() -> int32_t {
+    auto catalog = read();
+    if (!catalog.ok()) return SetError(err, catalog.status());
+    return ReturnCatalog(*catalog, out, out_size, err);
+  });
+}
+
 // Reading what a database wrote for a column default: a quoted SQL string ('it''s'), a number,
 // or a boolean as a literal; else nullopt.
 std::optional<plan::Literal> LiteralFromSql(absl::string_view sql);
 
 // Sets the driver members of `api` from the functions named Connect, Disconnect, Ping, Prepare,
 // Bind, Step, ColumnCount, ColumnName, ColumnValue, Changes, Reset, Finalize, Begin, Commit,
-// Rollback and Interrupt where it is used (a driver's FillDriver).
+// Rollback, Interrupt and IntrospectDatabase where it is used (a driver's FillDriver).
 #define SLUICE_SDK_SET_DRIVER_FUNCTIONS(api) \
   do {                                       \
     (api)->connect = Connect;                \
@@ -67,6 +77,8 @@ std::optional<plan::Literal> LiteralFromSql(absl::string_view sql);
     (api)->commit = Commit;                  \
     (api)->rollback = Rollback;              \
     (api)->interrupt = Interrupt;            \
+    (api)->introspect = IntrospectDatabase;  \
+    (api)->buffer_free = ::sluice::sdk::FreeBuffer; \
   } while (0)
 
 struct PluginInfo {

@@ -312,17 +312,9 @@ void Interrupt(sluice_conn* conn) { sqlite3_interrupt(conn->db); }
 
 // One database, no namespaces: `names` is not read.
 int32_t IntrospectDatabase(sluice_conn* conn, const char*, size_t, void** out, size_t* out_size, sluice_error* err) {
-  return Guard(err, [&]() -> int32_t {
-    auto catalog = Introspect(conn->db);
-    if (!catalog.ok()) return SetError(err, catalog.status());
-    return sdk::ReturnCatalog(*catalog, out, out_size, err);
-  });
+  return sdk::IntrospectInto(out, out_size, err, [&] { return Introspect(conn->db); });
 }
 
-void FillDriver(sluice_dialect_api* api) {
-  SLUICE_SDK_SET_DRIVER_FUNCTIONS(api);
-  api->introspect = IntrospectDatabase;
-  api->buffer_free = sdk::FreeBuffer;
-}
+void FillDriver(sluice_dialect_api* api) { SLUICE_SDK_SET_DRIVER_FUNCTIONS(api); }
 
 }  // namespace sluice::sqlite
