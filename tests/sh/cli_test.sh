@@ -47,6 +47,21 @@ SCHEMA
 expect_contains "$(sluice register "$TEST_TMPDIR/notes.txtpb")" '"name": "notes"'
 expect_contains "$(sluice schema notes)" '"name": "body"'
 
+# A migrations folder: generated, applied, then checked when a file goes missing or strays in.
+dir="$TEST_TMPDIR/migrations"
+expect_contains "$(sluice generate notes --out "$dir")" "0000_initial_v1.sql (1 statements)"
+expect_contains "$(sluice migrate notes "$dir")" '"0000_initial_v1"'
+expect_contains "$(sluice check "$dir")" "1 migrations, no problems"
+expect_contains "$(sluice generate notes --out "$dir")" "no changes"
+mv "$dir/0000_initial_v1.sql" "$dir/9999_stray.sql"
+set +e
+problems=$(sluice check "$dir")
+code=$?
+set -e
+[ "$code" -eq 1 ] || fail "check of a broken folder exited $code"
+expect_contains "$problems" "problem: the journal lists \`0000_initial_v1\`, but 0000_initial_v1.sql is missing"
+expect_contains "$problems" "problem: 9999_stray.sql is not in the journal"
+
 # sluiced documents its flags and their environment variables.
 help=$(services/sluiced --help)
 for word in --listen SLUICE_LISTEN --plugin-dir SLUICE_PLUGIN_DIR --database SLUICE_DATABASES; do
