@@ -18,6 +18,10 @@ namespace sluice {
 struct CallContext {
   absl::Time deadline = absl::InfiniteFuture();
   std::function<bool()> cancelled;
+  // The most rows a unary result may hold (0: no limit); beyond, RESOURCE_EXHAUSTED.
+  size_t max_rows = 0;
+  // Log each statement with its duration.
+  bool query_log = false;
 };
 
 class CallWatchdog {

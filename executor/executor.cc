@@ -1,6 +1,7 @@
 #include "executor/executor.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "executor/value_codec.h"
 
@@ -26,8 +27,8 @@ v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statem
 
 namespace {
 
-absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
-                                    const PlannedStatement& statement, const RowBatches* batches) {
+absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,
+                                    const RowBatches* batches, size_t max_rows) {
   const sluice_dialect_api& api = conn.api();
   SLUICE_ASSIGN_OR_RETURN(sluice_stmt * stmt, conn.Prepare(sql.sql));
   // The statement stays cached on the connection: rewind it whatever happens below.
@@ -77,6 +78,10 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
       return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(), " returned ",
                                               api.column_count(stmt), " columns; expected ", types.size()));
     }
+    if (max_rows > 0 && batches == nullptr && static_cast<size_t>(result.rows_size()) >= max_rows) {
+      return absl::ResourceExhaustedError(absl::StrCat("the result has more than ", max_rows,
+                                                       " rows (--max-rows): read it with SelectStream, or page it"));
+    }
     v1::Row* row = result.add_rows();
     for (size_t i = 0; i < types.size(); ++i) {
       sluice_value raw{};
@@ -106,13 +111,21 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql,
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
                                           const PlannedStatement& statement, const CallContext* call,
                                           const RowBatches* batches) {
-  if (call == nullptr) return Run(conn, sql, statement, batches);
+  if (call == nullptr) return Run(conn, sql, statement, batches, 0);
   if (call->cancelled && call->cancelled()) return absl::CancelledError("the call was cancelled");
   if (absl::Now() >= call->deadline) {
     return absl::DeadlineExceededError("the call's deadline passed before the statement ran");
   }
   auto watch = CallWatchdog::Instance().Start(&conn, call);
-  auto result = Run(conn, sql, statement, batches);
+  const absl::Time start = absl::Now();
+  auto result = Run(conn, sql, statement, batches, call->max_rows);
+  if (call->query_log) {
+    Log("info", "query", {{"sql", sql.sql},
+                          {"params", absl::StrCat(sql.param_index.size())},
+                          {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
+                          {"rows", result.ok() ? absl::StrCat(result->rows_size()) : "-"},
+                          {"status", result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()))}});
+  }
   if (!result.ok() && watch->fired()) {
     // The statement was interrupted on the call's behalf; the connection stays usable.
     if (absl::Now() >= call->deadline) {

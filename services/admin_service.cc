@@ -2,8 +2,9 @@
 
 namespace sluice {
 
-grpc::Status AdminServiceImpl::ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
+grpc::Status AdminServiceImpl::ListPlugins(grpc::ServerContext* context, const v1::ListPluginsRequest*,
                                            v1::ListPluginsResponse* response) {
+  return state_.Serve(context, "AdminService/ListPlugins", Scope::kAdmin, "", [&]() -> absl::Status {
   for (const auto& plugin : state_.plugins.plugins()) {
     v1::Plugin* out = response->add_plugins();
     out->set_name(plugin->name());
@@ -29,18 +30,21 @@ grpc::Status AdminServiceImpl::ListPlugins(grpc::ServerContext*, const v1::ListP
     out->set_path(refused.path);
     out->set_reason(refused.reason);
   }
-  return grpc::Status::OK;
+  return absl::OkStatus();
+  });
 }
 
-grpc::Status AdminServiceImpl::ListDatabases(grpc::ServerContext*, const v1::ListDatabasesRequest*,
+grpc::Status AdminServiceImpl::ListDatabases(grpc::ServerContext* context, const v1::ListDatabasesRequest*,
                                              v1::ListDatabasesResponse* response) {
+  return state_.Serve(context, "AdminService/ListDatabases", Scope::kAdmin, "", [&]() -> absl::Status {
   for (const auto& [name, db] : state_.databases->all()) {
     v1::Database* out = response->add_databases();
     out->set_name(name);
     out->set_dialect(db->dialect().name());
     out->set_url(db->display_url());
   }
-  return grpc::Status::OK;
+  return absl::OkStatus();
+  });
 }
 
 }  // namespace sluice

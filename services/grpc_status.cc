@@ -27,11 +27,4 @@ absl::Time DeadlineOf(const grpc::ServerContext* context) {
   return absl::FromChrono(deadline);
 }
 
-CallContext CallOf(grpc::ServerContext* context) {
-  CallContext call;
-  call.deadline = DeadlineOf(context);
-  call.cancelled = [context] { return context->IsCancelled(); };
-  return call;
-}
-
 }  // namespace sluice

@@ -16,9 +16,6 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // The call's deadline (InfiniteFuture when the client set none).
 absl::Time DeadlineOf(const grpc::ServerContext* context);
 
-// The call as the executor sees it: its deadline and whether the client cancelled.
-CallContext CallOf(grpc::ServerContext* context);
-
 }  // namespace sluice
 
 #endif  // SLUICE_SERVICES_GRPC_STATUS_H_

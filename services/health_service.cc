@@ -14,6 +14,11 @@ HealthCheckResponse::ServingStatus HealthServiceImpl::Current() const {
 grpc::Status HealthServiceImpl::Check(grpc::ServerContext*,
                                       const grpc::health::v1::HealthCheckRequest* request,
                                       HealthCheckResponse* response) {
+  if (request->service() == kReadiness) {
+    const bool ready = Current() == HealthCheckResponse::SERVING && ready_ && ready_();
+    response->set_status(ready ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
+    return grpc::Status::OK;
+  }
   if (!request->service().empty() && !services_.count(request->service())) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service " + request->service());
   }

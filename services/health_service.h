@@ -4,6 +4,7 @@
 #define SLUICE_SERVICES_HEALTH_SERVICE_H_
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -14,8 +15,13 @@ namespace sluice {
 
 class HealthServiceImpl final : public grpc::health::v1::Health::Service {
  public:
-  // `services`: the fully-qualified service names Check answers for ("" is the server).
-  explicit HealthServiceImpl(std::set<std::string> services) : services_(std::move(services)) {}
+  // The readiness service: SERVING while `ready` says every database is reachable.
+  static constexpr char kReadiness[] = "sluice.ready";
+
+  // `services`: the fully-qualified service names Check answers for ("" is the server:
+  // liveness); and kReadiness, asked of `ready`.
+  HealthServiceImpl(std::set<std::string> services, std::function<bool()> ready)
+      : services_(std::move(services)), ready_(std::move(ready)) {}
 
   grpc::Status Check(grpc::ServerContext* context, const grpc::health::v1::HealthCheckRequest* request,
                      grpc::health::v1::HealthCheckResponse* response) override;
@@ -30,6 +36,7 @@ class HealthServiceImpl final : public grpc::health::v1::Health::Service {
   grpc::health::v1::HealthCheckResponse::ServingStatus Current() const;
 
   const std::set<std::string> services_;
+  const std::function<bool()> ready_;
   mutable std::mutex mu_;
   std::condition_variable changed_;
   bool serving_ = true;

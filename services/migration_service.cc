@@ -7,18 +7,18 @@
 
 namespace sluice {
 
-grpc::Status MigrationServiceImpl::Generate(grpc::ServerContext*, const v1::GenerateRequest* request,
+grpc::Status MigrationServiceImpl::Generate(grpc::ServerContext* context, const v1::GenerateRequest* request,
                                             v1::GenerateResponse* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "MigrationService/Generate", Scope::kAdmin, request->database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
     SLUICE_ASSIGN_OR_RETURN(*response, state_.migrator.Generate(*db, *request));
     return absl::OkStatus();
-  }());
+  });
 }
 
-grpc::Status MigrationServiceImpl::Migrate(grpc::ServerContext*, const v1::MigrateRequest* request,
+grpc::Status MigrationServiceImpl::Migrate(grpc::ServerContext* context, const v1::MigrateRequest* request,
                                            v1::MigrateResponse* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "MigrationService/Migrate", Scope::kAdmin, request->database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
     SLUICE_ASSIGN_OR_RETURN(
         std::vector<std::string> applied,
@@ -26,12 +26,12 @@ grpc::Status MigrationServiceImpl::Migrate(grpc::ServerContext*, const v1::Migra
                                 {request->migrations().begin(), request->migrations().end()}));
     for (auto& name : applied) response->add_applied(std::move(name));
     return absl::OkStatus();
-  }());
+  });
 }
 
-grpc::Status MigrationServiceImpl::Status(grpc::ServerContext*, const v1::StatusRequest* request,
+grpc::Status MigrationServiceImpl::Status(grpc::ServerContext* context, const v1::StatusRequest* request,
                                           v1::StatusResponse* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "MigrationService/Status", Scope::kAdmin, request->database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
     SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied,
                             state_.migrator.Applied(*db, request->schema()));
@@ -52,33 +52,35 @@ grpc::Status MigrationServiceImpl::Status(grpc::ServerContext*, const v1::Status
       return drift.status();
     }
     return absl::OkStatus();
-  }());
+  });
 }
 
-grpc::Status MigrationServiceImpl::Push(grpc::ServerContext*, const v1::PushRequest* request,
+grpc::Status MigrationServiceImpl::Push(grpc::ServerContext* context, const v1::PushRequest* request,
                                         v1::PushResponse* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "MigrationService/Push", Scope::kAdmin, request->database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
     SLUICE_ASSIGN_OR_RETURN(*response, state_.migrator.Push(*db, *request));
     return absl::OkStatus();
-  }());
+  });
 }
 
-grpc::Status MigrationServiceImpl::Pull(grpc::ServerContext*, const v1::PullRequest* request,
+grpc::Status MigrationServiceImpl::Pull(grpc::ServerContext* context, const v1::PullRequest* request,
                                         v1::PullResponse* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "MigrationService/Pull", Scope::kAdmin, request->database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
     SLUICE_ASSIGN_OR_RETURN(*response->mutable_schema(), state_.migrator.Pull(*db, *request));
     return absl::OkStatus();
-  }());
+  });
 }
 
-grpc::Status MigrationServiceImpl::Check(grpc::ServerContext*, const v1::CheckRequest* request,
+grpc::Status MigrationServiceImpl::Check(grpc::ServerContext* context, const v1::CheckRequest* request,
                                          v1::CheckResponse* response) {
-  for (std::string& problem : CheckMigrations({request->migrations().begin(), request->migrations().end()})) {
-    response->add_problems(std::move(problem));
-  }
-  return grpc::Status::OK;
+  return state_.Serve(context, "MigrationService/Check", Scope::kAdmin, "", [&]() -> absl::Status {
+    for (std::string& problem : CheckMigrations({request->migrations().begin(), request->migrations().end()})) {
+      response->add_problems(std::move(problem));
+    }
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace sluice

@@ -12,45 +12,45 @@ namespace sluice {
 
 // request → database and schema → plan → execute, for the four typed statements.
 template <typename Request, typename PlanFn>
-grpc::Status QueryServiceImpl::Run(grpc::ServerContext* context, const Request& request,
+grpc::Status QueryServiceImpl::Run(grpc::ServerContext* context, const char* method, const Request& request,
                                    PlanFn plan, v1::QueryResult* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, method, Scope::kData, request.target().database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                             state_.registry.Resolve(*db, request.target().schema()));
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, plan(*schema));
-    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, statement, request.to_sql(), CallOf(context)));
+    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, statement, request.to_sql(), state_.CallOf(context)));
     return absl::OkStatus();
-  }());
+  });
 }
 
 grpc::Status QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequest* request,
                                       v1::QueryResult* response) {
-  return Run(context, *request,
+  return Run(context, "QueryService/Select", *request,
              [&](const SchemaIndex& s) { return PlanSelect(s, request->select(), "select"); }, response);
 }
 
 grpc::Status QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequest* request,
                                       v1::QueryResult* response) {
-  return Run(context, *request,
+  return Run(context, "QueryService/Insert", *request,
              [&](const SchemaIndex& s) { return PlanInsert(s, request->insert(), "insert"); }, response);
 }
 
 grpc::Status QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequest* request,
                                       v1::QueryResult* response) {
-  return Run(context, *request,
+  return Run(context, "QueryService/Update", *request,
              [&](const SchemaIndex& s) { return PlanUpdate(s, request->update(), "update"); }, response);
 }
 
 grpc::Status QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
                                       v1::QueryResult* response) {
-  return Run(context, *request,
+  return Run(context, "QueryService/Delete", *request,
              [&](const SchemaIndex& s) { return PlanDelete(s, request->delete_(), "delete"); }, response);
 }
 
 grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const v1::SelectRequest* request,
                                             grpc::ServerWriter<v1::QueryResult>* writer) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "QueryService/SelectStream", Scope::kData, request->target().database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                             state_.registry.Resolve(*db, request->target().schema()));
@@ -62,13 +62,13 @@ grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const 
     }
     RowBatches batches;
     batches.emit = [writer](const v1::QueryResult& batch) { return writer->Write(batch); };
-    return ExecuteStream(*db, statement, CallOf(context), batches);
-  }());
+    return ExecuteStream(*db, statement, state_.CallOf(context, false), batches);
+  });
 }
 
 grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::BatchRequest* request,
                                      v1::BatchResponse* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "QueryService/Batch", Scope::kData, request->target().database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                             state_.registry.Resolve(*db, request->target().schema()));
@@ -79,7 +79,7 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
                                                                 absl::StrCat("operations[", i, "]")));
       planned.push_back(std::move(p));
     }
-    const CallContext call = CallOf(context);
+    const CallContext call = state_.CallOf(context);
     SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db->pool().Acquire(call.deadline));
     SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
     for (size_t i = 0; i < planned.size(); ++i) {
@@ -90,25 +90,25 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
       *response->add_results() = *std::move(result);
     }
     return conn->Commit();
-  }());
+  });
 }
 
 // request → database and schema → one planned select with JSON columns → nested rows.
 grpc::Status QueryServiceImpl::Find(grpc::ServerContext* context, const v1::FindRequest& request, bool first,
                                     v1::FindResponse* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, first ? "QueryService/FindFirst" : "QueryService/FindMany", Scope::kData, request.target().database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                             state_.registry.Resolve(*db, request.target().schema()));
     SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(*schema, request, first));
-    SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(*db, find.statement, request.to_sql(), CallOf(context)));
+    SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(*db, find.statement, request.to_sql(), state_.CallOf(context)));
     if (request.to_sql()) {
       *response->mutable_statement() = std::move(*result.mutable_statement());
       return absl::OkStatus();
     }
     SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *find.shape));
     return absl::OkStatus();
-  }());
+  });
 }
 
 grpc::Status QueryServiceImpl::FindMany(grpc::ServerContext* context, const v1::FindRequest* request,
@@ -121,9 +121,9 @@ grpc::Status QueryServiceImpl::FindFirst(grpc::ServerContext* context, const v1:
   return Find(context, *request, true, response);
 }
 
-grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext*, const v1::PrepareRequest* request,
+grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::PrepareRequest* request,
                                        v1::PrepareResponse* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "QueryService/Prepare", Scope::kData, request->target().database(), [&]() -> absl::Status {
     PreparedStatement prepared;
     prepared.database = request->target().database();
     prepared.schema = request->target().schema();
@@ -137,12 +137,12 @@ grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext*, const v1::PrepareRe
     for (const auto& [name, placeholder] : prepared.statement.placeholders) response->add_params(name);
     response->set_id(state_.prepared.Add(std::move(prepared)));
     return absl::OkStatus();
-  }());
+  });
 }
 
 grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
                                                v1::QueryResult* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "QueryService/ExecutePrepared", Scope::kData, "", [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const PreparedStatement> prepared, state_.prepared.Find(request->id()));
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(prepared->database));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> current, state_.registry.Resolve(*db, prepared->schema));
@@ -152,23 +152,23 @@ grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, con
                            "SCHEMA_CHANGED", {{"schema", prepared->schema}});
     }
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement bound, BindPlaceholders(prepared->statement, request->params(), *current));
-    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, bound, false, CallOf(context)));
+    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, bound, false, state_.CallOf(context)));
     return absl::OkStatus();
-  }());
+  });
 }
 
 grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRequest* request,
                                    v1::QueryResult* response) {
-  return ToGrpcStatus([&]() -> absl::Status {
+  return state_.Serve(context, "QueryService/Raw", Scope::kAdmin, request->database(), [&]() -> absl::Status {
     if (!state_.allow_raw_sql) {
       return absl::PermissionDeniedError("raw SQL is disabled on this server (start sluiced with --allow-raw-sql)");
     }
     if (request->sql().empty()) return InvalidField("sql", "a statement is required");
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
     SLUICE_ASSIGN_OR_RETURN(*response, ExecuteRaw(*db, request->sql(), {request->params().begin(), request->params().end()},
-                                                  CallOf(context)));
+                                                  state_.CallOf(context)));
     return absl::OkStatus();
-  }());
+  });
 }
 
 }  // namespace sluice

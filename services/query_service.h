@@ -42,7 +42,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status Find(grpc::ServerContext* context, const v1::FindRequest& request, bool first,
                     v1::FindResponse* response);
   template <typename Request, typename PlanFn>
-  grpc::Status Run(grpc::ServerContext* context, const Request& request, PlanFn plan,
+  grpc::Status Run(grpc::ServerContext* context, const char* method, const Request& request, PlanFn plan,
                    v1::QueryResult* response);
 
   ServerState& state_;

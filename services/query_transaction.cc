@@ -32,7 +32,7 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
   SLUICE_ASSIGN_OR_RETURN(Database * db, state.databases->Find(begin.target().database()));
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                           state.registry.Resolve(*db, begin.target().schema()));
-  const CallContext call = CallOf(context);
+  const CallContext call = state.CallOf(context);
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db->pool().Acquire(call.deadline));
   SLUICE_RETURN_IF_ERROR(conn->Begin(static_cast<int32_t>(begin.isolation())));
   if (!stream->Write(v1::TransactionResponse())) return absl::CancelledError("the client went away");
@@ -78,7 +78,8 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
 }  // namespace
 
 grpc::Status QueryServiceImpl::Transaction(grpc::ServerContext* context, Stream* stream) {
-  return ToGrpcStatus(RunTransaction(state_, context, stream));
+  return state_.Serve(context, "QueryService/Transaction", Scope::kData, "",
+                      [&] { return RunTransaction(state_, context, stream); });
 }
 
 }  // namespace sluice

@@ -1,4 +1,5 @@
-// sluiced's configuration: flags, then SLUICE_* environment variables, then defaults.
+// sluiced's configuration: flags, then SLUICE_* environment variables, then a config file
+// (--config / SLUICE_CONFIG, JSON), then defaults.
 #ifndef SLUICE_SERVICES_SERVER_OPTIONS_H_
 #define SLUICE_SERVICES_SERVER_OPTIONS_H_
 
@@ -11,7 +12,10 @@
 namespace sluice {
 
 struct ServerOptions {
+  std::string config;  // the config file read, if any
   std::string listen = "127.0.0.1:50051";
+  // Also serve on this unix socket (the sidecar pattern); empty: no.
+  std::string unix_socket;
   // Empty: next to the binary (see DefaultPluginDir).
   std::string plugin_dir;
   // NAME=URL; empty: default=sqlite:sluice.db in the working folder.
@@ -20,12 +24,37 @@ struct ServerOptions {
   // On SIGTERM: Health turns NOT_SERVING at once, new calls are still served for this long (so
   // probes and watchers see it), then the server stops taking calls and drains.
   double shutdown_delay_seconds = 0;
-  // QueryService.Raw runs raw SQL only when this is set.
+  // Calls in flight get this long to finish after the server stops taking calls.
+  double shutdown_grace_seconds = 10;
+  // QueryService.Raw runs raw SQL only when this is set (and the caller has the admin scope).
   bool allow_raw_sql = false;
+  // Bearer tokens: a file of `SCOPE TOKEN` lines, and/or `SCOPE:TOKEN,...` (SLUICE_TOKENS).
+  std::string tokens_file;
+  std::string tokens;
+  // TLS: the server's certificate chain and key (PEM); with a client CA, clients must present a
+  // certificate it signed (mutual TLS).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  // Caps every call's database work (0: only the call's own deadline).
+  double statement_timeout_seconds = 0;
+  // The largest message received or sent.
+  size_t max_message_bytes = 16 << 20;
+  // The most rows a unary response holds (RESOURCE_EXHAUSTED beyond: use SelectStream).
+  size_t max_rows = 100000;
+  // Calls served at once; beyond, RESOURCE_EXHAUSTED (0: unlimited).
+  size_t max_concurrent_calls = 1024;
+  // Prometheus metrics over HTTP at HOST:PORT/metrics; empty: off.
+  std::string metrics_listen;
+  // `text` or `json` (one JSON object per line).
+  std::string log_format = "text";
+  // Log every statement a call runs (SQL, parameters count, duration).
+  bool query_log = false;
   bool help = false;
 };
 
-// Flags win over the environment (looked up through `getenv`).
+// Flags win over the environment (looked up through `getenv`), which wins over the config
+// file, which wins over the defaults. INVALID_ARGUMENT names the bad flag, variable or key.
 absl::StatusOr<ServerOptions> ParseServerOptions(
     const std::vector<std::string>& args, const std::function<const char*(const char*)>& getenv);
 

@@ -7,15 +7,62 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "services/admin_service.h"
 #include "services/health_service.h"
+#include "services/metrics_http.h"
 #include "services/migration_service.h"
 #include "services/query_service.h"
 #include "services/schema_service.h"
 #include "services/server_options.h"
+
+namespace {
+
+using sluice::Log;
+
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1" ||
+         absl::StartsWith(listen, "unix:");
+}
+
+bool Read(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream text;
+  text << in.rdbuf();
+  *out = text.str();
+  return true;
+}
+
+// Insecure, or TLS (mutual with a client CA), from the options.
+std::shared_ptr<grpc::ServerCredentials> Credentials(const sluice::ServerOptions& options, std::string* error) {
+  if (options.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  if (!Read(options.tls_key, &pair.private_key) || !Read(options.tls_cert, &pair.cert_chain)) {
+    *error = "cannot read --tls-cert / --tls-key";
+    return nullptr;
+  }
+  ssl.pem_key_cert_pairs.push_back(pair);
+  if (!options.tls_client_ca.empty()) {
+    if (!Read(options.tls_client_ca, &ssl.pem_root_certs)) {
+      *error = "cannot read --tls-client-ca";
+      return nullptr;
+    }
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using sluice::ServerOptions;
@@ -35,6 +82,23 @@ int main(int argc, char** argv) {
     std::cout << sluice::ServerUsage();
     return 0;
   }
+  sluice::SetJsonLog(options->log_format == "json");
+  auto tokens = sluice::Tokens::Load(options->tokens_file, options->tokens);
+  if (!tokens.ok()) {
+    Log("error", tokens.status().message());
+    return 2;
+  }
+  if (!tokens->enabled()) {
+    if (!IsLoopback(options->listen)) {
+      Log("error", "refusing to serve without authentication on a non-loopback address: configure tokens "
+                   "(--tokens-file / SLUICE_TOKENS) or listen on 127.0.0.1",
+          {{"listen", options->listen}});
+      return 2;
+    }
+    Log("warning", "NO TOKENS CONFIGURED: every call is allowed, so sluiced serves on loopback only; "
+                   "set --tokens-file or SLUICE_TOKENS for production",
+        {{"listen", options->listen}});
+  }
   std::error_code ec;
   const std::string executable = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   std::string plugin_dir = options->plugin_dir.empty() ? sluice::DefaultPluginDir(executable) : options->plugin_dir;
@@ -44,45 +108,67 @@ int main(int argc, char** argv) {
 
   auto plugins = sluice::PluginRegistry::LoadDirectory(plugin_dir);
   if (!plugins.ok()) {
-    std::cerr << "sluiced: " << plugins.status().message() << "\n";
+    Log("error", plugins.status().message());
     return 1;
   }
   for (const auto& plugin : plugins->plugins()) {
-    std::cerr << "sluiced: loaded dialect " << plugin->name() << " " << plugin->version() << " (ABI "
-              << plugin->abi_major() << "." << plugin->abi_minor() << ") from " << plugin->path() << "\n";
+    Log("info", "loaded dialect plugin",
+        {{"dialect", plugin->name()}, {"version", plugin->version()},
+         {"abi", absl::StrCat(plugin->abi_major(), ".", plugin->abi_minor())}, {"path", plugin->path()}});
   }
-  for (const auto& refused : plugins->refused()) {
-    std::cerr << "sluiced: refused " << refused.reason << "\n";
-  }
+  for (const auto& refused : plugins->refused()) Log("warning", "refused a plugin", {{"reason", refused.reason}});
   sluice::ServerState state(*std::move(plugins));
+  state.tokens = *std::move(tokens);
   state.allow_raw_sql = options->allow_raw_sql;
+  state.max_concurrent_calls = options->max_concurrent_calls;
+  state.statement_timeout = absl::Seconds(options->statement_timeout_seconds);
+  state.max_rows = options->max_rows;
+  state.query_log = options->query_log;
   sluice::PoolOptions pool;
   pool.max_connections = options->pool_size;
   auto databases = sluice::Databases::Open(options->databases, state.plugins, pool);
   if (!databases.ok()) {
-    std::cerr << "sluiced: " << databases.status().message() << "\n";
+    Log("error", databases.status().message());
     return 2;
   }
   state.databases = *std::move(databases);
   for (const auto& [name, db] : state.databases->all()) {
     // Connect once now, so that a wrong URL shows at start (calls still retry later).
     auto conn = db->pool().Acquire(absl::Now() + absl::Seconds(5));
-    std::cerr << "sluiced: database " << name << " = " << db->display_url()
-              << (conn.ok() ? "" : " (not reachable yet: " + std::string(conn.status().message()) + ")")
-              << "\n";
+    Log(conn.ok() ? "info" : "warning", conn.ok() ? "database" : "database not reachable yet",
+        {{"name", name}, {"url", db->display_url()}, {"error", conn.ok() ? "" : std::string(conn.status().message())}});
   }
 
   sluice::SchemaServiceImpl schema_service(state);
   sluice::QueryServiceImpl query_service(state);
   sluice::MigrationServiceImpl migration_service(state);
   sluice::AdminServiceImpl admin_service(state);
-  sluice::HealthServiceImpl health_service({"sluice.v1.SchemaService", "sluice.v1.QueryService",
-                                            "sluice.v1.MigrationService", "sluice.v1.AdminService"});
+  // Readiness: every database answers (a pooled connection, checked without a round trip).
+  sluice::HealthServiceImpl health_service(
+      {"sluice.v1.SchemaService", "sluice.v1.QueryService", "sluice.v1.MigrationService", "sluice.v1.AdminService"},
+      [&state] {
+        for (const auto& [name, db] : state.databases->all()) {
+          if (!db->pool().Acquire(absl::Now() + absl::Seconds(1)).ok()) return false;
+        }
+        return true;
+      });
 
+  std::string error;
+  auto credentials = Credentials(*options, &error);
+  if (credentials == nullptr) {
+    Log("error", error);
+    return 2;
+  }
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options->listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options->listen, credentials, &port);
+  if (!options->unix_socket.empty()) {
+    std::filesystem::remove(options->unix_socket, ec);  // a socket left by an earlier run
+    builder.AddListeningPort("unix:" + options->unix_socket, credentials);
+  }
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options->max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(options->max_message_bytes));
   builder.RegisterService(&schema_service);
   builder.RegisterService(&query_service);
   builder.RegisterService(&migration_service);
@@ -90,21 +176,40 @@ int main(int argc, char** argv) {
   builder.RegisterService(&health_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    std::cerr << "sluiced: cannot listen on " << options->listen << "\n";
+    Log("error", "cannot listen", {{"listen", options->listen}, {"unix_socket", options->unix_socket}});
     return 1;
+  }
+  std::unique_ptr<sluice::MetricsHttp> metrics;
+  if (!options->metrics_listen.empty()) {
+    auto started = sluice::MetricsHttp::Start(options->metrics_listen, [&state] {
+      return state.metrics.Render(state.plugins, state.databases.get());
+    });
+    if (!started.ok()) {
+      Log("error", started.status().message());
+      return 1;
+    }
+    metrics = *std::move(started);
+    const std::string host = options->metrics_listen.substr(0, options->metrics_listen.rfind(':'));
+    std::cout << "sluiced metrics on " << host << ":" << metrics->port() << std::endl;
   }
   const std::string host = options->listen.substr(0, options->listen.rfind(':'));
   std::cout << "sluiced listening on " << host << ":" << port << std::endl;
+  Log("info", "serving", {{"listen", absl::StrCat(host, ":", port)}, {"unix_socket", options->unix_socket},
+                          {"tls", options->tls_cert.empty() ? "off" : options->tls_client_ca.empty() ? "on" : "mutual"},
+                          {"auth", state.tokens.enabled() ? "tokens" : "none"}});
 
   std::thread stopper([&] {
     int signal = 0;
     sigwait(&signals, &signal);
-    std::cerr << "sluiced: signal " << signal << ", shutting down\n";
+    Log("info", "shutting down", {{"signal", absl::StrCat(signal)}});
     health_service.SetNotServing();
     std::this_thread::sleep_for(std::chrono::duration<double>(options->shutdown_delay_seconds));
-    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    server->Shutdown(std::chrono::system_clock::now() +
+                     std::chrono::microseconds(static_cast<int64_t>(options->shutdown_grace_seconds * 1e6)));
   });
   server->Wait();
   stopper.join();
+  metrics.reset();
+  Log("info", "stopped");
   return 0;
 }

@@ -1,0 +1,92 @@
+#include "services/auth.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace sluice {
+namespace {
+
+// Equal in time that depends only on the lengths, never on where they differ.
+bool SameToken(absl::string_view a, absl::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char x = i < a.size() ? a[i] : 0, y = i < b.size() ? b[i] : 0;
+    diff |= x ^ y;
+  }
+  return diff == 0;
+}
+
+absl::StatusOr<Scope> ScopeOf(absl::string_view name, absl::string_view where) {
+  if (name == "data") return Scope::kData;
+  if (name == "admin") return Scope::kAdmin;
+  return absl::InvalidArgumentError(absl::StrCat(where, ": unknown scope `", name, "` (data or admin)"));
+}
+
+}  // namespace
+
+absl::StatusOr<Tokens> Tokens::Load(const std::string& file, const std::string& inline_tokens) {
+  Tokens out;
+  auto add = [&](absl::string_view scope, absl::string_view token, absl::string_view where) -> absl::Status {
+    auto s = ScopeOf(absl::StripAsciiWhitespace(scope), where);
+    if (!s.ok()) return s.status();
+    token = absl::StripAsciiWhitespace(token);
+    if (token.empty()) return absl::InvalidArgumentError(absl::StrCat(where, ": an empty token"));
+    out.tokens_.emplace_back(*s, std::string(token));
+    return absl::OkStatus();
+  };
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read the tokens file ", file));
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      absl::string_view l = absl::StripAsciiWhitespace(line);
+      if (l.empty() || l[0] == '#') continue;
+      std::vector<absl::string_view> parts = absl::StrSplit(l, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+      if (parts.size() != 2) return absl::InvalidArgumentError(absl::StrCat(file, ":", n, ": expected `SCOPE TOKEN`"));
+      auto status = add(parts[0], parts[1], absl::StrCat(file, ":", n));
+      if (!status.ok()) return status;
+    }
+  }
+  for (absl::string_view entry : absl::StrSplit(inline_tokens, ',', absl::SkipWhitespace())) {
+    const size_t colon = entry.find(':');
+    if (colon == absl::string_view::npos) return absl::InvalidArgumentError("tokens: expected SCOPE:TOKEN entries");
+    auto status = add(entry.substr(0, colon), entry.substr(colon + 1), "tokens");
+    if (!status.ok()) return status;
+  }
+  return out;
+}
+
+grpc::Status Tokens::Authorize(const grpc::ServerContext& context, Scope scope) const {
+  if (tokens_.empty()) return grpc::Status::OK;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "a bearer token is required (metadata authorization: Bearer TOKEN)");
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  if (!absl::StartsWithIgnoreCase(value, "bearer ")) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "the authorization metadata is not `Bearer TOKEN`");
+  }
+  const absl::string_view token = absl::StripAsciiWhitespace(value.substr(7));
+  // Every configured token is compared, so that the time does not tell which one matched.
+  bool known = false, allowed = false;
+  for (const auto& [granted, configured] : tokens_) {
+    const bool same = SameToken(token, configured);
+    known |= same;
+    allowed |= same && (granted == Scope::kAdmin || scope == Scope::kData);
+  }
+  if (!known) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "unknown bearer token");
+  if (!allowed) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "this call needs a token with the admin scope");
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace sluice
