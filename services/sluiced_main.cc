@@ -179,6 +179,8 @@ int main(int argc, char** argv) {
     Log("error", "cannot listen", {{"listen", options->listen}, {"unix_socket", options->unix_socket}});
     return 1;
   }
+  const std::string host = options->listen.substr(0, options->listen.rfind(':'));
+  std::cout << "sluiced listening on " << host << ":" << port << std::endl;
   std::unique_ptr<sluice::MetricsHttp> metrics;
   if (!options->metrics_listen.empty()) {
     auto started = sluice::MetricsHttp::Start(options->metrics_listen, [&state] {
@@ -189,11 +191,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     metrics = *std::move(started);
-    const std::string host = options->metrics_listen.substr(0, options->metrics_listen.rfind(':'));
-    std::cout << "sluiced metrics on " << host << ":" << metrics->port() << std::endl;
+    const std::string metrics_host = options->metrics_listen.substr(0, options->metrics_listen.rfind(':'));
+    std::cout << "sluiced metrics on " << metrics_host << ":" << metrics->port() << std::endl;
   }
-  const std::string host = options->listen.substr(0, options->listen.rfind(':'));
-  std::cout << "sluiced listening on " << host << ":" << port << std::endl;
   Log("info", "serving", {{"listen", absl::StrCat(host, ":", port)}, {"unix_socket", options->unix_socket},
                           {"tls", options->tls_cert.empty() ? "off" : options->tls_client_ca.empty() ? "on" : "mutual"},
                           {"auth", state.tokens.enabled() ? "tokens" : "none"}});

@@ -9,9 +9,11 @@ BUILD_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto libabsl-dev
   libssl-dev libsqlite3-dev libpq-dev default-libmysqlclient-dev libboost-dev libboost-filesystem-dev
 )
-TEST_PACKAGES=(libgtest-dev libgmock-dev python3-grpcio python3-protobuf nodejs npm postgresql-15 mariadb-server)
-# npm packages for the tests (installed into .cache/node, never committed).
-NPM_PACKAGES=(@bufbuild/buf@1.75.0)
+TEST_PACKAGES=(libgtest-dev libgmock-dev python3-grpcio python3-protobuf python3-yaml openssl nodejs npm postgresql-15
+  mariadb-server)
+# npm packages for the tests (installed into .cache/node, never committed): buf curl, and the
+# Node client example's gRPC libraries.
+NPM_PACKAGES=(@bufbuild/buf@1.75.0 @grpc/grpc-js@1.14.7 @grpc/proto-loader@0.8.1)
 
 packages=("${BUILD_PACKAGES[@]}")
 with_tests=false
@@ -40,9 +42,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if $with_tests; then
-  want_buf="${NPM_PACKAGES[0]##*@}"
-  have_buf=$(node -p "require('./.cache/node/node_modules/@bufbuild/buf/package.json').version" 2>/dev/null || true)
-  if [ "$have_buf" != "$want_buf" ]; then
+  stale=false
+  for p in "${NPM_PACKAGES[@]}"; do
+    name="${p%@*}" want="${p##*@}"
+    have=$(node -p "require('./.cache/node/node_modules/$name/package.json').version" 2>/dev/null || true)
+    [ "$have" = "$want" ] || stale=true
+  done
+  if $stale; then
     echo "install-deps: installing ${NPM_PACKAGES[*]} (npm)"
     mkdir -p .cache/node
     npm install --prefix .cache/node --no-save --no-package-lock --no-audit --no-fund "${NPM_PACKAGES[@]}"

@@ -18,7 +18,8 @@
 
 namespace sluice::testing {
 
-SluicedProcess::SluicedProcess(std::vector<std::string> args) {
+SluicedProcess::SluicedProcess(std::vector<std::string> args, std::shared_ptr<grpc::ChannelCredentials> credentials,
+                               grpc::ChannelArguments channel_args) {
   static int counter = 0;
   log_path_ = ::testing::TempDir() + "/sluiced." + std::to_string(getpid()) + "." + std::to_string(counter++) + ".log";
   int out[2];
@@ -41,11 +42,8 @@ SluicedProcess::SluicedProcess(std::vector<std::string> args) {
   }
   close(out[1]);
   // The first stdout line names the address: "sluiced listening on 127.0.0.1:PORT".
-  FILE* in = fdopen(out[0], "r");
-  char line[256] = {0};
-  const bool got = fgets(line, sizeof line, in) != nullptr;
-  fclose(in);
-  const std::string text = got ? line : "";
+  stdout_ = fdopen(out[0], "r");
+  const std::string text = NextStdoutLine();
   const std::string prefix = "sluiced listening on ";
   if (text.rfind(prefix, 0) != 0) {
     ADD_FAILURE() << "sluiced did not start: " << Log();
@@ -53,8 +51,7 @@ SluicedProcess::SluicedProcess(std::vector<std::string> args) {
     return;
   }
   address_ = text.substr(prefix.size());
-  while (!address_.empty() && (address_.back() == '\n' || address_.back() == '\r')) address_.pop_back();
-  channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  channel_ = grpc::CreateCustomChannel(address_, credentials, channel_args);
   auto health = grpc::health::v1::Health::NewStub(channel_);
   for (int i = 0; i < 100; ++i) {
     grpc::ClientContext context;
@@ -72,6 +69,15 @@ SluicedProcess::SluicedProcess(std::vector<std::string> args) {
 
 SluicedProcess::~SluicedProcess() {
   if (pid_ > 0) EXPECT_EQ(Stop(), 0) << Log();
+  if (stdout_ != nullptr) fclose(stdout_);
+}
+
+std::string SluicedProcess::NextStdoutLine() {
+  char line[512] = {0};
+  if (stdout_ == nullptr || fgets(line, sizeof line, stdout_) == nullptr) return "";
+  std::string text = line;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
 }
 
 std::string SluicedProcess::Log() const {

@@ -17,7 +17,9 @@ class SluicedProcess {
  public:
   // Starts bazel's sluiced with `args` (plus --listen 127.0.0.1:0) and waits until Health
   // answers SERVING. Fails the test (ADD_FAILURE) and leaves `ok()` false when it cannot.
-  explicit SluicedProcess(std::vector<std::string> args);
+  explicit SluicedProcess(std::vector<std::string> args,
+                          std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials(),
+                          grpc::ChannelArguments channel_args = {});
   ~SluicedProcess();
 
   bool ok() const { return pid_ > 0 && !address_.empty(); }
@@ -26,6 +28,8 @@ class SluicedProcess {
   long StatusKb(const std::string& field) const;
   const std::string& address() const { return address_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // Lines the process printed on stdout after the first (e.g. "sluiced metrics on ...").
+  std::string NextStdoutLine();
   // What the process wrote to stderr so far.
   std::string Log() const;
   // Sends SIGTERM without waiting.
@@ -38,6 +42,7 @@ class SluicedProcess {
   pid_t pid_ = -1;
   std::string address_;
   std::string log_path_;
+  FILE* stdout_ = nullptr;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

@@ -1,4 +1,5 @@
 // sluiced's configuration: flags over SLUICE_* variables over defaults; URLs shown redacted.
+#include <fstream>
 #include <map>
 
 #include "executor/database.h"
@@ -54,6 +55,42 @@ TEST(ServerOptions, BadFlagsAreErrors) {
   EXPECT_FALSE(ParseServerOptions({"--shutdown-delay", "-1"}, getenv).ok());
   EXPECT_EQ(ParseServerOptions({"--shutdown-delay", "2.5"}, getenv)->shutdown_delay_seconds, 2.5);
   EXPECT_TRUE(ParseServerOptions({"--help"}, getenv)->help);
+}
+
+TEST(ServerOptions, ConfigFileUnderEnvironmentUnderFlags) {
+  const std::string path = ::testing::TempDir() + "/sluiced.json";
+  std::ofstream(path) << R"({"listen": "127.0.0.1:7001", "pool_size": 4, "databases": {"main": "sqlite:main.db"},
+      "max_rows": 50, "query_log": true, "log_format": "json", "statement_timeout": 1.5, "tokens_file": "/etc/sluice/tokens"})";
+  ServerOptions file = Parse({"--config", path});
+  EXPECT_EQ(file.config, path);
+  EXPECT_EQ(file.listen, "127.0.0.1:7001");
+  EXPECT_EQ(file.pool_size, 4u);
+  EXPECT_THAT(file.databases, ElementsAre("main=sqlite:main.db"));
+  EXPECT_EQ(file.max_rows, 50u);
+  EXPECT_TRUE(file.query_log);
+  EXPECT_EQ(file.log_format, "json");
+  EXPECT_EQ(file.statement_timeout_seconds, 1.5);
+  EXPECT_EQ(file.tokens_file, "/etc/sluice/tokens");
+  // The environment names the file and wins over it; flags win over both.
+  const std::map<std::string, std::string> env = {{"SLUICE_CONFIG", path}, {"SLUICE_POOL_SIZE", "6"},
+                                                  {"SLUICE_QUERY_LOG", "false"}};
+  ServerOptions over = Parse({"--pool-size", "7"}, env);
+  EXPECT_EQ(over.listen, "127.0.0.1:7001");
+  EXPECT_EQ(over.pool_size, 7u);
+  EXPECT_FALSE(over.query_log);
+  EXPECT_EQ(Parse({}, env).pool_size, 6u);
+}
+
+TEST(ServerOptions, BadConfigIsAnError) {
+  auto getenv = [](const char*) -> const char* { return nullptr; };
+  const std::string path = ::testing::TempDir() + "/bad.json";
+  std::ofstream(path) << R"({"listen": "127.0.0.1:1", "colour": "blue"})";
+  EXPECT_EQ(ParseServerOptions({"--config", path}, getenv).status().message(),
+            "config file " + path + ": unknown key `colour`");
+  EXPECT_FALSE(ParseServerOptions({"--config", "/nonexistent.json"}, getenv).ok());
+  EXPECT_FALSE(ParseServerOptions({"--log-format", "xml"}, getenv).ok());
+  EXPECT_FALSE(ParseServerOptions({"--tls-cert", "a.pem"}, getenv).ok());  // without its key
+  EXPECT_EQ(ParseServerOptions({"--max-rows", "x"}, getenv).status().message(), "--max-rows `x` is not a whole number of at least 1");
 }
 
 TEST(RedactUrl, HidesPasswordsOnly) {

@@ -1,0 +1,325 @@
+// sluiced as a production sidecar: tokens and scopes, loopback without them, TLS and mutual TLS,
+// a unix socket and a config file, SIGTERM under load, readiness, limits, metrics and logs.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "sluice/v1/migration_service.grpc.pb.h"
+#include "sluice/v1/query_service.grpc.pb.h"
+#include "sluice/v1/schema_service.grpc.pb.h"
+#include "tests/e2e/sluiced_process.h"
+#include "tests/support/proto_json.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::FromJson;
+using testing::SluicedProcess;
+
+// A SQLite statement that takes about a second (no sleep function in SQLite).
+constexpr char kSlowSql[] =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) AS n FROM c";
+
+std::string Db() {
+  static int n = 0;
+  return absl::StrCat("default=sqlite:", ::testing::TempDir(), "/sidecar_", getpid(), "_", n++, ".db");
+}
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A call with `token` (none when empty) in its metadata.
+struct Client {
+  explicit Client(std::shared_ptr<grpc::Channel> channel)
+      : schemas(v1::SchemaService::NewStub(channel)), queries(v1::QueryService::NewStub(channel)),
+        migrations(v1::MigrationService::NewStub(channel)), health(grpc::health::v1::Health::NewStub(channel)) {}
+
+  void Prepare(grpc::ClientContext* context, const std::string& token, double seconds = 30) const {
+    if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000)));
+  }
+  grpc::Status Register(const std::string& token) const {
+    grpc::ClientContext context;
+    Prepare(&context, token);
+    v1::RegisterSchemaRequest request;
+    *request.mutable_schema() = FromJson<v1::Schema>(testing::ReadFile("examples/shop.schema.json"));
+    v1::RegisterSchemaResponse response;
+    return schemas->RegisterSchema(&context, request, &response);
+  }
+  grpc::Status Migrate(const std::string& token) const {
+    grpc::ClientContext context;
+    Prepare(&context, token);
+    v1::MigrateResponse response;
+    return migrations->Migrate(&context, FromJson<v1::MigrateRequest>(R"({"schema": "shop"})"), &response);
+  }
+  grpc::Status Insert(const std::string& token, const std::string& email) const {
+    grpc::ClientContext context;
+    Prepare(&context, token);
+    v1::QueryResult result;
+    return queries->Insert(&context, FromJson<v1::InsertRequest>(absl::StrCat(
+        R"({"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [{"values": {"email": {"string_value": ")",
+        email, R"("}}}]}})")), &result);
+  }
+  grpc::Status Select(const std::string& token, v1::QueryResult* result) const {
+    grpc::ClientContext context;
+    Prepare(&context, token);
+    return queries->Select(&context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"),
+                           result);
+  }
+  grpc::Status Raw(const std::string& token, const std::string& sql, v1::QueryResult* result, double seconds = 30) const {
+    grpc::ClientContext context;
+    Prepare(&context, token, seconds);
+    v1::RawRequest request;
+    request.set_sql(sql);
+    return queries->Raw(&context, request, result);
+  }
+  grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::string& service) const {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    health->Check(&context, request, &response);
+    return response.status();
+  }
+
+  std::unique_ptr<v1::SchemaService::Stub> schemas;
+  std::unique_ptr<v1::QueryService::Stub> queries;
+  std::unique_ptr<v1::MigrationService::Stub> migrations;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health;
+};
+
+TEST(Sidecar, TokensAndScopesRefuseWithoutTouchingData) {
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--tokens", "admin:the-admin-token, data:the-data-token",
+                         "--database", Db()});
+  ASSERT_TRUE(server.ok());
+  Client c(server.channel());
+  ASSERT_TRUE(c.Register("the-admin-token").ok());
+  ASSERT_TRUE(c.Migrate("the-admin-token").ok());
+  EXPECT_EQ(c.Insert("", "a@x").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(c.Insert("not-a-token", "b@x").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(c.Insert("the-data-token-", "c@x").error_code(), grpc::StatusCode::UNAUTHENTICATED);  // a longer one
+  EXPECT_EQ(c.Register("the-data-token").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(c.Migrate("the-data-token").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  v1::QueryResult result;
+  EXPECT_EQ(c.Raw("the-data-token", "DELETE FROM users", &result).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(c.Insert("the-data-token", "ok@x").ok());
+  ASSERT_TRUE(c.Select("the-data-token", &result).ok());
+  EXPECT_EQ(result.rows_size(), 1);  // only the allowed insert
+  EXPECT_EQ(c.Select("", &result).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // Probes carry no token: Health answers without one.
+  EXPECT_EQ(c.Health(""), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST(Sidecar, WithoutTokensItServesOnlyOnLoopback) {
+  const std::string log = ::testing::TempDir() + "/open.log";
+  const int code = std::system(absl::StrCat("services/sluiced --plugin-dir lib/plugins --listen 0.0.0.0:0 --database ", Db(),
+                                            " >/dev/null 2>", log).c_str());
+  EXPECT_EQ(WEXITSTATUS(code), 2);
+  EXPECT_THAT(Read(log), HasSubstr("refusing to serve without authentication on a non-loopback address"));
+  SluicedProcess loopback({"--plugin-dir", "lib/plugins", "--database", Db()});
+  ASSERT_TRUE(loopback.ok());
+  EXPECT_THAT(loopback.Log(), HasSubstr("NO TOKENS CONFIGURED"));
+}
+
+TEST(Sidecar, TlsAndMutualTls) {
+  const std::string dir = ::testing::TempDir() + "/tls";
+  const std::string script = absl::StrCat(
+      "set -e; mkdir -p ", dir, "; cd ", dir, "; ",
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=sluice-test-ca 2>/dev/null; ",
+      "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext; ",
+      "for who in server client; do ",
+      "openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=$who 2>/dev/null; ",
+      "openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem -days 2 -extfile san.ext 2>/dev/null; ",
+      "done");
+  ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0);
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = Read(dir + "/ca.pem");
+  {
+    SluicedProcess server({"--plugin-dir", "lib/plugins", "--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key",
+                           "--database", Db()},
+                          grpc::SslCredentials(tls));
+    ASSERT_TRUE(server.ok());
+    EXPECT_TRUE(Client(server.channel()).Register("").ok());
+    // A plaintext client does not get through.
+    Client plain(grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+    EXPECT_NE(plain.Register("").error_code(), grpc::StatusCode::OK);
+  }
+  grpc::SslCredentialsOptions mutual = tls;
+  mutual.pem_private_key = Read(dir + "/client.key");
+  mutual.pem_cert_chain = Read(dir + "/client.pem");
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key",
+                         "--tls-client-ca", dir + "/ca.pem", "--database", Db()},
+                        grpc::SslCredentials(mutual));
+  ASSERT_TRUE(server.ok());
+  EXPECT_TRUE(Client(server.channel()).Register("").ok());
+  Client no_certificate(grpc::CreateChannel(server.address(), grpc::SslCredentials(tls)));
+  EXPECT_EQ(no_certificate.Register("").error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST(Sidecar, UnixSocketAndConfigFile) {
+  // Unix socket paths are short (108 bytes): not in the test's deep temporary folder.
+  char folder[] = "/tmp/sluice-sock-XXXXXX";
+  ASSERT_NE(mkdtemp(folder), nullptr);
+  const std::string socket = std::string(folder) + "/sluice.sock";
+  const std::string config = ::testing::TempDir() + "/sluiced.json";
+  std::ofstream(config) << absl::StrCat(R"({"unix_socket": ")", socket, R"(", "pool_size": 2, "databases": {"default": ")",
+                                        Db().substr(8), R"("}, "log_format": "json"})");
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--config", config});
+  ASSERT_TRUE(server.ok());
+  Client over_socket(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
+  EXPECT_EQ(over_socket.Health(""), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_TRUE(over_socket.Register("").ok());
+  // The file's log_format: every line is a JSON object.
+  std::istringstream lines(server.Log());
+  int json = 0;
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(absl::StartsWith(line, "{\"ts\":\"") && absl::EndsWith(line, "}")) << line;
+    json += absl::StrContains(line, "\"msg\":\"serving\"") ? 1 : 0;
+  }
+  EXPECT_EQ(json, 1);
+}
+
+TEST(Sidecar, SigtermUnderLoadLosesNoCallInFlight) {
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--pool-size", "8", "--shutdown-grace", "30",
+                         "--database", Db()});
+  ASSERT_TRUE(server.ok());
+  Client c(server.channel());
+  constexpr int kCalls = 8;
+  std::vector<grpc::Status> statuses(kCalls);
+  std::vector<v1::QueryResult> results(kCalls);
+  std::atomic<int> started{0};
+  std::vector<std::thread> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.emplace_back([&, i] {
+      ++started;
+      statuses[i] = c.Raw("", kSlowSql, &results[i]);
+    });
+  }
+  while (started < kCalls) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  server.Terminate();
+  for (auto& t : calls) t.join();
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_message();
+    EXPECT_EQ(results[i].rows(0).values(0).int_value(), 2000000);
+  }
+  // After the drain, no new call is taken.
+  v1::QueryResult after;
+  EXPECT_NE(c.Raw("", "SELECT 1", &after, 2).error_code(), grpc::StatusCode::OK);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(Sidecar, ReadinessFollowsTheDatabases) {
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--database", Db(), "--database", "gone=postgres://nobody@127.0.0.1:1/none"});
+  ASSERT_TRUE(server.ok());
+  Client c(server.channel());
+  EXPECT_EQ(c.Health(""), grpc::health::v1::HealthCheckResponse::SERVING);  // alive
+  EXPECT_EQ(c.Health("sluice.ready"), grpc::health::v1::HealthCheckResponse::NOT_SERVING);  // a database is down
+  SluicedProcess healthy({"--plugin-dir", "lib/plugins", "--database", Db()});
+  ASSERT_TRUE(healthy.ok());
+  EXPECT_EQ(Client(healthy.channel()).Health("sluice.ready"), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST(Sidecar, LimitsOnRowsMessagesConcurrencyAndStatementTime) {
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--max-rows", "3", "--max-message-bytes", "4096",
+                         "--max-concurrent-calls", "2", "--statement-timeout", "0.3", "--database", Db()});
+  ASSERT_TRUE(server.ok());
+  Client c(server.channel());
+  ASSERT_TRUE(c.Register("").ok());
+  ASSERT_TRUE(c.Migrate("").ok());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(c.Insert("", absl::StrCat("u", i, "@x")).ok());
+  v1::QueryResult result;
+  grpc::Status rows = c.Select("", &result);
+  EXPECT_EQ(rows.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(rows.error_message(), HasSubstr("SelectStream"));
+  // SelectStream is not bound by it.
+  {
+    grpc::ClientContext context;
+    auto reader = c.queries->SelectStream(&context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"));
+    int n = 0;
+    while (reader->Read(&result)) n += result.rows_size();
+    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(n, 4);
+  }
+  EXPECT_EQ(c.Insert("", std::string(8000, 'x')).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);  // the message
+  // The statement timeout stops a long statement although the call allows more.
+  grpc::Status slow = c.Raw("", kSlowSql, &result, 30);
+  EXPECT_EQ(slow.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << slow.error_message();
+  // Two calls at once are served; a third is refused.
+  std::vector<grpc::Status> statuses(3);
+  std::vector<std::thread> calls;
+  for (int i = 0; i < 3; ++i) {
+    calls.emplace_back([&, i] {
+      v1::QueryResult r;
+      statuses[i] = c.Raw("", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT count(*) FROM c", &r);
+    });
+  }
+  for (auto& t : calls) t.join();
+  int exhausted = 0;
+  for (const auto& s : statuses) exhausted += s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ? 1 : 0;
+  EXPECT_GE(exhausted, 1);
+}
+
+// GET a path from an HTTP server on 127.0.0.1.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "";
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  (void)write(fd, request.data(), request.size());
+  std::string response;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return response;
+}
+
+TEST(Sidecar, PrometheusMetricsAndTheQueryLog) {
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--metrics-listen", "127.0.0.1:0", "--query-log", "--database", Db()});
+  ASSERT_TRUE(server.ok());
+  const std::string line = server.NextStdoutLine();
+  ASSERT_TRUE(absl::StartsWith(line, "sluiced metrics on 127.0.0.1:")) << line;
+  const int port = std::stoi(line.substr(line.rfind(':') + 1));
+  Client c(server.channel());
+  ASSERT_TRUE(c.Register("").ok());
+  ASSERT_TRUE(c.Migrate("").ok());
+  ASSERT_TRUE(c.Insert("", "m@x").ok());
+  v1::QueryResult result;
+  ASSERT_TRUE(c.Select("", &result).ok());
+  EXPECT_EQ(c.Insert("", "m@x").error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  const std::string metrics = HttpGet(port, "/metrics");
+  EXPECT_THAT(metrics, HasSubstr("HTTP/1.1 200 OK"));
+  EXPECT_THAT(metrics, HasSubstr("sluice_calls_total{method=\"QueryService/Select\",database=\"default\",code=\"0\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("sluice_calls_total{method=\"QueryService/Insert\",database=\"default\",code=\"6\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("sluice_call_duration_seconds_count{method=\"QueryService/Insert\",database=\"default\"} 2"));
+  EXPECT_THAT(metrics, HasSubstr("sluice_call_duration_seconds_bucket{method=\"QueryService/Select\",database=\"default\",le=\"+Inf\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("sluice_pool_connections{database=\"default\",state=\"idle\"}"));
+  EXPECT_THAT(metrics, HasSubstr("sluice_plugin_info{dialect=\"sqlite\""));
+  EXPECT_THAT(HttpGet(port, "/other"), HasSubstr("404"));
+  // The query log has the statements, with their SQL.
+  EXPECT_THAT(server.Log(), HasSubstr("query sql=SELECT \"id\", \"email\""));
+}
+
+}  // namespace
+}  // namespace sluice
