@@ -42,6 +42,7 @@ log=$(mktemp)
 status=0
 bazel test //... \
   --test_env=SLUICE_BUF="$PWD/.cache/node/node_modules/.bin/buf" \
+  --test_env=SLUICE_NODE_MODULES="$PWD/.cache/node/node_modules" \
   --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres,mysql \
   --test_env=SLUICE_TEST_MYSQL_URL="$mysql_url" \
   --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url" \
