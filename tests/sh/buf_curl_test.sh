@@ -42,4 +42,24 @@ code=$?
 set -e
 [ "$code" -eq 24 ] || fail "expected exit 24 (INVALID_ARGUMENT), got $code: $error"
 expect_contains "$error" 'select.where.eq.left.column.name'
-echo "buf_curl_test: 1 passed, 0 failed"
+stop_sluiced
+
+# The README's operator commands, against a server that requires tokens.
+ADMIN_TOKEN=an-admin-token-for-the-test
+start_sluiced --plugin-dir lib/plugins --tokens "admin:$ADMIN_TOKEN,data:a-data-token" --database "default=sqlite:$TEST_TMPDIR/buf_auth.db"
+url="http://$SLUICED_ADDR"
+{ echo '{"schema":'; cat examples/shop.schema.json; echo '}'; } |
+  buf -H "authorization: Bearer $ADMIN_TOKEN" -d @- "$url/sluice.v1.SchemaService/RegisterSchema" >/dev/null
+expect_contains "$(buf -H "authorization: Bearer $ADMIN_TOKEN" -d '{"schema": "shop"}' "$url/sluice.v1.MigrationService/Status")" '"drift"'
+expect_contains "$(buf -H "authorization: Bearer $ADMIN_TOKEN" "$url/sluice.v1.AdminService/ListDatabases")" '"name": "default"'
+expect_contains "$(buf "$url/grpc.health.v1.Health/Check")" '"status": "SERVING"'
+expect_contains "$(buf -d '{"service": "sluice.ready"}' "$url/grpc.health.v1.Health/Check")" '"status": "SERVING"'
+set +e
+denied=$(buf -H "authorization: Bearer a-data-token" "$url/sluice.v1.AdminService/ListDatabases" 2>&1)
+code=$?
+unauthenticated=$(buf "$url/sluice.v1.AdminService/ListDatabases" 2>&1)
+code2=$?
+set -e
+[ "$code" -eq 56 ] || fail "a data token on an admin call: expected exit 56 (PERMISSION_DENIED), got $code: $denied"
+[ "$code2" -eq 128 ] || fail "no token: expected exit 128 (UNAUTHENTICATED), got $code2: $unauthenticated"
+echo "buf_curl_test: 2 passed, 0 failed"
