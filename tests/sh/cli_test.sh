@@ -62,6 +62,17 @@ set -e
 expect_contains "$problems" "problem: the journal lists \`0000_initial_v1\`, but 0000_initial_v1.sql is missing"
 expect_contains "$problems" "problem: 9999_stray.sql is not in the journal"
 
+# A server that requires tokens: the CLI passes one with --token (or SLUICE_TOKEN).
+stop_sluiced
+start_sluiced --plugin-dir lib/plugins --tokens admin:cli-admin-token --database "default=sqlite:$TEST_TMPDIR/cli_auth.db"
+set +e
+refused=$(sluice databases 2>&1)
+code=$?
+set -e
+[ "$code" -eq 16 ] || fail "no token: expected exit 16 (UNAUTHENTICATED), got $code: $refused"
+expect_contains "$(sluice --token cli-admin-token databases)" '"name": "default"'
+expect_contains "$(SLUICE_TOKEN=cli-admin-token sluice register examples/shop.schema.json)" '"created": true'
+
 # sluiced documents its flags and their environment variables.
 help=$(services/sluiced --help)
 for word in --listen SLUICE_LISTEN --plugin-dir SLUICE_PLUGIN_DIR --database SLUICE_DATABASES; do

@@ -31,7 +31,9 @@ constexpr char kUsage[] = R"(sluice — the Sluice admin CLI (a gRPC client of s
 
 Usage: sluice [--addr HOST:PORT] [--database NAME] COMMAND [ARGS]
 
-  --addr HOST:PORT   the server (env SLUICE_ADDR; default 127.0.0.1:50051)
+  --addr HOST:PORT   the server (env SLUICE_ADDR; default 127.0.0.1:50051; unix:PATH for a
+                     unix socket)
+  --token TOKEN      a bearer token for a server that requires one (env SLUICE_TOKEN)
   --database NAME    the database (default: the server's `default`)
 
 Commands:
@@ -180,6 +182,7 @@ void SetDatabase(Request& request, const std::string& database) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string addr = std::getenv("SLUICE_ADDR") ? std::getenv("SLUICE_ADDR") : "127.0.0.1:50051";
+  std::string token = std::getenv("SLUICE_TOKEN") ? std::getenv("SLUICE_TOKEN") : "";
   std::string database;
   bool strict = false;
   std::string out_dir, name;
@@ -191,6 +194,8 @@ int main(int argc, char** argv) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::cout << kUsage;
       return 0;
+    } else if (args[i] == "--token" && i + 1 < args.size()) {
+      token = args[++i];
     } else if (args[i] == "--addr" && i + 1 < args.size()) {
       addr = args[++i];
     } else if (args[i] == "--database" && i + 1 < args.size()) {
@@ -235,6 +240,7 @@ int main(int argc, char** argv) {
 
   auto channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
   grpc::ClientContext context;
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
 
   if (command == "health") {
