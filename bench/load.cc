@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -63,7 +64,9 @@ struct Kind {
   std::function<std::string(v1::QueryService::Stub*)> pgbench;
 };
 
-std::atomic<int64_t> next_order_id{2000000000};
+// Order ids this process inserts: above the seed's and pgbench's, a window per run (by the
+// clock) so that runs do not collide.
+std::atomic<int64_t> next_order_id{2000000000 + (std::time(nullptr) % 1400) * 100000};
 
 int64_t Pick(std::mt19937_64& rng, int64_t n) { return 1 + static_cast<int64_t>(rng() % static_cast<uint64_t>(n)); }
 
@@ -168,7 +171,7 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      std::string script = PgbenchScript(to_sql(stub, by_name, &v1::QueryService::Stub::Select),
                                                         {{1, "random(0, 4095)"}});
                      const size_t at = script.find(":p1");
-                     script.replace(at, 3, "('%' || lpad(to_hex(:p1), 3, '0') || '%')");
+                     script.replace(at, 3, "('%' || lpad(to_hex(:p1::int), 3, '0') || '%')");
                      return script;
                    }});
 
@@ -252,18 +255,17 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      *lines.mutable_insert() = insert.operations(1).insert();
                      const v1::Statement a = to_sql(stub, head, &v1::QueryService::Stub::Insert);
                      const v1::Statement b = to_sql(stub, lines, &v1::QueryService::Stub::Insert);
-                     std::map<int, std::string> ids_a, ids_b;
+                     std::map<int, std::string> ids_a;
                      for (int k = 1; k <= a.params_size(); ++k) {
-                       if (a.params(k - 1).has_int_value() && a.params(k - 1).int_value() == 0) ids_a[k] = "random(100000000, 1900000000)";
-                     }
-                     std::string first = PgbenchScript(a, ids_a);
-                     std::string second = PgbenchScript(b, {});
-                     // The details take the order's id (0 in the template).
-                     for (int k = b.params_size(); k >= 1; --k) {
-                       if (b.params(k - 1).has_int_value() && b.params(k - 1).int_value() == 0) {
-                         // replaced above as the literal 0: bind it to the same id instead
+                       // A distinct id per transaction: a range per client, counted by :seq (a
+                       // client's pgbench variables persist; run.py passes -D seq=0).
+                       if (a.params(k - 1).has_int_value() && a.params(k - 1).int_value() == 0) {
+                         ids_a[k] = "100000000 + :client_id * 10000000 + :seq";
                        }
                      }
+                     std::string first = "\\set seq :seq + 1\n" + PgbenchScript(a, ids_a);
+                     std::string second = PgbenchScript(b, {});
+                     // The details take the order's id: the literal zeros of their template.
                      size_t at = 0;
                      const std::string id_var = absl::StrCat(":p", ids_a.begin()->first);
                      // "VALUES (0, " → "(:pK, ": the literal zeros that stand for the order id.

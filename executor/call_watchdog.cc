@@ -11,8 +11,9 @@ CallWatchdog::CallWatchdog() : thread_([this] { Loop(); }) { thread_.detach(); }
 
 std::unique_ptr<CallWatchdog::Watch> CallWatchdog::Start(Connection* conn, const CallContext* call) {
   std::lock_guard<std::mutex> lock(mu_);
+  // Only an idle watchdog needs waking: a busy one looks at every entry each round anyway.
+  if (entries_.empty()) work_.notify_one();
   entries_.push_front(Entry{conn, call});
-  work_.notify_one();
   return std::make_unique<Watch>(this, entries_.begin());
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "services/admin_service.h"
@@ -66,6 +67,8 @@ std::shared_ptr<grpc::ServerCredentials> Credentials(const sluice::ServerOptions
 
 int main(int argc, char** argv) {
   using sluice::ServerOptions;
+  // Abseil's mutex deadlock detection (on in Debian's build) costs every lock a graph lookup.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // SIGTERM / SIGINT are taken by a thread of ours (sigwait), in every thread blocked.
   sigset_t signals;
   sigemptyset(&signals);
