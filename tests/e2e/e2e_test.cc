@@ -18,6 +18,7 @@
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/e2e/recorded_calls.h"
 #include "tests/e2e/sluiced_process.h"
 #include "tests/support/proto_json.h"
 #include "tests/e2e/test_databases.h"
@@ -67,7 +68,7 @@ Rows RowsOf(const v1::QueryResult& result) {
   return rows;
 }
 
-class EndToEnd : public ::testing::TestWithParam<std::string> {
+class EndToEnd : public ::testing::TestWithParam<std::string>, protected testing::RecordedCalls {
  protected:
   void SetUp() override {
     url_ = testing::FreshDatabaseUrl(GetParam());
@@ -112,16 +113,6 @@ class EndToEnd : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
                      Json<v1::MigrateRequest>(R"({"schema": "shop"})"), &migrated).ok());
     ASSERT_THAT(migrated.applied(), ElementsAre("0000_initial_v1"));
-  }
-
-  template <typename Stub, typename Request, typename Response>
-  grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*), Stub* stub,
-                    const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::Status status = (stub->*method)(&context, request, response);
-    last_ = status;
-    return status;
   }
 
   // Each runs a query given as the request's JSON and returns the result; failures land in last_.
@@ -173,7 +164,6 @@ class EndToEnd : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<v1::SchemaService::Stub> schemas_;
   std::unique_ptr<v1::QueryService::Stub> queries_;
   std::unique_ptr<v1::MigrationService::Stub> migrations_;
-  grpc::Status last_;
 };
 
 TEST_P(EndToEnd, InsertSelectUpdateDelete) {

@@ -12,6 +12,7 @@
 #include "sluice/v1/migration_service.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
+#include "tests/e2e/recorded_calls.h"
 #include "tests/e2e/sluiced_process.h"
 #include "tests/e2e/test_databases.h"
 #include "tests/support/proto_json.h"
@@ -58,7 +59,7 @@ constexpr char kV2[] = R"({"name": "inventory", "tables": [
 constexpr char kRenames[] = R"([{"from_table": "warehouses", "table": "depots"},
                                 {"table": "depots", "from_column": "name", "to_column": "title"}])";
 
-class Migrations : public ::testing::TestWithParam<std::string> {
+class Migrations : public ::testing::TestWithParam<std::string>, protected testing::RecordedCalls {
  protected:
   void SetUp() override {
     url_ = testing::FreshDatabaseUrl(GetParam());
@@ -77,13 +78,6 @@ class Migrations : public ::testing::TestWithParam<std::string> {
     if (server_) EXPECT_EQ(server_->Stop(), 0);
   }
 
-  template <typename Stub, typename Request, typename Response>
-  grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*), Stub* stub,
-                    const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    return last_ = (stub->*method)(&context, request, response);
-  }
   // The tables of the live database (whatever the registered schema says).
   std::vector<std::string> LiveTables() {
     v1::PullResponse pulled;
@@ -162,7 +156,6 @@ class Migrations : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<v1::SchemaService::Stub> schemas_;
   std::unique_ptr<v1::MigrationService::Stub> migrations_;
   std::unique_ptr<v1::QueryService::Stub> queries_;
-  grpc::Status last_;
 };
 
 TEST_P(Migrations, TheSchemaEvolvesAndTheRowsSurvive) {

@@ -14,6 +14,7 @@
 #include "sluice/v1/migration_service.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
+#include "tests/e2e/recorded_calls.h"
 #include "tests/e2e/sluiced_process.h"
 #include "tests/e2e/test_databases.h"
 #include "tests/support/proto_json.h"
@@ -85,7 +86,7 @@ constexpr char kThreeLevelsJson[] =
     R"({"id":10,"title":"Ada one","published_on":"2024-01-10","editor":{"name":"Bob"},)"
     R"("comments":[{"body":"c3 \"quoted\" ☕","likes":9},{"body":"c1","likes":5}],"topics":[{"name":"db"},{"name":"sql"}]}]}])";
 
-class Relational : public ::testing::TestWithParam<std::string> {
+class Relational : public ::testing::TestWithParam<std::string>, protected testing::RecordedCalls {
  protected:
   void SetUp() override {
     url_ = testing::FreshDatabaseUrl(GetParam());
@@ -120,14 +121,6 @@ class Relational : public ::testing::TestWithParam<std::string> {
     schemas_.reset();
     queries_.reset();
     if (server_) EXPECT_EQ(server_->Stop(), 0);
-  }
-
-  template <typename Stub, typename Request, typename Response>
-  grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*), Stub* stub,
-                    const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    return last_ = (stub->*method)(&context, request, response);
   }
 
   v1::FindResponse Find(const std::string& json, bool first = false) {
@@ -218,7 +211,6 @@ class Relational : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<testing::SluicedProcess> server_;
   std::unique_ptr<v1::SchemaService::Stub> schemas_;
   std::unique_ptr<v1::QueryService::Stub> queries_;
-  grpc::Status last_;
 };
 
 TEST_P(Relational, ThreeLevelsInOneStatement) {
