@@ -378,14 +378,6 @@ DialectTraits TraitsOf(const DialectPlugin& dialect) {
   return traits;
 }
 
-// The namespaces a schema uses ("" for the default).
-std::vector<std::string> NamespacesOf(const v1::Schema& schema) {
-  std::set<std::string> names{""};
-  for (const v1::Table& t : schema.tables()) names.insert(t.namespace_());
-  for (const v1::Enum& e : schema.enums()) names.insert(e.namespace_());
-  return {names.begin(), names.end()};
-}
-
 // Rows at stake for one destructive step, counted in the live database; -1 when they cannot be.
 int64_t RowsAtStake(Connection& conn, Database& db, const SchemaIndex& live, const DataLoss& loss,
                     const std::vector<v1::RenameHint>& renames) {
@@ -426,7 +418,9 @@ absl::StatusOr<Migrator::LiveDiff> Migrator::DiffLive(Connection& conn, Database
     for (const v1::Table& t : version.index->schema().tables()) tables.insert(t.name());
     for (const v1::Enum& e : version.index->schema().enums()) enums.insert(e.name());
   }
-  SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn.Introspect(NamespacesOf(want)));
+  std::set<std::string> namespaces = NamespacesOf(want);
+  namespaces.insert("");  // the default one
+  SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn.Introspect({namespaces.begin(), namespaces.end()}));
   LiveDiff out;
   out.live = SchemaFromCatalog(catalog, want.name());
   KeepOwned(tables, enums, &out.live);

@@ -210,14 +210,9 @@ class Differ {
   }
 
   void Namespaces() {
-    std::set<std::string> before, after;
-    for (const v1::Table& t : from_.schema().tables()) before.insert(t.namespace_());
-    for (const v1::Enum& e : from_.schema().enums()) before.insert(e.namespace_());
-    for (const v1::Table& t : to_.schema().tables()) after.insert(t.namespace_());
-    for (const v1::Enum& e : to_.schema().enums()) after.insert(e.namespace_());
-    for (const v1::Sequence& q : to_.schema().sequences()) after.insert(q.namespace_());
-    for (const std::string& n : after) {
-      if (n.empty() || before.count(n)) continue;
+    const std::set<std::string> before = NamespacesOf(from_.schema());
+    for (const std::string& n : NamespacesOf(to_.schema())) {
+      if (before.count(n)) continue;
       plan::Plan p;
       p.mutable_create_namespace()->set_name(n);
       Add(std::move(p));
@@ -228,11 +223,7 @@ class Differ {
     for (const v1::Enum& e : to_.schema().enums()) {
       const v1::Enum* old = from_.FindEnum(e.name());
       if (old == nullptr) {
-        plan::Plan p;
-        p.mutable_create_enum()->set_namespace_(e.namespace_());
-        p.mutable_create_enum()->set_name(e.name());
-        *p.mutable_create_enum()->mutable_values() = e.values();
-        Add(std::move(p));
+        Add(PlanCreateEnum(e));
         continue;
       }
       const std::vector<std::string> before = List(old->values()), after = List(e.values());
@@ -262,14 +253,7 @@ class Differ {
     std::set<std::string> before;
     for (const v1::Sequence& q : from_.schema().sequences()) before.insert(q.name());
     for (const v1::Sequence& q : to_.schema().sequences()) {
-      if (before.count(q.name())) continue;
-      plan::Plan p;
-      plan::CreateSequence* c = p.mutable_create_sequence();
-      c->set_namespace_(q.namespace_());
-      c->set_name(q.name());
-      c->set_start(q.start() == 0 ? 1 : q.start());
-      c->set_increment(q.increment() == 0 ? 1 : q.increment());
-      Add(std::move(p));
+      if (!before.count(q.name())) Add(PlanCreateSequence(q));
     }
   }
 

@@ -131,34 +131,43 @@ std::vector<const v1::Table*> CreationOrder(const v1::Schema& schema) {
   return order;
 }
 
+std::set<std::string> NamespacesOf(const v1::Schema& schema) {
+  std::set<std::string> namespaces;
+  for (const v1::Enum& e : schema.enums()) namespaces.insert(e.namespace_());
+  for (const v1::Table& t : schema.tables()) namespaces.insert(t.namespace_());
+  for (const v1::Sequence& q : schema.sequences()) namespaces.insert(q.namespace_());
+  namespaces.erase("");
+  return namespaces;
+}
+
+plan::Plan PlanCreateEnum(const v1::Enum& e) {
+  plan::Plan p;
+  plan::CreateEnum* c = p.mutable_create_enum();
+  c->set_namespace_(e.namespace_());
+  c->set_name(e.name());
+  *c->mutable_values() = e.values();
+  return p;
+}
+
+plan::Plan PlanCreateSequence(const v1::Sequence& q) {
+  plan::Plan p;
+  plan::CreateSequence* c = p.mutable_create_sequence();
+  c->set_namespace_(q.namespace_());
+  c->set_name(q.name());
+  c->set_start(q.start() == 0 ? 1 : q.start());
+  c->set_increment(q.increment() == 0 ? 1 : q.increment());
+  return p;
+}
+
 std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_exists) {
   std::vector<plan::Plan> plans;
-  std::set<std::string> namespaces;
-  for (const v1::Enum& e : schema.schema().enums()) namespaces.insert(e.namespace_());
-  for (const v1::Table& t : schema.schema().tables()) namespaces.insert(t.namespace_());
-  for (const v1::Sequence& q : schema.schema().sequences()) namespaces.insert(q.namespace_());
-  namespaces.erase("");
-  for (const std::string& name : namespaces) {
+  for (const std::string& name : NamespacesOf(schema.schema())) {
     plan::Plan p;
     p.mutable_create_namespace()->set_name(name);
     plans.push_back(std::move(p));
   }
-  for (const v1::Enum& e : schema.schema().enums()) {
-    plan::Plan p;
-    p.mutable_create_enum()->set_namespace_(e.namespace_());
-    p.mutable_create_enum()->set_name(e.name());
-    *p.mutable_create_enum()->mutable_values() = e.values();
-    plans.push_back(std::move(p));
-  }
-  for (const v1::Sequence& q : schema.schema().sequences()) {
-    plan::Plan p;
-    plan::CreateSequence* c = p.mutable_create_sequence();
-    c->set_namespace_(q.namespace_());
-    c->set_name(q.name());
-    c->set_start(q.start() == 0 ? 1 : q.start());
-    c->set_increment(q.increment() == 0 ? 1 : q.increment());
-    plans.push_back(std::move(p));
-  }
+  for (const v1::Enum& e : schema.schema().enums()) plans.push_back(PlanCreateEnum(e));
+  for (const v1::Sequence& q : schema.schema().sequences()) plans.push_back(PlanCreateSequence(q));
   const std::vector<const v1::Table*> order = CreationOrder(schema.schema());
   for (const v1::Table* table : order) plans.push_back(PlanCreateTable(schema, *table, if_not_exists));
   for (const v1::Table* table : order) {

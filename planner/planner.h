@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,11 @@ absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::FindRe
 // checks), and CREATE INDEX for each of its indexes.
 plan::Plan PlanCreateTable(const SchemaIndex& schema, const v1::Table& table, bool if_not_exists);
 std::vector<plan::Plan> PlanCreateIndexes(const SchemaIndex& schema, const v1::Table& table, bool if_not_exists);
+// The namespaces (PostgreSQL schemas) that a schema's enums, tables and sequences name, but "".
+std::set<std::string> NamespacesOf(const v1::Schema& schema);
+// CREATE TYPE for an enum; CREATE SEQUENCE (start and increment default to 1).
+plan::Plan PlanCreateEnum(const v1::Enum& e);
+plan::Plan PlanCreateSequence(const v1::Sequence& q);
 // The schema's tables, each after the tables it references (cycles keep schema order).
 std::vector<const v1::Table*> CreationOrder(const v1::Schema& schema);
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
+#include "common/file.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -106,12 +106,10 @@ absl::Status Set(ServerOptions& options, const Option& o, const std::vector<std:
 // The config file: a JSON object of option keys. `databases` is an object NAME → URL (or a list
 // of NAME=URL).
 absl::StatusOr<Values> ReadConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read the config file ", path));
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string text;
+  if (!ReadFile(path, &text)) return absl::InvalidArgumentError(absl::StrCat("cannot read the config file ", path));
   google::protobuf::Struct config;
-  auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &config);
+  auto parsed = google::protobuf::util::JsonStringToMessage(text, &config);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": ", std::string(parsed.message())));
   }

@@ -7,14 +7,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "services/admin_service.h"
 #include "services/health_service.h"
@@ -26,6 +25,7 @@
 
 namespace {
 
+using sluice::ReadFile;
 using sluice::Log;
 
 bool IsLoopback(const std::string& listen) {
@@ -34,27 +34,19 @@ bool IsLoopback(const std::string& listen) {
          absl::StartsWith(listen, "unix:");
 }
 
-bool Read(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream text;
-  text << in.rdbuf();
-  *out = text.str();
-  return true;
-}
 
 // Insecure, or TLS (mutual with a client CA), from the options.
 std::shared_ptr<grpc::ServerCredentials> Credentials(const sluice::ServerOptions& options, std::string* error) {
   if (options.tls_cert.empty()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions ssl;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  if (!Read(options.tls_key, &pair.private_key) || !Read(options.tls_cert, &pair.cert_chain)) {
+  if (!ReadFile(options.tls_key, &pair.private_key) || !ReadFile(options.tls_cert, &pair.cert_chain)) {
     *error = "cannot read --tls-cert / --tls-key";
     return nullptr;
   }
   ssl.pem_key_cert_pairs.push_back(pair);
   if (!options.tls_client_ca.empty()) {
-    if (!Read(options.tls_client_ca, &ssl.pem_root_certs)) {
+    if (!ReadFile(options.tls_client_ca, &ssl.pem_root_certs)) {
       *error = "cannot read --tls-client-ca";
       return nullptr;
     }

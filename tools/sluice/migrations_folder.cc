@@ -6,8 +6,8 @@
 #include <ctime>
 #include <fstream>
 #include <set>
-#include <sstream>
 
+#include "common/file.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace sluice::cli {
@@ -15,14 +15,6 @@ namespace {
 
 constexpr char kBreakpoint[] = "\n--> statement-breakpoint\n";
 
-bool Read(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  *out = buffer.str();
-  return true;
-}
 
 bool Write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
@@ -59,7 +51,7 @@ std::vector<std::string> Split(const std::string& sql) {
 std::string ReadFolder(const std::string& dir, Folder* folder) {
   std::string text;
   const std::string journal = dir + "/meta/_journal.json";
-  if (!Read(journal, &text)) return "";  // no folder yet: no migrations
+  if (!ReadFile(journal, &text)) return "";  // no folder yet: no migrations
   auto status = google::protobuf::util::JsonStringToMessage(text, &folder->journal);
   if (!status.ok()) return "cannot parse " + journal + ": " + std::string(status.message());
   std::set<std::string> listed;
@@ -70,13 +62,13 @@ std::string ReadFolder(const std::string& dir, Folder* folder) {
     m.set_hash(entry.hash());
     m.set_parent(entry.parent());
     std::string sql, snapshot;
-    if (!Read(dir + "/" + entry.name() + ".sql", &sql)) {
+    if (!ReadFile(dir + "/" + entry.name() + ".sql", &sql)) {
       folder->problems.push_back("the journal lists `" + entry.name() + "`, but " + entry.name() + ".sql is missing");
       continue;
     }
     for (std::string& s : Split(sql)) m.add_statements(std::move(s));
     const std::string snapshot_path = dir + "/meta/" + Number(entry.name()) + "_snapshot.json";
-    if (!Read(snapshot_path, &snapshot) ||
+    if (!ReadFile(snapshot_path, &snapshot) ||
         !google::protobuf::util::JsonStringToMessage(snapshot, m.mutable_snapshot()).ok()) {
       folder->problems.push_back("the snapshot of `" + entry.name() + "` (" + snapshot_path + ") is missing or does not parse");
       continue;

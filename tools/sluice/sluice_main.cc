@@ -2,14 +2,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "common/file.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
@@ -22,6 +21,8 @@
 #include "tools/sluice/migrations_folder.h"
 
 namespace {
+
+using sluice::ReadFile;
 
 namespace v1 = sluice::v1;
 namespace cli = sluice::cli;
@@ -136,14 +137,6 @@ void Print(const Message& message) {
   std::cout << json;
 }
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  *out = buffer.str();
-  return true;
-}
 
 // JSON (or text format for .txtpb / .textproto / .pbtxt files) into `message`.
 std::string Parse(const std::string& arg, Message* message) {

@@ -1,0 +1,17 @@
+#include "common/file.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace sluice {
+
+bool ReadFile(const std::string& path, std::string* contents) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream text;
+  text << in.rdbuf();
+  *contents = text.str();
+  return true;
+}
+
+}  // namespace sluice

@@ -1,0 +1,14 @@
+// Reading a whole file: config files, certificates, schema and migration files.
+#ifndef SLUICE_COMMON_FILE_H_
+#define SLUICE_COMMON_FILE_H_
+
+#include <string>
+
+namespace sluice {
+
+// The whole of `path` into `*contents`; false when it cannot be opened.
+bool ReadFile(const std::string& path, std::string* contents);
+
+}  // namespace sluice
+
+#endif  // SLUICE_COMMON_FILE_H_
