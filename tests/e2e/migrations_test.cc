@@ -75,7 +75,9 @@ class Migrations : public ::testing::TestWithParam<std::string>, protected testi
     schemas_.reset();
     migrations_.reset();
     queries_.reset();
-    if (server_) EXPECT_EQ(server_->Stop(), 0);
+    if (server_) {
+      EXPECT_EQ(server_->Stop(), 0);
+    }
   }
 
   // The tables of the live database (whatever the registered schema says).

@@ -109,7 +109,9 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
     v1::BatchResponse batch;
     ASSERT_TRUE(Call(&v1::QueryService::Stub::Batch, queries_.get(), FromJson<v1::BatchRequest>(kData), &batch).ok())
         << last_.error_message();
-    if (GetParam() == "postgres") ASSERT_EQ(Sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"), "");
+    if (GetParam() == "postgres") {
+      ASSERT_EQ(Sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"), "");
+    }
     if (GetParam() == "mysql") {
       ASSERT_EQ(Sql("SET GLOBAL log_output = 'TABLE'"), "");
       ASSERT_EQ(Sql("SET GLOBAL general_log = 1"), "");
@@ -120,7 +122,9 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
     if (GetParam() == "mysql") Sql("SET GLOBAL general_log = 0");
     schemas_.reset();
     queries_.reset();
-    if (server_) EXPECT_EQ(server_->Stop(), 0);
+    if (server_) {
+      EXPECT_EQ(server_->Stop(), 0);
+    }
   }
 
   v1::FindResponse Find(const std::string& json, bool first = false) {
@@ -271,7 +275,9 @@ TEST_P(Relational, FindFirstOneRelationsAndRelationNames) {
   const long before = GetParam() == "sqlite" ? 0 : StatementsRun();
   v1::FindResponse cy = Find(request, true);
   ASSERT_TRUE(last_.ok()) << last_.error_message();
-  if (GetParam() != "sqlite") EXPECT_EQ(StatementsRun() - before, 1);
+  if (GetParam() != "sqlite") {
+    EXPECT_EQ(StatementsRun() - before, 1);
+  }
   EXPECT_EQ(cy.json(), R"([{"name":"Cy","avatar":"","edited":[{"title":"Ada three","author":{"name":"Ada"},"comments":[]}]}])");
 
   v1::FindResponse comment = Find(R"({"target": {"schema": "blog"}, "table": "comments", "exclude_columns": ["id", "article_id"],

@@ -31,7 +31,11 @@ using testing::SluicedProcess;
 
 // A SQLite statement that takes about a second (no sleep function in SQLite).
 constexpr char kSlowSql[] =
-    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) AS n FROM c";
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000000) SELECT count(*) AS n FROM c";
+
+// One that would take minutes: only a timeout or a cancel ends it.
+constexpr char kEndlessSql[] =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) AS n FROM c";
 
 std::string Db() {
   static int n = 0;
@@ -219,7 +223,7 @@ TEST(Sidecar, SigtermUnderLoadLosesNoCallInFlight) {
   for (auto& t : calls) t.join();
   for (int i = 0; i < kCalls; ++i) {
     ASSERT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_message();
-    EXPECT_EQ(results[i].rows(0).values(0).int_value(), 2000000);
+    EXPECT_EQ(results[i].rows(0).values(0).int_value(), 6000000);
   }
   // After the drain, no new call is taken.
   v1::QueryResult after;
@@ -260,22 +264,29 @@ TEST(Sidecar, LimitsOnRowsMessagesConcurrencyAndStatementTime) {
     EXPECT_EQ(n, 4);
   }
   EXPECT_EQ(c.Insert("", std::string(8000, 'x')).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);  // the message
-  // The statement timeout stops a long statement although the call allows more.
-  grpc::Status slow = c.Raw("", kSlowSql, &result, 30);
+  // The statement timeout stops a long statement although the call allows more. The statement
+  // would run for minutes on any machine; the server, not the client's 60 s deadline, stops it.
+  const auto started = std::chrono::steady_clock::now();
+  grpc::Status slow = c.Raw("", kEndlessSql, &result, 60);
   EXPECT_EQ(slow.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << slow.error_message();
-  // Two calls at once are served; a third is refused.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  // Two calls at once are served (each runs until the statement timeout); a third is refused.
   std::vector<grpc::Status> statuses(3);
   std::vector<std::thread> calls;
   for (int i = 0; i < 3; ++i) {
     calls.emplace_back([&, i] {
       v1::QueryResult r;
-      statuses[i] = c.Raw("", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT count(*) FROM c", &r);
+      statuses[i] = c.Raw("", kEndlessSql, &r, 60);
     });
   }
   for (auto& t : calls) t.join();
-  int exhausted = 0;
-  for (const auto& s : statuses) exhausted += s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ? 1 : 0;
-  EXPECT_GE(exhausted, 1);
+  int exhausted = 0, timed_out = 0;
+  for (const auto& s : statuses) {
+    exhausted += s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ? 1 : 0;
+    timed_out += s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ? 1 : 0;
+  }
+  EXPECT_EQ(exhausted, 1);
+  EXPECT_EQ(timed_out, 2);
 }
 
 // GET a path from an HTTP server on 127.0.0.1.

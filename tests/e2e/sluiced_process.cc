@@ -68,7 +68,9 @@ SluicedProcess::SluicedProcess(std::vector<std::string> args, std::shared_ptr<gr
 }
 
 SluicedProcess::~SluicedProcess() {
-  if (pid_ > 0) EXPECT_EQ(Stop(), 0) << Log();
+  if (pid_ > 0) {
+    EXPECT_EQ(Stop(), 0) << Log();
+  }
   if (stdout_ != nullptr) fclose(stdout_);
 }
 
