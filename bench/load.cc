@@ -4,8 +4,10 @@
 // writes the same statements as pgbench scripts (the raw baseline) and measures cold starts.
 //
 //   load --addr HOST:PORT --sizes JSON --kinds customer_by_id,... --concurrency 16 --seconds 10 --pid PID
+//        [--to-sql true]   (requests are planned and compiled by sluiced, not executed)
 //   load --addr HOST:PORT --sizes JSON --pgbench KIND        (prints a pgbench script)
 //   load --cold-start SLUICED --plugin-dir DIR --database NAME=URL [--runs 5]
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,10 +85,22 @@ struct Call {
   [](v1::QueryService::Stub::async_interface* a, grpc::ClientContext* c, const auto* q, auto* r,      \
      std::function<void(grpc::Status)> f) { a->M(c, q, r, std::move(f)); }
 
+// --to-sql true: requests ask for their SQL only (planned and compiled, not executed), which
+// measures sluiced's own path without the database.
+bool plan_only = false;
+
+template <typename Request>
+auto AskForSqlOnly(Request* r, int) -> decltype(r->set_to_sql(true), void()) {
+  r->set_to_sql(true);
+}
+template <typename Request>
+void AskForSqlOnly(Request*, long) {}  // a request without to_sql (Batch) runs as it is
+
 template <typename Request, typename Response, typename Method>
 void SendAsync(Method method, v1::QueryService::Stub* stub, Request request, std::function<void(bool)> done) {
   auto* call = new Call<Request, Response>();
   call->request = std::move(request);
+  if (plan_only) AskForSqlOnly(&call->request, 0);
   call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   method(stub->async(), &call->context, &call->request, &call->response, [call, done](grpc::Status status) {
     if (!status.ok()) {
@@ -400,7 +414,8 @@ int ColdStart(const std::string& sluiced, const std::vector<std::string>& extra,
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
-      freopen("/dev/null", "w", stderr);
+      const int null = open("/dev/null", O_WRONLY);
+      if (null >= 0) dup2(null, STDERR_FILENO);
       execv(argv[0], argv.data());
       _exit(127);
     }
@@ -448,6 +463,7 @@ int main(int argc, char** argv) {
     for (const auto& d : databases) extra.insert(extra.end(), {"--database", d});
     return ColdStart(flags["--cold-start"], extra, flags.count("--runs") ? std::stoi(flags["--runs"]) : 5);
   }
+  plan_only = flags["--to-sql"] == "true";
   const auto sizes_json = Parse<google::protobuf::Struct>(flags["--sizes"]);
   Sizes sizes;
   auto size = [&](const char* name) { return static_cast<int64_t>(sizes_json.fields().at(name).number_value()); };

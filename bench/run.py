@@ -93,27 +93,34 @@ def main():
         load = [os.path.join(bin_dir, "bench/load"), "--addr", addr, "--sizes", sizes]
 
         results = {}
-        profile = []
+        profile = None
         for kind in KINDS:
             print(f"bench: {kind}", flush=True)
-            perf = None
-            if kind == "customer_by_id" and shutil.which("perf"):
-                # A profile of sluiced under the point-select load (software clock: this machine kind
-                # may have no hardware counters).
-                perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-p", str(server.pid),
-                                         "-o", os.path.join(tmp, "perf.data"), "--", "sleep", str(max(args.seconds - 2, 1))],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             lines = run(load + ["--kinds", kind, "--concurrency", str(args.concurrency), "--seconds", str(args.seconds),
                                 "--pid", str(server.pid)], check=False).splitlines()
-            if perf is not None:
+            if kind == "customer_by_id" and shutil.which("perf"):
+                # A profile of sluiced under a second, shorter point-select load, so that the
+                # measurement above runs without the profiler (software clock: this machine kind may
+                # have no hardware counters).
+                seconds = max(args.seconds / 2, 3)
+                # System-wide, read back for sluiced's pid: attaching to the process fails when one of
+                # its threads ends while perf opens them.
+                perf = subprocess.Popen(["perf", "record", "-a", "-e", "cpu-clock", "-F", "999", "-g",
+                                         "-o", os.path.join(tmp, "perf.data"), "--", "sleep", str(seconds - 1)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                run(load + ["--kinds", kind, "--concurrency", str(args.concurrency), "--seconds", str(seconds)], check=False)
                 perf.wait()
-                profile = read_profile(os.path.join(tmp, "perf.data"))
+                profile = read_profile(os.path.join(tmp, "perf.data"), server.pid)
             sluiced = json.loads(lines[0])
             script = os.path.join(tmp, kind + ".sql")
             with open(script, "w") as f:
                 f.write(run(load + ["--pgbench", kind]))
             raw = pgbench(db, script, args.concurrency, int(args.seconds), tmp, kind)
             results[kind] = {"sluice": sluiced, "raw": raw}
+        print("bench: customer_by_id planned only (to_sql)", flush=True)
+        planned = json.loads(run(load + ["--kinds", "customer_by_id", "--to-sql", "true", "--concurrency",
+                                         str(args.concurrency), "--seconds", str(args.seconds), "--pid", str(server.pid)],
+                                 check=False).splitlines()[0])
         print("bench: order_with_details written by hand", flush=True)
         by_hand = pgbench(db, os.path.join(ROOT, "bench/order_with_details.sql"), args.concurrency, int(args.seconds), tmp,
                           "by_hand", [f"orders={json.loads(sizes)['orders']}"])
@@ -133,12 +140,14 @@ def main():
         subprocess.run(["tools/db/postgres.sh", "stop", pg_dir], cwd=ROOT)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    write_report(args, results, by_hand, mix, cold, profile)
+    write_report(args, results, planned, by_hand, mix, cold, profile)
 
 
-def read_profile(path):
-    """The top symbols of a perf profile, and how much of it is the kernel's futex wait and wake."""
-    out = subprocess.run(["perf", "report", "-i", path, "--stdio", "--no-children", "--sort", "dso,symbol", "-g", "none"],
+def read_profile(path, pid):
+    """The top symbols of process `pid` in a perf profile."""
+    out = subprocess.run(["perf", "report", "-i", path, "--pid", str(pid), "--percentage", "relative",
+                          "--stdio", "--no-children", "--sort",
+                          "dso,symbol", "-g", "none"],
                          capture_output=True, text=True).stdout
     rows = []
     for line in out.splitlines():
@@ -152,7 +161,7 @@ def verdict(ok, text):
     return ("met" if ok else "**missed**") + f" ({text})"
 
 
-def write_report(args, results, by_hand, mix, cold, profile):
+def write_report(args, results, planned, by_hand, mix, cold, profile):
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read()).group(1)
     lines = [
         "# Benchmarks",
@@ -188,6 +197,11 @@ def write_report(args, results, by_hand, mix, cold, profile):
     start_ms, rss_mb = cold["cold_start_ms_median"], cold["idle_rss_kb"] / 1024
     lines += [
         "",
+        f"The same point selects planned and compiled by sluiced but not executed (`to_sql`, no database work): "
+        f"{planned['per_second']:.0f} calls/s, p50 {planned['p50_ms']:.2f} ms, p99 {planned['p99_ms']:.2f} ms — the most "
+        f"this gRPC path does on this machine, {planned['per_second'] / point['raw']['per_second']:.0%} of the raw point "
+        "select rate.",
+        "",
         f"The order with details written by hand as one flat join (`bench/order_with_details.sql`, pgbench, same "
         f"concurrency): {by_hand['per_second']:.0f} calls/s, p50 {by_hand['p50_ms']:.2f} ms, p99 {by_hand['p99_ms']:.2f} ms "
         f"(the statement sluiced generates, run raw: p50 {order['raw']['p50_ms']:.2f} ms).",
@@ -216,24 +230,35 @@ def write_report(args, results, by_hand, mix, cold, profile):
     close = ", ".join(f"{k} {ratio:.2f}" for ratio, k in ratios[:2])
     lines += ["## Profile", ""]
     if not profile:
-        lines += ["perf is not available here: no profile.", ""]
+        lines += ["perf is not available here: no profile." if profile is None else
+                  "perf recorded no samples of sluiced: no profile.", ""]
     else:
         kernel = sum(p for p, dso, _ in profile if dso == "[kernel.kallsyms]")
         top = ", ".join(f"`{sym[:60]}` {p:.1f}%" for p, dso, sym in profile[:8])
         lines += [
-            f"`perf record -e cpu-clock -g` on sluiced during the point selects: {kernel:.0f}% of its samples are in the "
-            f"kernel, nearly all of it futex wait and wake (threads handing calls to each other); the top symbols: {top}.",
+            f"`perf record -a -e cpu-clock -g` during a second run of the point selects: {kernel:.0f}% of sluiced's samples are in the "
+            f"kernel, most of them waking and switching threads (futex wait and wake); the top symbols: {top}.",
             "",
             "What it shows: per call, sluiced spends far less time in its own code (planning, the cached SQL, binding, "
-            "decoding) than in waking and switching threads: gRPC's synchronous server hands every call from its polling "
-            "thread to a handler thread, the handler waits on the pool and on libpq's socket, and the three processes "
-            "(client, sluiced, PostgreSQL) share two cores. pgbench has none of those hops, so the cheapest statements "
-            "(the point select, the update) show the lowest ratios, and the more of a call's time the database itself "
-            f"spends, the closer the ratio comes to 1 (here: {close}).",
+            "decoding) than in the kernel waking and switching threads: gRPC's synchronous server reads each request on "
+            "an executor thread and hands it through a completion queue to a handler thread, the handler waits on "
+            "libpq's socket, and the three processes (client, sluiced, PostgreSQL) share two cores. The planned-only "
+            f"calls show the ceiling of that path without any database work: {planned['per_second'] / point['raw']['per_second']:.0%} "
+            "of the raw rate, so on this machine the 60% target is out of reach for any call through this gRPC path. pgbench "
+            "has none of those hops, so the cheapest statements (the point select, the update) show the lowest ratios, "
+            "and the more of a call's time the database itself spends, the closer the ratio comes to 1 (here: "
+            f"{close}). Two costs this profile found are gone: gRPC's default of at most two idle handler threads "
+            "made and ended a thread about every third call (sluiced now keeps one per pooled connection), and asking "
+            "gRPC whether a call was cancelled before each statement polled its completion queue (now the watchdog "
+            "asks every 100 ms).",
             "",
-            "Next step: serve with gRPC's callback API (no handler-thread handoff), and run the database work of a call "
-            "on the thread that received it; measure again with the client on another machine, so that the figures are "
-            "the server's and not the shared cores'.",
+            "Next step (docs/architecture.md, \"Serving threads\", has the prototype's figures): gRPC's callback API "
+            "roughly doubles the planned-only rate when a call runs on the thread that read it, but a handler that "
+            "blocks there on the database stalls gRPC's few executor threads, and handing the call to sluiced's own "
+            "threads cost more than the completion queue it replaces. So the callback API needs a non-blocking "
+            "driver path first: the plugin ABI grows send / socket / collect functions at the end of its table, and "
+            "one sluiced thread waits on all pooled sockets and finishes the calls whose results arrived. Measure "
+            "again with the client on another machine, so that the figures are the server's and not the shared cores'.",
             "",
         ]
     with open(os.path.join(ROOT, args.out), "w") as f:

@@ -20,6 +20,10 @@ report=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds "$kinds" --c
 echo "$report"
 for kind in ${kinds//,/ }; do expect_contains "$report" "\"kind\": \"$kind\""; done
 expect_contains "$report" '"errors": 0, "seconds"'
+# The planned-only point selects (run.py's ceiling of the gRPC path).
+planned=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds customer_by_id --to-sql true --concurrency 2 --seconds 1)
+expect_contains "$planned" '"kind": "customer_by_id"'
+expect_contains "$planned" '"errors": 0, "seconds"'
 
 # The raw baselines run.py measures: the generated statements (as bench/load writes them) and
 # the hand-written order with details, with run.py's pgbench flags.

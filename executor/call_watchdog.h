@@ -1,5 +1,6 @@
 // Stops a running statement when its call is cancelled or its deadline passes: one thread
-// polls the calls that are inside the database (every 10 ms) and interrupts their connection.
+// polls the calls that are inside the database (deadlines every 10 ms, cancellation every
+// 100 ms) and interrupts their connection.
 #ifndef SLUICE_EXECUTOR_CALL_WATCHDOG_H_
 #define SLUICE_EXECUTOR_CALL_WATCHDOG_H_
 

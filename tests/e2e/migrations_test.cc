@@ -297,7 +297,9 @@ TEST_P(Migrations, PullReadsBackWhatMigrateCreated) {
   EXPECT_EQ(role.type(), v1::ENUM);
   EXPECT_EQ(role.default_().value().string_value(), "customer");
   for (const auto& e : pulled.schema().enums()) {
-    if (e.name() == role.enum_name()) EXPECT_THAT(e.values(), ElementsAre("customer", "admin"));
+    if (e.name() == role.enum_name()) {
+      EXPECT_THAT(e.values(), ElementsAre("customer", "admin"));
+    }
   }
   EXPECT_EQ(column("posts", "rating").type(), v1::DOUBLE);
   EXPECT_EQ(column("posts", "published_on").type(), v1::DATE);
