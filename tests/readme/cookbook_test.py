@@ -104,6 +104,9 @@ def run_dialect(dialect, steps):
         if setup.returncode != 0:
             return [f"{dialect}: cannot set up the shop schema: {setup.stderr}"]
         problems, ran = [], 0
+        # The blocks' scratch files ($TMPDIR) in a folder of this run's own: runs side by side do
+        # not share them.
+        env = dict(os.environ, TMPDIR=tempfile.mkdtemp(prefix=dialect + "-", dir=os.environ.get("TEST_TMPDIR")))
         for step in steps:
             first = step["script"].splitlines()[0]
             only = re.match(r"# (\w+) only", first)
@@ -111,7 +114,7 @@ def run_dialect(dialect, steps):
                 continue
             ran += 1
             # Blocks run in order on one database; each is its own shell.
-            done = subprocess.run(["bash", "-c", prelude + step["script"]], capture_output=True, text=True)
+            done = subprocess.run(["bash", "-c", prelude + step["script"]], capture_output=True, text=True, env=env)
             out = done.stdout
             label = f"{dialect}: block `{first}`"
             if os.environ.get("COOKBOOK_SHOW"):  # for writing the cookbook: every output
