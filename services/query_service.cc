@@ -89,6 +89,8 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
       }
       *response->add_results() = *std::move(result);
     }
+    // A call cancelled meanwhile keeps nothing (asked once here: each statement is left to the watchdog).
+    if (call.cancelled && call.cancelled()) return absl::CancelledError("the call was cancelled, nothing was kept");
     return conn->Commit();
   });
 }
