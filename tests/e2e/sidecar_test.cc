@@ -244,7 +244,7 @@ TEST(Sidecar, ReadinessFollowsTheDatabases) {
 
 TEST(Sidecar, LimitsOnRowsMessagesConcurrencyAndStatementTime) {
   SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--max-rows", "3", "--max-message-bytes", "4096",
-                         "--max-concurrent-calls", "2", "--statement-timeout", "0.3", "--database", Db()});
+                         "--max-concurrent-calls", "2", "--statement-timeout", "1", "--database", Db()});
   ASSERT_TRUE(server.ok());
   Client c(server.channel());
   ASSERT_TRUE(c.Register("").ok());
@@ -270,7 +270,8 @@ TEST(Sidecar, LimitsOnRowsMessagesConcurrencyAndStatementTime) {
   grpc::Status slow = c.Raw("", kEndlessSql, &result, 60);
   EXPECT_EQ(slow.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << slow.error_message();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
-  // Two calls at once are served (each runs until the statement timeout); a third is refused.
+  // Two calls at once are served (each runs until the one-second statement timeout, so the three
+  // calls overlap); a third is refused.
   std::vector<grpc::Status> statuses(3);
   std::vector<std::thread> calls;
   for (int i = 0; i < 3; ++i) {
