@@ -35,6 +35,12 @@ def run(cmd, check=True, **kw):
     return out.stdout
 
 
+def drive(load, kinds, concurrency, seconds, *extra):
+    """bench/load's report lines (one per kind, then the total) for `kinds` at `concurrency`."""
+    return [json.loads(line) for line in run(load + ["--kinds", kinds, "--concurrency", str(concurrency), "--seconds",
+                                                     str(seconds), *extra], check=False).splitlines()]
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(p * len(values)))] if values else 0.0
@@ -96,8 +102,7 @@ def main():
         profile = None
         for kind in KINDS:
             print(f"bench: {kind}", flush=True)
-            lines = run(load + ["--kinds", kind, "--concurrency", str(args.concurrency), "--seconds", str(args.seconds),
-                                "--pid", str(server.pid)], check=False).splitlines()
+            sluiced = drive(load, kind, args.concurrency, args.seconds, "--pid", str(server.pid))[0]
             if kind == "customer_by_id" and shutil.which("perf"):
                 # A profile of sluiced under a second, shorter point-select load, so that the
                 # measurement above runs without the profiler (software clock: this machine kind may
@@ -108,19 +113,16 @@ def main():
                 perf = subprocess.Popen(["perf", "record", "-a", "-e", "cpu-clock", "-F", "999", "-g",
                                          "-o", os.path.join(tmp, "perf.data"), "--", "sleep", str(seconds - 1)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                run(load + ["--kinds", kind, "--concurrency", str(args.concurrency), "--seconds", str(seconds)], check=False)
+                drive(load, kind, args.concurrency, seconds)
                 perf.wait()
                 profile = read_profile(os.path.join(tmp, "perf.data"), server.pid)
-            sluiced = json.loads(lines[0])
             script = os.path.join(tmp, kind + ".sql")
             with open(script, "w") as f:
                 f.write(run(load + ["--pgbench", kind]))
             raw = pgbench(db, script, args.concurrency, int(args.seconds), tmp, kind)
             results[kind] = {"sluice": sluiced, "raw": raw}
         print("bench: customer_by_id planned only (to_sql)", flush=True)
-        planned = json.loads(run(load + ["--kinds", "customer_by_id", "--to-sql", "true", "--concurrency",
-                                         str(args.concurrency), "--seconds", str(args.seconds), "--pid", str(server.pid)],
-                                 check=False).splitlines()[0])
+        planned = drive(load, "customer_by_id", args.concurrency, args.seconds, "--to-sql", "true")[0]
         print("bench: order_with_details written by hand", flush=True)
         orders = [f"orders={json.loads(sizes)['orders']}"]
         by_hand = pgbench(db, os.path.join(ROOT, "bench/order_with_details.sql"), args.concurrency, int(args.seconds), tmp,
@@ -128,18 +130,13 @@ def main():
         # The same comparison one call at a time: latency without the queueing of 16 calls on two
         # shared cores.
         print("bench: order_with_details one at a time", flush=True)
-        alone = {"sluice": json.loads(run(load + ["--kinds", "order_with_details", "--concurrency", "1", "--seconds",
-                                                  str(args.seconds)], check=False).splitlines()[0]),
+        alone = {"sluice": drive(load, "order_with_details", 1, args.seconds)[0],
                  # A gRPC round trip with the least work behind it: a planned-only point select.
-                 "round_trip": json.loads(run(load + ["--kinds", "customer_by_id", "--to-sql", "true", "--concurrency",
-                                                      "1", "--seconds", str(args.seconds)], check=False).splitlines()[0]),
+                 "round_trip": drive(load, "customer_by_id", 1, args.seconds, "--to-sql", "true")[0],
                  "by_hand": pgbench(db, os.path.join(ROOT, "bench/order_with_details.sql"), 1, int(args.seconds), tmp,
                                     "by_hand_alone", orders)}
         print("bench: the mix", flush=True)
-        mix_lines = [json.loads(l) for l in run(load + ["--kinds", ",".join(KINDS), "--concurrency", str(args.concurrency),
-                                                        "--seconds", str(args.seconds), "--pid", str(server.pid)],
-                                                    check=False).splitlines()]
-        mix = mix_lines[-1]
+        mix = drive(load, ",".join(KINDS), args.concurrency, args.seconds, "--pid", str(server.pid))[-1]
         print("bench: cold start", flush=True)
         cold = json.loads(run([os.path.join(bin_dir, "bench/load"), "--cold-start", os.path.join(bin_dir, "services/sluiced"),
                                "--plugin-dir", os.path.join(bin_dir, "lib/plugins"),
@@ -156,9 +153,8 @@ def main():
 
 def read_profile(path, pid):
     """The top symbols of process `pid` in a perf profile."""
-    out = subprocess.run(["perf", "report", "-i", path, "--pid", str(pid), "--percentage", "relative",
-                          "--stdio", "--no-children", "--sort",
-                          "dso,symbol", "-g", "none"],
+    out = subprocess.run(["perf", "report", "-i", path, "--pid", str(pid), "--percentage", "relative", "--stdio",
+                          "--no-children", "--sort", "dso,symbol", "-g", "none"],
                          capture_output=True, text=True).stdout
     rows = []
     for line in out.splitlines():
