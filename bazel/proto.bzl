@@ -7,17 +7,18 @@ grpc/health/v1/health.proto from /usr/share/grpc-proto.
 
 _PROTO_ROOT = "proto"
 
-def cc_proto(name, srcs, deps = [], grpc = False, system_root = None, runtime = "@grpc", visibility = None):
-    """Declares `name` (a cc_library) and `name_srcs` (the .proto files, transitively).
+def cc_proto(name, srcs, deps = [], grpc = False, system_root = None, visibility = None, grpc_visibility = None):
+    """Declares `name` (the messages), `name_grpc` with `grpc` (the service stubs, which alone
+    link gRPC) and `name_srcs` (the .proto files, transitively).
 
     Args:
-      name: the cc_library.
+      name: the cc_library of the messages.
       srcs: .proto files in this package.
       deps: other cc_proto targets whose .proto files these import.
-      grpc: also generate gRPC service code.
+      grpc: also generate gRPC service code, as `name_grpc`.
       system_root: read srcs from this system folder instead of the tree.
-      runtime: the library the generated code links (@protobuf for lite messages).
-      visibility: as usual.
+      visibility: of the messages.
+      grpc_visibility: of the service stubs (default: as the messages).
     """
     pkg = native.package_name()
     if not pkg.startswith(_PROTO_ROOT + "/"):
@@ -53,14 +54,26 @@ def cc_proto(name, srcs, deps = [], grpc = False, system_root = None, runtime = 
         outs = hdrs + ccs,
         cmd = cmd,
     )
+    message_hdrs = [b + ".pb.h" for b in bases]
+    message_ccs = [b + ".pb.cc" for b in bases]
     native.cc_library(
         name = name,
-        srcs = ccs,
-        hdrs = hdrs,
+        srcs = message_ccs,
+        hdrs = message_hdrs,
         strip_include_prefix = "/" + _PROTO_ROOT,
         # Keep every file's descriptor registration, referenced or not: server reflection
         # serves them (a .proto holding only a service has no other symbol to keep it).
         alwayslink = True,
-        deps = deps + [runtime],
+        deps = deps + ["@protobuf"],
         visibility = visibility,
     )
+    if grpc:
+        native.cc_library(
+            name = name + "_grpc",
+            srcs = [c for c in ccs if c not in message_ccs],
+            hdrs = [h for h in hdrs if h not in message_hdrs],
+            strip_include_prefix = "/" + _PROTO_ROOT,
+            alwayslink = True,
+            deps = [name, "@grpc"],
+            visibility = grpc_visibility if grpc_visibility != None else visibility,
+        )

@@ -137,19 +137,28 @@ std::string PgbenchScript(const v1::Statement& statement, const std::map<int, st
   return out + sql + ";\n";
 }
 
+// The response type of a unary stub method.
+template <typename Method>
+struct ResponseOfMethod;
+template <typename Request, typename Response>
+struct ResponseOfMethod<grpc::Status (v1::QueryService::Stub::*)(grpc::ClientContext*, const Request&, Response*)> {
+  using type = Response;
+};
+template <typename Method>
+using ResponseOf = typename ResponseOfMethod<Method>::type;
+
 std::vector<Kind> Kinds(const Sizes& sizes) {
   std::vector<Kind> kinds;
   auto to_sql = [](v1::QueryService::Stub* stub, auto request, auto method) {
     request.set_to_sql(true);
     grpc::ClientContext context;
-    using Response = std::conditional_t<std::is_same_v<decltype(request), v1::FindRequest>, v1::FindResponse, v1::QueryResult>;
-    Response response;
+    ResponseOf<decltype(method)> response;
     grpc::Status status = (stub->*method)(&context, request, &response);
     if (!status.ok()) {
       std::cerr << "load: to_sql: " << status.error_message() << "\n";
       std::exit(1);
     }
-    return response.statement();
+    return response.result().statement();
   };
 
   const auto customer = Parse<v1::SelectRequest>(R"({"target": {"schema": "northwind"}, "select": {"table": "customers",
@@ -159,7 +168,7 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      v1::SelectRequest r = customer;
                      r.mutable_select()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(
                          Pick(rng, sizes.customers));
-                     SendAsync<v1::SelectRequest, v1::QueryResult>(ASYNC(Select), stub,
+                     SendAsync<v1::SelectRequest, v1::SelectResponse>(ASYNC(Select), stub,
                                                                    std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
@@ -177,7 +186,7 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      char pattern[16];
                      std::snprintf(pattern, sizeof pattern, "%%%03llx%%", static_cast<unsigned long long>(rng() % 4096));
                      r.mutable_select()->mutable_where()->mutable_ilike()->mutable_right()->mutable_value()->set_string_value(pattern);
-                     SendAsync<v1::SelectRequest, v1::QueryResult>(ASYNC(Select), stub,
+                     SendAsync<v1::SelectRequest, v1::SelectResponse>(ASYNC(Select), stub,
                                                                    std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
@@ -194,8 +203,8 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
   kinds.push_back({"products_page",
                    [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
                      v1::SelectRequest r = page;
-                     r.mutable_select()->set_offset(static_cast<uint64_t>(Pick(rng, std::max<int64_t>(sizes.products - 20, 1)) - 1));
-                     SendAsync<v1::SelectRequest, v1::QueryResult>(ASYNC(Select), stub,
+                     r.mutable_select()->set_offset(static_cast<int32_t>(Pick(rng, std::max<int64_t>(sizes.products - 20, 1)) - 1));
+                     SendAsync<v1::SelectRequest, v1::SelectResponse>(ASYNC(Select), stub,
                                                                    std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
@@ -203,15 +212,15 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                                           {{2, absl::StrCat("random(0, ", std::max<int64_t>(sizes.products - 21, 0), ")")}});
                    }});
 
-  const auto order = Parse<v1::FindRequest>(R"({"target": {"schema": "northwind"}, "table": "orders",
+  const auto order = Parse<v1::FindFirstRequest>(R"({"target": {"schema": "northwind"}, "find": {"table": "orders",
       "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}},
       "with": {"details": {"columns": ["quantity", "unit_price", "discount"], "with": {"product": {"columns": ["name", "unit_price"]}}},
-               "customer": {"columns": ["company_name"]}}})");
+               "customer": {"columns": ["company_name"]}}}})");
   kinds.push_back({"order_with_details",
                    [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
-                     v1::FindRequest r = order;
-                     r.mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(Pick(rng, sizes.orders));
-                     SendAsync<v1::FindRequest, v1::FindResponse>(ASYNC(FindFirst), stub,
+                     v1::FindFirstRequest r = order;
+                     r.mutable_find()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(Pick(rng, sizes.orders));
+                     SendAsync<v1::FindFirstRequest, v1::FindFirstResponse>(ASYNC(FindFirst), stub,
                                                                   std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
@@ -220,15 +229,15 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      return PgbenchScript(s, {{s.params_size() - 1, absl::StrCat("random(1, ", sizes.orders, ")")}});
                    }});
 
-  const auto employee = Parse<v1::FindRequest>(R"({"target": {"schema": "northwind"}, "table": "employees",
+  const auto employee = Parse<v1::FindFirstRequest>(R"({"target": {"schema": "northwind"}, "find": {"table": "employees",
       "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}},
       "with": {"orders": {"columns": ["id", "ordered_at", "freight"],
-               "order_by": [{"expression": {"column": {"name": "ordered_at"}}, "descending": true}], "limit": "10"}}})");
+               "order_by": [{"expression": {"column": {"name": "ordered_at"}}, "descending": true}], "limit": "10"}}}})");
   kinds.push_back({"employee_with_orders",
                    [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
-                     v1::FindRequest r = employee;
-                     r.mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(Pick(rng, sizes.employees));
-                     SendAsync<v1::FindRequest, v1::FindResponse>(ASYNC(FindFirst), stub,
+                     v1::FindFirstRequest r = employee;
+                     r.mutable_find()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(Pick(rng, sizes.employees));
+                     SendAsync<v1::FindFirstRequest, v1::FindFirstResponse>(ASYNC(FindFirst), stub,
                                                                   std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
@@ -299,7 +308,7 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      (*r.mutable_update()->mutable_set())["units_in_stock"].set_int_value(static_cast<int64_t>(rng() % 100));
                      r.mutable_update()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(
                          Pick(rng, sizes.products));
-                     SendAsync<v1::UpdateRequest, v1::QueryResult>(ASYNC(Update), stub,
+                     SendAsync<v1::UpdateRequest, v1::UpdateResponse>(ASYNC(Update), stub,
                                                                    std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {

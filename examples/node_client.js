@@ -27,17 +27,17 @@ async function main(address, token) {
 
   const schema = JSON.parse(fs.readFileSync('examples/blog.schema.json', 'utf8'));
   await call(schemas, 'RegisterSchema', {schema, strict: true}, metadata);
-  await call(migrations, 'Migrate', {schema: 'blog'}, metadata);
+  await call(migrations, 'Migrate', {target: {schema: 'blog'}}, metadata);
   await call(queries, 'Batch', {target: {schema: 'blog'}, operations: [
     {insert: {table: 'authors', rows: [
       {values: {id: {int_value: '2'}, name: {string_value: 'Bob'}, balance: {decimal_value: '0.10'}}}]}},
     {insert: {table: 'articles', rows: [
       {values: {id: {int_value: '20'}, author_id: {int_value: '2'}, editor_id: {int_value: '2'},
                 title: {string_value: 'From Node'}}}]}}]}, metadata);
-  const found = await call(queries, 'FindMany', {target: {schema: 'blog'}, table: 'authors', columns: ['name', 'balance'],
+  const found = await call(queries, 'FindMany', {target: {schema: 'blog'}, find: {table: 'authors', columns: ['name', 'balance'],
     where: {eq: {left: {column: {name: 'id'}}, right: {value: {int_value: '2'}}}},
-    with: {articles: {columns: ['title'], with: {comments: {columns: ['body']}}}}}, metadata);
-  console.log(found.json);
+    with: {articles: {columns: ['title'], with: {comments: {columns: ['body']}}}}}}, metadata);
+  console.log(found.result.json);
   for (const client of [schemas, migrations, queries]) client.close();
 }
 

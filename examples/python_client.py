@@ -14,7 +14,7 @@ import grpc
 from google.protobuf import json_format
 
 from sluice.v1 import (migration_service_pb2, migration_service_pb2_grpc, query_pb2, query_service_pb2_grpc,
-                       schema_pb2, schema_service_pb2, schema_service_pb2_grpc)
+                       schema_pb2, schema_service_pb2, schema_service_pb2_grpc, target_pb2)
 
 
 def main(address, token=None):
@@ -27,7 +27,7 @@ def main(address, token=None):
     with open("examples/blog.schema.json") as f:
         schema = json_format.Parse(f.read(), schema_pb2.Schema())
     schemas.RegisterSchema(schema_service_pb2.RegisterSchemaRequest(schema=schema, strict=True), metadata=metadata)
-    migrations.Migrate(migration_service_pb2.MigrateRequest(schema="blog"), metadata=metadata)
+    migrations.Migrate(migration_service_pb2.MigrateRequest(target=target_pb2.Target(schema="blog")), metadata=metadata)
 
     queries.Batch(json_format.ParseDict({"target": {"schema": "blog"}, "operations": [
         {"insert": {"table": "authors", "rows": [
@@ -40,9 +40,9 @@ def main(address, token=None):
                         "likes": {"int_value": "2"}}}]}}]}, query_pb2.BatchRequest()), metadata=metadata)
 
     found = queries.FindMany(json_format.ParseDict({
-        "target": {"schema": "blog"}, "table": "authors", "columns": ["name", "balance"],
-        "with": {"articles": {"columns": ["title"], "with": {"comments": {"columns": ["body", "likes"]}}}}},
-        query_pb2.FindRequest()), metadata=metadata)
+        "target": {"schema": "blog"}, "find": {"table": "authors", "columns": ["name", "balance"],
+        "with": {"articles": {"columns": ["title"], "with": {"comments": {"columns": ["body", "likes"]}}}}}},
+        query_pb2.FindManyRequest()), metadata=metadata).result
     print(found.json)
     # The typed rows carry the same: a decimal stays exact.
     assert found.rows[0].fields["balance"].value.decimal_value == "12.50"

@@ -77,9 +77,24 @@ absl::StatusOr<plan::Catalog> Connection::Introspect(const std::vector<std::stri
   return catalog;
 }
 
-absl::Status Connection::Begin(int32_t isolation) {
+namespace {
+
+int32_t AbiIsolation(Isolation isolation) {
+  switch (isolation) {
+    case Isolation::kDefault: return SLUICE_ISOLATION_DEFAULT;
+    case Isolation::kReadUncommitted: return SLUICE_ISOLATION_READ_UNCOMMITTED;
+    case Isolation::kReadCommitted: return SLUICE_ISOLATION_READ_COMMITTED;
+    case Isolation::kRepeatableRead: return SLUICE_ISOLATION_REPEATABLE_READ;
+    case Isolation::kSerializable: return SLUICE_ISOLATION_SERIALIZABLE;
+  }
+  return SLUICE_ISOLATION_DEFAULT;
+}
+
+}  // namespace
+
+absl::Status Connection::Begin(Isolation isolation) {
   sluice_error error{};
-  absl::Status status = Check(api().begin(conn_, isolation, &error), error);
+  absl::Status status = Check(api().begin(conn_, AbiIsolation(isolation), &error), error);
   in_transaction_ = status.ok();
   return status;
 }

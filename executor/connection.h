@@ -14,6 +14,10 @@
 
 namespace sluice {
 
+// Transaction isolation levels (the executor's own; the ABI's SLUICE_ISOLATION_* stay inside
+// connection.cc).
+enum class Isolation { kDefault, kReadUncommitted, kReadCommitted, kRepeatableRead, kSerializable };
+
 class Connection {
  public:
   static absl::StatusOr<std::unique_ptr<Connection>> Open(std::shared_ptr<DialectPlugin> dialect,
@@ -39,7 +43,7 @@ class Connection {
   // default). UNIMPLEMENTED for a plugin without introspection.
   absl::StatusOr<plan::Catalog> Introspect(const std::vector<std::string>& namespaces);
 
-  absl::Status Begin(int32_t isolation);
+  absl::Status Begin(Isolation isolation = Isolation::kDefault);
   absl::Status Commit();
   absl::Status Rollback();
   absl::Status Ping();

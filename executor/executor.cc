@@ -168,7 +168,7 @@ absl::StatusOr<v1::QueryResult> UpdateReturning(Connection& conn, Database& db,
                                                 const PlannedStatement& statement, const CallContext& call) {
   const ReturningFallback& fallback = *statement.returning_fallback;
   const bool own_transaction = !conn.in_transaction();
-  if (own_transaction) SLUICE_RETURN_IF_ERROR(conn.Begin(SLUICE_ISOLATION_DEFAULT));
+  if (own_transaction) SLUICE_RETURN_IF_ERROR(conn.Begin());
   SLUICE_ASSIGN_OR_RETURN(v1::QueryResult keys, ExecuteOn(conn, db, fallback.lock_keys, &call));
   SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, ExecuteOn(conn, db, fallback.update, &call));
   PlannedStatement reread = fallback.reread;

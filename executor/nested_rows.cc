@@ -263,8 +263,8 @@ void AppendValueJson(const v1::Value& v, std::string* out) {
   }
 }
 
-absl::StatusOr<v1::FindResponse> NestRows(const v1::QueryResult& result, const FindShape& shape) {
-  v1::FindResponse response;
+absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const FindShape& shape) {
+  v1::FindResult response;
   std::string& json = *response.mutable_json();
   json = "[";
   for (int r = 0; r < result.rows_size(); ++r) {

@@ -13,9 +13,9 @@ namespace sluice {
 
 // `result`: the rows of a PlannedFind's statement. INTERNAL when the database's JSON does not
 // fit the shape.
-absl::StatusOr<v1::FindResponse> NestRows(const v1::QueryResult& result, const FindShape& shape);
+absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const FindShape& shape);
 
-// Appends `value` as JSON (see FindResponse.json for the forms).
+// Appends `value` as JSON (see FindResult.json for the forms).
 void AppendValueJson(const v1::Value& value, std::string* out);
 
 }  // namespace sluice

@@ -54,9 +54,9 @@ void ReadDefault(const plan::ColumnDef& def, v1::Column* column) {
   }
   if (!e.has_call()) return;
   switch (e.call().op()) {
-    case plan::NOW: column->mutable_default_()->set_function(v1::NOW); break;
-    case plan::CURRENT_DATE: column->mutable_default_()->set_function(v1::CURRENT_DATE); break;
-    case plan::RANDOM_UUID: column->mutable_default_()->set_function(v1::RANDOM_UUID); break;
+    case plan::NOW: column->mutable_default_()->set_function(v1::ColumnDefault::NOW); break;
+    case plan::CURRENT_DATE: column->mutable_default_()->set_function(v1::ColumnDefault::CURRENT_DATE); break;
+    case plan::RANDOM_UUID: column->mutable_default_()->set_function(v1::ColumnDefault::RANDOM_UUID); break;
     case plan::NEXTVAL:
       if (e.call().args_size() == 2) column->mutable_default_()->set_sequence(e.call().args(1).literal().text());
       break;

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "plugins/dialect_plugin.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 #include "sluice/v1/schema.pb.h"
 
 namespace sluice {

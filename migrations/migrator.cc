@@ -215,12 +215,12 @@ absl::StatusOr<v1::Schema> Migrator::LastSnapshot(Database& db, const std::strin
 }
 
 absl::StatusOr<v1::GenerateResponse> Migrator::Generate(Database& db, const v1::GenerateRequest& request) {
-  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, request.schema(), request.version()));
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, request.target().schema(), request.version()));
   v1::Schema previous = request.previous();
   uint32_t index = request.index();
   if (!request.has_previous()) {
     uint32_t applied = 0;
-    SLUICE_ASSIGN_OR_RETURN(previous, LastSnapshot(db, request.schema(), &applied));
+    SLUICE_ASSIGN_OR_RETURN(previous, LastSnapshot(db, request.target().schema(), &applied));
     if (index == 0) index = applied;
   }
   DialectTraits traits;
@@ -252,7 +252,7 @@ absl::StatusOr<bool> Migrator::ApplyInTransaction(Database& db, const std::strin
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
   // History is read under the migration lock, inside the transaction that applies the
   // migration, so concurrent callers apply each migration once.
-  SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
+  SLUICE_RETURN_IF_ERROR(conn->Begin());
   Unlock unlock{*conn, db};
   SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
   SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(*conn, db, schema));
@@ -331,10 +331,10 @@ absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, con
 
 absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const std::string& schema,
                                                            std::vector<v1::Migration> migrations) {
-  if (schema.empty()) return InvalidField("schema", "the name of a registered schema is required");
+  if (schema.empty()) return InvalidField("target.schema", "the name of a registered schema is required");
   if (migrations.empty()) {
     v1::GenerateRequest request;
-    request.set_schema(schema);
+    request.mutable_target()->set_schema(schema);
     SLUICE_ASSIGN_OR_RETURN(v1::GenerateResponse generated, Generate(db, request));
     if (generated.migration().statements().empty()) return std::vector<std::string>{};  // nothing changed
     migrations.push_back(std::move(*generated.mutable_migration()));
@@ -391,7 +391,7 @@ int64_t RowsAtStake(Connection& conn, Database& db, const SchemaIndex& live, con
   if (info == nullptr) return -1;
   v1::Select select;
   select.set_table(table);
-  select.add_columns()->mutable_expression()->mutable_aggregate()->set_function(v1::COUNT);
+  select.add_columns()->mutable_expression()->mutable_aggregate()->set_function(v1::Aggregate::COUNT);
   const bool has_column = !loss.column.empty() && live.FindColumn(*info, loss.column) != nullptr;
   if (has_column) {
     v1::Expression* subject = loss.kind == DataLoss::kNotNull ? select.mutable_where()->mutable_is_null()
@@ -437,7 +437,7 @@ absl::StatusOr<v1::Schema> Migrator::Pull(Database& db, const v1::PullRequest& r
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
   std::vector<std::string> namespaces(request.namespaces().begin(), request.namespaces().end());
   SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn->Introspect(namespaces));
-  return SchemaFromCatalog(catalog, request.name().empty() ? "pulled" : request.name());
+  return SchemaFromCatalog(catalog, request.target().schema().empty() ? "pulled" : request.target().schema());
 }
 
 absl::StatusOr<std::vector<std::string>> Migrator::Drift(Database& db, const std::string& schema) {
@@ -447,15 +447,15 @@ absl::StatusOr<std::vector<std::string>> Migrator::Drift(Database& db, const std
 }
 
 absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const v1::PushRequest& request) {
-  if (request.schema().empty()) return InvalidField("schema", "the name of a registered schema is required");
+  if (request.target().schema().empty()) return InvalidField("target.schema", "the name of a registered schema is required");
   const std::vector<v1::RenameHint> renames(request.renames().begin(), request.renames().end());
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
   const bool transactional = db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL);
   // Read and change under the migration lock, in one transaction where DDL is transactional.
-  if (!request.dry_run() && transactional) SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
+  if (!request.dry_run() && transactional) SLUICE_RETURN_IF_ERROR(conn->Begin());
   Unlock unlock{*conn, db};
   if (!request.dry_run()) SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
-  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, request.schema(), renames));
+  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, request.target().schema(), renames));
   v1::PushResponse response;
   for (const std::string& s : live.statements) response.add_statements(s);
   for (const std::string& a : live.diff.ambiguous) response.add_ambiguous(a);
@@ -473,7 +473,7 @@ absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const v1::PushRequ
     return WithErrorInfo(absl::FailedPreconditionError(absl::StrCat(
                              "push would lose data (set allow_data_loss to accept; nothing was changed): ",
                              absl::StrJoin(at_stake, "; "))),
-                         "DATA_LOSS", {{"schema", request.schema()}});
+                         "DATA_LOSS", {{"schema", request.target().schema()}});
   }
   for (size_t i = 0; i < live.statements.size(); ++i) {
     absl::Status status = conn->ExecuteOnce(live.statements[i]);

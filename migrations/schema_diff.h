@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 #include "sluice/v1/migration_service.pb.h"
 #include "sluice/v1/schema.pb.h"
 

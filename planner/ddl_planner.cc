@@ -40,7 +40,7 @@ plan::Plan PlanCreateTable(const SchemaIndex& schema, const v1::Table& table, bo
     def->set_auto_increment(column.auto_increment());
     if (column.default_().has_value()) {
       *def->mutable_default_() = literals.Bind(column.default_().value());
-    } else if (column.default_().function() != v1::DEFAULT_FUNCTION_UNSPECIFIED) {
+    } else if (column.default_().function() != v1::ColumnDefault::DEFAULT_FUNCTION_UNSPECIFIED) {
       static constexpr plan::Op kOps[] = {plan::OP_UNSPECIFIED, plan::NOW, plan::CURRENT_DATE,
                                           plan::RANDOM_UUID};
       *def->mutable_default_() = ExpressionPlanner::Call(kOps[column.default_().function()], {});

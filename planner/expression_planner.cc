@@ -69,15 +69,15 @@ absl::StatusOr<v1::Column> KindType(const v1::Value& value, const std::string& p
 }
 
 // The type of `a <op> b` for numbers (ADD, SUBTRACT, MULTIPLY).
-v1::Column NumericResult(v1::ArithmeticOperator op, const v1::Column& a, const v1::Column& b) {
+v1::Column NumericResult(v1::Arithmetic::Operator op, const v1::Column& a, const v1::Column& b) {
   if (IsInteger(a.type()) && IsInteger(b.type())) return TypeOf(v1::BIGINT);
   const bool floating = a.type() == v1::REAL || a.type() == v1::DOUBLE || b.type() == v1::REAL || b.type() == v1::DOUBLE;
   if (floating) return TypeOf(v1::DOUBLE);
   // Exact: integers count as scale 0; the precision covers the result (capped at 38).
   const uint32_t sa = a.type() == v1::DECIMAL ? a.scale() : 0, sb = b.type() == v1::DECIMAL ? b.scale() : 0;
   const uint32_t pa = a.type() == v1::DECIMAL ? a.precision() : 19, pb = b.type() == v1::DECIMAL ? b.precision() : 19;
-  const uint32_t scale = op == v1::MULTIPLY ? sa + sb : std::max(sa, sb);
-  const uint32_t precision = op == v1::MULTIPLY ? pa + pb : std::max(pa - sa, pb - sb) + scale + 1;
+  const uint32_t scale = op == v1::Arithmetic::MULTIPLY ? sa + sb : std::max(sa, sb);
+  const uint32_t precision = op == v1::Arithmetic::MULTIPLY ? pa + pb : std::max(pa - sa, pb - sb) + scale + 1;
   return TypeOf(v1::DECIMAL, std::min<uint32_t>(precision, 38), std::min<uint32_t>(scale, 38));
 }
 
@@ -101,6 +101,13 @@ plan::Expr NextValue(const SchemaIndex& schema, const std::string& name) {
   seq.mutable_literal()->set_kind(plan::LITERAL_TEXT);
   seq.mutable_literal()->set_text(name);
   return ExpressionPlanner::Call(plan::NEXTVAL, {std::move(ns), std::move(seq)});
+}
+
+absl::StatusOr<uint32_t> ExpressionPlanner::BindCount(int32_t count, const std::string& path) {
+  if (count < 0) return InvalidField(path, absl::StrCat("must not be negative (got ", count, ")"));
+  v1::Value value;
+  value.set_int_value(count);
+  return Bind(value).param();
 }
 
 plan::Expr ExpressionPlanner::Bind(const v1::Value& checked) {
@@ -221,8 +228,8 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Operand(const v1::Expression& expre
 
 absl::StatusOr<TypedExpr> ExpressionPlanner::Arithmetic(const v1::Arithmetic& arithmetic, const std::string& path,
                                                         bool allow_aggregates) {
-  const v1::ArithmeticOperator op = arithmetic.operator_();
-  if (op == v1::ARITHMETIC_OPERATOR_UNSPECIFIED) return InvalidField(path + ".operator", "an operator is required");
+  const v1::Arithmetic::Operator op = arithmetic.operator_();
+  if (op == v1::Arithmetic::ARITHMETIC_OPERATOR_UNSPECIFIED) return InvalidField(path + ".operator", "an operator is required");
   const bool left_value = arithmetic.left().has_value() || arithmetic.left().has_param();
   const bool right_value = arithmetic.right().has_value() || arithmetic.right().has_param();
   if (left_value && right_value) {
@@ -240,13 +247,13 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Arithmetic(const v1::Arithmetic& ar
     SLUICE_ASSIGN_OR_RETURN(right, Operand(arithmetic.right(), arithmetic.right().has_param() ? &left.type : nullptr,
                                            path + ".right", allow_aggregates));
   }
-  const std::string name = absl::AsciiStrToLower(v1::ArithmeticOperator_Name(op));
+  const std::string name = absl::AsciiStrToLower(v1::Arithmetic::Operator_Name(op));
   for (const auto& [side, spath] : {std::pair{&left, ".left"}, std::pair{&right, ".right"}}) {
-    const bool ok = op == v1::CONCAT ? IsText(side->type.type())
-                    : op == v1::MODULO ? IsInteger(side->type.type())
+    const bool ok = op == v1::Arithmetic::CONCAT ? IsText(side->type.type())
+                    : op == v1::Arithmetic::MODULO ? IsInteger(side->type.type())
                                        : IsNumeric(side->type.type());
     if (!ok) {
-      return InvalidField(path + spath, absl::StrCat(name, " needs ", op == v1::CONCAT ? "text" : op == v1::MODULO ? "integers" : "numbers",
+      return InvalidField(path + spath, absl::StrCat(name, " needs ", op == v1::Arithmetic::CONCAT ? "text" : op == v1::Arithmetic::MODULO ? "integers" : "numbers",
                                                      "; this side is ", TypeLabel(side->type)));
     }
   }
@@ -254,12 +261,12 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Arithmetic(const v1::Arithmetic& ar
   out.typed = true;
   plan::Op planned;
   switch (op) {
-    case v1::ADD: planned = plan::ADD; out.type = NumericResult(op, left.type, right.type); break;
-    case v1::SUBTRACT: planned = plan::SUBTRACT; out.type = NumericResult(op, left.type, right.type); break;
-    case v1::MULTIPLY: planned = plan::MULTIPLY; out.type = NumericResult(op, left.type, right.type); break;
-    case v1::DIVIDE: planned = plan::DIVIDE; out.type = TypeOf(v1::DOUBLE); break;
-    case v1::MODULO: planned = plan::MODULO; out.type = TypeOf(v1::BIGINT); break;
-    case v1::CONCAT: planned = plan::CONCAT; out.type = TypeOf(v1::TEXT); break;
+    case v1::Arithmetic::ADD: planned = plan::ADD; out.type = NumericResult(op, left.type, right.type); break;
+    case v1::Arithmetic::SUBTRACT: planned = plan::SUBTRACT; out.type = NumericResult(op, left.type, right.type); break;
+    case v1::Arithmetic::MULTIPLY: planned = plan::MULTIPLY; out.type = NumericResult(op, left.type, right.type); break;
+    case v1::Arithmetic::DIVIDE: planned = plan::DIVIDE; out.type = TypeOf(v1::DOUBLE); break;
+    case v1::Arithmetic::MODULO: planned = plan::MODULO; out.type = TypeOf(v1::BIGINT); break;
+    case v1::Arithmetic::CONCAT: planned = plan::CONCAT; out.type = TypeOf(v1::TEXT); break;
     default: return InvalidField(path + ".operator", "unknown operator");
   }
   out.type.set_name(name);
@@ -269,13 +276,13 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Arithmetic(const v1::Arithmetic& ar
 
 absl::StatusOr<TypedExpr> ExpressionPlanner::Function(const v1::FunctionCall& call, const std::string& path,
                                                       bool allow_aggregates) {
-  static const std::map<v1::Function, plan::Op> kOps = {
-      {v1::LOWER, plan::LOWER}, {v1::UPPER, plan::UPPER}, {v1::TRIM, plan::TRIM},
-      {v1::LENGTH, plan::LENGTH}, {v1::ABS, plan::ABS}, {v1::COALESCE, plan::COALESCE}};
+  static const std::map<v1::FunctionCall::Name, plan::Op> kOps = {
+      {v1::FunctionCall::LOWER, plan::LOWER}, {v1::FunctionCall::UPPER, plan::UPPER}, {v1::FunctionCall::TRIM, plan::TRIM},
+      {v1::FunctionCall::LENGTH, plan::LENGTH}, {v1::FunctionCall::ABS, plan::ABS}, {v1::FunctionCall::COALESCE, plan::COALESCE}};
   auto op = kOps.find(call.function());
   if (op == kOps.end()) return InvalidField(path + ".function", "a function is required");
-  const std::string name = absl::AsciiStrToLower(v1::Function_Name(call.function()));
-  const bool coalesce = call.function() == v1::COALESCE;
+  const std::string name = absl::AsciiStrToLower(v1::FunctionCall::Name_Name(call.function()));
+  const bool coalesce = call.function() == v1::FunctionCall::COALESCE;
   if (coalesce ? call.args_size() < 2 : call.args_size() != 1) {
     return InvalidField(path + ".args", absl::StrCat(name, coalesce ? " takes two or more arguments" : " takes one argument"));
   }
@@ -292,14 +299,14 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Function(const v1::FunctionCall& ca
     args.push_back(std::move(arg.expr));
   }
   const v1::ColumnType type = first.type.type();
-  const bool text_function = call.function() != v1::ABS && !coalesce;
-  if ((text_function && !IsText(type)) || (call.function() == v1::ABS && !IsNumeric(type))) {
+  const bool text_function = call.function() != v1::FunctionCall::ABS && !coalesce;
+  if ((text_function && !IsText(type)) || (call.function() == v1::FunctionCall::ABS && !IsNumeric(type))) {
     return InvalidField(absl::StrCat(path, ".args[0]"), absl::StrCat(name, " needs ", text_function ? "text" : "a number",
                                                                      "; it is ", TypeLabel(first.type)));
   }
   TypedExpr out;
   out.typed = true;
-  out.type = call.function() == v1::LENGTH ? TypeOf(v1::BIGINT) : text_function ? TypeOf(v1::TEXT) : first.type;
+  out.type = call.function() == v1::FunctionCall::LENGTH ? TypeOf(v1::BIGINT) : text_function ? TypeOf(v1::TEXT) : first.type;
   out.type.set_not_null(false);
   out.type.set_auto_increment(false);
   out.type.set_primary_key(false);
@@ -323,7 +330,7 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
       }
       const v1::Aggregate& agg = expression.aggregate();
       const std::string apath = path + ".aggregate";
-      if (agg.function() == v1::COUNT && !agg.has_argument()) {
+      if (agg.function() == v1::Aggregate::COUNT && !agg.has_argument()) {
         out.expr = Call(plan::COUNT_STAR, {});
         out.typed = true;
         out.type.set_name("count");
@@ -340,32 +347,32 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
       out.type.set_not_null(false);
       out.type.set_auto_increment(false);
       switch (agg.function()) {
-        case v1::COUNT:
-        case v1::COUNT_DISTINCT:
-          op = agg.function() == v1::COUNT ? plan::COUNT : plan::COUNT_DISTINCT;
+        case v1::Aggregate::COUNT:
+        case v1::Aggregate::COUNT_DISTINCT:
+          op = agg.function() == v1::Aggregate::COUNT ? plan::COUNT : plan::COUNT_DISTINCT;
           out.type = v1::Column();
           out.type.set_type(v1::BIGINT);
           break;
-        case v1::SUM:
-        case v1::AVG:
+        case v1::Aggregate::SUM:
+        case v1::Aggregate::AVG:
           if (!IsNumeric(arg.type.type())) {
             return InvalidField(apath + ".argument",
                                 absl::StrCat("sum and avg need a numeric column; `",
                                              arg.type.name(), "` is ", TypeLabel(arg.type)));
           }
-          op = agg.function() == v1::SUM ? plan::SUM : plan::AVG;
+          op = agg.function() == v1::Aggregate::SUM ? plan::SUM : plan::AVG;
           if (arg.type.type() != v1::DECIMAL) {
-            const bool integer_sum = agg.function() == v1::SUM && IsInteger(arg.type.type());
+            const bool integer_sum = agg.function() == v1::Aggregate::SUM && IsInteger(arg.type.type());
             out.type = v1::Column();
             out.type.set_type(integer_sum ? v1::BIGINT : v1::DOUBLE);
           }
           break;
-        case v1::MIN: op = plan::MIN; break;
-        case v1::MAX: op = plan::MAX; break;
+        case v1::Aggregate::MIN: op = plan::MIN; break;
+        case v1::Aggregate::MAX: op = plan::MAX; break;
         default:
           return InvalidField(apath + ".function", "an aggregate function is required");
       }
-      out.type.set_name(absl::AsciiStrToLower(v1::AggregateFunction_Name(agg.function())));
+      out.type.set_name(absl::AsciiStrToLower(v1::Aggregate::Function_Name(agg.function())));
       out.expr = Call(op, {std::move(arg.expr)});
       return out;
     }

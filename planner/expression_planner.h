@@ -8,7 +8,7 @@
 #include "absl/status/statusor.h"
 #include "planner/planner.h"
 #include "schema/schema_index.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 #include "sluice/v1/expression.pb.h"
 
 namespace sluice {
@@ -61,6 +61,8 @@ class ExpressionPlanner {
                                   bool allow_aggregates);
   // A checked value as a parameter (or a literal in DDL).
   plan::Expr Bind(const v1::Value& checked);
+  // A LIMIT or OFFSET count as a parameter's index; INVALID_ARGUMENT at `path` when negative.
+  absl::StatusOr<uint32_t> BindCount(int32_t count, const std::string& path);
   // `value` checked against `column`, bound.
   absl::StatusOr<plan::Expr> BindValue(const v1::Value& value, const v1::Column& column,
                                            const std::string& path);

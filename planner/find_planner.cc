@@ -39,7 +39,7 @@ class FindPlanner {
 
   // One level: `request` over `table` (named `alias` in the statement) into `select`; the
   // aliases of the enclosing levels in `taken`.
-  absl::Status Level(const TableInfo& table, const v1::FindRequest& request, const std::string& path,
+  absl::Status Level(const TableInfo& table, const v1::Find& request, const std::string& path,
                      const std::string& alias, std::vector<std::string> taken, plan::Select* select, FindShape* shape,
                      std::vector<plan::Expr>* conditions) {
     *select->mutable_from() = TableRefOf(*table.table);
@@ -111,18 +111,18 @@ class FindPlanner {
       item->set_descending(order.descending());
       item->set_nulls(static_cast<plan::Nulls>(order.nulls()));
     }
-    if (request.has_limit()) select->set_limit_param(planner.Bind(Count(request.limit())).param());
-    if (request.has_offset()) select->set_offset_param(planner.Bind(Count(request.offset())).param());
+    if (request.has_limit()) {
+      SLUICE_ASSIGN_OR_RETURN(const uint32_t limit, planner.BindCount(request.limit(), path + "limit"));
+      select->set_limit_param(limit);
+    }
+    if (request.has_offset()) {
+      SLUICE_ASSIGN_OR_RETURN(const uint32_t offset, planner.BindCount(request.offset(), path + "offset"));
+      select->set_offset_param(offset);
+    }
     return absl::OkStatus();
   }
 
  private:
-  static v1::Value Count(uint64_t n) {
-    v1::Value v;
-    v.set_int_value(static_cast<int64_t>(std::min<uint64_t>(n, INT64_MAX)));
-    return v;
-  }
-
   void Value(plan::Select* select, FindShape* shape, const std::string& key, plan::Expr expr, const v1::Column& type) {
     plan::SelectItem* item = select->add_items();
     *item->mutable_expr() = std::move(expr);
@@ -136,11 +136,10 @@ class FindPlanner {
 
   // The rows of `relation` for each row of `parent` (named `parent_alias`), as one JSON item.
   absl::Status Related(const TableInfo& parent, const std::string& parent_alias, const std::vector<std::string>& taken,
-                       const v1::Relation& relation, const std::string& relation_path, const v1::FindRequest& request,
+                       const v1::Relation& relation, const std::string& relation_path, const v1::Find& request,
                        const std::string& path, plan::Select* select, FindShape* shape) {
-    if (request.has_target() || !request.table().empty() || request.to_sql()) {
-      return InvalidField(path + (request.has_target() ? "target" : !request.table().empty() ? "table" : "to_sql"),
-                          "a nested request takes its table from the relation (target, table and to_sql belong to the top)");
+    if (!request.table().empty()) {
+      return InvalidField(path + "table", "a nested level takes its table from the relation");
     }
     SLUICE_ASSIGN_OR_RETURN(ResolvedRelation resolved, ResolveRelation(schema_, relation, relation_path));
     if (resolved.one && (!request.order_by().empty() || request.has_limit() || request.has_offset())) {
@@ -189,15 +188,16 @@ class FindPlanner {
 
 }  // namespace
 
-absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::FindRequest& request, bool first) {
-  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, request.table(), "table"));
-  if (first && (request.has_limit())) return InvalidField("limit", "FindFirst reads one row: no limit");
+absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::Find& request, bool first,
+                                     const std::string& path) {
+  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, request.table(), path + "table"));
+  if (first && (request.has_limit())) return InvalidField(path + "limit", "FindFirst reads one row: no limit");
   PlannedFind out;
   auto shape = std::make_shared<FindShape>();
   plan::Select* select = out.statement.plan.mutable_select();
   std::vector<plan::Expr> conditions;
   FindPlanner planner(schema, &out.statement.params);
-  SLUICE_RETURN_IF_ERROR(planner.Level(*table, request, "", table->table->name(), {}, select, shape.get(), &conditions));
+  SLUICE_RETURN_IF_ERROR(planner.Level(*table, request, path, table->table->name(), {}, select, shape.get(), &conditions));
   if (!conditions.empty()) *select->mutable_where() = ExpressionPlanner::Call(plan::AND, std::move(conditions));
   if (first) {
     v1::Value one;

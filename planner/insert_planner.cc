@@ -25,9 +25,9 @@ absl::StatusOr<plan::Expr> MissingValue(ExpressionPlanner& planner, const v1::Co
   }
   if (column.default_().has_sequence()) return NextValue(planner.schema(), column.default_().sequence());
   switch (column.default_().function()) {
-    case v1::NOW: return ExpressionPlanner::Call(plan::NOW, {});
-    case v1::CURRENT_DATE: return ExpressionPlanner::Call(plan::CURRENT_DATE, {});
-    case v1::RANDOM_UUID: return ExpressionPlanner::Call(plan::RANDOM_UUID, {});
+    case v1::ColumnDefault::NOW: return ExpressionPlanner::Call(plan::NOW, {});
+    case v1::ColumnDefault::CURRENT_DATE: return ExpressionPlanner::Call(plan::CURRENT_DATE, {});
+    case v1::ColumnDefault::RANDOM_UUID: return ExpressionPlanner::Call(plan::RANDOM_UUID, {});
     default: return ExpressionPlanner::Call(plan::DEFAULT, {});
   }
 }

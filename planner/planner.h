@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "schema/schema_index.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 #include "sluice/v1/query.pb.h"
 #include "sluice/v1/schema.pb.h"
 
@@ -100,7 +100,9 @@ struct PlannedFind {
   PlannedStatement statement;
   std::shared_ptr<const FindShape> shape;
 };
-absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::FindRequest& request, bool first);
+// `path` prefixes the field paths of errors (`find.`).
+absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::Find& request, bool first,
+                                     const std::string& path);
 
 // CREATE TABLE for one table of a validated schema (with its keys, uniques, foreign keys and
 // checks), and CREATE INDEX for each of its indexes.

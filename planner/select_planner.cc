@@ -114,12 +114,12 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
   for (int i = 0; i < select.joins_size(); ++i) {
     const v1::Join& join = select.joins(i);
     const std::string jpath = absl::StrCat(path, ".joins[", i, "]");
-    if (join.type() == v1::JOIN_TYPE_UNSPECIFIED) return InvalidField(jpath + ".type", "a join type is required");
+    if (join.type() == v1::Join::JOIN_TYPE_UNSPECIFIED) return InvalidField(jpath + ".type", "a join type is required");
     plan::Join* planned = p->add_joins();
     planned->set_type(static_cast<plan::JoinType>(join.type()));
     *planned->mutable_table() = TableRefOf(*scope[i + 1].table->table);
     planned->mutable_table()->set_alias(join.alias());
-    if (join.type() == v1::CROSS) {
+    if (join.type() == v1::Join::CROSS) {
       if (join.has_on()) return InvalidField(jpath + ".on", "a cross join has no condition");
       continue;
     }
@@ -191,19 +191,17 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     item->set_nulls(static_cast<plan::Nulls>(order.nulls()));
   }
   if (select.has_limit()) {
-    v1::Value v;
-    v.set_int_value(static_cast<int64_t>(std::min<uint64_t>(select.limit(), INT64_MAX)));
-    p->set_limit_param(planner.Bind(v).param());
+    SLUICE_ASSIGN_OR_RETURN(const uint32_t limit, planner.BindCount(select.limit(), path + ".limit"));
+    p->set_limit_param(limit);
   }
   if (select.has_offset()) {
-    v1::Value v;
-    v.set_int_value(static_cast<int64_t>(std::min<uint64_t>(select.offset(), INT64_MAX)));
-    p->set_offset_param(planner.Bind(v).param());
+    SLUICE_ASSIGN_OR_RETURN(const uint32_t offset, planner.BindCount(select.offset(), path + ".offset"));
+    p->set_offset_param(offset);
   }
   for (int i = 0; i < select.set_operations_size(); ++i) {
     const v1::SetOperation& op = select.set_operations(i);
     const std::string opath = absl::StrCat(path, ".set_operations[", i, "]");
-    if (op.operator_() == v1::SET_OPERATOR_UNSPECIFIED) return InvalidField(opath + ".operator", "an operator is required");
+    if (op.operator_() == v1::SetOperation::SET_OPERATOR_UNSPECIFIED) return InvalidField(opath + ".operator", "an operator is required");
     const v1::Select& branch = op.select();
     if (!branch.order_by().empty() || branch.has_limit() || branch.has_offset() || !branch.set_operations().empty() ||
         !branch.with().empty()) {

@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "schema/schema_index.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 
 namespace sluice {
 

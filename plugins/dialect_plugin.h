@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "plugins/sluice_dialect.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 
 namespace boost::dll {
 class shared_library;

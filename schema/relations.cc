@@ -23,7 +23,7 @@ std::vector<const v1::Relation*> OnesTo(const v1::Schema& schema, const std::str
                                         const std::string* relation_name) {
   std::vector<const v1::Relation*> out;
   for (const v1::Relation& r : schema.relations()) {
-    if (r.table() == table && r.target_table() == target && r.kind() == v1::ONE && !r.fields().empty() &&
+    if (r.table() == table && r.target_table() == target && r.kind() == v1::Relation::ONE && !r.fields().empty() &&
         (relation_name == nullptr || r.relation_name() == *relation_name)) {
       out.push_back(&r);
     }
@@ -117,7 +117,7 @@ absl::StatusOr<ResolvedRelation> ResolveRelation(const SchemaIndex& schema, cons
                                                  const std::string& path) {
   ResolvedRelation out;
   out.relation = &relation;
-  out.one = relation.kind() == v1::ONE;
+  out.one = relation.kind() == v1::Relation::ONE;
   out.target = schema.FindTable(relation.target_table());
   if (out.target == nullptr) return InvalidField(path + ".target_table", "unknown table");
   const v1::Schema& s = schema.schema();
@@ -181,7 +181,7 @@ std::vector<v1::SchemaWarning> LintSchema(const SchemaIndex& schema, const std::
                                          "), but no foreign key does: relations do not create foreign keys, declare one")));
     }
     const TableInfo* table = schema.FindTable(relation.table());
-    if (relation.kind() != v1::ONE || table == nullptr) continue;
+    if (relation.kind() != v1::Relation::ONE || table == nullptr) continue;
     for (int i = 0; i < relation.fields_size(); ++i) {
       const v1::Column* column = schema.FindColumn(*table, relation.fields(i));
       const bool in_primary_key = std::count(table->table->primary_key().begin(), table->table->primary_key().end(),

@@ -242,15 +242,15 @@ class Validator {
   }
 
   void DefaultFunction(const v1::Column& column, const std::string& path) {
-    const v1::DefaultFunction fn = column.default_().function();
-    if (!column.default_().has_function() || fn == v1::DEFAULT_FUNCTION_UNSPECIFIED) return;
+    const v1::ColumnDefault::Function fn = column.default_().function();
+    if (!column.default_().has_function() || fn == v1::ColumnDefault::DEFAULT_FUNCTION_UNSPECIFIED) return;
     const v1::ColumnType t = column.type();
-    const bool ok = (fn == v1::NOW && (t == v1::TIMESTAMP || t == v1::TIMESTAMPTZ)) ||
-                    (fn == v1::CURRENT_DATE && t == v1::DATE) ||
-                    (fn == v1::RANDOM_UUID && t == v1::UUID);
+    const bool ok = (fn == v1::ColumnDefault::NOW && (t == v1::TIMESTAMP || t == v1::TIMESTAMPTZ)) ||
+                    (fn == v1::ColumnDefault::CURRENT_DATE && t == v1::DATE) ||
+                    (fn == v1::ColumnDefault::RANDOM_UUID && t == v1::UUID);
     if (!ok) {
       Add(path + ".default.function",
-          absl::StrCat(v1::DefaultFunction_Name(fn), " does not fit a ", TypeLabel(column), " column"));
+          absl::StrCat(v1::ColumnDefault::Function_Name(fn), " does not fit a ", TypeLabel(column), " column"));
     }
   }
 
@@ -338,7 +338,7 @@ class Validator {
       Add(path + ".target_table", absl::StrCat("the schema has no table `", relation.target_table(), "`"));
     }
     Identifier(relation.name(), path + ".name", "relation");
-    if (relation.kind() == v1::RELATION_KIND_UNSPECIFIED) Add(path + ".kind", "ONE or MANY is required");
+    if (relation.kind() == v1::Relation::RELATION_KIND_UNSPECIFIED) Add(path + ".kind", "ONE or MANY is required");
     if (from == nullptr || to == nullptr) return;
     if (from->columns.count(relation.name())) {
       Add(path + ".name", absl::StrCat("relation `", relation.name(), "` has the name of a column of `",

@@ -5,8 +5,13 @@
 
 namespace sluice {
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
+grpc::Status ToGrpcStatus(const absl::Status& given) {
+  if (given.ok()) return grpc::Status::OK;
+  // Every error carries an ErrorInfo: a specific reason where a layer gave one, else the code's
+  // name (INVALID_ARGUMENT, NOT_FOUND, ...).
+  const absl::Status status = given.GetPayload(kErrorInfoUrl).has_value()
+                                  ? given
+                                  : WithErrorInfo(given, absl::StatusCodeToString(given.code()), {});
   google::rpc::Status rich;
   rich.set_code(static_cast<int>(status.code()));
   rich.set_message(std::string(status.message()));

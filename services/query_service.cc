@@ -4,6 +4,7 @@
 #include "common/status_macros.h"
 #include "executor/executor.h"
 #include "executor/nested_rows.h"
+#include "executor/transaction.h"
 #include "planner/planner.h"
 #include "common/errors.h"
 #include "services/grpc_status.h"
@@ -25,43 +26,46 @@ grpc::Status QueryServiceImpl::Run(grpc::ServerContext* context, const char* met
 }
 
 grpc::Status QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequest* request,
-                                      v1::QueryResult* response) {
+                                      v1::SelectResponse* response) {
   return Run(context, "QueryService/Select", *request,
-             [&](const SchemaIndex& s) { return PlanSelect(s, request->select(), "select"); }, response);
+             [&](const SchemaIndex& s) { return PlanSelect(s, request->select(), "select"); }, response->mutable_result());
 }
 
 grpc::Status QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequest* request,
-                                      v1::QueryResult* response) {
+                                      v1::InsertResponse* response) {
   return Run(context, "QueryService/Insert", *request,
-             [&](const SchemaIndex& s) { return PlanInsert(s, request->insert(), "insert"); }, response);
+             [&](const SchemaIndex& s) { return PlanInsert(s, request->insert(), "insert"); }, response->mutable_result());
 }
 
 grpc::Status QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequest* request,
-                                      v1::QueryResult* response) {
+                                      v1::UpdateResponse* response) {
   return Run(context, "QueryService/Update", *request,
-             [&](const SchemaIndex& s) { return PlanUpdate(s, request->update(), "update"); }, response);
+             [&](const SchemaIndex& s) { return PlanUpdate(s, request->update(), "update"); }, response->mutable_result());
 }
 
 grpc::Status QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
-                                      v1::QueryResult* response) {
+                                      v1::DeleteResponse* response) {
   return Run(context, "QueryService/Delete", *request,
-             [&](const SchemaIndex& s) { return PlanDelete(s, request->delete_(), "delete"); }, response);
+             [&](const SchemaIndex& s) { return PlanDelete(s, request->delete_(), "delete"); }, response->mutable_result());
 }
 
-grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const v1::SelectRequest* request,
-                                            grpc::ServerWriter<v1::QueryResult>* writer) {
+grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const v1::SelectStreamRequest* request,
+                                            grpc::ServerWriter<v1::SelectStreamResponse>* writer) {
   return state_.Serve(context, "QueryService/SelectStream", Scope::kData, request->target().database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                             state_.registry.Resolve(*db, request->target().schema()));
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(*schema, request->select(), "select"));
-    if (request->to_sql()) {
-      SLUICE_ASSIGN_OR_RETURN(v1::QueryResult sql, Execute(*db, statement, true));
-      writer->Write(sql);
-      return absl::OkStatus();
-    }
+    v1::SelectStreamResponse header;
+    *header.mutable_header()->mutable_columns() = ResultColumnsOf(statement);
+    if (!writer->Write(header)) return absl::CancelledError("the client went away");
     RowBatches batches;
-    batches.emit = [writer](const v1::QueryResult& batch) { return writer->Write(batch); };
+    batches.emit = [writer](const v1::QueryResult& batch) {
+      if (batch.rows().empty()) return true;
+      v1::SelectStreamResponse rows;
+      *rows.mutable_rows()->mutable_rows() = batch.rows();
+      return writer->Write(rows);
+    };
     return ExecuteStream(*db, statement, state_.CallOf(context, false), batches);
   });
 }
@@ -80,29 +84,29 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
       planned.push_back(std::move(p));
     }
     const CallContext call = state_.CallOf(context);
-    SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db->pool().Acquire(call.deadline));
-    SLUICE_RETURN_IF_ERROR(conn->Begin(SLUICE_ISOLATION_DEFAULT));
+    SLUICE_ASSIGN_OR_RETURN(sluice::Transaction transaction, sluice::Transaction::Begin(*db, Isolation::kDefault, call));
     for (size_t i = 0; i < planned.size(); ++i) {
-      auto result = ExecuteStatement(*conn, *db, planned[i], call);
-      if (!result.ok()) {  // the lease rolls the transaction back
+      auto result = transaction.Execute(planned[i]);
+      if (!result.ok()) {  // the transaction rolls back when it goes away
         return Prefixed(result.status(), absl::StrCat("operations[", i, "] failed, nothing was kept: "));
       }
       *response->add_results() = *std::move(result);
     }
     // A call cancelled meanwhile keeps nothing (asked once here: each statement is left to the watchdog).
     if (call.cancelled && call.cancelled()) return absl::CancelledError("the call was cancelled, nothing was kept");
-    return conn->Commit();
+    return transaction.Commit();
   });
 }
 
 // request → database and schema → one planned select with JSON columns → nested rows.
-grpc::Status QueryServiceImpl::Find(grpc::ServerContext* context, const v1::FindRequest& request, bool first,
-                                    v1::FindResponse* response) {
+template <typename Request>
+grpc::Status QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request, bool first,
+                                    v1::FindResult* response) {
   return state_.Serve(context, first ? "QueryService/FindFirst" : "QueryService/FindMany", Scope::kData, request.target().database(), [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                             state_.registry.Resolve(*db, request.target().schema()));
-    SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(*schema, request, first));
+    SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(*schema, request.find(), first, "find."));
     SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(*db, find.statement, request.to_sql(), state_.CallOf(context)));
     if (request.to_sql()) {
       *response->mutable_statement() = std::move(*result.mutable_statement());
@@ -113,14 +117,14 @@ grpc::Status QueryServiceImpl::Find(grpc::ServerContext* context, const v1::Find
   });
 }
 
-grpc::Status QueryServiceImpl::FindMany(grpc::ServerContext* context, const v1::FindRequest* request,
-                                        v1::FindResponse* response) {
-  return Find(context, *request, false, response);
+grpc::Status QueryServiceImpl::FindMany(grpc::ServerContext* context, const v1::FindManyRequest* request,
+                                        v1::FindManyResponse* response) {
+  return Find(context, *request, false, response->mutable_result());
 }
 
-grpc::Status QueryServiceImpl::FindFirst(grpc::ServerContext* context, const v1::FindRequest* request,
-                                         v1::FindResponse* response) {
-  return Find(context, *request, true, response);
+grpc::Status QueryServiceImpl::FindFirst(grpc::ServerContext* context, const v1::FindFirstRequest* request,
+                                         v1::FindFirstResponse* response) {
+  return Find(context, *request, true, response->mutable_result());
 }
 
 grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::PrepareRequest* request,
@@ -143,7 +147,7 @@ grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::P
 }
 
 grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
-                                               v1::QueryResult* response) {
+                                               v1::ExecutePreparedResponse* response) {
   return state_.Serve(context, "QueryService/ExecutePrepared", Scope::kData, "", [&]() -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const PreparedStatement> prepared, state_.prepared.Find(request->id()));
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(prepared->database));
@@ -154,20 +158,20 @@ grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, con
                            "SCHEMA_CHANGED", {{"schema", prepared->schema}});
     }
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement bound, BindPlaceholders(prepared->statement, request->params(), *current));
-    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, bound, false, state_.CallOf(context)));
+    SLUICE_ASSIGN_OR_RETURN(*response->mutable_result(), Execute(*db, bound, false, state_.CallOf(context)));
     return absl::OkStatus();
   });
 }
 
 grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRequest* request,
-                                   v1::QueryResult* response) {
-  return state_.Serve(context, "QueryService/Raw", Scope::kAdmin, request->database(), [&]() -> absl::Status {
+                                   v1::RawResponse* response) {
+  return state_.Serve(context, "QueryService/Raw", Scope::kAdmin, request->target().database(), [&]() -> absl::Status {
     if (!state_.allow_raw_sql) {
       return absl::PermissionDeniedError("raw SQL is disabled on this server (start sluiced with --allow-raw-sql)");
     }
     if (request->sql().empty()) return InvalidField("sql", "a statement is required");
-    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->database()));
-    SLUICE_ASSIGN_OR_RETURN(*response, ExecuteRaw(*db, request->sql(), {request->params().begin(), request->params().end()},
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+    SLUICE_ASSIGN_OR_RETURN(*response->mutable_result(), ExecuteRaw(*db, request->sql(), {request->params().begin(), request->params().end()},
                                                   state_.CallOf(context)));
     return absl::OkStatus();
   });

@@ -2,7 +2,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
-#include "executor/executor.h"
+#include "executor/transaction.h"
 #include "planner/planner.h"
 #include "services/grpc_status.h"
 #include "services/query_service.h"
@@ -12,14 +12,20 @@ namespace {
 
 using Stream = grpc::ServerReaderWriter<v1::TransactionResponse, v1::TransactionRequest>;
 
-absl::Status Savepoint(Connection& conn, Database& db, const std::string& name, plan::Savepoint::Action action,
+absl::Status Savepoint(Transaction& transaction, Transaction::SavepointAction action, const std::string& name,
                        const std::string& path) {
   if (name.empty()) return InvalidField(path, "a savepoint name is required");
-  plan::Plan p;
-  p.mutable_savepoint()->set_name(name);
-  p.mutable_savepoint()->set_action(action);
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(p));
-  return conn.ExecuteOnce(sql->sql);
+  return transaction.Savepoint(action, name);
+}
+
+Isolation IsolationOf(v1::TransactionRequest::IsolationLevel level) {
+  switch (level) {
+    case v1::TransactionRequest::READ_UNCOMMITTED: return Isolation::kReadUncommitted;
+    case v1::TransactionRequest::READ_COMMITTED: return Isolation::kReadCommitted;
+    case v1::TransactionRequest::REPEATABLE_READ: return Isolation::kRepeatableRead;
+    case v1::TransactionRequest::SERIALIZABLE: return Isolation::kSerializable;
+    default: return Isolation::kDefault;
+  }
 }
 
 // Runs the transaction: OK after commit or an asked-for rollback; any error ends it, and the
@@ -32,9 +38,8 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
   SLUICE_ASSIGN_OR_RETURN(Database * db, state.databases->Find(begin.target().database()));
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                           state.registry.Resolve(*db, begin.target().schema()));
-  const CallContext call = state.CallOf(context);
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db->pool().Acquire(call.deadline));
-  SLUICE_RETURN_IF_ERROR(conn->Begin(static_cast<int32_t>(begin.isolation())));
+  SLUICE_ASSIGN_OR_RETURN(Transaction transaction,
+                          Transaction::Begin(*db, IsolationOf(begin.isolation()), state.CallOf(context)));
   if (!stream->Write(v1::TransactionResponse())) return absl::CancelledError("the client went away");
   for (int n = 1; stream->Read(&request); ++n) {
     const std::string path = absl::StrCat("message[", n, "]");
@@ -43,26 +48,27 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
       case v1::TransactionRequest::kOperation: {
         SLUICE_ASSIGN_OR_RETURN(PlannedStatement planned,
                                 PlanOperation(*schema, request.operation(), path + ".operation"));
-        SLUICE_ASSIGN_OR_RETURN(*response.mutable_result(), ExecuteStatement(*conn, *db, planned, call));
+        SLUICE_ASSIGN_OR_RETURN(*response.mutable_result(), transaction.Execute(planned));
         break;
       }
       case v1::TransactionRequest::kSavepoint:
-        SLUICE_RETURN_IF_ERROR(Savepoint(*conn, *db, request.savepoint(), plan::Savepoint::CREATE, path + ".savepoint"));
+        SLUICE_RETURN_IF_ERROR(
+            Savepoint(transaction, Transaction::SavepointAction::kCreate, request.savepoint(), path + ".savepoint"));
         break;
       case v1::TransactionRequest::kRollbackToSavepoint:
-        SLUICE_RETURN_IF_ERROR(Savepoint(*conn, *db, request.rollback_to_savepoint(), plan::Savepoint::ROLLBACK_TO,
-                                         path + ".rollback_to_savepoint"));
+        SLUICE_RETURN_IF_ERROR(Savepoint(transaction, Transaction::SavepointAction::kRollbackTo,
+                                         request.rollback_to_savepoint(), path + ".rollback_to_savepoint"));
         break;
       case v1::TransactionRequest::kReleaseSavepoint:
-        SLUICE_RETURN_IF_ERROR(Savepoint(*conn, *db, request.release_savepoint(), plan::Savepoint::RELEASE,
-                                         path + ".release_savepoint"));
+        SLUICE_RETURN_IF_ERROR(Savepoint(transaction, Transaction::SavepointAction::kRelease,
+                                         request.release_savepoint(), path + ".release_savepoint"));
         break;
       case v1::TransactionRequest::kCommit:
-        SLUICE_RETURN_IF_ERROR(conn->Commit());
+        SLUICE_RETURN_IF_ERROR(transaction.Commit());
         stream->Write(response);
         return absl::OkStatus();
       case v1::TransactionRequest::kRollback:
-        SLUICE_RETURN_IF_ERROR(conn->Rollback());
+        SLUICE_RETURN_IF_ERROR(transaction.Rollback());
         stream->Write(response);
         return absl::OkStatus();
       case v1::TransactionRequest::kBegin:

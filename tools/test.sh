@@ -40,6 +40,22 @@ control_pid=$!
 
 log=$(mktemp)
 status=0
+checks_passed=0
+checks_failed=0
+# Checks outside Bazel, each a line `check NAME PASSED|FAILED` counted with the tests.
+check() {
+  local name=$1
+  shift
+  if "$@"; then
+    echo "check $name PASSED"
+    checks_passed=$((checks_passed + 1))
+  else
+    echo "check $name FAILED"
+    checks_failed=$((checks_failed + 1))
+    status=1
+  fi
+}
+check api tools/check-api.sh
 bazel test //... \
   --test_env=SLUICE_BUF="$PWD/.cache/node/node_modules/.bin/buf" \
   --test_env=SLUICE_NODE_MODULES="$PWD/.cache/node/node_modules" \
@@ -47,11 +63,11 @@ bazel test //... \
   --test_env=SLUICE_TEST_MYSQL_URL="$mysql_url" \
   --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url" \
   --test_env=SLUICE_TEST_CONTROL="$servers/control" \
-  2>&1 | tee "$log" || status=$?
+  2>&1 | tee "$log" || status=1
 [ "${CI:-}" = "true" ] && bazel shutdown
 
-passed=$(grep -cE '^//.* PASSED' "$log" || true)
-failed=$(grep -cE '^//.* (FAILED|TIMEOUT|NO STATUS|INCOMPLETE|FLAKY)' "$log" || true)
+passed=$(($(grep -cE '^//.* PASSED' "$log" || true) + checks_passed))
+failed=$(($(grep -cE '^//.* (FAILED|TIMEOUT|NO STATUS|INCOMPLETE|FLAKY)' "$log" || true) + checks_failed))
 rm -f "$log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a build failure
 echo "${passed} passed, ${failed} failed"

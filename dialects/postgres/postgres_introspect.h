@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 
 namespace sluice::postgres {
 

@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "dialects/sdk/sql_dialect.h"
 #include "plugins/sluice_dialect.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 
 namespace sluice::sdk {
 

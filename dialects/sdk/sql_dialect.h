@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 
 namespace sluice::sdk {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "sluice/plan/plan.pb.h"
+#include "sluice/plan/plan.h"
 
 namespace sluice::sqlite {
 

@@ -15,6 +15,7 @@
 #include "sluice/v1/migration_service.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
+#include "tests/e2e/recorded_calls.h"
 #include "tests/e2e/sluiced_process.h"
 #include "tests/e2e/test_databases.h"
 #include "tests/support/proto_json.h"
@@ -53,7 +54,7 @@ class DialectTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
     v1::MigrateResponse migrated;
     status = v1::MigrationService::NewStub(server_->channel())
-                 ->Migrate(&c2, FromJson<v1::MigrateRequest>(R"({"schema": "kinds"})"), &migrated);
+                 ->Migrate(&c2, FromJson<v1::MigrateRequest>(R"({"target": {"schema": "kinds"}})"), &migrated);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -69,15 +70,14 @@ class DialectTest : public ::testing::Test {
                       std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + timeout);
-    return queries_->Insert(&context, FromJson<v1::InsertRequest>(absl::StrCat(
+    return testing::CallInto(&v1::QueryService::Stub::Insert, &*queries_, &context, FromJson<v1::InsertRequest>(absl::StrCat(
         R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": )", values, "}]}}")), result);
   }
 
   v1::QueryResult SelectAll() {
     grpc::ClientContext context;
     v1::QueryResult result;
-    grpc::Status status = queries_->Select(
-        &context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"), &result);
+    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Select, &*queries_, &context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"), &result);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return result;
   }
@@ -127,7 +127,7 @@ class DialectTest : public ::testing::Test {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         context.TryCancel();
       });
-      grpc::Status status = queries_->Insert(&context, FromJson<v1::InsertRequest>(
+      grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Insert, &*queries_, &context, FromJson<v1::InsertRequest>(
           R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": {}}]}})"), &result);
       canceller.join();
       EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
@@ -148,7 +148,7 @@ class DialectTest : public ::testing::Test {
       v1::RawRequest request;
       request.set_sql(SleepSql());
       v1::QueryResult r;
-      in_flight = queries_->Raw(&context, request, &r);
+      in_flight = testing::CallInto(&v1::QueryService::Stub::Raw, &*queries_, &context, request, &r);
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const bool restarted = RestartTestServer(server);

@@ -105,13 +105,13 @@ class EndToEnd : public ::testing::TestWithParam<std::string>, protected testing
   // Registers the example shop schema and creates its tables.
   void SetUpShop() {
     v1::RegisterSchemaRequest request;
-    request.set_database("default");
+    request.mutable_target()->set_database("default");
     *request.mutable_schema() = Json<v1::Schema>(ReadFile("examples/shop.schema.json"));
     v1::RegisterSchemaResponse response;
     ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &response).ok());
     v1::MigrateResponse migrated;
     ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                     Json<v1::MigrateRequest>(R"({"schema": "shop"})"), &migrated).ok());
+                     Json<v1::MigrateRequest>(R"({"target": {"schema": "shop"}})"), &migrated).ok());
     ASSERT_THAT(migrated.applied(), ElementsAre("0000_initial_v1"));
   }
 
@@ -333,7 +333,7 @@ TEST_P(EndToEnd, QueryingTablesNotCreatedYetIsAFailedPrecondition) {
   // Creating a table twice is ALREADY_EXISTS (and rolls back).
   SetUpShop();
   v1::MigrateResponse response;
-  Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), Json<v1::MigrateRequest>(absl::StrCat(R"({"schema": "shop",
+  Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), Json<v1::MigrateRequest>(absl::StrCat(R"({"target": {"schema": "shop"},
       "migrations": [{"name": "0001_again", "statements": ["CREATE TABLE )", Quoted("users"), R"j( (id INTEGER)"]}]})j")), &response);
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::ALREADY_EXISTS) << last_.error_message();
 }
@@ -346,7 +346,7 @@ TEST_P(EndToEnd, IdentifiersWithQuotesWork) {
         {"name": "a\"b`c", "type": "TEXT"}]}]}})"), &registered).ok()) << last_.error_message();
   v1::MigrateResponse migrated;
   ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                   Json<v1::MigrateRequest>(R"({"schema": "odd"})"), &migrated).ok()) << last_.error_message();
+                   Json<v1::MigrateRequest>(R"({"target": {"schema": "odd"}})"), &migrated).ok()) << last_.error_message();
   Insert(R"({"target": {"schema": "odd"}, "insert": {"table": "we\"ird`t'able", "rows": [
       {"values": {"id": {"int_value": "1"}, "a\"b`c": {"string_value": "x\"); DROP TABLE users; --"}}}]}})");
   ASSERT_TRUE(last_.ok()) << last_.error_message();
@@ -371,7 +371,7 @@ TEST_P(EndToEnd, SchemasAreVersionedByContentAndSurviveRestarts) {
   EXPECT_EQ(again.version().hash(), first.version().hash());
 
   ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                   Json<v1::MigrateRequest>(R"({"schema": "shop"})"), new v1::MigrateResponse()).ok());
+                   Json<v1::MigrateRequest>(R"({"target": {"schema": "shop"}})"), new v1::MigrateResponse()).ok());
   InsertAdaAndBob();
 
   Restart();  // a new process sees the registered schema and the data in the database
@@ -391,7 +391,7 @@ TEST_P(EndToEnd, SchemasAreVersionedByContentAndSurviveRestarts) {
   EXPECT_EQ(list.schemas(0).version(), 2u);
   v1::GetSchemaResponse got;
   ASSERT_TRUE(Call(&v1::SchemaService::Stub::GetSchema, schemas_.get(),
-                   Json<v1::GetSchemaRequest>(R"({"name": "shop", "version": 1})"), &got).ok());
+                   Json<v1::GetSchemaRequest>(R"({"target": {"schema": "shop"}, "version": 1})"), &got).ok());
   EXPECT_EQ(got.schema().tables(0).columns_size(), 7);
   EXPECT_EQ(got.version().hash(), first.version().hash());
 }
@@ -410,7 +410,7 @@ TEST_P(EndToEnd, ConcurrentMigrateAppliesOnce) {
       auto stub = v1::MigrationService::NewStub(server_->channel());
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-      statuses[i] = stub->Migrate(&context, Json<v1::MigrateRequest>(R"({"schema": "shop"})"), &responses[i]);
+      statuses[i] = stub->Migrate(&context, Json<v1::MigrateRequest>(R"({"target": {"schema": "shop"}})"), &responses[i]);
     });
   }
   for (auto& t : callers) t.join();
@@ -422,14 +422,14 @@ TEST_P(EndToEnd, ConcurrentMigrateAppliesOnce) {
   EXPECT_EQ(applied, 1);
   v1::StatusResponse status;
   ASSERT_TRUE(Call(&v1::MigrationService::Stub::Status, migrations_.get(),
-                   Json<v1::StatusRequest>(R"({"schema": "shop"})"), &status).ok());
+                   Json<v1::StatusRequest>(R"({"target": {"schema": "shop"}})"), &status).ok());
   ASSERT_EQ(status.applied_size(), 1);
   EXPECT_EQ(status.applied(0).name(), "0000_initial_v1");
 }
 
 TEST_P(EndToEnd, AppliedMigrationThatChangedIsRefused) {
   SetUpShop();
-  v1::MigrateRequest request = Json<v1::MigrateRequest>(R"json({"schema": "shop", "migrations": [
+  v1::MigrateRequest request = Json<v1::MigrateRequest>(R"json({"target": {"schema": "shop"}, "migrations": [
       {"name": "0000_initial_v1", "statements": ["CREATE TABLE \"other\" (\"id\" INTEGER)"]}]})json");
   v1::MigrateResponse response;
   Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), request, &response);
@@ -461,14 +461,14 @@ TEST_P(EndToEnd, AFailedMigrationRollsBackOrIsDirtyAndResumes) {
     for (const auto& t : tables) statements.push_back(absl::StrCat("\"CREATE TABLE ", Quoted(t), " (id INTEGER)\""));
     v1::MigrateResponse response;
     Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), Json<v1::MigrateRequest>(absl::StrCat(
-        R"({"schema": "shop", "migrations": [{"name": ")", name, R"(", "statements": [)",
+        R"({"target": {"schema": "shop"}, "migrations": [{"name": ")", name, R"(", "statements": [)",
         absl::StrJoin(statements, ", "), "]}]}")), &response);
     return response;
   };
   auto status = [&] {
     v1::StatusResponse response;
     EXPECT_TRUE(Call(&v1::MigrationService::Stub::Status, migrations_.get(),
-                     Json<v1::StatusRequest>(R"({"schema": "shop"})"), &response).ok());
+                     Json<v1::StatusRequest>(R"({"target": {"schema": "shop"}})"), &response).ok());
     return response;
   };
   auto names = [](const v1::StatusResponse& response) {
@@ -554,7 +554,7 @@ TEST_P(EndToEnd, InteractiveTransactionWithSavepoints) {
     ASSERT_TRUE(stream->Read(&response));
     EXPECT_EQ(RowsOf(response.result()), (Rows{{"'ada@example.com'"}}));
     for (const char* step : std::initializer_list<const char*>{R"({"savepoint": "before_bob"})", nullptr, R"({"rollback_to_savepoint": "before_bob"})",
-                             R"({"commit": true})"}) {
+                             R"({"commit": {}})"}) {
       ASSERT_TRUE(stream->Write(step ? Json<v1::TransactionRequest>(step) : insert("bob@example.com")));
       ASSERT_TRUE(stream->Read(&response));
     }
@@ -912,7 +912,7 @@ TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
       "name": "bulk", "tables": [{"name": "numbers", "columns": [
         {"name": "n", "type": "BIGINT", "primary_key": true, "not_null": true},
         {"name": "label", "type": "VARCHAR", "length": 40, "not_null": true}]}]}})"), new v1::RegisterSchemaResponse()).ok());
-  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), Json<v1::MigrateRequest>(R"({"schema": "bulk"})"),
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), Json<v1::MigrateRequest>(R"({"target": {"schema": "bulk"}})"),
                    new v1::MigrateResponse()).ok());
   // One connection: the stream stopped early below leaves it clean for the next call.
   testing::SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--pool-size", "1", "--database",
@@ -930,23 +930,25 @@ TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
             : "INSERT INTO numbers (n, label) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " +
                   count + ") SELECT x, 'row number ' || x FROM c");
     v1::QueryResult filled;
-    grpc::Status status = stub->Raw(&context, fill, &filled);
+    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*stub, &context, fill, &filled);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
   const long before = server.StatusKb("VmHWM");
   grpc::ClientContext context;
-  auto reader = stub->SelectStream(&context, Json<v1::SelectRequest>(R"({"target": {"schema": "bulk"},
+  auto reader = stub->SelectStream(&context, Json<v1::SelectStreamRequest>(R"({"target": {"schema": "bulk"},
       "select": {"table": "numbers", "order_by": [{"expression": {"column": {"name": "n"}}}]}})"));
-  v1::QueryResult batch;
+  v1::SelectStreamResponse batch;
+  ASSERT_TRUE(reader->Read(&batch));  // the header first
+  ASSERT_TRUE(batch.has_header());
+  ASSERT_EQ(batch.header().columns_size(), 2);
+  EXPECT_EQ(batch.header().columns(1).name(), "label");
   int batches = 0, seen = 0;
   bool in_order = true;
   while (reader->Read(&batch)) {
-    if (batches++ == 0) {
-      ASSERT_EQ(batch.columns_size(), 2);
-      EXPECT_EQ(batch.columns(1).name(), "label");
-    }
-    EXPECT_LE(batch.rows_size(), 1000);
-    for (const auto& row : batch.rows()) in_order &= row.values(0).int_value() == ++seen;
+    ++batches;
+    ASSERT_TRUE(batch.has_rows());
+    EXPECT_LE(batch.rows().rows_size(), 1000);
+    for (const auto& row : batch.rows().rows()) in_order &= row.values(0).int_value() == ++seen;
   }
   grpc::Status status = reader->Finish();
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -962,9 +964,10 @@ TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
   // serves the next call.
   {
     grpc::ClientContext early;
-    auto partial = stub->SelectStream(&early, Json<v1::SelectRequest>(R"({"target": {"schema": "bulk"},
+    auto partial = stub->SelectStream(&early, Json<v1::SelectStreamRequest>(R"({"target": {"schema": "bulk"},
         "select": {"table": "numbers", "order_by": [{"expression": {"column": {"name": "n"}}}]}})"));
-    ASSERT_TRUE(partial->Read(&batch));
+    ASSERT_TRUE(partial->Read(&batch));  // the header
+    ASSERT_TRUE(partial->Read(&batch));  // the first rows
     early.TryCancel();
     while (partial->Read(&batch)) {
     }
@@ -972,7 +975,7 @@ TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
   }
   grpc::ClientContext after;
   v1::QueryResult counted;
-  status = stub->Select(&after, Json<v1::SelectRequest>(R"({"target": {"schema": "bulk"}, "select": {"table": "numbers",
+  status = testing::CallInto(&v1::QueryService::Stub::Select, &*stub, &after, Json<v1::SelectRequest>(R"({"target": {"schema": "bulk"}, "select": {"table": "numbers",
       "columns": [{"expression": {"aggregate": {"function": "COUNT"}}}]}})"), &counted);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(RowsOf(counted), (Rows{{"1000000"}}));
@@ -993,7 +996,7 @@ TEST_P(EndToEnd, RawSqlIsOffUnlessAllowed) {
   request.set_sql(sql);
   request.add_params()->set_int_value(41);
   request.add_params()->set_string_value("x'); DROP TABLE users; --");
-  grpc::Status status = raw->Raw(&context, request, &result);
+  grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*raw, &context, request, &result);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(result.columns_size(), 2);
   EXPECT_EQ(result.columns(0).name(), "n");
@@ -1009,7 +1012,7 @@ TEST_P(EndToEnd, ASecondReplicaSeesNewSchemaVersions) {
   auto select_nickname = [&] {
     grpc::ClientContext context;
     v1::QueryResult result;
-    return replica_queries->Select(&context, Json<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {
+    return testing::CallInto(&v1::QueryService::Stub::Select, &*replica_queries, &context, Json<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {
         "table": "users", "columns": [{"expression": {"column": {"name": "nickname"}}}]}})"), &result);
   };
   EXPECT_EQ(select_nickname().error_code(), grpc::StatusCode::INVALID_ARGUMENT);  // not in version 1
@@ -1073,7 +1076,7 @@ TEST(Sqlite, TheDeadlineStopsAStatementWaitingForALock) {
     v1::MigrateResponse migrated;
     return v1::SchemaService::NewStub(server.channel())->RegisterSchema(&c1, request, &registered).ok() &&
            v1::MigrationService::NewStub(server.channel())
-               ->Migrate(&c2, Json<v1::MigrateRequest>(R"({"schema": "shop"})"), &migrated).ok();
+               ->Migrate(&c2, Json<v1::MigrateRequest>(R"({"target": {"schema": "shop"}})"), &migrated).ok();
   };
   ASSERT_TRUE(register_and_migrate());
   auto queries = v1::QueryService::NewStub(server.channel());
@@ -1081,7 +1084,7 @@ TEST(Sqlite, TheDeadlineStopsAStatementWaitingForALock) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + timeout);
     v1::QueryResult result;
-    return queries->Insert(&context, Json<v1::InsertRequest>(R"({"target": {"schema": "shop"}, "insert": {
+    return testing::CallInto(&v1::QueryService::Stub::Insert, &*queries, &context, Json<v1::InsertRequest>(R"({"target": {"schema": "shop"}, "insert": {
         "table": "users", "rows": [{"values": {"email": {"string_value": "late@example.com"}}}]}})"), &result);
   };
   // Another writer holds the database's write lock.

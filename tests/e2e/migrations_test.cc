@@ -98,25 +98,25 @@ class Migrations : public ::testing::TestWithParam<std::string>, protected testi
   v1::GenerateResponse Generate(const std::string& extra = "") {
     v1::GenerateResponse response;
     Call(&v1::MigrationService::Stub::Generate, migrations_.get(),
-         FromJson<v1::GenerateRequest>(absl::StrCat(R"({"schema": "inventory")", extra, "}")), &response);
+         FromJson<v1::GenerateRequest>(absl::StrCat(R"({"target": {"schema": "inventory"})", extra, "}")), &response);
     return response;
   }
   v1::PushResponse Push(const std::string& extra = "") {
     v1::PushResponse response;
     Call(&v1::MigrationService::Stub::Push, migrations_.get(),
-         FromJson<v1::PushRequest>(absl::StrCat(R"({"schema": "inventory")", extra, "}")), &response);
+         FromJson<v1::PushRequest>(absl::StrCat(R"({"target": {"schema": "inventory"})", extra, "}")), &response);
     return response;
   }
   v1::StatusResponse Status(const std::string& schema) {
     v1::StatusRequest request;
-    request.set_schema(schema);
+    request.mutable_target()->set_schema(schema);
     v1::StatusResponse response;
     EXPECT_TRUE(Call(&v1::MigrationService::Stub::Status, migrations_.get(), request, &response).ok()) << last_.error_message();
     return response;
   }
   std::vector<std::string> Migrate(const v1::Migration& migration) {
     v1::MigrateRequest request;
-    request.set_schema("inventory");
+    request.mutable_target()->set_schema("inventory");
     *request.add_migrations() = migration;
     v1::MigrateResponse response;
     Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), request, &response);
@@ -225,7 +225,7 @@ TEST_P(Migrations, TheSchemaEvolvesAndTheRowsSurvive) {
   EXPECT_THAT(checked.problems(1), HasSubstr("`0001_changes_v2` and `0001_other_branch` both follow snapshot"));
 
   v1::StatusRequest status_request;
-  status_request.set_schema("inventory");
+  status_request.mutable_target()->set_schema("inventory");
   *status_request.add_migrations() = first.migration();
   *status_request.add_migrations() = second.migration();
   v1::Migration third = second.migration();
@@ -249,12 +249,12 @@ TEST_P(Migrations, PullReadsBackWhatMigrateCreated) {
     ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok()) << last_.error_message();
     v1::MigrateResponse migrated;
     ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                     FromJson<v1::MigrateRequest>(absl::StrCat(R"({"schema": ")", request.schema().name(), R"("})")), &migrated).ok())
+                     FromJson<v1::MigrateRequest>(absl::StrCat(R"({"target": {"schema": ")", request.schema().name(), R"("}})")), &migrated).ok())
         << last_.error_message();
     // Push finds nothing to do, Status no drift: the live schema is the registered one.
     v1::PushResponse push;
     ASSERT_TRUE(Call(&v1::MigrationService::Stub::Push, migrations_.get(),
-                     FromJson<v1::PushRequest>(absl::StrCat(R"({"schema": ")", request.schema().name(), R"(", "dry_run": true})")),
+                     FromJson<v1::PushRequest>(absl::StrCat(R"({"target": {"schema": ")", request.schema().name(), R"("}, "dry_run": true})")),
                      &push).ok()) << last_.error_message();
     EXPECT_THAT(push.statements(), ElementsAre()) << request.schema().name();
     EXPECT_THAT(Status(request.schema().name()).drift(), ElementsAre());
@@ -291,8 +291,8 @@ TEST_P(Migrations, PullReadsBackWhatMigrateCreated) {
   EXPECT_EQ(balance.scale(), 2u);
   EXPECT_EQ(balance.default_().value().decimal_value(), "0.00");
   EXPECT_TRUE(column("users", "active").default_().value().bool_value());
-  EXPECT_EQ(column("users", "created_at").default_().function(), v1::NOW);
-  EXPECT_EQ(column("posts", "public_id").default_().function(), v1::RANDOM_UUID);
+  EXPECT_EQ(column("users", "created_at").default_().function(), v1::ColumnDefault::NOW);
+  EXPECT_EQ(column("posts", "public_id").default_().function(), v1::ColumnDefault::RANDOM_UUID);
   const v1::Column role = column("users", "role");
   EXPECT_EQ(role.type(), v1::ENUM);
   EXPECT_EQ(role.default_().value().string_value(), "customer");

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/recorded_calls.h"
 #include "tests/e2e/dialect_fixture.h"
 
 namespace sluice {
@@ -124,7 +125,7 @@ TEST_F(Postgres, DefaultsComeFromSequences) {
   ASSERT_TRUE(Insert("{}", &first).ok());
   // A multi-row insert where one row sets the column and the other takes the sequence.
   grpc::ClientContext context;
-  ASSERT_TRUE(queries_->Insert(&context, Json<v1::InsertRequest>(R"({"target": {"schema": "kinds"}, "insert": {
+  ASSERT_TRUE(testing::CallInto(&v1::QueryService::Stub::Insert, &*queries_, &context, Json<v1::InsertRequest>(R"({"target": {"schema": "kinds"}, "insert": {
       "table": "samples", "rows": [{"values": {"ticket": {"int_value": "5"}}}, {"values": {}}],
       "returning": ["ticket"]}})"), &second).ok());
   EXPECT_EQ(ToJson(second), R"({"columns":[{"name":"ticket","table":"samples","type":"BIGINT"}],)"
@@ -141,7 +142,7 @@ TEST_F(Postgres, DistinctOnAndArrayOperators) {
   auto ids = [&](const std::string& select) {
     grpc::ClientContext context;
     v1::QueryResult r;
-    grpc::Status status = queries_->Select(&context, Json<v1::SelectRequest>(absl::StrCat(
+    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Select, &*queries_, &context, Json<v1::SelectRequest>(absl::StrCat(
         R"({"target": {"schema": "kinds"}, "select": {"table": "samples", "columns": [{"expression": {"column": {"name": "id"}}}], )",
         select, "}}")), &r);
     EXPECT_TRUE(status.ok()) << status.error_message();

@@ -61,7 +61,7 @@ constexpr char kData[] = R"({"target": {"schema": "blog"}, "operations": [
 // Authors but Cy, by name descending; each one's articles but "Ada three", newest first, two at most;
 // each article's editor, its comments with two likes or more (most liked first, two at most), and
 // its topics (many-to-many) by name.
-constexpr char kThreeLevels[] = R"({"target": {"schema": "blog"}, "table": "authors",
+constexpr char kThreeLevels[] = R"({"target": {"schema": "blog"}, "find": {"table": "authors",
   "columns": ["id", "name", "balance", "joined_at", "avatar"],
   "extras": [{"expression": {"function": {"function": "UPPER", "args": [{"column": {"name": "name"}}]}}, "alias": "shout"}],
   "where": {"ne": {"left": {"column": {"name": "name"}}, "right": {"value": {"string_value": "Cy"}}}},
@@ -74,7 +74,7 @@ constexpr char kThreeLevels[] = R"({"target": {"schema": "blog"}, "table": "auth
       "comments": {"columns": ["body", "likes"],
         "where": {"gte": {"left": {"column": {"name": "likes"}}, "right": {"value": {"int_value": "2"}}}},
         "order_by": [{"expression": {"column": {"name": "likes"}}, "descending": true}], "limit": "2"},
-      "topics": {"columns": ["name"], "order_by": [{"expression": {"column": {"name": "name"}}}]}}}}})";
+      "topics": {"columns": ["name"], "order_by": [{"expression": {"column": {"name": "name"}}}]}}}}}})";
 
 constexpr char kThreeLevelsJson[] =
     R"([{"id":"9007199254740993","name":"Bob","balance":"123456789012.99","joined_at":"2024-03-01T00:00:00Z","avatar":null,)"
@@ -105,7 +105,7 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
     v1::MigrateResponse migrated;
     grpc::ClientContext context;
     ASSERT_TRUE(v1::MigrationService::NewStub(server_->channel())
-                    ->Migrate(&context, FromJson<v1::MigrateRequest>(R"({"schema": "blog"})"), &migrated).ok());
+                    ->Migrate(&context, FromJson<v1::MigrateRequest>(R"({"target": {"schema": "blog"}})"), &migrated).ok());
     v1::BatchResponse batch;
     ASSERT_TRUE(Call(&v1::QueryService::Stub::Batch, queries_.get(), FromJson<v1::BatchRequest>(kData), &batch).ok())
         << last_.error_message();
@@ -127,11 +127,15 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
     }
   }
 
-  v1::FindResponse Find(const std::string& json, bool first = false) {
-    v1::FindResponse response;
-    Call(first ? &v1::QueryService::Stub::FindFirst : &v1::QueryService::Stub::FindMany, queries_.get(),
-         FromJson<v1::FindRequest>(json), &response);
-    return response;
+  // FindMany (FindFirst when `first`) of the request `json`.
+  v1::FindResult Find(const std::string& json, bool first = false) {
+    v1::FindResult result;
+    if (first) {
+      Call(&v1::QueryService::Stub::FindFirst, queries_.get(), FromJson<v1::FindFirstRequest>(json), &result);
+    } else {
+      Call(&v1::QueryService::Stub::FindMany, queries_.get(), FromJson<v1::FindManyRequest>(json), &result);
+    }
+    return result;
   }
 
   // Runs `sql` on the test database from the test's own connection: "" when it succeeded, else
@@ -187,7 +191,7 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
   // The request's SQL, as SQLite itself parses it: one statement with nothing after it, which
   // runs and returns `rows` rows.
   void SqliteRunsOneStatement(const std::string& request, int rows) {
-    v1::FindResponse dry = Find(absl::StrCat(request.substr(0, request.size() - 1), R"(, "to_sql": true})"));
+    v1::FindResult dry = Find(absl::StrCat(request.substr(0, request.size() - 1), R"(, "to_sql": true})"));
     ASSERT_TRUE(last_.ok()) << last_.error_message();
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(url_.substr(std::string("sqlite:").size()).c_str(), &db), SQLITE_OK);
@@ -219,7 +223,7 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
 
 TEST_P(Relational, ThreeLevelsInOneStatement) {
   const long before = GetParam() == "sqlite" ? 0 : StatementsRun();
-  v1::FindResponse found = Find(kThreeLevels);
+  v1::FindResult found = Find(kThreeLevels);
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   if (GetParam() == "sqlite") {
     SqliteRunsOneStatement(kThreeLevels, 2);
@@ -269,25 +273,25 @@ TEST_P(Relational, ThreeLevelsInOneStatement) {
 TEST_P(Relational, FindFirstOneRelationsAndRelationNames) {
   // Two relations between articles and authors (author, editor), told apart by relation_name; a
   // relation back from comments (one); an empty byte string.
-  const std::string request = R"({"target": {"schema": "blog"}, "table": "authors", "columns": ["name", "avatar"],
+  const std::string request = R"({"target": {"schema": "blog"}, "find": {"table": "authors", "columns": ["name", "avatar"],
       "where": {"eq": {"left": {"column": {"name": "name"}}, "right": {"value": {"string_value": "Cy"}}}},
-      "with": {"edited": {"columns": ["title"], "with": {"author": {"columns": ["name"]}, "comments": {}}}}})";
+      "with": {"edited": {"columns": ["title"], "with": {"author": {"columns": ["name"]}, "comments": {}}}}}})";
   const long before = GetParam() == "sqlite" ? 0 : StatementsRun();
-  v1::FindResponse cy = Find(request, true);
+  v1::FindResult cy = Find(request, true);
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   if (GetParam() != "sqlite") {
     EXPECT_EQ(StatementsRun() - before, 1);
   }
   EXPECT_EQ(cy.json(), R"([{"name":"Cy","avatar":"","edited":[{"title":"Ada three","author":{"name":"Ada"},"comments":[]}]}])");
 
-  v1::FindResponse comment = Find(R"({"target": {"schema": "blog"}, "table": "comments", "exclude_columns": ["id", "article_id"],
+  v1::FindResult comment = Find(R"({"target": {"schema": "blog"}, "find": {"table": "comments", "exclude_columns": ["id", "article_id"],
       "order_by": [{"expression": {"column": {"name": "id"}}}],
-      "with": {"article": {"columns": ["title"], "with": {"topics": {"columns": ["name"], "order_by": [{"expression": {"column": {"name": "name"}}, "descending": true}]}}}}})", true);
+      "with": {"article": {"columns": ["title"], "with": {"topics": {"columns": ["name"], "order_by": [{"expression": {"column": {"name": "name"}}, "descending": true}]}}}}}})", true);
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   EXPECT_EQ(comment.json(), R"([{"body":"c1","likes":5,"article":{"title":"Ada one","topics":[{"name":"sql"},{"name":"db"}]}}])");
 
-  v1::FindResponse none = Find(R"({"target": {"schema": "blog"}, "table": "authors",
-      "where": {"eq": {"left": {"column": {"name": "name"}}, "right": {"value": {"string_value": "nobody"}}}}})", true);
+  v1::FindResult none = Find(R"({"target": {"schema": "blog"}, "find": {"table": "authors",
+      "where": {"eq": {"left": {"column": {"name": "name"}}, "right": {"value": {"string_value": "nobody"}}}}}})", true);
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   EXPECT_EQ(none.rows_size(), 0);
   EXPECT_EQ(none.json(), "[]");
@@ -300,19 +304,19 @@ TEST_P(Relational, BadRequestsNameTheirField) {
     auto paths = FieldPaths(last_);
     return paths.empty() ? last_.error_message() : paths[0];
   };
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "table": "authors", "with": {"nope": {}}})"), R"(with["nope"])");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "table": "authors", "with": {"articles": {"columns": ["nope"]}}})"),
-            R"(with["articles"].columns[0])");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "table": "authors", "with": {"articles": {"with": {"author":
-      {"order_by": [{"expression": {"column": {"name": "id"}}}]}}}}})"), R"(with["articles"].with["author"].order_by)");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "table": "authors", "with": {"articles": {"where":
-      {"eq": {"left": {"column": {"name": "title"}}, "right": {"value": {"int_value": "1"}}}}}}})"),
-            R"(with["articles"].where.eq.right.value)");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "table": "authors", "with": {"articles": {"table": "topics"}}})"),
-            R"(with["articles"].table)");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "table": "authors", "extras": [{"expression": {"column": {"name": "name"}}}]})"),
-            "extras[0].alias");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "table": "authors", "limit": "3"})", true), "limit");  // FindFirst
+  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"nope": {}}}})"), R"(find.with["nope"])");
+  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"columns": ["nope"]}}}})"),
+            R"(find.with["articles"].columns[0])");
+  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"with": {"author":
+      {"order_by": [{"expression": {"column": {"name": "id"}}}]}}}}}})"), R"(find.with["articles"].with["author"].order_by)");
+  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"where":
+      {"eq": {"left": {"column": {"name": "title"}}, "right": {"value": {"int_value": "1"}}}}}}}})"),
+            R"(find.with["articles"].where.eq.right.value)");
+  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"table": "topics"}}}})"),
+            R"(find.with["articles"].table)");
+  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "extras": [{"expression": {"column": {"name": "name"}}}]}})"),
+            "find.extras[0].alias");
+  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "limit": "3"}})", true), "find.limit");  // FindFirst
 }
 
 TEST_P(Relational, LintWarnsAndStrictRefuses) {
@@ -334,7 +338,7 @@ TEST_P(Relational, LintWarnsAndStrictRefuses) {
   EXPECT_THAT(FieldPaths(last_), ElementsAre("schema.relations[0].fields", "schema.relations[0].fields[0]",
                                              "schema.tables[1].columns[2].references"));
   v1::GetSchemaResponse got;
-  Call(&v1::SchemaService::Stub::GetSchema, schemas_.get(), FromJson<v1::GetSchemaRequest>(R"({"name": "linted"})"), &got);
+  Call(&v1::SchemaService::Stub::GetSchema, schemas_.get(), FromJson<v1::GetSchemaRequest>(R"({"target": {"schema": "linted"}})"), &got);
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::NOT_FOUND);  // strict stored nothing
 
   request.set_strict(false);

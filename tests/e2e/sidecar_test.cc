@@ -19,6 +19,7 @@
 #include "sluice/v1/migration_service.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
+#include "tests/e2e/recorded_calls.h"
 #include "tests/e2e/sluiced_process.h"
 #include "tests/support/proto_json.h"
 
@@ -71,20 +72,20 @@ struct Client {
     grpc::ClientContext context;
     Prepare(&context, token);
     v1::MigrateResponse response;
-    return migrations->Migrate(&context, FromJson<v1::MigrateRequest>(R"({"schema": "shop"})"), &response);
+    return migrations->Migrate(&context, FromJson<v1::MigrateRequest>(R"({"target": {"schema": "shop"}})"), &response);
   }
   grpc::Status Insert(const std::string& token, const std::string& email) const {
     grpc::ClientContext context;
     Prepare(&context, token);
     v1::QueryResult result;
-    return queries->Insert(&context, FromJson<v1::InsertRequest>(absl::StrCat(
+    return testing::CallInto(&v1::QueryService::Stub::Insert, &*queries, &context, FromJson<v1::InsertRequest>(absl::StrCat(
         R"({"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [{"values": {"email": {"string_value": ")",
         email, R"("}}}]}})")), &result);
   }
   grpc::Status Select(const std::string& token, v1::QueryResult* result) const {
     grpc::ClientContext context;
     Prepare(&context, token);
-    return queries->Select(&context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"),
+    return testing::CallInto(&v1::QueryService::Stub::Select, &*queries, &context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"),
                            result);
   }
   grpc::Status Raw(const std::string& token, const std::string& sql, v1::QueryResult* result, double seconds = 30) const {
@@ -92,7 +93,7 @@ struct Client {
     Prepare(&context, token, seconds);
     v1::RawRequest request;
     request.set_sql(sql);
-    return queries->Raw(&context, request, result);
+    return testing::CallInto(&v1::QueryService::Stub::Raw, &*queries, &context, request, result);
   }
   grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::string& service) const {
     grpc::ClientContext context;
@@ -257,9 +258,11 @@ TEST(Sidecar, LimitsOnRowsMessagesConcurrencyAndStatementTime) {
   // SelectStream is not bound by it.
   {
     grpc::ClientContext context;
-    auto reader = c.queries->SelectStream(&context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"));
+    auto reader = c.queries->SelectStream(
+        &context, FromJson<v1::SelectStreamRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"));
+    v1::SelectStreamResponse message;
     int n = 0;
-    while (reader->Read(&result)) n += result.rows_size();
+    while (reader->Read(&message)) n += message.rows().rows_size();
     EXPECT_TRUE(reader->Finish().ok());
     EXPECT_EQ(n, 4);
   }

@@ -11,7 +11,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from sluice.v1 import (admin_service_pb2, admin_service_pb2_grpc, migration_service_pb2,
                        migration_service_pb2_grpc, query_pb2, query_service_pb2_grpc,
-                       schema_pb2, schema_service_pb2, schema_service_pb2_grpc)
+                       schema_pb2, schema_service_pb2, schema_service_pb2_grpc, target_pb2)
 
 
 def field_paths(error):
@@ -55,7 +55,7 @@ class ClientTest(unittest.TestCase):
             schema = json_format.Parse(f.read(), schema_pb2.Schema())
         registered = self.schemas.RegisterSchema(schema_service_pb2.RegisterSchemaRequest(schema=schema))
         self.assertEqual(registered.version.version, 1)
-        migrated = self.migrations.Migrate(migration_service_pb2.MigrateRequest(schema="shop"))
+        migrated = self.migrations.Migrate(migration_service_pb2.MigrateRequest(target=target_pb2.Target(schema="shop")))
         self.assertEqual(list(migrated.applied), ["0000_initial_v1"])
 
     def test_insert_and_select(self):
@@ -65,7 +65,7 @@ class ClientTest(unittest.TestCase):
             "insert": {"table": "users", "rows": [
                 {"values": {"email": {"string_value": "ada@example.com"}, "balance": {"decimal_value": "3.10"}}},
                 {"values": {"email": {"string_value": "bob@example.com"}, "active": {"bool_value": False}}}],
-                "returning": ["id"]}}, query_pb2.InsertRequest()))
+                "returning": ["id"]}}, query_pb2.InsertRequest())).result
         self.assertEqual(inserted.rows_affected, 2)
         self.assertEqual([r.values[0].int_value for r in inserted.rows], [1, 2])
 
@@ -75,7 +75,7 @@ class ClientTest(unittest.TestCase):
                        "columns": [{"expression": {"column": {"name": "email"}}},
                                    {"expression": {"column": {"name": "balance"}}},
                                    {"expression": {"column": {"name": "active"}}}],
-                       "order_by": [{"expression": {"column": {"name": "id"}}}]}}, query_pb2.SelectRequest()))
+                       "order_by": [{"expression": {"column": {"name": "id"}}}]}}, query_pb2.SelectRequest())).result
         rows = [[json_format.MessageToDict(v) for v in r.values] for r in result.rows]
         self.assertEqual(rows, [
             [{"stringValue": "ada@example.com"}, {"decimalValue": "3.10"}, {"boolValue": True}],

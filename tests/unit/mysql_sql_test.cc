@@ -50,9 +50,9 @@ TEST_F(MysqlSqlTest, ConcatAndCharacterLength) {
 // MariaDB has no LATERAL: related rows are correlated subqueries whose JSON_ARRAYAGG orders and
 // limits them itself.
 TEST_F(MysqlSqlTest, RelatedRowsAggregateInOrder) {
-  auto find = PlanFind(schema_, FromJson<v1::FindRequest>(R"({"table": "users", "columns": ["id"],
+  auto find = PlanFind(schema_, FromJson<v1::Find>(R"({"table": "users", "columns": ["id"],
       "with": {"posts": {"columns": ["title", "cover"], "order_by": [{"expression": {"column": {"name": "id"}}, "descending": true}],
-                         "limit": "2", "with": {"author": {"columns": ["email"]}}}}})"), false);
+                         "limit": "2", "with": {"author": {"columns": ["email"]}}}}})"), false, "");
   ASSERT_TRUE(find.ok()) << find.status();
   EXPECT_EQ(Sql(find->statement),
             "SELECT `users`.`id` AS `id`, (SELECT COALESCE(JSON_ARRAYAGG(JSON_ARRAY(`posts`.`title`, HEX(`posts`.`cover`), "

@@ -104,7 +104,7 @@ TEST(SchemaValidator, DefaultsOfTheWrongType) {
   v1::Schema s = ShopSchema();
   s.mutable_tables(0)->mutable_columns(4)->mutable_default_()->mutable_value()->set_string_value("zero");
   s.mutable_tables(0)->mutable_columns(3)->mutable_default_()->mutable_value()->set_string_value("root");
-  s.mutable_tables(1)->mutable_columns(6)->mutable_default_()->set_function(v1::NOW);
+  s.mutable_tables(1)->mutable_columns(6)->mutable_default_()->set_function(v1::ColumnDefault::NOW);
   EXPECT_THAT(Paths(s), ElementsAre("schema.tables[0].columns[3].default.value",
                                     "schema.tables[0].columns[4].default.value",
                                     "schema.tables[1].columns[6].default.function"));

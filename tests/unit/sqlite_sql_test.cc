@@ -208,10 +208,10 @@ TEST_F(SqliteSqlTest, ArithmeticAndFunctions) {
 // SQLite 3.40 has no ORDER BY inside aggregates: related rows are an ordered derived table that
 // json_group_array reads in order; nested JSON is re-read with json() so that it is not quoted.
 TEST_F(SqliteSqlTest, RelatedRowsAsJson) {
-  auto find = PlanFind(schema_, FromJson<v1::FindRequest>(R"({"table": "posts", "columns": ["id"],
+  auto find = PlanFind(schema_, FromJson<v1::Find>(R"({"table": "posts", "columns": ["id"],
       "where": {"gt": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}},
       "with": {"tags": {"columns": ["tag"], "order_by": [{"expression": {"column": {"name": "tag"}}}], "offset": "1"},
-               "author": {"columns": ["email"]}}})"), true);
+               "author": {"columns": ["email"]}}})"), true, "");
   ASSERT_TRUE(find.ok()) << find.status();
   EXPECT_EQ(Sql(find->statement),
             "SELECT \"posts\".\"id\" AS \"id\", (SELECT json_array(\"users\".\"email\") FROM \"users\" WHERE "

@@ -161,11 +161,15 @@ int Done(const grpc::Status& status, const Message& response, bool print = true)
   return 0;
 }
 
+// Responses that wrap a QueryResult or FindResult in `result`.
+template <typename Response, typename = void>
+struct HasResult : std::false_type {};
+template <typename Response>
+struct HasResult<Response, std::void_t<decltype(std::declval<Response>().result())>> : std::true_type {};
+
 template <typename Request>
 void SetDatabase(Request& request, const std::string& database) {
-  if constexpr (std::is_same_v<Request, v1::RawRequest>) {
-    request.set_database(database);
-  } else if constexpr (!std::is_same_v<Request, v1::ExecutePreparedRequest>) {
+  if constexpr (!std::is_same_v<Request, v1::ExecutePreparedRequest>) {
     request.mutable_target()->set_database(database);
   }
 }
@@ -258,7 +262,7 @@ int main(int argc, char** argv) {
     if (command == "register") {
       if (arg(1).empty()) return Fail("register needs a schema file");
       v1::RegisterSchemaRequest request;
-      request.set_database(database);
+      request.mutable_target()->set_database(database);
       request.set_strict(strict);
       std::string error = Parse("@" + arg(1), request.mutable_schema());
       if (!error.empty()) return Fail(error);
@@ -267,13 +271,13 @@ int main(int argc, char** argv) {
     }
     if (command == "schemas") {
       v1::ListSchemasRequest request;
-      request.set_database(database);
+      request.mutable_target()->set_database(database);
       v1::ListSchemasResponse response;
       return Done(stub->ListSchemas(&context, request, &response), response);
     }
     v1::GetSchemaRequest request;
-    request.set_database(database);
-    request.set_name(arg(1));
+    request.mutable_target()->set_database(database);
+    request.mutable_target()->set_schema(arg(1));
     request.set_version(static_cast<uint32_t>(std::atoi(arg(2).c_str())));
     v1::GetSchemaResponse response;
     return Done(stub->GetSchema(&context, request, &response), response);
@@ -282,8 +286,8 @@ int main(int argc, char** argv) {
     auto stub = v1::MigrationService::NewStub(channel);
     if (command == "pull") {
       v1::PullRequest request;
-      request.set_database(database);
-      request.set_name(name);
+      request.mutable_target()->set_database(database);
+      request.mutable_target()->set_schema(name);
       for (const auto& n : namespaces) request.add_namespaces(n);
       v1::PullResponse response;
       grpc::Status status = stub->Pull(&context, request, &response);
@@ -291,8 +295,8 @@ int main(int argc, char** argv) {
     }
     if (arg(1).empty()) return Fail("push needs a schema name");
     v1::PushRequest request;
-    request.set_database(database);
-    request.set_schema(arg(1));
+    request.mutable_target()->set_database(database);
+    request.mutable_target()->set_schema(arg(1));
     request.set_allow_data_loss(allow_data_loss);
     request.set_dry_run(dry_run);
     for (auto& r : renames) *request.add_renames() = r;
@@ -311,8 +315,8 @@ int main(int argc, char** argv) {
     }
     if (command == "generate") {
       v1::GenerateRequest request;
-      request.set_database(database);
-      request.set_schema(arg(1));
+      request.mutable_target()->set_database(database);
+      request.mutable_target()->set_schema(arg(1));
       request.set_name(name);
       for (auto& r : renames) *request.add_renames() = r;
       if (!dir.empty()) {
@@ -352,48 +356,53 @@ int main(int argc, char** argv) {
     if (!folder.problems.empty()) return Fail(dir + ": " + folder.problems[0] + " (see sluice check)");
     if (command == "migrate") {
       v1::MigrateRequest request;
-      request.set_database(database);
-      request.set_schema(arg(1));
+      request.mutable_target()->set_database(database);
+      request.mutable_target()->set_schema(arg(1));
       for (auto& m : folder.migrations) *request.add_migrations() = m;
       v1::MigrateResponse response;
       return Done(stub->Migrate(&context, request, &response), response);
     }
     v1::StatusRequest request;
-    request.set_database(database);
-    request.set_schema(arg(1));
+    request.mutable_target()->set_database(database);
+    request.mutable_target()->set_schema(arg(1));
     for (auto& m : folder.migrations) *request.add_migrations() = m;
     v1::StatusResponse response;
     return Done(stub->Status(&context, request, &response), response);
   }
   auto stub = v1::QueryService::NewStub(channel);
-  // Parses arg(1) into `request`, sets the database, calls `method`.
+  // Parses arg(1) into `request`, sets the database, calls `method`, and prints the response (its
+  // `result` where it has one: the rows are what a person asked for).
   auto unary = [&](auto request, auto response, auto method) {
     if (arg(1).empty()) return Fail(command + " needs a request (JSON or @FILE)");
     std::string error = Parse(arg(1), &request);
     if (!error.empty()) return Fail(error);
     if (!database.empty()) SetDatabase(request, database);
-    return Done((stub.get()->*method)(&context, request, &response), response);
+    const grpc::Status status = (stub.get()->*method)(&context, request, &response);
+    if constexpr (HasResult<decltype(response)>::value) return Done(status, response.result());
+    else return Done(status, response);
   };
   using S = v1::QueryService::Stub;
-  if (command == "select") return unary(v1::SelectRequest(), v1::QueryResult(), &S::Select);
-  if (command == "insert") return unary(v1::InsertRequest(), v1::QueryResult(), &S::Insert);
-  if (command == "update") return unary(v1::UpdateRequest(), v1::QueryResult(), &S::Update);
-  if (command == "delete") return unary(v1::DeleteRequest(), v1::QueryResult(), &S::Delete);
+  if (command == "select") return unary(v1::SelectRequest(), v1::SelectResponse(), &S::Select);
+  if (command == "insert") return unary(v1::InsertRequest(), v1::InsertResponse(), &S::Insert);
+  if (command == "update") return unary(v1::UpdateRequest(), v1::UpdateResponse(), &S::Update);
+  if (command == "delete") return unary(v1::DeleteRequest(), v1::DeleteResponse(), &S::Delete);
   if (command == "batch") return unary(v1::BatchRequest(), v1::BatchResponse(), &S::Batch);
-  if (command == "find") return unary(v1::FindRequest(), v1::FindResponse(), &S::FindMany);
-  if (command == "find-first") return unary(v1::FindRequest(), v1::FindResponse(), &S::FindFirst);
+  if (command == "find") return unary(v1::FindManyRequest(), v1::FindManyResponse(), &S::FindMany);
+  if (command == "find-first") return unary(v1::FindFirstRequest(), v1::FindFirstResponse(), &S::FindFirst);
   if (command == "prepare") return unary(v1::PrepareRequest(), v1::PrepareResponse(), &S::Prepare);
-  if (command == "execute") return unary(v1::ExecutePreparedRequest(), v1::QueryResult(), &S::ExecutePrepared);
-  if (command == "raw") return unary(v1::RawRequest(), v1::QueryResult(), &S::Raw);
+  if (command == "execute") {
+    return unary(v1::ExecutePreparedRequest(), v1::ExecutePreparedResponse(), &S::ExecutePrepared);
+  }
+  if (command == "raw") return unary(v1::RawRequest(), v1::RawResponse(), &S::Raw);
   if (command == "stream") {
-    v1::SelectRequest request;
+    v1::SelectStreamRequest request;
     std::string error = Parse(arg(1), &request);
     if (!error.empty()) return Fail(error);
     if (!database.empty()) SetDatabase(request, database);
     auto reader = stub->SelectStream(&context, request);
-    v1::QueryResult batch;
-    while (reader->Read(&batch)) Print(batch);
-    return Done(reader->Finish(), v1::QueryResult(), false);
+    v1::SelectStreamResponse message;
+    while (reader->Read(&message)) Print(message);
+    return Done(reader->Finish(), message, false);
   }
   if (command == "transaction") {
     std::vector<v1::TransactionRequest> messages(rest.size() - 1);
