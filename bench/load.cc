@@ -81,8 +81,8 @@ struct Call {
 };
 
 // The callback form of a QueryService method, as a callable.
-#define ASYNC(M)                                                                                       \
-  [](v1::QueryService::Stub::async_interface* a, grpc::ClientContext* c, const auto* q, auto* r,      \
+#define ASYNC(M)                                                                                 \
+  [](v1::QueryService::Stub::async_interface* a, grpc::ClientContext* c, const auto* q, auto* r, \
      std::function<void(grpc::Status)> f) { a->M(c, q, r, std::move(f)); }
 
 // --to-sql true: requests ask for their SQL only (planned and compiled, not executed), which
@@ -128,7 +128,9 @@ std::string PgbenchScript(const v1::Statement& statement, const std::map<int, st
     } else if (v.has_double_value()) {
       value = absl::StrCat(v.double_value());
     } else {
-      const std::string& text = v.has_decimal_value() ? v.decimal_value() : v.has_timestamp_value() ? v.timestamp_value() : v.string_value();
+      const std::string& text = v.has_decimal_value()     ? v.decimal_value()
+                                : v.has_timestamp_value() ? v.timestamp_value()
+                                                          : v.string_value();
       value = "'" + text + "'";
     }
     const std::string placeholder = absl::StrCat("$", k);
@@ -168,8 +170,7 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      v1::SelectRequest r = customer;
                      r.mutable_select()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(
                          Pick(rng, sizes.customers));
-                     SendAsync<v1::SelectRequest, v1::SelectResponse>(ASYNC(Select), stub,
-                                                                   std::move(r), done);
+                     SendAsync<v1::SelectRequest, v1::SelectResponse>(ASYNC(Select), stub, std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
                      return PgbenchScript(to_sql(stub, customer, &v1::QueryService::Stub::Select),
@@ -180,37 +181,38 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
       "columns": [{"expression": {"column": {"name": "id"}}}, {"expression": {"column": {"name": "company_name"}}}],
       "where": {"ilike": {"left": {"column": {"name": "company_name"}}, "right": {"value": {"string_value": "%ab1%"}}}},
       "order_by": [{"expression": {"column": {"name": "id"}}}], "limit": "20"}})");
-  kinds.push_back({"customers_by_name",
-                   [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
-                     v1::SelectRequest r = by_name;
-                     char pattern[16];
-                     std::snprintf(pattern, sizeof pattern, "%%%03llx%%", static_cast<unsigned long long>(rng() % 4096));
-                     r.mutable_select()->mutable_where()->mutable_ilike()->mutable_right()->mutable_value()->set_string_value(pattern);
-                     SendAsync<v1::SelectRequest, v1::SelectResponse>(ASYNC(Select), stub,
-                                                                   std::move(r), done);
-                   },
-                   [=](v1::QueryService::Stub* stub) {
-                     // pgbench sets numbers only: the pattern is made in SQL from one.
-                     std::string script = PgbenchScript(to_sql(stub, by_name, &v1::QueryService::Stub::Select),
-                                                        {{1, "random(0, 4095)"}});
-                     const size_t at = script.find(":p1");
-                     script.replace(at, 3, "('%' || lpad(to_hex(:p1::int), 3, '0') || '%')");
-                     return script;
-                   }});
+  kinds.push_back(
+      {"customers_by_name",
+       [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
+         v1::SelectRequest r = by_name;
+         char pattern[16];
+         std::snprintf(pattern, sizeof pattern, "%%%03llx%%", static_cast<unsigned long long>(rng() % 4096));
+         r.mutable_select()->mutable_where()->mutable_ilike()->mutable_right()->mutable_value()->set_string_value(
+             pattern);
+         SendAsync<v1::SelectRequest, v1::SelectResponse>(ASYNC(Select), stub, std::move(r), done);
+       },
+       [=](v1::QueryService::Stub* stub) {
+         // pgbench sets numbers only: the pattern is made in SQL from one.
+         std::string script =
+             PgbenchScript(to_sql(stub, by_name, &v1::QueryService::Stub::Select), {{1, "random(0, 4095)"}});
+         const size_t at = script.find(":p1");
+         script.replace(at, 3, "('%' || lpad(to_hex(:p1::int), 3, '0') || '%')");
+         return script;
+       }});
 
   const auto page = Parse<v1::SelectRequest>(R"({"target": {"schema": "northwind"}, "select": {"table": "products",
       "order_by": [{"expression": {"column": {"name": "id"}}}], "limit": "20", "offset": "0"}})");
-  kinds.push_back({"products_page",
-                   [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
-                     v1::SelectRequest r = page;
-                     r.mutable_select()->set_offset(static_cast<int32_t>(Pick(rng, std::max<int64_t>(sizes.products - 20, 1)) - 1));
-                     SendAsync<v1::SelectRequest, v1::SelectResponse>(ASYNC(Select), stub,
-                                                                   std::move(r), done);
-                   },
-                   [=](v1::QueryService::Stub* stub) {
-                     return PgbenchScript(to_sql(stub, page, &v1::QueryService::Stub::Select),
-                                          {{2, absl::StrCat("random(0, ", std::max<int64_t>(sizes.products - 21, 0), ")")}});
-                   }});
+  kinds.push_back(
+      {"products_page",
+       [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
+         v1::SelectRequest r = page;
+         r.mutable_select()->set_offset(static_cast<int32_t>(Pick(rng, std::max<int64_t>(sizes.products - 20, 1)) - 1));
+         SendAsync<v1::SelectRequest, v1::SelectResponse>(ASYNC(Select), stub, std::move(r), done);
+       },
+       [=](v1::QueryService::Stub* stub) {
+         return PgbenchScript(to_sql(stub, page, &v1::QueryService::Stub::Select),
+                              {{2, absl::StrCat("random(0, ", std::max<int64_t>(sizes.products - 21, 0), ")")}});
+       }});
 
   const auto order = Parse<v1::FindFirstRequest>(R"({"target": {"schema": "northwind"}, "find": {"table": "orders",
       "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}},
@@ -219,9 +221,9 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
   kinds.push_back({"order_with_details",
                    [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
                      v1::FindFirstRequest r = order;
-                     r.mutable_find()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(Pick(rng, sizes.orders));
-                     SendAsync<v1::FindFirstRequest, v1::FindFirstResponse>(ASYNC(FindFirst), stub,
-                                                                  std::move(r), done);
+                     r.mutable_find()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(
+                         Pick(rng, sizes.orders));
+                     SendAsync<v1::FindFirstRequest, v1::FindFirstResponse>(ASYNC(FindFirst), stub, std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
                      const v1::Statement s = to_sql(stub, order, &v1::QueryService::Stub::FindFirst);
@@ -229,16 +231,17 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      return PgbenchScript(s, {{s.params_size() - 1, absl::StrCat("random(1, ", sizes.orders, ")")}});
                    }});
 
-  const auto employee = Parse<v1::FindFirstRequest>(R"({"target": {"schema": "northwind"}, "find": {"table": "employees",
+  const auto employee =
+      Parse<v1::FindFirstRequest>(R"({"target": {"schema": "northwind"}, "find": {"table": "employees",
       "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}},
       "with": {"orders": {"columns": ["id", "ordered_at", "freight"],
                "order_by": [{"expression": {"column": {"name": "ordered_at"}}, "descending": true}], "limit": "10"}}}})");
   kinds.push_back({"employee_with_orders",
                    [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
                      v1::FindFirstRequest r = employee;
-                     r.mutable_find()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(Pick(rng, sizes.employees));
-                     SendAsync<v1::FindFirstRequest, v1::FindFirstResponse>(ASYNC(FindFirst), stub,
-                                                                  std::move(r), done);
+                     r.mutable_find()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(
+                         Pick(rng, sizes.employees));
+                     SendAsync<v1::FindFirstRequest, v1::FindFirstResponse>(ASYNC(FindFirst), stub, std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
                      const v1::Statement s = to_sql(stub, employee, &v1::QueryService::Stub::FindFirst);
@@ -266,8 +269,7 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      for (auto& row : *r.mutable_operations(1)->mutable_insert()->mutable_rows()) {
                        (*row.mutable_values())["order_id"].set_int_value(id);
                      }
-                     SendAsync<v1::BatchRequest, v1::BatchResponse>(ASYNC(Batch), stub,
-                                                                    std::move(r), done);
+                     SendAsync<v1::BatchRequest, v1::BatchResponse>(ASYNC(Batch), stub, std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
                      // The two statements the batch runs, in one transaction.
@@ -305,11 +307,11 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
   kinds.push_back({"update_product",
                    [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
                      v1::UpdateRequest r = update;
-                     (*r.mutable_update()->mutable_set())["units_in_stock"].set_int_value(static_cast<int64_t>(rng() % 100));
+                     (*r.mutable_update()->mutable_set())["units_in_stock"].set_int_value(
+                         static_cast<int64_t>(rng() % 100));
                      r.mutable_update()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(
                          Pick(rng, sizes.products));
-                     SendAsync<v1::UpdateRequest, v1::UpdateResponse>(ASYNC(Update), stub,
-                                                                   std::move(r), done);
+                     SendAsync<v1::UpdateRequest, v1::UpdateResponse>(ASYNC(Update), stub, std::move(r), done);
                    },
                    [=](v1::QueryService::Stub* stub) {
                      return PgbenchScript(to_sql(stub, update, &v1::QueryService::Stub::Update),
@@ -396,8 +398,9 @@ int Drive(const std::string& addr, const std::vector<Kind>& chosen, int concurre
   for (auto& [name, v] : latency) {
     total += static_cast<int64_t>(v.size());
     std::cout << "{\"kind\": \"" << name << "\", \"calls\": " << v.size() << ", \"errors\": " << errors[name]
-              << ", \"per_second\": " << static_cast<double>(v.size()) / elapsed << ", \"p50_ms\": " << Percentile(v, 0.50)
-              << ", \"p95_ms\": " << Percentile(v, 0.95) << ", \"p99_ms\": " << Percentile(v, 0.99) << "}\n";
+              << ", \"per_second\": " << static_cast<double>(v.size()) / elapsed
+              << ", \"p50_ms\": " << Percentile(v, 0.50) << ", \"p95_ms\": " << Percentile(v, 0.95)
+              << ", \"p99_ms\": " << Percentile(v, 0.99) << "}\n";
   }
   for (auto& [name, n] : errors) failed += n;
   std::cout << "{\"total_calls\": " << total << ", \"errors\": " << failed << ", \"seconds\": " << elapsed
@@ -438,7 +441,9 @@ int ColdStart(const std::string& sluiced, const std::vector<std::string>& extra,
     while (true) {
       grpc::ClientContext context;
       grpc::health::v1::HealthCheckResponse response;
-      if (health->Check(&context, {}, &response).ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING) break;
+      if (health->Check(&context, {}, &response).ok() &&
+          response.status() == grpc::health::v1::HealthCheckResponse::SERVING)
+        break;
     }
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -450,8 +455,9 @@ int ColdStart(const std::string& sluiced, const std::vector<std::string>& extra,
   }
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
-  std::cout << "{\"cold_start_ms_median\": " << sorted[sorted.size() / 2] << ", \"cold_start_ms_max\": " << sorted.back()
-            << ", \"idle_rss_kb\": " << rss << ", \"runs\": " << runs << "}\n";
+  std::cout << "{\"cold_start_ms_median\": " << sorted[sorted.size() / 2]
+            << ", \"cold_start_ms_max\": " << sorted.back() << ", \"idle_rss_kb\": " << rss << ", \"runs\": " << runs
+            << "}\n";
   return 0;
 }
 

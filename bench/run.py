@@ -84,7 +84,7 @@ def main():
     try:
         run(["psql", "-q", url, "-c", "CREATE DATABASE bench"])
         db = url.rsplit("/", 1)[0] + "/bench"
-        server = subprocess.Popen([os.path.join(bin_dir, "services/sluiced"), "--listen", "127.0.0.1:0", "--plugin-dir",
+        server = subprocess.Popen([os.path.join(bin_dir, "server/sluiced"), "--listen", "127.0.0.1:0", "--plugin-dir",
                                    os.path.join(bin_dir, "lib/plugins"), "--pool-size", str(args.concurrency),
                                    "--database", "default=" + db], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                   cwd=ROOT)
@@ -138,7 +138,7 @@ def main():
         print("bench: the mix", flush=True)
         mix = drive(load, ",".join(KINDS), args.concurrency, args.seconds, "--pid", str(server.pid))[-1]
         print("bench: cold start", flush=True)
-        cold = json.loads(run([os.path.join(bin_dir, "bench/load"), "--cold-start", os.path.join(bin_dir, "services/sluiced"),
+        cold = json.loads(run([os.path.join(bin_dir, "bench/load"), "--cold-start", os.path.join(bin_dir, "server/sluiced"),
                                "--plugin-dir", os.path.join(bin_dir, "lib/plugins"),
                                "--database", "default=sqlite:" + os.path.join(tmp, "cold.db"), "--runs", "7"]))
     finally:

@@ -22,11 +22,10 @@ class Reader {
  private:
   static constexpr int kMaxDepth = 256;
 
-  absl::Status Error() const {
-    return absl::InvalidArgumentError(absl::StrCat("malformed JSON at offset ", at_));
-  }
+  absl::Status Error() const { return absl::InvalidArgumentError(absl::StrCat("malformed JSON at offset ", at_)); }
   void Space() {
-    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\n' || text_[at_] == '\r')) ++at_;
+    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\n' || text_[at_] == '\r'))
+      ++at_;
   }
   bool Eat(char c) {
     Space();
@@ -105,10 +104,14 @@ class Reader {
     for (int i = 0; i < 4; ++i) {
       const char c = text_[at_++];
       *out <<= 4;
-      if (c >= '0' && c <= '9') *out |= c - '0';
-      else if (c >= 'a' && c <= 'f') *out |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') *out |= c - 'A' + 10;
-      else return false;
+      if (c >= '0' && c <= '9')
+        *out |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        *out |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        *out |= c - 'A' + 10;
+      else
+        return false;
     }
     return true;
   }
@@ -145,14 +148,30 @@ class Reader {
       if (at_ >= text_.size()) return false;
       const char e = text_[at_++];
       switch (e) {
-        case '"': *out += '"'; break;
-        case '\\': *out += '\\'; break;
-        case '/': *out += '/'; break;
-        case 'b': *out += '\b'; break;
-        case 'f': *out += '\f'; break;
-        case 'n': *out += '\n'; break;
-        case 'r': *out += '\r'; break;
-        case 't': *out += '\t'; break;
+        case '"':
+          *out += '"';
+          break;
+        case '\\':
+          *out += '\\';
+          break;
+        case '/':
+          *out += '/';
+          break;
+        case 'b':
+          *out += '\b';
+          break;
+        case 'f':
+          *out += '\f';
+          break;
+        case 'n':
+          *out += '\n';
+          break;
+        case 'r':
+          *out += '\r';
+          break;
+        case 't':
+          *out += '\t';
+          break;
         case 'u': {
           uint32_t cp;
           if (!Hex4(&cp)) return false;
@@ -166,7 +185,8 @@ class Reader {
           Utf8(cp, out);
           break;
         }
-        default: return false;
+        default:
+          return false;
       }
     }
     return false;
@@ -184,11 +204,21 @@ void AppendJsonString(absl::string_view text, std::string* out) {
   *out += '"';
   for (char c : text) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];

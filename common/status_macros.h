@@ -9,9 +9,9 @@
 #define SLUICE_CONCAT_(a, b) SLUICE_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define SLUICE_RETURN_IF_ERROR(expr)                \
-  do {                                              \
-    ::absl::Status sluice_status_ = (expr);         \
+#define SLUICE_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status sluice_status_ = (expr);          \
     if (!sluice_status_.ok()) return sluice_status_; \
   } while (0)
 

@@ -81,11 +81,16 @@ namespace {
 
 int32_t AbiIsolation(Isolation isolation) {
   switch (isolation) {
-    case Isolation::kDefault: return SLUICE_ISOLATION_DEFAULT;
-    case Isolation::kReadUncommitted: return SLUICE_ISOLATION_READ_UNCOMMITTED;
-    case Isolation::kReadCommitted: return SLUICE_ISOLATION_READ_COMMITTED;
-    case Isolation::kRepeatableRead: return SLUICE_ISOLATION_REPEATABLE_READ;
-    case Isolation::kSerializable: return SLUICE_ISOLATION_SERIALIZABLE;
+    case Isolation::kDefault:
+      return SLUICE_ISOLATION_DEFAULT;
+    case Isolation::kReadUncommitted:
+      return SLUICE_ISOLATION_READ_UNCOMMITTED;
+    case Isolation::kReadCommitted:
+      return SLUICE_ISOLATION_READ_COMMITTED;
+    case Isolation::kRepeatableRead:
+      return SLUICE_ISOLATION_REPEATABLE_READ;
+    case Isolation::kSerializable:
+      return SLUICE_ISOLATION_SERIALIZABLE;
   }
   return SLUICE_ISOLATION_DEFAULT;
 }

@@ -6,8 +6,7 @@
 
 namespace sluice {
 
-ConnectionPool::ConnectionPool(std::shared_ptr<DialectPlugin> dialect, std::string url,
-                               PoolOptions options)
+ConnectionPool::ConnectionPool(std::shared_ptr<DialectPlugin> dialect, std::string url, PoolOptions options)
     : dialect_(std::move(dialect)), url_(std::move(url)), options_(options) {}
 
 ConnectionPool::~ConnectionPool() {
@@ -23,9 +22,8 @@ void ConnectionPool::Lease::Release() {
 bool ConnectionPool::Retire(const Connection& conn) const {
   // Jitter spreads retirements so that a pool never reconnects all at once.
   thread_local std::mt19937 rng(std::random_device{}());
-  const auto lifetime = options_.max_lifetime -
-                        std::chrono::seconds(std::uniform_int_distribution<int>(
-                            0, static_cast<int>(options_.max_lifetime.count() / 10))(rng));
+  const auto lifetime = options_.max_lifetime - std::chrono::seconds(std::uniform_int_distribution<int>(
+                                                    0, static_cast<int>(options_.max_lifetime.count() / 10))(rng));
   return std::chrono::steady_clock::now() - conn.created() > lifetime;
 }
 
@@ -70,8 +68,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
         freed_.notify_one();
         absl::Status status = conn.status();
         if (status.code() == absl::StatusCode::kUnavailable) return status;
-        return absl::UnavailableError(
-            absl::StrCat("cannot connect to the database: ", status.message()));
+        return absl::UnavailableError(absl::StrCat("cannot connect to the database: ", status.message()));
       }
       return Lease(this, *std::move(conn));
     }
@@ -79,8 +76,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
       freed_.wait(lock);
     } else if (freed_.wait_until(lock, absl::ToChronoTime(deadline)) == std::cv_status::timeout) {
       return absl::DeadlineExceededError(
-          absl::StrCat("no database connection came free in time (", options_.max_connections,
-                       " in use)"));
+          absl::StrCat("no database connection came free in time (", options_.max_connections, " in use)"));
     }
   }
 }

@@ -8,12 +8,8 @@
 
 namespace sluice {
 
-Database::Database(std::string name, std::string url, std::shared_ptr<DialectPlugin> dialect,
-                   PoolOptions options)
-    : name_(std::move(name)),
-      url_(std::move(url)),
-      dialect_(std::move(dialect)),
-      pool_(dialect_, url_, options) {}
+Database::Database(std::string name, std::string url, std::shared_ptr<DialectPlugin> dialect, PoolOptions options)
+    : name_(std::move(name)), url_(std::move(url)), dialect_(std::move(dialect)), pool_(dialect_, url_, options) {}
 
 std::string RedactUrl(const std::string& url) {
   static const std::regex kPassword("(://[^:/@]*:)[^@]*@");
@@ -38,8 +34,7 @@ absl::StatusOr<std::shared_ptr<const CompiledSql>> Database::Compile(const plan:
 }
 
 absl::StatusOr<std::unique_ptr<Databases>> Databases::Open(const std::vector<std::string>& specs,
-                                                           const PluginRegistry& plugins,
-                                                           PoolOptions options) {
+                                                           const PluginRegistry& plugins, PoolOptions options) {
   auto out = std::make_unique<Databases>();
   for (const std::string& spec : specs) {
     const size_t eq = spec.find('=');
@@ -71,9 +66,9 @@ absl::StatusOr<Database*> Databases::Find(const std::string& name) const {
   if (it != databases_.end()) return it->second.get();
   std::vector<std::string> names;
   for (const auto& [n, db] : databases_) names.push_back(n);
-  return WithErrorInfo(absl::NotFoundError(absl::StrCat("no database `", key, "` is configured (",
-                                                        absl::StrJoin(names, ", "), ")")),
-                       "DATABASE_NOT_FOUND", {{"database", key}});
+  return WithErrorInfo(
+      absl::NotFoundError(absl::StrCat("no database `", key, "` is configured (", absl::StrJoin(names, ", "), ")")),
+      "DATABASE_NOT_FOUND", {{"database", key}});
 }
 
 }  // namespace sluice

@@ -19,8 +19,7 @@ std::string RedactUrl(const std::string& url);
 
 class Database {
  public:
-  Database(std::string name, std::string url, std::shared_ptr<DialectPlugin> dialect,
-           PoolOptions options);
+  Database(std::string name, std::string url, std::shared_ptr<DialectPlugin> dialect, PoolOptions options);
 
   const std::string& name() const { return name_; }
   std::string display_url() const { return RedactUrl(url_); }
@@ -46,8 +45,7 @@ class Databases {
  public:
   // `specs` are `NAME=URL`; the URL's scheme (before the first `:`) picks the plugin.
   static absl::StatusOr<std::unique_ptr<Databases>> Open(const std::vector<std::string>& specs,
-                                                         const PluginRegistry& plugins,
-                                                         PoolOptions options);
+                                                         const PluginRegistry& plugins, PoolOptions options);
 
   // NOT_FOUND naming the configured databases when `name` is not one ("" is `default`).
   absl::StatusOr<Database*> Find(const std::string& name) const;

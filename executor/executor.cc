@@ -46,9 +46,8 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
   for (size_t slot = 0; slot < sql.param_index.size(); ++slot) {
     const uint32_t index = sql.param_index[slot];
     if (index >= statement.params.size()) {
-      return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(),
-                                              " bound parameter ", index, " of ",
-                                              statement.params.size()));
+      return absl::InternalError(
+          absl::StrCat("dialect ", conn.dialect().name(), " bound parameter ", index, " of ", statement.params.size()));
     }
     const sluice_value value = ToAbiValue(statement.params[index], &scratch);
     SLUICE_RETURN_IF_ERROR(conn.Check(api.bind(stmt, static_cast<uint32_t>(slot), &value, &error), error));
@@ -75,8 +74,8 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
     first = false;
     if (!has_row) break;
     if (api.column_count(stmt) != types.size()) {
-      return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(), " returned ",
-                                              api.column_count(stmt), " columns; expected ", types.size()));
+      return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(), " returned ", api.column_count(stmt),
+                                              " columns; expected ", types.size()));
     }
     if (max_rows > 0 && batches == nullptr && static_cast<size_t>(result.rows_size()) >= max_rows) {
       return absl::ResourceExhaustedError(absl::StrCat("the result has more than ", max_rows,
@@ -108,9 +107,8 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
 
 }  // namespace
 
-absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
-                                          const PlannedStatement& statement, const CallContext* call,
-                                          const RowBatches* batches) {
+absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,
+                                          const CallContext* call, const RowBatches* batches) {
   if (call == nullptr) return Run(conn, sql, statement, batches, 0);
   // Cancellation is left to the watchdog: asking gRPC's synchronous server polls the call's
   // completion queue, which cost more than the point select itself.
@@ -121,11 +119,12 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& s
   const absl::Time start = absl::Now();
   auto result = Run(conn, sql, statement, batches, call->max_rows);
   if (call->query_log) {
-    Log("info", "query", {{"sql", sql.sql},
-                          {"params", absl::StrCat(sql.param_index.size())},
-                          {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
-                          {"rows", result.ok() ? absl::StrCat(result->rows_size()) : "-"},
-                          {"status", result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()))}});
+    Log("info", "query",
+        {{"sql", sql.sql},
+         {"params", absl::StrCat(sql.param_index.size())},
+         {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
+         {"rows", result.ok() ? absl::StrCat(result->rows_size()) : "-"},
+         {"status", result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()))}});
   }
   if (!result.ok() && watch->fired()) {
     // The statement was interrupted on the call's behalf; the connection stays usable.
@@ -133,8 +132,8 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& s
       return absl::DeadlineExceededError(
           absl::StrCat("the call's deadline passed while the statement ran (", result.status().message(), ")"));
     }
-    return absl::CancelledError(absl::StrCat("the call was cancelled while the statement ran (",
-                                             result.status().message(), ")"));
+    return absl::CancelledError(
+        absl::StrCat("the call was cancelled while the statement ran (", result.status().message(), ")"));
   }
   return result;
 }
@@ -150,22 +149,21 @@ namespace {
 // Whether `statement` needs its ReturningFallback on `db`'s dialect (UNIMPLEMENTED when it needs
 // one and has none).
 absl::StatusOr<bool> NeedsReturningFallback(const Database& db, const PlannedStatement& statement) {
-  if (!statement.plan.has_update() || statement.columns.empty() ||
-      db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING)) {
+  if (!statement.plan.has_update() || statement.columns.empty() || db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING)) {
     return false;
   }
   if (!statement.returning_fallback) {
-    return absl::UnimplementedError(absl::StrCat(
-        "dialect ", db.dialect().name(), " has no UPDATE ... RETURNING, and table `",
-        statement.plan.update().table().name(), "` has no primary key to read the updated rows by"));
+    return absl::UnimplementedError(
+        absl::StrCat("dialect ", db.dialect().name(), " has no UPDATE ... RETURNING, and table `",
+                     statement.plan.update().table().name(), "` has no primary key to read the updated rows by"));
   }
   return true;
 }
 
 // UPDATE ... RETURNING where the dialect has none (see ReturningFallback), inside the
 // connection's transaction or one of its own.
-absl::StatusOr<v1::QueryResult> UpdateReturning(Connection& conn, Database& db,
-                                                const PlannedStatement& statement, const CallContext& call) {
+absl::StatusOr<v1::QueryResult> UpdateReturning(Connection& conn, Database& db, const PlannedStatement& statement,
+                                                const CallContext& call) {
   const ReturningFallback& fallback = *statement.returning_fallback;
   const bool own_transaction = !conn.in_transaction();
   if (own_transaction) SLUICE_RETURN_IF_ERROR(conn.Begin());
@@ -184,15 +182,15 @@ absl::StatusOr<v1::QueryResult> UpdateReturning(Connection& conn, Database& db,
 
 }  // namespace
 
-absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db,
-                                                 const PlannedStatement& statement, const CallContext& call) {
+absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db, const PlannedStatement& statement,
+                                                 const CallContext& call) {
   SLUICE_ASSIGN_OR_RETURN(bool fallback, NeedsReturningFallback(db, statement));
   if (fallback) return UpdateReturning(conn, db, statement, call);
   return ExecuteOn(conn, db, statement, &call);
 }
 
-absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
-                                        bool to_sql, const CallContext& call) {
+absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement, bool to_sql,
+                                        const CallContext& call) {
   if (to_sql) {
     SLUICE_ASSIGN_OR_RETURN(bool fallback, NeedsReturningFallback(db, statement));
     const PlannedStatement& compiled = fallback ? statement.returning_fallback->update : statement;
@@ -217,8 +215,8 @@ absl::Status ExecuteStream(Database& db, const PlannedStatement& statement, cons
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::QueryResult> ExecuteRaw(Database& db, const std::string& sql,
-                                           const std::vector<v1::Value>& params, const CallContext& call) {
+absl::StatusOr<v1::QueryResult> ExecuteRaw(Database& db, const std::string& sql, const std::vector<v1::Value>& params,
+                                           const CallContext& call) {
   CompiledSql compiled{sql, {}};
   for (uint32_t i = 0; i < params.size(); ++i) compiled.param_index.push_back(i);
   PlannedStatement statement;

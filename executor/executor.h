@@ -31,10 +31,8 @@ struct RowBatches {
 // `call`, the statement is interrupted when the call is cancelled (CANCELLED) or its deadline
 // passes (DEADLINE_EXCEEDED). With `batches`, full batches of rows are emitted as they come and
 // the result holds only the rest.
-absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql,
-                                          const PlannedStatement& statement,
-                                          const CallContext* call = nullptr,
-                                          const RowBatches* batches = nullptr);
+absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,
+                                          const CallContext* call = nullptr, const RowBatches* batches = nullptr);
 
 // The same, compiling `statement` through `db`'s cache first.
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const PlannedStatement& statement,
@@ -42,13 +40,13 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const 
 
 // Runs `statement` on `conn` inside whatever transaction it has open, emulating UPDATE ...
 // RETURNING where the dialect lacks it (in a transaction of its own when none is open).
-absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db,
-                                                 const PlannedStatement& statement, const CallContext& call);
+absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db, const PlannedStatement& statement,
+                                                 const CallContext& call);
 
 // Compiles and runs `statement` on a connection of `db`'s pool (waiting for one until the
 // call's deadline); with `to_sql`, only compiles.
-absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement,
-                                        bool to_sql, const CallContext& call = CallContext());
+absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement, bool to_sql,
+                                        const CallContext& call = CallContext());
 
 // Runs a select on a pooled connection, emitting its rows in batches as the database produces
 // them (the first batch carries the columns; a result with no rows emits one empty batch).
@@ -57,8 +55,8 @@ absl::Status ExecuteStream(Database& db, const PlannedStatement& statement, cons
 
 // Raw SQL in the dialect's own syntax, its placeholders bound to `params` in order (never spliced
 // into the text). Result columns are named by the database and typed by their values.
-absl::StatusOr<v1::QueryResult> ExecuteRaw(Database& db, const std::string& sql,
-                                           const std::vector<v1::Value>& params, const CallContext& call);
+absl::StatusOr<v1::QueryResult> ExecuteRaw(Database& db, const std::string& sql, const std::vector<v1::Value>& params,
+                                           const CallContext& call);
 
 }  // namespace sluice
 

@@ -124,7 +124,8 @@ absl::StatusOr<v1::Value> Leaf(const JsonValue& j, const v1::Column& type, const
         return Mismatch(field, "is not hex");
       }
       std::string bytes(text.size() / 2, '\0');
-      for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(nibble(text[2 * i]) * 16 + nibble(text[2 * i + 1]));
+      for (size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<char>(nibble(text[2 * i]) * 16 + nibble(text[2 * i + 1]));
       text = std::move(bytes);
       as_text(SLUICE_VALUE_BYTES);
       break;
@@ -137,7 +138,9 @@ absl::StatusOr<v1::Value> Leaf(const JsonValue& j, const v1::Column& type, const
       if (absl::EndsWith(text, "+00:00")) text.replace(text.size() - 6, 6, "Z");  // UTC sessions
       as_text(SLUICE_VALUE_TIMESTAMP);
       break;
-    default: as_text(SLUICE_VALUE_TEXT); break;
+    default:
+      as_text(SLUICE_VALUE_TEXT);
+      break;
   }
   return FromAbiValue(raw, type);
 }
@@ -199,8 +202,12 @@ void AppendRowJson(const v1::NestedRow& row, const FindShape& shape, std::string
 
 void AppendFieldJson(const v1::Field& field, const FindShape::Field& shape, std::string* out) {
   switch (field.kind_case()) {
-    case v1::Field::kValue: AppendValueJson(field.value(), out); return;
-    case v1::Field::kRow: AppendRowJson(field.row(), *shape.nested, out); return;
+    case v1::Field::kValue:
+      AppendValueJson(field.value(), out);
+      return;
+    case v1::Field::kRow:
+      AppendRowJson(field.row(), *shape.nested, out);
+      return;
     case v1::Field::kRows:
       *out += '[';
       for (int i = 0; i < field.rows().rows_size(); ++i) {
@@ -209,7 +216,9 @@ void AppendFieldJson(const v1::Field& field, const FindShape::Field& shape, std:
       }
       *out += ']';
       return;
-    case v1::Field::KIND_NOT_SET: *out += "null"; return;
+    case v1::Field::KIND_NOT_SET:
+      *out += "null";
+      return;
   }
 }
 
@@ -218,7 +227,9 @@ void AppendFieldJson(const v1::Field& field, const FindShape::Field& shape, std:
 void AppendValueJson(const v1::Value& v, std::string* out) {
   constexpr int64_t kSafe = (int64_t{1} << 53) - 1;  // beyond: a string, so that no reader rounds it
   switch (v.kind_case()) {
-    case v1::Value::kBoolValue: *out += v.bool_value() ? "true" : "false"; return;
+    case v1::Value::kBoolValue:
+      *out += v.bool_value() ? "true" : "false";
+      return;
     case v1::Value::kIntValue:
       if (v.int_value() > kSafe || v.int_value() < -kSafe) {
         AppendJsonString(absl::StrCat(v.int_value()), out);
@@ -240,13 +251,27 @@ void AppendValueJson(const v1::Value& v, std::string* out) {
         AppendJsonString(std::isnan(v.double_value()) ? "NaN" : v.double_value() > 0 ? "Infinity" : "-Infinity", out);
       }
       return;
-    case v1::Value::kStringValue: AppendJsonString(v.string_value(), out); return;
-    case v1::Value::kBytesValue: AppendJsonString(absl::Base64Escape(v.bytes_value()), out); return;
-    case v1::Value::kDecimalValue: AppendJsonString(v.decimal_value(), out); return;
-    case v1::Value::kDateValue: AppendJsonString(v.date_value(), out); return;
-    case v1::Value::kTimeValue: AppendJsonString(v.time_value(), out); return;
-    case v1::Value::kTimestampValue: AppendJsonString(v.timestamp_value(), out); return;
-    case v1::Value::kUuidValue: AppendJsonString(v.uuid_value(), out); return;
+    case v1::Value::kStringValue:
+      AppendJsonString(v.string_value(), out);
+      return;
+    case v1::Value::kBytesValue:
+      AppendJsonString(absl::Base64Escape(v.bytes_value()), out);
+      return;
+    case v1::Value::kDecimalValue:
+      AppendJsonString(v.decimal_value(), out);
+      return;
+    case v1::Value::kDateValue:
+      AppendJsonString(v.date_value(), out);
+      return;
+    case v1::Value::kTimeValue:
+      AppendJsonString(v.time_value(), out);
+      return;
+    case v1::Value::kTimestampValue:
+      AppendJsonString(v.timestamp_value(), out);
+      return;
+    case v1::Value::kUuidValue:
+      AppendJsonString(v.uuid_value(), out);
+      return;
     case v1::Value::kJsonValue:
       // Valid JSON (checked when written); kept as its text.
       *out += ParseJson(v.json_value()).ok() ? v.json_value() : "null";
@@ -259,7 +284,9 @@ void AppendValueJson(const v1::Value& v, std::string* out) {
       }
       *out += ']';
       return;
-    default: *out += "null"; return;
+    default:
+      *out += "null";
+      return;
   }
 }
 
@@ -270,8 +297,8 @@ absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const Fin
   for (int r = 0; r < result.rows_size(); ++r) {
     const v1::Row& row = result.rows(r);
     if (static_cast<size_t>(row.values_size()) != shape.fields.size()) {
-      return absl::InternalError(absl::StrCat("a relational row has ", row.values_size(), " columns; expected ",
-                                              shape.fields.size()));
+      return absl::InternalError(
+          absl::StrCat("a relational row has ", row.values_size(), " columns; expected ", shape.fields.size()));
     }
     v1::NestedRow* nested = response.add_rows();
     for (size_t i = 0; i < shape.fields.size(); ++i) {

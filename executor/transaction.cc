@@ -19,9 +19,15 @@ absl::Status Transaction::Savepoint(SavepointAction action, const std::string& n
   plan::Plan p;
   p.mutable_savepoint()->set_name(name);
   switch (action) {
-    case SavepointAction::kCreate: p.mutable_savepoint()->set_action(plan::Savepoint::CREATE); break;
-    case SavepointAction::kRollbackTo: p.mutable_savepoint()->set_action(plan::Savepoint::ROLLBACK_TO); break;
-    case SavepointAction::kRelease: p.mutable_savepoint()->set_action(plan::Savepoint::RELEASE); break;
+    case SavepointAction::kCreate:
+      p.mutable_savepoint()->set_action(plan::Savepoint::CREATE);
+      break;
+    case SavepointAction::kRollbackTo:
+      p.mutable_savepoint()->set_action(plan::Savepoint::ROLLBACK_TO);
+      break;
+    case SavepointAction::kRelease:
+      p.mutable_savepoint()->set_action(plan::Savepoint::RELEASE);
+      break;
   }
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db_->Compile(p));
   return lease_->ExecuteOnce(sql->sql);

@@ -30,14 +30,11 @@ std::string FormatDouble(double d) {
 
 namespace {
 
-absl::string_view Text(const sluice_value& raw) {
-  return absl::string_view(raw.data ? raw.data : "", raw.size);
-}
+absl::string_view Text(const sluice_value& raw) { return absl::string_view(raw.data ? raw.data : "", raw.size); }
 
 absl::Status Unexpected(const sluice_value& raw, const v1::Column& column) {
-  return absl::InternalError(absl::StrCat("the database returned a value of kind ", raw.kind,
-                                          " for column `", column.name(), "` (",
-                                          TypeLabel(column), ")"));
+  return absl::InternalError(absl::StrCat("the database returned a value of kind ", raw.kind, " for column `",
+                                          column.name(), "` (", TypeLabel(column), ")"));
 }
 
 // A decimal's text with exactly `scale` fraction digits, from a database number.
@@ -59,8 +56,7 @@ std::string DecimalText(const sluice_value& raw, const v1::Column& column) {
 }
 
 bool IsInteger(v1::ColumnType t) {
-  return t == v1::SMALLINT || t == v1::INTEGER || t == v1::BIGINT || t == v1::TINYINT ||
-         t == v1::MEDIUMINT;
+  return t == v1::SMALLINT || t == v1::INTEGER || t == v1::BIGINT || t == v1::TINYINT || t == v1::MEDIUMINT;
 }
 
 }  // namespace
@@ -68,10 +64,14 @@ bool IsInteger(v1::ColumnType t) {
 // The text form of an array element (SLUICE_VALUE_ARRAY).
 std::string ElementText(const v1::Value& v) {
   switch (v.kind_case()) {
-    case v1::Value::kBoolValue: return v.bool_value() ? "true" : "false";
-    case v1::Value::kIntValue: return absl::StrCat(v.int_value());
-    case v1::Value::kUintValue: return absl::StrCat(v.uint_value());
-    case v1::Value::kDoubleValue: return FormatDouble(v.double_value());
+    case v1::Value::kBoolValue:
+      return v.bool_value() ? "true" : "false";
+    case v1::Value::kIntValue:
+      return absl::StrCat(v.int_value());
+    case v1::Value::kUintValue:
+      return absl::StrCat(v.uint_value());
+    case v1::Value::kDoubleValue:
+      return FormatDouble(v.double_value());
     default: {
       sluice_value scalar = ToAbiValue(v, nullptr);
       return std::string(Text(scalar));
@@ -102,19 +102,44 @@ sluice_value ToAbiValue(const v1::Value& value, std::string* scratch) {
     out.size = s.size();
   };
   switch (value.kind_case()) {
-    case v1::Value::kBoolValue: out.num.i64 = value.bool_value() ? 1 : 0; break;
-    case v1::Value::kIntValue: out.num.i64 = value.int_value(); break;
-    case v1::Value::kUintValue: out.num.u64 = value.uint_value(); break;
-    case v1::Value::kDoubleValue: out.num.f64 = value.double_value(); break;
-    case v1::Value::kStringValue: text(value.string_value()); break;
-    case v1::Value::kBytesValue: text(value.bytes_value()); break;
-    case v1::Value::kDecimalValue: text(value.decimal_value()); break;
-    case v1::Value::kDateValue: text(value.date_value()); break;
-    case v1::Value::kTimeValue: text(value.time_value()); break;
-    case v1::Value::kTimestampValue: text(value.timestamp_value()); break;
-    case v1::Value::kJsonValue: text(value.json_value()); break;
-    case v1::Value::kUuidValue: text(value.uuid_value()); break;
-    default: break;
+    case v1::Value::kBoolValue:
+      out.num.i64 = value.bool_value() ? 1 : 0;
+      break;
+    case v1::Value::kIntValue:
+      out.num.i64 = value.int_value();
+      break;
+    case v1::Value::kUintValue:
+      out.num.u64 = value.uint_value();
+      break;
+    case v1::Value::kDoubleValue:
+      out.num.f64 = value.double_value();
+      break;
+    case v1::Value::kStringValue:
+      text(value.string_value());
+      break;
+    case v1::Value::kBytesValue:
+      text(value.bytes_value());
+      break;
+    case v1::Value::kDecimalValue:
+      text(value.decimal_value());
+      break;
+    case v1::Value::kDateValue:
+      text(value.date_value());
+      break;
+    case v1::Value::kTimeValue:
+      text(value.time_value());
+      break;
+    case v1::Value::kTimestampValue:
+      text(value.timestamp_value());
+      break;
+    case v1::Value::kJsonValue:
+      text(value.json_value());
+      break;
+    case v1::Value::kUuidValue:
+      text(value.uuid_value());
+      break;
+    default:
+      break;
   }
   return out;
 }
@@ -136,11 +161,9 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
     v1::ValueList* values = out.mutable_list_value();
     for (const google::protobuf::Value& item : list.values()) {
       sluice_value scalar{};
-      std::string text = item.kind_case() == google::protobuf::Value::kStringValue
-                             ? item.string_value()
-                             : item.kind_case() == google::protobuf::Value::kNumberValue
-                                   ? FormatDouble(item.number_value())
-                                   : "";
+      std::string text = item.kind_case() == google::protobuf::Value::kStringValue   ? item.string_value()
+                         : item.kind_case() == google::protobuf::Value::kNumberValue ? FormatDouble(item.number_value())
+                                                                                     : "";
       if (item.kind_case() != google::protobuf::Value::kNullValue) {
         scalar.kind = SLUICE_VALUE_TEXT;
         scalar.data = text.data();
@@ -154,7 +177,9 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
   if (IsInteger(type)) {
     switch (raw.kind) {
       case SLUICE_VALUE_INT64:
-      case SLUICE_VALUE_BOOL: out.set_int_value(raw.num.i64); return out;
+      case SLUICE_VALUE_BOOL:
+        out.set_int_value(raw.num.i64);
+        return out;
       case SLUICE_VALUE_UINT64:
         if (raw.num.u64 > static_cast<uint64_t>(INT64_MAX)) {
           out.set_uint_value(raw.num.u64);
@@ -162,7 +187,9 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
           out.set_int_value(static_cast<int64_t>(raw.num.u64));
         }
         return out;
-      case SLUICE_VALUE_DOUBLE: out.set_int_value(static_cast<int64_t>(raw.num.f64)); return out;
+      case SLUICE_VALUE_DOUBLE:
+        out.set_int_value(static_cast<int64_t>(raw.num.f64));
+        return out;
       case SLUICE_VALUE_TEXT:
       case SLUICE_VALUE_DECIMAL: {
         int64_t i;
@@ -177,7 +204,8 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return Unexpected(raw, column);
   }
@@ -193,12 +221,18 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
         return out;
       }
       return Unexpected(raw, column);
-    case v1::DECIMAL: out.set_decimal_value(DecimalText(raw, column)); return out;
+    case v1::DECIMAL:
+      out.set_decimal_value(DecimalText(raw, column));
+      return out;
     case v1::REAL:
     case v1::DOUBLE:
       switch (raw.kind) {
-        case SLUICE_VALUE_DOUBLE: out.set_double_value(raw.num.f64); return out;
-        case SLUICE_VALUE_INT64: out.set_double_value(static_cast<double>(raw.num.i64)); return out;
+        case SLUICE_VALUE_DOUBLE:
+          out.set_double_value(raw.num.f64);
+          return out;
+        case SLUICE_VALUE_INT64:
+          out.set_double_value(static_cast<double>(raw.num.i64));
+          return out;
         case SLUICE_VALUE_TEXT:
         case SLUICE_VALUE_DECIMAL: {
           double d;
@@ -208,7 +242,8 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
           }
           break;
         }
-        default: break;
+        default:
+          break;
       }
       return Unexpected(raw, column);
     case v1::BYTES:
@@ -227,11 +262,12 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
         out.set_json_value(std::string(Text(raw)));
       }
       return out;
-    default: break;
+    default:
+      break;
   }
   // The remaining types travel as text.
-  if (raw.kind == SLUICE_VALUE_INT64 || raw.kind == SLUICE_VALUE_DOUBLE ||
-      raw.kind == SLUICE_VALUE_UINT64 || raw.kind == SLUICE_VALUE_BOOL) {
+  if (raw.kind == SLUICE_VALUE_INT64 || raw.kind == SLUICE_VALUE_DOUBLE || raw.kind == SLUICE_VALUE_UINT64 ||
+      raw.kind == SLUICE_VALUE_BOOL) {
     if (type != v1::COLUMN_TYPE_UNSPECIFIED) return Unexpected(raw, column);
     // A computed value without a declared type keeps the database's kind.
     if (raw.kind == SLUICE_VALUE_DOUBLE) {
@@ -247,14 +283,20 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
   }
   std::string text(Text(raw));
   switch (type) {
-    case v1::DATE: out.set_date_value(std::move(text)); break;
-    case v1::TIME: out.set_time_value(std::move(text)); break;
+    case v1::DATE:
+      out.set_date_value(std::move(text));
+      break;
+    case v1::TIME:
+      out.set_time_value(std::move(text));
+      break;
     case v1::TIMESTAMP:
     case v1::TIMESTAMPTZ:
       if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
       out.set_timestamp_value(std::move(text));
       break;
-    case v1::UUID: out.set_uuid_value(absl::AsciiStrToLower(text)); break;
+    case v1::UUID:
+      out.set_uuid_value(absl::AsciiStrToLower(text));
+      break;
     case v1::COLUMN_TYPE_UNSPECIFIED:
       if (raw.kind == SLUICE_VALUE_BYTES) {
         out.set_bytes_value(std::move(text));
@@ -262,7 +304,9 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
         out.set_string_value(std::move(text));
       }
       break;
-    default: out.set_string_value(std::move(text)); break;
+    default:
+      out.set_string_value(std::move(text));
+      break;
   }
   return out;
 }

@@ -19,7 +19,9 @@ v1::Value ValueOf(const plan::Literal& literal, const v1::Column& column) {
   v1::Value v;
   const std::string& text = literal.text();
   switch (column.type()) {
-    case v1::BOOLEAN: v.set_bool_value(literal.int_value() != 0 || text == "true"); return v;
+    case v1::BOOLEAN:
+      v.set_bool_value(literal.int_value() != 0 || text == "true");
+      return v;
     case v1::DECIMAL:
       v.set_decimal_value(literal.kind() == plan::LITERAL_INT64 ? absl::StrCat(literal.int_value()) : text);
       return v;
@@ -28,14 +30,25 @@ v1::Value ValueOf(const plan::Literal& literal, const v1::Column& column) {
       v.set_double_value(literal.kind() == plan::LITERAL_INT64 ? static_cast<double>(literal.int_value())
                                                                : std::strtod(text.c_str(), nullptr));
       return v;
-    case v1::DATE: v.set_date_value(text); return v;
-    case v1::TIME: v.set_time_value(text); return v;
+    case v1::DATE:
+      v.set_date_value(text);
+      return v;
+    case v1::TIME:
+      v.set_time_value(text);
+      return v;
     case v1::TIMESTAMP:
-    case v1::TIMESTAMPTZ: v.set_timestamp_value(text); return v;
-    case v1::UUID: v.set_uuid_value(text); return v;
+    case v1::TIMESTAMPTZ:
+      v.set_timestamp_value(text);
+      return v;
+    case v1::UUID:
+      v.set_uuid_value(text);
+      return v;
     case v1::JSON:
-    case v1::JSONB: v.set_json_value(text); return v;
-    default: break;
+    case v1::JSONB:
+      v.set_json_value(text);
+      return v;
+    default:
+      break;
   }
   if (literal.kind() == plan::LITERAL_INT64 || literal.kind() == plan::LITERAL_BOOL) {
     v.set_int_value(literal.int_value());
@@ -49,18 +62,26 @@ void ReadDefault(const plan::ColumnDef& def, v1::Column* column) {
   if (!def.has_default_()) return;
   const plan::Expr& e = def.default_();
   if (e.has_literal()) {
-    if (e.literal().kind() != plan::LITERAL_NULL) *column->mutable_default_()->mutable_value() = ValueOf(e.literal(), *column);
+    if (e.literal().kind() != plan::LITERAL_NULL)
+      *column->mutable_default_()->mutable_value() = ValueOf(e.literal(), *column);
     return;
   }
   if (!e.has_call()) return;
   switch (e.call().op()) {
-    case plan::NOW: column->mutable_default_()->set_function(v1::ColumnDefault::NOW); break;
-    case plan::CURRENT_DATE: column->mutable_default_()->set_function(v1::ColumnDefault::CURRENT_DATE); break;
-    case plan::RANDOM_UUID: column->mutable_default_()->set_function(v1::ColumnDefault::RANDOM_UUID); break;
+    case plan::NOW:
+      column->mutable_default_()->set_function(v1::ColumnDefault::NOW);
+      break;
+    case plan::CURRENT_DATE:
+      column->mutable_default_()->set_function(v1::ColumnDefault::CURRENT_DATE);
+      break;
+    case plan::RANDOM_UUID:
+      column->mutable_default_()->set_function(v1::ColumnDefault::RANDOM_UUID);
+      break;
     case plan::NEXTVAL:
       if (e.call().args_size() == 2) column->mutable_default_()->set_sequence(e.call().args(1).literal().text());
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -242,13 +263,15 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
     // A unique index is a unique constraint to MySQL: as the schema says.
     for (const v1::Index& i : want.indexes()) {
       if (!i.unique()) continue;
-      const std::string name = i.name().empty() ? IndexName(want.name(), {i.columns().begin(), i.columns().end()}) : i.name();
+      const std::string name =
+          i.name().empty() ? IndexName(want.name(), {i.columns().begin(), i.columns().end()}) : i.name();
       auto* uniques = table.mutable_uniques();
       for (int u = 0; u < uniques->size(); ++u) {
         const v1::UniqueConstraint& constraint = uniques->Get(u);
-        const std::string cname = constraint.name().empty()
-                                      ? UniqueName(table.name(), {constraint.columns().begin(), constraint.columns().end()})
-                                      : constraint.name();
+        const std::string cname =
+            constraint.name().empty()
+                ? UniqueName(table.name(), {constraint.columns().begin(), constraint.columns().end()})
+                : constraint.name();
         if (cname == name && SameColumns(constraint.columns(), i.columns())) {
           uniques->DeleteSubrange(u, 1);
           *table.add_indexes() = i;
@@ -264,9 +287,11 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
     }
     for (v1::Index& index : *table.mutable_indexes()) {
       for (const v1::Index& i : want.indexes()) {
-        const std::string a = index.name().empty() ? IndexName(table.name(), {index.columns().begin(), index.columns().end()})
-                                                   : index.name();
-        const std::string b = i.name().empty() ? IndexName(want.name(), {i.columns().begin(), i.columns().end()}) : i.name();
+        const std::string a = index.name().empty()
+                                  ? IndexName(table.name(), {index.columns().begin(), index.columns().end()})
+                                  : index.name();
+        const std::string b =
+            i.name().empty() ? IndexName(want.name(), {i.columns().begin(), i.columns().end()}) : i.name();
         if (a == b && SameColumns(index.columns(), i.columns()) && index.unique() == i.unique()) index = i;
       }
     }

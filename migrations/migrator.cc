@@ -118,9 +118,9 @@ absl::Status Progress(Connection& conn, Database& db, const std::string& schema,
 }
 
 absl::Status Changed(const v1::Migration& migration, const v1::AppliedMigration& applied) {
-  return WithErrorInfo(absl::FailedPreconditionError(absl::StrCat(
-                           "migration `", migration.name(), "` changed after it was applied (applied hash ",
-                           applied.hash(), ", now ", migration.hash(), ")")),
+  return WithErrorInfo(absl::FailedPreconditionError(absl::StrCat("migration `", migration.name(),
+                                                                  "` changed after it was applied (applied hash ",
+                                                                  applied.hash(), ", now ", migration.hash(), ")")),
                        "MIGRATION_CHANGED", {{"migration", migration.name()}});
 }
 
@@ -150,9 +150,10 @@ std::vector<std::string> CheckMigrations(const std::vector<v1::Migration>& migra
     }
     const std::string expected = i == 0 ? "" : SchemaHash(migrations[i - 1].snapshot());
     if (m.parent() != expected) {
-      problems.push_back(absl::StrCat("`", m.name(), "` does not follow `", i == 0 ? "(nothing)" : migrations[i - 1].name(),
-                                      "`: its parent snapshot is ", m.parent().empty() ? "none" : m.parent(),
-                                      ", the one before it ends at ", expected.empty() ? "none" : expected));
+      problems.push_back(absl::StrCat("`", m.name(), "` does not follow `",
+                                      i == 0 ? "(nothing)" : migrations[i - 1].name(), "`: its parent snapshot is ",
+                                      m.parent().empty() ? "none" : m.parent(), ", the one before it ends at ",
+                                      expected.empty() ? "none" : expected));
     }
   }
   return problems;
@@ -187,8 +188,7 @@ absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection
   return applied;
 }
 
-absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::Applied(Database& db,
-                                                                    const std::string& schema) {
+absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::Applied(Database& db, const std::string& schema) {
   SLUICE_RETURN_IF_ERROR(EnsureTable(db));
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
   return AppliedOn(*conn, db, schema);
@@ -230,9 +230,9 @@ absl::StatusOr<v1::GenerateResponse> Migrator::Generate(Database& db, const v1::
                                                        {request.renames().begin(), request.renames().end()}, traits));
   v1::GenerateResponse response;
   v1::Migration& migration = *response.mutable_migration();
-  migration.set_name(request.name().empty()
-                         ? absl::StrFormat("%04d_%s_v%d", index, index == 0 ? "initial" : "changes", registered.version.version())
-                         : request.name());
+  migration.set_name(request.name().empty() ? absl::StrFormat("%04d_%s_v%d", index, index == 0 ? "initial" : "changes",
+                                                              registered.version.version())
+                                            : request.name());
   for (const plan::Plan& p : diff.plans) {
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(p));
     if (!sql->sql.empty()) migration.add_statements(sql->sql);
@@ -270,7 +270,8 @@ absl::StatusOr<bool> Migrator::ApplyInTransaction(Database& db, const std::strin
                                            " failed (rolled back, nothing of it applied): "));
     }
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   SLUICE_RETURN_IF_ERROR(Record(*conn, db, schema, migration, false, ms));
   SLUICE_RETURN_IF_ERROR(conn->Commit());
   return true;
@@ -312,14 +313,16 @@ absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, con
           Prefixed(status, absl::StrCat("migration `", migration.name(), "` statement ", s + 1, " failed; dialect ",
                                         db.dialect().name(), " has no transactional DDL, so statements 1 to ", s,
                                         " stay applied and the migration is dirty (Status shows it): fix the cause and "
-                                        "run Migrate again to resume at statement ", s + 1, ": ")),
+                                        "run Migrate again to resume at statement ",
+                                        s + 1, ": ")),
           "MIGRATION_DIRTY", {{"migration", migration.name()}, {"statements_done", absl::StrCat(s)}});
     }
     v1::Value done;
     done.set_int_value(s + 1);
     SLUICE_RETURN_IF_ERROR(Progress(conn, db, schema, migration.name(), {{"statements_done", done}}));
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   v1::Value clean, duration, at;
   clean.set_bool_value(false);
   duration.set_int_value(ms);
@@ -447,7 +450,8 @@ absl::StatusOr<std::vector<std::string>> Migrator::Drift(Database& db, const std
 }
 
 absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const v1::PushRequest& request) {
-  if (request.target().schema().empty()) return InvalidField("target.schema", "the name of a registered schema is required");
+  if (request.target().schema().empty())
+    return InvalidField("target.schema", "the name of a registered schema is required");
   const std::vector<v1::RenameHint> renames(request.renames().begin(), request.renames().end());
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
   const bool transactional = db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL);
@@ -470,9 +474,9 @@ absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const v1::PushRequ
   }
   if (request.dry_run() || live.statements.empty()) return response;
   if (!at_stake.empty() && !request.allow_data_loss()) {
-    return WithErrorInfo(absl::FailedPreconditionError(absl::StrCat(
-                             "push would lose data (set allow_data_loss to accept; nothing was changed): ",
-                             absl::StrJoin(at_stake, "; "))),
+    return WithErrorInfo(absl::FailedPreconditionError(
+                             absl::StrCat("push would lose data (set allow_data_loss to accept; nothing was changed): ",
+                                          absl::StrJoin(at_stake, "; "))),
                          "DATA_LOSS", {{"schema", request.target().schema()}});
   }
   for (size_t i = 0; i < live.statements.size(); ++i) {

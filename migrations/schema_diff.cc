@@ -5,10 +5,10 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "planner/planner.h"
 #include "planner/table_lookup.h"
 #include "schema/constraint_names.h"
@@ -36,12 +36,18 @@ bool NotNull(const v1::Column& c) { return c.not_null() || c.primary_key(); }
 
 int IntegerRank(v1::ColumnType t) {
   switch (t) {
-    case v1::TINYINT: return 1;
-    case v1::SMALLINT: return 2;
-    case v1::MEDIUMINT: return 3;
-    case v1::INTEGER: return 4;
-    case v1::BIGINT: return 5;
-    default: return 0;
+    case v1::TINYINT:
+      return 1;
+    case v1::SMALLINT:
+      return 2;
+    case v1::MEDIUMINT:
+      return 3;
+    case v1::INTEGER:
+      return 4;
+    case v1::BIGINT:
+      return 5;
+    default:
+      return 0;
   }
 }
 
@@ -66,9 +72,9 @@ bool Widens(const v1::Column& a, const v1::Column& b) {
 struct Constraints {
   std::map<std::string, std::string> uniques;  // name → encoded columns
   std::map<std::string, const v1::UniqueConstraint*> unique_defs;
-  std::map<std::string, std::string> foreign_keys;    // name → encoded definition
-  std::map<std::string, std::string> checks;          // name → encoded condition
-  std::map<std::string, std::string> indexes;         // name → encoded definition
+  std::map<std::string, std::string> foreign_keys;  // name → encoded definition
+  std::map<std::string, std::string> checks;        // name → encoded condition
+  std::map<std::string, std::string> indexes;       // name → encoded definition
   std::vector<std::string> primary_key;
 };
 
@@ -95,8 +101,8 @@ Constraints ConstraintsOf(const v1::Table& t, const std::map<std::string, std::s
       const v1::ColumnReference& r = c.references();
       const std::string name = r.name().empty() ? ForeignKeyName(t.name(), {c.name()}) : r.name();
       // As a table's foreign key of one column is encoded below: the same key either way.
-      out.foreign_keys[name] = absl::StrCat(encode({c.name()}), "→", r.table(), ".", r.column(), ",/", r.on_delete(), "/",
-                                            r.on_update());
+      out.foreign_keys[name] =
+          absl::StrCat(encode({c.name()}), "→", r.table(), ".", r.column(), ",/", r.on_delete(), "/", r.on_update());
     }
   }
   for (auto& c : out.primary_key) c = name_of(c);
@@ -145,7 +151,8 @@ class Differ {
       for (plan::Plan& p : PlanCreateIndexes(to_, *t, false)) Add(std::move(p));
     }
     for (const v1::Table* t : CreationOrder(to_.schema())) {
-      auto it = std::find_if(table_pairs_.begin(), table_pairs_.end(), [&](const auto& p) { return p.second == t->name(); });
+      auto it =
+          std::find_if(table_pairs_.begin(), table_pairs_.end(), [&](const auto& p) { return p.second == t->name(); });
       if (it != table_pairs_.end()) SLUICE_RETURN_IF_ERROR(Table(*from_.FindTable(it->first)->table, *t));
     }
     // Dropped tables, referencing ones first.
@@ -155,8 +162,8 @@ class Differ {
       plan::Plan p;
       *p.mutable_drop_table()->mutable_table() = TableRefOf(**it);
       Add(std::move(p));
-      out_.losses.push_back({DataLoss::kDropTable, TableRefOf(**it), "",
-                             absl::StrCat("drop table `", (*it)->name(), "`")});
+      out_.losses.push_back(
+          {DataLoss::kDropTable, TableRefOf(**it), "", absl::StrCat("drop table `", (*it)->name(), "`")});
     }
     DropEnumsAndSequences();
     return std::move(out_);
@@ -170,7 +177,8 @@ class Differ {
       const v1::RenameHint& r = renames[i];
       const std::string path = absl::StrCat("renames[", i, "]");
       if (r.from_column().empty()) {
-        if (from_.FindTable(r.from_table()) == nullptr) return InvalidField(path + ".from_table", "no such table before");
+        if (from_.FindTable(r.from_table()) == nullptr)
+          return InvalidField(path + ".from_table", "no such table before");
         if (to_.FindTable(r.table()) == nullptr) return InvalidField(path + ".table", "no such table after");
         table_pairs_[r.from_table()] = r.table();
       } else {
@@ -189,22 +197,28 @@ class Differ {
       paired_new_.insert(n);
     }
     std::vector<std::string> dropped, added;
-    for (const v1::Table& t : from_.schema().tables()) if (!paired_old_.count(t.name())) dropped.push_back(t.name());
-    for (const v1::Table& t : to_.schema().tables()) if (!paired_new_.count(t.name())) added.push_back(t.name());
+    for (const v1::Table& t : from_.schema().tables())
+      if (!paired_old_.count(t.name())) dropped.push_back(t.name());
+    for (const v1::Table& t : to_.schema().tables())
+      if (!paired_new_.count(t.name())) added.push_back(t.name());
     for (const auto& d : dropped) {
-      for (const auto& a : added) out_.ambiguous.push_back(absl::StrCat("table `", d, "` dropped and `", a, "` added: a rename?"));
+      for (const auto& a : added)
+        out_.ambiguous.push_back(absl::StrCat("table `", d, "` dropped and `", a, "` added: a rename?"));
     }
     for (size_t i = 0; i < renames.size(); ++i) {
       const v1::RenameHint& r = renames[i];
       if (r.from_column().empty()) continue;
       const std::string path = absl::StrCat("renames[", i, "]");
       const TableInfo* after = to_.FindTable(r.table());
-      auto pair = std::find_if(table_pairs_.begin(), table_pairs_.end(), [&](const auto& p) { return p.second == r.table(); });
-      if (after == nullptr || pair == table_pairs_.end()) return InvalidField(path + ".table", "no such table before and after");
+      auto pair =
+          std::find_if(table_pairs_.begin(), table_pairs_.end(), [&](const auto& p) { return p.second == r.table(); });
+      if (after == nullptr || pair == table_pairs_.end())
+        return InvalidField(path + ".table", "no such table before and after");
       if (from_.FindColumn(*from_.FindTable(pair->first), r.from_column()) == nullptr) {
         return InvalidField(path + ".from_column", "no such column before");
       }
-      if (to_.FindColumn(*after, r.to_column()) == nullptr) return InvalidField(path + ".to_column", "no such column after");
+      if (to_.FindColumn(*after, r.to_column()) == nullptr)
+        return InvalidField(path + ".to_column", "no such column after");
     }
     return absl::OkStatus();
   }
@@ -314,8 +328,8 @@ class Differ {
     }
     for (const auto* d : dropped) {
       for (const auto* a : added) {
-        out_.ambiguous.push_back(absl::StrCat("column `", after.name(), ".", d->name(), "` dropped and `", a->name(),
-                                              "` added: a rename?"));
+        out_.ambiguous.push_back(
+            absl::StrCat("column `", after.name(), ".", d->name(), "` dropped and `", a->name(), "` added: a rename?"));
       }
     }
     bool columns_change = !dropped.empty();
@@ -336,11 +350,13 @@ class Differ {
         columns_change = true;
         if (type && (!Widens(c, n) || (enum_changed && narrowed_enums_.count(n.enum_name())))) {
           out_.losses.push_back({DataLoss::kNarrowType, ref, n.name(),
-                                 absl::StrCat("change the type of `", after.name(), ".", n.name(), "` to one that may not hold its values")});
+                                 absl::StrCat("change the type of `", after.name(), ".", n.name(),
+                                              "` to one that may not hold its values")});
         }
         if (nullability && NotNull(n)) {
-          out_.losses.push_back({DataLoss::kNotNull, ref, n.name(),
-                                 absl::StrCat("make `", after.name(), ".", n.name(), "` NOT NULL (rows holding null fail)")});
+          out_.losses.push_back(
+              {DataLoss::kNotNull, ref, n.name(),
+               absl::StrCat("make `", after.name(), ".", n.name(), "` NOT NULL (rows holding null fail)")});
         }
       }
     }
@@ -351,14 +367,14 @@ class Differ {
     for (const auto* a : added) {
       if (NotNull(*a) && !a->has_default_() && !a->auto_increment()) {
         out_.losses.push_back({DataLoss::kNotNull, ref, a->name(),
-                               absl::StrCat("add `", after.name(), ".", a->name(), "` NOT NULL without a default (fails on a table with rows)")});
+                               absl::StrCat("add `", after.name(), ".", a->name(),
+                                            "` NOT NULL without a default (fails on a table with rows)")});
       }
     }
     std::map<std::string, std::string> identity;
     const Constraints old_c = ConstraintsOf(before, pairs), new_c = ConstraintsOf(after, identity);
-    const bool constraints_change = old_c.uniques != new_c.uniques ||
-                                    old_c.foreign_keys != new_c.foreign_keys || old_c.checks != new_c.checks ||
-                                    old_c.primary_key != new_c.primary_key;
+    const bool constraints_change = old_c.uniques != new_c.uniques || old_c.foreign_keys != new_c.foreign_keys ||
+                                    old_c.checks != new_c.checks || old_c.primary_key != new_c.primary_key;
     const bool any_added_needs_rebuild = std::any_of(added.begin(), added.end(), [](const v1::Column* a) {
       return a->primary_key() || a->unique() || a->has_references() || (a->not_null() && !a->has_default_());
     });

@@ -13,7 +13,6 @@
 namespace sluice {
 namespace {
 
-
 plan::Action ActionOf(v1::ReferentialAction action) { return static_cast<plan::Action>(action); }
 
 }  // namespace
@@ -41,8 +40,7 @@ plan::Plan PlanCreateTable(const SchemaIndex& schema, const v1::Table& table, bo
     if (column.default_().has_value()) {
       *def->mutable_default_() = literals.Bind(column.default_().value());
     } else if (column.default_().function() != v1::ColumnDefault::DEFAULT_FUNCTION_UNSPECIFIED) {
-      static constexpr plan::Op kOps[] = {plan::OP_UNSPECIFIED, plan::NOW, plan::CURRENT_DATE,
-                                          plan::RANDOM_UUID};
+      static constexpr plan::Op kOps[] = {plan::OP_UNSPECIFIED, plan::NOW, plan::CURRENT_DATE, plan::RANDOM_UUID};
       *def->mutable_default_() = ExpressionPlanner::Call(kOps[column.default_().function()], {});
     } else if (column.default_().has_sequence()) {
       *def->mutable_default_() = NextValue(schema, column.default_().sequence());
@@ -61,16 +59,14 @@ plan::Plan PlanCreateTable(const SchemaIndex& schema, const v1::Table& table, bo
   *p->mutable_primary_key() = table.primary_key();
   for (const v1::UniqueConstraint& unique : table.uniques()) {
     plan::Unique* u = p->add_uniques();
-    u->set_name(unique.name().empty()
-                    ? UniqueName(table.name(), {unique.columns().begin(), unique.columns().end()})
-                    : unique.name());
+    u->set_name(unique.name().empty() ? UniqueName(table.name(), {unique.columns().begin(), unique.columns().end()})
+                                      : unique.name());
     *u->mutable_columns() = unique.columns();
   }
   for (const v1::ForeignKey& key : table.foreign_keys()) {
     plan::ForeignKey* fk = p->add_foreign_keys();
-    fk->set_name(key.name().empty()
-                     ? ForeignKeyName(table.name(), {key.columns().begin(), key.columns().end()})
-                     : key.name());
+    fk->set_name(key.name().empty() ? ForeignKeyName(table.name(), {key.columns().begin(), key.columns().end()})
+                                    : key.name());
     *fk->mutable_columns() = key.columns();
     *fk->mutable_foreign_table() = TableRefOf(*schema.FindTable(key.foreign_table())->table);
     *fk->mutable_foreign_columns() = key.foreign_columns();

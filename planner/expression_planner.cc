@@ -15,7 +15,6 @@
 namespace sluice {
 namespace {
 
-
 bool IsText(v1::ColumnType type) {
   return type == v1::TEXT || type == v1::VARCHAR || type == v1::CHAR || type == v1::ENUM;
 }
@@ -29,13 +28,16 @@ bool IsNumeric(v1::ColumnType type) {
     case v1::MEDIUMINT:
     case v1::DECIMAL:
     case v1::REAL:
-    case v1::DOUBLE: return true;
-    default: return false;
+    case v1::DOUBLE:
+      return true;
+    default:
+      return false;
   }
 }
 
-bool IsInteger(v1::ColumnType type) { return IsNumeric(type) && type != v1::DECIMAL &&
-                                             type != v1::REAL && type != v1::DOUBLE; }
+bool IsInteger(v1::ColumnType type) {
+  return IsNumeric(type) && type != v1::DECIMAL && type != v1::REAL && type != v1::DOUBLE;
+}
 
 v1::Column TypeOf(v1::ColumnType type, uint32_t precision = 0, uint32_t scale = 0) {
   v1::Column column;
@@ -49,10 +51,14 @@ v1::Column TypeOf(v1::ColumnType type, uint32_t precision = 0, uint32_t scale = 
 absl::StatusOr<v1::Column> KindType(const v1::Value& value, const std::string& path) {
   switch (value.kind_case()) {
     case v1::Value::kIntValue:
-    case v1::Value::kUintValue: return TypeOf(v1::BIGINT);
-    case v1::Value::kDoubleValue: return TypeOf(v1::DOUBLE);
-    case v1::Value::kStringValue: return TypeOf(v1::TEXT);
-    case v1::Value::kBoolValue: return TypeOf(v1::BOOLEAN);
+    case v1::Value::kUintValue:
+      return TypeOf(v1::BIGINT);
+    case v1::Value::kDoubleValue:
+      return TypeOf(v1::DOUBLE);
+    case v1::Value::kStringValue:
+      return TypeOf(v1::TEXT);
+    case v1::Value::kBoolValue:
+      return TypeOf(v1::BOOLEAN);
     case v1::Value::kDecimalValue: {
       const std::string& text = value.decimal_value();
       const size_t point = text.find('.');
@@ -71,7 +77,8 @@ absl::StatusOr<v1::Column> KindType(const v1::Value& value, const std::string& p
 // The type of `a <op> b` for numbers (ADD, SUBTRACT, MULTIPLY).
 v1::Column NumericResult(v1::Arithmetic::Operator op, const v1::Column& a, const v1::Column& b) {
   if (IsInteger(a.type()) && IsInteger(b.type())) return TypeOf(v1::BIGINT);
-  const bool floating = a.type() == v1::REAL || a.type() == v1::DOUBLE || b.type() == v1::REAL || b.type() == v1::DOUBLE;
+  const bool floating =
+      a.type() == v1::REAL || a.type() == v1::DOUBLE || b.type() == v1::REAL || b.type() == v1::DOUBLE;
   if (floating) return TypeOf(v1::DOUBLE);
   // Exact: integers count as scale 0; the precision covers the result (capped at 38).
   const uint32_t sa = a.type() == v1::DECIMAL ? a.scale() : 0, sb = b.type() == v1::DECIMAL ? b.scale() : 0;
@@ -121,8 +128,7 @@ plan::Expr ExpressionPlanner::Bind(const v1::Value& checked) {
   return expr;
 }
 
-absl::StatusOr<plan::Expr> ExpressionPlanner::BindValue(const v1::Value& value,
-                                                        const v1::Column& column,
+absl::StatusOr<plan::Expr> ExpressionPlanner::BindValue(const v1::Value& value, const v1::Column& column,
                                                         const std::string& path) {
   SLUICE_ASSIGN_OR_RETURN(v1::Value checked, CheckValue(value, column, schema_, path));
   return Bind(checked);
@@ -146,8 +152,8 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Column(const v1::ColumnRef& ref, co
         auto outer = outer_->Column(ref, path, true);
         if (outer.ok()) return outer;
       }
-      return InvalidField(path + ".column.table", absl::StrCat("unknown table `", ref.table(),
-                                                               "` (this statement reads `", names(), "`)"));
+      return InvalidField(path + ".column.table",
+                          absl::StrCat("unknown table `", ref.table(), "` (this statement reads `", names(), "`)"));
     }
     column = schema_.FindColumn(*found->table, ref.name());
   } else {
@@ -155,8 +161,9 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Column(const v1::ColumnRef& ref, co
       const v1::Column* c = schema_.FindColumn(*t.table, ref.name());
       if (c == nullptr) continue;
       if (column != nullptr) {
-        return InvalidField(path + ".column.table", absl::StrCat("column `", ref.name(), "` is in more than one table (`",
-                                                                 names(), "`): name its table"));
+        return InvalidField(
+            path + ".column.table",
+            absl::StrCat("column `", ref.name(), "` is in more than one table (`", names(), "`): name its table"));
       }
       column = c;
       found = &t;
@@ -168,10 +175,10 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Column(const v1::ColumnRef& ref, co
   }
   if (column == nullptr) {
     const std::string where = found ? found->name : scope_.size() == 1 ? scope_[0].name : "";
-    return InvalidField(path + ".column.name",
-                        where.empty() ? absl::StrCat("no table of this statement (`", names(), "`) has a column `",
-                                                     ref.name(), "`")
-                                      : absl::StrCat("table `", where, "` has no column `", ref.name(), "`"));
+    return InvalidField(
+        path + ".column.name",
+        where.empty() ? absl::StrCat("no table of this statement (`", names(), "`) has a column `", ref.name(), "`")
+                      : absl::StrCat("table `", where, "` has no column `", ref.name(), "`"));
   }
   TypedExpr out;
   if (qualify) out.expr.mutable_column()->set_table(found->name);
@@ -196,8 +203,8 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::OneColumnSubquery(const v1::Select&
   TypedExpr out;
   SLUICE_ASSIGN_OR_RETURN(out.expr, Subquery(select, path, &columns));
   if (columns.size() != 1) {
-    return InvalidField(path + ".columns", absl::StrCat("this subquery must select exactly one column; it selects ",
-                                                        columns.size()));
+    return InvalidField(path + ".columns",
+                        absl::StrCat("this subquery must select exactly one column; it selects ", columns.size()));
   }
   out.typed = true;
   out.type = columns[0].column;
@@ -229,7 +236,8 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Operand(const v1::Expression& expre
 absl::StatusOr<TypedExpr> ExpressionPlanner::Arithmetic(const v1::Arithmetic& arithmetic, const std::string& path,
                                                         bool allow_aggregates) {
   const v1::Arithmetic::Operator op = arithmetic.operator_();
-  if (op == v1::Arithmetic::ARITHMETIC_OPERATOR_UNSPECIFIED) return InvalidField(path + ".operator", "an operator is required");
+  if (op == v1::Arithmetic::ARITHMETIC_OPERATOR_UNSPECIFIED)
+    return InvalidField(path + ".operator", "an operator is required");
   const bool left_value = arithmetic.left().has_value() || arithmetic.left().has_param();
   const bool right_value = arithmetic.right().has_value() || arithmetic.right().has_param();
   if (left_value && right_value) {
@@ -249,11 +257,14 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Arithmetic(const v1::Arithmetic& ar
   }
   const std::string name = absl::AsciiStrToLower(v1::Arithmetic::Operator_Name(op));
   for (const auto& [side, spath] : {std::pair{&left, ".left"}, std::pair{&right, ".right"}}) {
-    const bool ok = op == v1::Arithmetic::CONCAT ? IsText(side->type.type())
+    const bool ok = op == v1::Arithmetic::CONCAT   ? IsText(side->type.type())
                     : op == v1::Arithmetic::MODULO ? IsInteger(side->type.type())
-                                       : IsNumeric(side->type.type());
+                                                   : IsNumeric(side->type.type());
     if (!ok) {
-      return InvalidField(path + spath, absl::StrCat(name, " needs ", op == v1::Arithmetic::CONCAT ? "text" : op == v1::Arithmetic::MODULO ? "integers" : "numbers",
+      return InvalidField(path + spath, absl::StrCat(name, " needs ",
+                                                     op == v1::Arithmetic::CONCAT   ? "text"
+                                                     : op == v1::Arithmetic::MODULO ? "integers"
+                                                                                    : "numbers",
                                                      "; this side is ", TypeLabel(side->type)));
     }
   }
@@ -261,13 +272,32 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Arithmetic(const v1::Arithmetic& ar
   out.typed = true;
   plan::Op planned;
   switch (op) {
-    case v1::Arithmetic::ADD: planned = plan::ADD; out.type = NumericResult(op, left.type, right.type); break;
-    case v1::Arithmetic::SUBTRACT: planned = plan::SUBTRACT; out.type = NumericResult(op, left.type, right.type); break;
-    case v1::Arithmetic::MULTIPLY: planned = plan::MULTIPLY; out.type = NumericResult(op, left.type, right.type); break;
-    case v1::Arithmetic::DIVIDE: planned = plan::DIVIDE; out.type = TypeOf(v1::DOUBLE); break;
-    case v1::Arithmetic::MODULO: planned = plan::MODULO; out.type = TypeOf(v1::BIGINT); break;
-    case v1::Arithmetic::CONCAT: planned = plan::CONCAT; out.type = TypeOf(v1::TEXT); break;
-    default: return InvalidField(path + ".operator", "unknown operator");
+    case v1::Arithmetic::ADD:
+      planned = plan::ADD;
+      out.type = NumericResult(op, left.type, right.type);
+      break;
+    case v1::Arithmetic::SUBTRACT:
+      planned = plan::SUBTRACT;
+      out.type = NumericResult(op, left.type, right.type);
+      break;
+    case v1::Arithmetic::MULTIPLY:
+      planned = plan::MULTIPLY;
+      out.type = NumericResult(op, left.type, right.type);
+      break;
+    case v1::Arithmetic::DIVIDE:
+      planned = plan::DIVIDE;
+      out.type = TypeOf(v1::DOUBLE);
+      break;
+    case v1::Arithmetic::MODULO:
+      planned = plan::MODULO;
+      out.type = TypeOf(v1::BIGINT);
+      break;
+    case v1::Arithmetic::CONCAT:
+      planned = plan::CONCAT;
+      out.type = TypeOf(v1::TEXT);
+      break;
+    default:
+      return InvalidField(path + ".operator", "unknown operator");
   }
   out.type.set_name(name);
   out.expr = Call(planned, {std::move(left.expr), std::move(right.expr)});
@@ -277,14 +307,16 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Arithmetic(const v1::Arithmetic& ar
 absl::StatusOr<TypedExpr> ExpressionPlanner::Function(const v1::FunctionCall& call, const std::string& path,
                                                       bool allow_aggregates) {
   static const std::map<v1::FunctionCall::Name, plan::Op> kOps = {
-      {v1::FunctionCall::LOWER, plan::LOWER}, {v1::FunctionCall::UPPER, plan::UPPER}, {v1::FunctionCall::TRIM, plan::TRIM},
-      {v1::FunctionCall::LENGTH, plan::LENGTH}, {v1::FunctionCall::ABS, plan::ABS}, {v1::FunctionCall::COALESCE, plan::COALESCE}};
+      {v1::FunctionCall::LOWER, plan::LOWER}, {v1::FunctionCall::UPPER, plan::UPPER},
+      {v1::FunctionCall::TRIM, plan::TRIM},   {v1::FunctionCall::LENGTH, plan::LENGTH},
+      {v1::FunctionCall::ABS, plan::ABS},     {v1::FunctionCall::COALESCE, plan::COALESCE}};
   auto op = kOps.find(call.function());
   if (op == kOps.end()) return InvalidField(path + ".function", "a function is required");
   const std::string name = absl::AsciiStrToLower(v1::FunctionCall::Name_Name(call.function()));
   const bool coalesce = call.function() == v1::FunctionCall::COALESCE;
   if (coalesce ? call.args_size() < 2 : call.args_size() != 1) {
-    return InvalidField(path + ".args", absl::StrCat(name, coalesce ? " takes two or more arguments" : " takes one argument"));
+    return InvalidField(path + ".args",
+                        absl::StrCat(name, coalesce ? " takes two or more arguments" : " takes one argument"));
   }
   std::vector<plan::Expr> args;
   TypedExpr first;
@@ -301,12 +333,15 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Function(const v1::FunctionCall& ca
   const v1::ColumnType type = first.type.type();
   const bool text_function = call.function() != v1::FunctionCall::ABS && !coalesce;
   if ((text_function && !IsText(type)) || (call.function() == v1::FunctionCall::ABS && !IsNumeric(type))) {
-    return InvalidField(absl::StrCat(path, ".args[0]"), absl::StrCat(name, " needs ", text_function ? "text" : "a number",
-                                                                     "; it is ", TypeLabel(first.type)));
+    return InvalidField(
+        absl::StrCat(path, ".args[0]"),
+        absl::StrCat(name, " needs ", text_function ? "text" : "a number", "; it is ", TypeLabel(first.type)));
   }
   TypedExpr out;
   out.typed = true;
-  out.type = call.function() == v1::FunctionCall::LENGTH ? TypeOf(v1::BIGINT) : text_function ? TypeOf(v1::TEXT) : first.type;
+  out.type = call.function() == v1::FunctionCall::LENGTH ? TypeOf(v1::BIGINT)
+             : text_function                             ? TypeOf(v1::TEXT)
+                                                         : first.type;
   out.type.set_not_null(false);
   out.type.set_auto_increment(false);
   out.type.set_primary_key(false);
@@ -315,15 +350,18 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Function(const v1::FunctionCall& ca
   return out;
 }
 
-absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& expression,
-                                                   const std::string& path,
+absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& expression, const std::string& path,
                                                    bool allow_aggregates) {
   TypedExpr out;
   switch (expression.kind_case()) {
-    case v1::Expression::kColumn: return Column(expression.column(), path, qualify_);
-    case v1::Expression::kSubquery: return OneColumnSubquery(expression.subquery(), path + ".subquery");
-    case v1::Expression::kArithmetic: return Arithmetic(expression.arithmetic(), path + ".arithmetic", allow_aggregates);
-    case v1::Expression::kFunction: return Function(expression.function(), path + ".function", allow_aggregates);
+    case v1::Expression::kColumn:
+      return Column(expression.column(), path, qualify_);
+    case v1::Expression::kSubquery:
+      return OneColumnSubquery(expression.subquery(), path + ".subquery");
+    case v1::Expression::kArithmetic:
+      return Arithmetic(expression.arithmetic(), path + ".arithmetic", allow_aggregates);
+    case v1::Expression::kFunction:
+      return Function(expression.function(), path + ".function", allow_aggregates);
     case v1::Expression::kAggregate: {
       if (!allow_aggregates) {
         return InvalidField(path + ".aggregate", "aggregates are not allowed here (use having)");
@@ -356,9 +394,8 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
         case v1::Aggregate::SUM:
         case v1::Aggregate::AVG:
           if (!IsNumeric(arg.type.type())) {
-            return InvalidField(apath + ".argument",
-                                absl::StrCat("sum and avg need a numeric column; `",
-                                             arg.type.name(), "` is ", TypeLabel(arg.type)));
+            return InvalidField(apath + ".argument", absl::StrCat("sum and avg need a numeric column; `",
+                                                                  arg.type.name(), "` is ", TypeLabel(arg.type)));
           }
           op = agg.function() == v1::Aggregate::SUM ? plan::SUM : plan::AVG;
           if (arg.type.type() != v1::DECIMAL) {
@@ -367,8 +404,12 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
             out.type.set_type(integer_sum ? v1::BIGINT : v1::DOUBLE);
           }
           break;
-        case v1::Aggregate::MIN: op = plan::MIN; break;
-        case v1::Aggregate::MAX: op = plan::MAX; break;
+        case v1::Aggregate::MIN:
+          op = plan::MIN;
+          break;
+        case v1::Aggregate::MAX:
+          op = plan::MAX;
+          break;
         default:
           return InvalidField(apath + ".function", "an aggregate function is required");
       }
@@ -380,7 +421,8 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
       return InvalidField(path + ".value", "a value cannot stand here; name a column");
     case v1::Expression::kParam:
       return InvalidField(path + ".param", "a placeholder stands for a value: compare a column with it");
-    case v1::Expression::KIND_NOT_SET: break;
+    case v1::Expression::KIND_NOT_SET:
+      break;
   }
   return InvalidField(path, "an expression is required (column, aggregate, subquery or value)");
 }
@@ -413,28 +455,21 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::ValueOrPlaceholder(const v1::Expre
   return BindValue(expression.value(), type, path + ".value");
 }
 
-absl::StatusOr<TypedExpr> ExpressionPlanner::Subject(const v1::Expression& expression,
-                                                     const std::string& path,
+absl::StatusOr<TypedExpr> ExpressionPlanner::Subject(const v1::Expression& expression, const std::string& path,
                                                      bool allow_aggregates) {
   if (expression.has_value()) {
-    return InvalidField(path + ".value",
-                        "the left side must be a column (or aggregate); put the value on the right");
+    return InvalidField(path + ".value", "the left side must be a column (or aggregate); put the value on the right");
   }
   return Typed(expression, path, allow_aggregates);
 }
 
-absl::StatusOr<plan::Expr> ExpressionPlanner::Comparison(plan::Op op,
-                                                         const v1::Comparison& comparison,
-                                                         const std::string& path,
-                                                         bool allow_aggregates) {
-  SLUICE_ASSIGN_OR_RETURN(TypedExpr left,
-                          Subject(comparison.left(), path + ".left", allow_aggregates));
-  const bool like = op == plan::LIKE || op == plan::NOT_LIKE || op == plan::ILIKE ||
-                    op == plan::NOT_ILIKE;
+absl::StatusOr<plan::Expr> ExpressionPlanner::Comparison(plan::Op op, const v1::Comparison& comparison,
+                                                         const std::string& path, bool allow_aggregates) {
+  SLUICE_ASSIGN_OR_RETURN(TypedExpr left, Subject(comparison.left(), path + ".left", allow_aggregates));
+  const bool like = op == plan::LIKE || op == plan::NOT_LIKE || op == plan::ILIKE || op == plan::NOT_ILIKE;
   if (like && !IsText(left.type.type())) {
-    return InvalidField(path + ".left", absl::StrCat("like needs a text column; `",
-                                                     left.type.name(), "` is ",
-                                                     TypeLabel(left.type)));
+    return InvalidField(path + ".left",
+                        absl::StrCat("like needs a text column; `", left.type.name(), "` is ", TypeLabel(left.type)));
   }
   const v1::Expression& right = comparison.right();
   plan::Expr right_expr;
@@ -456,8 +491,7 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Comparison(plan::Op op,
   return Call(op, {std::move(left.expr), std::move(right_expr)});
 }
 
-absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
-                                                        const std::string& path,
+absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c, const std::string& path,
                                                         bool allow_aggregates) {
   using C = v1::Condition;
   switch (c.kind_case()) {
@@ -472,8 +506,8 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
       std::vector<plan::Expr> args;
       for (int i = 0; i < list.conditions_size(); ++i) {
         SLUICE_ASSIGN_OR_RETURN(
-            plan::Expr arg, Condition(list.conditions(i),
-                                      absl::StrCat(lpath, ".conditions[", i, "]"), allow_aggregates));
+            plan::Expr arg,
+            Condition(list.conditions(i), absl::StrCat(lpath, ".conditions[", i, "]"), allow_aggregates));
         args.push_back(std::move(arg));
       }
       return Call(is_and ? plan::AND : plan::OR, std::move(args));
@@ -482,16 +516,24 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
       SLUICE_ASSIGN_OR_RETURN(plan::Expr arg, Condition(c.not_(), path + ".not", allow_aggregates));
       return Call(plan::NOT, {std::move(arg)});
     }
-    case C::kEq: return Comparison(plan::EQ, c.eq(), path + ".eq", allow_aggregates);
-    case C::kNe: return Comparison(plan::NE, c.ne(), path + ".ne", allow_aggregates);
-    case C::kGt: return Comparison(plan::GT, c.gt(), path + ".gt", allow_aggregates);
-    case C::kGte: return Comparison(plan::GTE, c.gte(), path + ".gte", allow_aggregates);
-    case C::kLt: return Comparison(plan::LT, c.lt(), path + ".lt", allow_aggregates);
-    case C::kLte: return Comparison(plan::LTE, c.lte(), path + ".lte", allow_aggregates);
-    case C::kLike: return Comparison(plan::LIKE, c.like(), path + ".like", allow_aggregates);
+    case C::kEq:
+      return Comparison(plan::EQ, c.eq(), path + ".eq", allow_aggregates);
+    case C::kNe:
+      return Comparison(plan::NE, c.ne(), path + ".ne", allow_aggregates);
+    case C::kGt:
+      return Comparison(plan::GT, c.gt(), path + ".gt", allow_aggregates);
+    case C::kGte:
+      return Comparison(plan::GTE, c.gte(), path + ".gte", allow_aggregates);
+    case C::kLt:
+      return Comparison(plan::LT, c.lt(), path + ".lt", allow_aggregates);
+    case C::kLte:
+      return Comparison(plan::LTE, c.lte(), path + ".lte", allow_aggregates);
+    case C::kLike:
+      return Comparison(plan::LIKE, c.like(), path + ".like", allow_aggregates);
     case C::kNotLike:
       return Comparison(plan::NOT_LIKE, c.not_like(), path + ".not_like", allow_aggregates);
-    case C::kIlike: return Comparison(plan::ILIKE, c.ilike(), path + ".ilike", allow_aggregates);
+    case C::kIlike:
+      return Comparison(plan::ILIKE, c.ilike(), path + ".ilike", allow_aggregates);
     case C::kArrayContains:
     case C::kArrayOverlaps: {
       const bool contains = c.kind_case() == C::kArrayContains;
@@ -550,9 +592,9 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
     case C::kIsNull:
     case C::kIsNotNull: {
       const bool is_null = c.kind_case() == C::kIsNull;
-      SLUICE_ASSIGN_OR_RETURN(
-          TypedExpr subject, Subject(is_null ? c.is_null() : c.is_not_null(),
-                                     path + (is_null ? ".is_null" : ".is_not_null"), allow_aggregates));
+      SLUICE_ASSIGN_OR_RETURN(TypedExpr subject,
+                              Subject(is_null ? c.is_null() : c.is_not_null(),
+                                      path + (is_null ? ".is_null" : ".is_not_null"), allow_aggregates));
       return Call(is_null ? plan::IS_NULL : plan::IS_NOT_NULL, {std::move(subject.expr)});
     }
     case C::kBetween:
@@ -588,7 +630,8 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c,
                                                        path + (exists ? ".exists" : ".not_exists"), &columns));
       return Call(exists ? plan::EXISTS : plan::NOT_EXISTS, {std::move(sub)});
     }
-    case C::KIND_NOT_SET: break;
+    case C::KIND_NOT_SET:
+      break;
   }
   return InvalidField(path, "a condition is required (eq, and, or, in, exists, is_null, ...)");
 }

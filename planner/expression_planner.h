@@ -17,7 +17,7 @@ namespace sluice {
 struct TypedExpr {
   plan::Expr expr;
   bool typed = false;
-  v1::Column type;  // name, type, precision, scale...
+  v1::Column type;    // name, type, precision, scale...
   std::string table;  // for a column: the name (or alias) of its table in the statement
 };
 
@@ -34,8 +34,7 @@ class ExpressionPlanner {
  public:
   // `params` collects values as bound parameters; null means DDL, where values become literals.
   // `placeholders` collects named placeholders (prepared statements); null refuses them.
-  ExpressionPlanner(const SchemaIndex& schema, const TableInfo& table,
-                    std::vector<v1::Value>* params,
+  ExpressionPlanner(const SchemaIndex& schema, const TableInfo& table, std::vector<v1::Value>* params,
                     std::map<std::string, Placeholder>* placeholders = nullptr)
       : schema_(schema), scope_{{table.table->name(), &table}}, params_(params), placeholders_(placeholders) {}
 
@@ -53,29 +52,25 @@ class ExpressionPlanner {
   }
 
   // `allow_aggregates` for HAVING.
-  absl::StatusOr<plan::Expr> Condition(const v1::Condition& condition,
-                                           const std::string& path,
-                                           bool allow_aggregates = false);
+  absl::StatusOr<plan::Expr> Condition(const v1::Condition& condition, const std::string& path,
+                                       bool allow_aggregates = false);
   // A column or an aggregate (select items, order by, group by).
-  absl::StatusOr<TypedExpr> Typed(const v1::Expression& expression, const std::string& path,
-                                  bool allow_aggregates);
+  absl::StatusOr<TypedExpr> Typed(const v1::Expression& expression, const std::string& path, bool allow_aggregates);
   // A checked value as a parameter (or a literal in DDL).
   plan::Expr Bind(const v1::Value& checked);
   // A LIMIT or OFFSET count as a parameter's index; INVALID_ARGUMENT at `path` when negative.
   absl::StatusOr<uint32_t> BindCount(int32_t count, const std::string& path);
   // `value` checked against `column`, bound.
-  absl::StatusOr<plan::Expr> BindValue(const v1::Value& value, const v1::Column& column,
-                                           const std::string& path);
+  absl::StatusOr<plan::Expr> BindValue(const v1::Value& value, const v1::Column& column, const std::string& path);
 
   static plan::Expr Call(plan::Op op, std::vector<plan::Expr> args);
   const SchemaIndex& schema() const { return schema_; }
 
  private:
-  absl::StatusOr<plan::Expr> Comparison(plan::Op op, const v1::Comparison& comparison,
-                                            const std::string& path, bool allow_aggregates);
+  absl::StatusOr<plan::Expr> Comparison(plan::Op op, const v1::Comparison& comparison, const std::string& path,
+                                        bool allow_aggregates);
   // A named placeholder whose values are checked against `type` (one parameter per name).
-  absl::StatusOr<plan::Expr> NamedPlaceholder(const std::string& name, const v1::Column& type,
-                                              const std::string& path);
+  absl::StatusOr<plan::Expr> NamedPlaceholder(const std::string& name, const v1::Column& type, const std::string& path);
   // A value or a named placeholder for a place typed `type`.
   absl::StatusOr<plan::Expr> ValueOrPlaceholder(const v1::Expression& expression, const v1::Column& type,
                                                 const std::string& path);
@@ -96,8 +91,7 @@ class ExpressionPlanner {
   // A subquery of exactly one result column.
   absl::StatusOr<TypedExpr> OneColumnSubquery(const v1::Select& select, const std::string& path);
   // Plans the left side of a predicate: a column or an aggregate, never a bare value.
-  absl::StatusOr<TypedExpr> Subject(const v1::Expression& expression, const std::string& path,
-                                    bool allow_aggregates);
+  absl::StatusOr<TypedExpr> Subject(const v1::Expression& expression, const std::string& path, bool allow_aggregates);
 
   const SchemaIndex& schema_;
   std::vector<ScopeTable> scope_;

@@ -39,8 +39,8 @@ class FindPlanner {
 
   // One level: `request` over `table` (named `alias` in the statement) into `select`; the
   // aliases of the enclosing levels in `taken`.
-  absl::Status Level(const TableInfo& table, const v1::Find& request, const std::string& path,
-                     const std::string& alias, std::vector<std::string> taken, plan::Select* select, FindShape* shape,
+  absl::Status Level(const TableInfo& table, const v1::Find& request, const std::string& path, const std::string& alias,
+                     std::vector<std::string> taken, plan::Select* select, FindShape* shape,
                      std::vector<plan::Expr>* conditions) {
     *select->mutable_from() = TableRefOf(*table.table);
     if (alias != table.table->name()) select->mutable_from()->set_alias(alias);
@@ -54,7 +54,8 @@ class FindPlanner {
       return InvalidField(path + "exclude_columns", "give columns or exclude_columns, not both");
     }
     SLUICE_ASSIGN_OR_RETURN(auto listed, LookupColumns(schema_, table, request.columns(), path + "columns"));
-    SLUICE_ASSIGN_OR_RETURN(auto excluded, LookupColumns(schema_, table, request.exclude_columns(), path + "exclude_columns"));
+    SLUICE_ASSIGN_OR_RETURN(auto excluded,
+                            LookupColumns(schema_, table, request.exclude_columns(), path + "exclude_columns"));
     if (request.columns().empty()) {
       for (const v1::Column& c : table.table->columns()) {
         if (std::find(excluded.begin(), excluded.end(), &c) == excluded.end()) listed.push_back(&c);
@@ -69,7 +70,8 @@ class FindPlanner {
     for (int i = 0; i < request.extras_size(); ++i) {
       const v1::SelectColumn& extra = request.extras(i);
       const std::string epath = absl::StrCat(path, "extras[", i, "]");
-      if (extra.alias().empty()) return InvalidField(epath + ".alias", "an extra needs an alias: its key in the results");
+      if (extra.alias().empty())
+        return InvalidField(epath + ".alias", "an extra needs an alias: its key in the results");
       if (!keys.insert(extra.alias()).second) {
         return InvalidField(epath + ".alias", absl::StrCat("`", extra.alias(), "` is already a key of these results"));
       }
@@ -92,10 +94,11 @@ class FindPlanner {
       if (it == request.with().end()) continue;
       const std::string rpath = absl::StrCat(path, "with[\"", relation.name(), "\"].");
       if (!keys.insert(relation.name()).second) {
-        return InvalidField(rpath.substr(0, rpath.size() - 1), absl::StrCat("`", relation.name(), "` is already a key of these results"));
+        return InvalidField(rpath.substr(0, rpath.size() - 1),
+                            absl::StrCat("`", relation.name(), "` is already a key of these results"));
       }
-      SLUICE_RETURN_IF_ERROR(Related(table, alias, taken, relation, absl::StrCat("schema.relations[", r, "]"), it->second,
-                                     rpath, select, shape));
+      SLUICE_RETURN_IF_ERROR(Related(table, alias, taken, relation, absl::StrCat("schema.relations[", r, "]"),
+                                     it->second, rpath, select, shape));
     }
 
     if (request.has_where()) {
@@ -104,8 +107,9 @@ class FindPlanner {
     }
     for (int i = 0; i < request.order_by_size(); ++i) {
       const v1::OrderBy& order = request.order_by(i);
-      SLUICE_ASSIGN_OR_RETURN(TypedExpr typed,
-                              planner.Typed(order.expression(), absl::StrCat(path, "order_by[", i, "].expression"), false));
+      SLUICE_ASSIGN_OR_RETURN(
+          TypedExpr typed,
+          planner.Typed(order.expression(), absl::StrCat(path, "order_by[", i, "].expression"), false));
       plan::OrderItem* item = select->add_order_by();
       *item->mutable_expr() = std::move(typed.expr);
       item->set_descending(order.descending());
@@ -143,7 +147,9 @@ class FindPlanner {
     }
     SLUICE_ASSIGN_OR_RETURN(ResolvedRelation resolved, ResolveRelation(schema_, relation, relation_path));
     if (resolved.one && (!request.order_by().empty() || request.has_limit() || request.has_offset())) {
-      return InvalidField(path + (!request.order_by().empty() ? "order_by" : request.has_limit() ? "limit" : "offset"),
+      return InvalidField(path + (!request.order_by().empty() ? "order_by"
+                                  : request.has_limit()       ? "limit"
+                                                              : "offset"),
                           absl::StrCat("`", relation.name(), "` is a one relation: a single row (or none)"));
     }
     plan::SelectItem* item = select->add_items();
@@ -197,7 +203,8 @@ absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::Find& 
   plan::Select* select = out.statement.plan.mutable_select();
   std::vector<plan::Expr> conditions;
   FindPlanner planner(schema, &out.statement.params);
-  SLUICE_RETURN_IF_ERROR(planner.Level(*table, request, path, table->table->name(), {}, select, shape.get(), &conditions));
+  SLUICE_RETURN_IF_ERROR(
+      planner.Level(*table, request, path, table->table->name(), {}, select, shape.get(), &conditions));
   if (!conditions.empty()) *select->mutable_where() = ExpressionPlanner::Call(plan::AND, std::move(conditions));
   if (first) {
     v1::Value one;

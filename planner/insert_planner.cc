@@ -12,7 +12,6 @@
 namespace sluice {
 namespace {
 
-
 std::string ValuesPath(const std::string& path, int row, absl::string_view column) {
   return absl::StrCat(path, ".rows[", row, "].values[\"", column, "\"]");
 }
@@ -25,10 +24,14 @@ absl::StatusOr<plan::Expr> MissingValue(ExpressionPlanner& planner, const v1::Co
   }
   if (column.default_().has_sequence()) return NextValue(planner.schema(), column.default_().sequence());
   switch (column.default_().function()) {
-    case v1::ColumnDefault::NOW: return ExpressionPlanner::Call(plan::NOW, {});
-    case v1::ColumnDefault::CURRENT_DATE: return ExpressionPlanner::Call(plan::CURRENT_DATE, {});
-    case v1::ColumnDefault::RANDOM_UUID: return ExpressionPlanner::Call(plan::RANDOM_UUID, {});
-    default: return ExpressionPlanner::Call(plan::DEFAULT, {});
+    case v1::ColumnDefault::NOW:
+      return ExpressionPlanner::Call(plan::NOW, {});
+    case v1::ColumnDefault::CURRENT_DATE:
+      return ExpressionPlanner::Call(plan::CURRENT_DATE, {});
+    case v1::ColumnDefault::RANDOM_UUID:
+      return ExpressionPlanner::Call(plan::RANDOM_UUID, {});
+    default:
+      return ExpressionPlanner::Call(plan::DEFAULT, {});
   }
 }
 
@@ -53,8 +56,7 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
                             absl::StrCat("table `", table->table->name(), "` has no column `", name, "`"));
       }
       if (value.has_null_value() && column->not_null()) {
-        return InvalidField(ValuesPath(path, r, name),
-                            absl::StrCat("column `", name, "` is not null"));
+        return InvalidField(ValuesPath(path, r, name), absl::StrCat("column `", name, "` is not null"));
       }
       named.insert(name);
     }
@@ -75,9 +77,9 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
     const auto& values = insert.rows(r).values();
     for (const v1::Column& column : table->table->columns()) {
       if (Required(column) && !values.count(column.name())) {
-        return InvalidField(ValuesPath(path, r, column.name()),
-                            absl::StrCat("column `", column.name(),
-                                         "` is not null and has no default: a value is required"));
+        return InvalidField(
+            ValuesPath(path, r, column.name()),
+            absl::StrCat("column `", column.name(), "` is not null and has no default: a value is required"));
       }
     }
     plan::InsertRow* row = p->add_rows();
@@ -87,8 +89,7 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
         SLUICE_ASSIGN_OR_RETURN(*row->add_values(), MissingValue(planner, *column));
       } else {
         SLUICE_ASSIGN_OR_RETURN(*row->add_values(),
-                                planner.BindValue(it->second, *column,
-                                                  ValuesPath(path, r, column->name())));
+                                planner.BindValue(it->second, *column, ValuesPath(path, r, column->name())));
       }
     }
   }
@@ -97,12 +98,10 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
     const v1::OnConflict& conflict = insert.on_conflict();
     const std::string cpath = path + ".on_conflict";
     p->set_on_conflict(true);
-    SLUICE_ASSIGN_OR_RETURN(auto targets,
-                            LookupColumns(schema, *table, conflict.columns(), cpath + ".columns"));
+    SLUICE_ASSIGN_OR_RETURN(auto targets, LookupColumns(schema, *table, conflict.columns(), cpath + ".columns"));
     for (const v1::Column* column : targets) p->add_conflict_columns(column->name());
     if (!conflict.set().empty() && targets.empty()) {
-      return InvalidField(cpath + ".columns",
-                          "an update on conflict needs the conflict target columns");
+      return InvalidField(cpath + ".columns", "an update on conflict needs the conflict target columns");
     }
     for (const v1::Column& column : table->table->columns()) {  // schema order: stable SQL
       auto it = conflict.set().find(column.name());
@@ -122,8 +121,8 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
       }
     }
   }
-  SLUICE_RETURN_IF_ERROR(PlanReturning(schema, *table, insert.returning(), path + ".returning",
-                                       p->mutable_returning(), &out));
+  SLUICE_RETURN_IF_ERROR(
+      PlanReturning(schema, *table, insert.returning(), path + ".returning", p->mutable_returning(), &out));
   return out;
 }
 

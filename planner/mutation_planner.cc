@@ -10,17 +10,14 @@
 namespace sluice {
 namespace {
 
-
 // The where clause, or the refusal of a statement that would touch every row by omission.
-absl::Status PlanWhere(ExpressionPlanner& planner, bool has_where, const v1::Condition& where,
-                       bool all_rows, const std::string& path, absl::string_view verb,
-                       plan::Expr* out) {
+absl::Status PlanWhere(ExpressionPlanner& planner, bool has_where, const v1::Condition& where, bool all_rows,
+                       const std::string& path, absl::string_view verb, plan::Expr* out) {
   if (!has_where) {
     if (all_rows) return absl::OkStatus();
     return InvalidField(path + ".where",
                         absl::StrCat(verb == "update" ? "an update" : "a delete", " without where ",
-                                     verb == "update" ? "changes" : "removes",
-                                     " every row; set all_rows to confirm"));
+                                     verb == "update" ? "changes" : "removes", " every row; set all_rows to confirm"));
   }
   if (all_rows) {
     return InvalidField(path + ".all_rows", "all_rows contradicts the where given");
@@ -40,8 +37,8 @@ std::vector<std::string> PrimaryKey(const v1::Table& table) {
 
 // See ReturningFallback.
 absl::StatusOr<std::shared_ptr<ReturningFallback>> PlanReturningFallback(
-    const SchemaIndex& schema, const TableInfo& table, const v1::Update& update,
-    const PlannedStatement& planned, const std::string& path, bool allow_placeholders) {
+    const SchemaIndex& schema, const TableInfo& table, const v1::Update& update, const PlannedStatement& planned,
+    const std::string& path, bool allow_placeholders) {
   const std::vector<std::string> key = PrimaryKey(*table.table);
   if (key.empty()) return std::shared_ptr<ReturningFallback>();
   auto fallback = std::make_shared<ReturningFallback>();
@@ -101,13 +98,14 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
     a->set_column(column.name());
     SLUICE_ASSIGN_OR_RETURN(*a->mutable_value(), planner.BindValue(it->second, column, vpath));
   }
-  SLUICE_RETURN_IF_ERROR(PlanWhere(planner, update.has_where(), update.where(), update.all_rows(),
-                                   path, "update", p->mutable_where()));
+  SLUICE_RETURN_IF_ERROR(
+      PlanWhere(planner, update.has_where(), update.where(), update.all_rows(), path, "update", p->mutable_where()));
   if (!update.has_where()) p->clear_where();
-  SLUICE_RETURN_IF_ERROR(PlanReturning(schema, *table, update.returning(), path + ".returning",
-                                       p->mutable_returning(), &out));
+  SLUICE_RETURN_IF_ERROR(
+      PlanReturning(schema, *table, update.returning(), path + ".returning", p->mutable_returning(), &out));
   if (!update.returning().empty()) {
-    SLUICE_ASSIGN_OR_RETURN(out.returning_fallback, PlanReturningFallback(schema, *table, update, out, path, allow_placeholders));
+    SLUICE_ASSIGN_OR_RETURN(out.returning_fallback,
+                            PlanReturningFallback(schema, *table, update, out, path, allow_placeholders));
   }
   return out;
 }
@@ -115,27 +113,32 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
 absl::StatusOr<PlannedStatement> PlanOperation(const SchemaIndex& schema, const v1::Operation& operation,
                                                const std::string& path, bool allow_placeholders) {
   switch (operation.kind_case()) {
-    case v1::Operation::kSelect: return PlanSelect(schema, operation.select(), path + ".select", allow_placeholders);
-    case v1::Operation::kInsert: return PlanInsert(schema, operation.insert(), path + ".insert");
-    case v1::Operation::kUpdate: return PlanUpdate(schema, operation.update(), path + ".update", allow_placeholders);
-    case v1::Operation::kDelete: return PlanDelete(schema, operation.delete_(), path + ".delete", allow_placeholders);
-    case v1::Operation::KIND_NOT_SET: break;
+    case v1::Operation::kSelect:
+      return PlanSelect(schema, operation.select(), path + ".select", allow_placeholders);
+    case v1::Operation::kInsert:
+      return PlanInsert(schema, operation.insert(), path + ".insert");
+    case v1::Operation::kUpdate:
+      return PlanUpdate(schema, operation.update(), path + ".update", allow_placeholders);
+    case v1::Operation::kDelete:
+      return PlanDelete(schema, operation.delete_(), path + ".delete", allow_placeholders);
+    case v1::Operation::KIND_NOT_SET:
+      break;
   }
   return InvalidField(path, "an operation is required (select, insert, update or delete)");
 }
 
-absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del,
-                                            const std::string& path, bool allow_placeholders) {
+absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del, const std::string& path,
+                                            bool allow_placeholders) {
   SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, del.table(), path + ".table"));
   PlannedStatement out;
   ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
   plan::Delete* p = out.plan.mutable_delete_();
   *p->mutable_table() = TableRefOf(*table->table);
-  SLUICE_RETURN_IF_ERROR(PlanWhere(planner, del.has_where(), del.where(), del.all_rows(), path,
-                                   "delete", p->mutable_where()));
+  SLUICE_RETURN_IF_ERROR(
+      PlanWhere(planner, del.has_where(), del.where(), del.all_rows(), path, "delete", p->mutable_where()));
   if (!del.has_where()) p->clear_where();
-  SLUICE_RETURN_IF_ERROR(PlanReturning(schema, *table, del.returning(), path + ".returning",
-                                       p->mutable_returning(), &out));
+  SLUICE_RETURN_IF_ERROR(
+      PlanReturning(schema, *table, del.returning(), path + ".returning", p->mutable_returning(), &out));
   return out;
 }
 

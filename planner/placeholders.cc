@@ -17,7 +17,8 @@ absl::Status Fill(PlannedStatement& statement, const google::protobuf::Map<std::
     if (it->second.has_null_value()) {
       return InvalidField(path, "comparing with null matches nothing; use is_null / is_not_null");
     }
-    SLUICE_ASSIGN_OR_RETURN(statement.params[placeholder.param], CheckValue(it->second, placeholder.type, schema, path));
+    SLUICE_ASSIGN_OR_RETURN(statement.params[placeholder.param],
+                            CheckValue(it->second, placeholder.type, schema, path));
   }
   return absl::OkStatus();
 }
@@ -29,7 +30,8 @@ absl::StatusOr<PlannedStatement> BindPlaceholders(const PlannedStatement& prepar
                                                   const SchemaIndex& schema) {
   for (const auto& [name, value] : values) {
     if (!prepared.placeholders.count(name)) {
-      return InvalidField(absl::StrCat("params[\"", name, "\"]"), absl::StrCat("the statement has no placeholder `", name, "`"));
+      return InvalidField(absl::StrCat("params[\"", name, "\"]"),
+                          absl::StrCat("the statement has no placeholder `", name, "`"));
     }
   }
   PlannedStatement bound = prepared;

@@ -68,8 +68,8 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
                                             const std::string& path);
 absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1::Update& update,
                                             const std::string& path, bool allow_placeholders = false);
-absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del,
-                                            const std::string& path, bool allow_placeholders = false);
+absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del, const std::string& path,
+                                            bool allow_placeholders = false);
 
 // One operation of a batch, transaction or prepared statement (path: e.g. "operations[2]").
 absl::StatusOr<PlannedStatement> PlanOperation(const SchemaIndex& schema, const v1::Operation& operation,

@@ -12,10 +12,8 @@ namespace sluice {
 // Checks `columns` against `table`, copies them into `plan_returning`, and declares the result
 // columns of `out`.
 absl::Status PlanReturning(const SchemaIndex& schema, const TableInfo& table,
-                           const google::protobuf::RepeatedPtrField<std::string>& columns,
-                           const std::string& path,
-                           google::protobuf::RepeatedPtrField<std::string>* plan_returning,
-                           PlannedStatement* out);
+                           const google::protobuf::RepeatedPtrField<std::string>& columns, const std::string& path,
+                           google::protobuf::RepeatedPtrField<std::string>* plan_returning, PlannedStatement* out);
 
 }  // namespace sluice
 

@@ -53,15 +53,15 @@ absl::Status PlanCommonTables(const SchemaIndex& schema, const v1::Select& selec
     SelectContext inner = context;
     inner.common_tables = visible;
     std::vector<ResultColumn> columns;
-    SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema, cte.select(), cpath + ".select", inner, planned->mutable_select(),
-                                          columns));
+    SLUICE_RETURN_IF_ERROR(
+        PlanSelectInto(schema, cte.select(), cpath + ".select", inner, planned->mutable_select(), columns));
     CommonTableInfo& table = own.emplace_back();
     table.table.set_name(cte.name());
     std::set<std::string> names;
     for (const ResultColumn& rc : columns) {
       if (!names.insert(rc.name).second) {
-        return InvalidField(cpath + ".select.columns", absl::StrCat("two result columns are named `", rc.name,
-                                                                    "`: give one an alias"));
+        return InvalidField(cpath + ".select.columns",
+                            absl::StrCat("two result columns are named `", rc.name, "`: give one an alias"));
       }
       v1::Column* column = table.table.add_columns();
       column->set_name(rc.name);
@@ -104,7 +104,8 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     const std::string name = join.alias().empty() ? joined->table->name() : join.alias();
     for (const ScopeTable& t : scope) {
       if (t.name == name) {
-        return InvalidField(jpath + ".alias", absl::StrCat("`", name, "` names two tables of this statement: give one an alias"));
+        return InvalidField(jpath + ".alias",
+                            absl::StrCat("`", name, "` names two tables of this statement: give one an alias"));
       }
     }
     scope.push_back({name, joined});
@@ -143,8 +144,7 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
   for (int i = 0; i < select.columns_size(); ++i) {
     const v1::SelectColumn& item = select.columns(i);
     const std::string ipath = absl::StrCat(path, ".columns[", i, "]");
-    SLUICE_ASSIGN_OR_RETURN(TypedExpr typed,
-                            planner.Typed(item.expression(), ipath + ".expression", true));
+    SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, planner.Typed(item.expression(), ipath + ".expression", true));
     plan::SelectItem* planned = p->add_items();
     *planned->mutable_expr() = std::move(typed.expr);
     std::string name = item.alias().empty() ? typed.type.name() : item.alias();
@@ -162,13 +162,11 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
   }
   for (int i = 0; i < select.group_by_size(); ++i) {
     SLUICE_ASSIGN_OR_RETURN(TypedExpr typed,
-                            planner.Typed(select.group_by(i), absl::StrCat(path, ".group_by[", i, "]"),
-                                          false));
+                            planner.Typed(select.group_by(i), absl::StrCat(path, ".group_by[", i, "]"), false));
     *p->add_group_by() = std::move(typed.expr);
   }
   if (select.has_having()) {
-    SLUICE_ASSIGN_OR_RETURN(*p->mutable_having(),
-                            planner.Condition(select.having(), path + ".having", true));
+    SLUICE_ASSIGN_OR_RETURN(*p->mutable_having(), planner.Condition(select.having(), path + ".having", true));
   }
   const bool compound = !select.set_operations().empty();
   for (int i = 0; i < select.order_by_size(); ++i) {
@@ -201,22 +199,24 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
   for (int i = 0; i < select.set_operations_size(); ++i) {
     const v1::SetOperation& op = select.set_operations(i);
     const std::string opath = absl::StrCat(path, ".set_operations[", i, "]");
-    if (op.operator_() == v1::SetOperation::SET_OPERATOR_UNSPECIFIED) return InvalidField(opath + ".operator", "an operator is required");
+    if (op.operator_() == v1::SetOperation::SET_OPERATOR_UNSPECIFIED)
+      return InvalidField(opath + ".operator", "an operator is required");
     const v1::Select& branch = op.select();
     if (!branch.order_by().empty() || branch.has_limit() || branch.has_offset() || !branch.set_operations().empty() ||
         !branch.with().empty()) {
-      return InvalidField(opath + ".select", "order_by, limit, offset, with and set_operations belong to the first select");
+      return InvalidField(opath + ".select",
+                          "order_by, limit, offset, with and set_operations belong to the first select");
     }
     plan::SetBranch* planned = p->add_set_branches();
     planned->set_op(static_cast<plan::SetOp>(op.operator_()));
     std::vector<ResultColumn> branch_columns;
     SelectContext branch_context = context;
     branch_context.common_tables = visible;
-    SLUICE_RETURN_IF_ERROR(PlanSelectInto(schema, branch, opath + ".select", branch_context, planned->mutable_select(),
-                                          branch_columns));
+    SLUICE_RETURN_IF_ERROR(
+        PlanSelectInto(schema, branch, opath + ".select", branch_context, planned->mutable_select(), branch_columns));
     if (branch_columns.size() != columns.size()) {
-      return InvalidField(opath + ".select", absl::StrCat("selects ", branch_columns.size(), " columns; the first selects ",
-                                                          columns.size()));
+      return InvalidField(opath + ".select", absl::StrCat("selects ", branch_columns.size(),
+                                                          " columns; the first selects ", columns.size()));
     }
   }
   return absl::OkStatus();

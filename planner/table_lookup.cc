@@ -10,8 +10,7 @@ absl::StatusOr<const TableInfo*> LookupTable(const SchemaIndex& schema, const st
   if (name.empty()) return InvalidField(path, "a table is required");
   const TableInfo* table = schema.FindTable(name);
   if (table == nullptr) {
-    return InvalidField(path, absl::StrCat("schema `", schema.schema().name(),
-                                           "` has no table `", name, "`"));
+    return InvalidField(path, absl::StrCat("schema `", schema.schema().name(), "` has no table `", name, "`"));
   }
   return table;
 }
@@ -24,15 +23,14 @@ plan::TableRef TableRefOf(const v1::Table& table) {
 }
 
 absl::StatusOr<std::vector<const v1::Column*>> LookupColumns(
-    const SchemaIndex& schema, const TableInfo& table,
-    const google::protobuf::RepeatedPtrField<std::string>& columns, const std::string& path) {
+    const SchemaIndex& schema, const TableInfo& table, const google::protobuf::RepeatedPtrField<std::string>& columns,
+    const std::string& path) {
   std::vector<const v1::Column*> out;
   for (int i = 0; i < columns.size(); ++i) {
     const v1::Column* column = schema.FindColumn(table, columns[i]);
     if (column == nullptr) {
       return InvalidField(absl::StrCat(path, "[", i, "]"),
-                          absl::StrCat("table `", table.table->name(), "` has no column `",
-                                       columns[i], "`"));
+                          absl::StrCat("table `", table.table->name(), "` has no column `", columns[i], "`"));
     }
     out.push_back(column);
   }

@@ -20,8 +20,8 @@ plan::TableRef TableRefOf(const v1::Table& table);
 // Checks `columns` name columns of `table`: the columns, in order, or INVALID_ARGUMENT at
 // `path`[i].
 absl::StatusOr<std::vector<const v1::Column*>> LookupColumns(
-    const SchemaIndex& schema, const TableInfo& table,
-    const google::protobuf::RepeatedPtrField<std::string>& columns, const std::string& path);
+    const SchemaIndex& schema, const TableInfo& table, const google::protobuf::RepeatedPtrField<std::string>& columns,
+    const std::string& path);
 
 }  // namespace sluice
 

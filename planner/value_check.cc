@@ -69,9 +69,8 @@ bool ValidTimestamp(absl::string_view s) {
   if (!ValidTime(s.substr(11), &rest)) return false;
   if (rest.empty() || rest == "Z") return true;
   // ±HH:MM
-  return rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
-         AllDigits(rest.substr(1, 2)) && AllDigits(rest.substr(4, 2)) &&
-         Num(rest.substr(1, 2)) <= 23 && Num(rest.substr(4, 2)) <= 59;
+  return rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' && AllDigits(rest.substr(1, 2)) &&
+         AllDigits(rest.substr(4, 2)) && Num(rest.substr(1, 2)) <= 23 && Num(rest.substr(4, 2)) <= 59;
 }
 
 // [-]digits[.digits]: returns digits before and after the point.
@@ -104,21 +103,36 @@ size_t Utf8Length(absl::string_view s) {
 
 const char* KindName(Value::KindCase kind) {
   switch (kind) {
-    case Value::kNullValue: return "null_value";
-    case Value::kBoolValue: return "bool_value";
-    case Value::kIntValue: return "int_value";
-    case Value::kUintValue: return "uint_value";
-    case Value::kDoubleValue: return "double_value";
-    case Value::kStringValue: return "string_value";
-    case Value::kBytesValue: return "bytes_value";
-    case Value::kDecimalValue: return "decimal_value";
-    case Value::kDateValue: return "date_value";
-    case Value::kTimeValue: return "time_value";
-    case Value::kTimestampValue: return "timestamp_value";
-    case Value::kJsonValue: return "json_value";
-    case Value::kUuidValue: return "uuid_value";
-    case Value::kListValue: return "list_value";
-    case Value::KIND_NOT_SET: break;
+    case Value::kNullValue:
+      return "null_value";
+    case Value::kBoolValue:
+      return "bool_value";
+    case Value::kIntValue:
+      return "int_value";
+    case Value::kUintValue:
+      return "uint_value";
+    case Value::kDoubleValue:
+      return "double_value";
+    case Value::kStringValue:
+      return "string_value";
+    case Value::kBytesValue:
+      return "bytes_value";
+    case Value::kDecimalValue:
+      return "decimal_value";
+    case Value::kDateValue:
+      return "date_value";
+    case Value::kTimeValue:
+      return "time_value";
+    case Value::kTimestampValue:
+      return "timestamp_value";
+    case Value::kJsonValue:
+      return "json_value";
+    case Value::kUuidValue:
+      return "uuid_value";
+    case Value::kListValue:
+      return "list_value";
+    case Value::KIND_NOT_SET:
+      break;
   }
   return "no value";
 }
@@ -127,11 +141,20 @@ const char* KindName(Value::KindCase kind) {
 void IntRange(const v1::Column& column, long double* lo, long double* hi) {
   int bits = 64;
   switch (column.type()) {
-    case v1::TINYINT: bits = 8; break;
-    case v1::SMALLINT: bits = 16; break;
-    case v1::MEDIUMINT: bits = 24; break;
-    case v1::INTEGER: bits = 32; break;
-    default: break;
+    case v1::TINYINT:
+      bits = 8;
+      break;
+    case v1::SMALLINT:
+      bits = 16;
+      break;
+    case v1::MEDIUMINT:
+      bits = 24;
+      break;
+    case v1::INTEGER:
+      bits = 32;
+      break;
+    default:
+      break;
   }
   if (column.unsigned_()) {
     *lo = 0;
@@ -142,16 +165,14 @@ void IntRange(const v1::Column& column, long double* lo, long double* hi) {
   }
 }
 
-absl::StatusOr<Value> CheckScalar(const Value& value, const v1::Column& column,
-                                  const SchemaIndex& schema, const std::string& path) {
+absl::StatusOr<Value> CheckScalar(const Value& value, const v1::Column& column, const SchemaIndex& schema,
+                                  const std::string& path) {
   auto mismatch = [&](absl::string_view expected) {
-    return InvalidField(path, absl::StrCat("column `", column.name(), "` is ", TypeLabel(column),
-                                           " and takes ", expected, ", not ",
-                                           KindName(value.kind_case())));
+    return InvalidField(path, absl::StrCat("column `", column.name(), "` is ", TypeLabel(column), " and takes ",
+                                           expected, ", not ", KindName(value.kind_case())));
   };
   auto malformed = [&](absl::string_view what) {
-    return InvalidField(path, absl::StrCat("column `", column.name(), "` is ", TypeLabel(column),
-                                           ": ", what));
+    return InvalidField(path, absl::StrCat("column `", column.name(), "` is ", TypeLabel(column), ": ", what));
   };
   Value out = value;
   switch (column.type()) {
@@ -171,10 +192,9 @@ absl::StatusOr<Value> CheckScalar(const Value& value, const v1::Column& column,
       long double lo, hi;
       IntRange(column, &lo, &hi);
       if (v < lo || v > hi) {
-        return malformed(absl::StrCat("value out of range (",
-                                      value.has_int_value() ? absl::StrCat(value.int_value())
-                                                            : absl::StrCat(value.uint_value()),
-                                      ")"));
+        return malformed(absl::StrCat(
+            "value out of range (",
+            value.has_int_value() ? absl::StrCat(value.int_value()) : absl::StrCat(value.uint_value()), ")"));
       }
       if (value.has_uint_value() && value.uint_value() <= uint64_t{INT64_MAX}) {
         out.set_int_value(static_cast<int64_t>(value.uint_value()));
@@ -191,8 +211,8 @@ absl::StatusOr<Value> CheckScalar(const Value& value, const v1::Column& column,
       if (!value.has_string_value()) return mismatch("string_value");
       if ((column.type() == v1::VARCHAR || column.type() == v1::CHAR) &&
           Utf8Length(value.string_value()) > column.length()) {
-        return malformed(absl::StrCat("value is ", Utf8Length(value.string_value()),
-                                      " characters long; the limit is ", column.length()));
+        return malformed(absl::StrCat("value is ", Utf8Length(value.string_value()), " characters long; the limit is ",
+                                      column.length()));
       }
       return out;
     case v1::DECIMAL: {
@@ -207,13 +227,12 @@ absl::StatusOr<Value> CheckScalar(const Value& value, const v1::Column& column,
       }
       if (column.precision() > 0) {
         if (fraction > column.scale()) {
-          return malformed(absl::StrCat("`", out.decimal_value(), "` has more than ",
-                                        column.scale(), " digits after the point"));
+          return malformed(
+              absl::StrCat("`", out.decimal_value(), "` has more than ", column.scale(), " digits after the point"));
         }
         if (whole > column.precision() - column.scale()) {
           return malformed(absl::StrCat("`", out.decimal_value(), "` has more than ",
-                                        column.precision() - column.scale(),
-                                        " digits before the point"));
+                                        column.precision() - column.scale(), " digits before the point"));
         }
       }
       return out;
@@ -276,10 +295,10 @@ absl::StatusOr<Value> CheckScalar(const Value& value, const v1::Column& column,
           if (allowed == value.string_value()) return out;
         }
       }
-      return malformed(absl::StrCat("`", value.string_value(), "` is not a value of enum `",
-                                    column.enum_name(), "`"));
+      return malformed(absl::StrCat("`", value.string_value(), "` is not a value of enum `", column.enum_name(), "`"));
     }
-    default: break;
+    default:
+      break;
   }
   return malformed("the column has no type");
 }
@@ -290,38 +309,43 @@ std::string TypeLabel(const v1::Column& column) {
   std::string label = v1::ColumnType_Name(column.type());
   switch (column.type()) {
     case v1::VARCHAR:
-    case v1::CHAR: absl::StrAppend(&label, "(", column.length(), ")"); break;
+    case v1::CHAR:
+      absl::StrAppend(&label, "(", column.length(), ")");
+      break;
     case v1::DECIMAL:
       if (column.precision() > 0) {
         absl::StrAppend(&label, "(", column.precision(), ", ", column.scale(), ")");
       }
       break;
-    case v1::ENUM: absl::StrAppend(&label, " ", column.enum_name()); break;
-    default: break;
+    case v1::ENUM:
+      absl::StrAppend(&label, " ", column.enum_name());
+      break;
+    default:
+      break;
   }
   if (column.unsigned_()) label += " UNSIGNED";
   if (column.array()) label += "[]";
   return label;
 }
 
-absl::StatusOr<Value> CheckValue(const Value& value, const v1::Column& column,
-                                 const SchemaIndex& schema, const std::string& path) {
+absl::StatusOr<Value> CheckValue(const Value& value, const v1::Column& column, const SchemaIndex& schema,
+                                 const std::string& path) {
   if (value.kind_case() == Value::KIND_NOT_SET) {
-    return InvalidField(path, absl::StrCat("a value for column `", column.name(),
-                                           "` is required (set one field of Value)"));
+    return InvalidField(path,
+                        absl::StrCat("a value for column `", column.name(), "` is required (set one field of Value)"));
   }
   if (value.has_null_value()) return value;
   if (column.array()) {
     if (!value.has_list_value()) {
-      return InvalidField(path, absl::StrCat("column `", column.name(), "` is ",
-                                             TypeLabel(column), " and takes list_value"));
+      return InvalidField(path,
+                          absl::StrCat("column `", column.name(), "` is ", TypeLabel(column), " and takes list_value"));
     }
     v1::Column element = column;
     element.set_array(false);
     Value out;
     for (int i = 0; i < value.list_value().values_size(); ++i) {
-      auto checked = CheckValue(value.list_value().values(i), element, schema,
-                                absl::StrCat(path, ".list_value.values[", i, "]"));
+      auto checked =
+          CheckValue(value.list_value().values(i), element, schema, absl::StrCat(path, ".list_value.values[", i, "]"));
       if (!checked.ok()) return checked.status();
       *out.mutable_list_value()->add_values() = *std::move(checked);
     }
@@ -350,20 +374,34 @@ plan::Type PlanType(const v1::Column& column, const SchemaIndex& schema) {
 
 int32_t ValueKind(const Value& value) {
   switch (value.kind_case()) {
-    case Value::kBoolValue: return SLUICE_VALUE_BOOL;
-    case Value::kIntValue: return SLUICE_VALUE_INT64;
-    case Value::kUintValue: return SLUICE_VALUE_UINT64;
-    case Value::kDoubleValue: return SLUICE_VALUE_DOUBLE;
-    case Value::kStringValue: return SLUICE_VALUE_TEXT;
-    case Value::kBytesValue: return SLUICE_VALUE_BYTES;
-    case Value::kDecimalValue: return SLUICE_VALUE_DECIMAL;
-    case Value::kDateValue: return SLUICE_VALUE_DATE;
-    case Value::kTimeValue: return SLUICE_VALUE_TIME;
-    case Value::kTimestampValue: return SLUICE_VALUE_TIMESTAMP;
-    case Value::kJsonValue: return SLUICE_VALUE_JSON;
-    case Value::kUuidValue: return SLUICE_VALUE_UUID;
-    case Value::kListValue: return SLUICE_VALUE_ARRAY;
-    default: return SLUICE_VALUE_NULL;
+    case Value::kBoolValue:
+      return SLUICE_VALUE_BOOL;
+    case Value::kIntValue:
+      return SLUICE_VALUE_INT64;
+    case Value::kUintValue:
+      return SLUICE_VALUE_UINT64;
+    case Value::kDoubleValue:
+      return SLUICE_VALUE_DOUBLE;
+    case Value::kStringValue:
+      return SLUICE_VALUE_TEXT;
+    case Value::kBytesValue:
+      return SLUICE_VALUE_BYTES;
+    case Value::kDecimalValue:
+      return SLUICE_VALUE_DECIMAL;
+    case Value::kDateValue:
+      return SLUICE_VALUE_DATE;
+    case Value::kTimeValue:
+      return SLUICE_VALUE_TIME;
+    case Value::kTimestampValue:
+      return SLUICE_VALUE_TIMESTAMP;
+    case Value::kJsonValue:
+      return SLUICE_VALUE_JSON;
+    case Value::kUuidValue:
+      return SLUICE_VALUE_UUID;
+    case Value::kListValue:
+      return SLUICE_VALUE_ARRAY;
+    default:
+      return SLUICE_VALUE_NULL;
   }
 }
 
@@ -371,19 +409,44 @@ plan::Literal ToLiteral(const Value& value) {
   plan::Literal literal;
   literal.set_kind(static_cast<plan::LiteralKind>(ValueKind(value)));
   switch (value.kind_case()) {
-    case Value::kBoolValue: literal.set_int_value(value.bool_value() ? 1 : 0); break;
-    case Value::kIntValue: literal.set_int_value(value.int_value()); break;
-    case Value::kUintValue: literal.set_uint_value(value.uint_value()); break;
-    case Value::kDoubleValue: literal.set_double_value(value.double_value()); break;
-    case Value::kStringValue: literal.set_text(value.string_value()); break;
-    case Value::kBytesValue: literal.set_text(value.bytes_value()); break;
-    case Value::kDecimalValue: literal.set_text(value.decimal_value()); break;
-    case Value::kDateValue: literal.set_text(value.date_value()); break;
-    case Value::kTimeValue: literal.set_text(value.time_value()); break;
-    case Value::kTimestampValue: literal.set_text(value.timestamp_value()); break;
-    case Value::kJsonValue: literal.set_text(value.json_value()); break;
-    case Value::kUuidValue: literal.set_text(value.uuid_value()); break;
-    default: break;
+    case Value::kBoolValue:
+      literal.set_int_value(value.bool_value() ? 1 : 0);
+      break;
+    case Value::kIntValue:
+      literal.set_int_value(value.int_value());
+      break;
+    case Value::kUintValue:
+      literal.set_uint_value(value.uint_value());
+      break;
+    case Value::kDoubleValue:
+      literal.set_double_value(value.double_value());
+      break;
+    case Value::kStringValue:
+      literal.set_text(value.string_value());
+      break;
+    case Value::kBytesValue:
+      literal.set_text(value.bytes_value());
+      break;
+    case Value::kDecimalValue:
+      literal.set_text(value.decimal_value());
+      break;
+    case Value::kDateValue:
+      literal.set_text(value.date_value());
+      break;
+    case Value::kTimeValue:
+      literal.set_text(value.time_value());
+      break;
+    case Value::kTimestampValue:
+      literal.set_text(value.timestamp_value());
+      break;
+    case Value::kJsonValue:
+      literal.set_text(value.json_value());
+      break;
+    case Value::kUuidValue:
+      literal.set_text(value.uuid_value());
+      break;
+    default:
+      break;
   }
   return literal;
 }

@@ -15,8 +15,8 @@ namespace sluice {
 // lower-cased, ...), or INVALID_ARGUMENT naming `path`: a value of another kind, out of range,
 // too long, malformed, or not one of the enum's values. A null passes here; NOT NULL is the
 // caller's rule.
-absl::StatusOr<v1::Value> CheckValue(const v1::Value& value, const v1::Column& column,
-                                     const SchemaIndex& schema, const std::string& path);
+absl::StatusOr<v1::Value> CheckValue(const v1::Value& value, const v1::Column& column, const SchemaIndex& schema,
+                                     const std::string& path);
 
 // "VARCHAR(20)", "DECIMAL(10, 2)", "ENUM mood", ... for messages.
 std::string TypeLabel(const v1::Column& column);

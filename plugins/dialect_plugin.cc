@@ -20,14 +20,15 @@ struct Required {
   size_t offset;
 };
 
-#define SLUICE_REQUIRED_(member) {#member, offsetof(sluice_dialect_api, member)}
+#define SLUICE_REQUIRED_(member) \
+  { #member, offsetof(sluice_dialect_api, member) }
 constexpr Required kRequired[] = {
-    SLUICE_REQUIRED_(compile),      SLUICE_REQUIRED_(sql_free),    SLUICE_REQUIRED_(connect),
-    SLUICE_REQUIRED_(disconnect),   SLUICE_REQUIRED_(ping),        SLUICE_REQUIRED_(prepare),
-    SLUICE_REQUIRED_(bind),         SLUICE_REQUIRED_(step),        SLUICE_REQUIRED_(column_count),
-    SLUICE_REQUIRED_(column_name),  SLUICE_REQUIRED_(column_value), SLUICE_REQUIRED_(changes),
-    SLUICE_REQUIRED_(reset),        SLUICE_REQUIRED_(finalize),    SLUICE_REQUIRED_(begin),
-    SLUICE_REQUIRED_(commit),       SLUICE_REQUIRED_(rollback),
+    SLUICE_REQUIRED_(compile),     SLUICE_REQUIRED_(sql_free),     SLUICE_REQUIRED_(connect),
+    SLUICE_REQUIRED_(disconnect),  SLUICE_REQUIRED_(ping),         SLUICE_REQUIRED_(prepare),
+    SLUICE_REQUIRED_(bind),        SLUICE_REQUIRED_(step),         SLUICE_REQUIRED_(column_count),
+    SLUICE_REQUIRED_(column_name), SLUICE_REQUIRED_(column_value), SLUICE_REQUIRED_(changes),
+    SLUICE_REQUIRED_(reset),       SLUICE_REQUIRED_(finalize),     SLUICE_REQUIRED_(begin),
+    SLUICE_REQUIRED_(commit),      SLUICE_REQUIRED_(rollback),
 };
 #undef SLUICE_REQUIRED_
 
@@ -37,14 +38,22 @@ absl::Status Refuse(const std::string& path, absl::string_view why) {
 
 const char* CodeReason(int32_t code) {
   switch (code) {
-    case SLUICE_STATUS_ALREADY_EXISTS: return "UNIQUE_VIOLATION";
-    case SLUICE_STATUS_FAILED_PRECONDITION: return "CONSTRAINT_VIOLATION";
-    case SLUICE_STATUS_ABORTED: return "TRANSACTION_ABORTED";
-    case SLUICE_STATUS_UNAVAILABLE: return "DATABASE_UNAVAILABLE";
-    case SLUICE_STATUS_UNIMPLEMENTED: return "UNSUPPORTED_BY_DIALECT";
-    case SLUICE_STATUS_DEADLINE_EXCEEDED: return "STATEMENT_TIMEOUT";
-    case SLUICE_STATUS_CANCELLED: return "STATEMENT_CANCELLED";
-    default: return "DATABASE_ERROR";
+    case SLUICE_STATUS_ALREADY_EXISTS:
+      return "UNIQUE_VIOLATION";
+    case SLUICE_STATUS_FAILED_PRECONDITION:
+      return "CONSTRAINT_VIOLATION";
+    case SLUICE_STATUS_ABORTED:
+      return "TRANSACTION_ABORTED";
+    case SLUICE_STATUS_UNAVAILABLE:
+      return "DATABASE_UNAVAILABLE";
+    case SLUICE_STATUS_UNIMPLEMENTED:
+      return "UNSUPPORTED_BY_DIALECT";
+    case SLUICE_STATUS_DEADLINE_EXCEEDED:
+      return "STATEMENT_TIMEOUT";
+    case SLUICE_STATUS_CANCELLED:
+      return "STATEMENT_CANCELLED";
+    default:
+      return "DATABASE_ERROR";
   }
 }
 
@@ -56,19 +65,17 @@ absl::Status PluginStatus(int32_t code, const sluice_error& error, absl::string_
   std::string message(error.message, strnlen(error.message, sizeof(error.message)));
   if (message.empty()) message = "the dialect reported an error without a message";
   absl::Status status(static_cast<absl::StatusCode>(code), message);
-  return WithErrorInfo(
-      status, CodeReason(code),
-      {{"dialect", std::string(dialect)},
-       {"sqlstate", std::string(error.sqlstate, strnlen(error.sqlstate, sizeof(error.sqlstate)))},
-       {"constraint", std::string(error.constraint_name,
-                                  strnlen(error.constraint_name, sizeof(error.constraint_name)))}});
+  return WithErrorInfo(status, CodeReason(code),
+                       {{"dialect", std::string(dialect)},
+                        {"sqlstate", std::string(error.sqlstate, strnlen(error.sqlstate, sizeof(error.sqlstate)))},
+                        {"constraint", std::string(error.constraint_name,
+                                                   strnlen(error.constraint_name, sizeof(error.constraint_name)))}});
 }
 
 absl::StatusOr<std::shared_ptr<DialectPlugin>> DialectPlugin::Load(const std::string& path) {
   auto library = std::make_shared<boost::dll::shared_library>();
   boost::dll::fs::error_code ec;
-  library->load(boost::dll::fs::path(path), ec,
-                boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  library->load(boost::dll::fs::path(path), ec, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   if (ec || !library->is_loaded()) {
     return Refuse(path, absl::StrCat("cannot be opened: ", ec.message()));
   }
@@ -81,13 +88,11 @@ absl::StatusOr<std::shared_ptr<DialectPlugin>> DialectPlugin::Load(const std::st
   if (table == nullptr) return Refuse(path, "returned no function table from its entry point");
   if (table->struct_size < kMinTableSize) {
     return Refuse(path, absl::StrCat("has a function table too short (", table->struct_size,
-                                     " bytes; dialect ABI 1.0 needs at least ", kMinTableSize,
-                                     ")"));
+                                     " bytes; dialect ABI 1.0 needs at least ", kMinTableSize, ")"));
   }
   const std::string versions =
-      absl::StrCat("was built for dialect ABI ", table->abi_major, ".", table->abi_minor,
-                   "; this server speaks ", SLUICE_DIALECT_ABI_MAJOR, ".",
-                   SLUICE_DIALECT_ABI_MINOR);
+      absl::StrCat("was built for dialect ABI ", table->abi_major, ".", table->abi_minor, "; this server speaks ",
+                   SLUICE_DIALECT_ABI_MAJOR, ".", SLUICE_DIALECT_ABI_MINOR);
   if (table->abi_major != SLUICE_DIALECT_ABI_MAJOR) {
     return Refuse(path, absl::StrCat(versions, " (the major version must match)"));
   }
@@ -115,8 +120,7 @@ absl::StatusOr<std::shared_ptr<DialectPlugin>> DialectPlugin::Load(const std::st
   plugin->abi_major_ = table->abi_major;
   plugin->abi_minor_ = table->abi_minor;
   if (plugin->api_.url_schemes != nullptr) {
-    for (absl::string_view scheme :
-         absl::StrSplit(plugin->api_.url_schemes, ',', absl::SkipWhitespace())) {
+    for (absl::string_view scheme : absl::StrSplit(plugin->api_.url_schemes, ',', absl::SkipWhitespace())) {
       plugin->url_schemes_.emplace_back(scheme);
     }
   }
@@ -136,6 +140,19 @@ absl::StatusOr<CompiledSql> DialectPlugin::Compile(const sluice::plan::Plan& pla
                      std::vector<uint32_t>(out->param_index, out->param_index + out->param_count)};
   api_.sql_free(out);
   return result;
+}
+
+std::vector<std::string> DialectPlugin::CapabilityNames() const {
+  static constexpr std::pair<uint64_t, const char*> kCapabilities[] = {
+      {SLUICE_CAP_RETURNING, "returning"},     {SLUICE_CAP_UPDATE_RETURNING, "update_returning"},
+      {SLUICE_CAP_ALTER_TABLE, "alter_table"}, {SLUICE_CAP_TRANSACTIONAL_DDL, "transactional_ddl"},
+      {SLUICE_CAP_NAMESPACES, "namespaces"},   {SLUICE_CAP_ENUM_TYPES, "enum_types"},
+  };
+  std::vector<std::string> names;
+  for (const auto& [bit, name] : kCapabilities) {
+    if (Has(bit)) names.push_back(name);
+  }
+  return names;
 }
 
 }  // namespace sluice

@@ -40,6 +40,9 @@ class DialectPlugin {
   uint16_t abi_major() const { return abi_major_; }
   uint16_t abi_minor() const { return abi_minor_; }
   bool Has(uint64_t capability) const { return (api_.capabilities & capability) != 0; }
+  // The capabilities the plugin declares, by name (`returning`, `update_returning`,
+  // `alter_table`, `transactional_ddl`, `namespaces`, `enum_types`), in that order.
+  std::vector<std::string> CapabilityNames() const;
 
   // Renders a plan through the plugin's compile.
   absl::StatusOr<CompiledSql> Compile(const sluice::plan::Plan& plan) const;

@@ -16,8 +16,7 @@ absl::StatusOr<PluginRegistry> PluginRegistry::LoadDirectory(const std::string& 
     if (it->path().extension() == ".so") paths.push_back(it->path().string());
   }
   if (ec) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read plugin directory ", dir, ": ", ec.message()));
+    return absl::FailedPreconditionError(absl::StrCat("cannot read plugin directory ", dir, ": ", ec.message()));
   }
   std::sort(paths.begin(), paths.end());
 
@@ -31,9 +30,8 @@ absl::StatusOr<PluginRegistry> PluginRegistry::LoadDirectory(const std::string& 
     auto same = std::find_if(registry.plugins_.begin(), registry.plugins_.end(),
                              [&](const auto& p) { return p->name() == (*plugin)->name(); });
     if (same != registry.plugins_.end()) {
-      registry.refused_.push_back(
-          {path, absl::StrCat("plugin ", path, " serves dialect `", (*plugin)->name(),
-                              "`, already served by ", (*same)->path())});
+      registry.refused_.push_back({path, absl::StrCat("plugin ", path, " serves dialect `", (*plugin)->name(),
+                                                      "`, already served by ", (*same)->path())});
       continue;
     }
     registry.plugins_.push_back(*std::move(plugin));
@@ -41,8 +39,7 @@ absl::StatusOr<PluginRegistry> PluginRegistry::LoadDirectory(const std::string& 
   return registry;
 }
 
-absl::StatusOr<std::shared_ptr<DialectPlugin>> PluginRegistry::ForScheme(
-    const std::string& scheme) const {
+absl::StatusOr<std::shared_ptr<DialectPlugin>> PluginRegistry::ForScheme(const std::string& scheme) const {
   std::vector<std::string> known;
   for (const auto& plugin : plugins_) {
     for (const std::string& s : plugin->url_schemes()) {
@@ -51,8 +48,7 @@ absl::StatusOr<std::shared_ptr<DialectPlugin>> PluginRegistry::ForScheme(
     }
   }
   return absl::NotFoundError(absl::StrCat("no loaded dialect plugin serves URL scheme `", scheme,
-                                          "` (loaded schemes: ", absl::StrJoin(known, ", "),
-                                          ")"));
+                                          "` (loaded schemes: ", absl::StrJoin(known, ", "), ")"));
 }
 
 }  // namespace sluice

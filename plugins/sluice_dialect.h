@@ -70,27 +70,27 @@ typedef enum sluice_status_code {
  * when it returns a non-zero code. Strings are NUL-terminated and truncated to fit.
  */
 typedef struct sluice_error {
-  int32_t code;               /* the same code the function returned */
-  char sqlstate[8];           /* SQLSTATE or the database's own error number; "" if none */
-  char constraint_name[128];  /* the violated constraint; "" if none */
-  char message[1024];         /* for humans: what failed, in the database's words */
+  int32_t code;              /* the same code the function returned */
+  char sqlstate[8];          /* SQLSTATE or the database's own error number; "" if none */
+  char constraint_name[128]; /* the violated constraint; "" if none */
+  char message[1024];        /* for humans: what failed, in the database's words */
 } sluice_error;
 
 /* Kinds of sluice_value. Numbers match sluice.plan.LiteralKind. */
 typedef enum sluice_value_kind {
   SLUICE_VALUE_NULL = 0,
-  SLUICE_VALUE_BOOL = 1,      /* i64: 0 or 1 */
-  SLUICE_VALUE_INT64 = 2,     /* i64 */
-  SLUICE_VALUE_UINT64 = 3,    /* u64 */
-  SLUICE_VALUE_DOUBLE = 4,    /* f64 */
-  SLUICE_VALUE_TEXT = 5,      /* data, size: UTF-8 */
-  SLUICE_VALUE_BYTES = 6,     /* data, size */
-  SLUICE_VALUE_DECIMAL = 7,   /* data, size: "-12.50" */
-  SLUICE_VALUE_DATE = 8,      /* data, size: "2024-02-29" */
-  SLUICE_VALUE_TIME = 9,      /* data, size: "13:45:00.5" */
-  SLUICE_VALUE_TIMESTAMP = 10,/* data, size: "2024-02-29T13:45:00.5Z" (offset optional) */
-  SLUICE_VALUE_JSON = 11,     /* data, size: JSON text */
-  SLUICE_VALUE_UUID = 12,     /* data, size: "8-4-4-4-12" hex */
+  SLUICE_VALUE_BOOL = 1,       /* i64: 0 or 1 */
+  SLUICE_VALUE_INT64 = 2,      /* i64 */
+  SLUICE_VALUE_UINT64 = 3,     /* u64 */
+  SLUICE_VALUE_DOUBLE = 4,     /* f64 */
+  SLUICE_VALUE_TEXT = 5,       /* data, size: UTF-8 */
+  SLUICE_VALUE_BYTES = 6,      /* data, size */
+  SLUICE_VALUE_DECIMAL = 7,    /* data, size: "-12.50" */
+  SLUICE_VALUE_DATE = 8,       /* data, size: "2024-02-29" */
+  SLUICE_VALUE_TIME = 9,       /* data, size: "13:45:00.5" */
+  SLUICE_VALUE_TIMESTAMP = 10, /* data, size: "2024-02-29T13:45:00.5Z" (offset optional) */
+  SLUICE_VALUE_JSON = 11,      /* data, size: JSON text */
+  SLUICE_VALUE_UUID = 12,      /* data, size: "8-4-4-4-12" hex */
   /* Since ABI 1.1. A one-dimensional array: data, size hold a JSON array whose elements are
    * null or strings, each the text form of one element (as the scalar kinds above). */
   SLUICE_VALUE_ARRAY = 13
@@ -114,10 +114,12 @@ typedef struct sluice_value {
 #define SLUICE_CAP_TRANSACTIONAL_DDL (1ull << 1) /* DDL rolls back with its transaction */
 #define SLUICE_CAP_NAMESPACES (1ull << 2)        /* tables in named schemas */
 #define SLUICE_CAP_ENUM_TYPES (1ull << 3)        /* CREATE TYPE ... AS ENUM */
-#define SLUICE_CAP_ALTER_TABLE (1ull << 5)       /* columns and constraints change in place (1.2);
-                                                    without it the host rebuilds a changed table */
-#define SLUICE_CAP_UPDATE_RETURNING (1ull << 4)  /* UPDATE ... RETURNING (1.1); without it the host
-                                                    locks and re-reads the updated rows */
+#define SLUICE_CAP_ALTER_TABLE                                  \
+  (1ull << 5) /* columns and constraints change in place (1.2); \
+                 without it the host rebuilds a changed table */
+#define SLUICE_CAP_UPDATE_RETURNING                              \
+  (1ull << 4) /* UPDATE ... RETURNING (1.1); without it the host \
+                 locks and re-reads the updated rows */
 
 /* Opaque handles, owned by the plugin. */
 typedef struct sluice_conn sluice_conn;
@@ -129,7 +131,7 @@ typedef struct sluice_stmt sluice_stmt;
  * parameter param_index[k].
  */
 typedef struct sluice_sql {
-  const char* sql;           /* NUL-terminated too; empty when the plan needs no statement */
+  const char* sql; /* NUL-terminated too; empty when the plan needs no statement */
   size_t sql_size;
   const uint32_t* param_index;
   size_t param_count;
@@ -178,23 +180,19 @@ typedef struct sluice_dialect_api {
   int32_t (*ping)(sluice_conn* conn, sluice_error* err);
 
   /* Prepares `sql` (as returned by compile; the plugin copies it). */
-  int32_t (*prepare)(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt** out,
-                     sluice_error* err);
+  int32_t (*prepare)(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt** out, sluice_error* err);
   /* Binds placeholder slot `slot` (0-based). The plugin copies any data before returning. */
   int32_t (*bind)(sluice_stmt* stmt, uint32_t slot, const sluice_value* value, sluice_error* err);
   /* Runs the statement or moves to its next row: *has_row is 1 with a row, 0 when done. */
   int32_t (*step)(sluice_stmt* stmt, int32_t* has_row, sluice_error* err);
   uint32_t (*column_count)(sluice_stmt* stmt);
   /* The result column's name, owned by the plugin, valid until finalize. */
-  int32_t (*column_name)(sluice_stmt* stmt, uint32_t column, const char** name, size_t* size,
-                         sluice_error* err);
+  int32_t (*column_name)(sluice_stmt* stmt, uint32_t column, const char** name, size_t* size, sluice_error* err);
   /* The current row's value. `out->data` is the plugin's, valid until the next step, reset or
    * finalize of this statement. The host converts to the column's declared type. */
-  int32_t (*column_value)(sluice_stmt* stmt, uint32_t column, sluice_value* out,
-                          sluice_error* err);
+  int32_t (*column_value)(sluice_stmt* stmt, uint32_t column, sluice_value* out, sluice_error* err);
   /* After the statement ran: rows it changed, and the last generated key (0 if none). */
-  int32_t (*changes)(sluice_stmt* stmt, uint64_t* rows_affected, int64_t* last_insert_id,
-                     sluice_error* err);
+  int32_t (*changes)(sluice_stmt* stmt, uint64_t* rows_affected, int64_t* last_insert_id, sluice_error* err);
   /* Rewinds the statement and clears its bindings, for reuse. */
   int32_t (*reset)(sluice_stmt* stmt, sluice_error* err);
   void (*finalize)(sluice_stmt* stmt);
@@ -217,8 +215,8 @@ typedef struct sluice_dialect_api {
    * Sluice's own `__sluice_*` ones, with columns, keys, uniques, foreign keys, checks and
    * indexes, its enums and sequences, as a serialized sluice.plan.Catalog. On success *out
    * (*out_size bytes) is the plugin's until buffer_free. */
-  int32_t (*introspect)(sluice_conn* conn, const char* namespaces, size_t namespaces_size, void** out,
-                        size_t* out_size, sluice_error* err);
+  int32_t (*introspect)(sluice_conn* conn, const char* namespaces, size_t namespaces_size, void** out, size_t* out_size,
+                        sluice_error* err);
   void (*buffer_free)(void* buffer);
 } sluice_dialect_api;
 

@@ -48,12 +48,17 @@ std::vector<ForeignKeyInfo> ForeignKeys(const v1::Schema& schema, const std::str
     for (int c = 0; c < table.columns_size(); ++c) {
       const v1::Column& column = table.columns(c);
       if (!column.has_references()) continue;
-      out.push_back({&table, {column.name()}, column.references().table(), {column.references().column()},
+      out.push_back({&table,
+                     {column.name()},
+                     column.references().table(),
+                     {column.references().column()},
                      absl::StrCat(tpath, ".columns[", c, "].references")});
     }
     for (int k = 0; k < table.foreign_keys_size(); ++k) {
       const v1::ForeignKey& fk = table.foreign_keys(k);
-      out.push_back({&table, {fk.columns().begin(), fk.columns().end()}, fk.foreign_table(),
+      out.push_back({&table,
+                     {fk.columns().begin(), fk.columns().end()},
+                     fk.foreign_table(),
                      {fk.foreign_columns().begin(), fk.foreign_columns().end()},
                      absl::StrCat(tpath, ".foreign_keys[", k, "]")});
     }
@@ -134,11 +139,11 @@ absl::StatusOr<ResolvedRelation> ResolveRelation(const SchemaIndex& schema, cons
     auto to_source = OnesTo(s, relation.through(), relation.table(), name);
     auto to_target = OnesTo(s, relation.through(), relation.target_table(), name);
     if (relation.table() == relation.target_table() || to_source.size() != 1 || to_target.size() != 1) {
-      return InvalidField(path + ".through",
-                          absl::StrCat(where, " needs the junction `", relation.through(), "` to have exactly one `one` ",
-                                       "relation with fields to `", relation.table(), "` and one to `",
-                                       relation.target_table(), "`", name ? " with this relation_name" : "",
-                                       "; it has ", to_source.size(), " and ", to_target.size()));
+      return InvalidField(path + ".through", absl::StrCat(where, " needs the junction `", relation.through(),
+                                                          "` to have exactly one `one` ", "relation with fields to `",
+                                                          relation.table(), "` and one to `", relation.target_table(),
+                                                          "`", name ? " with this relation_name" : "", "; it has ",
+                                                          to_source.size(), " and ", to_target.size()));
     }
     out.junction_source = Pairs(to_source[0]->fields(), to_source[0]->references());
     out.junction_target = Pairs(to_target[0]->fields(), to_target[0]->references());
@@ -154,11 +159,12 @@ absl::StatusOr<ResolvedRelation> ResolveRelation(const SchemaIndex& schema, cons
   // A `many` without fields: the `one` relation on the other side that points back.
   auto back = OnesTo(s, relation.target_table(), relation.table(), &relation.relation_name());
   if (back.size() != 1) {
-    return InvalidField(path + ".fields",
-                        absl::StrCat(where, back.empty() ? " has no fields, and " : " has no fields, and several ",
-                                     "`one` relations of `", relation.target_table(), "` point back to `", relation.table(), "`",
-                                     relation.relation_name().empty() ? "" : " with this relation_name",
-                                     back.empty() ? ": declare one, or give fields and references" : ": set relation_name"));
+    return InvalidField(
+        path + ".fields",
+        absl::StrCat(where, back.empty() ? " has no fields, and " : " has no fields, and several ",
+                     "`one` relations of `", relation.target_table(), "` point back to `", relation.table(), "`",
+                     relation.relation_name().empty() ? "" : " with this relation_name",
+                     back.empty() ? ": declare one, or give fields and references" : ": set relation_name"));
   }
   out.on = Pairs(back[0]->fields(), back[0]->references());
   return out;
@@ -175,17 +181,18 @@ std::vector<v1::SchemaWarning> LintSchema(const SchemaIndex& schema, const std::
     const std::string name = absl::StrCat("relation `", relation.table(), ".", relation.name(), "`");
     const ColumnPairs pairs = Pairs(relation.fields(), relation.references());
     if (!Backed(fks, relation.table(), pairs, relation.target_table())) {
-      out.push_back(Warning(rpath + ".fields", "RELATION_WITHOUT_FOREIGN_KEY",
-                            absl::StrCat(name, " joins `", relation.table(), "` (", absl::StrJoin(relation.fields(), ", "),
-                                         ") to `", relation.target_table(), "` (", absl::StrJoin(relation.references(), ", "),
-                                         "), but no foreign key does: relations do not create foreign keys, declare one")));
+      out.push_back(
+          Warning(rpath + ".fields", "RELATION_WITHOUT_FOREIGN_KEY",
+                  absl::StrCat(name, " joins `", relation.table(), "` (", absl::StrJoin(relation.fields(), ", "),
+                               ") to `", relation.target_table(), "` (", absl::StrJoin(relation.references(), ", "),
+                               "), but no foreign key does: relations do not create foreign keys, declare one")));
     }
     const TableInfo* table = schema.FindTable(relation.table());
     if (relation.kind() != v1::Relation::ONE || table == nullptr) continue;
     for (int i = 0; i < relation.fields_size(); ++i) {
       const v1::Column* column = schema.FindColumn(*table, relation.fields(i));
-      const bool in_primary_key = std::count(table->table->primary_key().begin(), table->table->primary_key().end(),
-                                             relation.fields(i)) > 0;
+      const bool in_primary_key =
+          std::count(table->table->primary_key().begin(), table->table->primary_key().end(), relation.fields(i)) > 0;
       if (column != nullptr && !column->not_null() && !column->primary_key() && !in_primary_key) {
         out.push_back(Warning(absl::StrCat(rpath, ".fields[", i, "]"), "NULLABLE_ONE_RELATION",
                               absl::StrCat(name, " is ONE over the nullable column `", relation.table(), ".",
@@ -195,9 +202,10 @@ std::vector<v1::SchemaWarning> LintSchema(const SchemaIndex& schema, const std::
   }
   for (const ForeignKeyInfo& fk : fks) {
     if (!Indexed(*fk.table, fk.columns)) {
-      out.push_back(Warning(fk.path, "FOREIGN_KEY_WITHOUT_INDEX",
-                            absl::StrCat("the foreign key on `", fk.table->name(), "` (", absl::StrJoin(fk.columns, ", "),
-                                         ") has no index that starts with its columns: joins and cascades scan the table")));
+      out.push_back(
+          Warning(fk.path, "FOREIGN_KEY_WITHOUT_INDEX",
+                  absl::StrCat("the foreign key on `", fk.table->name(), "` (", absl::StrJoin(fk.columns, ", "),
+                               ") has no index that starts with its columns: joins and cascades scan the table")));
     }
   }
   return out;

@@ -1,14 +1,14 @@
 #include "schema/schema_registry.h"
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "executor/executor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "planner/planner.h"
 #include "schema/internal_tables.h"
 #include "schema/relations.h"
@@ -97,8 +97,8 @@ absl::Status SchemaRegistry::EnsureTable(Database& db) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const std::string& name,
-                                                      uint32_t version, bool with_definition) {
+absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const std::string& name, uint32_t version,
+                                                      bool with_definition) {
   SLUICE_RETURN_IF_ERROR(EnsureTable(db));
   v1::Select select = SelectVersions();
   if (with_definition) select.add_columns()->mutable_expression()->mutable_column()->set_name("definition");
@@ -117,10 +117,10 @@ absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const std::s
   SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false));
   if (result.rows().empty()) {
     return WithErrorInfo(
-        absl::NotFoundError(version == 0
-                                ? absl::StrCat("no schema `", name, "` is registered in database `", db.name(), "`")
-                                : absl::StrCat("schema `", name, "` has no version ", version,
-                                               " in database `", db.name(), "`")),
+        absl::NotFoundError(
+            version == 0
+                ? absl::StrCat("no schema `", name, "` is registered in database `", db.name(), "`")
+                : absl::StrCat("schema `", name, "` has no version ", version, " in database `", db.name(), "`")),
         "SCHEMA_NOT_FOUND", {{"schema", name}, {"database", db.name()}});
   }
   RegisteredSchema out;
@@ -128,8 +128,8 @@ absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const std::s
   if (with_definition) {
     v1::Schema schema;
     if (!schema.ParseFromString(result.rows(0).values(4).bytes_value())) {
-      return absl::DataLossError(absl::StrCat("the stored definition of schema `", name, "` v",
-                                              out.version.version(), " does not parse"));
+      return absl::DataLossError(
+          absl::StrCat("the stored definition of schema `", name, "` v", out.version.version(), " does not parse"));
     }
     out.index = std::make_shared<const SchemaIndex>(std::move(schema));
   }
@@ -151,7 +151,8 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Sc
   std::vector<v1::SchemaWarning> warnings = LintSchema(*index, "schema");
   if (strict && !warnings.empty()) {
     std::vector<FieldViolation> violations;
-    for (const v1::SchemaWarning& w : warnings) violations.push_back({w.field(), absl::StrCat(w.code(), ": ", w.message())});
+    for (const v1::SchemaWarning& w : warnings)
+      violations.push_back({w.field(), absl::StrCat(w.code(), ": ", w.message())});
     return InvalidFields(violations);
   }
   const std::string hash = SchemaHash(schema);
@@ -172,8 +173,7 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Sc
     registered.version.set_name(schema.name());
     registered.version.set_version(next);
     registered.version.set_hash(hash);
-    registered.version.set_created_at(
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+    registered.version.set_created_at(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
     registered.index = index;
 
     v1::Insert insert;
@@ -192,12 +192,10 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Sc
     }
     if (inserted.status().code() != absl::StatusCode::kAlreadyExists) return inserted.status();
   }
-  return absl::AbortedError(absl::StrCat("schema `", schema.name(),
-                                         "` is being registered concurrently; try again"));
+  return absl::AbortedError(absl::StrCat("schema `", schema.name(), "` is being registered concurrently; try again"));
 }
 
-absl::StatusOr<RegisteredSchema> SchemaRegistry::Get(Database& db, const std::string& name,
-                                                     uint32_t version) {
+absl::StatusOr<RegisteredSchema> SchemaRegistry::Get(Database& db, const std::string& name, uint32_t version) {
   return Read(db, name, version, true);
 }
 
@@ -222,8 +220,7 @@ absl::StatusOr<std::vector<v1::SchemaVersion>> SchemaRegistry::List(Database& db
   return latest;
 }
 
-absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Database& db,
-                                                                           const std::string& name) {
+absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Database& db, const std::string& name) {
   if (name.empty()) {
     return InvalidField("target.schema", "the name of a registered schema is required");
   }

@@ -58,12 +58,11 @@ class SchemaRegistry {
 
   absl::Status EnsureTable(Database& db);
   // The latest version row of `name` (hash only unless `with_definition`), or NOT_FOUND.
-  absl::StatusOr<RegisteredSchema> Read(Database& db, const std::string& name, uint32_t version,
-                                        bool with_definition);
+  absl::StatusOr<RegisteredSchema> Read(Database& db, const std::string& name, uint32_t version, bool with_definition);
   void Remember(Database& db, const RegisteredSchema& schema);
 
   std::mutex mu_;
-  std::map<std::string, bool> tables_ready_;           // by database
+  std::map<std::string, bool> tables_ready_;                     // by database
   std::map<std::pair<std::string, std::string>, Cached> cache_;  // (database, schema)
 };
 

@@ -18,8 +18,7 @@ namespace {
 constexpr size_t kMaxIdentifier = 63;
 
 bool IsInteger(v1::ColumnType t) {
-  return t == v1::SMALLINT || t == v1::INTEGER || t == v1::BIGINT || t == v1::TINYINT ||
-         t == v1::MEDIUMINT;
+  return t == v1::SMALLINT || t == v1::INTEGER || t == v1::BIGINT || t == v1::TINYINT || t == v1::MEDIUMINT;
 }
 
 class Validator {
@@ -45,8 +44,7 @@ class Validator {
     if (name.empty()) {
       Add(field, absl::StrCat("a ", what, " name is required"));
     } else if (!ValidIdentifier(name)) {
-      Add(field, absl::StrCat("`", name, "` is not a valid ", what,
-                              " name (1 to 63 bytes, no NUL character)"));
+      Add(field, absl::StrCat("`", name, "` is not a valid ", what, " name (1 to 63 bytes, no NUL character)"));
     }
   }
 
@@ -65,7 +63,8 @@ class Validator {
       const v1::Enum& en = schema.enums(e);
       const std::string path = absl::StrCat(root_, ".enums[", e, "]");
       Identifier(en.name(), path + ".name", "enum");
-      if (!enums.insert(en.name()).second) Add(path + ".name", absl::StrCat("enum `", en.name(), "` is declared twice"));
+      if (!enums.insert(en.name()).second)
+        Add(path + ".name", absl::StrCat("enum `", en.name(), "` is declared twice"));
       if (en.values().empty()) Add(path + ".values", "an enum needs at least one value");
       std::set<std::string> values;
       for (int v = 0; v < en.values_size(); ++v) {
@@ -110,7 +109,8 @@ class Validator {
         column_keys += column.primary_key();
       }
       if (column_keys > 1) {
-        Add(path + ".columns", "more than one column is marked primary_key: use the table's primary_key for a composite key");
+        Add(path + ".columns",
+            "more than one column is marked primary_key: use the table's primary_key for a composite key");
       }
       if (column_keys > 0 && !table.primary_key().empty()) {
         Add(path + ".primary_key", "a column is already marked primary_key");
@@ -118,8 +118,8 @@ class Validator {
       for (int i = 0; i < table.indexes_size(); ++i) {
         const v1::Index& index = table.indexes(i);
         const std::string name = index.name().empty()
-            ? IndexName(table.name(), {index.columns().begin(), index.columns().end()})
-            : index.name();
+                                     ? IndexName(table.name(), {index.columns().begin(), index.columns().end()})
+                                     : index.name();
         const std::string ipath = absl::StrCat(path, ".indexes[", i, "].name");
         if (!ValidIdentifier(name)) {
           Add(ipath, absl::StrCat("index name `", name, "` is longer than 63 bytes: name the index"));
@@ -151,7 +151,8 @@ class Validator {
           Add(path + ".enum_name", absl::StrCat("the schema has no enum `", column.enum_name(), "`"));
         }
         break;
-      default: break;
+      default:
+        break;
     }
     if (column.type() != v1::ENUM && !column.enum_name().empty()) {
       Add(path + ".enum_name", "only ENUM columns name an enum");
@@ -161,7 +162,8 @@ class Validator {
     }
     if (column.default_().has_sequence()) {
       if (!sequences_.count(column.default_().sequence())) {
-        Add(path + ".default.sequence", absl::StrCat("the schema has no sequence `", column.default_().sequence(), "`"));
+        Add(path + ".default.sequence",
+            absl::StrCat("the schema has no sequence `", column.default_().sequence(), "`"));
       } else if (!IsInteger(column.type())) {
         Add(path + ".default.sequence", "only integer columns take a sequence's values");
       }
@@ -169,12 +171,12 @@ class Validator {
     if (column.auto_increment() && column.has_default_()) {
       Add(path + ".default", "an auto_increment column cannot also have a default");
     }
-    if (column.unsigned_() && !IsInteger(column.type()) && column.type() != v1::DECIMAL &&
-        column.type() != v1::REAL && column.type() != v1::DOUBLE) {
+    if (column.unsigned_() && !IsInteger(column.type()) && column.type() != v1::DECIMAL && column.type() != v1::REAL &&
+        column.type() != v1::DOUBLE) {
       Add(path + ".unsigned", "only numeric columns can be unsigned");
     }
-    if (column.array() && (column.type() == v1::BYTES || column.type() == v1::JSON ||
-                           column.type() == v1::JSONB || column.auto_increment())) {
+    if (column.array() && (column.type() == v1::BYTES || column.type() == v1::JSON || column.type() == v1::JSONB ||
+                           column.auto_increment())) {
       Add(path + ".array", "arrays of BYTES, JSON or auto_increment columns are not supported");
     }
     if (column.array() && column.has_default_()) {
@@ -271,10 +273,9 @@ class Validator {
   }
 
   // A foreign key must reach existing columns of the same types that form a key of the target.
-  void ForeignKey(const SchemaIndex& index, const v1::Table& table,
-                  const std::vector<std::string>& columns, const std::string& target,
-                  const std::vector<std::string>& target_columns, const std::string& columns_path,
-                  const std::string& table_path, const std::string& target_path) {
+  void ForeignKey(const SchemaIndex& index, const v1::Table& table, const std::vector<std::string>& columns,
+                  const std::string& target, const std::vector<std::string>& target_columns,
+                  const std::string& columns_path, const std::string& table_path, const std::string& target_path) {
     const TableInfo* to = index.FindTable(target);
     if (to == nullptr) {
       Add(table_path, absl::StrCat("the schema has no table `", target, "`"));
@@ -294,8 +295,8 @@ class Validator {
         ok = false;
       }
       if (a && b && a->type() != b->type() && !(IsInteger(a->type()) && IsInteger(b->type()))) {
-        Add(columns_path, absl::StrCat("column `", columns[i], "` is ", TypeLabel(*a), " but `",
-                                       target, ".", target_columns[i], "` is ", TypeLabel(*b)));
+        Add(columns_path, absl::StrCat("column `", columns[i], "` is ", TypeLabel(*a), " but `", target, ".",
+                                       target_columns[i], "` is ", TypeLabel(*b)));
         ok = false;
       }
     }
@@ -313,8 +314,8 @@ class Validator {
       is_key |= i.unique() && !i.has_where() && same(i.columns().begin(), i.columns().end());
     }
     if (!is_key) {
-      Add(target_path, absl::StrCat("the referenced columns of `", target,
-                                    "` are not its primary key or a unique constraint"));
+      Add(target_path,
+          absl::StrCat("the referenced columns of `", target, "` are not its primary key or a unique constraint"));
     }
   }
 
@@ -341,13 +342,13 @@ class Validator {
     if (relation.kind() == v1::Relation::RELATION_KIND_UNSPECIFIED) Add(path + ".kind", "ONE or MANY is required");
     if (from == nullptr || to == nullptr) return;
     if (from->columns.count(relation.name())) {
-      Add(path + ".name", absl::StrCat("relation `", relation.name(), "` has the name of a column of `",
-                                       relation.table(), "`"));
+      Add(path + ".name",
+          absl::StrCat("relation `", relation.name(), "` has the name of a column of `", relation.table(), "`"));
     }
     std::string key = relation.table() + "\n" + relation.name();
     if (!relations_.insert(key).second) {
-      Add(path + ".name", absl::StrCat("table `", relation.table(), "` has two relations named `",
-                                       relation.name(), "`"));
+      Add(path + ".name",
+          absl::StrCat("table `", relation.table(), "` has two relations named `", relation.name(), "`"));
     }
     if (relation.fields_size() != relation.references_size()) {
       Add(path + ".references", "fields and references pair up: give as many of each");
@@ -359,8 +360,8 @@ class Validator {
             absl::StrCat("table `", relation.table(), "` has no column `", relation.fields(i), "`"));
       }
       if (!to->columns.count(relation.references(i))) {
-        Add(absl::StrCat(path, ".references[", i, "]"), absl::StrCat("table `", relation.target_table(),
-                                                                     "` has no column `", relation.references(i), "`"));
+        Add(absl::StrCat(path, ".references[", i, "]"),
+            absl::StrCat("table `", relation.target_table(), "` has no column `", relation.references(i), "`"));
       }
     }
     if (!relation.through().empty() && index.FindTable(relation.through()) == nullptr) {
@@ -386,8 +387,6 @@ bool ValidIdentifier(const std::string& name) {
   return !name.empty() && name.size() <= kMaxIdentifier && name.find('\0') == std::string::npos;
 }
 
-absl::Status ValidateSchema(const v1::Schema& schema, const std::string& path) {
-  return Validator(path).Run(schema);
-}
+absl::Status ValidateSchema(const v1::Schema& schema, const std::string& path) { return Validator(path).Run(schema); }
 
 }  // namespace sluice

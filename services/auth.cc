@@ -68,7 +68,8 @@ grpc::Status Tokens::Authorize(const grpc::ServerContext& context, Scope scope) 
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "a bearer token is required (metadata authorization: Bearer TOKEN)");
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "a bearer token is required (metadata authorization: Bearer TOKEN)");
   }
   absl::string_view value(it->second.data(), it->second.size());
   if (!absl::StartsWithIgnoreCase(value, "bearer ")) {

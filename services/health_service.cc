@@ -11,8 +11,7 @@ HealthCheckResponse::ServingStatus HealthServiceImpl::Current() const {
   return serving_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
 }
 
-grpc::Status HealthServiceImpl::Check(grpc::ServerContext*,
-                                      const grpc::health::v1::HealthCheckRequest* request,
+grpc::Status HealthServiceImpl::Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest* request,
                                       HealthCheckResponse* response) {
   if (request->service() == kReadiness) {
     const bool ready = Current() == HealthCheckResponse::SERVING && ready_ && ready_();
@@ -26,8 +25,7 @@ grpc::Status HealthServiceImpl::Check(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status HealthServiceImpl::Watch(grpc::ServerContext* context,
-                                      const grpc::health::v1::HealthCheckRequest* request,
+grpc::Status HealthServiceImpl::Watch(grpc::ServerContext* context, const grpc::health::v1::HealthCheckRequest* request,
                                       grpc::ServerWriter<HealthCheckResponse>* writer) {
   HealthCheckResponse response;
   if (!request->service().empty() && !services_.count(request->service())) {

@@ -33,19 +33,22 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
   std::string out;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    out += "# HELP sluice_calls_total RPCs served, by method, database and gRPC status code.\n"
-           "# TYPE sluice_calls_total counter\n";
+    out +=
+        "# HELP sluice_calls_total RPCs served, by method, database and gRPC status code.\n"
+        "# TYPE sluice_calls_total counter\n";
     for (const auto& [key, n] : calls_) {
       const auto& [method, database, code] = key;
       absl::StrAppend(&out, "sluice_calls_total{method=\"", Label(method), "\",database=\"", Label(database),
                       "\",code=\"", code, "\"} ", n, "\n");
     }
-    out += "# HELP sluice_call_duration_seconds RPC latency, by method and database.\n"
-           "# TYPE sluice_call_duration_seconds histogram\n";
+    out +=
+        "# HELP sluice_call_duration_seconds RPC latency, by method and database.\n"
+        "# TYPE sluice_call_duration_seconds histogram\n";
     for (const auto& [key, h] : latency_) {
       const std::string labels = absl::StrCat("method=\"", Label(key.first), "\",database=\"", Label(key.second), "\"");
       for (size_t i = 0; i < kBuckets.size(); ++i) {
-        absl::StrAppend(&out, "sluice_call_duration_seconds_bucket{", labels, ",le=\"", kBuckets[i], "\"} ", h.counts[i], "\n");
+        absl::StrAppend(&out, "sluice_call_duration_seconds_bucket{", labels, ",le=\"", kBuckets[i], "\"} ",
+                        h.counts[i], "\n");
       }
       absl::StrAppend(&out, "sluice_call_duration_seconds_bucket{", labels, ",le=\"+Inf\"} ", h.count, "\n");
       absl::StrAppend(&out, "sluice_call_duration_seconds_sum{", labels, "} ", h.sum, "\n");
@@ -53,8 +56,9 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
     }
   }
   if (databases != nullptr) {
-    out += "# HELP sluice_pool_connections Open connections per database pool, by state.\n"
-           "# TYPE sluice_pool_connections gauge\n";
+    out +=
+        "# HELP sluice_pool_connections Open connections per database pool, by state.\n"
+        "# TYPE sluice_pool_connections gauge\n";
     for (const auto& [name, db] : databases->all()) {
       const size_t open = db->pool().open_connections(), idle = db->pool().idle_connections();
       absl::StrAppend(&out, "sluice_pool_connections{database=\"", Label(name), "\",state=\"idle\"} ", idle, "\n");
@@ -67,7 +71,8 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
     absl::StrAppend(&out, "sluice_plugin_info{dialect=\"", Label(p->name()), "\",version=\"", Label(p->version()),
                     "\",abi=\"", p->abi_major(), ".", p->abi_minor(), "\"} 1\n");
   }
-  absl::StrAppend(&out, "# HELP sluice_plugins_refused Plugins refused at start.\n# TYPE sluice_plugins_refused gauge\n",
+  absl::StrAppend(&out,
+                  "# HELP sluice_plugins_refused Plugins refused at start.\n# TYPE sluice_plugins_refused gauge\n",
                   "sluice_plugins_refused ", plugins.refused().size(), "\n");
   return out;
 }

@@ -32,7 +32,7 @@ class Metrics {
   };
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> calls_;  // method, database, code
-  std::map<std::pair<std::string, std::string>, Histogram> latency_;            // method, database
+  std::map<std::pair<std::string, std::string>, Histogram> latency_;             // method, database
 };
 
 }  // namespace sluice

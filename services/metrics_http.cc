@@ -14,7 +14,7 @@
 namespace sluice {
 
 absl::StatusOr<std::unique_ptr<MetricsHttp>> MetricsHttp::Start(const std::string& listen,
-                                                                 std::function<std::string()> render) {
+                                                                std::function<std::string()> render) {
   const size_t colon = listen.rfind(':');
   int port = 0;
   if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port)) {

@@ -15,7 +15,8 @@ namespace sluice {
 class MetricsHttp {
  public:
   // Listens on `listen` (HOST:PORT; port 0 picks one); `render` makes the body.
-  static absl::StatusOr<std::unique_ptr<MetricsHttp>> Start(const std::string& listen, std::function<std::string()> render);
+  static absl::StatusOr<std::unique_ptr<MetricsHttp>> Start(const std::string& listen,
+                                                            std::function<std::string()> render);
   ~MetricsHttp();
   int port() const { return port_; }
 

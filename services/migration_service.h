@@ -16,10 +16,8 @@ class MigrationServiceImpl final : public v1::MigrationService::Service {
                        v1::MigrateResponse* response) override;
   grpc::Status Status(grpc::ServerContext* context, const v1::StatusRequest* request,
                       v1::StatusResponse* response) override;
-  grpc::Status Push(grpc::ServerContext* context, const v1::PushRequest* request,
-                    v1::PushResponse* response) override;
-  grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request,
-                    v1::PullResponse* response) override;
+  grpc::Status Push(grpc::ServerContext* context, const v1::PushRequest* request, v1::PushResponse* response) override;
+  grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request, v1::PullResponse* response) override;
   grpc::Status Check(grpc::ServerContext* context, const v1::CheckRequest* request,
                      v1::CheckResponse* response) override;
 

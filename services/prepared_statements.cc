@@ -25,8 +25,9 @@ absl::StatusOr<std::shared_ptr<const PreparedStatement>> PreparedStatements::Fin
   std::lock_guard<std::mutex> lock(mu_);
   auto it = statements_.find(id);
   if (it == statements_.end()) {
-    return WithErrorInfo(absl::NotFoundError(absl::StrCat("no prepared statement `", id, "` on this server (prepare it again)")),
-                         "PREPARED_STATEMENT_NOT_FOUND", {{"id", id}});
+    return WithErrorInfo(
+        absl::NotFoundError(absl::StrCat("no prepared statement `", id, "` on this server (prepare it again)")),
+        "PREPARED_STATEMENT_NOT_FOUND", {{"id", id}});
   }
   return it->second;
 }

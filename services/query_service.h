@@ -23,9 +23,8 @@ class QueryServiceImpl final : public v1::QueryService::Service {
                             grpc::ServerWriter<v1::SelectStreamResponse>* writer) override;
   grpc::Status Batch(grpc::ServerContext* context, const v1::BatchRequest* request,
                      v1::BatchResponse* response) override;
-  grpc::Status Transaction(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::TransactionResponse, v1::TransactionRequest>* stream) override;
+  grpc::Status Transaction(grpc::ServerContext* context,
+                           grpc::ServerReaderWriter<v1::TransactionResponse, v1::TransactionRequest>* stream) override;
   grpc::Status FindMany(grpc::ServerContext* context, const v1::FindManyRequest* request,
                         v1::FindManyResponse* response) override;
   grpc::Status FindFirst(grpc::ServerContext* context, const v1::FindFirstRequest* request,
@@ -34,8 +33,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
                        v1::PrepareResponse* response) override;
   grpc::Status ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
                                v1::ExecutePreparedResponse* response) override;
-  grpc::Status Raw(grpc::ServerContext* context, const v1::RawRequest* request,
-                   v1::RawResponse* response) override;
+  grpc::Status Raw(grpc::ServerContext* context, const v1::RawRequest* request, v1::RawResponse* response) override;
 
  private:
   // FindMany (FindFirst when `first`).

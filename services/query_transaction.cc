@@ -20,11 +20,16 @@ absl::Status Savepoint(Transaction& transaction, Transaction::SavepointAction ac
 
 Isolation IsolationOf(v1::TransactionRequest::IsolationLevel level) {
   switch (level) {
-    case v1::TransactionRequest::READ_UNCOMMITTED: return Isolation::kReadUncommitted;
-    case v1::TransactionRequest::READ_COMMITTED: return Isolation::kReadCommitted;
-    case v1::TransactionRequest::REPEATABLE_READ: return Isolation::kRepeatableRead;
-    case v1::TransactionRequest::SERIALIZABLE: return Isolation::kSerializable;
-    default: return Isolation::kDefault;
+    case v1::TransactionRequest::READ_UNCOMMITTED:
+      return Isolation::kReadUncommitted;
+    case v1::TransactionRequest::READ_COMMITTED:
+      return Isolation::kReadCommitted;
+    case v1::TransactionRequest::REPEATABLE_READ:
+      return Isolation::kRepeatableRead;
+    case v1::TransactionRequest::SERIALIZABLE:
+      return Isolation::kSerializable;
+    default:
+      return Isolation::kDefault;
   }
 }
 

@@ -6,43 +6,45 @@
 
 namespace sluice {
 
-grpc::Status SchemaServiceImpl::RegisterSchema(grpc::ServerContext* context,
-                                               const v1::RegisterSchemaRequest* request,
+grpc::Status SchemaServiceImpl::RegisterSchema(grpc::ServerContext* context, const v1::RegisterSchemaRequest* request,
                                                v1::RegisterSchemaResponse* response) {
-  return state_.Serve(context, "SchemaService/RegisterSchema", Scope::kAdmin, request->target().database(), [&]() -> absl::Status {
-    if (!request->target().schema().empty() && request->target().schema() != request->schema().name()) {
-      return InvalidField("target.schema", "names another schema than schema.name (leave it empty, or the same)");
-    }
-    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-    SLUICE_ASSIGN_OR_RETURN(Registration registration, state_.registry.Register(*db, request->schema(), request->strict()));
-    *response->mutable_version() = registration.schema.version;
-    response->set_created(registration.created);
-    for (v1::SchemaWarning& w : registration.warnings) *response->add_warnings() = std::move(w);
-    return absl::OkStatus();
-  });
+  return state_.Serve(
+      context, "SchemaService/RegisterSchema", Scope::kAdmin, request->target().database(), [&]() -> absl::Status {
+        if (!request->target().schema().empty() && request->target().schema() != request->schema().name()) {
+          return InvalidField("target.schema", "names another schema than schema.name (leave it empty, or the same)");
+        }
+        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+        SLUICE_ASSIGN_OR_RETURN(Registration registration,
+                                state_.registry.Register(*db, request->schema(), request->strict()));
+        *response->mutable_version() = registration.schema.version;
+        response->set_created(registration.created);
+        for (v1::SchemaWarning& w : registration.warnings) *response->add_warnings() = std::move(w);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status SchemaServiceImpl::GetSchema(grpc::ServerContext* context, const v1::GetSchemaRequest* request,
                                           v1::GetSchemaResponse* response) {
-  return state_.Serve(context, "SchemaService/GetSchema", Scope::kData, request->target().database(), [&]() -> absl::Status {
-    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-    SLUICE_ASSIGN_OR_RETURN(RegisteredSchema schema,
-                            state_.registry.Get(*db, request->target().schema(), request->version()));
-    *response->mutable_version() = schema.version;
-    *response->mutable_schema() = schema.index->schema();
-    return absl::OkStatus();
-  });
+  return state_.Serve(
+      context, "SchemaService/GetSchema", Scope::kData, request->target().database(), [&]() -> absl::Status {
+        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+        SLUICE_ASSIGN_OR_RETURN(RegisteredSchema schema,
+                                state_.registry.Get(*db, request->target().schema(), request->version()));
+        *response->mutable_version() = schema.version;
+        *response->mutable_schema() = schema.index->schema();
+        return absl::OkStatus();
+      });
 }
 
-grpc::Status SchemaServiceImpl::ListSchemas(grpc::ServerContext* context,
-                                            const v1::ListSchemasRequest* request,
+grpc::Status SchemaServiceImpl::ListSchemas(grpc::ServerContext* context, const v1::ListSchemasRequest* request,
                                             v1::ListSchemasResponse* response) {
-  return state_.Serve(context, "SchemaService/ListSchemas", Scope::kData, request->target().database(), [&]() -> absl::Status {
-    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-    SLUICE_ASSIGN_OR_RETURN(std::vector<v1::SchemaVersion> versions, state_.registry.List(*db));
-    for (auto& v : versions) *response->add_schemas() = std::move(v);
-    return absl::OkStatus();
-  });
+  return state_.Serve(context, "SchemaService/ListSchemas", Scope::kData, request->target().database(),
+                      [&]() -> absl::Status {
+                        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+                        SLUICE_ASSIGN_OR_RETURN(std::vector<v1::SchemaVersion> versions, state_.registry.List(*db));
+                        for (auto& v : versions) *response->add_schemas() = std::move(v);
+                        return absl::OkStatus();
+                      });
 }
 
 }  // namespace sluice

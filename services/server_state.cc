@@ -21,8 +21,9 @@ grpc::Status ServerState::Serve(grpc::ServerContext* context, const char* method
   } admission{in_flight_};
   if (++in_flight_ > max_concurrent_calls && max_concurrent_calls > 0) {
     metrics.RecordRefusal(method, absl::StrCat(grpc::StatusCode::RESOURCE_EXHAUSTED));
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("sluiced serves ", max_concurrent_calls, " calls at once (--max-concurrent-calls); retry"));
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("sluiced serves ", max_concurrent_calls, " calls at once (--max-concurrent-calls); retry"));
   }
   const auto start = std::chrono::steady_clock::now();
   grpc::Status status = ToGrpcStatus(body());
@@ -34,7 +35,8 @@ grpc::Status ServerState::Serve(grpc::ServerContext* context, const char* method
 CallContext ServerState::CallOf(grpc::ServerContext* context, bool unary) const {
   CallContext call;
   call.deadline = DeadlineOf(context);
-  if (statement_timeout > absl::ZeroDuration()) call.deadline = std::min(call.deadline, absl::Now() + statement_timeout);
+  if (statement_timeout > absl::ZeroDuration())
+    call.deadline = std::min(call.deadline, absl::Now() + statement_timeout);
   call.cancelled = [context] { return context->IsCancelled(); };
   call.max_rows = unary ? max_rows : 0;
   call.query_log = query_log;

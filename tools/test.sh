@@ -56,6 +56,7 @@ check() {
   fi
 }
 check api tools/check-api.sh
+check format tools/check-format.sh
 bazel test //... \
   --test_env=SLUICE_BUF="$PWD/.cache/node/node_modules/.bin/buf" \
   --test_env=SLUICE_NODE_MODULES="$PWD/.cache/node/node_modules" \

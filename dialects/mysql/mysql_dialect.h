@@ -17,26 +17,29 @@ class MysqlDialect : public sdk::SqlDialect {
   bool has_nulls_order() const override { return false; }
   std::string LimitForOffsetOnly() const override { return "18446744073709551615"; }
   // MariaDB has INSERT ... RETURNING and DELETE ... RETURNING, not UPDATE ... RETURNING.
-  bool has_returning(plan::Plan::KindCase statement) const override {
-    return statement != plan::Plan::kUpdate;
-  }
+  bool has_returning(plan::Plan::KindCase statement) const override { return statement != plan::Plan::kUpdate; }
   bool on_duplicate_key_update() const override { return true; }
   bool has_full_join() const override { return false; }
   bool has_limit_in_in_subquery() const override { return false; }
-  bool has_concat_operator() const override { return false; }  // || is OR
+  bool has_concat_operator() const override { return false; }                // || is OR
   std::string CharLengthFunction() const override { return "char_length"; }  // length() counts bytes
-  bool checks_enum_values() const override { return false; }  // ENUM('a', 'b') is the type
+  bool checks_enum_values() const override { return false; }                 // ENUM('a', 'b') is the type
   std::string InsertDefaultValues() const override { return "() VALUES ()"; }
   std::string TableOptions() const override {
     return " ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci";
   }
   sdk::AlterColumnStyle alter_column() const override { return sdk::AlterColumnStyle::kModify; }
-  absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint& drop, const std::string& name) const override {
+  absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint& drop,
+                                                   const std::string& name) const override {
     switch (drop.kind()) {
-      case plan::DropConstraint::UNIQUE: return "DROP INDEX " + name;
-      case plan::DropConstraint::FOREIGN_KEY: return "DROP FOREIGN KEY " + name;
-      case plan::DropConstraint::PRIMARY_KEY: return std::string("DROP PRIMARY KEY");
-      default: return "DROP CONSTRAINT " + name;
+      case plan::DropConstraint::UNIQUE:
+        return "DROP INDEX " + name;
+      case plan::DropConstraint::FOREIGN_KEY:
+        return "DROP FOREIGN KEY " + name;
+      case plan::DropConstraint::PRIMARY_KEY:
+        return std::string("DROP PRIMARY KEY");
+      default:
+        return "DROP CONSTRAINT " + name;
     }
   }
   std::string DropIndex(const std::string& index, const std::string& table) const override {

@@ -1,9 +1,9 @@
 #include "dialects/mysql/mysql_driver.h"
 
-#include <algorithm>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <poll.h>
+#include <algorithm>
 
 #include <cstdlib>
 #include <cstring>
@@ -17,8 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "dialects/sdk/plugin_support.h"
 #include "dialects/mysql/mysql_introspect.h"
+#include "dialects/sdk/plugin_support.h"
 
 struct Endpoint {
   std::string host = "127.0.0.1";
@@ -64,7 +64,8 @@ int32_t CodeFor(unsigned error) {
     case ER_DUP_ENTRY:
     case ER_DUP_KEY:
     case ER_TABLE_EXISTS_ERROR:
-    case ER_DUP_KEYNAME: return SLUICE_STATUS_ALREADY_EXISTS;
+    case ER_DUP_KEYNAME:
+      return SLUICE_STATUS_ALREADY_EXISTS;
     case ER_NO_REFERENCED_ROW:
     case ER_NO_REFERENCED_ROW_2:
     case ER_ROW_IS_REFERENCED:
@@ -75,22 +76,28 @@ int32_t CodeFor(unsigned error) {
     case 4025:  // ER_CONSTRAINT_FAILED (a CHECK)
       return SLUICE_STATUS_FAILED_PRECONDITION;
     case ER_LOCK_DEADLOCK:
-    case ER_LOCK_WAIT_TIMEOUT: return SLUICE_STATUS_ABORTED;
-    case ER_QUERY_INTERRUPTED: return SLUICE_STATUS_CANCELLED;
+    case ER_LOCK_WAIT_TIMEOUT:
+      return SLUICE_STATUS_ABORTED;
+    case ER_QUERY_INTERRUPTED:
+      return SLUICE_STATUS_CANCELLED;
     case 1969:  // ER_STATEMENT_TIMEOUT
       return SLUICE_STATUS_DEADLINE_EXCEEDED;
     case ER_DATA_TOO_LONG:
     case ER_WARN_DATA_OUT_OF_RANGE:
     case ER_TRUNCATED_WRONG_VALUE:
-    case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: return SLUICE_STATUS_INVALID_ARGUMENT;
-    case ER_NOT_SUPPORTED_YET: return SLUICE_STATUS_UNIMPLEMENTED;
+    case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
+      return SLUICE_STATUS_INVALID_ARGUMENT;
+    case ER_NOT_SUPPORTED_YET:
+      return SLUICE_STATUS_UNIMPLEMENTED;
     case 2002:  // CR_CONNECTION_ERROR
     case 2003:  // CR_CONN_HOST_ERROR
     case 2006:  // CR_SERVER_GONE_ERROR
     case 2013:  // CR_SERVER_LOST
     case ER_SERVER_SHUTDOWN:
-    case ER_CONNECTION_KILLED: return SLUICE_STATUS_UNAVAILABLE;
-    default: return SLUICE_STATUS_INTERNAL;
+    case ER_CONNECTION_KILLED:
+      return SLUICE_STATUS_UNAVAILABLE;
+    default:
+      return SLUICE_STATUS_INTERNAL;
   }
 }
 
@@ -113,7 +120,6 @@ int32_t Error(unsigned code, const char* sqlstate, const char* message, sluice_e
 int32_t ConnError(sluice_conn* conn, sluice_error* err) {
   return Error(mysql_errno(conn->my), mysql_sqlstate(conn->my), mysql_error(conn->my), err);
 }
-
 
 int32_t StmtError(sluice_stmt* s, sluice_error* err) {
   // An error that arrives with the rows (a failed INSERT ... RETURNING, read unbuffered) is
@@ -188,7 +194,8 @@ std::string ToUtcDatetime(absl::string_view ts) {
   }
   if (t.size() < 25 || (t[t.size() - 6] != '+' && t[t.size() - 6] != '-')) return t;
   const int sign = t[t.size() - 6] == '+' ? 1 : -1;
-  const int minutes = sign * (std::atoi(t.substr(t.size() - 5, 2).c_str()) * 60 + std::atoi(t.substr(t.size() - 2).c_str()));
+  const int minutes =
+      sign * (std::atoi(t.substr(t.size() - 5, 2).c_str()) * 60 + std::atoi(t.substr(t.size() - 2).c_str()));
   t.resize(t.size() - 6);
   std::tm tm{};
   tm.tm_year = std::atoi(t.substr(0, 4).c_str()) - 1900;
@@ -238,14 +245,16 @@ int32_t Connect(const char* url, sluice_conn** out, sluice_error* err) {
     }
     conn->my = Open(conn->endpoint);
     if (mysql_errno(conn->my) != 0) {
-      int32_t code = SetError(err, SLUICE_STATUS_UNAVAILABLE, absl::StrCat("cannot connect to mysql: ", mysql_error(conn->my)));
+      int32_t code =
+          SetError(err, SLUICE_STATUS_UNAVAILABLE, absl::StrCat("cannot connect to mysql: ", mysql_error(conn->my)));
       mysql_close(conn->my);
       return code;
     }
     // UTC timestamps, strict values, standard string literals.
     int32_t code = Query(conn.get(),
                          "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,"
-                         "NO_BACKSLASH_ESCAPES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO'", err);
+                         "NO_BACKSLASH_ESCAPES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO'",
+                         err);
     if (code != SLUICE_STATUS_OK) {
       mysql_close(conn->my);
       return code;
@@ -298,7 +307,8 @@ int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt
 int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     if (slot >= s->params.size()) {
-      return SetError(err, SLUICE_STATUS_OUT_OF_RANGE, absl::StrCat("mysql: the statement has ", s->params.size(), " parameters"));
+      return SetError(err, SLUICE_STATUS_OUT_OF_RANGE,
+                      absl::StrCat("mysql: the statement has ", s->params.size(), " parameters"));
     }
     MYSQL_BIND& b = s->params[slot];
     b = MYSQL_BIND{};
@@ -380,10 +390,10 @@ int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
       for (unsigned i = 0; i < n; ++i) {
         s->buffers[i].resize(std::min<unsigned long>(fields[i].length, 256) + 1);
         MYSQL_BIND& b = s->columns[i];
-        b.buffer_type = fields[i].charsetnr == 63 && fields[i].type >= MYSQL_TYPE_TINY_BLOB &&
-                                fields[i].type <= MYSQL_TYPE_BLOB
-                            ? MYSQL_TYPE_BLOB
-                            : MYSQL_TYPE_STRING;
+        b.buffer_type =
+            fields[i].charsetnr == 63 && fields[i].type >= MYSQL_TYPE_TINY_BLOB && fields[i].type <= MYSQL_TYPE_BLOB
+                ? MYSQL_TYPE_BLOB
+                : MYSQL_TYPE_STRING;
         b.buffer = s->buffers[i].data();
         b.buffer_length = s->buffers[i].size();
         b.length = &s->lengths[i];
@@ -457,10 +467,12 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
       case MYSQL_TYPE_YEAR:
         if (f->flags & UNSIGNED_FLAG) {
           out->kind = SLUICE_VALUE_UINT64;
-          if (!absl::SimpleAtoi(value, &out->num.u64)) return SetError(err, SLUICE_STATUS_INTERNAL, "mysql: bad integer");
+          if (!absl::SimpleAtoi(value, &out->num.u64))
+            return SetError(err, SLUICE_STATUS_INTERNAL, "mysql: bad integer");
         } else {
           out->kind = SLUICE_VALUE_INT64;
-          if (!absl::SimpleAtoi(value, &out->num.i64)) return SetError(err, SLUICE_STATUS_INTERNAL, "mysql: bad integer");
+          if (!absl::SimpleAtoi(value, &out->num.i64))
+            return SetError(err, SLUICE_STATUS_INTERNAL, "mysql: bad integer");
         }
         break;
       case MYSQL_TYPE_FLOAT:
@@ -469,8 +481,12 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
         if (!absl::SimpleAtod(value, &out->num.f64)) return SetError(err, SLUICE_STATUS_INTERNAL, "mysql: bad double");
         break;
       case MYSQL_TYPE_NEWDECIMAL:
-      case MYSQL_TYPE_DECIMAL: out->kind = SLUICE_VALUE_DECIMAL; break;
-      case MYSQL_TYPE_DATE: out->kind = SLUICE_VALUE_DATE; break;
+      case MYSQL_TYPE_DECIMAL:
+        out->kind = SLUICE_VALUE_DECIMAL;
+        break;
+      case MYSQL_TYPE_DATE:
+        out->kind = SLUICE_VALUE_DATE;
+        break;
       case MYSQL_TYPE_TIME:
         scratch.assign(value.data(), value.size());
         TrimFraction(&scratch);

@@ -104,20 +104,36 @@ plan::Type TypeFromSql(const std::string& sql) {
     uint32_t n = 0;
     if (absl::SimpleAtoi(absl::StripAsciiWhitespace(a), &n)) numbers.push_back(n);
   }
-  static const std::map<std::string, plan::TypeKind> kNames = {
-      {"tinyint", plan::TINYINT}, {"smallint", plan::SMALLINT}, {"mediumint", plan::MEDIUMINT}, {"int", plan::INTEGER},
-      {"bigint", plan::BIGINT}, {"decimal", plan::DECIMAL}, {"float", plan::REAL}, {"double", plan::DOUBLE},
-      {"char", plan::CHAR}, {"varchar", plan::VARCHAR}, {"longtext", plan::TEXT}, {"text", plan::TEXT},
-      {"mediumtext", plan::TEXT}, {"date", plan::DATE}, {"time", plan::TIME}, {"datetime", plan::TIMESTAMP},
-      {"timestamp", plan::TIMESTAMPTZ}, {"uuid", plan::UUID}, {"varbinary", plan::BYTES}, {"longblob", plan::BYTES},
-      {"blob", plan::BYTES}, {"json", plan::JSON}};
+  static const std::map<std::string, plan::TypeKind> kNames = {{"tinyint", plan::TINYINT},
+                                                               {"smallint", plan::SMALLINT},
+                                                               {"mediumint", plan::MEDIUMINT},
+                                                               {"int", plan::INTEGER},
+                                                               {"bigint", plan::BIGINT},
+                                                               {"decimal", plan::DECIMAL},
+                                                               {"float", plan::REAL},
+                                                               {"double", plan::DOUBLE},
+                                                               {"char", plan::CHAR},
+                                                               {"varchar", plan::VARCHAR},
+                                                               {"longtext", plan::TEXT},
+                                                               {"text", plan::TEXT},
+                                                               {"mediumtext", plan::TEXT},
+                                                               {"date", plan::DATE},
+                                                               {"time", plan::TIME},
+                                                               {"datetime", plan::TIMESTAMP},
+                                                               {"timestamp", plan::TIMESTAMPTZ},
+                                                               {"uuid", plan::UUID},
+                                                               {"varbinary", plan::BYTES},
+                                                               {"longblob", plan::BYTES},
+                                                               {"blob", plan::BYTES},
+                                                               {"json", plan::JSON}};
   if (name == "tinyint" && !numbers.empty() && numbers[0] == 1) {
     type.set_kind(plan::BOOLEAN);
     return type;
   }
   auto it = kNames.find(name);
   type.set_kind(it == kNames.end() ? plan::TEXT : it->second);
-  if (type.kind() == plan::VARCHAR || type.kind() == plan::CHAR || (type.kind() == plan::BYTES && name == "varbinary")) {
+  if (type.kind() == plan::VARCHAR || type.kind() == plan::CHAR ||
+      (type.kind() == plan::BYTES && name == "varbinary")) {
     if (!numbers.empty()) type.set_length(numbers[0]);
   }
   if (type.kind() == plan::DECIMAL && numbers.size() == 2) {
@@ -157,7 +173,8 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
   }
 
   // Checks: a column's json_valid(`c`) makes it JSON; the rest are the table's.
-  auto checks = Query(my, R"(SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL FROM information_schema.CHECK_CONSTRAINTS
+  auto checks =
+      Query(my, R"(SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL FROM information_schema.CHECK_CONSTRAINTS
       WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME)");
   if (!checks.ok()) return checks.status();
   for (const auto& row : *checks) {
@@ -172,7 +189,8 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
     check->set_sql(row[2]);
   }
 
-  auto keys = Query(my, R"(SELECT t.TABLE_NAME, t.CONSTRAINT_NAME, t.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME,
+  auto keys =
+      Query(my, R"(SELECT t.TABLE_NAME, t.CONSTRAINT_NAME, t.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME,
         k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE
       FROM information_schema.TABLE_CONSTRAINTS t
       JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME

@@ -9,16 +9,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "dialects/postgres/pg_array.h"
-#include "dialects/sdk/plugin_support.h"
 #include "dialects/postgres/postgres_introspect.h"
+#include "dialects/sdk/plugin_support.h"
 
 struct sluice_conn {
   PGconn* pg = nullptr;
@@ -56,10 +56,24 @@ using sdk::SetError;
 
 // PostgreSQL type OIDs (pg_type.dat) the driver decodes.
 enum TypeOid : ::Oid {
-  kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kJson = 114,
-  kFloat4 = 700, kFloat8 = 701, kDate = 1082, kTime = 1083, kTimestamp = 1114,
-  kTimestampTz = 1184, kNumeric = 1700, kUuid = 2950, kJsonb = 3802,
-  kTimestampArray = 1115, kTimestampTzArray = 1185,
+  kBool = 16,
+  kBytea = 17,
+  kInt8 = 20,
+  kInt2 = 21,
+  kInt4 = 23,
+  kOid = 26,
+  kJson = 114,
+  kFloat4 = 700,
+  kFloat8 = 701,
+  kDate = 1082,
+  kTime = 1083,
+  kTimestamp = 1114,
+  kTimestampTz = 1184,
+  kNumeric = 1700,
+  kUuid = 2950,
+  kJsonb = 3802,
+  kTimestampArray = 1115,
+  kTimestampTzArray = 1185,
 };
 
 int32_t CodeFor(absl::string_view sqlstate, absl::string_view message) {
@@ -128,11 +142,29 @@ void NormalizeTimestamp(std::string* ts) {
 // are known; others (enums, arrays) are asked once per type and connection.
 bool IsArrayType(sluice_conn* conn, ::Oid oid) {
   switch (oid) {
-    case kBool: case kBytea: case kInt8: case kInt2: case kInt4: case 25 /* text */: case kOid: case kJson:
-    case kFloat4: case kFloat8: case 1042 /* bpchar */: case 1043 /* varchar */: case kDate: case kTime:
-    case kTimestamp: case kTimestampTz: case 1186 /* interval */: case kNumeric: case kUuid: case kJsonb:
+    case kBool:
+    case kBytea:
+    case kInt8:
+    case kInt2:
+    case kInt4:
+    case 25 /* text */:
+    case kOid:
+    case kJson:
+    case kFloat4:
+    case kFloat8:
+    case 1042 /* bpchar */:
+    case 1043 /* varchar */:
+    case kDate:
+    case kTime:
+    case kTimestamp:
+    case kTimestampTz:
+    case 1186 /* interval */:
+    case kNumeric:
+    case kUuid:
+    case kJsonb:
       return false;
-    default: break;
+    default:
+      break;
   }
   auto it = conn->is_array.find(oid);
   if (it != conn->is_array.end()) return it->second;
@@ -233,10 +265,18 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
     std::string& out = s->values[slot];
     s->is_null[slot] = 0;
     switch (v->kind) {
-      case SLUICE_VALUE_NULL: s->is_null[slot] = 1; break;
-      case SLUICE_VALUE_BOOL: out = v->num.i64 ? "true" : "false"; break;
-      case SLUICE_VALUE_INT64: out = absl::StrCat(v->num.i64); break;
-      case SLUICE_VALUE_UINT64: out = absl::StrCat(v->num.u64); break;
+      case SLUICE_VALUE_NULL:
+        s->is_null[slot] = 1;
+        break;
+      case SLUICE_VALUE_BOOL:
+        out = v->num.i64 ? "true" : "false";
+        break;
+      case SLUICE_VALUE_INT64:
+        out = absl::StrCat(v->num.i64);
+        break;
+      case SLUICE_VALUE_UINT64:
+        out = absl::StrCat(v->num.u64);
+        break;
       case SLUICE_VALUE_DOUBLE: {
         if (std::isnan(v->num.f64)) {
           out = "NaN";
@@ -249,14 +289,18 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
         }
         break;
       }
-      case SLUICE_VALUE_BYTES: out = Hex(absl::string_view(v->data ? v->data : "", v->size)); break;
+      case SLUICE_VALUE_BYTES:
+        out = Hex(absl::string_view(v->data ? v->data : "", v->size));
+        break;
       case SLUICE_VALUE_ARRAY: {
         auto literal = JsonArrayToPg(absl::string_view(v->data ? v->data : "", v->size));
         if (!literal) return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "postgres: malformed array value");
         out = *std::move(literal);
         break;
       }
-      default: out.assign(v->data ? v->data : "", v->size); break;
+      default:
+        out.assign(v->data ? v->data : "", v->size);
+        break;
     }
     return SLUICE_STATUS_OK;
   });
@@ -356,18 +400,25 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
         out->kind = SLUICE_VALUE_DOUBLE;
         out->num.f64 = std::strtod(text, nullptr);  // also "NaN", "Infinity"
         break;
-      case kNumeric: out->kind = SLUICE_VALUE_DECIMAL; break;
+      case kNumeric:
+        out->kind = SLUICE_VALUE_DECIMAL;
+        break;
       case kBytea: {
         // Hex output: \x0a0b...
         scratch.clear();
-        for (size_t i = 2; i + 1 < size; i += 2) scratch += static_cast<char>(Nibble(text[i]) << 4 | Nibble(text[i + 1]));
+        for (size_t i = 2; i + 1 < size; i += 2)
+          scratch += static_cast<char>(Nibble(text[i]) << 4 | Nibble(text[i + 1]));
         out->kind = SLUICE_VALUE_BYTES;
         out->data = scratch.data();
         out->size = scratch.size();
         break;
       }
-      case kDate: out->kind = SLUICE_VALUE_DATE; break;
-      case kTime: out->kind = SLUICE_VALUE_TIME; break;
+      case kDate:
+        out->kind = SLUICE_VALUE_DATE;
+        break;
+      case kTime:
+        out->kind = SLUICE_VALUE_TIME;
+        break;
       case kTimestamp:
       case kTimestampTz: {
         scratch.assign(text, size);
@@ -378,8 +429,12 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
         break;
       }
       case kJson:
-      case kJsonb: out->kind = SLUICE_VALUE_JSON; break;
-      case kUuid: out->kind = SLUICE_VALUE_UUID; break;
+      case kJsonb:
+        out->kind = SLUICE_VALUE_JSON;
+        break;
+      case kUuid:
+        out->kind = SLUICE_VALUE_UUID;
+        break;
       default: {
         const ::Oid type = PQftype(s->result, c);
         if (!s->array_columns[c]) {
@@ -388,7 +443,8 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
         }
         const bool timestamps = type == kTimestampArray || type == kTimestampTzArray;
         auto json = PgArrayToJson(absl::string_view(text, size), timestamps ? NormalizeTimestamp : nullptr);
-        if (!json) return SetError(err, SLUICE_STATUS_UNIMPLEMENTED, "postgres: only one-dimensional arrays are supported");
+        if (!json)
+          return SetError(err, SLUICE_STATUS_UNIMPLEMENTED, "postgres: only one-dimensional arrays are supported");
         scratch = *std::move(json);
         out->kind = SLUICE_VALUE_ARRAY;
         out->data = scratch.data();
@@ -430,11 +486,16 @@ void Finalize(sluice_stmt* s) {
 int32_t Begin(sluice_conn* conn, int32_t isolation, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     switch (isolation) {
-      case SLUICE_ISOLATION_READ_UNCOMMITTED: return Exec(conn, "BEGIN ISOLATION LEVEL READ UNCOMMITTED", err);
-      case SLUICE_ISOLATION_READ_COMMITTED: return Exec(conn, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
-      case SLUICE_ISOLATION_REPEATABLE_READ: return Exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
-      case SLUICE_ISOLATION_SERIALIZABLE: return Exec(conn, "BEGIN ISOLATION LEVEL SERIALIZABLE", err);
-      default: return Exec(conn, "BEGIN", err);
+      case SLUICE_ISOLATION_READ_UNCOMMITTED:
+        return Exec(conn, "BEGIN ISOLATION LEVEL READ UNCOMMITTED", err);
+      case SLUICE_ISOLATION_READ_COMMITTED:
+        return Exec(conn, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
+      case SLUICE_ISOLATION_REPEATABLE_READ:
+        return Exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
+      case SLUICE_ISOLATION_SERIALIZABLE:
+        return Exec(conn, "BEGIN ISOLATION LEVEL SERIALIZABLE", err);
+      default:
+        return Exec(conn, "BEGIN", err);
     }
   });
 }

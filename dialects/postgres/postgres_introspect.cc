@@ -23,7 +23,8 @@ struct Rows {
 absl::StatusOr<Rows> Query(PGconn* pg, const std::string& sql, const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
-  PGresult* r = PQexecParams(pg, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+  PGresult* r =
+      PQexecParams(pg, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) {
     std::string error = PQerrorMessage(pg);
     PQclear(r);
@@ -57,11 +58,16 @@ std::vector<std::string> PgList(const std::string& text) {
 
 plan::Action ActionOf(const std::string& code) {
   switch (code.empty() ? ' ' : code[0]) {
-    case 'r': return plan::RESTRICT;
-    case 'c': return plan::CASCADE;
-    case 'n': return plan::SET_NULL;
-    case 'd': return plan::SET_DEFAULT;
-    default: return plan::ACTION_DEFAULT;  // 'a': NO ACTION, the default
+    case 'r':
+      return plan::RESTRICT;
+    case 'c':
+      return plan::CASCADE;
+    case 'n':
+      return plan::SET_NULL;
+    case 'd':
+      return plan::SET_DEFAULT;
+    default:
+      return plan::ACTION_DEFAULT;  // 'a': NO ACTION, the default
   }
 }
 
@@ -128,13 +134,25 @@ plan::Type TypeFromSql(const std::string& sql, bool is_enum, const std::string& 
     type.set_enum_namespace(enum_namespace == "public" ? "" : enum_namespace);
     return type;
   }
-  static const std::map<std::string, plan::TypeKind> kNames = {
-      {"smallint", plan::SMALLINT}, {"integer", plan::INTEGER}, {"bigint", plan::BIGINT}, {"boolean", plan::BOOLEAN},
-      {"text", plan::TEXT}, {"character varying", plan::VARCHAR}, {"character", plan::CHAR}, {"numeric", plan::DECIMAL},
-      {"real", plan::REAL}, {"double precision", plan::DOUBLE}, {"date", plan::DATE},
-      {"time without time zone", plan::TIME}, {"timestamp without time zone", plan::TIMESTAMP},
-      {"timestamp with time zone", plan::TIMESTAMPTZ}, {"interval", plan::INTERVAL}, {"json", plan::JSON},
-      {"jsonb", plan::JSONB}, {"uuid", plan::UUID}, {"bytea", plan::BYTES}};
+  static const std::map<std::string, plan::TypeKind> kNames = {{"smallint", plan::SMALLINT},
+                                                               {"integer", plan::INTEGER},
+                                                               {"bigint", plan::BIGINT},
+                                                               {"boolean", plan::BOOLEAN},
+                                                               {"text", plan::TEXT},
+                                                               {"character varying", plan::VARCHAR},
+                                                               {"character", plan::CHAR},
+                                                               {"numeric", plan::DECIMAL},
+                                                               {"real", plan::REAL},
+                                                               {"double precision", plan::DOUBLE},
+                                                               {"date", plan::DATE},
+                                                               {"time without time zone", plan::TIME},
+                                                               {"timestamp without time zone", plan::TIMESTAMP},
+                                                               {"timestamp with time zone", plan::TIMESTAMPTZ},
+                                                               {"interval", plan::INTERVAL},
+                                                               {"json", plan::JSON},
+                                                               {"jsonb", plan::JSONB},
+                                                               {"uuid", plan::UUID},
+                                                               {"bytea", plan::BYTES}};
   auto it = kNames.find(name);
   type.set_kind(it == kNames.end() ? plan::TEXT : it->second);
   if ((type.kind() == plan::VARCHAR || type.kind() == plan::CHAR) && !args.empty()) type.set_length(args[0]);
@@ -152,7 +170,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
   std::map<std::pair<std::string, std::string>, plan::CreateTable*> tables;  // (namespace, name)
   auto ns_of = [](const std::string& ns) { return ns == "public" ? std::string() : ns; };
 
-  auto columns = Query(pg, R"(SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+  auto columns =
+      Query(pg, R"(SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
         pg_get_expr(d.adbin, d.adrelid), a.attidentity, (t.typtype = 'e' OR (t.typcategory = 'A' AND et.typtype = 'e')),
         coalesce(etn.nspname, tn.nspname)
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -161,7 +180,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
       LEFT JOIN pg_type et ON et.oid = t.typelem LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
       LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
       WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) AND c.relname NOT LIKE '\_\_sluice%'
-      ORDER BY n.nspname, c.relname, a.attnum)", {list});
+      ORDER BY n.nspname, c.relname, a.attnum)",
+            {list});
   if (!columns.ok()) return columns.status();
   for (const auto& row : columns->values) {
     plan::CreateTable*& table = tables[{row[0], row[1]}];
@@ -188,7 +208,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_class f ON f.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace
       WHERE k.contype IN ('p', 'u', 'f', 'c') AND n.nspname = ANY($1::text[]) AND c.relname NOT LIKE '\_\_sluice%'
-      ORDER BY n.nspname, c.relname, k.conname)", {list});
+      ORDER BY n.nspname, c.relname, k.conname)",
+                           {list});
   if (!constraints.ok()) return constraints.status();
   for (const auto& row : constraints->values) {
     auto it = tables.find({row[0], row[1]});
@@ -234,14 +255,16 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     }
   }
 
-  auto indexes = Query(pg, R"(SELECT n.nspname, t.relname, i.relname, ix.indisunique, am.amname, pg_get_expr(ix.indpred, ix.indrelid),
+  auto indexes = Query(
+      pg, R"(SELECT n.nspname, t.relname, i.relname, ix.indisunique, am.amname, pg_get_expr(ix.indpred, ix.indrelid),
         ARRAY(SELECT a.attname FROM unnest(ix.indkey::int2[]) WITH ORDINALITY u(attnum, k)
               JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = u.attnum ORDER BY u.k)
       FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
       JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam
       WHERE n.nspname = ANY($1::text[]) AND t.relname NOT LIKE '\_\_sluice%'
         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = ix.indexrelid AND k.conrelid = ix.indrelid)
-      ORDER BY n.nspname, t.relname, i.relname)", {list});
+      ORDER BY n.nspname, t.relname, i.relname)",
+      {list});
   if (!indexes.ok()) return indexes.status();
   for (const auto& row : indexes->values) {
     plan::CreateIndex* index = catalog.add_indexes();
@@ -256,7 +279,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
 
   auto enums = Query(pg, R"(SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text
       FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
-      WHERE n.nspname = ANY($1::text[]) GROUP BY n.nspname, t.typname ORDER BY n.nspname, t.typname)", {list});
+      WHERE n.nspname = ANY($1::text[]) GROUP BY n.nspname, t.typname ORDER BY n.nspname, t.typname)",
+                     {list});
   if (!enums.ok()) return enums.status();
   for (const auto& row : enums->values) {
     plan::CreateEnum* e = catalog.add_enums();
@@ -269,7 +293,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
   auto sequences = Query(pg, R"(SELECT s.schemaname, s.sequencename, s.start_value, s.increment_by FROM pg_sequences s
       JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relname = s.sequencename AND c.relnamespace = n.oid
       WHERE s.schemaname = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('i', 'a'))
-      ORDER BY s.schemaname, s.sequencename)", {list});
+      ORDER BY s.schemaname, s.sequencename)",
+                         {list});
   if (!sequences.ok()) return sequences.status();
   for (const auto& row : sequences->values) {
     plan::CreateSequence* q = catalog.add_sequences();

@@ -29,8 +29,8 @@ struct OwnedSql : sluice_sql {
 
 }  // namespace
 
-int32_t SetError(sluice_error* err, int32_t code, absl::string_view message,
-                 absl::string_view sqlstate, absl::string_view constraint) {
+int32_t SetError(sluice_error* err, int32_t code, absl::string_view message, absl::string_view sqlstate,
+                 absl::string_view constraint) {
   if (err != nullptr) {
     err->code = code;
     Copy(message, err->message, sizeof(err->message));
@@ -45,12 +45,11 @@ int32_t SetError(sluice_error* err, const absl::Status& status) {
   return SetError(err, static_cast<int32_t>(status.code()), status.message());
 }
 
-int32_t CompilePlan(const SqlDialect& dialect, const void* plan_bytes, size_t plan_size,
-                    sluice_sql** out, sluice_error* err) {
+int32_t CompilePlan(const SqlDialect& dialect, const void* plan_bytes, size_t plan_size, sluice_sql** out,
+                    sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     plan::Plan plan;
-    if (plan_bytes == nullptr || out == nullptr ||
-        !plan.ParseFromArray(plan_bytes, static_cast<int>(plan_size))) {
+    if (plan_bytes == nullptr || out == nullptr || !plan.ParseFromArray(plan_bytes, static_cast<int>(plan_size))) {
       return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT,
                       absl::StrCat("dialect ", dialect.name(), ": the plan does not parse"));
     }

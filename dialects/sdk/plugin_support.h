@@ -15,8 +15,8 @@
 namespace sluice::sdk {
 
 // Fills `err` and returns `code`.
-int32_t SetError(sluice_error* err, int32_t code, absl::string_view message,
-                 absl::string_view sqlstate = "", absl::string_view constraint = "");
+int32_t SetError(sluice_error* err, int32_t code, absl::string_view message, absl::string_view sqlstate = "",
+                 absl::string_view constraint = "");
 
 // Fills `err` from a non-OK status and returns its code (0 for OK).
 int32_t SetError(sluice_error* err, const absl::Status& status);
@@ -34,8 +34,7 @@ int32_t Guard(sluice_error* err, Fn&& fn) noexcept {
 }
 
 // sluice_dialect_api.compile / sql_free for a plugin whose SQL comes from the SDK renderer.
-int32_t CompilePlan(const SqlDialect& dialect, const void* plan, size_t plan_size,
-                    sluice_sql** out, sluice_error* err);
+int32_t CompilePlan(const SqlDialect& dialect, const void* plan, size_t plan_size, sluice_sql** out, sluice_error* err);
 void FreeSql(sluice_sql* sql);
 
 // introspect's result: `catalog` serialized into a buffer that FreeBuffer releases.
@@ -59,25 +58,25 @@ std::optional<plan::Literal> LiteralFromSql(absl::string_view sql);
 // Sets the driver members of `api` from the functions named Connect, Disconnect, Ping, Prepare,
 // Bind, Step, ColumnCount, ColumnName, ColumnValue, Changes, Reset, Finalize, Begin, Commit,
 // Rollback, Interrupt and IntrospectDatabase where it is used (a driver's FillDriver).
-#define SLUICE_SDK_SET_DRIVER_FUNCTIONS(api) \
-  do {                                       \
-    (api)->connect = Connect;                \
-    (api)->disconnect = Disconnect;          \
-    (api)->ping = Ping;                      \
-    (api)->prepare = Prepare;                \
-    (api)->bind = Bind;                      \
-    (api)->step = Step;                      \
-    (api)->column_count = ColumnCount;       \
-    (api)->column_name = ColumnName;         \
-    (api)->column_value = ColumnValue;       \
-    (api)->changes = Changes;                \
-    (api)->reset = Reset;                    \
-    (api)->finalize = Finalize;              \
-    (api)->begin = Begin;                    \
-    (api)->commit = Commit;                  \
-    (api)->rollback = Rollback;              \
-    (api)->interrupt = Interrupt;            \
-    (api)->introspect = IntrospectDatabase;  \
+#define SLUICE_SDK_SET_DRIVER_FUNCTIONS(api)        \
+  do {                                              \
+    (api)->connect = Connect;                       \
+    (api)->disconnect = Disconnect;                 \
+    (api)->ping = Ping;                             \
+    (api)->prepare = Prepare;                       \
+    (api)->bind = Bind;                             \
+    (api)->step = Step;                             \
+    (api)->column_count = ColumnCount;              \
+    (api)->column_name = ColumnName;                \
+    (api)->column_value = ColumnValue;              \
+    (api)->changes = Changes;                       \
+    (api)->reset = Reset;                           \
+    (api)->finalize = Finalize;                     \
+    (api)->begin = Begin;                           \
+    (api)->commit = Commit;                         \
+    (api)->rollback = Rollback;                     \
+    (api)->interrupt = Interrupt;                   \
+    (api)->introspect = IntrospectDatabase;         \
     (api)->buffer_free = ::sluice::sdk::FreeBuffer; \
   } while (0)
 

@@ -27,9 +27,12 @@ std::string SqlDialect::BytesLiteral(absl::string_view bytes) const {
 
 absl::StatusOr<std::string> SqlDialect::Function(plan::Op op) const {
   switch (op) {
-    case plan::NOW: return std::string("CURRENT_TIMESTAMP");
-    case plan::CURRENT_DATE: return std::string("CURRENT_DATE");
-    case plan::RANDOM_UUID: return std::string("gen_random_uuid()");
+    case plan::NOW:
+      return std::string("CURRENT_TIMESTAMP");
+    case plan::CURRENT_DATE:
+      return std::string("CURRENT_DATE");
+    case plan::RANDOM_UUID:
+      return std::string("gen_random_uuid()");
     default:
       return absl::InvalidArgumentError(absl::StrCat("plan: op ", op, " is not a function"));
   }
@@ -37,18 +40,20 @@ absl::StatusOr<std::string> SqlDialect::Function(plan::Op op) const {
 
 absl::StatusOr<std::string> SqlDialect::IndexMethod(absl::string_view method) const {
   if (method.empty()) return std::string();
-  return absl::UnimplementedError(
-      absl::StrCat("dialect ", name(), " does not support index methods (`", method, "`)"));
+  return absl::UnimplementedError(absl::StrCat("dialect ", name(), " does not support index methods (`", method, "`)"));
 }
 
 std::string SqlDialect::JsonLeaf(const plan::Type& type) const {
   if (type.array()) return "{}";
   switch (type.kind()) {
-    case plan::BYTES: return "encode({}, 'hex')";
+    case plan::BYTES:
+      return "encode({}, 'hex')";
     case plan::JSON:
     case plan::JSONB:
-    case plan::INTERVAL: return "({})::text";
-    default: return "{}";
+    case plan::INTERVAL:
+      return "({})::text";
+    default:
+      return "{}";
   }
 }
 

@@ -13,33 +13,55 @@ namespace {
 // Operators written between their two arguments.
 const char* InfixSql(plan::Op op) {
   switch (op) {
-    case plan::ADD: return " + ";
-    case plan::SUBTRACT: return " - ";
-    case plan::MULTIPLY: return " * ";
-    case plan::MODULO: return " % ";
-    case plan::EQ: return " = ";
-    case plan::NE: return " <> ";
-    case plan::GT: return " > ";
-    case plan::GTE: return " >= ";
-    case plan::LT: return " < ";
-    case plan::LTE: return " <= ";
-    case plan::LIKE: return " LIKE ";
-    case plan::NOT_LIKE: return " NOT LIKE ";
-    case plan::ARRAY_CONTAINS: return " @> ";
-    case plan::ARRAY_OVERLAPS: return " && ";
-    default: return nullptr;
+    case plan::ADD:
+      return " + ";
+    case plan::SUBTRACT:
+      return " - ";
+    case plan::MULTIPLY:
+      return " * ";
+    case plan::MODULO:
+      return " % ";
+    case plan::EQ:
+      return " = ";
+    case plan::NE:
+      return " <> ";
+    case plan::GT:
+      return " > ";
+    case plan::GTE:
+      return " >= ";
+    case plan::LT:
+      return " < ";
+    case plan::LTE:
+      return " <= ";
+    case plan::LIKE:
+      return " LIKE ";
+    case plan::NOT_LIKE:
+      return " NOT LIKE ";
+    case plan::ARRAY_CONTAINS:
+      return " @> ";
+    case plan::ARRAY_OVERLAPS:
+      return " && ";
+    default:
+      return nullptr;
   }
 }
 
 const char* AggregateSql(plan::Op op) {
   switch (op) {
-    case plan::COUNT: return "count(";
-    case plan::COUNT_DISTINCT: return "count(DISTINCT ";
-    case plan::SUM: return "sum(";
-    case plan::AVG: return "avg(";
-    case plan::MIN: return "min(";
-    case plan::MAX: return "max(";
-    default: return nullptr;
+    case plan::COUNT:
+      return "count(";
+    case plan::COUNT_DISTINCT:
+      return "count(DISTINCT ";
+    case plan::SUM:
+      return "sum(";
+    case plan::AVG:
+      return "avg(";
+    case plan::MIN:
+      return "min(";
+    case plan::MAX:
+      return "max(";
+    default:
+      return nullptr;
   }
 }
 
@@ -75,19 +97,28 @@ absl::StatusOr<RenderedSql> RenderPlan(const SqlDialect& dialect, const plan::Pl
 }
 
 absl::Status SqlRenderer::Unsupported(absl::string_view feature) const {
-  return absl::UnimplementedError(
-      absl::StrCat("dialect ", dialect_.name(), " does not support ", feature));
+  return absl::UnimplementedError(absl::StrCat("dialect ", dialect_.name(), " does not support ", feature));
 }
 
 absl::Status SqlRenderer::Render(const plan::Plan& plan) {
   switch (plan.kind_case()) {
-    case plan::Plan::kSelect: return Select(plan.select());
-    case plan::Plan::kInsert: return Insert(plan.insert());
-    case plan::Plan::kUpdate: return Update(plan.update());
-    case plan::Plan::kDelete: return Delete(plan.delete_());
-    case plan::Plan::kCreateTable: in_ddl_ = true; return CreateTable(plan.create_table());
-    case plan::Plan::kCreateIndex: in_ddl_ = true; return CreateIndex(plan.create_index());
-    case plan::Plan::kCreateEnum: in_ddl_ = true; return CreateEnum(plan.create_enum());
+    case plan::Plan::kSelect:
+      return Select(plan.select());
+    case plan::Plan::kInsert:
+      return Insert(plan.insert());
+    case plan::Plan::kUpdate:
+      return Update(plan.update());
+    case plan::Plan::kDelete:
+      return Delete(plan.delete_());
+    case plan::Plan::kCreateTable:
+      in_ddl_ = true;
+      return CreateTable(plan.create_table());
+    case plan::Plan::kCreateIndex:
+      in_ddl_ = true;
+      return CreateIndex(plan.create_index());
+    case plan::Plan::kCreateEnum:
+      in_ddl_ = true;
+      return CreateEnum(plan.create_enum());
     case plan::Plan::kCreateNamespace:
       if (!dialect_.has_namespaces()) return Unsupported("namespaces (PostgreSQL schemas)");
       Append("CREATE SCHEMA IF NOT EXISTS ");
@@ -134,7 +165,8 @@ absl::Status SqlRenderer::Render(const plan::Plan& plan) {
     case plan::Plan::kDeferForeignKeys:
       in_ddl_ = plan.kind_case() != plan::Plan::kCopyRows;
       return SchemaChange(plan);
-    case plan::Plan::KIND_NOT_SET: break;
+    case plan::Plan::KIND_NOT_SET:
+      break;
   }
   return Malformed("no statement kind");
 }
@@ -185,8 +217,10 @@ absl::Status SqlRenderer::SchemaChange(const plan::Plan& plan) {
       Append(" TO ");
       Identifier(plan.rename_column().to());
       return absl::OkStatus();
-    case plan::Plan::kAlterColumn: return AlterColumn(plan.alter_column());
-    case plan::Plan::kAddConstraint: return AddConstraint(plan.add_constraint());
+    case plan::Plan::kAlterColumn:
+      return AlterColumn(plan.alter_column());
+    case plan::Plan::kAddConstraint:
+      return AddConstraint(plan.add_constraint());
     case plan::Plan::kDropConstraint: {
       const plan::DropConstraint& drop = plan.drop_constraint();
       auto clause = dialect_.DropConstraintClause(drop, QuoteIdentifier(dialect_, drop.name()));
@@ -245,8 +279,11 @@ absl::Status SqlRenderer::SchemaChange(const plan::Plan& plan) {
       Table(copy.from(), false);
       return absl::OkStatus();
     }
-    case plan::Plan::kDeferForeignKeys: Append(dialect_.DeferForeignKeys()); return absl::OkStatus();
-    default: break;
+    case plan::Plan::kDeferForeignKeys:
+      Append(dialect_.DeferForeignKeys());
+      return absl::OkStatus();
+    default:
+      break;
   }
   return Malformed("not a schema change");
 }
@@ -254,7 +291,8 @@ absl::Status SqlRenderer::SchemaChange(const plan::Plan& plan) {
 absl::Status SqlRenderer::AlterColumn(const plan::AlterColumn& alter) {
   const plan::ColumnDef& column = alter.column();
   switch (dialect_.alter_column()) {
-    case AlterColumnStyle::kNone: return Unsupported("altering a column in place (the table is rebuilt instead)");
+    case AlterColumnStyle::kNone:
+      return Unsupported("altering a column in place (the table is rebuilt instead)");
     case AlterColumnStyle::kModify:
       // The whole column anew; keys and uniques stay as they are (they are separate constraints).
       AlterTable(alter.table());
@@ -265,7 +303,8 @@ absl::Status SqlRenderer::AlterColumn(const plan::AlterColumn& alter) {
         def.set_unique(false);
         return ColumnDefinition(def);
       }
-    case AlterColumnStyle::kClauses: break;
+    case AlterColumnStyle::kClauses:
+      break;
   }
   AlterTable(alter.table());
   bool first = true;
@@ -345,7 +384,8 @@ absl::Status SqlRenderer::AddConstraint(const plan::AddConstraint& add) {
       IdentifierList(add.primary_key().columns());
       Append(")");
       return absl::OkStatus();
-    case plan::AddConstraint::KIND_NOT_SET: break;
+    case plan::AddConstraint::KIND_NOT_SET:
+      break;
   }
   return Malformed("a constraint of no kind");
 }
@@ -384,10 +424,18 @@ void SqlRenderer::Param(uint32_t index) {
 
 absl::Status SqlRenderer::Literal(const plan::Literal& literal) {
   switch (literal.kind()) {
-    case plan::LITERAL_NULL: Append("NULL"); return absl::OkStatus();
-    case plan::LITERAL_BOOL: Append(dialect_.BoolLiteral(literal.int_value() != 0)); break;
-    case plan::LITERAL_INT64: Append(absl::StrCat(literal.int_value())); break;
-    case plan::LITERAL_UINT64: Append(absl::StrCat(literal.uint_value())); break;
+    case plan::LITERAL_NULL:
+      Append("NULL");
+      return absl::OkStatus();
+    case plan::LITERAL_BOOL:
+      Append(dialect_.BoolLiteral(literal.int_value() != 0));
+      break;
+    case plan::LITERAL_INT64:
+      Append(absl::StrCat(literal.int_value()));
+      break;
+    case plan::LITERAL_UINT64:
+      Append(absl::StrCat(literal.uint_value()));
+      break;
     case plan::LITERAL_DOUBLE: {
       if (!std::isfinite(literal.double_value())) return Malformed("a non-finite double literal");
       char buf[32];
@@ -395,7 +443,9 @@ absl::Status SqlRenderer::Literal(const plan::Literal& literal) {
       Append(buf);
       break;
     }
-    case plan::LITERAL_BYTES: Append(dialect_.BytesLiteral(literal.text())); break;
+    case plan::LITERAL_BYTES:
+      Append(dialect_.BytesLiteral(literal.text()));
+      break;
     case plan::LITERAL_DECIMAL:
       // Digits, sign and point only: validated by the host; checked again here.
       for (char c : literal.text()) {
@@ -416,7 +466,8 @@ absl::Status SqlRenderer::Literal(const plan::Literal& literal) {
       }
       Append(dialect_.StringLiteral(literal.text()));
       break;
-    default: return Malformed("unknown literal kind");
+    default:
+      return Malformed("unknown literal kind");
   }
   return absl::OkStatus();
 }
@@ -434,8 +485,10 @@ absl::Status SqlRenderer::Expr(const plan::Expr& expr) {
       if (in_ddl_) return Malformed("a parameter inside DDL");
       Param(expr.param());
       return absl::OkStatus();
-    case plan::Expr::kLiteral: return Literal(expr.literal());
-    case plan::Expr::kCall: return Call(expr.call());
+    case plan::Expr::kLiteral:
+      return Literal(expr.literal());
+    case plan::Expr::kCall:
+      return Call(expr.call());
     case plan::Expr::kSubquery: {
       if (in_ddl_) return Malformed("a subquery inside DDL");
       Append("(");
@@ -446,7 +499,8 @@ absl::Status SqlRenderer::Expr(const plan::Expr& expr) {
     case plan::Expr::kNested:
       if (in_ddl_) return Malformed("related rows inside DDL");
       return Nested(expr.nested());
-    case plan::Expr::KIND_NOT_SET: break;
+    case plan::Expr::KIND_NOT_SET:
+      break;
   }
   return Malformed("an empty expression");
 }
@@ -527,7 +581,8 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
       if (call.op() == plan::COALESCE ? args.empty() : args.size() != 1) {
         return Malformed(absl::StrCat("op ", plan::Op_Name(call.op()), " with ", args.size(), " arguments"));
       }
-      Append(call.op() == plan::LENGTH ? dialect_.CharLengthFunction() : absl::AsciiStrToLower(plan::Op_Name(call.op())));
+      Append(call.op() == plan::LENGTH ? dialect_.CharLengthFunction()
+                                       : absl::AsciiStrToLower(plan::Op_Name(call.op())));
       Append("(");
       for (int i = 0; i < args.size(); ++i) {
         if (i > 0) Append(", ");
@@ -610,7 +665,8 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
       Append(dialect_.NextValue(name.out_));
       return absl::OkStatus();
     }
-    default: break;
+    default:
+      break;
   }
   if ((call.op() == plan::ARRAY_CONTAINS || call.op() == plan::ARRAY_OVERLAPS) && !dialect_.has_array_operators()) {
     return Unsupported("array operators");
@@ -691,8 +747,8 @@ absl::Status SqlRenderer::FromClause(const plan::Select& select) {
   Append(" FROM ");
   Table(select.from(), true);
   for (const plan::Join& join : select.joins()) {
-    static constexpr const char* kJoins[] = {nullptr, " INNER JOIN ", " LEFT JOIN ", " RIGHT JOIN ", " FULL JOIN ",
-                                             " CROSS JOIN "};
+    static constexpr const char* kJoins[] = {nullptr,        " INNER JOIN ", " LEFT JOIN ",
+                                             " RIGHT JOIN ", " FULL JOIN ",  " CROSS JOIN "};
     if (join.type() <= plan::JOIN_TYPE_UNSPECIFIED || join.type() > plan::CROSS) return Malformed("join type");
     if (join.type() == plan::FULL && !dialect_.has_full_join()) return Unsupported("FULL JOIN");
     Append(kJoins[join.type()]);
@@ -771,7 +827,8 @@ absl::Status SqlRenderer::JsonRow(const plan::Select& select) {
   for (int i = 0; i < select.items_size(); ++i) {
     if (i > 0) Append(", ");
     const plan::SelectItem& item = select.items(i);
-    absl::Status s = Wrapped(item.expr().has_nested() ? dialect_.JsonEmbedded() : dialect_.JsonLeaf(item.type()), item.expr());
+    absl::Status s =
+        Wrapped(item.expr().has_nested() ? dialect_.JsonEmbedded() : dialect_.JsonLeaf(item.type()), item.expr());
     if (!s.ok()) return s;
   }
   Append(")");
@@ -884,8 +941,7 @@ absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
       if (insert.columns().empty() && insert.conflict_columns().empty()) {
         return Malformed("an upsert without columns");
       }
-      const std::string& column =
-          insert.conflict_columns().empty() ? insert.columns(0) : insert.conflict_columns(0);
+      const std::string& column = insert.conflict_columns().empty() ? insert.columns(0) : insert.conflict_columns(0);
       Identifier(column);
       Append(" = ");
       Identifier(column);
@@ -944,8 +1000,7 @@ absl::Status SqlRenderer::Delete(const plan::Delete& del) {
 }
 
 void SqlRenderer::Action(absl::string_view clause, plan::Action action) {
-  static constexpr const char* kNames[] = {"", "NO ACTION", "RESTRICT", "CASCADE", "SET NULL",
-                                           "SET DEFAULT"};
+  static constexpr const char* kNames[] = {"", "NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"};
   if (action <= plan::ACTION_DEFAULT || action > plan::SET_DEFAULT) return;
   Append(clause);
   Append(kNames[action]);

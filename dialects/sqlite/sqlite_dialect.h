@@ -10,8 +10,8 @@ class SqliteDialect : public sdk::SqlDialect {
  public:
   absl::string_view name() const override { return "sqlite"; }
   absl::StatusOr<std::string> TypeName(const plan::Type& type) const override;
-  absl::Status AutoIncrement(const plan::ColumnDef& column, std::string* type,
-                             std::string* suffix, bool* primary_key_written) const override;
+  absl::Status AutoIncrement(const plan::ColumnDef& column, std::string* type, std::string* suffix,
+                             bool* primary_key_written) const override;
   std::string BoolLiteral(bool value) const override { return value ? "1" : "0"; }
   absl::StatusOr<std::string> Function(plan::Op op) const override;
   // SQLite has no DEFAULT inside VALUES; NULL gives a rowid key its next value.
@@ -20,7 +20,8 @@ class SqliteDialect : public sdk::SqlDialect {
   std::string LimitForOffsetOnly() const override { return "-1"; }
   sdk::AlterColumnStyle alter_column() const override { return sdk::AlterColumnStyle::kNone; }
   absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint&, const std::string&) const override {
-    return absl::UnimplementedError("dialect sqlite does not support dropping constraints (the table is rebuilt instead)");
+    return absl::UnimplementedError(
+        "dialect sqlite does not support dropping constraints (the table is rebuilt instead)");
   }
   std::string DeferForeignKeys() const override { return "PRAGMA defer_foreign_keys = ON"; }
   sdk::JsonRows json_rows() const override { return sdk::JsonRows::kOrderedDerivedTable; }

@@ -6,10 +6,10 @@
 #include <string>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "dialects/sdk/plugin_support.h"
 #include "dialects/sqlite/sqlite_introspect.h"
 
@@ -34,29 +34,39 @@ int32_t CodeFor(int extended) {
   switch (extended) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
-    case SQLITE_CONSTRAINT_ROWID: return SLUICE_STATUS_ALREADY_EXISTS;
+    case SQLITE_CONSTRAINT_ROWID:
+      return SLUICE_STATUS_ALREADY_EXISTS;
     case SQLITE_CONSTRAINT_FOREIGNKEY:
     case SQLITE_CONSTRAINT_CHECK:
     case SQLITE_CONSTRAINT_NOTNULL:
-    case SQLITE_CONSTRAINT_TRIGGER: return SLUICE_STATUS_FAILED_PRECONDITION;
-    default: break;
+    case SQLITE_CONSTRAINT_TRIGGER:
+      return SLUICE_STATUS_FAILED_PRECONDITION;
+    default:
+      break;
   }
   switch (extended & 0xff) {
     case SQLITE_CONSTRAINT:
-    case SQLITE_READONLY: return SLUICE_STATUS_FAILED_PRECONDITION;
+    case SQLITE_READONLY:
+      return SLUICE_STATUS_FAILED_PRECONDITION;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return SLUICE_STATUS_ABORTED;
-    case SQLITE_INTERRUPT: return SLUICE_STATUS_CANCELLED;
+    case SQLITE_LOCKED:
+      return SLUICE_STATUS_ABORTED;
+    case SQLITE_INTERRUPT:
+      return SLUICE_STATUS_CANCELLED;
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
     case SQLITE_NOTADB:
-    case SQLITE_CORRUPT: return SLUICE_STATUS_UNAVAILABLE;
+    case SQLITE_CORRUPT:
+      return SLUICE_STATUS_UNAVAILABLE;
     case SQLITE_FULL:
     case SQLITE_TOOBIG:
-    case SQLITE_NOMEM: return SLUICE_STATUS_RESOURCE_EXHAUSTED;
+    case SQLITE_NOMEM:
+      return SLUICE_STATUS_RESOURCE_EXHAUSTED;
     case SQLITE_MISMATCH:
-    case SQLITE_RANGE: return SLUICE_STATUS_INVALID_ARGUMENT;
-    default: return SLUICE_STATUS_INTERNAL;
+    case SQLITE_RANGE:
+      return SLUICE_STATUS_INVALID_ARGUMENT;
+    default:
+      return SLUICE_STATUS_INTERNAL;
   }
 }
 
@@ -80,8 +90,7 @@ int32_t DbError(sqlite3* db, int rc, sluice_error* err, absl::string_view contex
       code = SLUICE_STATUS_ALREADY_EXISTS;
     }
   }
-  return SetError(err, code, absl::StrCat(context, message), absl::StrCat(extended),
-                  ConstraintOf(extended, message));
+  return SetError(err, code, absl::StrCat(context, message), absl::StrCat(extended), ConstraintOf(extended, message));
 }
 
 int32_t Exec(sluice_conn* conn, const char* sql, sluice_error* err) {
@@ -102,13 +111,11 @@ int32_t Connect(const char* url, sluice_conn** out, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     const std::string path = PathOf(url ? url : "");
     if (path.empty()) {
-      return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT,
-                      "sqlite URL names no file (expected sqlite:PATH)");
+      return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "sqlite URL names no file (expected sqlite:PATH)");
     }
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       int32_t code = DbError(db, rc, err, absl::StrCat("cannot open ", path, ": "));
       sqlite3_close_v2(db);
@@ -118,8 +125,10 @@ int32_t Connect(const char* url, sluice_conn** out, sluice_error* err) {
     sqlite3_busy_timeout(db, 10000);
     auto* conn = new sluice_conn{db};
     // Foreign keys are enforced; WAL lets readers and one writer share the file.
-    int32_t code = Exec(conn, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
-                              "PRAGMA synchronous = NORMAL;", err);
+    int32_t code = Exec(conn,
+                        "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
+                        "PRAGMA synchronous = NORMAL;",
+                        err);
     if (code != SLUICE_STATUS_OK) {
       Disconnect(conn);
       return code;
@@ -138,12 +147,10 @@ void Disconnect(sluice_conn* conn) {
 // A file does not go away like a server: nothing to check.
 int32_t Ping(sluice_conn*, sluice_error*) { return SLUICE_STATUS_OK; }
 
-int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt** out,
-                sluice_error* err) {
+int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt** out, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(conn->db, sql, static_cast<int>(sql_size),
-                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    int rc = sqlite3_prepare_v3(conn->db, sql, static_cast<int>(sql_size), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return DbError(conn->db, rc, err);
     *out = new sluice_stmt{conn, stmt};
     return SLUICE_STATUS_OK;
@@ -155,17 +162,22 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
     const int i = static_cast<int>(slot) + 1;
     int rc = SQLITE_OK;
     switch (v->kind) {
-      case SLUICE_VALUE_NULL: rc = sqlite3_bind_null(s->stmt, i); break;
+      case SLUICE_VALUE_NULL:
+        rc = sqlite3_bind_null(s->stmt, i);
+        break;
       case SLUICE_VALUE_BOOL:
-      case SLUICE_VALUE_INT64: rc = sqlite3_bind_int64(s->stmt, i, v->num.i64); break;
+      case SLUICE_VALUE_INT64:
+        rc = sqlite3_bind_int64(s->stmt, i, v->num.i64);
+        break;
       case SLUICE_VALUE_UINT64:
         if (v->num.u64 > static_cast<uint64_t>(INT64_MAX)) {
-          return SetError(err, SLUICE_STATUS_OUT_OF_RANGE,
-                          "sqlite stores integers up to 9223372036854775807");
+          return SetError(err, SLUICE_STATUS_OUT_OF_RANGE, "sqlite stores integers up to 9223372036854775807");
         }
         rc = sqlite3_bind_int64(s->stmt, i, static_cast<int64_t>(v->num.u64));
         break;
-      case SLUICE_VALUE_DOUBLE: rc = sqlite3_bind_double(s->stmt, i, v->num.f64); break;
+      case SLUICE_VALUE_DOUBLE:
+        rc = sqlite3_bind_double(s->stmt, i, v->num.f64);
+        break;
       case SLUICE_VALUE_BYTES:
         rc = sqlite3_bind_blob64(s->stmt, i, v->data ? v->data : "", v->size, SQLITE_TRANSIENT);
         break;
@@ -198,12 +210,10 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
       case SLUICE_VALUE_TIMESTAMP:
       case SLUICE_VALUE_JSON:
       case SLUICE_VALUE_UUID:
-        rc = sqlite3_bind_text64(s->stmt, i, v->data ? v->data : "", v->size, SQLITE_TRANSIENT,
-                                 SQLITE_UTF8);
+        rc = sqlite3_bind_text64(s->stmt, i, v->data ? v->data : "", v->size, SQLITE_TRANSIENT, SQLITE_UTF8);
         break;
       default:
-        return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT,
-                        absl::StrCat("sqlite: unknown value kind ", v->kind));
+        return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, absl::StrCat("sqlite: unknown value kind ", v->kind));
     }
     return rc == SQLITE_OK ? SLUICE_STATUS_OK : DbError(s->conn->db, rc, err);
   });
@@ -230,8 +240,7 @@ int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
 
 uint32_t ColumnCount(sluice_stmt* s) { return static_cast<uint32_t>(sqlite3_column_count(s->stmt)); }
 
-int32_t ColumnName(sluice_stmt* s, uint32_t column, const char** name, size_t* size,
-                   sluice_error* err) {
+int32_t ColumnName(sluice_stmt* s, uint32_t column, const char** name, size_t* size, sluice_error* err) {
   const char* n = sqlite3_column_name(s->stmt, static_cast<int>(column));
   if (n == nullptr) return SetError(err, SLUICE_STATUS_OUT_OF_RANGE, "no such result column");
   *name = n;
@@ -243,7 +252,9 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
   const int i = static_cast<int>(column);
   *out = sluice_value{};
   switch (sqlite3_column_type(s->stmt, i)) {
-    case SQLITE_NULL: out->kind = SLUICE_VALUE_NULL; break;
+    case SQLITE_NULL:
+      out->kind = SLUICE_VALUE_NULL;
+      break;
     case SQLITE_INTEGER:
       out->kind = SLUICE_VALUE_INT64;
       out->num.i64 = sqlite3_column_int64(s->stmt, i);
@@ -262,13 +273,13 @@ int32_t ColumnValue(sluice_stmt* s, uint32_t column, sluice_value* out, sluice_e
       out->data = static_cast<const char*>(sqlite3_column_blob(s->stmt, i));
       out->size = static_cast<size_t>(sqlite3_column_bytes(s->stmt, i));
       break;
-    default: return SetError(err, SLUICE_STATUS_INTERNAL, "sqlite: unknown column type");
+    default:
+      return SetError(err, SLUICE_STATUS_INTERNAL, "sqlite: unknown column type");
   }
   return SLUICE_STATUS_OK;
 }
 
-int32_t Changes(sluice_stmt* s, uint64_t* rows_affected, int64_t* last_insert_id,
-                sluice_error*) {
+int32_t Changes(sluice_stmt* s, uint64_t* rows_affected, int64_t* last_insert_id, sluice_error*) {
   *rows_affected = s->changes;
   *last_insert_id = s->last_insert_id;
   return SLUICE_STATUS_OK;

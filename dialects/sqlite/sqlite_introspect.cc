@@ -56,9 +56,12 @@ std::string Parenthesized(const std::string& sql, size_t open) {
       if (c == quote) quote = 0;
       continue;
     }
-    if (c == '\'' || c == '"' || c == '`') quote = c;
-    else if (c == '(') ++depth;
-    else if (c == ')' && --depth == 0) return sql.substr(open + 1, i - open - 1);
+    if (c == '\'' || c == '"' || c == '`')
+      quote = c;
+    else if (c == '(')
+      ++depth;
+    else if (c == ')' && --depth == 0)
+      return sql.substr(open + 1, i - open - 1);
   }
   return "";
 }
@@ -121,10 +124,14 @@ plan::Type TypeFromSql(const std::string& sql) {
     name = std::string(absl::StripAsciiWhitespace(name.substr(0, open)));
   }
   static const std::map<std::string, plan::TypeKind> kNames = {
-      {"SMALLINT", plan::SMALLINT}, {"INTEGER", plan::INTEGER}, {"BIGINT", plan::BIGINT}, {"TINYINT", plan::TINYINT},
-      {"MEDIUMINT", plan::MEDIUMINT}, {"BOOLEAN", plan::BOOLEAN}, {"TEXT", plan::TEXT}, {"VARCHAR", plan::VARCHAR},
-      {"CHAR", plan::CHAR}, {"NUMERIC", plan::DECIMAL}, {"REAL", plan::REAL}, {"DOUBLE", plan::DOUBLE},
-      {"DATE", plan::DATE}, {"TIME", plan::TIME}, {"TIMESTAMP", plan::TIMESTAMP}, {"TIMESTAMPTZ", plan::TIMESTAMPTZ},
+      {"SMALLINT", plan::SMALLINT},   {"INTEGER", plan::INTEGER},
+      {"BIGINT", plan::BIGINT},       {"TINYINT", plan::TINYINT},
+      {"MEDIUMINT", plan::MEDIUMINT}, {"BOOLEAN", plan::BOOLEAN},
+      {"TEXT", plan::TEXT},           {"VARCHAR", plan::VARCHAR},
+      {"CHAR", plan::CHAR},           {"NUMERIC", plan::DECIMAL},
+      {"REAL", plan::REAL},           {"DOUBLE", plan::DOUBLE},
+      {"DATE", plan::DATE},           {"TIME", plan::TIME},
+      {"TIMESTAMP", plan::TIMESTAMP}, {"TIMESTAMPTZ", plan::TIMESTAMPTZ},
       {"BLOB", plan::BYTES}};
   auto it = kNames.find(name);
   type.set_kind(it == kNames.end() ? plan::TEXT : it->second);
@@ -138,7 +145,8 @@ plan::Type TypeFromSql(const std::string& sql) {
 
 absl::StatusOr<plan::Catalog> Introspect(sqlite3* db) {
   plan::Catalog catalog;
-  auto tables = Query(db, R"(SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
+  auto tables =
+      Query(db, R"(SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
       AND name NOT LIKE '\_\_sluice%' ESCAPE '\' ORDER BY name)");
   if (!tables.ok()) return tables.status();
   for (const auto& t : *tables) {
@@ -185,7 +193,8 @@ absl::StatusOr<plan::Catalog> Introspect(sqlite3* db) {
         check->set_sql(Parenthesized(sql, end + 7));
       }
     }
-    auto fks = Query(db, "PRAGMA foreign_key_list(" + Quoted(name) + ")");  // id, seq, table, from, to, on_update, on_delete
+    auto fks =
+        Query(db, "PRAGMA foreign_key_list(" + Quoted(name) + ")");  // id, seq, table, from, to, on_update, on_delete
     if (!fks.ok()) return fks.status();
     std::map<std::string, plan::ForeignKey*> by_id;
     for (const auto& row : *fks) {

@@ -49,11 +49,11 @@ tmp = os.environ.get("TEST_TMPDIR", tempfile.gettempdir())
 path = os.path.join(tmp, "sluiced.json")
 with open(path, "w") as f:
     f.write(docs["ConfigMap"]["data"]["sluiced.json"])
-check(subprocess.run(["services/sluiced", "--config", path, "--help"], capture_output=True).returncode == 0,
+check(subprocess.run(["server/sluiced", "--config", path, "--help"], capture_output=True).returncode == 0,
       "sluiced accepts the ConfigMap's config")
 socket_dir = tempfile.mkdtemp(prefix="sluice-deploy-", dir="/tmp")
 server = subprocess.Popen(
-    ["services/sluiced", "--config", path, "--plugin-dir", "lib/plugins", "--listen", "127.0.0.1:0",
+    ["server/sluiced", "--config", path, "--plugin-dir", "lib/plugins", "--listen", "127.0.0.1:0",
      "--unix-socket", os.path.join(socket_dir, "s.sock"), "--metrics-listen", "127.0.0.1:0", "--shutdown-delay", "0",
      "--database", "default=sqlite:" + os.path.join(tmp, "deploy.db"), "--tokens", "data:t,admin:u"],
     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -49,8 +49,9 @@ class DialectTest : public ::testing::Test {
     queries_ = v1::QueryService::NewStub(server_->channel());
     grpc::ClientContext c1, c2;
     v1::RegisterSchemaResponse registered;
-    grpc::Status status = v1::SchemaService::NewStub(server_->channel())
-                              ->RegisterSchema(&c1, FromJson<v1::RegisterSchemaRequest>(register_request_), &registered);
+    grpc::Status status =
+        v1::SchemaService::NewStub(server_->channel())
+            ->RegisterSchema(&c1, FromJson<v1::RegisterSchemaRequest>(register_request_), &registered);
     ASSERT_TRUE(status.ok()) << status.error_message();
     v1::MigrateResponse migrated;
     status = v1::MigrationService::NewStub(server_->channel())
@@ -70,14 +71,19 @@ class DialectTest : public ::testing::Test {
                       std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + timeout);
-    return testing::CallInto(&v1::QueryService::Stub::Insert, &*queries_, &context, FromJson<v1::InsertRequest>(absl::StrCat(
-        R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": )", values, "}]}}")), result);
+    return testing::CallInto(
+        &v1::QueryService::Stub::Insert, &*queries_, &context,
+        FromJson<v1::InsertRequest>(absl::StrCat(
+            R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": )", values, "}]}}")),
+        result);
   }
 
   v1::QueryResult SelectAll() {
     grpc::ClientContext context;
     v1::QueryResult result;
-    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Select, &*queries_, &context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"), &result);
+    grpc::Status status = testing::CallInto(
+        &v1::QueryService::Stub::Select, &*queries_, &context,
+        FromJson<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"), &result);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return result;
   }
@@ -114,7 +120,7 @@ class DialectTest : public ::testing::Test {
       EXPECT_EQ(InsertsStillRunning(), 0);
     }
     for (int i = 0; i < 4; ++i) EXPECT_TRUE(Insert("{}", &result).ok());  // both pooled connections
-    EXPECT_EQ(SelectAll().rows_size(), 4);  // the interrupted insert left nothing
+    EXPECT_EQ(SelectAll().rows_size(), 4);                                // the interrupted insert left nothing
   }
 
   // The same for a call the client cancels: CANCELLED.
@@ -127,8 +133,11 @@ class DialectTest : public ::testing::Test {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         context.TryCancel();
       });
-      grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Insert, &*queries_, &context, FromJson<v1::InsertRequest>(
-          R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": {}}]}})"), &result);
+      grpc::Status status = testing::CallInto(
+          &v1::QueryService::Stub::Insert, &*queries_, &context,
+          FromJson<v1::InsertRequest>(
+              R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": {}}]}})"),
+          &result);
       canceller.join();
       EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
       EXPECT_EQ(InsertsStillRunning(), 0);

@@ -21,8 +21,8 @@ namespace sluice {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FromJson;
+using ::testing::HasSubstr;
 
 constexpr char kV1[] = R"({"name": "inventory", "tables": [
   {"name": "warehouses", "columns": [
@@ -83,7 +83,8 @@ class Migrations : public ::testing::TestWithParam<std::string>, protected testi
   // The tables of the live database (whatever the registered schema says).
   std::vector<std::string> LiveTables() {
     v1::PullResponse pulled;
-    EXPECT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(), v1::PullRequest(), &pulled).ok()) << last_.error_message();
+    EXPECT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(), v1::PullRequest(), &pulled).ok())
+        << last_.error_message();
     std::vector<std::string> names;
     for (const auto& t : pulled.schema().tables()) names.push_back(t.name());
     std::sort(names.begin(), names.end());
@@ -93,7 +94,8 @@ class Migrations : public ::testing::TestWithParam<std::string>, protected testi
     v1::RegisterSchemaRequest request;
     *request.mutable_schema() = FromJson<v1::Schema>(schema);
     v1::RegisterSchemaResponse response;
-    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &response).ok()) << last_.error_message();
+    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &response).ok())
+        << last_.error_message();
   }
   v1::GenerateResponse Generate(const std::string& extra = "") {
     v1::GenerateResponse response;
@@ -111,7 +113,8 @@ class Migrations : public ::testing::TestWithParam<std::string>, protected testi
     v1::StatusRequest request;
     request.mutable_target()->set_schema(schema);
     v1::StatusResponse response;
-    EXPECT_TRUE(Call(&v1::MigrationService::Stub::Status, migrations_.get(), request, &response).ok()) << last_.error_message();
+    EXPECT_TRUE(Call(&v1::MigrationService::Stub::Status, migrations_.get(), request, &response).ok())
+        << last_.error_message();
     return response;
   }
   std::vector<std::string> Migrate(const v1::Migration& migration) {
@@ -123,7 +126,7 @@ class Migrations : public ::testing::TestWithParam<std::string>, protected testi
     return {response.applied().begin(), response.applied().end()};
   }
   v1::QueryResult Query(grpc::Status (v1::QueryService::Stub::*method)(grpc::ClientContext*, const v1::SelectRequest&,
-                                                                        v1::QueryResult*),
+                                                                       v1::QueryResult*),
                         const std::string& json) {
     v1::QueryResult result;
     Call(method, queries_.get(), FromJson<v1::SelectRequest>(json), &result);
@@ -132,17 +135,20 @@ class Migrations : public ::testing::TestWithParam<std::string>, protected testi
   grpc::Status Insert(const std::string& table, const std::string& values) {
     v1::QueryResult result;
     return Call(&v1::QueryService::Stub::Insert, queries_.get(),
-                FromJson<v1::InsertRequest>(absl::StrCat(R"({"target": {"schema": "inventory"}, "insert": {"table": ")", table,
-                                                         R"(", "rows": [{"values": )", values, "}]}}")),
+                FromJson<v1::InsertRequest>(absl::StrCat(R"({"target": {"schema": "inventory"}, "insert": {"table": ")",
+                                                         table, R"(", "rows": [{"values": )", values, "}]}}")),
                 &result);
   }
   std::vector<std::string> Rows(const std::string& table, const std::vector<std::string>& columns) {
     std::vector<std::string> items;
-    for (const auto& c : columns) items.push_back(absl::StrCat(R"({"expression": {"column": {"name": ")", c, R"("}}})"));
+    for (const auto& c : columns)
+      items.push_back(absl::StrCat(R"({"expression": {"column": {"name": ")", c, R"("}}})"));
     v1::QueryResult r;
-    Call(&v1::QueryService::Stub::Select, queries_.get(), FromJson<v1::SelectRequest>(absl::StrCat(
-        R"({"target": {"schema": "inventory"}, "select": {"table": ")", table, R"(", "columns": [)", absl::StrJoin(items, ", "),
-        R"(], "order_by": [{"expression": {"column": {"name": "id"}}}]}})")), &r);
+    Call(&v1::QueryService::Stub::Select, queries_.get(),
+         FromJson<v1::SelectRequest>(absl::StrCat(R"({"target": {"schema": "inventory"}, "select": {"table": ")", table,
+                                                  R"(", "columns": [)", absl::StrJoin(items, ", "),
+                                                  R"(], "order_by": [{"expression": {"column": {"name": "id"}}}]}})")),
+         &r);
     EXPECT_TRUE(last_.ok()) << last_.error_message();
     std::vector<std::string> out;
     for (const auto& row : r.rows()) {
@@ -167,10 +173,15 @@ TEST_P(Migrations, TheSchemaEvolvesAndTheRowsSurvive) {
   EXPECT_EQ(first.migration().name(), "0000_initial_v1");
   EXPECT_EQ(first.migration().parent(), "");
   EXPECT_THAT(Migrate(first.migration()), ElementsAre("0000_initial_v1"));
-  ASSERT_TRUE(Insert("warehouses", R"({"id": {"int_value": "1"}, "name": {"string_value": "North"}})").ok()) << last_.error_message();
-  ASSERT_TRUE(Insert("items", R"({"id": {"int_value": "1"}, "sku": {"string_value": "A1"}, "label": {"string_value": "old"},
-                                  "qty": {"int_value": "5"}, "warehouse_id": {"int_value": "1"}})").ok());
-  ASSERT_TRUE(Insert("items", R"({"id": {"int_value": "2"}, "sku": {"string_value": "B2"}, "warehouse_id": {"int_value": "1"}})").ok());
+  ASSERT_TRUE(Insert("warehouses", R"({"id": {"int_value": "1"}, "name": {"string_value": "North"}})").ok())
+      << last_.error_message();
+  ASSERT_TRUE(
+      Insert("items", R"({"id": {"int_value": "1"}, "sku": {"string_value": "A1"}, "label": {"string_value": "old"},
+                                  "qty": {"int_value": "5"}, "warehouse_id": {"int_value": "1"}})")
+          .ok());
+  ASSERT_TRUE(Insert("items",
+                     R"({"id": {"int_value": "2"}, "sku": {"string_value": "B2"}, "warehouse_id": {"int_value": "1"}})")
+                  .ok());
 
   Register(kV2);
   // Without hints, renames are not guessed: they show as drops with adds beside them.
@@ -193,17 +204,26 @@ TEST_P(Migrations, TheSchemaEvolvesAndTheRowsSurvive) {
 
   // The rows kept their values under the new names; new columns took their defaults.
   EXPECT_THAT(Rows("depots", {"id", "title"}), ElementsAre(R"({"int_value":"1"} {"string_value":"North"})"));
-  EXPECT_THAT(Rows("items", {"id", "sku", "qty", "warehouse_id", "price", "note"}),
-              ElementsAre(R"({"int_value":"1"} {"string_value":"A1"} {"int_value":"5"} {"int_value":"1"} {"decimal_value":"0.00"} {"null_value":null})",
-                          R"({"int_value":"2"} {"string_value":"B2"} {"int_value":"0"} {"int_value":"1"} {"decimal_value":"0.00"} {"null_value":null})"));
+  EXPECT_THAT(
+      Rows("items", {"id", "sku", "qty", "warehouse_id", "price", "note"}),
+      ElementsAre(
+          R"({"int_value":"1"} {"string_value":"A1"} {"int_value":"5"} {"int_value":"1"} {"decimal_value":"0.00"} {"null_value":null})",
+          R"({"int_value":"2"} {"string_value":"B2"} {"int_value":"0"} {"int_value":"1"} {"decimal_value":"0.00"} {"null_value":null})"));
   // The new constraints hold.
-  EXPECT_EQ(Insert("items", R"({"id": {"int_value": "3"}, "sku": {"string_value": "A1"}})").error_code(), grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_EQ(Insert("items", R"({"id": {"int_value": "3"}, "sku": {"string_value": "C3"}, "qty": {"int_value": "-1"}})").error_code(),
+  EXPECT_EQ(Insert("items", R"({"id": {"int_value": "3"}, "sku": {"string_value": "A1"}})").error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Insert("items", R"({"id": {"int_value": "3"}, "sku": {"string_value": "C3"}, "qty": {"int_value": "-1"}})")
+                .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(Insert("items", R"({"id": {"int_value": "3"}, "sku": {"string_value": "C3"}, "warehouse_id": {"int_value": "9"}})").error_code(),
+  EXPECT_EQ(Insert("items",
+                   R"({"id": {"int_value": "3"}, "sku": {"string_value": "C3"}, "warehouse_id": {"int_value": "9"}})")
+                .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_TRUE(Insert("items", R"({"id": {"int_value": "3"}, "sku": {"string_value": "a-sku-longer-than-twenty"}})").ok()) << last_.error_message();
-  EXPECT_TRUE(Insert("suppliers", R"({"id": {"int_value": "1"}, "name": {"string_value": "Acme"}})").ok()) << last_.error_message();
+  EXPECT_TRUE(
+      Insert("items", R"({"id": {"int_value": "3"}, "sku": {"string_value": "a-sku-longer-than-twenty"}})").ok())
+      << last_.error_message();
+  EXPECT_TRUE(Insert("suppliers", R"({"id": {"int_value": "1"}, "name": {"string_value": "Acme"}})").ok())
+      << last_.error_message();
 
   // Nothing left to do.
   v1::GenerateResponse again = Generate();
@@ -246,16 +266,23 @@ TEST_P(Migrations, PullReadsBackWhatMigrateCreated) {
     v1::RegisterSchemaRequest request;
     *request.mutable_schema() = FromJson<v1::Schema>(testing::ReadFile(file));
     v1::RegisterSchemaResponse registered;
-    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok()) << last_.error_message();
+    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
+        << last_.error_message();
     v1::MigrateResponse migrated;
     ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                     FromJson<v1::MigrateRequest>(absl::StrCat(R"({"target": {"schema": ")", request.schema().name(), R"("}})")), &migrated).ok())
+                     FromJson<v1::MigrateRequest>(
+                         absl::StrCat(R"({"target": {"schema": ")", request.schema().name(), R"("}})")),
+                     &migrated)
+                    .ok())
         << last_.error_message();
     // Push finds nothing to do, Status no drift: the live schema is the registered one.
     v1::PushResponse push;
     ASSERT_TRUE(Call(&v1::MigrationService::Stub::Push, migrations_.get(),
-                     FromJson<v1::PushRequest>(absl::StrCat(R"({"target": {"schema": ")", request.schema().name(), R"("}, "dry_run": true})")),
-                     &push).ok()) << last_.error_message();
+                     FromJson<v1::PushRequest>(absl::StrCat(R"({"target": {"schema": ")", request.schema().name(),
+                                                            R"("}, "dry_run": true})")),
+                     &push)
+                    .ok())
+        << last_.error_message();
     EXPECT_THAT(push.statements(), ElementsAre()) << request.schema().name();
     EXPECT_THAT(Status(request.schema().name()).drift(), ElementsAre());
   }
@@ -266,7 +293,8 @@ TEST_P(Migrations, PullReadsBackWhatMigrateCreated) {
   for (const auto& t : pulled.schema().tables()) tables[t.name()] = &t;
   std::vector<std::string> names;
   for (const auto& [name, t] : tables) names.push_back(name);
-  EXPECT_THAT(names, ElementsAre("article_topics", "articles", "authors", "comments", "posts", "tags", "topics", "users"));
+  EXPECT_THAT(names,
+              ElementsAre("article_topics", "articles", "authors", "comments", "posts", "tags", "topics", "users"));
   auto column = [&](const std::string& table, const std::string& name) -> v1::Column {
     for (const auto& c : tables.at(table)->columns()) {
       if (c.name() == name) return c;
@@ -318,7 +346,8 @@ TEST_P(Migrations, PullReadsBackWhatMigrateCreated) {
   EXPECT_EQ(tables.at("users")->checks(0).name(), "users_balance_not_negative");
   EXPECT_THAT(tables.at("users")->checks(0).sql(), HasSubstr("balance"));
   std::vector<std::string> indexes;
-  for (const auto& i : tables.at("posts")->indexes()) indexes.push_back(absl::StrCat(i.name(), i.unique() ? " unique" : ""));
+  for (const auto& i : tables.at("posts")->indexes())
+    indexes.push_back(absl::StrCat(i.name(), i.unique() ? " unique" : ""));
   for (const auto& u : tables.at("posts")->uniques()) indexes.push_back(u.name() + " unique");  // MySQL's reading
   std::sort(indexes.begin(), indexes.end());
   EXPECT_THAT(indexes, ElementsAre("", "posts_title_per_author unique"));  // "": the default name, posts_author_id_idx
@@ -330,10 +359,16 @@ TEST_P(Migrations, PushRefusesDataLossAndTakesRenameHints) {
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   EXPECT_TRUE(created.applied());
   EXPECT_EQ(created.statements_size(), GetParam() == "mysql" ? 3 : 3);
-  ASSERT_TRUE(Insert("warehouses", R"({"id": {"int_value": "1"}, "name": {"string_value": "North"}})").ok()) << last_.error_message();
-  ASSERT_TRUE(Insert("items", R"({"id": {"int_value": "1"}, "sku": {"string_value": "A1"}, "label": {"string_value": "old"},
-                                  "warehouse_id": {"int_value": "1"}})").ok()) << last_.error_message();
-  ASSERT_TRUE(Insert("items", R"({"id": {"int_value": "2"}, "sku": {"string_value": "B2"}, "warehouse_id": {"int_value": "1"}})").ok());
+  ASSERT_TRUE(Insert("warehouses", R"({"id": {"int_value": "1"}, "name": {"string_value": "North"}})").ok())
+      << last_.error_message();
+  ASSERT_TRUE(
+      Insert("items", R"({"id": {"int_value": "1"}, "sku": {"string_value": "A1"}, "label": {"string_value": "old"},
+                                  "warehouse_id": {"int_value": "1"}})")
+          .ok())
+      << last_.error_message();
+  ASSERT_TRUE(Insert("items",
+                     R"({"id": {"int_value": "2"}, "sku": {"string_value": "B2"}, "warehouse_id": {"int_value": "1"}})")
+                  .ok());
 
   Register(kV2);
   // Without hints: a drop of a table with a row, refused; nothing changes.
@@ -353,23 +388,29 @@ TEST_P(Migrations, PushRefusesDataLossAndTakesRenameHints) {
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   EXPECT_TRUE(applied.applied());
   EXPECT_THAT(Rows("depots", {"id", "title"}), ElementsAre(R"({"int_value":"1"} {"string_value":"North"})"));
-  EXPECT_THAT(Rows("items", {"id", "sku", "qty"}), ElementsAre(R"({"int_value":"1"} {"string_value":"A1"} {"int_value":"0"})",
-                                                               R"({"int_value":"2"} {"string_value":"B2"} {"int_value":"0"})"));
+  EXPECT_THAT(Rows("items", {"id", "sku", "qty"}),
+              ElementsAre(R"({"int_value":"1"} {"string_value":"A1"} {"int_value":"0"})",
+                          R"({"int_value":"2"} {"string_value":"B2"} {"int_value":"0"})"));
   EXPECT_THAT(Status("inventory").drift(), ElementsAre());
   ASSERT_TRUE(Insert("suppliers", R"({"id": {"int_value": "1"}, "name": {"string_value": "Acme"}})").ok());
 
   // The other destructive steps, each listed with its rows: a narrower type, NOT NULL without a
   // default on a table with rows, a dropped table.
   std::string v3 = kV2;
-  v3 = absl::StrReplaceAll(v3, {{R"("length": 40)", R"("length": 10)"},
-                                {R"({"name": "note", "type": "TEXT"})", R"({"name": "note", "type": "TEXT"}, {"name": "code", "type": "TEXT", "not_null": true})"}});
+  v3 = absl::StrReplaceAll(
+      v3, {{R"("length": 40)", R"("length": 10)"},
+           {R"({"name": "note", "type": "TEXT"})",
+            R"({"name": "note", "type": "TEXT"}, {"name": "code", "type": "TEXT", "not_null": true})"}});
   v3 = v3.substr(0, v3.find(R"(,
-  {"name": "suppliers")")) + "]}";
+  {"name": "suppliers")")) +
+       "]}";
   Register(v3);
   Push();
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_THAT(last_.error_message(), HasSubstr("change the type of `items.sku` to one that may not hold its values: 2 rows"));
-  EXPECT_THAT(last_.error_message(), HasSubstr("add `items.code` NOT NULL without a default (fails on a table with rows): 2 rows"));
+  EXPECT_THAT(last_.error_message(),
+              HasSubstr("change the type of `items.sku` to one that may not hold its values: 2 rows"));
+  EXPECT_THAT(last_.error_message(),
+              HasSubstr("add `items.code` NOT NULL without a default (fails on a table with rows): 2 rows"));
   EXPECT_THAT(last_.error_message(), HasSubstr("drop table `suppliers`: 1 row"));
   EXPECT_THAT(LiveTables(), ElementsAre("depots", "items", "suppliers"));
   EXPECT_THAT(Status("inventory").drift(), ::testing::Not(ElementsAre()));  // the database lags the schema
@@ -381,12 +422,14 @@ TEST_P(Migrations, StatusReportsDrift) {
   EXPECT_THAT(Status("inventory").drift(), ElementsAre());
   // A column added behind the schema's back.
   v1::RawRequest raw;
-  raw.set_sql(GetParam() == "mysql" ? "ALTER TABLE `items` ADD COLUMN `extra` INTEGER" : "ALTER TABLE \"items\" ADD COLUMN \"extra\" INTEGER");
+  raw.set_sql(GetParam() == "mysql" ? "ALTER TABLE `items` ADD COLUMN `extra` INTEGER"
+                                    : "ALTER TABLE \"items\" ADD COLUMN \"extra\" INTEGER");
   v1::QueryResult result;
   ASSERT_TRUE(Call(&v1::QueryService::Stub::Raw, queries_.get(), raw, &result).ok()) << last_.error_message();
   const v1::StatusResponse status = Status("inventory");
   ASSERT_FALSE(status.drift().empty());
-  EXPECT_THAT(absl::StrJoin(status.drift(), "\n"), HasSubstr(GetParam() == "sqlite" ? "__sluice_new_items" : "DROP COLUMN"));
+  EXPECT_THAT(absl::StrJoin(status.drift(), "\n"),
+              HasSubstr(GetParam() == "sqlite" ? "__sluice_new_items" : "DROP COLUMN"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, Migrations, ::testing::ValuesIn(testing::DialectsUnderTest()),

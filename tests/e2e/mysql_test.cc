@@ -8,8 +8,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/e2e/recorded_calls.h"
 #include "tests/e2e/dialect_fixture.h"
+#include "tests/e2e/recorded_calls.h"
 
 namespace sluice {
 namespace {
@@ -28,8 +28,8 @@ class Session {
     std::smatch m;
     static const std::regex kUrl("mysql://([^:]*):([^@]*)@([^:]*):([0-9]+)/(.*)");
     EXPECT_TRUE(std::regex_match(url, m, kUrl)) << url;
-    EXPECT_TRUE(mysql_real_connect(my_, m[3].str().c_str(), m[1].str().c_str(), m[2].str().c_str(),
-                                   m[5].str().c_str(), std::stoi(m[4].str()), nullptr, 0))
+    EXPECT_TRUE(mysql_real_connect(my_, m[3].str().c_str(), m[1].str().c_str(), m[2].str().c_str(), m[5].str().c_str(),
+                                   std::stoi(m[4].str()), nullptr, 0))
         << mysql_error(my_);
   }
   ~Session() { mysql_close(my_); }
@@ -73,8 +73,8 @@ class Mysql : public testing::DialectTest {
     return session;  // the lock ends with the session
   }
   int RunningInserts() override {
-    return std::stoi(Session(url_).Exec(
-        "SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO%'"));
+    return std::stoi(
+        Session(url_).Exec("SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO%'"));
   }
   std::string SleepSql() override { return "SELECT SLEEP(30)"; }
   int Connections() override {
@@ -92,19 +92,23 @@ TEST_F(Mysql, EveryTypeRoundTripsExactly) {
       "vb": {"bytes_value": "AP8A"}, "blob": {"bytes_value": "AAECAwQ="}, "day": {"date_value": "2024-02-29"},
       "tm": {"time_value": "13:45:00.123456"}, "dt": {"timestamp_value": "2024-02-29T13:45:00.5"},
       "ts": {"timestamp_value": "2024-02-29T13:45:00+02:00"}, "j": {"json_value": "{\"b\":1,\"a\":[1,2]}"},
-      "u": {"uuid_value": "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"}, "m": {"string_value": "sad"}})", &inserted);
+      "u": {"uuid_value": "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"}, "m": {"string_value": "sad"}})",
+                               &inserted);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(inserted.last_insert_id(), 1);  // the generated key, reported
   v1::QueryResult result = SelectAll();
   ASSERT_EQ(result.rows_size(), 1);
-  EXPECT_EQ(ToJson(result.rows(0)), absl::StrCat(R"({"values":[{"int_value":"1"},{"int_value":"-128"},{"int_value":"255"},)",
-      R"({"int_value":"-32768"},{"int_value":"8388607"},{"int_value":"2147483647"},{"uint_value":"18446744073709551615"},)",
-      R"({"bool_value":true},{"decimal_value":"12345678901234567890.0123456789"},{"double_value":1.5},{"double_value":0.1},)",
-      R"({"string_value":"ab"},{"string_value":"Grüß"},{"string_value":"世界 ☕ 😀"},{"bytes_value":"AP8A"},)",
-      R"({"bytes_value":"AAECAwQ="},{"date_value":"2024-02-29"},{"time_value":"13:45:00.123456"},)",
-      R"({"timestamp_value":"2024-02-29T13:45:00.5"},{"timestamp_value":"2024-02-29T11:45:00Z"},)",
-      R"({"json_value":"{\"b\":1,\"a\":[1,2]}"},{"uuid_value":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},)",
-      R"({"string_value":"sad"},{"int_value":"1"}]})"));
+  EXPECT_EQ(
+      ToJson(result.rows(0)),
+      absl::StrCat(
+          R"({"values":[{"int_value":"1"},{"int_value":"-128"},{"int_value":"255"},)",
+          R"({"int_value":"-32768"},{"int_value":"8388607"},{"int_value":"2147483647"},{"uint_value":"18446744073709551615"},)",
+          R"({"bool_value":true},{"decimal_value":"12345678901234567890.0123456789"},{"double_value":1.5},{"double_value":0.1},)",
+          R"({"string_value":"ab"},{"string_value":"Grüß"},{"string_value":"世界 ☕ 😀"},{"bytes_value":"AP8A"},)",
+          R"({"bytes_value":"AAECAwQ="},{"date_value":"2024-02-29"},{"time_value":"13:45:00.123456"},)",
+          R"({"timestamp_value":"2024-02-29T13:45:00.5"},{"timestamp_value":"2024-02-29T11:45:00Z"},)",
+          R"({"json_value":"{\"b\":1,\"a\":[1,2]}"},{"uuid_value":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},)",
+          R"({"string_value":"sad"},{"int_value":"1"}]})"));
 }
 
 // Rows stream from the server into buffers that start small: longer values grow them, on any row.

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/e2e/recorded_calls.h"
 #include "tests/e2e/dialect_fixture.h"
+#include "tests/e2e/recorded_calls.h"
 
 namespace sluice {
 namespace {
@@ -73,8 +73,9 @@ class Postgres : public testing::DialectTest {
     return session;  // the lock ends with the session
   }
   int RunningInserts() override {
-    return std::stoi(Session(url_).Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                        "AND state = 'active' AND query LIKE 'INSERT INTO%'"));
+    return std::stoi(
+        Session(url_).Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND state = 'active' AND query LIKE 'INSERT INTO%'"));
   }
   std::string SleepSql() override { return "SELECT pg_sleep(30)"; }
   int Connections() override {
@@ -97,23 +98,27 @@ TEST_F(Postgres, EveryTypeRoundTripsExactly) {
                                           {"string_value": "back\\slash"}, {"string_value": "NULL"}, {"string_value": ""}]}},
       "nums": {"list_value": {"values": [{"int_value": "-9223372036854775808"}, {"null_value": null}, {"int_value": "7"}]}},
       "moods": {"list_value": {"values": [{"string_value": "happy"}, {"string_value": "sad"}]}},
-      "times": {"list_value": {"values": [{"timestamp_value": "2024-01-02T03:04:05Z"}]}}})", &inserted);
+      "times": {"list_value": {"values": [{"timestamp_value": "2024-01-02T03:04:05Z"}]}}})",
+                               &inserted);
   ASSERT_TRUE(status.ok()) << status.error_message();
   v1::QueryResult result = SelectAll();
   ASSERT_EQ(result.rows_size(), 1);
-  EXPECT_EQ(ToJson(result.rows(0)), absl::StrCat(R"({"values":[{"int_value":"1"},{"int_value":"-32768"},)",
-      R"({"int_value":"2147483647"},{"int_value":"9223372036854775807"},{"bool_value":false},)",
-      R"({"string_value":"Grüße, 世界 ☕"},{"string_value":"abcde"},{"string_value":"ab "},)",
-      R"({"decimal_value":"12345678901234567890.0123456789"},{"double_value":1.5},{"double_value":0.1},)",
-      R"({"date_value":"2024-02-29"},{"time_value":"13:45:00.123456"},{"timestamp_value":"2024-02-29T13:45:00.5"},)",
-      R"({"timestamp_value":"2024-02-29T11:45:00Z"},{"string_value":"1 day 02:00:00"},)",
-      R"({"json_value":"{\"b\":1,\"a\":[1,2]}"},{"json_value":"{\"a\": [1, 2], \"b\": 1}"},)",
-      R"({"uuid_value":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},{"bytes_value":"AP8A"},{"string_value":"sad"},{"int_value":"1"},)",
-      R"({"list_value":{"values":[{"string_value":"a,b"},{"string_value":"say \"hi\""},{"null_value":null},)",
-      R"({"string_value":"back\\slash"},{"string_value":"NULL"},{"string_value":""}]}},)",
-      R"({"list_value":{"values":[{"int_value":"-9223372036854775808"},{"null_value":null},{"int_value":"7"}]}},)",
-      R"({"list_value":{"values":[{"string_value":"happy"},{"string_value":"sad"}]}},)",
-      R"({"list_value":{"values":[{"timestamp_value":"2024-01-02T03:04:05Z"}]}},{"int_value":"1000"}]})"));
+  EXPECT_EQ(
+      ToJson(result.rows(0)),
+      absl::StrCat(
+          R"({"values":[{"int_value":"1"},{"int_value":"-32768"},)",
+          R"({"int_value":"2147483647"},{"int_value":"9223372036854775807"},{"bool_value":false},)",
+          R"({"string_value":"Grüße, 世界 ☕"},{"string_value":"abcde"},{"string_value":"ab "},)",
+          R"({"decimal_value":"12345678901234567890.0123456789"},{"double_value":1.5},{"double_value":0.1},)",
+          R"({"date_value":"2024-02-29"},{"time_value":"13:45:00.123456"},{"timestamp_value":"2024-02-29T13:45:00.5"},)",
+          R"({"timestamp_value":"2024-02-29T11:45:00Z"},{"string_value":"1 day 02:00:00"},)",
+          R"({"json_value":"{\"b\":1,\"a\":[1,2]}"},{"json_value":"{\"a\": [1, 2], \"b\": 1}"},)",
+          R"({"uuid_value":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},{"bytes_value":"AP8A"},{"string_value":"sad"},{"int_value":"1"},)",
+          R"({"list_value":{"values":[{"string_value":"a,b"},{"string_value":"say \"hi\""},{"null_value":null},)",
+          R"({"string_value":"back\\slash"},{"string_value":"NULL"},{"string_value":""}]}},)",
+          R"({"list_value":{"values":[{"int_value":"-9223372036854775808"},{"null_value":null},{"int_value":"7"}]}},)",
+          R"({"list_value":{"values":[{"string_value":"happy"},{"string_value":"sad"}]}},)",
+          R"({"list_value":{"values":[{"timestamp_value":"2024-01-02T03:04:05Z"}]}},{"int_value":"1000"}]})"));
   // The table lives in the `lab` namespace, with its partial index.
   Session session(url_);
   EXPECT_EQ(session.Exec("SELECT indexdef FROM pg_indexes WHERE indexname = 'samples_t_partial'"),
@@ -125,35 +130,47 @@ TEST_F(Postgres, DefaultsComeFromSequences) {
   ASSERT_TRUE(Insert("{}", &first).ok());
   // A multi-row insert where one row sets the column and the other takes the sequence.
   grpc::ClientContext context;
-  ASSERT_TRUE(testing::CallInto(&v1::QueryService::Stub::Insert, &*queries_, &context, Json<v1::InsertRequest>(R"({"target": {"schema": "kinds"}, "insert": {
+  ASSERT_TRUE(testing::CallInto(&v1::QueryService::Stub::Insert, &*queries_, &context,
+                                Json<v1::InsertRequest>(R"({"target": {"schema": "kinds"}, "insert": {
       "table": "samples", "rows": [{"values": {"ticket": {"int_value": "5"}}}, {"values": {}}],
-      "returning": ["ticket"]}})"), &second).ok());
-  EXPECT_EQ(ToJson(second), R"({"columns":[{"name":"ticket","table":"samples","type":"BIGINT"}],)"
-                            R"("rows":[{"values":[{"int_value":"5"}]},{"values":[{"int_value":"1010"}]}],"rows_affected":"2"})");
+      "returning": ["ticket"]}})"),
+                                &second)
+                  .ok());
+  EXPECT_EQ(ToJson(second),
+            R"({"columns":[{"name":"ticket","table":"samples","type":"BIGINT"}],)"
+            R"("rows":[{"values":[{"int_value":"5"}]},{"values":[{"int_value":"1010"}]}],"rows_affected":"2"})");
 }
 
 TEST_F(Postgres, DistinctOnAndArrayOperators) {
   v1::QueryResult result;
-  for (const char* row : {R"({"m": {"string_value": "sad"}, "words": {"list_value": {"values": [{"string_value": "a"}, {"string_value": "b"}]}}})",
-                          R"({"m": {"string_value": "sad"}, "words": {"list_value": {"values": [{"string_value": "c"}]}}})",
-                          R"({"m": {"string_value": "happy"}, "words": {"list_value": {"values": [{"string_value": "b"}, {"string_value": "c"}]}}})"}) {
+  for (
+      const char* row :
+      {R"({"m": {"string_value": "sad"}, "words": {"list_value": {"values": [{"string_value": "a"}, {"string_value": "b"}]}}})",
+       R"({"m": {"string_value": "sad"}, "words": {"list_value": {"values": [{"string_value": "c"}]}}})",
+       R"({"m": {"string_value": "happy"}, "words": {"list_value": {"values": [{"string_value": "b"}, {"string_value": "c"}]}}})"}) {
     ASSERT_TRUE(Insert(row, &result).ok());
   }
   auto ids = [&](const std::string& select) {
     grpc::ClientContext context;
     v1::QueryResult r;
-    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Select, &*queries_, &context, Json<v1::SelectRequest>(absl::StrCat(
-        R"({"target": {"schema": "kinds"}, "select": {"table": "samples", "columns": [{"expression": {"column": {"name": "id"}}}], )",
-        select, "}}")), &r);
+    grpc::Status status = testing::CallInto(
+        &v1::QueryService::Stub::Select, &*queries_, &context,
+        Json<v1::SelectRequest>(absl::StrCat(
+            R"({"target": {"schema": "kinds"}, "select": {"table": "samples", "columns": [{"expression": {"column": {"name": "id"}}}], )",
+            select, "}}")),
+        &r);
     EXPECT_TRUE(status.ok()) << status.error_message();
     std::vector<int64_t> out;
     for (const auto& row : r.rows()) out.push_back(row.values(0).int_value());
     return out;
   };
-  EXPECT_THAT(ids(R"("where": {"array_contains": {"left": {"column": {"name": "words"}}, "right": {"value": {"list_value": {"values": [{"string_value": "b"}]}}}}},
-                     "order_by": [{"expression": {"column": {"name": "id"}}}])"), ::testing::ElementsAre(1, 3));
-  EXPECT_THAT(ids(R"("where": {"array_overlaps": {"left": {"column": {"name": "words"}}, "right": {"value": {"list_value": {"values": [{"string_value": "a"}, {"string_value": "z"}]}}}}})"),
-              ::testing::ElementsAre(1));
+  EXPECT_THAT(
+      ids(R"("where": {"array_contains": {"left": {"column": {"name": "words"}}, "right": {"value": {"list_value": {"values": [{"string_value": "b"}]}}}}},
+                     "order_by": [{"expression": {"column": {"name": "id"}}}])"),
+      ::testing::ElementsAre(1, 3));
+  EXPECT_THAT(
+      ids(R"("where": {"array_overlaps": {"left": {"column": {"name": "words"}}, "right": {"value": {"list_value": {"values": [{"string_value": "a"}, {"string_value": "z"}]}}}}})"),
+      ::testing::ElementsAre(1));
   // One row per mood: the one with the highest id.
   EXPECT_THAT(ids(R"("distinct_on": [{"column": {"name": "m"}}],
                      "order_by": [{"expression": {"column": {"name": "m"}}}, {"expression": {"column": {"name": "id"}}, "descending": true}])"),
@@ -178,9 +195,7 @@ TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) { DeadlineStopsTheStat
 TEST_F(Postgres, ACancelledCallStopsItsStatement) { CancelStopsTheStatement(); }
 
 // Run by its own test target (exclusive: it restarts the shared server, through tools/test.sh).
-TEST_F(Postgres, RestartServer_CallsInFlightFailUnavailableAndLaterCallsSucceed) {
-  RestartIsSurvived("postgres");
-}
+TEST_F(Postgres, RestartServer_CallsInFlightFailUnavailableAndLaterCallsSucceed) { RestartIsSurvived("postgres"); }
 
 }  // namespace
 }  // namespace sluice

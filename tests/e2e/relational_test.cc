@@ -100,12 +100,14 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
     *request.mutable_schema() = FromJson<v1::Schema>(testing::ReadFile("examples/blog.schema.json"));
     request.set_strict(true);  // the example is lint-clean
     v1::RegisterSchemaResponse registered;
-    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok()) << last_.error_message();
+    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
+        << last_.error_message();
     EXPECT_EQ(registered.warnings_size(), 0);
     v1::MigrateResponse migrated;
     grpc::ClientContext context;
     ASSERT_TRUE(v1::MigrationService::NewStub(server_->channel())
-                    ->Migrate(&context, FromJson<v1::MigrateRequest>(R"({"target": {"schema": "blog"}})"), &migrated).ok());
+                    ->Migrate(&context, FromJson<v1::MigrateRequest>(R"({"target": {"schema": "blog"}})"), &migrated)
+                    .ok());
     v1::BatchResponse batch;
     ASSERT_TRUE(Call(&v1::QueryService::Stub::Batch, queries_.get(), FromJson<v1::BatchRequest>(kData), &batch).ok())
         << last_.error_message();
@@ -144,7 +146,8 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
     if (GetParam() == "postgres") {
       PGconn* conn = PQconnectdb(url_.c_str());
       PGresult* r = PQexec(conn, sql.c_str());
-      std::string error = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? "" : PQerrorMessage(conn);
+      std::string error =
+          PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? "" : PQerrorMessage(conn);
       if (value != nullptr && error.empty() && PQntuples(r) > 0) *value = PQgetvalue(r, 0, 0);
       PQclear(r);
       PQfinish(conn);
@@ -155,8 +158,8 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
     if (!std::regex_match(url_, m, kUrl)) return "not a mysql URL";
     MYSQL* my = mysql_init(nullptr);
     std::string error;
-    if (mysql_real_connect(my, m[3].str().c_str(), m[1].str().c_str(), m[2].str().c_str(), nullptr, std::stoi(m[4].str()),
-                           nullptr, 0) == nullptr ||
+    if (mysql_real_connect(my, m[3].str().c_str(), m[1].str().c_str(), m[2].str().c_str(), nullptr,
+                           std::stoi(m[4].str()), nullptr, 0) == nullptr ||
         mysql_query(my, sql.c_str()) != 0) {
       error = mysql_error(my);
     } else if (MYSQL_RES* r = mysql_store_result(my)) {
@@ -173,17 +176,21 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
   long StatementsRun() {
     std::string count;
     if (GetParam() == "postgres") {
-      EXPECT_EQ(Sql("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
-                    "WHERE datname = current_database()) AND query NOT LIKE '%__sluice%' AND query NOT LIKE '%pg_stat_%'",
-                    &count),
-                "");
+      EXPECT_EQ(
+          Sql("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
+              "WHERE datname = current_database()) AND query NOT LIKE '%__sluice%' AND query NOT LIKE '%pg_stat_%'",
+              &count),
+          "");
     } else {
       const std::string db = url_.substr(url_.rfind('/') + 1);
-      EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM mysql.general_log WHERE command_type = 'Execute' AND thread_id IN "
-                                 "(SELECT id FROM information_schema.processlist WHERE db = '", db, "') AND "
-                                 "CAST(argument AS CHAR) NOT LIKE '%__sluice%'"),
-                    &count),
-                "");
+      EXPECT_EQ(
+          Sql(absl::StrCat("SELECT count(*) FROM mysql.general_log WHERE command_type = 'Execute' AND thread_id IN "
+                           "(SELECT id FROM information_schema.processlist WHERE db = '",
+                           db,
+                           "') AND "
+                           "CAST(argument AS CHAR) NOT LIKE '%__sluice%'"),
+              &count),
+          "");
     }
     return count.empty() ? -1 : std::stol(count);
   }
@@ -198,7 +205,8 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
     sqlite3_stmt* stmt = nullptr;
     const char* tail = nullptr;
     const std::string& sql = dry.statement().sql();
-    ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt, &tail), SQLITE_OK) << sqlite3_errmsg(db);
+    ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt, &tail), SQLITE_OK)
+        << sqlite3_errmsg(db);
     EXPECT_EQ(std::string(tail), "");
     for (int i = 0; i < dry.statement().params_size(); ++i) {
       const v1::Value& p = dry.statement().params(i);
@@ -254,12 +262,15 @@ TEST_P(Relational, ThreeLevelsInOneStatement) {
 
   // The same values as a flat select of the same rows.
   v1::QueryResult flat;
-  ASSERT_TRUE(Call(&v1::QueryService::Stub::Select, queries_.get(), FromJson<v1::SelectRequest>(R"({"target": {"schema": "blog"},
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Select, queries_.get(),
+                   FromJson<v1::SelectRequest>(R"({"target": {"schema": "blog"},
       "select": {"table": "authors", "columns": [{"expression": {"column": {"name": "id"}}}, {"expression": {"column": {"name": "name"}}},
         {"expression": {"column": {"name": "balance"}}}, {"expression": {"column": {"name": "joined_at"}}},
         {"expression": {"column": {"name": "avatar"}}}],
       "where": {"ne": {"left": {"column": {"name": "name"}}, "right": {"value": {"string_value": "Cy"}}}},
-      "order_by": [{"expression": {"column": {"name": "name"}}, "descending": true}]}})"), &flat).ok());
+      "order_by": [{"expression": {"column": {"name": "name"}}, "descending": true}]}})"),
+                   &flat)
+                  .ok());
   ASSERT_EQ(flat.rows_size(), 2);
   for (int r = 0; r < 2; ++r) {
     for (int c = 0; c < flat.columns_size(); ++c) {
@@ -273,7 +284,8 @@ TEST_P(Relational, ThreeLevelsInOneStatement) {
 TEST_P(Relational, FindFirstOneRelationsAndRelationNames) {
   // Two relations between articles and authors (author, editor), told apart by relation_name; a
   // relation back from comments (one); an empty byte string.
-  const std::string request = R"({"target": {"schema": "blog"}, "find": {"table": "authors", "columns": ["name", "avatar"],
+  const std::string request =
+      R"({"target": {"schema": "blog"}, "find": {"table": "authors", "columns": ["name", "avatar"],
       "where": {"eq": {"left": {"column": {"name": "name"}}, "right": {"value": {"string_value": "Cy"}}}},
       "with": {"edited": {"columns": ["title"], "with": {"author": {"columns": ["name"]}, "comments": {}}}}}})";
   const long before = GetParam() == "sqlite" ? 0 : StatementsRun();
@@ -282,16 +294,21 @@ TEST_P(Relational, FindFirstOneRelationsAndRelationNames) {
   if (GetParam() != "sqlite") {
     EXPECT_EQ(StatementsRun() - before, 1);
   }
-  EXPECT_EQ(cy.json(), R"([{"name":"Cy","avatar":"","edited":[{"title":"Ada three","author":{"name":"Ada"},"comments":[]}]}])");
+  EXPECT_EQ(cy.json(),
+            R"([{"name":"Cy","avatar":"","edited":[{"title":"Ada three","author":{"name":"Ada"},"comments":[]}]}])");
 
-  v1::FindResult comment = Find(R"({"target": {"schema": "blog"}, "find": {"table": "comments", "exclude_columns": ["id", "article_id"],
+  v1::FindResult comment =
+      Find(R"({"target": {"schema": "blog"}, "find": {"table": "comments", "exclude_columns": ["id", "article_id"],
       "order_by": [{"expression": {"column": {"name": "id"}}}],
-      "with": {"article": {"columns": ["title"], "with": {"topics": {"columns": ["name"], "order_by": [{"expression": {"column": {"name": "name"}}, "descending": true}]}}}}}})", true);
+      "with": {"article": {"columns": ["title"], "with": {"topics": {"columns": ["name"], "order_by": [{"expression": {"column": {"name": "name"}}, "descending": true}]}}}}}})",
+           true);
   ASSERT_TRUE(last_.ok()) << last_.error_message();
-  EXPECT_EQ(comment.json(), R"([{"body":"c1","likes":5,"article":{"title":"Ada one","topics":[{"name":"sql"},{"name":"db"}]}}])");
+  EXPECT_EQ(comment.json(),
+            R"([{"body":"c1","likes":5,"article":{"title":"Ada one","topics":[{"name":"sql"},{"name":"db"}]}}])");
 
   v1::FindResult none = Find(R"({"target": {"schema": "blog"}, "find": {"table": "authors",
-      "where": {"eq": {"left": {"column": {"name": "name"}}, "right": {"value": {"string_value": "nobody"}}}}}})", true);
+      "where": {"eq": {"left": {"column": {"name": "name"}}, "right": {"value": {"string_value": "nobody"}}}}}})",
+                             true);
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   EXPECT_EQ(none.rows_size(), 0);
   EXPECT_EQ(none.json(), "[]");
@@ -304,19 +321,29 @@ TEST_P(Relational, BadRequestsNameTheirField) {
     auto paths = FieldPaths(last_);
     return paths.empty() ? last_.error_message() : paths[0];
   };
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"nope": {}}}})"), R"(find.with["nope"])");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"columns": ["nope"]}}}})"),
-            R"(find.with["articles"].columns[0])");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"with": {"author":
-      {"order_by": [{"expression": {"column": {"name": "id"}}}]}}}}}})"), R"(find.with["articles"].with["author"].order_by)");
+  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"nope": {}}}})"),
+            R"(find.with["nope"])");
+  EXPECT_EQ(
+      refused(
+          R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"columns": ["nope"]}}}})"),
+      R"(find.with["articles"].columns[0])");
+  EXPECT_EQ(
+      refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"with": {"author":
+      {"order_by": [{"expression": {"column": {"name": "id"}}}]}}}}}})"),
+      R"(find.with["articles"].with["author"].order_by)");
   EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"where":
       {"eq": {"left": {"column": {"name": "title"}}, "right": {"value": {"int_value": "1"}}}}}}}})"),
             R"(find.with["articles"].where.eq.right.value)");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"table": "topics"}}}})"),
-            R"(find.with["articles"].table)");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "extras": [{"expression": {"column": {"name": "name"}}}]}})"),
-            "find.extras[0].alias");
-  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "limit": "3"}})", true), "find.limit");  // FindFirst
+  EXPECT_EQ(
+      refused(
+          R"({"target": {"schema": "blog"}, "find": {"table": "authors", "with": {"articles": {"table": "topics"}}}})"),
+      R"(find.with["articles"].table)");
+  EXPECT_EQ(
+      refused(
+          R"({"target": {"schema": "blog"}, "find": {"table": "authors", "extras": [{"expression": {"column": {"name": "name"}}}]}})"),
+      "find.extras[0].alias");
+  EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "limit": "3"}})", true),
+            "find.limit");  // FindFirst
 }
 
 TEST_P(Relational, LintWarnsAndStrictRefuses) {
@@ -338,7 +365,8 @@ TEST_P(Relational, LintWarnsAndStrictRefuses) {
   EXPECT_THAT(FieldPaths(last_), ElementsAre("schema.relations[0].fields", "schema.relations[0].fields[0]",
                                              "schema.tables[1].columns[2].references"));
   v1::GetSchemaResponse got;
-  Call(&v1::SchemaService::Stub::GetSchema, schemas_.get(), FromJson<v1::GetSchemaRequest>(R"({"target": {"schema": "linted"}})"), &got);
+  Call(&v1::SchemaService::Stub::GetSchema, schemas_.get(),
+       FromJson<v1::GetSchemaRequest>(R"({"target": {"schema": "linted"}})"), &got);
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::NOT_FOUND);  // strict stored nothing
 
   request.set_strict(false);

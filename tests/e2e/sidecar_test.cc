@@ -26,8 +26,8 @@
 namespace sluice {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FromJson;
+using ::testing::HasSubstr;
 using testing::SluicedProcess;
 
 // A SQLite statement that takes about a second (no sleep function in SQLite).
@@ -53,12 +53,15 @@ std::string Read(const std::string& path) {
 // A call with `token` (none when empty) in its metadata.
 struct Client {
   explicit Client(std::shared_ptr<grpc::Channel> channel)
-      : schemas(v1::SchemaService::NewStub(channel)), queries(v1::QueryService::NewStub(channel)),
-        migrations(v1::MigrationService::NewStub(channel)), health(grpc::health::v1::Health::NewStub(channel)) {}
+      : schemas(v1::SchemaService::NewStub(channel)),
+        queries(v1::QueryService::NewStub(channel)),
+        migrations(v1::MigrationService::NewStub(channel)),
+        health(grpc::health::v1::Health::NewStub(channel)) {}
 
   void Prepare(grpc::ClientContext* context, const std::string& token, double seconds = 30) const {
     if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
-    context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000)));
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(static_cast<int>(seconds * 1000)));
   }
   grpc::Status Register(const std::string& token) const {
     grpc::ClientContext context;
@@ -78,17 +81,22 @@ struct Client {
     grpc::ClientContext context;
     Prepare(&context, token);
     v1::QueryResult result;
-    return testing::CallInto(&v1::QueryService::Stub::Insert, &*queries, &context, FromJson<v1::InsertRequest>(absl::StrCat(
-        R"({"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [{"values": {"email": {"string_value": ")",
-        email, R"("}}}]}})")), &result);
+    return testing::CallInto(
+        &v1::QueryService::Stub::Insert, &*queries, &context,
+        FromJson<v1::InsertRequest>(absl::StrCat(
+            R"({"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [{"values": {"email": {"string_value": ")",
+            email, R"("}}}]}})")),
+        &result);
   }
   grpc::Status Select(const std::string& token, v1::QueryResult* result) const {
     grpc::ClientContext context;
     Prepare(&context, token);
-    return testing::CallInto(&v1::QueryService::Stub::Select, &*queries, &context, FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"),
-                           result);
+    return testing::CallInto(
+        &v1::QueryService::Stub::Select, &*queries, &context,
+        FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"), result);
   }
-  grpc::Status Raw(const std::string& token, const std::string& sql, v1::QueryResult* result, double seconds = 30) const {
+  grpc::Status Raw(const std::string& token, const std::string& sql, v1::QueryResult* result,
+                   double seconds = 30) const {
     grpc::ClientContext context;
     Prepare(&context, token, seconds);
     v1::RawRequest request;
@@ -112,8 +120,8 @@ struct Client {
 };
 
 TEST(Sidecar, TokensAndScopesRefuseWithoutTouchingData) {
-  SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--tokens", "admin:the-admin-token, data:the-data-token",
-                         "--database", Db()});
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--tokens",
+                         "admin:the-admin-token, data:the-data-token", "--database", Db()});
   ASSERT_TRUE(server.ok());
   Client c(server.channel());
   ASSERT_TRUE(c.Register("the-admin-token").ok());
@@ -135,8 +143,9 @@ TEST(Sidecar, TokensAndScopesRefuseWithoutTouchingData) {
 
 TEST(Sidecar, WithoutTokensItServesOnlyOnLoopback) {
   const std::string log = ::testing::TempDir() + "/open.log";
-  const int code = std::system(absl::StrCat("services/sluiced --plugin-dir lib/plugins --listen 0.0.0.0:0 --database ", Db(),
-                                            " >/dev/null 2>", log).c_str());
+  const int code = std::system(absl::StrCat("server/sluiced --plugin-dir lib/plugins --listen 0.0.0.0:0 --database ",
+                                            Db(), " >/dev/null 2>", log)
+                                   .c_str());
   EXPECT_EQ(WEXITSTATUS(code), 2);
   EXPECT_THAT(Read(log), HasSubstr("refusing to serve without authentication on a non-loopback address"));
   SluicedProcess loopback({"--plugin-dir", "lib/plugins", "--database", Db()});
@@ -146,20 +155,21 @@ TEST(Sidecar, WithoutTokensItServesOnlyOnLoopback) {
 
 TEST(Sidecar, TlsAndMutualTls) {
   const std::string dir = ::testing::TempDir() + "/tls";
-  const std::string script = absl::StrCat(
-      "set -e; mkdir -p ", dir, "; cd ", dir, "; ",
-      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=sluice-test-ca 2>/dev/null; ",
-      "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext; ",
-      "for who in server client; do ",
-      "openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=$who 2>/dev/null; ",
-      "openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem -days 2 -extfile san.ext 2>/dev/null; ",
-      "done");
+  const std::string script =
+      absl::StrCat("set -e; mkdir -p ", dir, "; cd ", dir, "; ",
+                   "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "
+                   "/CN=sluice-test-ca 2>/dev/null; ",
+                   "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext; ", "for who in server client; do ",
+                   "openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=$who 2>/dev/null; ",
+                   "openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem -days 2 "
+                   "-extfile san.ext 2>/dev/null; ",
+                   "done");
   ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0);
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = Read(dir + "/ca.pem");
   {
-    SluicedProcess server({"--plugin-dir", "lib/plugins", "--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key",
-                           "--database", Db()},
+    SluicedProcess server({"--plugin-dir", "lib/plugins", "--tls-cert", dir + "/server.pem", "--tls-key",
+                           dir + "/server.key", "--database", Db()},
                           grpc::SslCredentials(tls));
     ASSERT_TRUE(server.ok());
     EXPECT_TRUE(Client(server.channel()).Register("").ok());
@@ -170,8 +180,8 @@ TEST(Sidecar, TlsAndMutualTls) {
   grpc::SslCredentialsOptions mutual = tls;
   mutual.pem_private_key = Read(dir + "/client.key");
   mutual.pem_cert_chain = Read(dir + "/client.pem");
-  SluicedProcess server({"--plugin-dir", "lib/plugins", "--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key",
-                         "--tls-client-ca", dir + "/ca.pem", "--database", Db()},
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--tls-cert", dir + "/server.pem", "--tls-key",
+                         dir + "/server.key", "--tls-client-ca", dir + "/ca.pem", "--database", Db()},
                         grpc::SslCredentials(mutual));
   ASSERT_TRUE(server.ok());
   EXPECT_TRUE(Client(server.channel()).Register("").ok());
@@ -185,8 +195,9 @@ TEST(Sidecar, UnixSocketAndConfigFile) {
   ASSERT_NE(mkdtemp(folder), nullptr);
   const std::string socket = std::string(folder) + "/sluice.sock";
   const std::string config = ::testing::TempDir() + "/sluiced.json";
-  std::ofstream(config) << absl::StrCat(R"({"unix_socket": ")", socket, R"(", "pool_size": 2, "databases": {"default": ")",
-                                        Db().substr(8), R"("}, "log_format": "json"})");
+  std::ofstream(config) << absl::StrCat(R"({"unix_socket": ")", socket,
+                                        R"(", "pool_size": 2, "databases": {"default": ")", Db().substr(8),
+                                        R"("}, "log_format": "json"})");
   SluicedProcess server({"--plugin-dir", "lib/plugins", "--config", config});
   ASSERT_TRUE(server.ok());
   Client over_socket(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
@@ -233,10 +244,11 @@ TEST(Sidecar, SigtermUnderLoadLosesNoCallInFlight) {
 }
 
 TEST(Sidecar, ReadinessFollowsTheDatabases) {
-  SluicedProcess server({"--plugin-dir", "lib/plugins", "--database", Db(), "--database", "gone=postgres://nobody@127.0.0.1:1/none"});
+  SluicedProcess server(
+      {"--plugin-dir", "lib/plugins", "--database", Db(), "--database", "gone=postgres://nobody@127.0.0.1:1/none"});
   ASSERT_TRUE(server.ok());
   Client c(server.channel());
-  EXPECT_EQ(c.Health(""), grpc::health::v1::HealthCheckResponse::SERVING);  // alive
+  EXPECT_EQ(c.Health(""), grpc::health::v1::HealthCheckResponse::SERVING);                  // alive
   EXPECT_EQ(c.Health("sluice.ready"), grpc::health::v1::HealthCheckResponse::NOT_SERVING);  // a database is down
   SluicedProcess healthy({"--plugin-dir", "lib/plugins", "--database", Db()});
   ASSERT_TRUE(healthy.ok());
@@ -244,8 +256,8 @@ TEST(Sidecar, ReadinessFollowsTheDatabases) {
 }
 
 TEST(Sidecar, LimitsOnRowsMessagesConcurrencyAndStatementTime) {
-  SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--max-rows", "3", "--max-message-bytes", "4096",
-                         "--max-concurrent-calls", "2", "--statement-timeout", "1", "--database", Db()});
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--max-rows", "3", "--max-message-bytes",
+                         "4096", "--max-concurrent-calls", "2", "--statement-timeout", "1", "--database", Db()});
   ASSERT_TRUE(server.ok());
   Client c(server.channel());
   ASSERT_TRUE(c.Register("").ok());
@@ -311,7 +323,8 @@ std::string HttpGet(int port, const std::string& path) {
 }
 
 TEST(Sidecar, PrometheusMetricsAndTheQueryLog) {
-  SluicedProcess server({"--plugin-dir", "lib/plugins", "--metrics-listen", "127.0.0.1:0", "--query-log", "--database", Db()});
+  SluicedProcess server(
+      {"--plugin-dir", "lib/plugins", "--metrics-listen", "127.0.0.1:0", "--query-log", "--database", Db()});
   ASSERT_TRUE(server.ok());
   const std::string line = server.NextStdoutLine();
   ASSERT_TRUE(absl::StartsWith(line, "sluiced metrics on 127.0.0.1:")) << line;
@@ -325,10 +338,16 @@ TEST(Sidecar, PrometheusMetricsAndTheQueryLog) {
   EXPECT_EQ(c.Insert("", "m@x").error_code(), grpc::StatusCode::ALREADY_EXISTS);
   const std::string metrics = HttpGet(port, "/metrics");
   EXPECT_THAT(metrics, HasSubstr("HTTP/1.1 200 OK"));
-  EXPECT_THAT(metrics, HasSubstr("sluice_calls_total{method=\"QueryService/Select\",database=\"default\",code=\"0\"} 1"));
-  EXPECT_THAT(metrics, HasSubstr("sluice_calls_total{method=\"QueryService/Insert\",database=\"default\",code=\"6\"} 1"));
-  EXPECT_THAT(metrics, HasSubstr("sluice_call_duration_seconds_count{method=\"QueryService/Insert\",database=\"default\"} 2"));
-  EXPECT_THAT(metrics, HasSubstr("sluice_call_duration_seconds_bucket{method=\"QueryService/Select\",database=\"default\",le=\"+Inf\"} 1"));
+  EXPECT_THAT(metrics,
+              HasSubstr("sluice_calls_total{method=\"QueryService/Select\",database=\"default\",code=\"0\"} 1"));
+  EXPECT_THAT(metrics,
+              HasSubstr("sluice_calls_total{method=\"QueryService/Insert\",database=\"default\",code=\"6\"} 1"));
+  EXPECT_THAT(metrics,
+              HasSubstr("sluice_call_duration_seconds_count{method=\"QueryService/Insert\",database=\"default\"} 2"));
+  EXPECT_THAT(
+      metrics,
+      HasSubstr(
+          "sluice_call_duration_seconds_bucket{method=\"QueryService/Select\",database=\"default\",le=\"+Inf\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("sluice_pool_connections{database=\"default\",state=\"idle\"}"));
   EXPECT_THAT(metrics, HasSubstr("sluice_plugin_info{dialect=\"sqlite\""));
   EXPECT_THAT(HttpGet(port, "/other"), HasSubstr("404"));

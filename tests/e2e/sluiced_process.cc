@@ -27,7 +27,7 @@ SluicedProcess::SluicedProcess(std::vector<std::string> args, std::shared_ptr<gr
     ADD_FAILURE() << "pipe failed";
     return;
   }
-  args.insert(args.begin(), {"services/sluiced", "--listen", "127.0.0.1:0"});
+  args.insert(args.begin(), {"server/sluiced", "--listen", "127.0.0.1:0"});
   pid_ = fork();
   if (pid_ == 0) {
     dup2(out[1], 1);

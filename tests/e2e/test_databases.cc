@@ -58,8 +58,8 @@ std::string WithDatabase(const std::string& url, const std::string& name) {
 std::string FreshDatabaseUrl(const std::string& dialect) {
   static int counter = 0;
   if (dialect == "sqlite") {
-    return "sqlite:" + ::testing::TempDir() + "/e2e_" + std::to_string(getpid()) + "_" +
-           std::to_string(counter++) + ".db";
+    return "sqlite:" + ::testing::TempDir() + "/e2e_" + std::to_string(getpid()) + "_" + std::to_string(counter++) +
+           ".db";
   }
   if (dialect == "postgres") {
     // A new database on the server tools/test.sh started.

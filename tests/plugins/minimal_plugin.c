@@ -26,9 +26,11 @@ static int32_t connect(const char* url, sluice_conn** out, sluice_error* err) {
   return unimplemented(err);
 }
 static void disconnect(sluice_conn* conn) { (void)conn; }
-static int32_t ping(sluice_conn* conn, sluice_error* err) { (void)conn; return unimplemented(err); }
-static int32_t prepare(sluice_conn* conn, const char* sql, size_t size, sluice_stmt** out,
-                       sluice_error* err) {
+static int32_t ping(sluice_conn* conn, sluice_error* err) {
+  (void)conn;
+  return unimplemented(err);
+}
+static int32_t prepare(sluice_conn* conn, const char* sql, size_t size, sluice_stmt** out, sluice_error* err) {
   (void)conn, (void)sql, (void)size, (void)out;
   return unimplemented(err);
 }
@@ -40,9 +42,11 @@ static int32_t step(sluice_stmt* stmt, int32_t* has_row, sluice_error* err) {
   (void)stmt, (void)has_row;
   return unimplemented(err);
 }
-static uint32_t column_count(sluice_stmt* stmt) { (void)stmt; return 0; }
-static int32_t column_name(sluice_stmt* stmt, uint32_t column, const char** name, size_t* size,
-                           sluice_error* err) {
+static uint32_t column_count(sluice_stmt* stmt) {
+  (void)stmt;
+  return 0;
+}
+static int32_t column_name(sluice_stmt* stmt, uint32_t column, const char** name, size_t* size, sluice_error* err) {
   (void)stmt, (void)column, (void)name, (void)size;
   return unimplemented(err);
 }
@@ -54,14 +58,23 @@ static int32_t changes(sluice_stmt* stmt, uint64_t* affected, int64_t* last_id, 
   (void)stmt, (void)affected, (void)last_id;
   return unimplemented(err);
 }
-static int32_t reset(sluice_stmt* stmt, sluice_error* err) { (void)stmt; return unimplemented(err); }
+static int32_t reset(sluice_stmt* stmt, sluice_error* err) {
+  (void)stmt;
+  return unimplemented(err);
+}
 static void finalize(sluice_stmt* stmt) { (void)stmt; }
 static int32_t begin(sluice_conn* conn, int32_t isolation, sluice_error* err) {
   (void)conn, (void)isolation;
   return unimplemented(err);
 }
-static int32_t commit(sluice_conn* conn, sluice_error* err) { (void)conn; return unimplemented(err); }
-static int32_t rollback(sluice_conn* conn, sluice_error* err) { (void)conn; return unimplemented(err); }
+static int32_t commit(sluice_conn* conn, sluice_error* err) {
+  (void)conn;
+  return unimplemented(err);
+}
+static int32_t rollback(sluice_conn* conn, sluice_error* err) {
+  (void)conn;
+  return unimplemented(err);
+}
 
 static sluice_dialect_api api;
 

@@ -32,7 +32,7 @@ class ClientTest(unittest.TestCase):
     def setUp(self):
         db = os.path.join(os.environ["TEST_TMPDIR"], "python_%d.db" % id(self))
         self.server = subprocess.Popen(
-            ["services/sluiced", "--listen", "127.0.0.1:0", "--plugin-dir", "lib/plugins",
+            ["server/sluiced", "--listen", "127.0.0.1:0", "--plugin-dir", "lib/plugins",
              "--database", "default=sqlite:" + db],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         line = self.server.stdout.readline().decode()

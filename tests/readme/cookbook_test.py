@@ -90,7 +90,7 @@ def fresh_database(dialect):
 
 def run_dialect(dialect, steps):
     url = fresh_database(dialect)
-    server = subprocess.Popen(["services/sluiced", "--listen", "127.0.0.1:0", "--plugin-dir", "lib/plugins",
+    server = subprocess.Popen(["server/sluiced", "--listen", "127.0.0.1:0", "--plugin-dir", "lib/plugins",
                                "--allow-raw-sql", "--database", "default=" + url],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

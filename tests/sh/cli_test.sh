@@ -74,7 +74,7 @@ expect_contains "$(sluice --token cli-admin-token databases)" '"name": "default"
 expect_contains "$(SLUICE_TOKEN=cli-admin-token sluice register examples/shop.schema.json)" '"created": true'
 
 # sluiced documents its flags and their environment variables.
-help=$(services/sluiced --help)
+help=$(server/sluiced --help)
 for word in --listen SLUICE_LISTEN --plugin-dir SLUICE_PLUGIN_DIR --database SLUICE_DATABASES; do
   expect_contains "$help" "$word"
 done

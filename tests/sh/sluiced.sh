@@ -1,5 +1,5 @@
 # Shell helpers for tests that drive a real sluiced (sourced, not run).
-# start_sluiced ARGS...: starts services/sluiced on a free loopback port; sets SLUICED_PID and
+# start_sluiced ARGS...: starts server/sluiced on a free loopback port; sets SLUICED_PID and
 # SLUICED_ADDR (HOST:PORT), and stops it on exit.
 set -euo pipefail
 
@@ -10,7 +10,7 @@ fail() {
 
 start_sluiced() {
   local log="${TEST_TMPDIR:-/tmp}/sluiced.$$.log" out="${TEST_TMPDIR:-/tmp}/sluiced.$$.out"
-  services/sluiced --listen 127.0.0.1:0 "$@" >"$out" 2>"$log" &
+  server/sluiced --listen 127.0.0.1:0 "$@" >"$out" 2>"$log" &
   SLUICED_PID=$!
   trap 'stop_sluiced' EXIT
   for _ in $(seq 1 200); do

@@ -1,17 +1,17 @@
 // Requests are checked against the schema before any SQL exists: every refusal is
 // INVALID_ARGUMENT (or NOT_FOUND / UNIMPLEMENTED) naming the request's field path.
+#include "planner/planner.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "planner/planner.h"
 #include "tests/unit/test_schema.h"
 
 namespace sluice {
 namespace {
 
-using ::testing::HasSubstr;
 using sluice::testing::FromJson;
 using sluice::testing::ShopSchema;
+using ::testing::HasSubstr;
 
 class PlannerTest : public ::testing::Test {
  protected:
@@ -29,13 +29,20 @@ class PlannerTest : public ::testing::Test {
     return violations.empty() ? "" : violations[0].field + ": " + violations[0].description;
   }
   template <typename Request>
-  static auto Planner(absl::StatusOr<PlannedStatement> (*plan)(const SchemaIndex&, const Request&, const std::string&, bool)) {
+  static auto Planner(absl::StatusOr<PlannedStatement> (*plan)(const SchemaIndex&, const Request&, const std::string&,
+                                                               bool)) {
     return [plan](const SchemaIndex& s, const Request& r, const std::string& p) { return plan(s, r, p, false); };
   }
-  std::string SelectRefusal(const std::string& json) { return Refusal<v1::Select>(json, Planner(&PlanSelect), "select"); }
+  std::string SelectRefusal(const std::string& json) {
+    return Refusal<v1::Select>(json, Planner(&PlanSelect), "select");
+  }
   std::string InsertRefusal(const std::string& json) { return Refusal<v1::Insert>(json, PlanInsert, "insert"); }
-  std::string UpdateRefusal(const std::string& json) { return Refusal<v1::Update>(json, Planner(&PlanUpdate), "update"); }
-  std::string DeleteRefusal(const std::string& json) { return Refusal<v1::Delete>(json, Planner(&PlanDelete), "delete"); }
+  std::string UpdateRefusal(const std::string& json) {
+    return Refusal<v1::Update>(json, Planner(&PlanUpdate), "update");
+  }
+  std::string DeleteRefusal(const std::string& json) {
+    return Refusal<v1::Delete>(json, Planner(&PlanDelete), "delete");
+  }
 };
 
 TEST_F(PlannerTest, UnknownTableAndColumn) {
@@ -49,35 +56,58 @@ TEST_F(PlannerTest, UnknownTableAndColumn) {
 }
 
 TEST_F(PlannerTest, ValuesOfTheWrongType) {
-  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1"}}}}})"),
-            "select.where.eq.right.value: column `id` is INTEGER and takes int_value, not string_value");
-  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "public_id": {"uuid_value": "not-a-uuid"}}}]})"),
-            "insert.rows[0].values[\"public_id\"]: column `public_id` is UUID: `not-a-uuid` is not a UUID");
-  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "3000000000"}, "title": {"string_value": "t"}}}]})"),
-            "insert.rows[0].values[\"author_id\"]: column `author_id` is INTEGER: value out of range (3000000000)");
-  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": "a@b"}, "balance": {"decimal_value": "1.234"}}}]})"),
-            "insert.rows[0].values[\"balance\"]: column `balance` is DECIMAL(10, 2): `1.234` has more than 2 digits after the point");
-  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": "a@b"}, "role": {"string_value": "owner"}}}]})"),
-            "insert.rows[0].values[\"role\"]: column `role` is ENUM role: `owner` is not a value of enum `role`");
-  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "published_on": {"date_value": "2023-02-29"}}}]})"),
-            "insert.rows[0].values[\"published_on\"]: column `published_on` is DATE: `2023-02-29` is not a date (YYYY-MM-DD)");
-  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "metadata": {"json_value": "{nope"}}}]})"),
-            "insert.rows[0].values[\"metadata\"]: column `metadata` is JSON: value is not valid JSON");
+  EXPECT_EQ(
+      SelectRefusal(
+          R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1"}}}}})"),
+      "select.where.eq.right.value: column `id` is INTEGER and takes int_value, not string_value");
+  EXPECT_EQ(
+      InsertRefusal(
+          R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "public_id": {"uuid_value": "not-a-uuid"}}}]})"),
+      "insert.rows[0].values[\"public_id\"]: column `public_id` is UUID: `not-a-uuid` is not a UUID");
+  EXPECT_EQ(
+      InsertRefusal(
+          R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "3000000000"}, "title": {"string_value": "t"}}}]})"),
+      "insert.rows[0].values[\"author_id\"]: column `author_id` is INTEGER: value out of range (3000000000)");
+  EXPECT_EQ(
+      InsertRefusal(
+          R"({"table": "users", "rows": [{"values": {"email": {"string_value": "a@b"}, "balance": {"decimal_value": "1.234"}}}]})"),
+      "insert.rows[0].values[\"balance\"]: column `balance` is DECIMAL(10, 2): `1.234` has more than 2 digits after "
+      "the point");
+  EXPECT_EQ(
+      InsertRefusal(
+          R"({"table": "users", "rows": [{"values": {"email": {"string_value": "a@b"}, "role": {"string_value": "owner"}}}]})"),
+      "insert.rows[0].values[\"role\"]: column `role` is ENUM role: `owner` is not a value of enum `role`");
+  EXPECT_EQ(
+      InsertRefusal(
+          R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "published_on": {"date_value": "2023-02-29"}}}]})"),
+      "insert.rows[0].values[\"published_on\"]: column `published_on` is DATE: `2023-02-29` is not a date "
+      "(YYYY-MM-DD)");
+  EXPECT_EQ(
+      InsertRefusal(
+          R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "metadata": {"json_value": "{nope"}}}]})"),
+      "insert.rows[0].values[\"metadata\"]: column `metadata` is JSON: value is not valid JSON");
   std::string long_email(121, 'x');
-  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": ")" + long_email + R"("}}}]})"),
-            "insert.rows[0].values[\"email\"]: column `email` is VARCHAR(120): value is 121 characters long; the limit is 120");
+  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": ")" + long_email +
+                          R"("}}}]})"),
+            "insert.rows[0].values[\"email\"]: column `email` is VARCHAR(120): value is 121 characters long; the limit "
+            "is 120");
 }
 
 TEST_F(PlannerTest, MissingAndNullValues) {
-  EXPECT_EQ(InsertRefusal(R"({"table": "posts", "rows": [{"values": {"title": {"string_value": "t"}}}]})"),
-            "insert.rows[0].values[\"author_id\"]: column `author_id` is not null and has no default: a value is required");
+  EXPECT_EQ(
+      InsertRefusal(R"({"table": "posts", "rows": [{"values": {"title": {"string_value": "t"}}}]})"),
+      "insert.rows[0].values[\"author_id\"]: column `author_id` is not null and has no default: a value is required");
   EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"null_value": null}}}]})"),
             "insert.rows[0].values[\"email\"]: column `email` is not null");
   EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": []})"), "insert.rows: at least one row is required");
-  EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": "a"}, "nick": {"string_value": "b"}}}]})"),
-            "insert.rows[0].values[\"nick\"]: table `users` has no column `nick`");
-  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "name"}}, "right": {"value": {"null_value": null}}}}})"),
-            "select.where.eq.right.value: comparing with null matches nothing; use is_null / is_not_null");
+  EXPECT_EQ(
+      InsertRefusal(
+          R"({"table": "users", "rows": [{"values": {"email": {"string_value": "a"}, "nick": {"string_value": "b"}}}]})"),
+      "insert.rows[0].values[\"nick\"]: table `users` has no column `nick`");
+  EXPECT_EQ(
+      SelectRefusal(
+          R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "name"}}, "right": {"value": {"null_value": null}}}}})"),
+      "select.where.eq.right.value: comparing with null matches nothing; use is_null / is_not_null");
 }
 
 TEST_F(PlannerTest, UpdateAndDeleteNeedAWhereOrAllRows) {
@@ -91,12 +121,18 @@ TEST_F(PlannerTest, UpdateAndDeleteNeedAWhereOrAllRows) {
 }
 
 TEST_F(PlannerTest, LikeNeedsText) {
-  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"like": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1%"}}}}})"),
-            "select.where.like.left: like needs a text column; `id` is INTEGER");
+  EXPECT_EQ(
+      SelectRefusal(
+          R"({"table": "users", "where": {"like": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1%"}}}}})"),
+      "select.where.like.left: like needs a text column; `id` is INTEGER");
 }
 
 TEST_F(PlannerTest, ValuesAreParametersNeverText) {
-  auto planned = PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "x'); DROP TABLE users; --"}}}}, "limit": "5"})"), "select");
+  auto planned = PlanSelect(
+      schema_,
+      FromJson<v1::Select>(
+          R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "x'); DROP TABLE users; --"}}}}, "limit": "5"})"),
+      "select");
   ASSERT_TRUE(planned.ok()) << planned.status();
   ASSERT_EQ(planned->params.size(), 2u);
   EXPECT_EQ(planned->params[0].string_value(), "x'); DROP TABLE users; --");
@@ -109,8 +145,9 @@ TEST_F(PlannerTest, NamedPlaceholdersOnlyInPreparedStatements) {
   const std::string json = R"({"table": "users", "where": {"and": {"conditions": [
       {"eq": {"left": {"column": {"name": "email"}}, "right": {"param": "email"}}},
       {"in": {"left": {"column": {"name": "id"}}, "values": [{"param": "id"}, {"value": {"int_value": "3"}}]}}]}}})";
-  EXPECT_EQ(SelectRefusal(json), "select.where.and.conditions[0].eq.right.param: named placeholders belong to "
-                                 "prepared statements (QueryService.Prepare)");
+  EXPECT_EQ(SelectRefusal(json),
+            "select.where.and.conditions[0].eq.right.param: named placeholders belong to "
+            "prepared statements (QueryService.Prepare)");
   auto planned = PlanSelect(schema_, FromJson<v1::Select>(json), "select", true);
   ASSERT_TRUE(planned.ok()) << planned.status();
   ASSERT_EQ(planned->placeholders.size(), 2u);
@@ -121,7 +158,8 @@ TEST_F(PlannerTest, NamedPlaceholdersOnlyInPreparedStatements) {
   // One name stands for one type.
   auto mixed = PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "where": {"or": {"conditions": [
       {"eq": {"left": {"column": {"name": "email"}}, "right": {"param": "x"}}},
-      {"eq": {"left": {"column": {"name": "id"}}, "right": {"param": "x"}}}]}}})"), "select", true);
+      {"eq": {"left": {"column": {"name": "id"}}, "right": {"param": "x"}}}]}}})"),
+                          "select", true);
   EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -132,9 +170,11 @@ TEST_F(PlannerTest, SubqueriesAndCommonTables) {
   EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"in": {"left": {"column": {"name": "id"}},
       "subquery": {"table": "posts"}}}})"),
             "select.where.in.subquery.columns: this subquery must select exactly one column; it selects 9");
-  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"in": {"left": {"column": {"name": "id"}}, "values": [{"value": {"int_value": "1"}}],
+  EXPECT_EQ(
+      SelectRefusal(
+          R"({"table": "users", "where": {"in": {"left": {"column": {"name": "id"}}, "values": [{"value": {"int_value": "1"}}],
       "subquery": {"table": "posts", "columns": [{"expression": {"column": {"name": "id"}}}]}}}})"),
-            "select.where.in.values: give values or a subquery, not both");
+      "select.where.in.values: give values or a subquery, not both");
   EXPECT_EQ(SelectRefusal(R"({"table": "users", "with": [{"name": "posts", "select": {"table": "users"}}]})"),
             "select.with[0].name: `posts` is a table of schema `shop`: name the WITH table otherwise");
   EXPECT_EQ(SelectRefusal(R"({"table": "both", "with": [{"name": "both", "select": {"table": "users",
@@ -144,9 +184,11 @@ TEST_F(PlannerTest, SubqueriesAndCommonTables) {
       "where": {"eq": {"left": {"column": {"name": "email"}}, "right": {"value": {"int_value": "3"}}}}})"),
             "select.where.eq.right.value: column `email` is VARCHAR(120) and takes string_value, not int_value");
   // A WITH table is visible only inside the select that declares it.
-  EXPECT_EQ(SelectRefusal(R"({"table": "users", "where": {"exists": {"table": "x", "with": [{"name": "x", "select": {"table": "users"}}]}},
+  EXPECT_EQ(
+      SelectRefusal(
+          R"({"table": "users", "where": {"exists": {"table": "x", "with": [{"name": "x", "select": {"table": "users"}}]}},
       "set_operations": [{"operator": "UNION", "select": {"table": "x"}}]})"),
-            "select.set_operations[0].select.table: schema `shop` has no table `x`");
+      "select.set_operations[0].select.table: schema `shop` has no table `x`");
 }
 
 TEST_F(PlannerTest, Joins) {
@@ -154,13 +196,16 @@ TEST_F(PlannerTest, Joins) {
             "select.joins[0].on: a join needs its condition");
   EXPECT_EQ(SelectRefusal(R"({"table": "users", "joins": [{"type": "CROSS", "table": "users"}]})"),
             "select.joins[0].alias: `users` names two tables of this statement: give one an alias");
-  EXPECT_EQ(SelectRefusal(R"({"table": "users", "alias": "u", "columns": [{"expression": {"column": {"name": "id"}}}],
+  EXPECT_EQ(
+      SelectRefusal(R"({"table": "users", "alias": "u", "columns": [{"expression": {"column": {"name": "id"}}}],
       "joins": [{"type": "LEFT", "table": "posts", "alias": "p", "on": {"eq": {"left": {"column": {"table": "p", "name": "author_id"}},
                                                                                "right": {"column": {"table": "u", "name": "id"}}}}}]})"),
-            "select.columns[0].expression.column.table: column `id` is in more than one table (`u`, `p`): name its table");
-  EXPECT_EQ(SelectRefusal(R"({"table": "users", "alias": "u", "columns": [{"expression": {"column": {"table": "users", "name": "id"}}}],
+      "select.columns[0].expression.column.table: column `id` is in more than one table (`u`, `p`): name its table");
+  EXPECT_EQ(
+      SelectRefusal(
+          R"({"table": "users", "alias": "u", "columns": [{"expression": {"column": {"table": "users", "name": "id"}}}],
       "joins": [{"type": "CROSS", "table": "posts"}]})"),
-            "select.columns[0].expression.column.table: unknown table `users` (this statement reads `u`, `posts`)");
+      "select.columns[0].expression.column.table: unknown table `users` (this statement reads `u`, `posts`)");
 }
 
 }  // namespace

@@ -58,19 +58,22 @@ TEST(PluginLoader, RefusesANullTable) {
 }
 
 TEST(PluginLoader, RefusesATableTooShort) {
-  EXPECT_THAT(Refusal("broken_short_table"), HasSubstr("has a function table too short (24 bytes; dialect ABI 1.0 needs at least 176)"));
+  EXPECT_THAT(Refusal("broken_short_table"),
+              HasSubstr("has a function table too short (24 bytes; dialect ABI 1.0 needs at least 176)"));
 }
 
 TEST(PluginLoader, RefusesAnotherMajorVersionNamingBothVersions) {
-  EXPECT_THAT(Refusal("broken_major"),
-              HasSubstr(absl::StrCat(Plugin("broken_major"), " was built for dialect ABI 2.", SLUICE_DIALECT_ABI_MINOR,
-                                     "; this server speaks 1.", SLUICE_DIALECT_ABI_MINOR, " (the major version must match)")));
+  EXPECT_THAT(
+      Refusal("broken_major"),
+      HasSubstr(absl::StrCat(Plugin("broken_major"), " was built for dialect ABI 2.", SLUICE_DIALECT_ABI_MINOR,
+                             "; this server speaks 1.", SLUICE_DIALECT_ABI_MINOR, " (the major version must match)")));
 }
 
 TEST(PluginLoader, RefusesANewerMinorVersion) {
-  EXPECT_THAT(Refusal("broken_minor"),
-              HasSubstr(absl::StrCat("was built for dialect ABI 1.", SLUICE_DIALECT_ABI_MINOR + 1, "; this server speaks 1.",
-                                     SLUICE_DIALECT_ABI_MINOR, " (a newer minor version needs a newer server)")));
+  EXPECT_THAT(
+      Refusal("broken_minor"),
+      HasSubstr(absl::StrCat("was built for dialect ABI 1.", SLUICE_DIALECT_ABI_MINOR + 1, "; this server speaks 1.",
+                             SLUICE_DIALECT_ABI_MINOR, " (a newer minor version needs a newer server)")));
 }
 
 TEST(PluginLoader, RefusesAMissingRequiredFunction) {

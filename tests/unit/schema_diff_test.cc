@@ -55,30 +55,33 @@ class SchemaDiffTest : public ::testing::Test {
 };
 
 TEST_F(SchemaDiffTest, PostgresAltersInPlace) {
-  EXPECT_THAT(Sql("postgres", kBefore, kAfter),
-              ElementsAre("ALTER TABLE \"t\" ALTER COLUMN \"code\" TYPE varchar(5) USING \"code\"::varchar(5), ALTER COLUMN "
-                          "\"code\" SET NOT NULL, ALTER COLUMN \"code\" SET DEFAULT 'x'",
-                          "ALTER TABLE \"t\" ALTER COLUMN \"n\" TYPE integer USING \"n\"::integer",
-                          "CREATE INDEX \"t_code_idx\" ON \"t\" (\"code\")"));
+  EXPECT_THAT(
+      Sql("postgres", kBefore, kAfter),
+      ElementsAre("ALTER TABLE \"t\" ALTER COLUMN \"code\" TYPE varchar(5) USING \"code\"::varchar(5), ALTER COLUMN "
+                  "\"code\" SET NOT NULL, ALTER COLUMN \"code\" SET DEFAULT 'x'",
+                  "ALTER TABLE \"t\" ALTER COLUMN \"n\" TYPE integer USING \"n\"::integer",
+                  "CREATE INDEX \"t_code_idx\" ON \"t\" (\"code\")"));
   EXPECT_THAT(Losses(), ElementsAre("change the type of `t.code` to one that may not hold its values",
                                     "make `t.code` NOT NULL (rows holding null fail)",
                                     "change the type of `t.n` to one that may not hold its values"));
 }
 
 TEST_F(SchemaDiffTest, MysqlModifiesColumns) {
-  EXPECT_THAT(Sql("mysql", kBefore, kAfter),
-              ElementsAre("ALTER TABLE `t` MODIFY COLUMN `code` varchar(5) NOT NULL DEFAULT 'x'",
-                          "ALTER TABLE `t` MODIFY COLUMN `n` int NOT NULL", "CREATE INDEX `t_code_idx` ON `t` (`code`)"));
+  EXPECT_THAT(
+      Sql("mysql", kBefore, kAfter),
+      ElementsAre("ALTER TABLE `t` MODIFY COLUMN `code` varchar(5) NOT NULL DEFAULT 'x'",
+                  "ALTER TABLE `t` MODIFY COLUMN `n` int NOT NULL", "CREATE INDEX `t_code_idx` ON `t` (`code`)"));
 }
 
 TEST_F(SchemaDiffTest, SqliteRebuildsTheTable) {
-  EXPECT_THAT(Sql("sqlite", kBefore, kAfter),
-              ElementsAre("PRAGMA defer_foreign_keys = ON",
-                          "CREATE TABLE \"__sluice_new_t\" (\"id\" INTEGER PRIMARY KEY NOT NULL, \"code\" VARCHAR(5) NOT NULL "
-                          "DEFAULT 'x', \"n\" INTEGER NOT NULL)",
-                          "INSERT INTO \"__sluice_new_t\" (\"id\", \"code\", \"n\") SELECT \"id\", \"code\", \"n\" FROM \"t\"",
-                          "DROP TABLE \"t\"", "ALTER TABLE \"__sluice_new_t\" RENAME TO \"t\"",
-                          "CREATE INDEX \"t_code_idx\" ON \"t\" (\"code\")"));
+  EXPECT_THAT(
+      Sql("sqlite", kBefore, kAfter),
+      ElementsAre("PRAGMA defer_foreign_keys = ON",
+                  "CREATE TABLE \"__sluice_new_t\" (\"id\" INTEGER PRIMARY KEY NOT NULL, \"code\" VARCHAR(5) NOT NULL "
+                  "DEFAULT 'x', \"n\" INTEGER NOT NULL)",
+                  "INSERT INTO \"__sluice_new_t\" (\"id\", \"code\", \"n\") SELECT \"id\", \"code\", \"n\" FROM \"t\"",
+                  "DROP TABLE \"t\"", "ALTER TABLE \"__sluice_new_t\" RENAME TO \"t\"",
+                  "CREATE INDEX \"t_code_idx\" ON \"t\" (\"code\")"));
   // A nullable column added, and an index: no rebuild.
   EXPECT_THAT(Sql("sqlite", kBefore, R"({"name": "s", "tables": [{"name": "t", "columns": [
       {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true},
@@ -91,8 +94,11 @@ TEST_F(SchemaDiffTest, RenamesOnlyFromHints) {
   const std::string after = R"({"name": "s", "tables": [{"name": "u", "columns": [
       {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true},
       {"name": "label", "type": "VARCHAR", "length": 10}, {"name": "n", "type": "BIGINT", "not_null": true}]}]})";
-  EXPECT_THAT(Sql("postgres", kBefore, after), ElementsAre(
-      "CREATE TABLE \"u\" (\"id\" integer PRIMARY KEY NOT NULL, \"label\" varchar(10), \"n\" bigint NOT NULL)", "DROP TABLE \"t\""));
+  EXPECT_THAT(
+      Sql("postgres", kBefore, after),
+      ElementsAre(
+          "CREATE TABLE \"u\" (\"id\" integer PRIMARY KEY NOT NULL, \"label\" varchar(10), \"n\" bigint NOT NULL)",
+          "DROP TABLE \"t\""));
   EXPECT_THAT(diff_.ambiguous, ElementsAre("table `t` dropped and `u` added: a rename?"));
   EXPECT_THAT(Losses(), ElementsAre("drop table `t`"));
   std::vector<v1::RenameHint> hints(2);
@@ -101,8 +107,9 @@ TEST_F(SchemaDiffTest, RenamesOnlyFromHints) {
   hints[1].set_table("u");
   hints[1].set_from_column("code");
   hints[1].set_to_column("label");
-  EXPECT_THAT(Sql("postgres", kBefore, after, hints),
-              ElementsAre("ALTER TABLE \"t\" RENAME TO \"u\"", "ALTER TABLE \"u\" RENAME COLUMN \"code\" TO \"label\""));
+  EXPECT_THAT(
+      Sql("postgres", kBefore, after, hints),
+      ElementsAre("ALTER TABLE \"t\" RENAME TO \"u\"", "ALTER TABLE \"u\" RENAME COLUMN \"code\" TO \"label\""));
   EXPECT_THAT(diff_.ambiguous, ElementsAre());
   EXPECT_THAT(Losses(), ElementsAre());
   hints[1].set_from_column("nope");
@@ -111,9 +118,11 @@ TEST_F(SchemaDiffTest, RenamesOnlyFromHints) {
 }
 
 TEST_F(SchemaDiffTest, EnumsChangeByDialect) {
-  const std::string before = R"({"name": "s", "enums": [{"name": "mood", "values": ["sad", "ok"]}], "tables": [{"name": "t", "columns": [
+  const std::string before =
+      R"({"name": "s", "enums": [{"name": "mood", "values": ["sad", "ok"]}], "tables": [{"name": "t", "columns": [
       {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true}, {"name": "m", "type": "ENUM", "enum_name": "mood"}]}]})";
-  const std::string after = R"({"name": "s", "enums": [{"name": "mood", "values": ["sad", "ok", "happy"]}], "tables": [{"name": "t", "columns": [
+  const std::string after =
+      R"({"name": "s", "enums": [{"name": "mood", "values": ["sad", "ok", "happy"]}], "tables": [{"name": "t", "columns": [
       {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true}, {"name": "m", "type": "ENUM", "enum_name": "mood"}]}]})";
   EXPECT_THAT(Sql("postgres", before, after), ElementsAre("ALTER TYPE \"mood\" ADD VALUE 'happy'"));
   EXPECT_THAT(Sql("mysql", before, after), ElementsAre("ALTER TABLE `t` MODIFY COLUMN `m` enum('sad', 'ok', 'happy')"));

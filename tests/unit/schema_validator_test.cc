@@ -1,17 +1,17 @@
 // Invalid schemas are refused before anything reaches a database, each problem with the exact
 // field path of the schema in the request.
+#include "schema/schema_validator.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "schema/schema_validator.h"
 #include "tests/unit/test_schema.h"
 
 namespace sluice {
 namespace {
 
+using sluice::testing::ShopSchema;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using sluice::testing::ShopSchema;
 
 // The field paths of the violations `schema` earns.
 std::vector<std::string> Paths(const v1::Schema& schema) {
@@ -105,9 +105,9 @@ TEST(SchemaValidator, DefaultsOfTheWrongType) {
   s.mutable_tables(0)->mutable_columns(4)->mutable_default_()->mutable_value()->set_string_value("zero");
   s.mutable_tables(0)->mutable_columns(3)->mutable_default_()->mutable_value()->set_string_value("root");
   s.mutable_tables(1)->mutable_columns(6)->mutable_default_()->set_function(v1::ColumnDefault::NOW);
-  EXPECT_THAT(Paths(s), ElementsAre("schema.tables[0].columns[3].default.value",
-                                    "schema.tables[0].columns[4].default.value",
-                                    "schema.tables[1].columns[6].default.function"));
+  EXPECT_THAT(Paths(s),
+              ElementsAre("schema.tables[0].columns[3].default.value", "schema.tables[0].columns[4].default.value",
+                          "schema.tables[1].columns[6].default.function"));
 }
 
 TEST(SchemaValidator, LengthsEnumsAndIndexes) {
@@ -129,7 +129,13 @@ TEST(SchemaValidator, ChecksAreCheckedAgainstTheirTable) {
   gte->mutable_left()->mutable_column()->set_name("credit");
   EXPECT_THAT(Paths(s), ElementsAre("schema.tables[0].checks[0].condition.gte.left.column.name"));
   v1::Schema t = ShopSchema();
-  t.mutable_tables(0)->mutable_checks(0)->mutable_condition()->mutable_gte()->mutable_right()->mutable_value()->set_string_value("0");
+  t.mutable_tables(0)
+      ->mutable_checks(0)
+      ->mutable_condition()
+      ->mutable_gte()
+      ->mutable_right()
+      ->mutable_value()
+      ->set_string_value("0");
   EXPECT_THAT(Paths(t), ElementsAre("schema.tables[0].checks[0].condition.gte.right.value"));
 }
 

@@ -5,7 +5,7 @@
 #include "executor/database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/server_options.h"
+#include "server/server_options.h"
 
 namespace sluice {
 namespace {
@@ -30,9 +30,10 @@ TEST(ServerOptions, DefaultsServeTheEmbeddedSqliteFile) {
 }
 
 TEST(ServerOptions, EnvironmentThenFlags) {
-  const std::map<std::string, std::string> env = {
-      {"SLUICE_LISTEN", "0.0.0.0:7000"}, {"SLUICE_PLUGIN_DIR", "/opt/plugins"},
-      {"SLUICE_DATABASES", "default=sqlite:a.db; other=sqlite:b.db\n"}, {"SLUICE_POOL_SIZE", "3"}};
+  const std::map<std::string, std::string> env = {{"SLUICE_LISTEN", "0.0.0.0:7000"},
+                                                  {"SLUICE_PLUGIN_DIR", "/opt/plugins"},
+                                                  {"SLUICE_DATABASES", "default=sqlite:a.db; other=sqlite:b.db\n"},
+                                                  {"SLUICE_POOL_SIZE", "3"}};
   ServerOptions from_env = Parse({}, env);
   EXPECT_EQ(from_env.listen, "0.0.0.0:7000");
   EXPECT_EQ(from_env.plugin_dir, "/opt/plugins");
@@ -40,7 +41,8 @@ TEST(ServerOptions, EnvironmentThenFlags) {
   EXPECT_EQ(from_env.pool_size, 3u);
 
   ServerOptions flags = Parse({"--listen", "127.0.0.1:0", "--plugin-dir=/p", "--database", "x=sqlite:x.db",
-                               "--database=y=sqlite:y.db", "--pool-size", "2"}, env);
+                               "--database=y=sqlite:y.db", "--pool-size", "2"},
+                              env);
   EXPECT_EQ(flags.listen, "127.0.0.1:0");
   EXPECT_EQ(flags.plugin_dir, "/p");
   EXPECT_THAT(flags.databases, ElementsAre("x=sqlite:x.db", "y=sqlite:y.db"));
@@ -72,8 +74,8 @@ TEST(ServerOptions, ConfigFileUnderEnvironmentUnderFlags) {
   EXPECT_EQ(file.statement_timeout_seconds, 1.5);
   EXPECT_EQ(file.tokens_file, "/etc/sluice/tokens");
   // The environment names the file and wins over it; flags win over both.
-  const std::map<std::string, std::string> env = {{"SLUICE_CONFIG", path}, {"SLUICE_POOL_SIZE", "6"},
-                                                  {"SLUICE_QUERY_LOG", "false"}};
+  const std::map<std::string, std::string> env = {
+      {"SLUICE_CONFIG", path}, {"SLUICE_POOL_SIZE", "6"}, {"SLUICE_QUERY_LOG", "false"}};
   ServerOptions over = Parse({"--pool-size", "7"}, env);
   EXPECT_EQ(over.listen, "127.0.0.1:7001");
   EXPECT_EQ(over.pool_size, 7u);
@@ -90,7 +92,8 @@ TEST(ServerOptions, BadConfigIsAnError) {
   EXPECT_FALSE(ParseServerOptions({"--config", "/nonexistent.json"}, getenv).ok());
   EXPECT_FALSE(ParseServerOptions({"--log-format", "xml"}, getenv).ok());
   EXPECT_FALSE(ParseServerOptions({"--tls-cert", "a.pem"}, getenv).ok());  // without its key
-  EXPECT_EQ(ParseServerOptions({"--max-rows", "x"}, getenv).status().message(), "--max-rows `x` is not a whole number of at least 1");
+  EXPECT_EQ(ParseServerOptions({"--max-rows", "x"}, getenv).status().message(),
+            "--max-rows `x` is not a whole number of at least 1");
 }
 
 TEST(RedactUrl, HidesPasswordsOnly) {

@@ -15,7 +15,6 @@ namespace {
 
 constexpr char kBreakpoint[] = "\n--> statement-breakpoint\n";
 
-
 bool Write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
@@ -70,7 +69,8 @@ std::string ReadFolder(const std::string& dir, Folder* folder) {
     const std::string snapshot_path = dir + "/meta/" + Number(entry.name()) + "_snapshot.json";
     if (!ReadFile(snapshot_path, &snapshot) ||
         !google::protobuf::util::JsonStringToMessage(snapshot, m.mutable_snapshot()).ok()) {
-      folder->problems.push_back("the snapshot of `" + entry.name() + "` (" + snapshot_path + ") is missing or does not parse");
+      folder->problems.push_back("the snapshot of `" + entry.name() + "` (" + snapshot_path +
+                                 ") is missing or does not parse");
       continue;
     }
     folder->migrations.push_back(std::move(m));
@@ -98,7 +98,8 @@ std::string AppendMigration(const std::string& dir, const std::string& schema, c
     if (i > 0) sql += kBreakpoint;
     sql += migration.statements(i);
   }
-  if (!Write(dir + "/" + migration.name() + ".sql", sql + "\n")) return "cannot write " + dir + "/" + migration.name() + ".sql";
+  if (!Write(dir + "/" + migration.name() + ".sql", sql + "\n"))
+    return "cannot write " + dir + "/" + migration.name() + ".sql";
   if (!Write(dir + "/meta/" + Number(migration.name()) + "_snapshot.json", Json(migration.snapshot()))) {
     return "cannot write the snapshot";
   }

@@ -137,7 +137,6 @@ void Print(const Message& message) {
   std::cout << json;
 }
 
-
 // JSON (or text format for .txtpb / .textproto / .pbtxt files) into `message`.
 std::string Parse(const std::string& arg, Message* message) {
   std::string text = arg, path;
@@ -147,11 +146,13 @@ std::string Parse(const std::string& arg, Message* message) {
     return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (ends(".txtpb") || ends(".textproto") || ends(".pbtxt")) {
-    return google::protobuf::TextFormat::ParseFromString(text, message) ? "" : "cannot parse " + path + " as text format";
+    return google::protobuf::TextFormat::ParseFromString(text, message) ? ""
+                                                                        : "cannot parse " + path + " as text format";
   }
   auto status = google::protobuf::util::JsonStringToMessage(text, message);
-  return status.ok() ? "" : "cannot parse " + (path.empty() ? std::string("the request") : path) + ": " +
-                                std::string(status.message());
+  return status.ok() ? ""
+                     : "cannot parse " + (path.empty() ? std::string("the request") : path) + ": " +
+                           std::string(status.message());
 }
 
 // The call's outcome: the response printed (`print`), or the error reported.
@@ -304,7 +305,8 @@ int main(int argc, char** argv) {
     return Done(stub->Push(&context, request, &response), response);
   }
   if (command == "generate" || command == "migrate" || command == "status" || command == "check") {
-    if (arg(1).empty()) return Fail(command + (command == "check" ? " needs a migrations folder" : " needs a schema name"));
+    if (arg(1).empty())
+      return Fail(command + (command == "check" ? " needs a migrations folder" : " needs a schema name"));
     auto stub = v1::MigrationService::NewStub(channel);
     // The migrations folder, when one is named.
     const std::string dir = command == "generate" ? out_dir : command == "check" ? arg(1) : arg(2);
@@ -321,8 +323,10 @@ int main(int argc, char** argv) {
       for (auto& r : renames) *request.add_renames() = r;
       if (!dir.empty()) {
         if (!folder.problems.empty()) return Fail(dir + ": " + folder.problems[0] + " (see sluice check)");
-        if (!folder.migrations.empty()) *request.mutable_previous() = folder.migrations.back().snapshot();
-        else request.mutable_previous();  // an empty folder starts from nothing
+        if (!folder.migrations.empty())
+          *request.mutable_previous() = folder.migrations.back().snapshot();
+        else
+          request.mutable_previous();  // an empty folder starts from nothing
         request.set_index(static_cast<uint32_t>(folder.migrations.size()));
       }
       v1::GenerateResponse response;
@@ -378,8 +382,10 @@ int main(int argc, char** argv) {
     if (!error.empty()) return Fail(error);
     if (!database.empty()) SetDatabase(request, database);
     const grpc::Status status = (stub.get()->*method)(&context, request, &response);
-    if constexpr (HasResult<decltype(response)>::value) return Done(status, response.result());
-    else return Done(status, response);
+    if constexpr (HasResult<decltype(response)>::value)
+      return Done(status, response.result());
+    else
+      return Done(status, response);
   };
   using S = v1::QueryService::Stub;
   if (command == "select") return unary(v1::SelectRequest(), v1::SelectResponse(), &S::Select);

@@ -1,7 +1,7 @@
 // sluiced's configuration: flags, then SLUICE_* environment variables, then a config file
 // (--config / SLUICE_CONFIG, JSON), then defaults.
-#ifndef SLUICE_SERVICES_SERVER_OPTIONS_H_
-#define SLUICE_SERVICES_SERVER_OPTIONS_H_
+#ifndef SLUICE_SERVER_SERVER_OPTIONS_H_
+#define SLUICE_SERVER_SERVER_OPTIONS_H_
 
 #include <functional>
 #include <string>
@@ -55,8 +55,8 @@ struct ServerOptions {
 
 // Flags win over the environment (looked up through `getenv`), which wins over the config
 // file, which wins over the defaults. INVALID_ARGUMENT names the bad flag, variable or key.
-absl::StatusOr<ServerOptions> ParseServerOptions(
-    const std::vector<std::string>& args, const std::function<const char*(const char*)>& getenv);
+absl::StatusOr<ServerOptions> ParseServerOptions(const std::vector<std::string>& args,
+                                                 const std::function<const char*(const char*)>& getenv);
 
 std::string ServerUsage();
 
@@ -66,4 +66,4 @@ std::string DefaultPluginDir(const std::string& executable);
 
 }  // namespace sluice
 
-#endif  // SLUICE_SERVICES_SERVER_OPTIONS_H_
+#endif  // SLUICE_SERVER_SERVER_OPTIONS_H_

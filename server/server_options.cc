@@ -1,15 +1,15 @@
-#include "services/server_options.h"
+#include "server/server_options.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <sstream>
 
-#include "common/file.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/file.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -39,19 +39,20 @@ const std::vector<Option>& Options() {
       {"--unix-socket", "SLUICE_UNIX_SOCKET", "unix_socket", Kind::kString, &S::unix_socket},
       {"--plugin-dir", "SLUICE_PLUGIN_DIR", "plugin_dir", Kind::kString, &S::plugin_dir},
       {"--database", "SLUICE_DATABASES", "databases", Kind::kList, nullptr, &S::databases},
-      {"--pool-size", "SLUICE_POOL_SIZE", "pool_size", Kind::kSize, nullptr, nullptr, nullptr, &S::pool_size, nullptr, 1},
-      {"--shutdown-delay", "SLUICE_SHUTDOWN_DELAY", "shutdown_delay", Kind::kSeconds, nullptr, nullptr, nullptr, nullptr,
-       &S::shutdown_delay_seconds},
-      {"--shutdown-grace", "SLUICE_SHUTDOWN_GRACE", "shutdown_grace", Kind::kSeconds, nullptr, nullptr, nullptr, nullptr,
-       &S::shutdown_grace_seconds},
+      {"--pool-size", "SLUICE_POOL_SIZE", "pool_size", Kind::kSize, nullptr, nullptr, nullptr, &S::pool_size, nullptr,
+       1},
+      {"--shutdown-delay", "SLUICE_SHUTDOWN_DELAY", "shutdown_delay", Kind::kSeconds, nullptr, nullptr, nullptr,
+       nullptr, &S::shutdown_delay_seconds},
+      {"--shutdown-grace", "SLUICE_SHUTDOWN_GRACE", "shutdown_grace", Kind::kSeconds, nullptr, nullptr, nullptr,
+       nullptr, &S::shutdown_grace_seconds},
       {"--allow-raw-sql", "SLUICE_ALLOW_RAW_SQL", "allow_raw_sql", Kind::kBool, nullptr, nullptr, &S::allow_raw_sql},
       {"--tokens-file", "SLUICE_TOKENS_FILE", "tokens_file", Kind::kString, &S::tokens_file},
       {"--tokens", "SLUICE_TOKENS", "tokens", Kind::kString, &S::tokens},
       {"--tls-cert", "SLUICE_TLS_CERT", "tls_cert", Kind::kString, &S::tls_cert},
       {"--tls-key", "SLUICE_TLS_KEY", "tls_key", Kind::kString, &S::tls_key},
       {"--tls-client-ca", "SLUICE_TLS_CLIENT_CA", "tls_client_ca", Kind::kString, &S::tls_client_ca},
-      {"--statement-timeout", "SLUICE_STATEMENT_TIMEOUT", "statement_timeout", Kind::kSeconds, nullptr, nullptr, nullptr,
-       nullptr, &S::statement_timeout_seconds},
+      {"--statement-timeout", "SLUICE_STATEMENT_TIMEOUT", "statement_timeout", Kind::kSeconds, nullptr, nullptr,
+       nullptr, nullptr, &S::statement_timeout_seconds},
       {"--max-message-bytes", "SLUICE_MAX_MESSAGE_BYTES", "max_message_bytes", Kind::kSize, nullptr, nullptr, nullptr,
        &S::max_message_bytes, nullptr, 1024},
       {"--max-rows", "SLUICE_MAX_ROWS", "max_rows", Kind::kSize, nullptr, nullptr, nullptr, &S::max_rows, nullptr, 1},
@@ -71,8 +72,12 @@ absl::Status Set(ServerOptions& options, const Option& o, const std::vector<std:
                  const std::string& where) {
   const std::string& v = values.back();
   switch (o.kind) {
-    case Kind::kString: options.*o.text = v; return absl::OkStatus();
-    case Kind::kList: options.*o.list = values; return absl::OkStatus();
+    case Kind::kString:
+      options.*o.text = v;
+      return absl::OkStatus();
+    case Kind::kList:
+      options.*o.list = values;
+      return absl::OkStatus();
     case Kind::kBool:
       if (v == "1" || v == "true" || v.empty()) {
         options.*o.boolean = true;
@@ -119,8 +124,12 @@ absl::StatusOr<Values> ReadConfig(const std::string& path) {
     if (!known) return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": unknown key `", key, "`"));
     std::vector<std::string>& out = values[key];
     switch (value.kind_case()) {
-      case google::protobuf::Value::kStringValue: out.push_back(value.string_value()); break;
-      case google::protobuf::Value::kBoolValue: out.push_back(value.bool_value() ? "true" : "false"); break;
+      case google::protobuf::Value::kStringValue:
+        out.push_back(value.string_value());
+        break;
+      case google::protobuf::Value::kBoolValue:
+        out.push_back(value.bool_value() ? "true" : "false");
+        break;
       case google::protobuf::Value::kNumberValue: {
         std::ostringstream n;
         n << value.number_value();
@@ -133,7 +142,8 @@ absl::StatusOr<Values> ReadConfig(const std::string& path) {
       case google::protobuf::Value::kListValue:
         for (const auto& item : value.list_value().values()) out.push_back(item.string_value());
         break;
-      default: return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": `", key, "` has no value"));
+      default:
+        return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": `", key, "` has no value"));
     }
   }
   return values;
@@ -195,8 +205,8 @@ database reachable).
 )";
 }
 
-absl::StatusOr<ServerOptions> ParseServerOptions(
-    const std::vector<std::string>& args, const std::function<const char*(const char*)>& getenv) {
+absl::StatusOr<ServerOptions> ParseServerOptions(const std::vector<std::string>& args,
+                                                 const std::function<const char*(const char*)>& getenv) {
   ServerOptions options;
   Values flags;
   std::string config;
@@ -274,9 +284,8 @@ absl::StatusOr<ServerOptions> ParseServerOptions(
 std::string DefaultPluginDir(const std::string& executable) {
   namespace fs = std::filesystem;
   const fs::path exe(executable);
-  for (const fs::path& candidate :
-       {fs::path(executable + ".runfiles") / "sluice" / "lib" / "plugins",
-        exe.parent_path().parent_path() / "lib" / "sluice" / "plugins"}) {
+  for (const fs::path& candidate : {fs::path(executable + ".runfiles") / "sluice" / "lib" / "plugins",
+                                    exe.parent_path().parent_path() / "lib" / "sluice" / "plugins"}) {
     std::error_code ec;
     if (fs::is_directory(candidate, ec)) return candidate.string();
   }

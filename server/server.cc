@@ -1,0 +1,211 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/file.h"
+#include "common/log.h"
+#include "services/admin_service.h"
+#include "services/health_service.h"
+#include "services/metrics_http.h"
+#include "services/migration_service.h"
+#include "services/query_service.h"
+#include "services/schema_service.h"
+#include "services/server_state.h"
+
+namespace sluice {
+namespace {
+
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1" ||
+         absl::StartsWith(listen, "unix:");
+}
+
+// Insecure, or TLS (mutual with a client CA), from the options.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options) {
+  if (options.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  if (!ReadFile(options.tls_key, &pair.private_key) || !ReadFile(options.tls_cert, &pair.cert_chain)) {
+    return absl::InvalidArgumentError("cannot read --tls-cert / --tls-key");
+  }
+  ssl.pem_key_cert_pairs.push_back(pair);
+  if (!options.tls_client_ca.empty()) {
+    if (!ReadFile(options.tls_client_ca, &ssl.pem_root_certs)) {
+      return absl::InvalidArgumentError("cannot read --tls-client-ca");
+    }
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+std::string HostOf(const std::string& listen) { return listen.substr(0, listen.rfind(':')); }
+
+}  // namespace
+
+struct Server::State {
+  explicit State(PluginRegistry plugins)
+      : shared(std::move(plugins)),
+        schema_service(shared),
+        query_service(shared),
+        migration_service(shared),
+        admin_service(shared),
+        // Readiness: every database answers (a pooled connection, checked without a round trip).
+        health_service({"sluice.v1.SchemaService", "sluice.v1.QueryService", "sluice.v1.MigrationService",
+                        "sluice.v1.AdminService"},
+                       [this] {
+                         for (const auto& [name, db] : shared.databases->all()) {
+                           if (!db->pool().Acquire(absl::Now() + absl::Seconds(1)).ok()) return false;
+                         }
+                         return true;
+                       }) {}
+
+  ServerOptions options;
+  ServerState shared;
+  SchemaServiceImpl schema_service;
+  QueryServiceImpl query_service;
+  MigrationServiceImpl migration_service;
+  AdminServiceImpl admin_service;
+  HealthServiceImpl health_service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<MetricsHttp> metrics;
+  std::string address;
+  std::string metrics_address;
+  absl::Mutex mu;
+  bool stopped ABSL_GUARDED_BY(mu) = false;
+};
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  SetJsonLog(options.log_format == "json");
+  absl::StatusOr<Tokens> tokens = Tokens::Load(options.tokens_file, options.tokens);
+  if (!tokens.ok()) return tokens.status();
+  if (!tokens->enabled()) {
+    if (!IsLoopback(options.listen)) {
+      return absl::InvalidArgumentError(
+          "refusing to serve without authentication on a non-loopback address: configure tokens "
+          "(--tokens-file / SLUICE_TOKENS) or listen on 127.0.0.1");
+    }
+    Log("warning",
+        "NO TOKENS CONFIGURED: every call is allowed, so sluiced serves on loopback only; "
+        "set --tokens-file or SLUICE_TOKENS for production",
+        {{"listen", options.listen}});
+  }
+  std::error_code ec;
+  std::string plugin_dir = options.plugin_dir;
+  if (plugin_dir.empty()) plugin_dir = DefaultPluginDir(std::filesystem::read_symlink("/proc/self/exe", ec).string());
+  plugin_dir = std::filesystem::absolute(plugin_dir, ec).string();
+  absl::StatusOr<PluginRegistry> plugins = PluginRegistry::LoadDirectory(plugin_dir);
+  if (!plugins.ok()) return plugins.status();
+  for (const auto& plugin : plugins->plugins()) {
+    Log("info", "loaded dialect plugin",
+        {{"dialect", plugin->name()},
+         {"version", plugin->version()},
+         {"abi", absl::StrCat(plugin->abi_major(), ".", plugin->abi_minor())},
+         {"path", plugin->path()}});
+  }
+  for (const auto& refused : plugins->refused()) Log("warning", "refused a plugin", {{"reason", refused.reason}});
+
+  auto state = std::make_unique<State>(*std::move(plugins));
+  state->options = options;
+  ServerState& shared = state->shared;
+  shared.tokens = *std::move(tokens);
+  shared.allow_raw_sql = options.allow_raw_sql;
+  shared.max_concurrent_calls = options.max_concurrent_calls;
+  shared.statement_timeout = absl::Seconds(options.statement_timeout_seconds);
+  shared.max_rows = options.max_rows;
+  shared.query_log = options.query_log;
+  PoolOptions pool;
+  pool.max_connections = options.pool_size;
+  absl::StatusOr<std::unique_ptr<Databases>> databases = Databases::Open(options.databases, shared.plugins, pool);
+  if (!databases.ok()) return databases.status();
+  shared.databases = *std::move(databases);
+  for (const auto& [name, db] : shared.databases->all()) {
+    // Connect once now, so that a wrong URL shows at start (calls still retry later).
+    auto conn = db->pool().Acquire(absl::Now() + absl::Seconds(5));
+    if (conn.ok()) {
+      Log("info", "database", {{"name", name}, {"url", db->display_url()}});
+    } else {
+      Log("warning", "database not reachable yet",
+          {{"name", name}, {"url", db->display_url()}, {"error", std::string(conn.status().message())}});
+    }
+  }
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(options);
+  if (!credentials.ok()) return credentials.status();
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, *credentials, &port);
+  if (!options.unix_socket.empty()) {
+    std::filesystem::remove(options.unix_socket, ec);  // a socket left by an earlier run
+    builder.AddListeningPort("unix:" + options.unix_socket, *credentials);
+  }
+  // gRPC's synchronous server ends a handler thread that finds more than MAX_POLLERS threads
+  // waiting for work, and starts one when fewer than MIN_POLLERS wait: with the defaults (2 and
+  // 1), every burst of calls beyond two started and ended threads, about one per three calls at
+  // 16 calls in flight. A thread per pooled connection stays (at least 4): each call that holds
+  // a connection can come back for the next without a thread being made.
+  const size_t connections = shared.databases->all().size() * options.pool_size;
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              static_cast<int>(std::max<size_t>(4, connections)));
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
+  builder.RegisterService(&state->schema_service);
+  builder.RegisterService(&state->query_service);
+  builder.RegisterService(&state->migration_service);
+  builder.RegisterService(&state->admin_service);
+  builder.RegisterService(&state->health_service);
+  state->grpc_server = builder.BuildAndStart();
+  if (state->grpc_server == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
+                                               options.unix_socket.empty() ? "" : " and unix:" + options.unix_socket));
+  }
+  state->address = absl::StrCat(HostOf(options.listen), ":", port);
+  if (!options.metrics_listen.empty()) {
+    State* s = state.get();
+    absl::StatusOr<std::unique_ptr<MetricsHttp>> metrics = MetricsHttp::Start(
+        options.metrics_listen, [s] { return s->shared.metrics.Render(s->shared.plugins, s->shared.databases.get()); });
+    if (!metrics.ok()) return metrics.status();
+    state->metrics = *std::move(metrics);
+    state->metrics_address = absl::StrCat(HostOf(options.metrics_listen), ":", state->metrics->port());
+  }
+  Log("info", "serving",
+      {{"listen", state->address},
+       {"unix_socket", options.unix_socket},
+       {"tls", options.tls_cert.empty()        ? "off"
+               : options.tls_client_ca.empty() ? "on"
+                                               : "mutual"},
+       {"auth", shared.tokens.enabled() ? "tokens" : "none"}});
+  return std::unique_ptr<Server>(new Server(std::move(state)));
+}
+
+Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Server::~Server() { Shutdown(); }
+
+const std::string& Server::address() const { return state_->address; }
+
+const std::string& Server::metrics_address() const { return state_->metrics_address; }
+
+void Server::Shutdown() {
+  absl::MutexLock lock(&state_->mu);
+  if (state_->stopped) return;
+  state_->stopped = true;
+  state_->health_service.SetNotServing();
+  std::this_thread::sleep_for(std::chrono::duration<double>(state_->options.shutdown_delay_seconds));
+  state_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::microseconds(static_cast<int64_t>(
+                                                                       state_->options.shutdown_grace_seconds * 1e6)));
+  state_->grpc_server->Wait();
+  state_->metrics.reset();
+}
+
+}  // namespace sluice

@@ -1,0 +1,117 @@
+// sluiced as a library, in this process: started on port 0 with the embedded SQLite default,
+// called over a real gRPC channel, shut down. No process is forked.
+#include "server/server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "sluice/v1/migration_service.grpc.pb.h"
+#include "sluice/v1/query_service.grpc.pb.h"
+#include "sluice/v1/schema_service.grpc.pb.h"
+
+namespace sluice {
+namespace {
+
+template <typename Message>
+Message FromJson(const std::string& json) {
+  Message message;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &message).ok()) << json;
+  return message;
+}
+
+ServerOptions TestOptions(const std::string& name) {
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.plugin_dir = "lib/plugins";
+  const std::string file = std::string(std::getenv("TEST_TMPDIR")) + "/" + name + ".db";
+  std::remove(file.c_str());
+  options.databases = {"default=sqlite:" + file};
+  options.shutdown_grace_seconds = 1;
+  return options;
+}
+
+TEST(ServerTest, ServesOnAFreePortAndShutsDown) {
+  auto server = Server::Start(TestOptions("serves"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string address = (*server)->address();
+  EXPECT_EQ(address.rfind("127.0.0.1:", 0), 0u) << address;
+  EXPECT_NE(address, "127.0.0.1:0");
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+
+  grpc::ClientContext health_context;
+  grpc::health::v1::HealthCheckResponse health;
+  ASSERT_TRUE(grpc::health::v1::Health::NewStub(channel)
+                  ->Check(&health_context, grpc::health::v1::HealthCheckRequest(), &health)
+                  .ok());
+  EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  std::ifstream in("examples/shop.schema.json");
+  std::stringstream schema;
+  schema << in.rdbuf();
+  v1::RegisterSchemaRequest register_request;
+  *register_request.mutable_schema() = FromJson<v1::Schema>(schema.str());
+  v1::RegisterSchemaResponse registered;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(v1::SchemaService::NewStub(channel)->RegisterSchema(&c1, register_request, &registered).ok());
+  EXPECT_EQ(registered.version().version(), 1u);
+  v1::MigrateResponse migrated;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(v1::MigrationService::NewStub(channel)
+                  ->Migrate(&c2, FromJson<v1::MigrateRequest>(R"({"target": {"schema": "shop"}})"), &migrated)
+                  .ok());
+  auto queries = v1::QueryService::NewStub(channel);
+  v1::InsertResponse inserted;
+  grpc::ClientContext c3;
+  ASSERT_TRUE(queries
+                  ->Insert(&c3,
+                           FromJson<v1::InsertRequest>(R"({"target": {"schema": "shop"}, "insert": {"table": "users",
+                       "rows": [{"values": {"email": {"string_value": "ada@example.com"}}}], "returning": ["email"]}})"),
+                           &inserted)
+                  .ok());
+  ASSERT_EQ(inserted.result().rows_size(), 1);
+  EXPECT_EQ(inserted.result().rows(0).values(0).string_value(), "ada@example.com");
+
+  // A bad request: INVALID_ARGUMENT with the field path, and an ErrorInfo like every error.
+  v1::SelectResponse selected;
+  grpc::ClientContext c4;
+  grpc::Status bad = queries->Select(
+      &c4, FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users", "limit": -1}})"),
+      &selected);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(bad.error_message(), "select.limit: must not be negative (got -1)");
+  EXPECT_NE(bad.error_details().find("INVALID_ARGUMENT"), std::string::npos);  // the ErrorInfo's reason
+
+  (*server)->Shutdown();
+  (*server)->Shutdown();  // a second call returns at once
+  grpc::ClientContext c5;
+  c5.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  EXPECT_FALSE(
+      queries
+          ->Select(&c5, FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"),
+                   &selected)
+          .ok());
+}
+
+TEST(ServerTest, MistakesInTheOptionsAreRefusedAtStart) {
+  ServerOptions no_plugins = TestOptions("no_plugins");
+  no_plugins.plugin_dir = "no/such/folder";
+  EXPECT_FALSE(Server::Start(no_plugins).ok());
+
+  ServerOptions open = TestOptions("open");
+  open.listen = "0.0.0.0:0";  // not loopback, and no tokens
+  auto refused = Server::Start(open);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+
+  ServerOptions unknown = TestOptions("unknown");
+  unknown.databases = {"default=nosuchdialect://x"};
+  EXPECT_FALSE(Server::Start(unknown).ok());
+}
+
+}  // namespace
+}  // namespace sluice
