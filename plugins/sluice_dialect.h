@@ -76,7 +76,7 @@ typedef struct sluice_error {
   char message[1024];        /* for humans: what failed, in the database's words */
 } sluice_error;
 
-/* Kinds of sluice_value. Numbers match sluice.plan.LiteralKind. */
+/* Kinds of sluice_value. Numbers match sluice.plan.v1.LiteralKind. */
 typedef enum sluice_value_kind {
   SLUICE_VALUE_NULL = 0,
   SLUICE_VALUE_BOOL = 1,       /* i64: 0 or 1 */
@@ -163,7 +163,7 @@ typedef struct sluice_dialect_api {
 
   /* --- SQL rendering ------------------------------------------------------------------- */
 
-  /* Renders a serialized sluice.plan.Plan. On success *out is the plugin's, until
+  /* Renders a serialized sluice.plan.v1.Plan. On success *out is the plugin's, until
    * sql_free. INVALID_ARGUMENT for a malformed plan; UNIMPLEMENTED for a feature the dialect
    * lacks (the message names the dialect and the feature). */
   int32_t (*compile)(const void* plan, size_t plan_size, sluice_sql** out, sluice_error* err);
@@ -213,7 +213,7 @@ typedef struct sluice_dialect_api {
   /* Reads the schema of the database `conn` is connected to, in the namespaces listed in
    * `namespaces` (comma-separated, not NUL-terminated; empty: the default one): its tables but
    * Sluice's own `__sluice_*` ones, with columns, keys, uniques, foreign keys, checks and
-   * indexes, its enums and sequences, as a serialized sluice.plan.Catalog. On success *out
+   * indexes, its enums and sequences, as a serialized sluice.plan.v1.Catalog. On success *out
    * (*out_size bytes) is the plugin's until buffer_free. */
   int32_t (*introspect)(sluice_conn* conn, const char* namespaces, size_t namespaces_size, void** out, size_t* out_size,
                         sluice_error* err);

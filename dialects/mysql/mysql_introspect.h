@@ -1,4 +1,4 @@
-// MySQL / MariaDB's information_schema read into a sluice.plan.Catalog.
+// MySQL / MariaDB's information_schema read into a sluice.plan.v1.Catalog.
 #ifndef SLUICE_DIALECTS_MYSQL_MYSQL_INTROSPECT_H_
 #define SLUICE_DIALECTS_MYSQL_MYSQL_INTROSPECT_H_
 

@@ -1,4 +1,4 @@
-// PostgreSQL's catalog (pg_catalog) read into a sluice.plan.Catalog.
+// PostgreSQL's catalog (pg_catalog) read into a sluice.plan.v1.Catalog.
 #ifndef SLUICE_DIALECTS_POSTGRES_POSTGRES_INTROSPECT_H_
 #define SLUICE_DIALECTS_POSTGRES_POSTGRES_INTROSPECT_H_
 

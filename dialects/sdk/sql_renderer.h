@@ -1,4 +1,4 @@
-// Renders a sluice.plan.Plan as one SQL statement for a SqlDialect. Shared by the in-tree
+// Renders a sluice.plan.v1.Plan as one SQL statement for a SqlDialect. Shared by the in-tree
 // dialect plugins, so that they differ only where their SQL differs.
 #ifndef SLUICE_DIALECTS_SDK_SQL_RENDERER_H_
 #define SLUICE_DIALECTS_SDK_SQL_RENDERER_H_

@@ -1,4 +1,4 @@
-// SQLite's schema (sqlite_master and the table pragmas) read into a sluice.plan.Catalog.
+// SQLite's schema (sqlite_master and the table pragmas) read into a sluice.plan.v1.Catalog.
 #ifndef SLUICE_DIALECTS_SQLITE_SQLITE_INTROSPECT_H_
 #define SLUICE_DIALECTS_SQLITE_SQLITE_INTROSPECT_H_
 

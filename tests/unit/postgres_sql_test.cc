@@ -32,15 +32,16 @@ class PostgresSqlTest : public ::testing::Test {
 };
 
 TEST_F(PostgresSqlTest, SelectWithNumberedPlaceholders) {
-  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users",
+  EXPECT_EQ(
+      Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users",
       "columns": [{"expression": {"column": {"name": "id"}}}, {"expression": {"column": {"name": "email"}}, "alias": "mail"}],
       "where": {"and": {"conditions": [
         {"ilike": {"left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "%@example.com"}}}},
         {"gt": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}]}},
       "order_by": [{"expression": {"column": {"name": "name"}}, "nulls": "NULLS_LAST"}], "limit": 10, "offset": 20})"),
-                           "select")),
-            "SELECT \"id\" AS \"id\", \"email\" AS \"mail\" FROM \"users\" WHERE ((\"email\" ILIKE $1) AND (\"id\" > $2)) "
-            "ORDER BY \"name\" ASC NULLS LAST LIMIT $3 OFFSET $4");
+                     "select")),
+      "SELECT \"id\" AS \"id\", \"email\" AS \"mail\" FROM \"users\" WHERE ((\"email\" ILIKE $1) AND (\"id\" > $2)) "
+      "ORDER BY \"name\" ASC NULLS LAST LIMIT $3 OFFSET $4");
 }
 
 TEST_F(PostgresSqlTest, DistinctOn) {
@@ -54,12 +55,13 @@ TEST_F(PostgresSqlTest, DistinctOn) {
 }
 
 TEST_F(PostgresSqlTest, UpsertAndReturning) {
-  EXPECT_EQ(Sql(PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "users",
+  EXPECT_EQ(
+      Sql(PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "users",
       "rows": [{"values": {"email": {"string_value": "a@example.com"}, "name": {"string_value": "A"}}}],
       "on_conflict": {"columns": ["email"], "set": {"name": {"string_value": "B"}}}, "returning": ["id"]})"),
-                           "insert")),
-            "INSERT INTO \"users\" (\"email\", \"name\") VALUES ($1, $2) ON CONFLICT (\"email\") DO UPDATE SET \"name\" = $3 "
-            "RETURNING \"id\"");
+                     "insert")),
+      "INSERT INTO \"users\" (\"email\", \"name\") VALUES ($1, $2) ON CONFLICT (\"email\") DO UPDATE SET \"name\" = $3 "
+      "RETURNING \"id\"");
   EXPECT_EQ(Sql(PlanUpdate(schema_, FromJson<v1::Update>(R"({"table": "users", "set": {"name": {"string_value": "C"}},
       "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "3"}}}}, "returning": ["name"]})"),
                            "update")),
@@ -72,10 +74,12 @@ TEST_F(PostgresSqlTest, RelatedRowsThroughJsonAgg) {
                          "limit": 2}}})"),
                        false, "");
   ASSERT_TRUE(find.ok()) << find.status();
-  EXPECT_EQ(Sql(find->statement), "SELECT \"users\".\"id\" AS \"id\", (SELECT COALESCE(json_agg(\"_rows\".\"row\" ORDER BY \"_rows\".\"n\"), "
-            "'[]'::json) FROM (SELECT json_build_array(\"posts\".\"title\") AS \"row\", row_number() OVER ( ORDER BY "
-            "\"posts\".\"id\" DESC) AS \"n\" FROM \"posts\" WHERE ((\"posts\".\"author_id\" = \"users\".\"id\")) ORDER BY "
-            "\"posts\".\"id\" DESC LIMIT $1) AS \"_rows\") AS \"posts\" FROM \"users\"");
+  EXPECT_EQ(
+      Sql(find->statement),
+      "SELECT \"users\".\"id\" AS \"id\", (SELECT COALESCE(json_agg(\"_rows\".\"row\" ORDER BY \"_rows\".\"n\"), "
+      "'[]'::json) FROM (SELECT json_build_array(\"posts\".\"title\") AS \"row\", row_number() OVER ( ORDER BY "
+      "\"posts\".\"id\" DESC) AS \"n\" FROM \"posts\" WHERE ((\"posts\".\"author_id\" = \"users\".\"id\")) ORDER BY "
+      "\"posts\".\"id\" DESC LIMIT $1) AS \"_rows\") AS \"posts\" FROM \"users\"");
 }
 
 }  // namespace
