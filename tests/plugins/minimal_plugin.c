@@ -3,7 +3,7 @@
  * proof that the ABI is C. It loads and lists; every operation answers UNIMPLEMENTED.
  *
  * Compiled with one of the BROKEN_* macros it becomes one of the deliberately broken plugins
- * the loader must refuse (tests/unit/plugin_loader_test.cc).
+ * the loader must refuse (tests/plugins/plugin_loader_test.cc).
  */
 #include <stdio.h>
 #include <string.h>

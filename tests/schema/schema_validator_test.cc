@@ -4,7 +4,7 @@
 #include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/unit/test_schema.h"
+#include "tests/support/test_schema.h"
 
 namespace sluice {
 namespace {

@@ -5,7 +5,7 @@
 #include "gtest/gtest.h"
 #include "planner/planner.h"
 #include "plugins/dialect_plugin.h"
-#include "tests/unit/test_schema.h"
+#include "tests/support/test_schema.h"
 
 namespace sluice {
 namespace {
