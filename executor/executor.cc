@@ -107,35 +107,59 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
 
 }  // namespace
 
+namespace {
+
+const absl::Status& StatusOf(const absl::Status& status) { return status; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& result) {
+  return result.status();
+}
+
+// `run()` (a statement on `conn`) bounded by `call`: the watchdog interrupts it when the call is
+// cancelled or its deadline passes, and its error then says so (CANCELLED, DEADLINE_EXCEEDED).
+// The connection stays usable.
+template <typename Run>
+auto Bounded(Connection& conn, const CallContext& call, Run run) -> decltype(run()) {
+  // Cancellation is left to the watchdog: asking gRPC's synchronous server polls the call's
+  // completion queue, which cost more than the point select itself.
+  if (absl::Now() >= call.deadline) {
+    return absl::DeadlineExceededError("the call's deadline passed before the statement ran");
+  }
+  auto watch = CallWatchdog::Instance().Start(&conn, &call);
+  auto result = run();
+  if (!StatusOf(result).ok() && watch->fired()) {
+    const std::string message(StatusOf(result).message());
+    if (absl::Now() >= call.deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("the call's deadline passed while the statement ran (", message, ")"));
+    }
+    return absl::CancelledError(absl::StrCat("the call was cancelled while the statement ran (", message, ")"));
+  }
+  return result;
+}
+
+}  // namespace
+
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,
                                           const CallContext* call, const RowBatches* batches) {
   if (call == nullptr) return Run(conn, sql, statement, batches, 0);
-  // Cancellation is left to the watchdog: asking gRPC's synchronous server polls the call's
-  // completion queue, which cost more than the point select itself.
-  if (absl::Now() >= call->deadline) {
-    return absl::DeadlineExceededError("the call's deadline passed before the statement ran");
-  }
-  auto watch = CallWatchdog::Instance().Start(&conn, call);
-  const absl::Time start = absl::Now();
-  auto result = Run(conn, sql, statement, batches, call->max_rows);
-  if (call->query_log) {
-    Log("info", "query",
-        {{"sql", sql.sql},
-         {"params", absl::StrCat(sql.param_index.size())},
-         {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
-         {"rows", result.ok() ? absl::StrCat(result->rows_size()) : "-"},
-         {"status", result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()))}});
-  }
-  if (!result.ok() && watch->fired()) {
-    // The statement was interrupted on the call's behalf; the connection stays usable.
-    if (absl::Now() >= call->deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("the call's deadline passed while the statement ran (", result.status().message(), ")"));
+  return Bounded(conn, *call, [&]() -> absl::StatusOr<v1::QueryResult> {
+    const absl::Time start = absl::Now();
+    auto result = Run(conn, sql, statement, batches, call->max_rows);
+    if (call->query_log) {
+      Log("info", "query",
+          {{"sql", sql.sql},
+           {"params", absl::StrCat(sql.param_index.size())},
+           {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
+           {"rows", result.ok() ? absl::StrCat(result->rows_size()) : "-"},
+           {"status", result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()))}});
     }
-    return absl::CancelledError(
-        absl::StrCat("the call was cancelled while the statement ran (", result.status().message(), ")"));
-  }
-  return result;
+    return result;
+  });
+}
+
+absl::Status ExecuteDdl(Connection& conn, const std::string& sql, const CallContext& call) {
+  return Bounded(conn, call, [&] { return conn.ExecuteOnce(sql); });
 }
 
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const PlannedStatement& statement,

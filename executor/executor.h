@@ -34,6 +34,9 @@ struct RowBatches {
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,
                                           const CallContext* call = nullptr, const RowBatches* batches = nullptr);
 
+// One statement without parameters or results (DDL, locks) on `conn`, bounded by `call` as above.
+absl::Status ExecuteDdl(Connection& conn, const std::string& sql, const CallContext& call);
+
 // The same, compiling `statement` through `db`'s cache first.
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const PlannedStatement& statement,
                                           const CallContext* call = nullptr);

@@ -15,7 +15,7 @@
 #include "migrations/introspection.h"
 #include "migrations/schema_diff.h"
 #include "planner/planner.h"
-#include "schema/internal_tables.h"
+#include "registry/internal_tables.h"
 
 namespace sluice {
 namespace {
@@ -47,14 +47,14 @@ const SchemaIndex& HistorySchema() {
 
 // The migration lock: inside a transaction until it ends where the dialect's lock is
 // transactional; otherwise (MySQL's GET_LOCK) held by the connection until released.
-absl::Status MigrationLock(Connection& conn, Database& db, bool release) {
+absl::Status MigrationLock(Connection& conn, Database& db, const CallContext& call, bool release) {
   constexpr int64_t kMigrationLock = 0x736c7569636531;  // "sluice1"
   plan::Plan p;
   p.mutable_transaction_lock()->set_key(kMigrationLock);
   p.mutable_transaction_lock()->set_release(release);
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(p));
   if (sql->sql.empty()) return absl::OkStatus();
-  return conn.ExecuteOnce(sql->sql);
+  return ExecuteDdl(conn, sql->sql, call);
 }
 
 // Releases the migration lock when it goes out of scope (after commit or rollback).
@@ -63,7 +63,7 @@ struct Unlock {
   Database& db;
   ~Unlock() {
     if (conn.in_transaction()) conn.Rollback().IgnoreError();
-    MigrationLock(conn, db, true).IgnoreError();
+    MigrationLock(conn, db, CallContext(), true).IgnoreError();  // unbounded: the lock must go
   }
 };
 
@@ -90,8 +90,8 @@ v1::Condition Key(const std::string& schema, const std::string& name) {
 
 std::string Now() { return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()); }
 
-absl::Status Record(Connection& conn, Database& db, const std::string& schema, const v1::Migration& migration,
-                    bool dirty, int64_t duration_ms) {
+absl::Status Record(Connection& conn, Database& db, const CallContext& call, const std::string& schema,
+                    const v1::Migration& migration, bool dirty, int64_t duration_ms) {
   v1::Insert insert;
   insert.set_table(kTable);
   auto& row = *insert.add_rows()->mutable_values();
@@ -104,17 +104,17 @@ absl::Status Record(Connection& conn, Database& db, const std::string& schema, c
   row["statements_done"].set_int_value(dirty ? 0 : migration.statements_size());
   row["snapshot"].set_bytes_value(migration.snapshot().SerializeAsString());
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanInsert(HistorySchema(), insert, "insert"));
-  return ExecuteOn(conn, db, st).status();
+  return ExecuteOn(conn, db, st, &call).status();
 }
 
-absl::Status Progress(Connection& conn, Database& db, const std::string& schema, const std::string& name,
-                      std::map<std::string, v1::Value> set) {
+absl::Status Progress(Connection& conn, Database& db, const CallContext& call, const std::string& schema,
+                      const std::string& name, std::map<std::string, v1::Value> set) {
   v1::Update update;
   update.set_table(kTable);
   for (auto& [column, value] : set) (*update.mutable_set())[column] = std::move(value);
   *update.mutable_where() = Key(schema, name);
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanUpdate(HistorySchema(), update, "update"));
-  return ExecuteOn(conn, db, st).status();
+  return ExecuteOn(conn, db, st, &call).status();
 }
 
 absl::Status Changed(const v1::Migration& migration, const v1::AppliedMigration& applied) {
@@ -159,9 +159,12 @@ std::vector<std::string> CheckMigrations(const std::vector<v1::Migration>& migra
   return problems;
 }
 
-absl::Status Migrator::EnsureTable(Database& db) { return CreateTablesIfMissing(db, HistorySchema()); }
+absl::Status Migrator::EnsureTable(Database& db, const CallContext& call) {
+  return CreateTablesIfMissing(db, call, HistorySchema());
+}
 
 absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection& conn, Database& db,
+                                                                      const CallContext& call,
                                                                       const std::string& schema) {
   v1::Select select;
   select.set_table(kTable);
@@ -173,7 +176,7 @@ absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection
     select.add_order_by()->mutable_expression()->mutable_column()->set_name(column);
   }
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanSelect(HistorySchema(), select, "select"));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, ExecuteOn(conn, db, st));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, ExecuteOn(conn, db, st, &call));
   std::vector<v1::AppliedMigration> applied;
   for (const v1::Row& row : result.rows()) {
     v1::AppliedMigration m;
@@ -188,14 +191,16 @@ absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection
   return applied;
 }
 
-absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::Applied(Database& db, const std::string& schema) {
-  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
-  return AppliedOn(*conn, db, schema);
+absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::Applied(Database& db, const CallContext& call,
+                                                                    const std::string& schema) {
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db, call));
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  return AppliedOn(*conn, db, call, schema);
 }
 
-absl::StatusOr<v1::Schema> Migrator::LastSnapshot(Database& db, const std::string& schema, uint32_t* count) {
-  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
+absl::StatusOr<v1::Schema> Migrator::LastSnapshot(Database& db, const CallContext& call, const std::string& schema,
+                                                  uint32_t* count) {
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db, call));
   // One read for both, so that a migration applied meanwhile is in both or in neither.
   v1::Select select;
   select.set_table(kTable);
@@ -205,7 +210,7 @@ absl::StatusOr<v1::Schema> Migrator::LastSnapshot(Database& db, const std::strin
     select.add_order_by()->mutable_expression()->mutable_column()->set_name(column);
   }
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanSelect(HistorySchema(), select, "select"));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, st, false));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, st, false, call));
   *count = static_cast<uint32_t>(result.rows_size());
   v1::Schema snapshot;
   if (!result.rows().empty() && !snapshot.ParseFromString(result.rows().rbegin()->values(0).bytes_value())) {
@@ -214,13 +219,15 @@ absl::StatusOr<v1::Schema> Migrator::LastSnapshot(Database& db, const std::strin
   return snapshot;
 }
 
-absl::StatusOr<v1::GenerateResponse> Migrator::Generate(Database& db, const v1::GenerateRequest& request) {
-  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, request.target().schema(), request.version()));
+absl::StatusOr<v1::GenerateResponse> Migrator::Generate(Database& db, const CallContext& call,
+                                                        const v1::GenerateRequest& request) {
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered,
+                          registry_.Get(db, call, request.target().schema(), request.version()));
   v1::Schema previous = request.previous();
   uint32_t index = request.index();
   if (!request.has_previous()) {
     uint32_t applied = 0;
-    SLUICE_ASSIGN_OR_RETURN(previous, LastSnapshot(db, request.target().schema(), &applied));
+    SLUICE_ASSIGN_OR_RETURN(previous, LastSnapshot(db, call, request.target().schema(), &applied));
     if (index == 0) index = applied;
   }
   DialectTraits traits;
@@ -247,15 +254,15 @@ absl::StatusOr<v1::GenerateResponse> Migrator::Generate(Database& db, const v1::
   return response;
 }
 
-absl::StatusOr<bool> Migrator::ApplyInTransaction(Database& db, const std::string& schema,
+absl::StatusOr<bool> Migrator::ApplyInTransaction(Database& db, const CallContext& call, const std::string& schema,
                                                   const v1::Migration& migration) {
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
   // History is read under the migration lock, inside the transaction that applies the
   // migration, so concurrent callers apply each migration once.
   SLUICE_RETURN_IF_ERROR(conn->Begin());
   Unlock unlock{*conn, db};
-  SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
-  SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(*conn, db, schema));
+  SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, call, false));
+  SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(*conn, db, call, schema));
   for (const v1::AppliedMigration& m : applied) {
     if (m.name() != migration.name()) continue;
     if (m.hash() != migration.hash()) return Changed(migration, m);
@@ -264,7 +271,7 @@ absl::StatusOr<bool> Migrator::ApplyInTransaction(Database& db, const std::strin
   }
   const auto start = std::chrono::steady_clock::now();
   for (int s = 0; s < migration.statements_size(); ++s) {
-    absl::Status status = conn->ExecuteOnce(migration.statements(s));
+    absl::Status status = ExecuteDdl(*conn, migration.statements(s), call);
     if (!status.ok()) {
       return Prefixed(status, absl::StrCat("migration `", migration.name(), "` statement ", s + 1,
                                            " failed (rolled back, nothing of it applied): "));
@@ -272,14 +279,14 @@ absl::StatusOr<bool> Migrator::ApplyInTransaction(Database& db, const std::strin
   }
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  SLUICE_RETURN_IF_ERROR(Record(*conn, db, schema, migration, false, ms));
+  SLUICE_RETURN_IF_ERROR(Record(*conn, db, call, schema, migration, false, ms));
   SLUICE_RETURN_IF_ERROR(conn->Commit());
   return true;
 }
 
-absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, const std::string& schema,
-                                             const v1::Migration& migration) {
-  SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(conn, db, schema));
+absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, const CallContext& call,
+                                             const std::string& schema, const v1::Migration& migration) {
+  SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(conn, db, call, schema));
   int start_at = 0;
   bool recorded = false;
   for (const v1::AppliedMigration& m : applied) {
@@ -301,13 +308,13 @@ absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, con
     start_at = static_cast<int>(m.statements_done());
     recorded = true;
     if (m.hash() != migration.hash()) {
-      SLUICE_RETURN_IF_ERROR(Progress(conn, db, schema, migration.name(), {{"hash", Str(migration.hash())}}));
+      SLUICE_RETURN_IF_ERROR(Progress(conn, db, call, schema, migration.name(), {{"hash", Str(migration.hash())}}));
     }
   }
-  if (!recorded) SLUICE_RETURN_IF_ERROR(Record(conn, db, schema, migration, true, 0));
+  if (!recorded) SLUICE_RETURN_IF_ERROR(Record(conn, db, call, schema, migration, true, 0));
   const auto start = std::chrono::steady_clock::now();
   for (int s = start_at; s < migration.statements_size(); ++s) {
-    absl::Status status = conn.ExecuteOnce(migration.statements(s));
+    absl::Status status = ExecuteDdl(conn, migration.statements(s), call);
     if (!status.ok()) {
       return WithErrorInfo(
           Prefixed(status, absl::StrCat("migration `", migration.name(), "` statement ", s + 1, " failed; dialect ",
@@ -319,7 +326,7 @@ absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, con
     }
     v1::Value done;
     done.set_int_value(s + 1);
-    SLUICE_RETURN_IF_ERROR(Progress(conn, db, schema, migration.name(), {{"statements_done", done}}));
+    SLUICE_RETURN_IF_ERROR(Progress(conn, db, call, schema, migration.name(), {{"statements_done", done}}));
   }
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
@@ -327,18 +334,19 @@ absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, con
   clean.set_bool_value(false);
   duration.set_int_value(ms);
   at.set_timestamp_value(Now());
-  SLUICE_RETURN_IF_ERROR(
-      Progress(conn, db, schema, migration.name(), {{"dirty", clean}, {"duration_ms", duration}, {"applied_at", at}}));
+  SLUICE_RETURN_IF_ERROR(Progress(conn, db, call, schema, migration.name(),
+                                  {{"dirty", clean}, {"duration_ms", duration}, {"applied_at", at}}));
   return true;
 }
 
-absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const std::string& schema,
+absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const CallContext& call,
+                                                           const std::string& schema,
                                                            std::vector<v1::Migration> migrations) {
   if (schema.empty()) return InvalidField("target.schema", "the name of a registered schema is required");
   if (migrations.empty()) {
     v1::GenerateRequest request;
     request.mutable_target()->set_schema(schema);
-    SLUICE_ASSIGN_OR_RETURN(v1::GenerateResponse generated, Generate(db, request));
+    SLUICE_ASSIGN_OR_RETURN(v1::GenerateResponse generated, Generate(db, call, request));
     if (generated.migration().statements().empty()) return std::vector<std::string>{};  // nothing changed
     migrations.push_back(std::move(*generated.mutable_migration()));
   }
@@ -351,22 +359,22 @@ absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const s
     }
     migrations[i].set_hash(hash);
   }
-  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db, call));
 
   std::vector<std::string> done;
   if (db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL)) {
     for (const v1::Migration& migration : migrations) {
-      SLUICE_ASSIGN_OR_RETURN(bool ran, ApplyInTransaction(db, schema, migration));
+      SLUICE_ASSIGN_OR_RETURN(bool ran, ApplyInTransaction(db, call, schema, migration));
       if (ran) done.push_back(migration.name());
     }
     return done;
   }
   // One connection holds the lock for the whole run; each statement commits by itself.
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
-  SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, call, false));
   Unlock unlock{*conn, db};
   for (const v1::Migration& migration : migrations) {
-    SLUICE_ASSIGN_OR_RETURN(bool ran, ApplyStepwise(*conn, db, schema, migration));
+    SLUICE_ASSIGN_OR_RETURN(bool ran, ApplyStepwise(*conn, db, call, schema, migration));
     if (ran) done.push_back(migration.name());
   }
   return done;
@@ -382,8 +390,8 @@ DialectTraits TraitsOf(const DialectPlugin& dialect) {
 }
 
 // Rows at stake for one destructive step, counted in the live database; -1 when they cannot be.
-int64_t RowsAtStake(Connection& conn, Database& db, const SchemaIndex& live, const DataLoss& loss,
-                    const std::vector<v1::RenameHint>& renames) {
+int64_t RowsAtStake(Connection& conn, Database& db, const CallContext& call, const SchemaIndex& live,
+                    const DataLoss& loss, const std::vector<v1::RenameHint>& renames) {
   std::string table = loss.table.name();
   if (live.FindTable(table) == nullptr) {
     for (const v1::RenameHint& r : renames) {
@@ -403,21 +411,22 @@ int64_t RowsAtStake(Connection& conn, Database& db, const SchemaIndex& live, con
   }
   auto planned = PlanSelect(live, select, "select");
   if (!planned.ok()) return -1;
-  auto result = ExecuteOn(conn, db, *planned);
+  auto result = ExecuteOn(conn, db, *planned, &call);
   if (!result.ok() || result->rows().empty()) return -1;
   return result->rows(0).values(0).int_value();
 }
 
 }  // namespace
 
-absl::StatusOr<Migrator::LiveDiff> Migrator::DiffLive(Connection& conn, Database& db, const std::string& schema,
+absl::StatusOr<Migrator::LiveDiff> Migrator::DiffLive(Connection& conn, Database& db, const CallContext& call,
+                                                      const std::string& schema,
                                                       const std::vector<v1::RenameHint>& renames) {
-  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, schema, 0));
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, call, schema, 0));
   const v1::Schema& want = registered.index->schema();
   // What this schema manages: the tables and enums of any of its versions.
   std::set<std::string> tables, enums;
   for (uint32_t v = registered.version.version(); v >= 1; --v) {
-    SLUICE_ASSIGN_OR_RETURN(RegisteredSchema version, registry_.Get(db, schema, v));
+    SLUICE_ASSIGN_OR_RETURN(RegisteredSchema version, registry_.Get(db, call, schema, v));
     for (const v1::Table& t : version.index->schema().tables()) tables.insert(t.name());
     for (const v1::Enum& e : version.index->schema().enums()) enums.insert(e.name());
   }
@@ -436,37 +445,38 @@ absl::StatusOr<Migrator::LiveDiff> Migrator::DiffLive(Connection& conn, Database
   return out;
 }
 
-absl::StatusOr<v1::Schema> Migrator::Pull(Database& db, const v1::PullRequest& request) {
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+absl::StatusOr<v1::Schema> Migrator::Pull(Database& db, const CallContext& call, const v1::PullRequest& request) {
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
   std::vector<std::string> namespaces(request.namespaces().begin(), request.namespaces().end());
   SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn->Introspect(namespaces));
   return SchemaFromCatalog(catalog, request.target().schema().empty() ? "pulled" : request.target().schema());
 }
 
-absl::StatusOr<std::vector<std::string>> Migrator::Drift(Database& db, const std::string& schema) {
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
-  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, schema, {}));
+absl::StatusOr<std::vector<std::string>> Migrator::Drift(Database& db, const CallContext& call,
+                                                         const std::string& schema) {
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, call, schema, {}));
   return live.statements;
 }
 
-absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const v1::PushRequest& request) {
+absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const CallContext& call, const v1::PushRequest& request) {
   if (request.target().schema().empty())
     return InvalidField("target.schema", "the name of a registered schema is required");
   const std::vector<v1::RenameHint> renames(request.renames().begin(), request.renames().end());
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire());
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
   const bool transactional = db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL);
   // Read and change under the migration lock, in one transaction where DDL is transactional.
   if (!request.dry_run() && transactional) SLUICE_RETURN_IF_ERROR(conn->Begin());
   Unlock unlock{*conn, db};
-  if (!request.dry_run()) SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, false));
-  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, request.target().schema(), renames));
+  if (!request.dry_run()) SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, call, false));
+  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, call, request.target().schema(), renames));
   v1::PushResponse response;
   for (const std::string& s : live.statements) response.add_statements(s);
   for (const std::string& a : live.diff.ambiguous) response.add_ambiguous(a);
   const SchemaIndex live_index(live.live);
   std::vector<std::string> at_stake;
   for (const DataLoss& loss : live.diff.losses) {
-    const int64_t rows = RowsAtStake(*conn, db, live_index, loss, renames);
+    const int64_t rows = RowsAtStake(*conn, db, call, live_index, loss, renames);
     const std::string line = rows < 0 ? absl::StrCat(loss.description, ": rows unknown")
                                       : absl::StrCat(loss.description, ": ", rows, rows == 1 ? " row" : " rows");
     response.add_data_loss(line);
@@ -480,7 +490,7 @@ absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const v1::PushRequ
                          "DATA_LOSS", {{"schema", request.target().schema()}});
   }
   for (size_t i = 0; i < live.statements.size(); ++i) {
-    absl::Status status = conn->ExecuteOnce(live.statements[i]);
+    absl::Status status = ExecuteDdl(*conn, live.statements[i], call);
     if (!status.ok()) {
       return Prefixed(status, absl::StrCat("push statement ", i + 1, " failed (",
                                            transactional ? "rolled back, nothing changed"

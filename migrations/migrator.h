@@ -7,9 +7,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "executor/call_watchdog.h"
 #include "executor/database.h"
 #include "migrations/schema_diff.h"
-#include "schema/schema_registry.h"
+#include "registry/schema_registry.h"
 #include "sluice/v1/migration_service.pb.h"
 
 namespace sluice {
@@ -25,34 +26,38 @@ class Migrator {
   explicit Migrator(SchemaRegistry& registry) : registry_(registry) {}
 
   // See MigrationService.Generate.
-  absl::StatusOr<v1::GenerateResponse> Generate(Database& db, const v1::GenerateRequest& request);
+  absl::StatusOr<v1::GenerateResponse> Generate(Database& db, const CallContext& call,
+                                                const v1::GenerateRequest& request);
 
   // Applies `migrations` in order (or, when empty, the one Generate would produce); see
   // MigrationService.Migrate. The names applied by this call.
-  absl::StatusOr<std::vector<std::string>> Migrate(Database& db, const std::string& schema,
+  absl::StatusOr<std::vector<std::string>> Migrate(Database& db, const CallContext& call, const std::string& schema,
                                                    std::vector<v1::Migration> migrations);
 
   // The migrations recorded for `schema`, in order.
-  absl::StatusOr<std::vector<v1::AppliedMigration>> Applied(Database& db, const std::string& schema);
+  absl::StatusOr<std::vector<v1::AppliedMigration>> Applied(Database& db, const CallContext& call,
+                                                            const std::string& schema);
 
   // See MigrationService.Pull, Push.
-  absl::StatusOr<v1::Schema> Pull(Database& db, const v1::PullRequest& request);
-  absl::StatusOr<v1::PushResponse> Push(Database& db, const v1::PushRequest& request);
+  absl::StatusOr<v1::Schema> Pull(Database& db, const CallContext& call, const v1::PullRequest& request);
+  absl::StatusOr<v1::PushResponse> Push(Database& db, const CallContext& call, const v1::PushRequest& request);
   // The statements that would make the database match `schema`'s latest version (Status'
   // drift): empty when it matches.
-  absl::StatusOr<std::vector<std::string>> Drift(Database& db, const std::string& schema);
+  absl::StatusOr<std::vector<std::string>> Drift(Database& db, const CallContext& call, const std::string& schema);
 
  private:
-  absl::Status EnsureTable(Database& db);
-  absl::StatusOr<std::vector<v1::AppliedMigration>> AppliedOn(Connection& conn, Database& db,
+  absl::Status EnsureTable(Database& db, const CallContext& call);
+  absl::StatusOr<std::vector<v1::AppliedMigration>> AppliedOn(Connection& conn, Database& db, const CallContext& call,
                                                               const std::string& schema);
   // The snapshot of the last migration applied to `schema` (an empty schema when none), and in
   // `count` how many are recorded.
-  absl::StatusOr<v1::Schema> LastSnapshot(Database& db, const std::string& schema, uint32_t* count);
+  absl::StatusOr<v1::Schema> LastSnapshot(Database& db, const CallContext& call, const std::string& schema,
+                                          uint32_t* count);
   // One migration, where DDL is transactional: in one transaction with its record.
-  absl::StatusOr<bool> ApplyInTransaction(Database& db, const std::string& schema, const v1::Migration& migration);
+  absl::StatusOr<bool> ApplyInTransaction(Database& db, const CallContext& call, const std::string& schema,
+                                          const v1::Migration& migration);
   // One migration, where it is not: statement by statement, its progress recorded as it goes.
-  absl::StatusOr<bool> ApplyStepwise(Connection& conn, Database& db, const std::string& schema,
+  absl::StatusOr<bool> ApplyStepwise(Connection& conn, Database& db, const CallContext& call, const std::string& schema,
                                      const v1::Migration& migration);
 
   struct LiveDiff {
@@ -61,7 +66,7 @@ class Migrator {
     std::vector<std::string> statements;
   };
   // The live database of `conn` against the latest version of `schema`.
-  absl::StatusOr<LiveDiff> DiffLive(Connection& conn, Database& db, const std::string& schema,
+  absl::StatusOr<LiveDiff> DiffLive(Connection& conn, Database& db, const CallContext& call, const std::string& schema,
                                     const std::vector<v1::RenameHint>& renames);
 
   SchemaRegistry& registry_;

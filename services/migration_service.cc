@@ -9,12 +9,12 @@ namespace sluice {
 
 grpc::Status MigrationServiceImpl::Generate(grpc::ServerContext* context, const v1::GenerateRequest* request,
                                             v1::GenerateResponse* response) {
-  return state_.Serve(context, "MigrationService/Generate", Scope::kAdmin, request->target().database(),
-                      [&]() -> absl::Status {
-                        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-                        SLUICE_ASSIGN_OR_RETURN(*response, state_.migrator.Generate(*db, *request));
-                        return absl::OkStatus();
-                      });
+  return state_.Serve(
+      context, "MigrationService/Generate", Scope::kAdmin, request->target().database(), [&]() -> absl::Status {
+        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+        SLUICE_ASSIGN_OR_RETURN(*response, state_.migrator.Generate(*db, state_.CallOf(context), *request));
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status MigrationServiceImpl::Migrate(grpc::ServerContext* context, const v1::MigrateRequest* request,
@@ -23,7 +23,7 @@ grpc::Status MigrationServiceImpl::Migrate(grpc::ServerContext* context, const v
       context, "MigrationService/Migrate", Scope::kAdmin, request->target().database(), [&]() -> absl::Status {
         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
         SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> applied,
-                                state_.migrator.Migrate(*db, request->target().schema(),
+                                state_.migrator.Migrate(*db, state_.CallOf(context), request->target().schema(),
                                                         {request->migrations().begin(), request->migrations().end()}));
         for (auto& name : applied) response->add_applied(std::move(name));
         return absl::OkStatus();
@@ -32,30 +32,30 @@ grpc::Status MigrationServiceImpl::Migrate(grpc::ServerContext* context, const v
 
 grpc::Status MigrationServiceImpl::Status(grpc::ServerContext* context, const v1::StatusRequest* request,
                                           v1::StatusResponse* response) {
-  return state_.Serve(context, "MigrationService/Status", Scope::kAdmin, request->target().database(),
-                      [&]() -> absl::Status {
-                        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-                        SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied,
-                                                state_.migrator.Applied(*db, request->target().schema()));
-                        for (const v1::Migration& m : request->migrations()) {
-                          if (std::none_of(applied.begin(), applied.end(),
-                                           [&](const auto& a) { return a.name() == m.name() && !a.dirty(); })) {
-                            response->add_pending(m.name());
-                          }
-                        }
-                        for (auto& m : applied) {
-                          response->set_dirty(response->dirty() || m.dirty());
-                          *response->add_applied() = std::move(m);
-                        }
-                        // Drift, for a registered schema.
-                        auto drift = state_.migrator.Drift(*db, request->target().schema());
-                        if (drift.ok()) {
-                          for (auto& statement : *drift) response->add_drift(std::move(statement));
-                        } else if (drift.status().code() != absl::StatusCode::kNotFound) {
-                          return drift.status();
-                        }
-                        return absl::OkStatus();
-                      });
+  return state_.Serve(
+      context, "MigrationService/Status", Scope::kAdmin, request->target().database(), [&]() -> absl::Status {
+        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+        SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied,
+                                state_.migrator.Applied(*db, state_.CallOf(context), request->target().schema()));
+        for (const v1::Migration& m : request->migrations()) {
+          if (std::none_of(applied.begin(), applied.end(),
+                           [&](const auto& a) { return a.name() == m.name() && !a.dirty(); })) {
+            response->add_pending(m.name());
+          }
+        }
+        for (auto& m : applied) {
+          response->set_dirty(response->dirty() || m.dirty());
+          *response->add_applied() = std::move(m);
+        }
+        // Drift, for a registered schema.
+        auto drift = state_.migrator.Drift(*db, state_.CallOf(context), request->target().schema());
+        if (drift.ok()) {
+          for (auto& statement : *drift) response->add_drift(std::move(statement));
+        } else if (drift.status().code() != absl::StatusCode::kNotFound) {
+          return drift.status();
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status MigrationServiceImpl::Push(grpc::ServerContext* context, const v1::PushRequest* request,
@@ -63,7 +63,7 @@ grpc::Status MigrationServiceImpl::Push(grpc::ServerContext* context, const v1::
   return state_.Serve(context, "MigrationService/Push", Scope::kAdmin, request->target().database(),
                       [&]() -> absl::Status {
                         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-                        SLUICE_ASSIGN_OR_RETURN(*response, state_.migrator.Push(*db, *request));
+                        SLUICE_ASSIGN_OR_RETURN(*response, state_.migrator.Push(*db, state_.CallOf(context), *request));
                         return absl::OkStatus();
                       });
 }
@@ -73,7 +73,8 @@ grpc::Status MigrationServiceImpl::Pull(grpc::ServerContext* context, const v1::
   return state_.Serve(context, "MigrationService/Pull", Scope::kAdmin, request->target().database(),
                       [&]() -> absl::Status {
                         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-                        SLUICE_ASSIGN_OR_RETURN(*response->mutable_schema(), state_.migrator.Pull(*db, *request));
+                        SLUICE_ASSIGN_OR_RETURN(*response->mutable_schema(),
+                                                state_.migrator.Pull(*db, state_.CallOf(context), *request));
                         return absl::OkStatus();
                       });
 }

@@ -16,11 +16,12 @@ template <typename Request, typename PlanFn>
 grpc::Status QueryServiceImpl::Run(grpc::ServerContext* context, const char* method, const Request& request,
                                    PlanFn plan, v1::QueryResult* response) {
   return state_.Serve(context, method, Scope::kData, request.target().database(), [&]() -> absl::Status {
+    const CallContext call = state_.CallOf(context);
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                            state_.registry.Resolve(*db, request.target().schema()));
+                            state_.registry.Resolve(*db, call, request.target().schema()));
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, plan(*schema));
-    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, statement, request.to_sql(), state_.CallOf(context)));
+    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, statement, request.to_sql(), call));
     return absl::OkStatus();
   });
 }
@@ -57,9 +58,10 @@ grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const 
                                             grpc::ServerWriter<v1::SelectStreamResponse>* writer) {
   return state_.Serve(
       context, "QueryService/SelectStream", Scope::kData, request->target().database(), [&]() -> absl::Status {
+        const CallContext call = state_.CallOf(context, false);
         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
         SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                                state_.registry.Resolve(*db, request->target().schema()));
+                                state_.registry.Resolve(*db, call, request->target().schema()));
         SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(*schema, request->select(), "select"));
         v1::SelectStreamResponse header;
         *header.mutable_header()->mutable_columns() = ResultColumnsOf(statement);
@@ -71,16 +73,17 @@ grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const 
           *rows.mutable_rows()->mutable_rows() = batch.rows();
           return writer->Write(rows);
         };
-        return ExecuteStream(*db, statement, state_.CallOf(context, false), batches);
+        return ExecuteStream(*db, statement, call, batches);
       });
 }
 
 grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::BatchRequest* request,
                                      v1::BatchResponse* response) {
   return state_.Serve(context, "QueryService/Batch", Scope::kData, request->target().database(), [&]() -> absl::Status {
+    const CallContext call = state_.CallOf(context);
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                            state_.registry.Resolve(*db, request->target().schema()));
+                            state_.registry.Resolve(*db, call, request->target().schema()));
     // Every operation is checked before any runs.
     std::vector<PlannedStatement> planned;
     for (int i = 0; i < request->operations_size(); ++i) {
@@ -88,7 +91,6 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
                               PlanOperation(*schema, request->operations(i), absl::StrCat("operations[", i, "]")));
       planned.push_back(std::move(p));
     }
-    const CallContext call = state_.CallOf(context);
     SLUICE_ASSIGN_OR_RETURN(sluice::Transaction transaction,
                             sluice::Transaction::Begin(*db, Isolation::kDefault, call));
     for (size_t i = 0; i < planned.size(); ++i) {
@@ -110,12 +112,13 @@ grpc::Status QueryServiceImpl::Find(grpc::ServerContext* context, const Request&
                                     v1::FindResult* response) {
   return state_.Serve(context, first ? "QueryService/FindFirst" : "QueryService/FindMany", Scope::kData,
                       request.target().database(), [&]() -> absl::Status {
+                        const CallContext call = state_.CallOf(context);
                         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
                         SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                                                state_.registry.Resolve(*db, request.target().schema()));
+                                                state_.registry.Resolve(*db, call, request.target().schema()));
                         SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(*schema, request.find(), first, "find."));
                         SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result,
-                                                Execute(*db, find.statement, request.to_sql(), state_.CallOf(context)));
+                                                Execute(*db, find.statement, request.to_sql(), call));
                         if (request.to_sql()) {
                           *response->mutable_statement() = std::move(*result.mutable_statement());
                           return absl::OkStatus();
@@ -139,11 +142,12 @@ grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::P
                                        v1::PrepareResponse* response) {
   return state_.Serve(
       context, "QueryService/Prepare", Scope::kData, request->target().database(), [&]() -> absl::Status {
+        const CallContext call = state_.CallOf(context);
         PreparedStatement prepared;
         prepared.database = request->target().database();
         prepared.schema = request->target().schema();
         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(prepared.database));
-        SLUICE_ASSIGN_OR_RETURN(prepared.schema_index, state_.registry.Resolve(*db, prepared.schema));
+        SLUICE_ASSIGN_OR_RETURN(prepared.schema_index, state_.registry.Resolve(*db, call, prepared.schema));
         SLUICE_ASSIGN_OR_RETURN(prepared.statement,
                                 PlanOperation(*prepared.schema_index, request->operation(), "operation", true));
         // The SQL is compiled now (and cached): errors of the dialect show at Prepare.
@@ -158,9 +162,11 @@ grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::P
 grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
                                                v1::ExecutePreparedResponse* response) {
   return state_.Serve(context, "QueryService/ExecutePrepared", Scope::kData, "", [&]() -> absl::Status {
+    const CallContext call = state_.CallOf(context);
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const PreparedStatement> prepared, state_.prepared.Find(request->id()));
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(prepared->database));
-    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> current, state_.registry.Resolve(*db, prepared->schema));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> current,
+                            state_.registry.Resolve(*db, call, prepared->schema));
     if (current != prepared->schema_index) {
       return WithErrorInfo(
           absl::FailedPreconditionError(absl::StrCat("schema `", prepared->schema,
@@ -168,7 +174,7 @@ grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, con
           "SCHEMA_CHANGED", {{"schema", prepared->schema}});
     }
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement bound, BindPlaceholders(prepared->statement, request->params(), *current));
-    SLUICE_ASSIGN_OR_RETURN(*response->mutable_result(), Execute(*db, bound, false, state_.CallOf(context)));
+    SLUICE_ASSIGN_OR_RETURN(*response->mutable_result(), Execute(*db, bound, false, call));
     return absl::OkStatus();
   });
 }
@@ -176,6 +182,7 @@ grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, con
 grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRequest* request,
                                    v1::RawResponse* response) {
   return state_.Serve(context, "QueryService/Raw", Scope::kAdmin, request->target().database(), [&]() -> absl::Status {
+    const CallContext call = state_.CallOf(context);
     if (!state_.allow_raw_sql) {
       return absl::PermissionDeniedError("raw SQL is disabled on this server (start sluiced with --allow-raw-sql)");
     }
@@ -183,7 +190,7 @@ grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRe
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
     SLUICE_ASSIGN_OR_RETURN(
         *response->mutable_result(),
-        ExecuteRaw(*db, request->sql(), {request->params().begin(), request->params().end()}, state_.CallOf(context)));
+        ExecuteRaw(*db, request->sql(), {request->params().begin(), request->params().end()}, call));
     return absl::OkStatus();
   });
 }

@@ -41,10 +41,10 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
   if (!request.has_begin()) return InvalidField("begin", "the first message must be begin");
   const v1::TransactionRequest::Begin& begin = request.begin();
   SLUICE_ASSIGN_OR_RETURN(Database * db, state.databases->Find(begin.target().database()));
+  const CallContext call = state.CallOf(context);
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                          state.registry.Resolve(*db, begin.target().schema()));
-  SLUICE_ASSIGN_OR_RETURN(Transaction transaction,
-                          Transaction::Begin(*db, IsolationOf(begin.isolation()), state.CallOf(context)));
+                          state.registry.Resolve(*db, call, begin.target().schema()));
+  SLUICE_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db, IsolationOf(begin.isolation()), call));
   if (!stream->Write(v1::TransactionResponse())) return absl::CancelledError("the client went away");
   for (int n = 1; stream->Read(&request); ++n) {
     const std::string path = absl::StrCat("message[", n, "]");

@@ -14,8 +14,9 @@ grpc::Status SchemaServiceImpl::RegisterSchema(grpc::ServerContext* context, con
           return InvalidField("target.schema", "names another schema than schema.name (leave it empty, or the same)");
         }
         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-        SLUICE_ASSIGN_OR_RETURN(Registration registration,
-                                state_.registry.Register(*db, request->schema(), request->strict()));
+        SLUICE_ASSIGN_OR_RETURN(
+            Registration registration,
+            state_.registry.Register(*db, state_.CallOf(context), request->schema(), request->strict()));
         *response->mutable_version() = registration.schema.version;
         response->set_created(registration.created);
         for (v1::SchemaWarning& w : registration.warnings) *response->add_warnings() = std::move(w);
@@ -28,8 +29,9 @@ grpc::Status SchemaServiceImpl::GetSchema(grpc::ServerContext* context, const v1
   return state_.Serve(
       context, "SchemaService/GetSchema", Scope::kData, request->target().database(), [&]() -> absl::Status {
         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-        SLUICE_ASSIGN_OR_RETURN(RegisteredSchema schema,
-                                state_.registry.Get(*db, request->target().schema(), request->version()));
+        SLUICE_ASSIGN_OR_RETURN(
+            RegisteredSchema schema,
+            state_.registry.Get(*db, state_.CallOf(context), request->target().schema(), request->version()));
         *response->mutable_version() = schema.version;
         *response->mutable_schema() = schema.index->schema();
         return absl::OkStatus();
@@ -41,7 +43,8 @@ grpc::Status SchemaServiceImpl::ListSchemas(grpc::ServerContext* context, const 
   return state_.Serve(context, "SchemaService/ListSchemas", Scope::kData, request->target().database(),
                       [&]() -> absl::Status {
                         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-                        SLUICE_ASSIGN_OR_RETURN(std::vector<v1::SchemaVersion> versions, state_.registry.List(*db));
+                        SLUICE_ASSIGN_OR_RETURN(std::vector<v1::SchemaVersion> versions,
+                                                state_.registry.List(*db, state_.CallOf(context)));
                         for (auto& v : versions) *response->add_schemas() = std::move(v);
                         return absl::OkStatus();
                       });

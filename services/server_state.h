@@ -16,7 +16,7 @@
 #include "executor/database.h"
 #include "migrations/migrator.h"
 #include "plugins/plugin_registry.h"
-#include "schema/schema_registry.h"
+#include "registry/schema_registry.h"
 #include "services/auth.h"
 #include "services/metrics.h"
 #include "services/prepared_statements.h"

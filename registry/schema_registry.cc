@@ -1,4 +1,4 @@
-#include "schema/schema_registry.h"
+#include "registry/schema_registry.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -10,7 +10,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "planner/planner.h"
-#include "schema/internal_tables.h"
+#include "registry/internal_tables.h"
 #include "schema/relations.h"
 #include "schema/schema_validator.h"
 
@@ -86,20 +86,20 @@ std::string SchemaHash(const v1::Schema& schema) {
   return Sha256Hex(bytes);
 }
 
-absl::Status SchemaRegistry::EnsureTable(Database& db) {
+absl::Status SchemaRegistry::EnsureTable(Database& db, const CallContext& call) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (tables_ready_[db.name()]) return absl::OkStatus();
   }
-  SLUICE_RETURN_IF_ERROR(CreateTablesIfMissing(db, RegistrySchema()));
+  SLUICE_RETURN_IF_ERROR(CreateTablesIfMissing(db, call, RegistrySchema()));
   std::lock_guard<std::mutex> lock(mu_);
   tables_ready_[db.name()] = true;
   return absl::OkStatus();
 }
 
-absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const std::string& name, uint32_t version,
-                                                      bool with_definition) {
-  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
+absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const CallContext& call, const std::string& name,
+                                                      uint32_t version, bool with_definition) {
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db, call));
   v1::Select select = SelectVersions();
   if (with_definition) select.add_columns()->mutable_expression()->mutable_column()->set_name("definition");
   if (version == 0) {
@@ -114,7 +114,7 @@ absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const std::s
   order->set_descending(true);
   select.set_limit(1);
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(RegistrySchema(), select, "select"));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false, call));
   if (result.rows().empty()) {
     return WithErrorInfo(
         absl::NotFoundError(
@@ -145,7 +145,8 @@ void SchemaRegistry::Remember(Database& db, const RegisteredSchema& schema) {
   cached.checked = std::chrono::steady_clock::now();
 }
 
-absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Schema& schema, bool strict) {
+absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const CallContext& call, const v1::Schema& schema,
+                                                      bool strict) {
   SLUICE_RETURN_IF_ERROR(ValidateSchema(schema, "schema"));
   auto index = std::make_shared<const SchemaIndex>(schema);
   std::vector<v1::SchemaWarning> warnings = LintSchema(*index, "schema");
@@ -159,7 +160,7 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Sc
   // Two replicas may race to add the same next version: the loser re-reads and retries.
   for (int attempt = 0; attempt < 5; ++attempt) {
     uint32_t next = 1;
-    auto latest = Read(db, schema.name(), 0, true);
+    auto latest = Read(db, call, schema.name(), 0, true);
     if (latest.ok()) {
       if (latest->version.hash() == hash) {
         Remember(db, *latest);
@@ -185,7 +186,7 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Sc
     row["definition"].set_bytes_value(schema.SerializeAsString());
     row["created_at"].set_timestamp_value(registered.version.created_at());
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanInsert(RegistrySchema(), insert, "insert"));
-    auto inserted = Execute(db, statement, false);
+    auto inserted = Execute(db, statement, false, call);
     if (inserted.ok()) {
       Remember(db, registered);
       return Registration{registered, true, std::move(warnings)};
@@ -195,19 +196,20 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const v1::Sc
   return absl::AbortedError(absl::StrCat("schema `", schema.name(), "` is being registered concurrently; try again"));
 }
 
-absl::StatusOr<RegisteredSchema> SchemaRegistry::Get(Database& db, const std::string& name, uint32_t version) {
-  return Read(db, name, version, true);
+absl::StatusOr<RegisteredSchema> SchemaRegistry::Get(Database& db, const CallContext& call, const std::string& name,
+                                                     uint32_t version) {
+  return Read(db, call, name, version, true);
 }
 
-absl::StatusOr<std::vector<v1::SchemaVersion>> SchemaRegistry::List(Database& db) {
-  SLUICE_RETURN_IF_ERROR(EnsureTable(db));
+absl::StatusOr<std::vector<v1::SchemaVersion>> SchemaRegistry::List(Database& db, const CallContext& call) {
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db, call));
   v1::Select select = SelectVersions();
   for (const char* column : {"name", "version"}) {
     v1::OrderBy* order = select.add_order_by();
     order->mutable_expression()->mutable_column()->set_name(column);
   }
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(RegistrySchema(), select, "select"));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false, call));
   std::vector<v1::SchemaVersion> latest;
   for (const v1::Row& row : result.rows()) {
     v1::SchemaVersion v = VersionOf(row);
@@ -220,7 +222,8 @@ absl::StatusOr<std::vector<v1::SchemaVersion>> SchemaRegistry::List(Database& db
   return latest;
 }
 
-absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Database& db, const std::string& name) {
+absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Database& db, const CallContext& call,
+                                                                           const std::string& name) {
   if (name.empty()) {
     return InvalidField("target.schema", "the name of a registered schema is required");
   }
@@ -231,7 +234,7 @@ absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Datab
       return it->second.schema.index;
     }
   }
-  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema latest, Read(db, name, 0, false));
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema latest, Read(db, call, name, 0, false));
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find({db.name(), name});
@@ -240,7 +243,7 @@ absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Datab
       return it->second.schema.index;
     }
   }
-  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema full, Read(db, name, latest.version.version(), true));
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema full, Read(db, call, name, latest.version.version(), true));
   Remember(db, full);
   return full.index;
 }

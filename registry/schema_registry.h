@@ -1,7 +1,7 @@
 // Registered schemas, stored durably in each database's `__sluice_schemas` table, so that every
 // replica and every restart sees the same versions.
-#ifndef SLUICE_SCHEMA_SCHEMA_REGISTRY_H_
-#define SLUICE_SCHEMA_SCHEMA_REGISTRY_H_
+#ifndef SLUICE_REGISTRY_SCHEMA_REGISTRY_H_
+#define SLUICE_REGISTRY_SCHEMA_REGISTRY_H_
 
 #include <chrono>
 #include <map>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "executor/call_watchdog.h"
 #include "executor/database.h"
 #include "schema/schema_index.h"
 #include "sluice/v1/schema_service.pb.h"
@@ -39,16 +40,18 @@ class SchemaRegistry {
 
   // Validates, lints and stores `schema` (idempotent by hash; a changed schema is the next
   // version). `strict`: lint warnings refuse the schema (INVALID_ARGUMENT, nothing stored).
-  absl::StatusOr<Registration> Register(Database& db, const v1::Schema& schema, bool strict);
+  absl::StatusOr<Registration> Register(Database& db, const CallContext& call, const v1::Schema& schema, bool strict);
 
   // The latest version (or `version` when not 0). NOT_FOUND when absent.
-  absl::StatusOr<RegisteredSchema> Get(Database& db, const std::string& name, uint32_t version);
+  absl::StatusOr<RegisteredSchema> Get(Database& db, const CallContext& call, const std::string& name,
+                                       uint32_t version);
 
   // Every schema's latest version.
-  absl::StatusOr<std::vector<v1::SchemaVersion>> List(Database& db);
+  absl::StatusOr<std::vector<v1::SchemaVersion>> List(Database& db, const CallContext& call);
 
   // The latest version for the query path: cached, re-checked after kFreshFor.
-  absl::StatusOr<std::shared_ptr<const SchemaIndex>> Resolve(Database& db, const std::string& name);
+  absl::StatusOr<std::shared_ptr<const SchemaIndex>> Resolve(Database& db, const CallContext& call,
+                                                             const std::string& name);
 
  private:
   struct Cached {
@@ -56,9 +59,10 @@ class SchemaRegistry {
     std::chrono::steady_clock::time_point checked;
   };
 
-  absl::Status EnsureTable(Database& db);
+  absl::Status EnsureTable(Database& db, const CallContext& call);
   // The latest version row of `name` (hash only unless `with_definition`), or NOT_FOUND.
-  absl::StatusOr<RegisteredSchema> Read(Database& db, const std::string& name, uint32_t version, bool with_definition);
+  absl::StatusOr<RegisteredSchema> Read(Database& db, const CallContext& call, const std::string& name,
+                                        uint32_t version, bool with_definition);
   void Remember(Database& db, const RegisteredSchema& schema);
 
   std::mutex mu_;
@@ -68,4 +72,4 @@ class SchemaRegistry {
 
 }  // namespace sluice
 
-#endif  // SLUICE_SCHEMA_SCHEMA_REGISTRY_H_
+#endif  // SLUICE_REGISTRY_SCHEMA_REGISTRY_H_

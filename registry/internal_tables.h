@@ -1,11 +1,12 @@
 // Sluice's own bookkeeping tables (`__sluice_schemas`, `__sluice_migrations`), described as
 // schemas so that the ordinary planner and each dialect build their SQL.
-#ifndef SLUICE_SCHEMA_INTERNAL_TABLES_H_
-#define SLUICE_SCHEMA_INTERNAL_TABLES_H_
+#ifndef SLUICE_REGISTRY_INTERNAL_TABLES_H_
+#define SLUICE_REGISTRY_INTERNAL_TABLES_H_
 
 #include <string>
 
 #include "absl/status/status.h"
+#include "executor/call_watchdog.h"
 #include "executor/database.h"
 #include "schema/schema_index.h"
 
@@ -18,8 +19,8 @@ v1::Column InternalColumn(const std::string& name, v1::ColumnType type, uint32_t
 const SchemaIndex& InternalSchema(v1::Table table);
 
 // CREATE TABLE IF NOT EXISTS for every table of `schema`.
-absl::Status CreateTablesIfMissing(Database& db, const SchemaIndex& schema);
+absl::Status CreateTablesIfMissing(Database& db, const CallContext& call, const SchemaIndex& schema);
 
 }  // namespace sluice
 
-#endif  // SLUICE_SCHEMA_INTERNAL_TABLES_H_
+#endif  // SLUICE_REGISTRY_INTERNAL_TABLES_H_

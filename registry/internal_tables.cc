@@ -1,4 +1,4 @@
-#include "schema/internal_tables.h"
+#include "registry/internal_tables.h"
 
 #include "common/status_macros.h"
 #include "executor/executor.h"
@@ -22,11 +22,11 @@ const SchemaIndex& InternalSchema(v1::Table table) {
   return *new SchemaIndex(std::move(schema));
 }
 
-absl::Status CreateTablesIfMissing(Database& db, const SchemaIndex& schema) {
+absl::Status CreateTablesIfMissing(Database& db, const CallContext& call, const SchemaIndex& schema) {
   for (const plan::Plan& p : PlanCreateSchema(schema, /*if_not_exists=*/true)) {
     PlannedStatement statement;
     statement.plan = p;
-    absl::Status status = Execute(db, statement, false).status();
+    absl::Status status = Execute(db, statement, false, call).status();
     // Two servers creating the same table at once: one wins, the table exists.
     if (!status.ok() && status.code() != absl::StatusCode::kAlreadyExists) return status;
   }
