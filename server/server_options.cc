@@ -18,11 +18,14 @@ namespace {
 
 enum class Kind { kString, kList, kBool, kSize, kSeconds };
 
-// One option: its flag, its environment variable, its config file key, and where it goes.
+// One option: its flag, its environment variable, its config file key, what `--help` says of
+// it, and where it goes. The usage text is made from this table.
 struct Option {
   const char* flag;
   const char* env;
   const char* key;
+  const char* value;  // the value's name in the usage ("" for a switch)
+  const char* help;
   Kind kind;
   std::string ServerOptions::*text = nullptr;
   std::vector<std::string> ServerOptions::*list = nullptr;
@@ -32,37 +35,105 @@ struct Option {
   size_t min = 0;  // kSize: the smallest value allowed
 };
 
+Option Text(const char* flag, const char* env, const char* key, const char* value, const char* help,
+            std::string ServerOptions::*member) {
+  return Option{flag, env, key, value, help, Kind::kString, member};
+}
+Option Switch(const char* flag, const char* env, const char* key, const char* help, bool ServerOptions::*member) {
+  Option o{flag, env, key, "", help, Kind::kBool};
+  o.boolean = member;
+  return o;
+}
+Option Size(const char* flag, const char* env, const char* key, const char* help, size_t ServerOptions::*member,
+            size_t min) {
+  Option o{flag, env, key, "N", help, Kind::kSize};
+  o.size = member;
+  o.min = min;
+  return o;
+}
+Option Seconds(const char* flag, const char* env, const char* key, const char* help, double ServerOptions::*member) {
+  Option o{flag, env, key, "SECONDS", help, Kind::kSeconds};
+  o.seconds = member;
+  return o;
+}
+
 const std::vector<Option>& Options() {
   using S = ServerOptions;
-  static const std::vector<Option> options = {
-      {"--listen", "SLUICE_LISTEN", "listen", Kind::kString, &S::listen},
-      {"--unix-socket", "SLUICE_UNIX_SOCKET", "unix_socket", Kind::kString, &S::unix_socket},
-      {"--plugin-dir", "SLUICE_PLUGIN_DIR", "plugin_dir", Kind::kString, &S::plugin_dir},
-      {"--database", "SLUICE_DATABASES", "databases", Kind::kList, nullptr, &S::databases},
-      {"--pool-size", "SLUICE_POOL_SIZE", "pool_size", Kind::kSize, nullptr, nullptr, nullptr, &S::pool_size, nullptr,
-       1},
-      {"--shutdown-delay", "SLUICE_SHUTDOWN_DELAY", "shutdown_delay", Kind::kSeconds, nullptr, nullptr, nullptr,
-       nullptr, &S::shutdown_delay_seconds},
-      {"--shutdown-grace", "SLUICE_SHUTDOWN_GRACE", "shutdown_grace", Kind::kSeconds, nullptr, nullptr, nullptr,
-       nullptr, &S::shutdown_grace_seconds},
-      {"--allow-raw-sql", "SLUICE_ALLOW_RAW_SQL", "allow_raw_sql", Kind::kBool, nullptr, nullptr, &S::allow_raw_sql},
-      {"--tokens-file", "SLUICE_TOKENS_FILE", "tokens_file", Kind::kString, &S::tokens_file},
-      {"--tokens", "SLUICE_TOKENS", "tokens", Kind::kString, &S::tokens},
-      {"--tls-cert", "SLUICE_TLS_CERT", "tls_cert", Kind::kString, &S::tls_cert},
-      {"--tls-key", "SLUICE_TLS_KEY", "tls_key", Kind::kString, &S::tls_key},
-      {"--tls-client-ca", "SLUICE_TLS_CLIENT_CA", "tls_client_ca", Kind::kString, &S::tls_client_ca},
-      {"--statement-timeout", "SLUICE_STATEMENT_TIMEOUT", "statement_timeout", Kind::kSeconds, nullptr, nullptr,
-       nullptr, nullptr, &S::statement_timeout_seconds},
-      {"--max-message-bytes", "SLUICE_MAX_MESSAGE_BYTES", "max_message_bytes", Kind::kSize, nullptr, nullptr, nullptr,
-       &S::max_message_bytes, nullptr, 1024},
-      {"--max-rows", "SLUICE_MAX_ROWS", "max_rows", Kind::kSize, nullptr, nullptr, nullptr, &S::max_rows, nullptr, 1},
-      {"--max-concurrent-calls", "SLUICE_MAX_CONCURRENT_CALLS", "max_concurrent_calls", Kind::kSize, nullptr, nullptr,
-       nullptr, &S::max_concurrent_calls},
-      {"--metrics-listen", "SLUICE_METRICS_LISTEN", "metrics_listen", Kind::kString, &S::metrics_listen},
-      {"--log-format", "SLUICE_LOG_FORMAT", "log_format", Kind::kString, &S::log_format},
-      {"--query-log", "SLUICE_QUERY_LOG", "query_log", Kind::kBool, nullptr, nullptr, &S::query_log},
-  };
+  static const std::vector<Option> options = [] {
+    std::vector<Option> o = {
+        Text("--listen", "SLUICE_LISTEN", "listen", "HOST:PORT",
+             "where to serve gRPC (default 127.0.0.1:50051; port 0 picks a free port, printed on start)", &S::listen),
+        Text("--unix-socket", "SLUICE_UNIX_SOCKET", "unix_socket", "PATH", "also serve on this unix socket",
+             &S::unix_socket),
+        Text("--plugin-dir", "SLUICE_PLUGIN_DIR", "plugin_dir", "DIR",
+             "the dialect plugins (*.so); default: the plugins built beside this binary", &S::plugin_dir),
+    };
+    Option database{"--database",
+                    "SLUICE_DATABASES",
+                    "databases",
+                    "NAME=URL",
+                    "a database to serve; repeatable (the variable: NAME=URL entries separated by `;`; the key: an "
+                    "object {\"NAME\": \"URL\"}). The URL's scheme picks the dialect plugin: sqlite:PATH, "
+                    "postgres://user:pass@host:port/db, mysql://... Default: default=sqlite:sluice.db (a file in the "
+                    "working folder)",
+                    Kind::kList};
+    database.list = &S::databases;
+    o.push_back(database);
+    o.push_back(
+        Size("--pool-size", "SLUICE_POOL_SIZE", "pool_size", "connections per database (default 8)", &S::pool_size, 1));
+    o.push_back(Seconds("--shutdown-delay", "SLUICE_SHUTDOWN_DELAY", "shutdown_delay",
+                        "seconds between SIGTERM turning Health NOT_SERVING and the server refusing new calls "
+                        "(default 0)",
+                        &S::shutdown_delay_seconds));
+    o.push_back(Seconds("--shutdown-grace", "SLUICE_SHUTDOWN_GRACE", "shutdown_grace",
+                        "seconds calls in flight get to finish after that (default 10)", &S::shutdown_grace_seconds));
+    o.push_back(Switch("--allow-raw-sql", "SLUICE_ALLOW_RAW_SQL", "allow_raw_sql",
+                       "let QueryService.Raw run SQL text (admin scope only; off by default)", &S::allow_raw_sql));
+    o.push_back(Text("--tokens-file", "SLUICE_TOKENS_FILE", "tokens_file", "FILE",
+                     "bearer tokens, one `SCOPE TOKEN` per line (scopes: data, admin; admin includes data)",
+                     &S::tokens_file));
+    o.push_back(Text("--tokens", "SLUICE_TOKENS", "tokens", "SCOPE:TOKEN,...",
+                     "the same inline (e.g. from a secret). Without tokens, sluiced serves only on loopback (and "
+                     "unix sockets)",
+                     &S::tokens));
+    o.push_back(Text("--tls-cert", "SLUICE_TLS_CERT", "tls_cert", "FILE", "TLS certificate chain (PEM)", &S::tls_cert));
+    o.push_back(Text("--tls-key", "SLUICE_TLS_KEY", "tls_key", "FILE", "its private key (PEM)", &S::tls_key));
+    o.push_back(Text("--tls-client-ca", "SLUICE_TLS_CLIENT_CA", "tls_client_ca", "FILE",
+                     "require client certificates signed by this CA (mutual TLS)", &S::tls_client_ca));
+    o.push_back(Seconds("--statement-timeout", "SLUICE_STATEMENT_TIMEOUT", "statement_timeout",
+                        "caps every call's database work (default 0: the call's own deadline)",
+                        &S::statement_timeout_seconds));
+    o.push_back(Size("--max-message-bytes", "SLUICE_MAX_MESSAGE_BYTES", "max_message_bytes",
+                     "the largest message received or sent (default 16 MiB)", &S::max_message_bytes, 1024));
+    o.push_back(Size("--max-rows", "SLUICE_MAX_ROWS", "max_rows",
+                     "rows in a unary response (default 100000; beyond: RESOURCE_EXHAUSTED, use SelectStream)",
+                     &S::max_rows, 1));
+    o.push_back(Size("--max-concurrent-calls", "SLUICE_MAX_CONCURRENT_CALLS", "max_concurrent_calls",
+                     "calls served at once (default 1024; beyond: RESOURCE_EXHAUSTED; 0: unlimited)",
+                     &S::max_concurrent_calls, 0));
+    o.push_back(Text("--metrics-listen", "SLUICE_METRICS_LISTEN", "metrics_listen", "HOST:PORT",
+                     "Prometheus metrics over HTTP at /metrics (default: off)", &S::metrics_listen));
+    o.push_back(Text("--log-format", "SLUICE_LOG_FORMAT", "log_format", "text|json",
+                     "text, or one JSON object per line (default text)", &S::log_format));
+    o.push_back(
+        Switch("--query-log", "SLUICE_QUERY_LOG", "query_log", "log every statement a call runs", &S::query_log));
+    return o;
+  }();
   return options;
+}
+
+// `text` broken into lines of at most `width` characters, each after `indent`.
+std::string Wrap(absl::string_view text, size_t indent, size_t width) {
+  std::string out, line;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      absl::StrAppend(&out, std::string(indent, ' '), line, "\n");
+      line.clear();
+    }
+    absl::StrAppend(&line, line.empty() ? "" : " ", word);
+  }
+  if (!line.empty()) absl::StrAppend(&out, std::string(indent, ' '), line, "\n");
+  return out;
 }
 
 // Values of one option from one source, as text.
@@ -152,57 +223,24 @@ absl::StatusOr<Values> ReadConfig(const std::string& path) {
 }  // namespace
 
 std::string ServerUsage() {
-  return R"(sluiced — the Sluice gRPC ORM server
-
-Usage: sluiced [flags]
-
-Every flag has an environment variable and a config file key (flags win over the environment,
-which wins over the file):
-
-  --config FILE            SLUICE_CONFIG        a JSON file of the keys below
-  --listen HOST:PORT       SLUICE_LISTEN        listen     where to serve gRPC (default
-                           127.0.0.1:50051; port 0 picks a free port, printed on start)
-  --unix-socket PATH       SLUICE_UNIX_SOCKET   unix_socket  also serve on this unix socket
-  --plugin-dir DIR         SLUICE_PLUGIN_DIR    plugin_dir   the dialect plugins (*.so); default:
-                           the plugins built beside this binary
-  --database NAME=URL      SLUICE_DATABASES     databases  a database to serve; repeatable (the
-                           variable: NAME=URL entries separated by `;`; the key: an object
-                           {"NAME": "URL"}). The URL scheme picks the dialect plugin:
-                             sqlite:PATH   postgres://user:pass@host:port/db   mysql://...
-                           Default: default=sqlite:sluice.db (a file in the working folder).
-  --pool-size N            SLUICE_POOL_SIZE     pool_size  connections per database (default 8)
-  --shutdown-delay S       SLUICE_SHUTDOWN_DELAY  shutdown_delay  seconds between SIGTERM turning
-                           Health NOT_SERVING and the server refusing new calls (default 0)
-  --shutdown-grace S       SLUICE_SHUTDOWN_GRACE  shutdown_grace  seconds calls in flight get to
-                           finish after that (default 10)
-  --allow-raw-sql          SLUICE_ALLOW_RAW_SQL=1  allow_raw_sql  let QueryService.Raw run SQL
-                           text (admin scope only; off by default)
-  --tokens-file FILE       SLUICE_TOKENS_FILE   tokens_file  bearer tokens, one `SCOPE TOKEN` per
-                           line (scopes: data, admin; admin includes data)
-  --tokens SCOPE:TOKEN,... SLUICE_TOKENS        tokens     the same inline (e.g. from a secret)
-                           Without tokens, sluiced serves only on loopback (and unix sockets).
-  --tls-cert FILE          SLUICE_TLS_CERT      tls_cert   TLS certificate chain (PEM)
-  --tls-key FILE           SLUICE_TLS_KEY       tls_key    its private key (PEM)
-  --tls-client-ca FILE     SLUICE_TLS_CLIENT_CA tls_client_ca  require client certificates
-                           signed by this CA (mutual TLS)
-  --statement-timeout S    SLUICE_STATEMENT_TIMEOUT  statement_timeout  caps every call's
-                           database work (default 0: the call's own deadline)
-  --max-message-bytes N    SLUICE_MAX_MESSAGE_BYTES  max_message_bytes  (default 16 MiB)
-  --max-rows N             SLUICE_MAX_ROWS      max_rows   rows in a unary response (default
-                           100000; beyond: RESOURCE_EXHAUSTED, use SelectStream)
-  --max-concurrent-calls N SLUICE_MAX_CONCURRENT_CALLS  max_concurrent_calls  (default 1024;
-                           beyond: RESOURCE_EXHAUSTED; 0: unlimited)
-  --metrics-listen HOST:PORT  SLUICE_METRICS_LISTEN  metrics_listen  Prometheus metrics over
-                           HTTP at /metrics (default: off)
-  --log-format text|json   SLUICE_LOG_FORMAT    log_format  (default text)
-  --query-log              SLUICE_QUERY_LOG=1   query_log  log every statement a call runs
-  --help                   this text
-
-On start, sluiced prints `sluiced listening on HOST:PORT`. SIGTERM or SIGINT turns Health to
-NOT_SERVING, waits --shutdown-delay, lets calls in flight finish (--shutdown-grace at most),
-closes the pools and exits 0. Health service "" is liveness; "sluice.ready" is readiness (every
-database reachable).
-)";
+  std::string usage =
+      "sluiced - the Sluice gRPC ORM server\n\n"
+      "Usage: sluiced [flags]\n\n"
+      "Every flag has an environment variable and a config file key (flags win over the environment, which wins\n"
+      "over the file):\n\n"
+      "  --config FILE\n      SLUICE_CONFIG: a JSON file of the keys below\n";
+  for (const Option& o : Options()) {
+    absl::StrAppend(&usage, "  ", o.flag, *o.value != '\0' ? " " : "", o.value, "\n");
+    absl::StrAppend(
+        &usage, Wrap(absl::StrCat(o.env, o.kind == Kind::kBool ? "=1" : "", ", key `", o.key, "`: ", o.help), 6, 94));
+  }
+  absl::StrAppend(&usage, "  --help\n      this text\n\n",
+                  Wrap("On start, sluiced prints `sluiced listening on HOST:PORT`. SIGTERM or SIGINT turns Health to "
+                       "NOT_SERVING, waits --shutdown-delay, lets calls in flight finish (--shutdown-grace at most), "
+                       "closes the pools and exits 0. Health service \"\" is liveness; \"sluice.ready\" is readiness "
+                       "(every database reachable).",
+                       0, 100));
+  return usage;
 }
 
 absl::StatusOr<ServerOptions> ParseServerOptions(const std::vector<std::string>& args,

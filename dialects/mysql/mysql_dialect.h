@@ -29,6 +29,7 @@ class MysqlDialect : public sdk::SqlDialect {
     return " ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci";
   }
   sdk::AlterColumnStyle alter_column() const override { return sdk::AlterColumnStyle::kModify; }
+  bool has_transactional_ddl() const override { return false; }  // DDL commits by itself
   absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint& drop,
                                                    const std::string& name) const override {
     switch (drop.kind()) {

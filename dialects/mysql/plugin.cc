@@ -4,7 +4,7 @@
 #include "dialects/sdk/plugin_support.h"
 
 extern "C" SLUICE_DIALECT_EXPORT const sluice_dialect_api* sluice_dialect_entry(void) {
-  // INSERT / DELETE ... RETURNING (MariaDB 10.5+); DDL is not transactional.
+  // Capabilities follow MysqlDialect (sdk::Capabilities).
   return sluice::sdk::DialectApi<sluice::mysql::MysqlDialect>(
-      {"mysql", "0.1.0", "mysql,mariadb", SLUICE_CAP_RETURNING | SLUICE_CAP_ALTER_TABLE, sluice::mysql::FillDriver});
+      {"mysql", "0.1.0", "mysql,mariadb", sluice::mysql::FillDriver});
 }

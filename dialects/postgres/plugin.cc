@@ -5,8 +5,5 @@
 
 extern "C" SLUICE_DIALECT_EXPORT const sluice_dialect_api* sluice_dialect_entry(void) {
   return sluice::sdk::DialectApi<sluice::postgres::PostgresDialect>(
-      {"postgres", "0.1.0", "postgres,postgresql",
-       SLUICE_CAP_RETURNING | SLUICE_CAP_UPDATE_RETURNING | SLUICE_CAP_TRANSACTIONAL_DDL | SLUICE_CAP_NAMESPACES |
-           SLUICE_CAP_ENUM_TYPES | SLUICE_CAP_ALTER_TABLE,
-       sluice::postgres::FillDriver});
+      {"postgres", "0.1.0", "postgres,postgresql", sluice::postgres::FillDriver});
 }

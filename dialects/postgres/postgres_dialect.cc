@@ -103,6 +103,20 @@ absl::StatusOr<std::string> PostgresDialect::Function(plan::Op op) const {
   }
 }
 
+std::string PostgresDialect::JsonLeaf(const plan::Type& type) const {
+  if (type.array()) return "{}";
+  switch (type.kind()) {
+    case plan::BYTES:
+      return "encode({}, 'hex')";
+    case plan::JSON:
+    case plan::JSONB:
+    case plan::INTERVAL:
+      return "({})::text";
+    default:
+      return "{}";
+  }
+}
+
 absl::StatusOr<std::string> PostgresDialect::IndexMethod(absl::string_view method) const {
   if (method.empty()) return std::string();
   return " USING " + sdk::QuoteIdentifier(*this, method);

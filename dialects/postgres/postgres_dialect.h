@@ -21,6 +21,12 @@ class PostgresDialect : public sdk::SqlDialect {
   bool has_array_operators() const override { return true; }
   bool has_enum_types() const override { return true; }
   bool has_namespaces() const override { return true; }
+  bool has_transactional_ddl() const override { return true; }
+  sdk::JsonRows json_rows() const override { return sdk::JsonRows::kNumberedDerivedTable; }
+  std::string JsonArrayFunction() const override { return "json_build_array"; }
+  std::string JsonAggregateFunction() const override { return "json_agg"; }
+  std::string EmptyJsonArray() const override { return "'[]'::json"; }
+  std::string JsonLeaf(const plan::Type& type) const override;
   absl::StatusOr<std::string> IndexMethod(absl::string_view method) const override;
   std::string TransactionLock(int64_t key) const override;
   bool has_sequences() const override { return true; }

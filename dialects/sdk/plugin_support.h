@@ -84,7 +84,6 @@ struct PluginInfo {
   const char* name;
   const char* version;
   const char* url_schemes;
-  uint64_t capabilities;
   // Sets the driver members of the table.
   void (*fill_driver)(sluice_dialect_api* api);
 };
@@ -102,7 +101,7 @@ const sluice_dialect_api* DialectApi(const PluginInfo& info) {
     a.name = info.name;
     a.version = info.version;
     a.url_schemes = info.url_schemes;
-    a.capabilities = info.capabilities;
+    a.capabilities = Capabilities(dialect);
     a.compile = [](const void* plan, size_t size, sluice_sql** out, sluice_error* err) {
       return CompilePlan(dialect, plan, size, out, err);
     };

@@ -1,6 +1,7 @@
 #include "dialects/sdk/sql_dialect.h"
 
 #include "absl/strings/str_cat.h"
+#include "plugins/sluice_dialect.h"
 
 namespace sluice::sdk {
 
@@ -32,7 +33,7 @@ absl::StatusOr<std::string> SqlDialect::Function(plan::Op op) const {
     case plan::CURRENT_DATE:
       return std::string("CURRENT_DATE");
     case plan::RANDOM_UUID:
-      return std::string("gen_random_uuid()");
+      return absl::UnimplementedError(absl::StrCat("dialect ", name(), " has no random UUID function"));
     default:
       return absl::InvalidArgumentError(absl::StrCat("plan: op ", op, " is not a function"));
   }
@@ -43,18 +44,17 @@ absl::StatusOr<std::string> SqlDialect::IndexMethod(absl::string_view method) co
   return absl::UnimplementedError(absl::StrCat("dialect ", name(), " does not support index methods (`", method, "`)"));
 }
 
-std::string SqlDialect::JsonLeaf(const plan::Type& type) const {
-  if (type.array()) return "{}";
-  switch (type.kind()) {
-    case plan::BYTES:
-      return "encode({}, 'hex')";
-    case plan::JSON:
-    case plan::JSONB:
-    case plan::INTERVAL:
-      return "({})::text";
-    default:
-      return "{}";
+uint64_t Capabilities(const SqlDialect& dialect) {
+  uint64_t bits = 0;
+  if (dialect.has_returning(plan::Plan::kInsert) && dialect.has_returning(plan::Plan::kDelete)) {
+    bits |= SLUICE_CAP_RETURNING;
   }
+  if (dialect.has_returning(plan::Plan::kUpdate)) bits |= SLUICE_CAP_UPDATE_RETURNING;
+  if (dialect.has_transactional_ddl()) bits |= SLUICE_CAP_TRANSACTIONAL_DDL;
+  if (dialect.has_namespaces()) bits |= SLUICE_CAP_NAMESPACES;
+  if (dialect.has_enum_types()) bits |= SLUICE_CAP_ENUM_TYPES;
+  if (dialect.alter_column() != AlterColumnStyle::kNone) bits |= SLUICE_CAP_ALTER_TABLE;
+  return bits;
 }
 
 }  // namespace sluice::sdk

@@ -1,5 +1,6 @@
 // What differs between SQL dialects. The SQL renderer asks a SqlDialect wherever dialects
-// disagree; the defaults below are standard SQL (and PostgreSQL's spelling of it).
+// disagree; the defaults below are standard SQL, and what standard SQL does not say (JSON,
+// random UUIDs, transactional DDL) each dialect states itself.
 #ifndef SLUICE_DIALECTS_SDK_SQL_DIALECT_H_
 #define SLUICE_DIALECTS_SDK_SQL_DIALECT_H_
 
@@ -59,7 +60,8 @@ class SqlDialect {
   virtual std::string StringLiteral(absl::string_view text) const;
   virtual std::string BytesLiteral(absl::string_view bytes) const;
 
-  // NOW, CURRENT_DATE, RANDOM_UUID.
+  // NOW, CURRENT_DATE (standard by default); RANDOM_UUID is each dialect's own (UNIMPLEMENTED
+  // by default).
   virtual absl::StatusOr<std::string> Function(plan::Op op) const;
   // The DEFAULT marker inside INSERT ... VALUES.
   virtual std::string DefaultInValues() const { return "DEFAULT"; }
@@ -121,6 +123,9 @@ class SqlDialect {
   // Namespaces (PostgreSQL schemas).
   virtual bool has_namespaces() const { return false; }
 
+  // DDL rolls back with its transaction.
+  virtual bool has_transactional_ddl() const = 0;
+
   // Schema changes. `AlterColumnStyle::kNone` also means constraints cannot be added or dropped.
   virtual AlterColumnStyle alter_column() const { return AlterColumnStyle::kClauses; }
   // What follows `ALTER TABLE t ` to drop a constraint (`name` quoted).
@@ -135,17 +140,21 @@ class SqlDialect {
   // The statement that defers foreign key checks to the commit ("" where none is needed).
   virtual std::string DeferForeignKeys() const { return ""; }
 
-  // Relational reads: related rows as JSON arrays of their values (defaults: PostgreSQL's).
-  virtual JsonRows json_rows() const { return JsonRows::kNumberedDerivedTable; }
-  virtual std::string JsonArrayFunction() const { return "json_build_array"; }
-  virtual std::string JsonAggregateFunction() const { return "json_agg"; }
-  virtual std::string EmptyJsonArray() const { return "'[]'::json"; }
+  // Relational reads: related rows as JSON arrays of their values.
+  virtual JsonRows json_rows() const = 0;
+  virtual std::string JsonArrayFunction() const = 0;
+  virtual std::string JsonAggregateFunction() const = 0;
+  virtual std::string EmptyJsonArray() const = 0;
   // A value of `type` inside a JSON row, as a format whose `{}` stands for the value: what JSON
   // cannot hold exactly becomes text (bytes as hex, JSON columns as their text).
-  virtual std::string JsonLeaf(const plan::Type& type) const;
+  virtual std::string JsonLeaf(const plan::Type& type) const = 0;
   // A nested JSON value (a subquery's JSON) inside a JSON row.
   virtual std::string JsonEmbedded() const { return "{}"; }
 };
+
+// The SLUICE_CAP_* bits of the plugin table, from what `dialect` says it can do: one source for
+// both the SQL the SDK renders and what the host is told.
+uint64_t Capabilities(const SqlDialect& dialect);
 
 }  // namespace sluice::sdk
 

@@ -5,6 +5,5 @@
 
 extern "C" SLUICE_DIALECT_EXPORT const sluice_dialect_api* sluice_dialect_entry(void) {
   return sluice::sdk::DialectApi<sluice::sqlite::SqliteDialect>(
-      {"sqlite", "0.1.0", "sqlite", SLUICE_CAP_RETURNING | SLUICE_CAP_UPDATE_RETURNING | SLUICE_CAP_TRANSACTIONAL_DDL,
-       sluice::sqlite::FillDriver});
+      {"sqlite", "0.1.0", "sqlite", sluice::sqlite::FillDriver});
 }

@@ -19,6 +19,7 @@ class SqliteDialect : public sdk::SqlDialect {
   // SQLite's LIMIT is required before OFFSET.
   std::string LimitForOffsetOnly() const override { return "-1"; }
   sdk::AlterColumnStyle alter_column() const override { return sdk::AlterColumnStyle::kNone; }
+  bool has_transactional_ddl() const override { return true; }
   absl::StatusOr<std::string> DropConstraintClause(const plan::DropConstraint&, const std::string&) const override {
     return absl::UnimplementedError(
         "dialect sqlite does not support dropping constraints (the table is rebuilt instead)");

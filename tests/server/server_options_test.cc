@@ -2,6 +2,8 @@
 #include <fstream>
 #include <map>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "executor/database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -94,6 +96,27 @@ TEST(ServerOptions, BadConfigIsAnError) {
   EXPECT_FALSE(ParseServerOptions({"--tls-cert", "a.pem"}, getenv).ok());  // without its key
   EXPECT_EQ(ParseServerOptions({"--max-rows", "x"}, getenv).status().message(),
             "--max-rows `x` is not a whole number of at least 1");
+}
+
+// The usage is made from the option table: every flag it shows is one the parser takes, with its
+// variable and config key beside it.
+TEST(ServerOptions, UsageListsWhatTheParserTakes) {
+  const std::string usage = ServerUsage();
+  EXPECT_NE(usage.find("  --pool-size N\n      SLUICE_POOL_SIZE, key `pool_size`: connections per database"),
+            std::string::npos)
+      << usage;
+  EXPECT_NE(usage.find("  --query-log\n      SLUICE_QUERY_LOG=1, key `query_log`:"), std::string::npos) << usage;
+  auto getenv = [](const char*) -> const char* { return nullptr; };
+  int flags = 0;
+  for (absl::string_view line : absl::StrSplit(usage, '\n')) {
+    if (!absl::StartsWith(line, "  --")) continue;
+    const std::string flag(line.substr(2, line.find(' ', 2) - 2));
+    if (flag == "--help" || flag == "--config") continue;
+    ++flags;
+    auto parsed = ParseServerOptions({flag + "=1"}, getenv);
+    if (!parsed.ok()) EXPECT_EQ(parsed.status().message().find("unknown flag"), absl::string_view::npos) << flag;
+  }
+  EXPECT_EQ(flags, 20);
 }
 
 TEST(RedactUrl, HidesPasswordsOnly) {
