@@ -10,27 +10,27 @@ CallWatchdog& CallWatchdog::Instance() {
 CallWatchdog::CallWatchdog() : thread_([this] { Loop(); }) { thread_.detach(); }
 
 std::unique_ptr<CallWatchdog::Watch> CallWatchdog::Start(Connection* conn, const CallContext* call) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   // Only an idle watchdog needs waking: a busy one looks at every entry each round anyway.
-  if (entries_.empty()) work_.notify_one();
+  if (entries_.empty()) work_.Signal();
   entries_.push_front(Entry{conn, call});
   return std::make_unique<Watch>(this, entries_.begin());
 }
 
 CallWatchdog::Watch::~Watch() {
-  std::lock_guard<std::mutex> lock(dog_->mu_);
+  absl::MutexLock lock(&dog_->mu_);
   dog_->entries_.erase(it_);
 }
 
 bool CallWatchdog::Watch::fired() const {
-  std::lock_guard<std::mutex> lock(dog_->mu_);
+  absl::MutexLock lock(&dog_->mu_);
   return it_->fired;
 }
 
 void CallWatchdog::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (unsigned round = 0;; ++round) {
-    work_.wait(lock, [&] { return !entries_.empty(); });
+    while (entries_.empty()) work_.Wait(&mu_);
     const absl::Time now = absl::Now();
     // Deadlines are compared every round (10 ms); asking gRPC whether a call was cancelled
     // polls the call's completion queue, so that is done every tenth round (100 ms).
@@ -42,7 +42,7 @@ void CallWatchdog::Loop() {
         e.conn->Interrupt();  // thread-safe by the ABI's contract
       }
     }
-    work_.wait_for(lock, std::chrono::milliseconds(10));
+    work_.WaitWithTimeout(&mu_, absl::Milliseconds(10));
   }
 }
 

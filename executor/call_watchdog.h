@@ -4,12 +4,12 @@
 #ifndef SLUICE_EXECUTOR_CALL_WATCHDOG_H_
 #define SLUICE_EXECUTOR_CALL_WATCHDOG_H_
 
-#include <condition_variable>
 #include <functional>
 #include <list>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "executor/connection.h"
 
@@ -25,6 +25,8 @@ struct CallContext {
   bool query_log = false;
 };
 
+// Thread-safe: one thread of its own interrupts the statements of calls that were cancelled or
+// passed their deadline.
 class CallWatchdog {
  public:
   static CallWatchdog& Instance();
@@ -56,9 +58,9 @@ class CallWatchdog {
   CallWatchdog();
   void Loop();
 
-  std::mutex mu_;
-  std::condition_variable work_;
-  std::list<Entry> entries_;
+  absl::Mutex mu_;
+  absl::CondVar work_;  // signalled when an idle watchdog gets an entry
+  std::list<Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

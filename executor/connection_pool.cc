@@ -10,7 +10,7 @@ ConnectionPool::ConnectionPool(std::shared_ptr<DialectPlugin> dialect, std::stri
     : dialect_(std::move(dialect)), url_(std::move(url)), options_(options) {}
 
 ConnectionPool::~ConnectionPool() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   idle_.clear();
 }
 
@@ -29,7 +29,7 @@ bool ConnectionPool::Retire(const Connection& conn) const {
 
 void ConnectionPool::Return(std::unique_ptr<Connection> conn) {
   if (conn->in_transaction()) conn->Rollback().IgnoreError();  // never hand out a dirty one
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (conn->broken()) {
     open_ -= 1 + idle_.size();
     idle_.clear();
@@ -40,41 +40,39 @@ void ConnectionPool::Return(std::unique_ptr<Connection> conn) {
   } else {
     idle_.push_back(std::move(conn));
   }
-  freed_.notify_one();
+  freed_.Signal();
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
+  mu_.Lock();
   while (true) {
-    while (!idle_.empty()) {
+    if (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());
       idle_.pop_back();
-      lock.unlock();
-      const bool alive = conn->Ping().ok();
-      lock.lock();
-      if (!alive) {
-        --open_;
-        continue;
-      }
-      return Lease(this, std::move(conn));
+      mu_.Unlock();
+      if (conn->Ping().ok()) return Lease(this, std::move(conn));
+      conn.reset();
+      mu_.Lock();
+      --open_;  // a cut connection: its slot frees
+      continue;
     }
     if (open_ < options_.max_connections) {
       ++open_;
-      lock.unlock();
+      mu_.Unlock();
       auto conn = Connection::Open(dialect_, url_);
-      if (!conn.ok()) {
-        std::lock_guard<std::mutex> relock(mu_);
+      if (conn.ok()) return Lease(this, *std::move(conn));
+      {
+        absl::MutexLock relock(&mu_);
         --open_;
-        freed_.notify_one();
-        absl::Status status = conn.status();
-        if (status.code() == absl::StatusCode::kUnavailable) return status;
-        return absl::UnavailableError(absl::StrCat("cannot connect to the database: ", status.message()));
+        freed_.Signal();
       }
-      return Lease(this, *std::move(conn));
+      absl::Status status = conn.status();
+      if (status.code() == absl::StatusCode::kUnavailable) return status;
+      return absl::UnavailableError(absl::StrCat("cannot connect to the database: ", status.message()));
     }
-    if (deadline == absl::InfiniteFuture()) {
-      freed_.wait(lock);
-    } else if (freed_.wait_until(lock, absl::ToChronoTime(deadline)) == std::cv_status::timeout) {
+    // WaitWithDeadline is true when the deadline passed (an infinite one never does).
+    if (freed_.WaitWithDeadline(&mu_, deadline)) {
+      mu_.Unlock();
       return absl::DeadlineExceededError(
           absl::StrCat("no database connection came free in time (", options_.max_connections, " in use)"));
     }
@@ -82,12 +80,12 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
 }
 
 size_t ConnectionPool::open_connections() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return open_;
 }
 
 size_t ConnectionPool::idle_connections() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return idle_.size();
 }
 

@@ -3,13 +3,13 @@
 #define SLUICE_EXECUTOR_CONNECTION_POOL_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "executor/connection.h"
 
@@ -66,10 +66,10 @@ class ConnectionPool {
   const std::shared_ptr<DialectPlugin> dialect_;
   const std::string url_;
   const PoolOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable freed_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  size_t open_ = 0;
+  mutable absl::Mutex mu_;
+  absl::CondVar freed_;  // signalled when a connection is returned or a slot frees
+  std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
+  size_t open_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace sluice

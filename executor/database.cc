@@ -20,14 +20,14 @@ absl::StatusOr<std::shared_ptr<const CompiledSql>> Database::Compile(const plan:
   std::string key;
   plan.SerializeToString(&key);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = compiled_.find(key);
     if (it != compiled_.end()) return it->second;
   }
   auto compiled = dialect_->Compile(plan);
   if (!compiled.ok()) return compiled.status();
   auto shared = std::make_shared<const CompiledSql>(*std::move(compiled));
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (compiled_.size() >= kCompileCacheSize) compiled_.clear();
   compiled_.emplace(std::move(key), shared);
   return shared;

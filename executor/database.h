@@ -4,11 +4,12 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "executor/connection_pool.h"
 #include "plugins/plugin_registry.h"
 
@@ -36,8 +37,8 @@ class Database {
   const std::string url_;
   const std::shared_ptr<DialectPlugin> dialect_;
   ConnectionPool pool_;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const CompiledSql>> compiled_;
+  absl::Mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const CompiledSql>> compiled_ ABSL_GUARDED_BY(mu_);
 };
 
 // The databases a server serves, by name.

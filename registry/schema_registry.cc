@@ -88,11 +88,11 @@ std::string SchemaHash(const v1::Schema& schema) {
 
 absl::Status SchemaRegistry::EnsureTable(Database& db, const CallContext& call) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (tables_ready_[db.name()]) return absl::OkStatus();
   }
   SLUICE_RETURN_IF_ERROR(CreateTablesIfMissing(db, call, RegistrySchema()));
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   tables_ready_[db.name()] = true;
   return absl::OkStatus();
 }
@@ -137,7 +137,7 @@ absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const CallCo
 }
 
 void SchemaRegistry::Remember(Database& db, const RegisteredSchema& schema) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   Cached& cached = cache_[{db.name(), schema.version.name()}];
   // The same version keeps its index (prepared statements hold on to it).
   const bool newer = cached.schema.index == nullptr || cached.schema.version.version() < schema.version.version();
@@ -228,7 +228,7 @@ absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Datab
     return InvalidField("target.schema", "the name of a registered schema is required");
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = cache_.find({db.name(), name});
     if (it != cache_.end() && std::chrono::steady_clock::now() - it->second.checked < kFreshFor) {
       return it->second.schema.index;
@@ -236,7 +236,7 @@ absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Datab
   }
   SLUICE_ASSIGN_OR_RETURN(RegisteredSchema latest, Read(db, call, name, 0, false));
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = cache_.find({db.name(), name});
     if (it != cache_.end() && it->second.schema.version.hash() == latest.version.hash()) {
       it->second.checked = std::chrono::steady_clock::now();

@@ -6,11 +6,12 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "executor/call_watchdog.h"
 #include "executor/database.h"
 #include "schema/schema_index.h"
@@ -65,9 +66,9 @@ class SchemaRegistry {
                                         uint32_t version, bool with_definition);
   void Remember(Database& db, const RegisteredSchema& schema);
 
-  std::mutex mu_;
-  std::map<std::string, bool> tables_ready_;                     // by database
-  std::map<std::pair<std::string, std::string>, Cached> cache_;  // (database, schema)
+  absl::Mutex mu_;
+  std::map<std::string, bool> tables_ready_ ABSL_GUARDED_BY(mu_);                     // by database
+  std::map<std::pair<std::string, std::string>, Cached> cache_ ABSL_GUARDED_BY(mu_);  // (database, schema)
 };
 
 }  // namespace sluice

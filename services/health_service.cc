@@ -1,13 +1,11 @@
 #include "services/health_service.h"
 
-#include <chrono>
-
 namespace sluice {
 
 using grpc::health::v1::HealthCheckResponse;
 
 HealthCheckResponse::ServingStatus HealthServiceImpl::Current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return serving_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
 }
 
@@ -33,13 +31,13 @@ grpc::Status HealthServiceImpl::Watch(grpc::ServerContext* context, const grpc::
     writer->Write(response);
     return grpc::Status::OK;
   }
-  std::unique_lock<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   ++watchers_;
   struct Leave {
     HealthServiceImpl* self;
-    ~Leave() {  // runs with the lock held
+    ~Leave() ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {  // runs with the lock held
       --self->watchers_;
-      self->changed_.notify_all();
+      self->changed_.SignalAll();
     }
   } leave{this};
   bool last = !serving_;
@@ -47,24 +45,26 @@ grpc::Status HealthServiceImpl::Watch(grpc::ServerContext* context, const grpc::
     if (last != serving_) {
       last = serving_;
       response.set_status(last ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
-      lock.unlock();
+      mu_.Unlock();
       const bool written = writer->Write(response);
-      lock.lock();
+      mu_.Lock();
       // After NOT_SERVING the stream ends; a change while writing is sent next.
       if (!written || !last) return grpc::Status::OK;
       continue;
     }
-    changed_.wait_for(lock, std::chrono::milliseconds(500));
+    changed_.WaitWithTimeout(&mu_, absl::Milliseconds(500));
   }
   return grpc::Status::CANCELLED;
 }
 
 void HealthServiceImpl::SetNotServing() {
-  std::unique_lock<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   serving_ = false;
-  changed_.notify_all();
-  // Every Watch stream sends NOT_SERVING and ends before shutdown goes on.
-  changed_.wait_for(lock, std::chrono::seconds(2), [&] { return watchers_ == 0; });
+  changed_.SignalAll();
+  // Every Watch stream sends NOT_SERVING and ends before shutdown goes on (2 s at most).
+  const absl::Time deadline = absl::Now() + absl::Seconds(2);
+  while (watchers_ != 0 && !changed_.WaitWithDeadline(&mu_, deadline)) {
+  }
 }
 
 }  // namespace sluice

@@ -3,12 +3,12 @@
 #ifndef SLUICE_SERVICES_HEALTH_SERVICE_H_
 #define SLUICE_SERVICES_HEALTH_SERVICE_H_
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <set>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace sluice {
@@ -37,10 +37,10 @@ class HealthServiceImpl final : public grpc::health::v1::Health::Service {
 
   const std::set<std::string> services_;
   const std::function<bool()> ready_;
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  bool serving_ = true;
-  int watchers_ = 0;
+  mutable absl::Mutex mu_;
+  absl::CondVar changed_;  // signalled when serving_ or watchers_ changes
+  bool serving_ ABSL_GUARDED_BY(mu_) = true;
+  int watchers_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace sluice

@@ -14,7 +14,7 @@ std::string Label(const std::string& value) {
 
 void Metrics::RecordCall(const std::string& method, const std::string& database, const std::string& code,
                          double seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   ++calls_[{method, database, code}];
   Histogram& h = latency_[{method, database}];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
@@ -25,14 +25,14 @@ void Metrics::RecordCall(const std::string& method, const std::string& database,
 }
 
 void Metrics::RecordRefusal(const std::string& method, const std::string& code) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   ++calls_[{method, "", code}];
 }
 
 std::string Metrics::Render(const PluginRegistry& plugins, const Databases* databases) const {
   std::string out;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     out +=
         "# HELP sluice_calls_total RPCs served, by method, database and gRPC status code.\n"
         "# TYPE sluice_calls_total counter\n";

@@ -4,10 +4,11 @@
 
 #include <array>
 #include <map>
-#include <mutex>
 #include <string>
 #include <tuple>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "executor/database.h"
 #include "plugins/plugin_registry.h"
 
@@ -30,9 +31,10 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
-  mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> calls_;  // method, database, code
-  std::map<std::pair<std::string, std::string>, Histogram> latency_;             // method, database
+  mutable absl::Mutex mu_;
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> calls_
+      ABSL_GUARDED_BY(mu_);                                                                // method, database, code
+  std::map<std::pair<std::string, std::string>, Histogram> latency_ ABSL_GUARDED_BY(mu_);  // method, database
 };
 
 }  // namespace sluice

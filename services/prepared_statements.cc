@@ -11,7 +11,7 @@ namespace sluice {
 std::string PreparedStatements::Add(PreparedStatement prepared) {
   thread_local std::mt19937_64 random(std::random_device{}());
   const std::string id = absl::StrFormat("%016x%016x", random(), random());
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   statements_[id] = std::make_shared<const PreparedStatement>(std::move(prepared));
   order_.push_back(id);
   while (order_.size() > kCapacity) {
@@ -22,7 +22,7 @@ std::string PreparedStatements::Add(PreparedStatement prepared) {
 }
 
 absl::StatusOr<std::shared_ptr<const PreparedStatement>> PreparedStatements::Find(const std::string& id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = statements_.find(id);
   if (it == statements_.end()) {
     return WithErrorInfo(

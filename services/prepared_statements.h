@@ -5,10 +5,11 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "planner/planner.h"
 #include "schema/schema_index.h"
 
@@ -32,9 +33,9 @@ class PreparedStatements {
   absl::StatusOr<std::shared_ptr<const PreparedStatement>> Find(const std::string& id) const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const PreparedStatement>> statements_;
-  std::deque<std::string> order_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<const PreparedStatement>> statements_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::string> order_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sluice
