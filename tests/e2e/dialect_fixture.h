@@ -16,7 +16,7 @@
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
 #include "tests/e2e/recorded_calls.h"
-#include "tests/e2e/sluiced_process.h"
+#include "tests/e2e/sluice_test.h"
 #include "tests/e2e/test_databases.h"
 #include "tests/support/proto_json.h"
 
@@ -35,35 +35,26 @@ inline bool RestartTestServer(const std::string& server) {
   return code == "0";
 }
 
-class DialectTest : public ::testing::Test {
+// The base of each server dialect's own tests: the `kinds` schema (every type of the dialect)
+// registered and migrated on a fresh database.
+class DialectTest : public SluiceTest {
  protected:
   DialectTest(std::string dialect, std::string register_request)
-      : dialect_(std::move(dialect)), register_request_(std::move(register_request)) {}
+      : SluiceTest(std::move(dialect), {"--pool-size", "2", "--allow-raw-sql"}),
+        register_request_(std::move(register_request)) {}
 
   void SetUp() override {
-    url_ = FreshDatabaseUrl(dialect_);
-    ASSERT_FALSE(url_.empty());
-    server_ = std::make_unique<SluicedProcess>(std::vector<std::string>{
-        "--plugin-dir", "lib/plugins", "--pool-size", "2", "--allow-raw-sql", "--database", "default=" + url_});
-    ASSERT_TRUE(server_->ok());
-    queries_ = v1::QueryService::NewStub(server_->channel());
-    grpc::ClientContext c1, c2;
+    SluiceTest::SetUp();
     v1::RegisterSchemaResponse registered;
-    grpc::Status status =
-        v1::SchemaService::NewStub(server_->channel())
-            ->RegisterSchema(&c1, FromJson<v1::RegisterSchemaRequest>(register_request_), &registered);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(),
+                     FromJson<v1::RegisterSchemaRequest>(register_request_), &registered)
+                    .ok())
+        << last_.error_message();
     v1::MigrateResponse migrated;
-    status = v1::MigrationService::NewStub(server_->channel())
-                 ->Migrate(&c2, FromJson<v1::MigrateRequest>(R"({"target": {"schema": "kinds"}})"), &migrated);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
-
-  void TearDown() override {
-    queries_.reset();
-    if (server_) {
-      EXPECT_EQ(server_->Stop(), 0);
-    }
+    ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
+                     FromJson<v1::MigrateRequest>(R"({"target": {"schema": "kinds"}})"), &migrated)
+                    .ok())
+        << last_.error_message();
   }
 
   // Inserts one row (`values`: the InsertRow.values JSON) into `samples`.
@@ -171,11 +162,7 @@ class DialectTest : public ::testing::Test {
     EXPECT_LE(Connections(), 3);  // the pool's two, and the one counting
   }
 
-  std::string dialect_;
   std::string register_request_;
-  std::string url_;
-  std::unique_ptr<SluicedProcess> server_;
-  std::unique_ptr<v1::QueryService::Stub> queries_;
 };
 
 }  // namespace sluice::testing

@@ -19,6 +19,7 @@
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
 #include "tests/e2e/recorded_calls.h"
+#include "tests/e2e/sluice_test.h"
 #include "tests/e2e/sluiced_process.h"
 #include "tests/e2e/test_databases.h"
 #include "tests/support/proto_json.h"
@@ -82,40 +83,8 @@ Rows RowsOf(const v1::QueryResult& result) {
   return rows;
 }
 
-class EndToEnd : public ::testing::TestWithParam<std::string>, protected testing::RecordedCalls {
+class EndToEnd : public testing::DialectsTest {
  protected:
-  void SetUp() override {
-    url_ = testing::FreshDatabaseUrl(GetParam());
-    ASSERT_FALSE(url_.empty());
-    Start();
-  }
-
-  void Start() {
-    server_ = std::make_unique<testing::SluicedProcess>(
-        std::vector<std::string>{"--plugin-dir", "lib/plugins", "--database", "default=" + url_});
-    ASSERT_TRUE(server_->ok());
-    schemas_ = v1::SchemaService::NewStub(server_->channel());
-    queries_ = v1::QueryService::NewStub(server_->channel());
-    migrations_ = v1::MigrationService::NewStub(server_->channel());
-  }
-
-  void TearDown() override { Stop(); }
-
-  void Stop() {
-    schemas_.reset();
-    queries_.reset();
-    migrations_.reset();
-    if (server_) {
-      EXPECT_EQ(server_->Stop(), 0) << server_->Log();
-    }
-    server_.reset();
-  }
-
-  void Restart() {
-    Stop();
-    Start();
-  }
-
   // Registers the example shop schema and creates its tables.
   void SetUpShop() {
     v1::RegisterSchemaRequest request;
@@ -173,12 +142,6 @@ class EndToEnd : public ::testing::TestWithParam<std::string>, protected testing
   std::string Quoted(const std::string& name) const {
     return GetParam() == "mysql" ? "`" + name + "`" : "\\\"" + name + "\\\"";
   }
-
-  std::string url_;
-  std::unique_ptr<testing::SluicedProcess> server_;
-  std::unique_ptr<v1::SchemaService::Stub> schemas_;
-  std::unique_ptr<v1::QueryService::Stub> queries_;
-  std::unique_ptr<v1::MigrationService::Stub> migrations_;
 };
 
 TEST_P(EndToEnd, InsertSelectUpdateDelete) {
@@ -405,7 +368,7 @@ TEST_P(EndToEnd, SchemasAreVersionedByContentAndSurviveRestarts) {
                   .ok());
   InsertAdaAndBob();
 
-  Restart();  // a new process sees the registered schema and the data in the database
+  RestartServer();  // a new server sees the registered schema and the data in the database
   EXPECT_EQ(Users(),
             (Rows{{"1", "'ada@example.com'", "'Ada'", "dec:12.50"}, {"2", "'bob@example.com'", "NULL", "dec:0.00"}}));
   auto* column = request.mutable_schema()->mutable_tables(0)->add_columns();
@@ -1075,7 +1038,7 @@ TEST_P(EndToEnd, RawSqlIsOffUnlessAllowed) {
   Call(&v1::QueryService::Stub::Raw, queries_.get(), Json<v1::RawRequest>(R"({"sql": "SELECT 1"})"), &result);
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 
-  testing::SluicedProcess allowed({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--database", "default=" + url_});
+  testing::InProcessServer allowed({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--database", "default=" + url_});
   ASSERT_TRUE(allowed.ok());
   auto raw = v1::QueryService::NewStub(allowed.channel());
   grpc::ClientContext context;
@@ -1095,7 +1058,7 @@ TEST_P(EndToEnd, RawSqlIsOffUnlessAllowed) {
 
 TEST_P(EndToEnd, ASecondReplicaSeesNewSchemaVersions) {
   SetUpShop();
-  testing::SluicedProcess replica({"--plugin-dir", "lib/plugins", "--database", "default=" + url_});
+  testing::InProcessServer replica({"--plugin-dir", "lib/plugins", "--database", "default=" + url_});
   ASSERT_TRUE(replica.ok());
   auto replica_queries = v1::QueryService::NewStub(replica.channel());
   auto select_nickname = [&] {
@@ -1157,7 +1120,7 @@ INSTANTIATE_TEST_SUITE_P(Dialects, EndToEnd, ::testing::ValuesIn(testing::Dialec
 TEST(Sqlite, TheDeadlineStopsAStatementWaitingForALock) {
   const std::string path = ::testing::TempDir() + "/sqlite_deadline.db";
   std::remove(path.c_str());
-  testing::SluicedProcess server({"--plugin-dir", "lib/plugins", "--database", "default=sqlite:" + path});
+  testing::InProcessServer server({"--plugin-dir", "lib/plugins", "--database", "default=sqlite:" + path});
   ASSERT_TRUE(server.ok());
   auto register_and_migrate = [&] {
     grpc::ClientContext c1, c2;

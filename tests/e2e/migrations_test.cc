@@ -13,7 +13,7 @@
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
 #include "tests/e2e/recorded_calls.h"
-#include "tests/e2e/sluiced_process.h"
+#include "tests/e2e/sluice_test.h"
 #include "tests/e2e/test_databases.h"
 #include "tests/support/proto_json.h"
 
@@ -59,26 +59,9 @@ constexpr char kV2[] = R"({"name": "inventory", "tables": [
 constexpr char kRenames[] = R"([{"from_table": "warehouses", "table": "depots"},
                                 {"table": "depots", "from_column": "name", "to_column": "title"}])";
 
-class Migrations : public ::testing::TestWithParam<std::string>, protected testing::RecordedCalls {
+class Migrations : public testing::DialectsTest {
  protected:
-  void SetUp() override {
-    url_ = testing::FreshDatabaseUrl(GetParam());
-    ASSERT_FALSE(url_.empty());
-    server_ = std::make_unique<testing::SluicedProcess>(
-        std::vector<std::string>{"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--database", "default=" + url_});
-    ASSERT_TRUE(server_->ok());
-    schemas_ = v1::SchemaService::NewStub(server_->channel());
-    migrations_ = v1::MigrationService::NewStub(server_->channel());
-    queries_ = v1::QueryService::NewStub(server_->channel());
-  }
-  void TearDown() override {
-    schemas_.reset();
-    migrations_.reset();
-    queries_.reset();
-    if (server_) {
-      EXPECT_EQ(server_->Stop(), 0);
-    }
-  }
+  Migrations() : DialectsTest({"--allow-raw-sql"}) {}
 
   // The tables of the live database (whatever the registered schema says).
   std::vector<std::string> LiveTables() {
@@ -158,12 +141,6 @@ class Migrations : public ::testing::TestWithParam<std::string>, protected testi
     }
     return out;
   }
-
-  std::string url_;
-  std::unique_ptr<testing::SluicedProcess> server_;
-  std::unique_ptr<v1::SchemaService::Stub> schemas_;
-  std::unique_ptr<v1::MigrationService::Stub> migrations_;
-  std::unique_ptr<v1::QueryService::Stub> queries_;
 };
 
 TEST_P(Migrations, TheSchemaEvolvesAndTheRowsSurvive) {

@@ -15,7 +15,7 @@
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
 #include "tests/e2e/recorded_calls.h"
-#include "tests/e2e/sluiced_process.h"
+#include "tests/e2e/sluice_test.h"
 #include "tests/e2e/test_databases.h"
 #include "tests/support/proto_json.h"
 
@@ -86,28 +86,13 @@ constexpr char kThreeLevelsJson[] =
     R"({"id":10,"title":"Ada one","published_on":"2024-01-10","editor":{"name":"Bob"},)"
     R"("comments":[{"body":"c3 \"quoted\" ☕","likes":9},{"body":"c1","likes":5}],"topics":[{"name":"db"},{"name":"sql"}]}]}])";
 
-class Relational : public ::testing::TestWithParam<std::string>, protected testing::RecordedCalls {
+class Relational : public testing::DialectsTest {
  protected:
+  Relational() : DialectsTest({"--pool-size", "1"}) {}
+
   void SetUp() override {
-    url_ = testing::FreshDatabaseUrl(GetParam());
-    ASSERT_FALSE(url_.empty());
-    server_ = std::make_unique<testing::SluicedProcess>(
-        std::vector<std::string>{"--plugin-dir", "lib/plugins", "--pool-size", "1", "--database", "default=" + url_});
-    ASSERT_TRUE(server_->ok());
-    schemas_ = v1::SchemaService::NewStub(server_->channel());
-    queries_ = v1::QueryService::NewStub(server_->channel());
-    v1::RegisterSchemaRequest request;
-    *request.mutable_schema() = FromJson<v1::Schema>(testing::ReadFile("examples/blog.schema.json"));
-    request.set_strict(true);  // the example is lint-clean
-    v1::RegisterSchemaResponse registered;
-    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
-        << last_.error_message();
-    EXPECT_EQ(registered.warnings_size(), 0);
-    v1::MigrateResponse migrated;
-    grpc::ClientContext context;
-    ASSERT_TRUE(v1::MigrationService::NewStub(server_->channel())
-                    ->Migrate(&context, FromJson<v1::MigrateRequest>(R"({"target": {"schema": "blog"}})"), &migrated)
-                    .ok());
+    DialectsTest::SetUp();
+    RegisterAndMigrate(testing::ReadFile("examples/blog.schema.json"), /*strict=*/true);  // the example is lint-clean
     v1::BatchResponse batch;
     ASSERT_TRUE(Call(&v1::QueryService::Stub::Batch, queries_.get(), FromJson<v1::BatchRequest>(kData), &batch).ok())
         << last_.error_message();
@@ -122,11 +107,7 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
 
   void TearDown() override {
     if (GetParam() == "mysql") Sql("SET GLOBAL general_log = 0");
-    schemas_.reset();
-    queries_.reset();
-    if (server_) {
-      EXPECT_EQ(server_->Stop(), 0);
-    }
+    DialectsTest::TearDown();
   }
 
   // FindMany (FindFirst when `first`) of the request `json`.
@@ -222,11 +203,6 @@ class Relational : public ::testing::TestWithParam<std::string>, protected testi
     sqlite3_finalize(stmt);
     sqlite3_close(db);
   }
-
-  std::string url_;
-  std::unique_ptr<testing::SluicedProcess> server_;
-  std::unique_ptr<v1::SchemaService::Stub> schemas_;
-  std::unique_ptr<v1::QueryService::Stub> queries_;
 };
 
 TEST_P(Relational, ThreeLevelsInOneStatement) {

@@ -46,11 +46,6 @@ class SluicedProcess {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
-// The google.rpc.BadRequest field paths of a failed call.
-std::vector<std::string> FieldPaths(const grpc::Status& status);
-// The google.rpc.ErrorInfo metadata value `key` of a failed call ("" if absent), and its reason.
-std::string ErrorInfo(const grpc::Status& status, const std::string& key);
-
 }  // namespace sluice::testing
 
 #endif  // SLUICE_TESTS_E2E_SLUICED_PROCESS_H_

@@ -89,7 +89,7 @@ TEST_F(ScriptedTest, RowsAreTypedByTheDeclaredColumnsAndStatementsPreparedOnce) 
   EXPECT_EQ(events[0], "connect");
   EXPECT_THAT(events[1], HasSubstr("prepare SELECT"));
   EXPECT_EQ(events[2], "execute" + events[1].substr(7) + " [0]");  // the bound value
-  EXPECT_EQ(events[3], events[2]);                                  // the same prepared statement, again
+  EXPECT_EQ(events[3], events[2]);                                 // the same prepared statement, again
 }
 
 TEST_F(ScriptedTest, DriverErrorsKeepTheirCodeAndConstraint) {

@@ -28,9 +28,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "common/json.h"
 #include "dialects/sdk/plugin_support.h"
@@ -103,8 +103,9 @@ int32_t ScriptedError(const JsonValue& error, sluice_error* err) {
   const JsonValue* message = Field(error, "message");
   const JsonValue* sqlstate = Field(error, "sqlstate");
   const JsonValue* constraint = Field(error, "constraint");
-  return SetError(err, code ? std::stoi(code->text) : SLUICE_STATUS_INTERNAL, message ? message->text : "scripted error",
-                  sqlstate ? sqlstate->text : "", constraint ? constraint->text : "");
+  return SetError(err, code ? std::stoi(code->text) : SLUICE_STATUS_INTERNAL,
+                  message ? message->text : "scripted error", sqlstate ? sqlstate->text : "",
+                  constraint ? constraint->text : "");
 }
 
 // The rule answering `sql`, or nullptr.

@@ -1,0 +1,94 @@
+// The base of the end-to-end fixtures: a fresh database of one dialect on the test servers,
+// sluiced serving it in the test's own process, and stubs for its services.
+#ifndef SLUICE_TESTS_E2E_SLUICE_TEST_H_
+#define SLUICE_TESTS_E2E_SLUICE_TEST_H_
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/v1/migration_service.grpc.pb.h"
+#include "sluice/v1/query_service.grpc.pb.h"
+#include "sluice/v1/schema_service.grpc.pb.h"
+#include "tests/e2e/recorded_calls.h"
+#include "tests/e2e/test_databases.h"
+#include "tests/support/in_process_server.h"
+#include "tests/support/proto_json.h"
+#include "tests/support/status_details.h"
+
+namespace sluice::testing {
+
+class SluiceTest : public ::testing::Test, protected RecordedCalls {
+ protected:
+  // `dialect`: sqlite, postgres or mysql; `flags`: sluiced's flags beyond --plugin-dir and
+  // --database (the fresh database as `default`).
+  explicit SluiceTest(std::string dialect, std::vector<std::string> flags = {})
+      : dialect_(std::move(dialect)), flags_(std::move(flags)) {}
+
+  void SetUp() override {
+    url_ = FreshDatabaseUrl(dialect_);
+    ASSERT_FALSE(url_.empty());
+    StartServer();
+  }
+  void TearDown() override { StopServer(); }
+
+  void StartServer() {
+    std::vector<std::string> args = {"--plugin-dir", "lib/plugins", "--database", "default=" + url_};
+    args.insert(args.end(), flags_.begin(), flags_.end());
+    server_ = std::make_unique<InProcessServer>(args);
+    ASSERT_TRUE(server_->ok());
+    schemas_ = v1::SchemaService::NewStub(server_->channel());
+    queries_ = v1::QueryService::NewStub(server_->channel());
+    migrations_ = v1::MigrationService::NewStub(server_->channel());
+  }
+  void StopServer() {
+    schemas_.reset();
+    queries_.reset();
+    migrations_.reset();
+    if (server_) EXPECT_EQ(server_->Stop(), 0);
+    server_.reset();
+  }
+  void RestartServer() {
+    StopServer();
+    StartServer();
+  }
+
+  // Registers `schema` (JSON; strict: lint warnings refuse it) and migrates it.
+  void RegisterAndMigrate(const std::string& schema, bool strict = false) {
+    v1::RegisterSchemaRequest request;
+    *request.mutable_schema() = FromJson<v1::Schema>(schema);
+    request.set_strict(strict);
+    v1::RegisterSchemaResponse registered;
+    ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
+        << last_.error_message();
+    v1::MigrateRequest migrate;
+    migrate.mutable_target()->set_schema(request.schema().name());
+    v1::MigrateResponse migrated;
+    ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), migrate, &migrated).ok())
+        << last_.error_message();
+  }
+
+  const std::string& dialect() const { return dialect_; }
+
+  std::string url_;
+  std::unique_ptr<InProcessServer> server_;
+  std::unique_ptr<v1::SchemaService::Stub> schemas_;
+  std::unique_ptr<v1::QueryService::Stub> queries_;
+  std::unique_ptr<v1::MigrationService::Stub> migrations_;
+
+ private:
+  const std::string dialect_;
+  const std::vector<std::string> flags_;
+};
+
+// The same, for a test run once per dialect under test (SLUICE_TEST_DIALECTS).
+class DialectsTest : public SluiceTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  explicit DialectsTest(std::vector<std::string> flags = {}) : SluiceTest(GetParam(), std::move(flags)) {}
+};
+
+}  // namespace sluice::testing
+
+#endif  // SLUICE_TESTS_E2E_SLUICE_TEST_H_
