@@ -30,11 +30,11 @@ absl::Status Connection::Check(int32_t code, const sluice_error& error) {
   return PluginStatus(code, error, dialect_->name());
 }
 
-absl::StatusOr<sluice_stmt*> Connection::Prepare(const std::string& sql) {
+absl::StatusOr<Statement> Connection::Prepare(const std::string& sql) {
   auto it = statements_.find(sql);
   if (it != statements_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);
-    return it->second->second;
+    return Statement(this, it->second->second);
   }
   sluice_stmt* stmt = nullptr;
   sluice_error error{};
@@ -47,7 +47,46 @@ absl::StatusOr<sluice_stmt*> Connection::Prepare(const std::string& sql) {
     statements_.erase(lru_.back().first);
     lru_.pop_back();
   }
-  return stmt;
+  return Statement(this, stmt);
+}
+
+absl::Status Statement::Bind(uint32_t slot, const sluice_value& value) {
+  sluice_error error{};
+  return conn_->Check(conn_->api().bind(stmt_, slot, &value, &error), error);
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  sluice_error error{};
+  int32_t has_row = 0;
+  SLUICE_RETURN_IF_ERROR(conn_->Check(conn_->api().step(stmt_, &has_row, &error), error));
+  return has_row != 0;
+}
+
+uint32_t Statement::ColumnCount() { return conn_->api().column_count(stmt_); }
+
+absl::StatusOr<std::string> Statement::ColumnName(uint32_t column) {
+  sluice_error error{};
+  const char* name = nullptr;
+  size_t size = 0;
+  SLUICE_RETURN_IF_ERROR(conn_->Check(conn_->api().column_name(stmt_, column, &name, &size, &error), error));
+  return std::string(name, size);
+}
+
+absl::StatusOr<sluice_value> Statement::ColumnValue(uint32_t column) {
+  sluice_error error{};
+  sluice_value value{};
+  SLUICE_RETURN_IF_ERROR(conn_->Check(conn_->api().column_value(stmt_, column, &value, &error), error));
+  return value;
+}
+
+absl::Status Statement::Changes(uint64_t* rows_affected, int64_t* last_insert_id) {
+  sluice_error error{};
+  return conn_->Check(conn_->api().changes(stmt_, rows_affected, last_insert_id, &error), error);
+}
+
+void Statement::Reset() {
+  sluice_error ignored{};  // reset repeats the last step's error, which was already reported
+  conn_->api().reset(stmt_, &ignored);
 }
 
 absl::Status Connection::ExecuteOnce(const std::string& sql) {

@@ -18,6 +18,33 @@ namespace sluice {
 // connection.cc).
 enum class Isolation { kDefault, kReadUncommitted, kReadCommitted, kRepeatableRead, kSerializable };
 
+class Connection;
+
+// A statement prepared on a connection, which owns it (in its statement cache): the driver's
+// calls on it, as statuses. Valid until the connection's next Prepare; used by one thread.
+class Statement {
+ public:
+  absl::Status Bind(uint32_t slot, const sluice_value& value);
+  // Runs the statement, or moves to its next row: true with a row, false when done.
+  absl::StatusOr<bool> Step();
+  uint32_t ColumnCount();
+  absl::StatusOr<std::string> ColumnName(uint32_t column);
+  // The current row's value; its data is the plugin's until the next Step or Reset.
+  absl::StatusOr<sluice_value> ColumnValue(uint32_t column);
+  // After the statement ran: rows it changed, and the generated key (0 if none).
+  absl::Status Changes(uint64_t* rows_affected, int64_t* last_insert_id);
+  // Rewinds it and clears its bindings for the next use.
+  void Reset();
+
+ private:
+  friend class Connection;
+  Statement(Connection* conn, sluice_stmt* stmt) : conn_(conn), stmt_(stmt) {}
+  Connection* conn_;
+  sluice_stmt* stmt_;
+};
+
+// One connection of a dialect plugin. connection.cc is the one file of the executor that calls
+// the plugin's function table. Not thread-safe (one call uses it at a time) but for Interrupt.
 class Connection {
  public:
   static absl::StatusOr<std::unique_ptr<Connection>> Open(std::shared_ptr<DialectPlugin> dialect,
@@ -27,11 +54,10 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   const DialectPlugin& dialect() const { return *dialect_; }
-  const sluice_dialect_api& api() const { return dialect_->api(); }
 
   // The prepared statement for `sql`, prepared on first use and kept (least recently used
   // statements are finalized beyond the cache's capacity). Owned by the connection.
-  absl::StatusOr<sluice_stmt*> Prepare(const std::string& sql);
+  absl::StatusOr<Statement> Prepare(const std::string& sql);
 
   // A plugin result as a status; an UNAVAILABLE marks the connection broken.
   absl::Status Check(int32_t code, const sluice_error& error);
@@ -57,7 +83,9 @@ class Connection {
   static constexpr size_t kStatementCacheSize = 256;
 
  private:
+  friend class Statement;
   Connection(std::shared_ptr<DialectPlugin> dialect, sluice_conn* conn);
+  const sluice_dialect_api& api() const { return dialect_->api(); }
 
   std::shared_ptr<DialectPlugin> dialect_;
   sluice_conn* conn_;

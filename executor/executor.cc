@@ -29,19 +29,13 @@ namespace {
 
 absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,
                                     const RowBatches* batches, size_t max_rows) {
-  const sluice_dialect_api& api = conn.api();
-  SLUICE_ASSIGN_OR_RETURN(sluice_stmt * stmt, conn.Prepare(sql.sql));
+  SLUICE_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql.sql));
   // The statement stays cached on the connection: rewind it whatever happens below.
   struct Rewind {
-    const sluice_dialect_api& api;
-    sluice_stmt* stmt;
-    ~Rewind() {
-      sluice_error ignored{};
-      api.reset(stmt, &ignored);
-    }
-  } rewind{api, stmt};
+    Statement& stmt;
+    ~Rewind() { stmt.Reset(); }
+  } rewind{stmt};
 
-  sluice_error error{};
   std::string scratch;  // an array parameter's encoding, until its bind returns
   for (size_t slot = 0; slot < sql.param_index.size(); ++slot) {
     const uint32_t index = sql.param_index[slot];
@@ -49,8 +43,7 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
       return absl::InternalError(
           absl::StrCat("dialect ", conn.dialect().name(), " bound parameter ", index, " of ", statement.params.size()));
     }
-    const sluice_value value = ToAbiValue(statement.params[index], &scratch);
-    SLUICE_RETURN_IF_ERROR(conn.Check(api.bind(stmt, static_cast<uint32_t>(slot), &value, &error), error));
+    SLUICE_RETURN_IF_ERROR(stmt.Bind(static_cast<uint32_t>(slot), ToAbiValue(statement.params[index], &scratch)));
   }
 
   v1::QueryResult result;
@@ -59,22 +52,18 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
   for (const ResultColumn& column : statement.columns) types.push_back(column.column);
   bool first = true;
   while (true) {
-    int32_t has_row = 0;
-    SLUICE_RETURN_IF_ERROR(conn.Check(api.step(stmt, &has_row, &error), error));
+    SLUICE_ASSIGN_OR_RETURN(const bool has_row, stmt.Step());
     if (first && statement.describe_columns) {
       // Raw SQL: the columns are whatever the database says, typed by their values.
-      for (uint32_t i = 0; i < api.column_count(stmt); ++i) {
-        const char* name = nullptr;
-        size_t size = 0;
-        SLUICE_RETURN_IF_ERROR(conn.Check(api.column_name(stmt, i, &name, &size, &error), error));
-        result.add_columns()->set_name(std::string(name, size));
+      for (uint32_t i = 0; i < stmt.ColumnCount(); ++i) {
+        SLUICE_ASSIGN_OR_RETURN(*result.add_columns()->mutable_name(), stmt.ColumnName(i));
         types.emplace_back();
       }
     }
     first = false;
     if (!has_row) break;
-    if (api.column_count(stmt) != types.size()) {
-      return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(), " returned ", api.column_count(stmt),
+    if (stmt.ColumnCount() != types.size()) {
+      return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(), " returned ", stmt.ColumnCount(),
                                               " columns; expected ", types.size()));
     }
     if (max_rows > 0 && batches == nullptr && static_cast<size_t>(result.rows_size()) >= max_rows) {
@@ -83,8 +72,7 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
     }
     v1::Row* row = result.add_rows();
     for (size_t i = 0; i < types.size(); ++i) {
-      sluice_value raw{};
-      SLUICE_RETURN_IF_ERROR(conn.Check(api.column_value(stmt, static_cast<uint32_t>(i), &raw, &error), error));
+      SLUICE_ASSIGN_OR_RETURN(const sluice_value raw, stmt.ColumnValue(static_cast<uint32_t>(i)));
       SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, types[i]));
     }
     if (batches != nullptr && static_cast<size_t>(result.rows_size()) >= batches->rows) {
@@ -98,7 +86,7 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
   if (write) {
     uint64_t affected = 0;
     int64_t last_id = 0;
-    SLUICE_RETURN_IF_ERROR(conn.Check(api.changes(stmt, &affected, &last_id, &error), error));
+    SLUICE_RETURN_IF_ERROR(stmt.Changes(&affected, &last_id));
     result.set_rows_affected(affected);
     if (statement.plan.has_insert() && last_id != 0) result.set_last_insert_id(last_id);
   }

@@ -1,6 +1,6 @@
 // The executor in this process, against a real SQLite file through the real plugin: typed rows,
-// the prepared-statement cache, transactions and the pool's limit, errors by their code. No
-// sluiced is forked.
+// transactions and the pool's limit, errors by their code. No sluiced is forked (the statement
+// cache is counted with the scripted plugin: scripted_test).
 #include "executor/executor.h"
 
 #include <gtest/gtest.h>
@@ -89,17 +89,6 @@ TEST_F(ExecutorTest, ConstraintViolationsKeepTheirCodeAndConstraint) {
   auto syntax = Raw("SELEC 1");
   EXPECT_FALSE(syntax.ok());
   EXPECT_EQ(Count(), 1);  // nothing else was written
-}
-
-TEST_F(ExecutorTest, PreparedStatementsAreCachedPerConnection) {
-  auto lease = db_->pool().Acquire(absl::Now() + absl::Seconds(1));
-  ASSERT_TRUE(lease.ok()) << lease.status();
-  auto first = (*lease)->Prepare("SELECT 1");
-  auto second = (*lease)->Prepare("SELECT 1");
-  auto other = (*lease)->Prepare("SELECT 2");
-  ASSERT_TRUE(first.ok() && second.ok() && other.ok());
-  EXPECT_EQ(*first, *second);
-  EXPECT_NE(*first, *other);
 }
 
 TEST_F(ExecutorTest, TransactionsCommitOrRollBackAndHoldTheirConnection) {
