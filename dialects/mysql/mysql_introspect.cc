@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 #include "dialects/mysql/mysql_dialect.h"
 #include "dialects/sdk/plugin_support.h"
 
@@ -154,11 +155,11 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
     }
     return nullptr;
   };
-  auto columns = Query(my, R"(SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA
+  SLUICE_ASSIGN_OR_RETURN(auto columns,
+                          Query(my, R"(SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA
       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE '\_\_sluice%'
-      ORDER BY TABLE_NAME, ORDINAL_POSITION)");
-  if (!columns.ok()) return columns.status();
-  for (const auto& row : *columns) {
+      ORDER BY TABLE_NAME, ORDINAL_POSITION)"));
+  for (const auto& row : columns) {
     plan::CreateTable*& table = tables[row[0]];
     if (table == nullptr) {
       table = catalog.add_tables();
@@ -173,11 +174,11 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
   }
 
   // Checks: a column's json_valid(`c`) makes it JSON; the rest are the table's.
-  auto checks =
+  SLUICE_ASSIGN_OR_RETURN(
+      auto checks,
       Query(my, R"(SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL FROM information_schema.CHECK_CONSTRAINTS
-      WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME)");
-  if (!checks.ok()) return checks.status();
-  for (const auto& row : *checks) {
+      WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME)"));
+  for (const auto& row : checks) {
     if (row[3] == "Column" && absl::StartsWith(row[2], "json_valid(")) {
       if (plan::ColumnDef* c = column(row[0], row[1])) c->mutable_type()->set_kind(plan::JSON);
       continue;
@@ -189,7 +190,8 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
     check->set_sql(row[2]);
   }
 
-  auto keys =
+  SLUICE_ASSIGN_OR_RETURN(
+      auto keys,
       Query(my, R"(SELECT t.TABLE_NAME, t.CONSTRAINT_NAME, t.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME,
         k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE
       FROM information_schema.TABLE_CONSTRAINTS t
@@ -198,13 +200,12 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
       LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA
         AND r.TABLE_NAME = t.TABLE_NAME AND r.CONSTRAINT_NAME = t.CONSTRAINT_NAME
       WHERE t.CONSTRAINT_SCHEMA = DATABASE() AND t.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')
-      ORDER BY t.TABLE_NAME, t.CONSTRAINT_TYPE, t.CONSTRAINT_NAME, k.ORDINAL_POSITION)");
-  if (!keys.ok()) return keys.status();
+      ORDER BY t.TABLE_NAME, t.CONSTRAINT_TYPE, t.CONSTRAINT_NAME, k.ORDINAL_POSITION)"));
   std::set<std::pair<std::string, std::string>> constraint_indexes;  // (table, index name)
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> primary;
   std::map<std::pair<std::string, std::string>, plan::Unique*> uniques;
   std::map<std::pair<std::string, std::string>, plan::ForeignKey*> foreign;
-  for (const auto& row : *keys) {
+  for (const auto& row : keys) {
     auto it = tables.find(row[0]);
     if (it == tables.end()) continue;
     const std::pair<std::string, std::string> key{row[0], row[1]};
@@ -239,12 +240,13 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
     }
   }
 
-  auto indexes = Query(my, R"(SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS
+  SLUICE_ASSIGN_OR_RETURN(
+      auto indexes,
+      Query(my, R"(SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS
       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE '\_\_sluice%' AND INDEX_NAME <> 'PRIMARY'
-      ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX)");
-  if (!indexes.ok()) return indexes.status();
+      ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX)"));
   std::map<std::pair<std::string, std::string>, plan::CreateIndex*> by_name;
-  for (const auto& row : *indexes) {
+  for (const auto& row : indexes) {
     const std::pair<std::string, std::string> key{row[0], row[1]};
     if (constraint_indexes.count(key)) continue;  // a unique constraint's, or a foreign key's own
     plan::CreateIndex*& index = by_name[key];

@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 #include "dialects/sdk/plugin_support.h"
 
 namespace sluice::postgres {
@@ -170,7 +171,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
   std::map<std::pair<std::string, std::string>, plan::CreateTable*> tables;  // (namespace, name)
   auto ns_of = [](const std::string& ns) { return ns == "public" ? std::string() : ns; };
 
-  auto columns =
+  SLUICE_ASSIGN_OR_RETURN(
+      auto columns,
       Query(pg, R"(SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
         pg_get_expr(d.adbin, d.adrelid), a.attidentity, (t.typtype = 'e' OR (t.typcategory = 'A' AND et.typtype = 'e')),
         coalesce(etn.nspname, tn.nspname)
@@ -181,9 +183,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
       LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
       WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) AND c.relname NOT LIKE '\_\_sluice%'
       ORDER BY n.nspname, c.relname, a.attnum)",
-            {list});
-  if (!columns.ok()) return columns.status();
-  for (const auto& row : columns->values) {
+            {list}));
+  for (const auto& row : columns.values) {
     plan::CreateTable*& table = tables[{row[0], row[1]}];
     if (table == nullptr) {
       table = catalog.add_tables();
@@ -198,7 +199,7 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     if (!row[5].empty() && row[6].empty()) ReadDefault(row[5], c);
   }
 
-  auto constraints = Query(pg, R"(SELECT n.nspname, c.relname, k.conname, k.contype,
+  SLUICE_ASSIGN_OR_RETURN(auto constraints, Query(pg, R"(SELECT n.nspname, c.relname, k.conname, k.contype,
         ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
               JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i),
         fn.nspname, f.relname,
@@ -209,9 +210,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
       LEFT JOIN pg_class f ON f.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace
       WHERE k.contype IN ('p', 'u', 'f', 'c') AND n.nspname = ANY($1::text[]) AND c.relname NOT LIKE '\_\_sluice%'
       ORDER BY n.nspname, c.relname, k.conname)",
-                           {list});
-  if (!constraints.ok()) return constraints.status();
-  for (const auto& row : constraints->values) {
+                                                  {list}));
+  for (const auto& row : constraints.values) {
     auto it = tables.find({row[0], row[1]});
     if (it == tables.end()) continue;
     plan::CreateTable* table = it->second;
@@ -255,8 +255,10 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     }
   }
 
-  auto indexes = Query(
-      pg, R"(SELECT n.nspname, t.relname, i.relname, ix.indisunique, am.amname, pg_get_expr(ix.indpred, ix.indrelid),
+  SLUICE_ASSIGN_OR_RETURN(
+      auto indexes,
+      Query(pg,
+            R"(SELECT n.nspname, t.relname, i.relname, ix.indisunique, am.amname, pg_get_expr(ix.indpred, ix.indrelid),
         ARRAY(SELECT a.attname FROM unnest(ix.indkey::int2[]) WITH ORDINALITY u(attnum, k)
               JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = u.attnum ORDER BY u.k)
       FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
@@ -264,9 +266,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
       WHERE n.nspname = ANY($1::text[]) AND t.relname NOT LIKE '\_\_sluice%'
         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = ix.indexrelid AND k.conrelid = ix.indrelid)
       ORDER BY n.nspname, t.relname, i.relname)",
-      {list});
-  if (!indexes.ok()) return indexes.status();
-  for (const auto& row : indexes->values) {
+            {list}));
+  for (const auto& row : indexes.values) {
     plan::CreateIndex* index = catalog.add_indexes();
     index->mutable_table()->set_namespace_(ns_of(row[0]));
     index->mutable_table()->set_name(row[1]);
@@ -277,12 +278,12 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     for (const auto& c : PgList(row[6])) index->add_columns(c);
   }
 
-  auto enums = Query(pg, R"(SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text
+  SLUICE_ASSIGN_OR_RETURN(
+      auto enums, Query(pg, R"(SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text
       FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
       WHERE n.nspname = ANY($1::text[]) GROUP BY n.nspname, t.typname ORDER BY n.nspname, t.typname)",
-                     {list});
-  if (!enums.ok()) return enums.status();
-  for (const auto& row : enums->values) {
+                        {list}));
+  for (const auto& row : enums.values) {
     plan::CreateEnum* e = catalog.add_enums();
     e->set_namespace_(ns_of(row[0]));
     e->set_name(row[1]);
@@ -290,13 +291,14 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
   }
 
   // Sequences but those that back identity columns.
-  auto sequences = Query(pg, R"(SELECT s.schemaname, s.sequencename, s.start_value, s.increment_by FROM pg_sequences s
+  SLUICE_ASSIGN_OR_RETURN(
+      auto sequences,
+      Query(pg, R"(SELECT s.schemaname, s.sequencename, s.start_value, s.increment_by FROM pg_sequences s
       JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relname = s.sequencename AND c.relnamespace = n.oid
       WHERE s.schemaname = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('i', 'a'))
       ORDER BY s.schemaname, s.sequencename)",
-                         {list});
-  if (!sequences.ok()) return sequences.status();
-  for (const auto& row : sequences->values) {
+            {list}));
+  for (const auto& row : sequences.values) {
     plan::CreateSequence* q = catalog.add_sequences();
     q->set_namespace_(ns_of(row[0]));
     q->set_name(row[1]);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace sluice::sdk {
 namespace {
@@ -91,8 +92,7 @@ std::string QuoteIdentifier(const SqlDialect& dialect, absl::string_view name) {
 
 absl::StatusOr<RenderedSql> RenderPlan(const SqlDialect& dialect, const plan::Plan& plan) {
   SqlRenderer renderer(dialect);
-  absl::Status status = renderer.Render(plan);
-  if (!status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(renderer.Render(plan));
   return renderer.Take();
 }
 
@@ -190,7 +190,6 @@ absl::StatusOr<std::string> SqlRenderer::TypeSql(const plan::Type& type) {
 }
 
 absl::Status SqlRenderer::SchemaChange(const plan::Plan& plan) {
-  absl::Status s;
   switch (plan.kind_case()) {
     case plan::Plan::kDropTable:
       Append("DROP TABLE ");
@@ -223,10 +222,9 @@ absl::Status SqlRenderer::SchemaChange(const plan::Plan& plan) {
       return AddConstraint(plan.add_constraint());
     case plan::Plan::kDropConstraint: {
       const plan::DropConstraint& drop = plan.drop_constraint();
-      auto clause = dialect_.DropConstraintClause(drop, QuoteIdentifier(dialect_, drop.name()));
-      if (!clause.ok()) return clause.status();
+      SLUICE_ASSIGN_OR_RETURN(auto clause, dialect_.DropConstraintClause(drop, QuoteIdentifier(dialect_, drop.name())));
       AlterTable(drop.table());
-      Append(*clause);
+      Append(clause);
       return absl::OkStatus();
     }
     case plan::Plan::kDropIndex: {
@@ -316,11 +314,10 @@ absl::Status SqlRenderer::AlterColumn(const plan::AlterColumn& alter) {
     Append(text);
   };
   if (alter.type_changed()) {
-    auto type = TypeSql(column.type());
-    if (!type.ok()) return type.status();
-    clause(absl::StrCat(" TYPE ", *type, " USING "));
+    SLUICE_ASSIGN_OR_RETURN(auto type, TypeSql(column.type()));
+    clause(absl::StrCat(" TYPE ", type, " USING "));
     Identifier(column.name());
-    Append(absl::StrCat("::", *type));
+    Append(absl::StrCat("::", type));
   }
   if (alter.nullability_changed()) clause(column.not_null() ? " SET NOT NULL" : " DROP NOT NULL");
   if (alter.default_changed()) {
@@ -330,8 +327,7 @@ absl::Status SqlRenderer::AlterColumn(const plan::AlterColumn& alter) {
       clause(" SET DEFAULT ");
       const bool call = column.default_().has_call();
       if (call) Append("(");
-      absl::Status s = Expr(column.default_());
-      if (!s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(column.default_()));
       if (call) Append(")");
     }
   }
@@ -513,7 +509,6 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
     }
     return absl::OkStatus();
   };
-  absl::Status s;
   switch (call.op()) {
     case plan::AND:
     case plan::OR: {
@@ -521,55 +516,54 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
       Append("(");
       for (int i = 0; i < args.size(); ++i) {
         if (i > 0) Append(call.op() == plan::AND ? " AND " : " OR ");
-        if (!(s = Expr(args[i])).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(args[i]));
       }
       Append(")");
       return absl::OkStatus();
     }
     case plan::NOT:
-      if (!(s = need(1)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(need(1));
       Append("(NOT ");
-      if (!(s = Expr(args[0])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[0]));
       Append(")");
       return absl::OkStatus();
     case plan::ILIKE:
     case plan::NOT_ILIKE: {
-      if (!(s = need(2)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(need(2));
       const bool negated = call.op() == plan::NOT_ILIKE;
       Append("(");
       if (dialect_.has_ilike()) {
-        if (!(s = Expr(args[0])).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(args[0]));
         Append(negated ? " NOT ILIKE " : " ILIKE ");
-        if (!(s = Expr(args[1])).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(args[1]));
       } else {
         Append("lower(");
-        if (!(s = Expr(args[0])).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(args[0]));
         Append(negated ? ") NOT LIKE lower(" : ") LIKE lower(");
-        if (!(s = Expr(args[1])).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(args[1]));
         Append(")");
       }
       Append(")");
       return absl::OkStatus();
     }
     case plan::DIVIDE: {
-      if (!(s = need(2)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(need(2));
       plan::Type dbl;
       dbl.set_kind(plan::DOUBLE);
-      auto type = dialect_.TypeName(dbl);
-      if (!type.ok()) return type.status();
+      SLUICE_ASSIGN_OR_RETURN(auto type, dialect_.TypeName(dbl));
       Append("(CAST(");
-      if (!(s = Expr(args[0])).ok()) return s;
-      Append(absl::StrCat(" AS ", *type, ") / "));
-      if (!(s = Expr(args[1])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[0]));
+      Append(absl::StrCat(" AS ", type, ") / "));
+      SLUICE_RETURN_IF_ERROR(Expr(args[1]));
       Append(")");
       return absl::OkStatus();
     }
     case plan::CONCAT:
-      if (!(s = need(2)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(need(2));
       Append(dialect_.has_concat_operator() ? "(" : "CONCAT(");
-      if (!(s = Expr(args[0])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[0]));
       Append(dialect_.has_concat_operator() ? " || " : ", ");
-      if (!(s = Expr(args[1])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[1]));
       Append(")");
       return absl::OkStatus();
     case plan::LOWER:
@@ -586,76 +580,75 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
       Append("(");
       for (int i = 0; i < args.size(); ++i) {
         if (i > 0) Append(", ");
-        if (!(s = Expr(args[i])).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(args[i]));
       }
       Append(")");
       return absl::OkStatus();
     }
     case plan::EXISTS:
     case plan::NOT_EXISTS:
-      if (!(s = need(1)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(need(1));
       if (!args[0].has_subquery()) return Malformed("EXISTS without a subquery");
       Append(call.op() == plan::EXISTS ? "(EXISTS " : "(NOT EXISTS ");
-      if (!(s = Expr(args[0])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[0]));
       Append(")");
       return absl::OkStatus();
     case plan::IN:
     case plan::NOT_IN:
       if (args.size() < 2) return Malformed("IN needs a left side and at least one value");
       Append("(");
-      if (!(s = Expr(args[0])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[0]));
       if (args.size() == 2 && args[1].has_subquery()) {  // IN (SELECT ...)
         if (args[1].subquery().has_limit_param() && !dialect_.has_limit_in_in_subquery()) {
           return Unsupported("LIMIT in an IN subquery");
         }
         Append(call.op() == plan::IN ? " IN " : " NOT IN ");
-        if (!(s = Expr(args[1])).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(args[1]));
         Append(")");
         return absl::OkStatus();
       }
       Append(call.op() == plan::IN ? " IN (" : " NOT IN (");
       for (int i = 1; i < args.size(); ++i) {
         if (i > 1) Append(", ");
-        if (!(s = Expr(args[i])).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(args[i]));
       }
       Append("))");
       return absl::OkStatus();
     case plan::IS_NULL:
     case plan::IS_NOT_NULL:
-      if (!(s = need(1)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(need(1));
       Append("(");
-      if (!(s = Expr(args[0])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[0]));
       Append(call.op() == plan::IS_NULL ? " IS NULL)" : " IS NOT NULL)");
       return absl::OkStatus();
     case plan::BETWEEN:
     case plan::NOT_BETWEEN:
-      if (!(s = need(3)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(need(3));
       Append("(");
-      if (!(s = Expr(args[0])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[0]));
       Append(call.op() == plan::BETWEEN ? " BETWEEN " : " NOT BETWEEN ");
-      if (!(s = Expr(args[1])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[1]));
       Append(" AND ");
-      if (!(s = Expr(args[2])).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(args[2]));
       Append(")");
       return absl::OkStatus();
     case plan::COUNT_STAR:
-      if (!(s = need(0)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(need(0));
       Append("count(*)");
       return absl::OkStatus();
     case plan::NOW:
     case plan::CURRENT_DATE:
     case plan::RANDOM_UUID: {
-      if (!(s = need(0)).ok()) return s;
-      auto fn = dialect_.Function(call.op());
-      if (!fn.ok()) return fn.status();
-      Append(*fn);
+      SLUICE_RETURN_IF_ERROR(need(0));
+      SLUICE_ASSIGN_OR_RETURN(auto fn, dialect_.Function(call.op()));
+      Append(fn);
       return absl::OkStatus();
     }
     case plan::DEFAULT:
       Append(dialect_.DefaultInValues());
       return absl::OkStatus();
     case plan::NEXTVAL: {
-      if (!(s = need(2)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(need(2));
       if (!dialect_.has_sequences()) return Unsupported("sequences");
       plan::TableRef ref;
       ref.set_namespace_(args[0].literal().text());
@@ -672,18 +665,18 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
     return Unsupported("array operators");
   }
   if (const char* op = InfixSql(call.op())) {
-    if (!(s = need(2)).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(need(2));
     Append("(");
-    if (!(s = Expr(args[0])).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(args[0]));
     Append(op);
-    if (!(s = Expr(args[1])).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(args[1]));
     Append(")");
     return absl::OkStatus();
   }
   if (const char* fn = AggregateSql(call.op())) {
-    if (!(s = need(1)).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(need(1));
     Append(fn);
-    if (!(s = Expr(args[0])).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(args[0]));
     Append(")");
     return absl::OkStatus();
   }
@@ -696,12 +689,11 @@ absl::Status SqlRenderer::Where(const plan::Expr& where) {
 }
 
 absl::Status SqlRenderer::Select(const plan::Select& select) {
-  absl::Status s;
   for (int i = 0; i < select.with_size(); ++i) {
     Append(i == 0 ? "WITH " : ", ");
     Identifier(select.with(i).name());
     Append(" AS (");
-    if (!(s = Select(select.with(i).select())).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Select(select.with(i).select()));
     Append(")");
   }
   if (!select.with().empty()) Append(" ");
@@ -711,20 +703,20 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
     Append("DISTINCT ON (");
     for (int i = 0; i < select.distinct_on_size(); ++i) {
       if (i > 0) Append(", ");
-      if (!(s = Expr(select.distinct_on(i))).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(select.distinct_on(i)));
     }
     Append(") ");
   }
   if (select.items().empty()) return Malformed("SELECT without items");
   for (int i = 0; i < select.items_size(); ++i) {
     if (i > 0) Append(", ");
-    if (!(s = Expr(select.items(i).expr())).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(select.items(i).expr()));
     if (!select.items(i).alias().empty()) {
       Append(" AS ");
       Identifier(select.items(i).alias());
     }
   }
-  if (!(s = FromClause(select)).ok()) return s;
+  SLUICE_RETURN_IF_ERROR(FromClause(select));
   static constexpr const char* kSetOps[] = {nullptr, " UNION ", " UNION ALL ", " INTERSECT ", " EXCEPT "};
   for (const plan::SetBranch& branch : select.set_branches()) {
     if (branch.op() <= plan::SET_OP_UNSPECIFIED || branch.op() > plan::EXCEPT) return Malformed("set operation");
@@ -734,16 +726,15 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
       return Malformed("a set operation's select with ORDER BY, LIMIT, WITH or its own set operations");
     }
     Append(kSetOps[branch.op()]);
-    if (!(s = Select(b)).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Select(b));
   }
-  if (!(s = OrderBy(select)).ok()) return s;
+  SLUICE_RETURN_IF_ERROR(OrderBy(select));
   LimitOffset(select);
   if (select.for_update()) Append(" FOR UPDATE");
   return absl::OkStatus();
 }
 
 absl::Status SqlRenderer::FromClause(const plan::Select& select) {
-  absl::Status s;
   Append(" FROM ");
   Table(select.from(), true);
   for (const plan::Join& join : select.joins()) {
@@ -756,25 +747,24 @@ absl::Status SqlRenderer::FromClause(const plan::Select& select) {
     if (join.type() == plan::CROSS) continue;
     if (!join.has_on()) return Malformed("a join without ON");
     Append(" ON ");
-    if (!(s = Expr(join.on())).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(join.on()));
   }
-  if (select.has_where() && !(s = Where(select.where())).ok()) return s;
+  if (select.has_where()) SLUICE_RETURN_IF_ERROR(Where(select.where()));
   if (!select.group_by().empty()) {
     Append(" GROUP BY ");
     for (int i = 0; i < select.group_by_size(); ++i) {
       if (i > 0) Append(", ");
-      if (!(s = Expr(select.group_by(i))).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(select.group_by(i)));
     }
   }
   if (select.has_having()) {
     Append(" HAVING ");
-    if (!(s = Expr(select.having())).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(select.having()));
   }
   return absl::OkStatus();
 }
 
 absl::Status SqlRenderer::OrderBy(const plan::Select& select) {
-  absl::Status s;
   if (select.order_by().empty()) return absl::OkStatus();
   Append(" ORDER BY ");
   for (int i = 0; i < select.order_by_size(); ++i) {
@@ -783,10 +773,10 @@ absl::Status SqlRenderer::OrderBy(const plan::Select& select) {
     if (item.nulls() != plan::NULLS_DEFAULT && !dialect_.has_nulls_order()) {
       // Emulated: sort on "is null" first.
       Append("(");
-      if (!(s = Expr(item.expr())).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(item.expr()));
       Append(item.nulls() == plan::NULLS_FIRST ? " IS NULL) DESC, " : " IS NULL) ASC, ");
     }
-    if (!(s = Expr(item.expr())).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(item.expr()));
     Append(item.descending() ? " DESC" : " ASC");
     if (item.nulls() != plan::NULLS_DEFAULT && dialect_.has_nulls_order()) {
       Append(item.nulls() == plan::NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST");
@@ -813,8 +803,7 @@ absl::Status SqlRenderer::Wrapped(absl::string_view format, const plan::Expr& ex
   size_t at = 0;
   for (size_t hole; (hole = format.find("{}", at)) != absl::string_view::npos; at = hole + 2) {
     Append(format.substr(at, hole - at));
-    absl::Status s = Expr(expr);
-    if (!s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(expr));
   }
   Append(format.substr(at));
   return absl::OkStatus();
@@ -827,9 +816,8 @@ absl::Status SqlRenderer::JsonRow(const plan::Select& select) {
   for (int i = 0; i < select.items_size(); ++i) {
     if (i > 0) Append(", ");
     const plan::SelectItem& item = select.items(i);
-    absl::Status s =
-        Wrapped(item.expr().has_nested() ? dialect_.JsonEmbedded() : dialect_.JsonLeaf(item.type()), item.expr());
-    if (!s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(
+        Wrapped(item.expr().has_nested() ? dialect_.JsonEmbedded() : dialect_.JsonLeaf(item.type()), item.expr()));
   }
   Append(")");
   return absl::OkStatus();
@@ -840,11 +828,10 @@ absl::Status SqlRenderer::Nested(const plan::Nested& nested) {
   if (!select.set_branches().empty() || !select.with().empty() || !select.group_by().empty() || select.distinct()) {
     return Malformed("related rows from a compound, grouped or distinct select");
   }
-  absl::Status s;
   if (nested.one()) {  // (SELECT <row> FROM ... WHERE ... LIMIT 1)
     Append("(SELECT ");
-    if (!(s = JsonRow(select)).ok()) return s;
-    if (!(s = FromClause(select)).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(JsonRow(select));
+    SLUICE_RETURN_IF_ERROR(FromClause(select));
     Append(" LIMIT 1)");
     return absl::OkStatus();
   }
@@ -854,11 +841,11 @@ absl::Status SqlRenderer::Nested(const plan::Nested& nested) {
       Append("(SELECT COALESCE(");
       Append(dialect_.JsonAggregateFunction());
       Append("(");
-      if (!(s = JsonRow(select)).ok()) return s;
-      if (!(s = OrderBy(select)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(JsonRow(select));
+      SLUICE_RETURN_IF_ERROR(OrderBy(select));
       LimitOffset(select);
       Append(absl::StrCat("), ", dialect_.EmptyJsonArray(), ")"));
-      if (!(s = FromClause(select)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(FromClause(select));
       Append(")");
       return absl::OkStatus();
     case JsonRows::kNumberedDerivedTable:
@@ -872,26 +859,26 @@ absl::Status SqlRenderer::Nested(const plan::Nested& nested) {
       Append(".");
       Identifier("n");
       Append(absl::StrCat("), ", dialect_.EmptyJsonArray(), ") FROM (SELECT "));
-      if (!(s = JsonRow(select)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(JsonRow(select));
       Append(" AS ");
       Identifier("row");
       Append(", row_number() OVER (");
-      if (!(s = OrderBy(select)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(OrderBy(select));
       Append(") AS ");
       Identifier("n");
       break;
     case JsonRows::kOrderedDerivedTable:
       // The aggregate reads the derived table's rows in their order.
       Append(absl::StrCat("(SELECT COALESCE(", dialect_.JsonAggregateFunction(), "("));
-      if (!(s = Wrapped(dialect_.JsonEmbedded(), ColumnOf("_rows", "row"))).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Wrapped(dialect_.JsonEmbedded(), ColumnOf("_rows", "row")));
       Append(absl::StrCat("), ", dialect_.EmptyJsonArray(), ") FROM (SELECT "));
-      if (!(s = JsonRow(select)).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(JsonRow(select));
       Append(" AS ");
       Identifier("row");
       break;
   }
-  if (!(s = FromClause(select)).ok()) return s;
-  if (!(s = OrderBy(select)).ok()) return s;
+  SLUICE_RETURN_IF_ERROR(FromClause(select));
+  SLUICE_RETURN_IF_ERROR(OrderBy(select));
   LimitOffset(select);
   Append(") AS ");
   Identifier("_rows");
@@ -909,7 +896,6 @@ absl::Status SqlRenderer::Returning(plan::Plan::KindCase statement,
 }
 
 absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
-  absl::Status s;
   Append("INSERT INTO ");
   Table(insert.table(), false);
   if (insert.rows().empty()) return Malformed("INSERT without rows");
@@ -929,7 +915,7 @@ absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
       Append(r > 0 ? ", (" : "(");
       for (int c = 0; c < row.values_size(); ++c) {
         if (c > 0) Append(", ");
-        if (!(s = Expr(row.values(c))).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(row.values(c)));
       }
       Append(")");
     }
@@ -950,7 +936,7 @@ absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
       if (i > 0) Append(", ");
       Identifier(insert.conflict_set(i).column());
       Append(" = ");
-      if (!(s = Expr(insert.conflict_set(i).value())).ok()) return s;
+      SLUICE_RETURN_IF_ERROR(Expr(insert.conflict_set(i).value()));
     }
   } else if (insert.on_conflict()) {
     Append(" ON CONFLICT");
@@ -968,7 +954,7 @@ absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
         if (i > 0) Append(", ");
         Identifier(insert.conflict_set(i).column());
         Append(" = ");
-        if (!(s = Expr(insert.conflict_set(i).value())).ok()) return s;
+        SLUICE_RETURN_IF_ERROR(Expr(insert.conflict_set(i).value()));
       }
     }
   }
@@ -976,7 +962,6 @@ absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
 }
 
 absl::Status SqlRenderer::Update(const plan::Update& update) {
-  absl::Status s;
   Append("UPDATE ");
   Table(update.table(), false);
   if (update.set().empty()) return Malformed("UPDATE without assignments");
@@ -985,17 +970,16 @@ absl::Status SqlRenderer::Update(const plan::Update& update) {
     if (i > 0) Append(", ");
     Identifier(update.set(i).column());
     Append(" = ");
-    if (!(s = Expr(update.set(i).value())).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(update.set(i).value()));
   }
-  if (update.has_where() && !(s = Where(update.where())).ok()) return s;
+  if (update.has_where()) SLUICE_RETURN_IF_ERROR(Where(update.where()));
   return Returning(plan::Plan::kUpdate, update.returning());
 }
 
 absl::Status SqlRenderer::Delete(const plan::Delete& del) {
-  absl::Status s;
   Append("DELETE FROM ");
   Table(del.table(), false);
-  if (del.has_where() && !(s = Where(del.where())).ok()) return s;
+  if (del.has_where()) SLUICE_RETURN_IF_ERROR(Where(del.where()));
   return Returning(plan::Plan::kDelete, del.returning());
 }
 
@@ -1010,14 +994,11 @@ absl::Status SqlRenderer::ColumnDefinition(const plan::ColumnDef& column) {
   if (!dialect_.has_namespaces() && !column.type().enum_namespace().empty()) {
     return Unsupported("namespaces (PostgreSQL schemas)");
   }
-  auto type_sql = TypeSql(column.type());
-  if (!type_sql.ok()) return type_sql.status();
-  std::string type = *std::move(type_sql);
+  SLUICE_ASSIGN_OR_RETURN(std::string type, TypeSql(column.type()));
   std::string suffix;
   bool primary_key_written = false;
   if (column.auto_increment()) {
-    absl::Status s = dialect_.AutoIncrement(column, &type, &suffix, &primary_key_written);
-    if (!s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(dialect_.AutoIncrement(column, &type, &suffix, &primary_key_written));
   }
   Identifier(column.name());
   Append(" ");
@@ -1030,8 +1011,7 @@ absl::Status SqlRenderer::ColumnDefinition(const plan::ColumnDef& column) {
     Append(" DEFAULT ");
     const bool call = column.default_().has_call();
     if (call) Append("(");
-    absl::Status s = Expr(column.default_());
-    if (!s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(column.default_()));
     if (call) Append(")");
   }
   if (column.type().kind() == plan::ENUM && dialect_.checks_enum_values()) {
@@ -1048,7 +1028,6 @@ absl::Status SqlRenderer::ColumnDefinition(const plan::ColumnDef& column) {
 }
 
 absl::Status SqlRenderer::CreateTable(const plan::CreateTable& create) {
-  absl::Status s;
   if (!dialect_.has_namespaces() && !create.table().namespace_().empty()) {
     return Unsupported("namespaces (PostgreSQL schemas)");
   }
@@ -1058,7 +1037,7 @@ absl::Status SqlRenderer::CreateTable(const plan::CreateTable& create) {
   Append(" (");
   for (int i = 0; i < create.columns_size(); ++i) {
     if (i > 0) Append(", ");
-    if (!(s = ColumnDefinition(create.columns(i))).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(ColumnDefinition(create.columns(i)));
   }
   if (!create.primary_key().empty()) {
     Append(", PRIMARY KEY (");
@@ -1076,13 +1055,13 @@ absl::Status SqlRenderer::CreateTable(const plan::CreateTable& create) {
     Append(", CONSTRAINT ");
     Identifier(fk.name());
     Append(" ");
-    if (!(s = ConstraintBody(fk)).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(ConstraintBody(fk));
   }
   for (const plan::Check& check : create.checks()) {
     Append(", CONSTRAINT ");
     Identifier(check.name());
     Append(" CHECK (");
-    if (!(s = Expr(check.condition())).ok()) return s;
+    SLUICE_RETURN_IF_ERROR(Expr(check.condition()));
     Append(")");
   }
   Append(")");
@@ -1091,16 +1070,14 @@ absl::Status SqlRenderer::CreateTable(const plan::CreateTable& create) {
 }
 
 absl::Status SqlRenderer::CreateIndex(const plan::CreateIndex& create) {
-  absl::Status s;
   if (create.columns().empty()) return Malformed("an index without columns");
-  auto method = dialect_.IndexMethod(create.method());
-  if (!method.ok()) return method.status();
+  SLUICE_ASSIGN_OR_RETURN(auto method, dialect_.IndexMethod(create.method()));
   Append(create.unique() ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
   if (create.if_not_exists()) Append("IF NOT EXISTS ");
   Identifier(create.name());
   Append(" ON ");
   Table(create.table(), false);
-  Append(*method);
+  Append(method);
   Append(" (");
   IdentifierList(create.columns());
   Append(")");

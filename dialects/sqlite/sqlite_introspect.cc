@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 #include "dialects/sdk/plugin_support.h"
 #include "dialects/sqlite/sqlite_dialect.h"
 
@@ -145,19 +146,18 @@ plan::Type TypeFromSql(const std::string& sql) {
 
 absl::StatusOr<plan::Catalog> Introspect(sqlite3* db) {
   plan::Catalog catalog;
-  auto tables =
+  SLUICE_ASSIGN_OR_RETURN(
+      auto tables,
       Query(db, R"(SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
-      AND name NOT LIKE '\_\_sluice%' ESCAPE '\' ORDER BY name)");
-  if (!tables.ok()) return tables.status();
-  for (const auto& t : *tables) {
+      AND name NOT LIKE '\_\_sluice%' ESCAPE '\' ORDER BY name)"));
+  for (const auto& t : tables) {
     const std::string& name = t[0];
     const std::string& sql = t[1];
     plan::CreateTable* table = catalog.add_tables();
     table->mutable_table()->set_name(name);
-    auto columns = Query(db, "PRAGMA table_info(" + Quoted(name) + ")");
-    if (!columns.ok()) return columns.status();
+    SLUICE_ASSIGN_OR_RETURN(auto columns, Query(db, "PRAGMA table_info(" + Quoted(name) + ")"));
     std::vector<std::string> primary;
-    for (const auto& row : *columns) {  // cid, name, type, notnull, dflt_value, pk
+    for (const auto& row : columns) {  // cid, name, type, notnull, dflt_value, pk
       plan::ColumnDef* c = table->add_columns();
       c->set_name(row[1]);
       *c->mutable_type() = TypeFromSql(row[2]);
@@ -193,11 +193,10 @@ absl::StatusOr<plan::Catalog> Introspect(sqlite3* db) {
         check->set_sql(Parenthesized(sql, end + 7));
       }
     }
-    auto fks =
-        Query(db, "PRAGMA foreign_key_list(" + Quoted(name) + ")");  // id, seq, table, from, to, on_update, on_delete
-    if (!fks.ok()) return fks.status();
+    // id, seq, table, from, to, on_update, on_delete
+    SLUICE_ASSIGN_OR_RETURN(auto fks, Query(db, "PRAGMA foreign_key_list(" + Quoted(name) + ")"));
     std::map<std::string, plan::ForeignKey*> by_id;
-    for (const auto& row : *fks) {
+    for (const auto& row : fks) {
       plan::ForeignKey*& fk = by_id[row[0]];
       if (fk == nullptr) {
         fk = table->add_foreign_keys();
@@ -208,22 +207,22 @@ absl::StatusOr<plan::Catalog> Introspect(sqlite3* db) {
       fk->add_columns(row[3]);
       fk->add_foreign_columns(row[4]);
     }
-    auto indexes = Query(db, "PRAGMA index_list(" + Quoted(name) + ")");  // seq, name, unique, origin, partial
-    if (!indexes.ok()) return indexes.status();
-    for (const auto& row : *indexes) {
-      auto info = Query(db, "PRAGMA index_info(" + Quoted(row[1]) + ")");  // seqno, cid, name
-      if (!info.ok()) return info.status();
+    // seq, name, unique, origin, partial
+    SLUICE_ASSIGN_OR_RETURN(auto indexes, Query(db, "PRAGMA index_list(" + Quoted(name) + ")"));
+    for (const auto& row : indexes) {
+      // seqno, cid, name
+      SLUICE_ASSIGN_OR_RETURN(auto info, Query(db, "PRAGMA index_info(" + Quoted(row[1]) + ")"));
       if (row[3] == "pk") continue;
       if (row[3] == "u") {  // a UNIQUE constraint (its name is SQLite's own)
         plan::Unique* u = table->add_uniques();
-        for (const auto& c : *info) u->add_columns(c[2]);
+        for (const auto& c : info) u->add_columns(c[2]);
         continue;
       }
       plan::CreateIndex* index = catalog.add_indexes();
       index->mutable_table()->set_name(name);
       index->set_name(row[1]);
       index->set_unique(row[2] == "1");
-      for (const auto& c : *info) index->add_columns(c[2]);
+      for (const auto& c : info) index->add_columns(c[2]);
       if (row[4] == "1") {
         auto def = Query(db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = '" +
                                  absl::StrReplaceAll(row[1], {{"'", "''"}}) + "'");
