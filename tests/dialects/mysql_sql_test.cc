@@ -4,6 +4,7 @@
 #include "gtest/gtest.h"
 #include "planner/planner.h"
 #include "plugins/dialect_plugin.h"
+#include "tests/dialects/dialect_sql_test.h"
 #include "tests/support/test_schema.h"
 
 namespace sluice {
@@ -12,21 +13,9 @@ namespace {
 using sluice::testing::FromJson;
 using sluice::testing::ShopSchema;
 
-class MysqlSqlTest : public ::testing::Test {
+class MysqlSqlTest : public testing::DialectSqlTest {
  protected:
-  void SetUp() override {
-    auto plugin = DialectPlugin::Load("dialects/mysql/libsluice_mysql.so");
-    ASSERT_TRUE(plugin.ok()) << plugin.status();
-    plugin_ = *plugin;
-  }
-  std::string Sql(const absl::StatusOr<PlannedStatement>& planned) {
-    EXPECT_TRUE(planned.ok()) << planned.status();
-    auto sql = plugin_->Compile(planned->plan);
-    EXPECT_TRUE(sql.ok()) << sql.status();
-    return sql.ok() ? sql->sql : "";
-  }
-  std::shared_ptr<DialectPlugin> plugin_;
-  SchemaIndex schema_{ShopSchema()};
+  MysqlSqlTest() : DialectSqlTest("mysql") {}
 };
 
 TEST_F(MysqlSqlTest, QuotingUpsertsAndOrdering) {

@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "planner/planner.h"
 #include "plugins/dialect_plugin.h"
+#include "tests/dialects/dialect_sql_test.h"
 #include "tests/support/test_schema.h"
 
 namespace sluice {
@@ -13,22 +14,9 @@ namespace {
 using sluice::testing::FromJson;
 using sluice::testing::ShopSchema;
 
-class PostgresSqlTest : public ::testing::Test {
+class PostgresSqlTest : public testing::DialectSqlTest {
  protected:
-  void SetUp() override {
-    auto plugin = DialectPlugin::Load("dialects/postgres/libsluice_postgres.so");
-    ASSERT_TRUE(plugin.ok()) << plugin.status();
-    plugin_ = *plugin;
-  }
-  std::string Sql(const absl::StatusOr<PlannedStatement>& planned) {
-    EXPECT_TRUE(planned.ok()) << planned.status();
-    if (!planned.ok()) return "";
-    auto sql = plugin_->Compile(planned->plan);
-    EXPECT_TRUE(sql.ok()) << sql.status();
-    return sql.ok() ? sql->sql : "";
-  }
-  std::shared_ptr<DialectPlugin> plugin_;
-  SchemaIndex schema_{ShopSchema()};
+  PostgresSqlTest() : DialectSqlTest("postgres") {}
 };
 
 TEST_F(PostgresSqlTest, SelectWithNumberedPlaceholders) {

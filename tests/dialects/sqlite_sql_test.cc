@@ -4,6 +4,7 @@
 #include "gtest/gtest.h"
 #include "planner/planner.h"
 #include "plugins/dialect_plugin.h"
+#include "tests/dialects/dialect_sql_test.h"
 #include "tests/support/test_schema.h"
 
 namespace sluice {
@@ -12,27 +13,9 @@ namespace {
 using sluice::testing::FromJson;
 using sluice::testing::ShopSchema;
 
-class SqliteSqlTest : public ::testing::Test {
+class SqliteSqlTest : public testing::DialectSqlTest {
  protected:
-  void SetUp() override {
-    auto plugin = DialectPlugin::Load("dialects/sqlite/libsluice_sqlite.so");
-    ASSERT_TRUE(plugin.ok()) << plugin.status();
-    plugin_ = *plugin;
-  }
-
-  std::string Sql(const absl::StatusOr<PlannedStatement>& planned) {
-    EXPECT_TRUE(planned.ok()) << planned.status();
-    if (!planned.ok()) return "";
-    auto sql = plugin_->Compile(planned->plan);
-    EXPECT_TRUE(sql.ok()) << sql.status();
-    if (!sql.ok()) return "";
-    params_ = sql->param_index;
-    return sql->sql;
-  }
-
-  std::shared_ptr<DialectPlugin> plugin_;
-  SchemaIndex schema_{ShopSchema()};
-  std::vector<uint32_t> params_;
+  SqliteSqlTest() : DialectSqlTest("sqlite") {}
 };
 
 TEST_F(SqliteSqlTest, Select) {

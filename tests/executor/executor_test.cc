@@ -10,33 +10,20 @@
 
 #include "executor/database.h"
 #include "executor/transaction.h"
-#include "plugins/plugin_registry.h"
+#include "tests/support/scratch_database.h"
 
 namespace sluice {
 namespace {
 
-class ExecutorTest : public ::testing::Test {
+class ExecutorTest : public testing::ScratchDatabaseTest {
  protected:
   void SetUp() override {
-    auto plugins = PluginRegistry::LoadDirectory("lib/plugins");
-    ASSERT_TRUE(plugins.ok()) << plugins.status();
-    plugins_ = std::make_unique<PluginRegistry>(*std::move(plugins));
-    const std::string file = std::string(std::getenv("TEST_TMPDIR")) + "/" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
-    std::remove(file.c_str());
-    PoolOptions pool;
-    pool.max_connections = 1;  // a pool of one: what holds it is seen at once
-    auto databases = Databases::Open({"default=sqlite:" + file}, *plugins_, pool);
-    ASSERT_TRUE(databases.ok()) << databases.status();
-    databases_ = *std::move(databases);
-    db_ = *databases_->Find("");
+    Open("lib/plugins", "sqlite:" + TestFile(".db"));
     ASSERT_TRUE(Raw("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, price REAL)").ok());
   }
 
   absl::StatusOr<v1::QueryResult> Raw(const std::string& sql, std::vector<v1::Value> params = {}) {
-    CallContext call;
-    call.deadline = absl::Now() + absl::Seconds(5);
-    return ExecuteRaw(*db_, sql, params, call);
+    return ExecuteRaw(*db_, sql, params, Within(absl::Seconds(5)));
   }
 
   static v1::Value Text(const std::string& s) {
@@ -55,10 +42,6 @@ class ExecutorTest : public ::testing::Test {
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? result->rows(0).values(0).int_value() : -1;
   }
-
-  std::unique_ptr<PluginRegistry> plugins_;
-  std::unique_ptr<Databases> databases_;
-  Database* db_ = nullptr;
 };
 
 TEST_F(ExecutorTest, RowsComeBackTypedWithBoundParameters) {
@@ -92,8 +75,7 @@ TEST_F(ExecutorTest, ConstraintViolationsKeepTheirCodeAndConstraint) {
 }
 
 TEST_F(ExecutorTest, TransactionsCommitOrRollBackAndHoldTheirConnection) {
-  CallContext call;
-  call.deadline = absl::Now() + absl::Seconds(5);
+  const CallContext call = Within(absl::Seconds(5));
   {
     auto transaction = Transaction::Begin(*db_, Isolation::kDefault, call);
     ASSERT_TRUE(transaction.ok()) << transaction.status();
@@ -118,9 +100,7 @@ TEST_F(ExecutorTest, TransactionsCommitOrRollBackAndHoldTheirConnection) {
 TEST_F(ExecutorTest, AnExpiredDeadlineStopsWaitingForAConnection) {
   auto held = db_->pool().Acquire(absl::Now() + absl::Seconds(1));
   ASSERT_TRUE(held.ok());
-  CallContext call;
-  call.deadline = absl::Now() + absl::Milliseconds(50);
-  auto result = ExecuteRaw(*db_, "SELECT 1", {}, call);
+  auto result = ExecuteRaw(*db_, "SELECT 1", {}, Within(absl::Milliseconds(50)));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded) << result.status();
 }
 

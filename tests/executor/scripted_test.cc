@@ -11,7 +11,7 @@
 #include "executor/executor.h"
 #include "executor/transaction.h"
 #include "google/rpc/error_details.pb.h"
-#include "plugins/plugin_registry.h"
+#include "tests/support/scratch_database.h"
 #include "tests/support/test_schema.h"
 
 namespace sluice {
@@ -20,22 +20,13 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class ScriptedTest : public ::testing::Test {
+class ScriptedTest : public testing::ScratchDatabaseTest {
  protected:
   void SetUp() override {
-    auto plugins = PluginRegistry::LoadDirectory("tests/plugins");
-    ASSERT_TRUE(plugins.ok()) << plugins.status();
-    plugins_ = std::make_unique<PluginRegistry>(*std::move(plugins));
-    script_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json";
+    script_ = TestFile(".json");
     std::remove((script_ + ".log").c_str());
     Script(R"({"rules": []})");
-    PoolOptions pool;
-    pool.max_connections = 1;
-    auto databases = Databases::Open({"default=scripted:" + script_}, *plugins_, pool);
-    ASSERT_TRUE(databases.ok()) << databases.status();
-    databases_ = *std::move(databases);
-    db_ = *databases_->Find("");
+    Open("tests/plugins", "scripted:" + script_);
   }
 
   void Script(const std::string& json) { std::ofstream(script_) << json; }
@@ -48,22 +39,13 @@ class ScriptedTest : public ::testing::Test {
     return lines;
   }
 
-  static CallContext Within(absl::Duration d) {
-    CallContext call;
-    call.deadline = absl::Now() + d;
-    return call;
-  }
-
   PlannedStatement Select(const std::string& json) {
     auto planned = PlanSelect(schema_, testing::FromJson<v1::Select>(json), "select");
     EXPECT_TRUE(planned.ok()) << planned.status();
     return *planned;
   }
 
-  std::unique_ptr<PluginRegistry> plugins_;
   std::string script_;
-  std::unique_ptr<Databases> databases_;
-  Database* db_ = nullptr;
   SchemaIndex schema_{testing::ShopSchema()};
 };
 

@@ -7,38 +7,16 @@
 #include <cstdlib>
 
 #include "migrations/migrator.h"
-#include "plugins/plugin_registry.h"
+#include "tests/support/scratch_database.h"
 #include "tests/support/test_schema.h"
 
 namespace sluice {
 namespace {
 
-class RegistryTest : public ::testing::Test {
+class RegistryTest : public testing::ScratchDatabaseTest {
  protected:
-  void SetUp() override {
-    auto plugins = PluginRegistry::LoadDirectory("lib/plugins");
-    ASSERT_TRUE(plugins.ok()) << plugins.status();
-    plugins_ = std::make_unique<PluginRegistry>(*std::move(plugins));
-    const std::string file = std::string(std::getenv("TEST_TMPDIR")) + "/" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
-    std::remove(file.c_str());
-    PoolOptions pool;
-    pool.max_connections = 1;
-    auto databases = Databases::Open({"default=sqlite:" + file}, *plugins_, pool);
-    ASSERT_TRUE(databases.ok()) << databases.status();
-    databases_ = *std::move(databases);
-    db_ = *databases_->Find("");
-  }
+  void SetUp() override { Open("lib/plugins", "sqlite:" + TestFile(".db")); }
 
-  static CallContext Within(absl::Duration d) {
-    CallContext call;
-    call.deadline = absl::Now() + d;
-    return call;
-  }
-
-  std::unique_ptr<PluginRegistry> plugins_;
-  std::unique_ptr<Databases> databases_;
-  Database* db_ = nullptr;
   SchemaRegistry registry_;
 };
 
