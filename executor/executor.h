@@ -21,10 +21,11 @@ google::protobuf::RepeatedPtrField<v1::ResultColumn> ResultColumnsOf(const Plann
 // The SQL and its parameters in placeholder order (what `to_sql` returns).
 v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statement);
 
-// Where rows go in batches of `rows` as they arrive (streaming); `emit` returns false to stop.
+// Where rows go in batches of `rows` as they arrive (streaming); `emit` may take the batch's rows
+// (they are cleared after it) and returns false to stop.
 struct RowBatches {
   size_t rows = 1000;
-  std::function<bool(const v1::QueryResult& batch)> emit;
+  std::function<bool(v1::QueryResult& batch)> emit;
 };
 
 // Runs `sql` for `statement` on `conn` (inside whatever transaction it has open). With a

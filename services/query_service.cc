@@ -67,10 +67,10 @@ grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const 
         *header.mutable_header()->mutable_columns() = ResultColumnsOf(statement);
         if (!writer->Write(header)) return absl::CancelledError("the client went away");
         RowBatches batches;
-        batches.emit = [writer](const v1::QueryResult& batch) {
+        batches.emit = [writer](v1::QueryResult& batch) {
           if (batch.rows().empty()) return true;
           v1::SelectStreamResponse rows;
-          *rows.mutable_rows()->mutable_rows() = batch.rows();
+          rows.mutable_rows()->mutable_rows()->Swap(batch.mutable_rows());  // no copy of the rows
           return writer->Write(rows);
         };
         return ExecuteStream(*db, statement, call, batches);
