@@ -57,6 +57,16 @@ struct Sizes {
 };
 
 // One request kind: a way to send it (async) with fresh values, and its pgbench form.
+// The response type of a unary stub method.
+template <typename Method>
+struct ResponseOfMethod;
+template <typename Request, typename Response>
+struct ResponseOfMethod<grpc::Status (v1::QueryService::Stub::*)(grpc::ClientContext*, const Request&, Response*)> {
+  using type = Response;
+};
+template <typename Method>
+using ResponseOf = typename ResponseOfMethod<Method>::type;
+
 struct Kind {
   std::string name;
   // Sends one request with values from `rng`; calls `done(ok)` when it completes.
@@ -64,7 +74,55 @@ struct Kind {
   // The same request with `to_sql`, and the pgbench `\set` line per varying parameter (by
   // parameter index); other parameters are written as literals.
   std::function<std::string(v1::QueryService::Stub*)> pgbench;
+  // Reads only: the rows of the request with its template's values, as JSON (--check).
+  std::function<std::string(v1::QueryService::Stub*)> check = nullptr;
 };
+
+// A value as JSON: numbers as numbers, decimals, dates and timestamps as strings.
+std::string ValueJson(const v1::Value& v) {
+  switch (v.kind_case()) {
+    case v1::Value::kNullValue:
+      return "null";
+    case v1::Value::kBoolValue:
+      return v.bool_value() ? "true" : "false";
+    case v1::Value::kIntValue:
+      return absl::StrCat(v.int_value());
+    case v1::Value::kDoubleValue:
+      return absl::StrCat(v.double_value());
+    default: {
+      std::string text;  // {"stringValue": "..."}: the string
+      google::protobuf::util::MessageToJsonString(v, &text);
+      return text.substr(text.find(':') + 1, text.size() - text.find(':') - 2);
+    }
+  }
+}
+
+// The rows of a select as a JSON array of objects, column → value (--check).
+std::string RowsJson(const v1::QueryResult& result) {
+  std::string out = "[";
+  for (int r = 0; r < result.rows_size(); ++r) {
+    absl::StrAppend(&out, r > 0 ? "," : "", "{");
+    for (int c = 0; c < result.columns_size(); ++c) {
+      absl::StrAppend(&out, c > 0 ? "," : "", "\"", result.columns(c).name(),
+                      "\":", ValueJson(result.rows(r).values(c)));
+    }
+    absl::StrAppend(&out, "}");
+  }
+  return out + "]";
+}
+
+// `request` sent once, synchronously; exits on failure (--check).
+template <typename Request, typename Method>
+auto CallOnce(v1::QueryService::Stub* stub, Method method, const Request& request) {
+  grpc::ClientContext context;
+  ResponseOf<Method> response;
+  grpc::Status status = (stub->*method)(&context, request, &response);
+  if (!status.ok()) {
+    std::cerr << "load: --check: " << status.error_message() << "\n";
+    std::exit(1);
+  }
+  return response;
+}
 
 // Order ids this process inserts: above the seed's and pgbench's, a window per run (by the
 // clock) so that runs do not collide.
@@ -139,16 +197,6 @@ std::string PgbenchScript(const v1::Statement& statement, const std::map<int, st
   return out + sql + ";\n";
 }
 
-// The response type of a unary stub method.
-template <typename Method>
-struct ResponseOfMethod;
-template <typename Request, typename Response>
-struct ResponseOfMethod<grpc::Status (v1::QueryService::Stub::*)(grpc::ClientContext*, const Request&, Response*)> {
-  using type = Response;
-};
-template <typename Method>
-using ResponseOf = typename ResponseOfMethod<Method>::type;
-
 std::vector<Kind> Kinds(const Sizes& sizes) {
   std::vector<Kind> kinds;
   auto to_sql = [](v1::QueryService::Stub* stub, auto request, auto method) {
@@ -175,6 +223,9 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                    [=](v1::QueryService::Stub* stub) {
                      return PgbenchScript(to_sql(stub, customer, &v1::QueryService::Stub::Select),
                                           {{1, absl::StrCat("random(1, ", sizes.customers, ")")}});
+                   },
+                   [=](v1::QueryService::Stub* stub) {
+                     return RowsJson(CallOnce(stub, &v1::QueryService::Stub::Select, customer).result());
                    }});
 
   const auto by_name = Parse<v1::SelectRequest>(R"({"target": {"schema": "northwind"}, "select": {"table": "customers",
@@ -198,6 +249,9 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
          const size_t at = script.find(":p1");
          script.replace(at, 3, "('%' || lpad(to_hex(:p1::int), 3, '0') || '%')");
          return script;
+       },
+       [=](v1::QueryService::Stub* stub) {
+         return RowsJson(CallOnce(stub, &v1::QueryService::Stub::Select, by_name).result());
        }});
 
   const auto page = Parse<v1::SelectRequest>(R"({"target": {"schema": "northwind"}, "select": {"table": "products",
@@ -212,6 +266,9 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
        [=](v1::QueryService::Stub* stub) {
          return PgbenchScript(to_sql(stub, page, &v1::QueryService::Stub::Select),
                               {{2, absl::StrCat("random(0, ", std::max<int64_t>(sizes.products - 21, 0), ")")}});
+       },
+       [=](v1::QueryService::Stub* stub) {
+         return RowsJson(CallOnce(stub, &v1::QueryService::Stub::Select, page).result());
        }});
 
   const auto order = Parse<v1::FindFirstRequest>(R"({"target": {"schema": "northwind"}, "find": {"table": "orders",
@@ -229,6 +286,9 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      const v1::Statement s = to_sql(stub, order, &v1::QueryService::Stub::FindFirst);
                      // The where's id is the last parameter but the row limit.
                      return PgbenchScript(s, {{s.params_size() - 1, absl::StrCat("random(1, ", sizes.orders, ")")}});
+                   },
+                   [=](v1::QueryService::Stub* stub) {
+                     return CallOnce(stub, &v1::QueryService::Stub::FindFirst, order).result().json();
                    }});
 
   const auto employee =
@@ -246,6 +306,9 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                    [=](v1::QueryService::Stub* stub) {
                      const v1::Statement s = to_sql(stub, employee, &v1::QueryService::Stub::FindFirst);
                      return PgbenchScript(s, {{s.params_size() - 1, absl::StrCat("random(1, ", sizes.employees, ")")}});
+                   },
+                   [=](v1::QueryService::Stub* stub) {
+                     return CallOnce(stub, &v1::QueryService::Stub::FindFirst, employee).result().json();
                    }});
 
   const auto insert = Parse<v1::BatchRequest>(R"({"target": {"schema": "northwind"}, "operations": [
@@ -488,6 +551,16 @@ int main(int argc, char** argv) {
   sizes.orders = size("orders");
   const std::vector<Kind> kinds = Kinds(sizes);
   auto channel = grpc::CreateChannel(flags["--addr"], grpc::InsecureChannelCredentials());
+  if (flags.count("--check")) {  // the rows of each read, with its template's values
+    auto stub = v1::QueryService::NewStub(channel);
+    std::string out = "{";
+    for (const Kind& k : kinds) {
+      if (!k.check) continue;
+      absl::StrAppend(&out, out.size() > 1 ? "," : "", "\"", k.name, "\":", k.check(stub.get()));
+    }
+    std::cout << out << "}\n";
+    return 0;
+  }
   if (flags.count("--pgbench")) {
     auto stub = v1::QueryService::NewStub(channel);
     for (const Kind& k : kinds) {
