@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark's CI smoke run (benchmarks are not tests): a small seed in a fresh database on
-# the test PostgreSQL, every request kind through sluiced for two seconds, and one kind's
-# statement through pgbench (the raw baseline) for one.
+# the test PostgreSQL, the same rows from sluiced and the Drizzle peer, every request kind
+# through sluiced for two seconds and through Drizzle (in process, over HTTP) for one, and the
+# raw baselines through pgbench.
 source tests/sh/sluiced.sh
 
 [ -n "${SLUICE_TEST_POSTGRES_URL:-}" ] || fail "SLUICE_TEST_POSTGRES_URL is not set: run through tools/test.sh"
@@ -16,6 +17,30 @@ sluice migrate northwind >/dev/null
 sizes=$(/usr/bin/python3 bench/seed.py --rows 3700 --sizes)
 
 kinds=customer_by_id,customers_by_name,products_page,order_with_details,employee_with_orders,insert_order,update_product
+
+# Drizzle ORM, the peer (npm packages in SLUICE_NODE_MODULES): the same rows as sluiced, in
+# process and behind its HTTP server, before the inserts below change what the reads see.
+[ -d "${SLUICE_NODE_MODULES:-}/drizzle-orm" ] || fail "SLUICE_NODE_MODULES has no drizzle-orm (tools/install-deps.sh --test)"
+drizzle() { node bench/drizzle/load.cjs "$@"; }
+node bench/drizzle/load.cjs --serve --url "$url" --sizes "$sizes" --pool 2 >"$TEST_TMPDIR/drizzle_http.out" &
+http_pid=$!
+trap 'kill $http_pid 2>/dev/null' EXIT
+for _ in $(seq 50); do grep -q listening "$TEST_TMPDIR/drizzle_http.out" && break; sleep 0.1; done
+http_url="http://127.0.0.1:$(awk '{print $2}' "$TEST_TMPDIR/drizzle_http.out")"
+bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --check true >"$TEST_TMPDIR/sluice_rows.json"
+drizzle --check --url "$url" >"$TEST_TMPDIR/drizzle_rows.json"
+drizzle --check --http "$http_url" >"$TEST_TMPDIR/drizzle_http_rows.json"
+/usr/bin/python3 bench/same_rows.py "$TEST_TMPDIR/sluice_rows.json" "$TEST_TMPDIR/drizzle_rows.json" ||
+  fail "sluiced and Drizzle return different rows"
+/usr/bin/python3 bench/same_rows.py "$TEST_TMPDIR/sluice_rows.json" "$TEST_TMPDIR/drizzle_http_rows.json" ||
+  fail "sluiced and Drizzle over HTTP return different rows"
+for peer in "--url $url" "--http $http_url"; do
+  # shellcheck disable=SC2086 # two words on purpose
+  report=$(drizzle $peer --sizes "$sizes" --kinds "$kinds" --concurrency 2 --seconds 1)
+  echo "$report"
+  for kind in ${kinds//,/ }; do expect_contains "$report" "\"kind\":\"$kind\""; done
+  expect_contains "$report" '"errors":0,"seconds"'
+done
 report=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds "$kinds" --concurrency 4 --seconds 2 --pid "$SLUICED_PID")
 echo "$report"
 for kind in ${kinds//,/ }; do expect_contains "$report" "\"kind\": \"$kind\""; done

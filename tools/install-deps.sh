@@ -11,9 +11,9 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(libgtest-dev libgmock-dev clang-format python3-grpcio python3-protobuf python3-yaml openssl nodejs npm postgresql-15
   mariadb-server)
-# npm packages for the tests (installed into .cache/node, never committed): buf curl, and the
-# Node client example's gRPC libraries.
-NPM_PACKAGES=(@bufbuild/buf@1.75.0 @grpc/grpc-js@1.14.7 @grpc/proto-loader@0.8.1)
+# npm packages for the tests (installed into .cache/node, never committed): buf curl, the Node
+# client example's gRPC libraries, and Drizzle ORM with node-postgres (the benchmark's peer).
+NPM_PACKAGES=(@bufbuild/buf@1.75.0 @grpc/grpc-js@1.14.7 @grpc/proto-loader@0.8.1 drizzle-orm@0.45.4 pg@8.23.1)
 
 packages=("${BUILD_PACKAGES[@]}")
 with_tests=false
