@@ -345,10 +345,10 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      const v1::Statement b = to_sql(stub, lines, &v1::QueryService::Stub::Insert);
                      std::map<int, std::string> ids_a;
                      for (int k = 1; k <= a.params_size(); ++k) {
-                       // A distinct id per transaction: a range per client, counted by :seq (a
-                       // client's pgbench variables persist; run.py passes -D seq=0).
+                       // A distinct id per transaction: a range per run (:base) and client, counted by
+                       // :seq (a client's pgbench variables persist; run.py passes -D seq=0 and base).
                        if (a.params(k - 1).has_int_value() && a.params(k - 1).int_value() == 0) {
-                         ids_a[k] = "100000000 + :client_id * 10000000 + :seq";
+                         ids_a[k] = ":base + :client_id * 1000000 + :seq";
                        }
                      }
                      std::string first = "\\set seq :seq + 1\n" + PgbenchScript(a, ids_a);

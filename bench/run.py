@@ -52,10 +52,16 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(p * len(values)))] if values else 0.0
 
 
+RUNS = iter(range(1000))
+
+
 def pgbench(url, script, clients, seconds, tmp, tag, defines=()):
+    """pgbench's calls/s and latencies. Each run gets its own range of order ids (:base): the
+    insert script numbers its orders :base + :client_id * 1,000,000 + :seq."""
     prefix = os.path.join(tmp, "log_" + tag)
+    base = 100000000 + next(RUNS) * 40000000
     out = subprocess.run([PGBENCH, "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(2, clients)), "-T",
-                          str(int(seconds)), "-D", "seq=0", *[f"-D{d}" for d in defines], "-f", script,
+                          str(int(seconds)), "-D", "seq=0", "-D", f"base={base}", *[f"-D{d}" for d in defines], "-f", script,
                           "-l", "--log-prefix", prefix, url], text=True, capture_output=True)
     if out.returncode != 0:
         sys.exit(f"pgbench {tag} failed:\n{out.stdout}\n{out.stderr}")
@@ -81,10 +87,13 @@ def cpu_seconds(pid):
 
 
 def postgres_cpu(pg_dir):
-    """CPU seconds of the throwaway cluster: its postmaster and every process it started."""
+    """CPU seconds of the throwaway cluster: its postmaster, the backends it has reaped (its
+    cutime + cstime: a connection closed during a measurement still counts) and the live ones."""
     with open(os.path.join(pg_dir, "data", "postmaster.pid")) as f:
         postmaster = int(f.readline())
-    total = cpu_seconds(postmaster)
+    with open(f"/proc/{postmaster}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    total = sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
     for stat in glob.glob("/proc/[0-9]*/stat"):
         try:
             with open(stat) as f:

@@ -57,7 +57,7 @@ for kind in order_with_details insert_order; do
   bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --pgbench "$kind" >"$TEST_TMPDIR/$kind.sql"
 done
 for script in "$TEST_TMPDIR/order_with_details.sql" "$TEST_TMPDIR/insert_order.sql" bench/order_with_details.sql; do
-  pgbench=$(/usr/lib/postgresql/15/bin/pgbench -n -M prepared -c 2 -j 1 -T 1 -D seq=0 -D "orders=$orders" \
+  pgbench=$(/usr/lib/postgresql/15/bin/pgbench -n -M prepared -c 2 -j 1 -T 1 -D seq=0 -D base=100000000 -D "orders=$orders" \
     -f "$script" "$url" 2>&1) || fail "pgbench $script: $pgbench"
   expect_contains "$pgbench" "number of failed transactions: 0"
 done
