@@ -4,6 +4,7 @@
 #include <mysqld_error.h>
 #include <poll.h>
 #include <algorithm>
+#include <cctype>
 
 #include <cstdlib>
 #include <cstring>
@@ -82,6 +83,8 @@ int32_t CodeFor(unsigned error) {
       return SLUICE_STATUS_CANCELLED;
     case 1969:  // ER_STATEMENT_TIMEOUT
       return SLUICE_STATUS_DEADLINE_EXCEEDED;
+    case ER_EMPTY_QUERY:
+    case ER_PARSE_ERROR:  // raw SQL a client wrote
     case ER_DATA_TOO_LONG:
     case ER_WARN_DATA_OUT_OF_RANGE:
     case ER_TRUNCATED_WRONG_VALUE:
@@ -282,8 +285,35 @@ int32_t Ping(sluice_conn* conn, sluice_error* err) {
   });
 }
 
+// Whether `sql` holds nothing to run: white space, `-- ` / `#` / `/* */` comments (not MySQL's
+// executable `/*! */` ones) and semicolons. MariaDB accepts a comment alone as a statement that
+// does nothing; an empty statement is the client's mistake.
+bool NothingToRun(absl::string_view sql) {
+  size_t i = 0;
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c)) || c == ';') {
+      ++i;
+    } else if (c == '#' || (absl::StartsWith(sql.substr(i), "--") &&
+                            (i + 2 == sql.size() || std::isspace(static_cast<unsigned char>(sql[i + 2]))))) {
+      const size_t end = sql.find('\n', i);
+      i = end == absl::string_view::npos ? sql.size() : end + 1;
+    } else if (absl::StartsWith(sql.substr(i), "/*") && !absl::StartsWith(sql.substr(i), "/*!")) {
+      const size_t end = sql.find("*/", i + 2);
+      if (end == absl::string_view::npos) return false;  // unterminated: the server says what is wrong
+      i = end + 2;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt** out, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
+    if (NothingToRun(absl::string_view(sql, sql_size))) {
+      return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "the statement is empty");
+    }
     auto s = std::make_unique<sluice_stmt>();
     s->conn = conn;
     s->stmt = mysql_stmt_init(conn->my);

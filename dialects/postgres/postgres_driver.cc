@@ -345,6 +345,8 @@ int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
       const char* tuples = PQcmdTuples(s->result);
       s->affected = tuples && *tuples ? std::strtoull(tuples, nullptr, 10) : 0;
+    } else if (status == PGRES_EMPTY_QUERY) {  // only white space or comments
+      code = SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "the statement is empty");
     } else {
       code = PgError(s->conn, s->result, err);
     }

@@ -150,8 +150,19 @@ int32_t Ping(sluice_conn*, sluice_error*) { return SLUICE_STATUS_OK; }
 int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt** out, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(conn->db, sql, static_cast<int>(sql_size), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v3(conn->db, sql, static_cast<int>(sql_size), SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
     if (rc != SQLITE_OK) return DbError(conn->db, rc, err);
+    // Only white space or comments: SQLite prepares nothing.
+    if (stmt == nullptr) return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "the statement is empty");
+    // One statement at a time: what follows the first must be empty too (not run silently).
+    sqlite3_stmt* next = nullptr;
+    const int rest = static_cast<int>(sql + sql_size - tail);
+    if (rest > 0 && sqlite3_prepare_v2(conn->db, tail, rest, &next, nullptr) == SQLITE_OK && next != nullptr) {
+      sqlite3_finalize(next);
+      sqlite3_finalize(stmt);
+      return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "more than one statement: send one at a time");
+    }
     *out = new sluice_stmt{conn, stmt};
     return SLUICE_STATUS_OK;
   });

@@ -1056,6 +1056,35 @@ TEST_P(EndToEnd, RawSqlIsOffUnlessAllowed) {
   raw.reset();
 }
 
+// A statement with nothing to run (white space, a comment, a lone `;`, a NUL byte) is the
+// client's mistake on every dialect, not a crash (SQLite prepared nothing and was stepped) nor a
+// lost connection; so is a second statement after the first where the database would run only
+// one. The single pooled connection serves the next call.
+TEST_P(EndToEnd, EmptyRawStatementsAreInvalidArguments) {
+  testing::InProcessServer allowed(
+      {"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--pool-size", "1", "--database", "default=" + url_});
+  ASSERT_TRUE(allowed.ok());
+  auto raw = v1::QueryService::NewStub(allowed.channel());
+  std::vector<std::string> empty = {"   ", "-- only a comment", ";", std::string("\0", 1)};
+  if (GetParam() == "sqlite") empty.push_back("SELECT 1; SELECT 2");
+  for (const std::string& sql : empty) {
+    v1::RawRequest request;
+    request.set_sql(sql);
+    v1::QueryResult result;
+    grpc::ClientContext context;
+    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*raw, &context, request, &result);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "`" << sql << "`: " << status.error_message();
+  }
+  v1::RawRequest request;
+  request.set_sql("SELECT 7 AS n");
+  v1::QueryResult result;
+  grpc::ClientContext context;
+  grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*raw, &context, request, &result);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(RowsOf(result), (Rows{{"7"}}));
+  raw.reset();
+}
+
 TEST_P(EndToEnd, ASecondReplicaSeesNewSchemaVersions) {
   SetUpShop();
   testing::InProcessServer replica({"--plugin-dir", "lib/plugins", "--database", "default=" + url_});
