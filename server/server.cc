@@ -142,6 +142,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (!credentials.ok()) return credentials.status();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second sluiced on the same port would bind too, and
+  // calls would alternate between two servers (and their databases). Refuse the port instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
   builder.AddListeningPort(options.listen, *credentials, &port);
   if (!options.unix_socket.empty()) {
@@ -167,7 +170,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   state->grpc_server = builder.BuildAndStart();
   if (state->grpc_server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
-                                               options.unix_socket.empty() ? "" : " and unix:" + options.unix_socket));
+                                               options.unix_socket.empty() ? "" : " and unix:" + options.unix_socket,
+                                               " (is another server using the address?)"));
   }
   state->address = absl::StrCat(HostOf(options.listen), ":", port);
   if (!options.metrics_listen.empty()) {

@@ -98,6 +98,38 @@ TEST(ServerTest, ServesOnAFreePortAndShutsDown) {
           .ok());
 }
 
+// A second server on an address in use fails to start, naming it (gRPC's SO_REUSEPORT would
+// have let it bind, and calls would alternate between the two); the same for the metrics port.
+TEST(ServerTest, ASecondServerOnTheSameAddressDoesNotStart) {
+  ServerOptions first_options = TestOptions("first");
+  first_options.metrics_listen = "127.0.0.1:0";
+  auto first = Server::Start(first_options);
+  ASSERT_TRUE(first.ok()) << first.status();
+
+  ServerOptions same_port = TestOptions("second");
+  same_port.listen = (*first)->address();
+  auto second = Server::Start(same_port);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find((*first)->address()), absl::string_view::npos) << second.status();
+
+  ServerOptions same_metrics = TestOptions("third");
+  same_metrics.metrics_listen = (*first)->metrics_address();
+  auto third = Server::Start(same_metrics);
+  EXPECT_FALSE(third.ok());
+  EXPECT_NE(
+      third.status().message().find((*first)->metrics_address().substr((*first)->metrics_address().rfind(':') + 1)),
+      absl::string_view::npos)
+      << third.status();
+
+  // The first still answers.
+  auto channel = grpc::CreateChannel((*first)->address(), grpc::InsecureChannelCredentials());
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckResponse health;
+  EXPECT_TRUE(grpc::health::v1::Health::NewStub(channel)
+                  ->Check(&context, grpc::health::v1::HealthCheckRequest(), &health)
+                  .ok());
+}
+
 TEST(ServerTest, MistakesInTheOptionsAreRefusedAtStart) {
   ServerOptions no_plugins = TestOptions("no_plugins");
   no_plugins.plugin_dir = "no/such/folder";
