@@ -418,24 +418,28 @@ int64_t RowsAtStake(Connection& conn, Database& db, const CallContext& call, con
 
 }  // namespace
 
-absl::StatusOr<Migrator::LiveDiff> Migrator::DiffLive(Connection& conn, Database& db, const CallContext& call,
-                                                      const std::string& schema,
-                                                      const std::vector<v1::RenameHint>& renames) {
+absl::StatusOr<Migrator::Managed> Migrator::ManagedBy(Database& db, const CallContext& call,
+                                                      const std::string& schema) {
+  Managed out;
   SLUICE_ASSIGN_OR_RETURN(RegisteredSchema registered, registry_.Get(db, call, schema, 0));
-  const v1::Schema& want = registered.index->schema();
-  // What this schema manages: the tables and enums of any of its versions.
-  std::set<std::string> tables, enums;
+  out.latest = registered.index;
   for (uint32_t v = registered.version.version(); v >= 1; --v) {
     SLUICE_ASSIGN_OR_RETURN(RegisteredSchema version, registry_.Get(db, call, schema, v));
-    for (const v1::Table& t : version.index->schema().tables()) tables.insert(t.name());
-    for (const v1::Enum& e : version.index->schema().enums()) enums.insert(e.name());
+    for (const v1::Table& t : version.index->schema().tables()) out.tables.insert(t.name());
+    for (const v1::Enum& e : version.index->schema().enums()) out.enums.insert(e.name());
   }
+  return out;
+}
+
+absl::StatusOr<Migrator::LiveDiff> Migrator::DiffLive(Connection& conn, Database& db, const Managed& managed,
+                                                      const std::vector<v1::RenameHint>& renames) {
+  const v1::Schema& want = managed.latest->schema();
   std::set<std::string> namespaces = NamespacesOf(want);
   namespaces.insert("");  // the default one
   SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn.Introspect({namespaces.begin(), namespaces.end()}));
   LiveDiff out;
   out.live = SchemaFromCatalog(catalog, want.name());
-  KeepOwned(tables, enums, &out.live);
+  KeepOwned(managed.tables, managed.enums, &out.live);
   Reconcile(db.dialect(), want, &out.live);
   SLUICE_ASSIGN_OR_RETURN(out.diff, DiffSchemas(out.live, want, renames, TraitsOf(db.dialect())));
   for (const plan::Plan& p : out.diff.plans) {
@@ -454,8 +458,9 @@ absl::StatusOr<v1::Schema> Migrator::Pull(Database& db, const CallContext& call,
 
 absl::StatusOr<std::vector<std::string>> Migrator::Drift(Database& db, const CallContext& call,
                                                          const std::string& schema) {
+  SLUICE_ASSIGN_OR_RETURN(Managed managed, ManagedBy(db, call, schema));  // before a connection is held
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
-  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, call, schema, {}));
+  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, managed, {}));
   return live.statements;
 }
 
@@ -463,13 +468,15 @@ absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const CallContext&
   if (request.target().schema().empty())
     return InvalidField("target.schema", "the name of a registered schema is required");
   const std::vector<v1::RenameHint> renames(request.renames().begin(), request.renames().end());
+  // The registry is read before a connection is held: a call never waits for a second one.
+  SLUICE_ASSIGN_OR_RETURN(Managed managed, ManagedBy(db, call, request.target().schema()));
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
   const bool transactional = db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL);
   // Read and change under the migration lock, in one transaction where DDL is transactional.
   if (!request.dry_run() && transactional) SLUICE_RETURN_IF_ERROR(conn->Begin());
   Unlock unlock{*conn, db};
   if (!request.dry_run()) SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, call, false));
-  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, call, request.target().schema(), renames));
+  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, managed, renames));
   v1::PushResponse response;
   for (const std::string& s : live.statements) response.add_statements(s);
   for (const std::string& a : live.diff.ambiguous) response.add_ambiguous(a);

@@ -3,6 +3,7 @@
 #ifndef SLUICE_MIGRATIONS_MIGRATOR_H_
 #define SLUICE_MIGRATIONS_MIGRATOR_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,8 +66,16 @@ class Migrator {
     SchemaDiff diff;
     std::vector<std::string> statements;
   };
-  // The live database of `conn` against the latest version of `schema`.
-  absl::StatusOr<LiveDiff> DiffLive(Connection& conn, Database& db, const CallContext& call, const std::string& schema,
+  // What `schema` manages: its latest version, and the tables and enums of any of its versions.
+  // Read from the registry before a connection is held (a call never holds one connection while
+  // waiting for another).
+  struct Managed {
+    std::shared_ptr<const SchemaIndex> latest;
+    std::set<std::string> tables, enums;
+  };
+  absl::StatusOr<Managed> ManagedBy(Database& db, const CallContext& call, const std::string& schema);
+  // The live database of `conn` against the latest version the schema manages.
+  absl::StatusOr<LiveDiff> DiffLive(Connection& conn, Database& db, const Managed& managed,
                                     const std::vector<v1::RenameHint>& renames);
 
   SchemaRegistry& registry_;
