@@ -53,7 +53,9 @@ class SluiceTest : public ::testing::Test, protected RecordedCalls {
     schemas_.reset();
     queries_.reset();
     migrations_.reset();
-    if (server_) EXPECT_EQ(server_->Stop(), 0);
+    if (server_) {
+      EXPECT_EQ(server_->Stop(), 0);
+    }
     server_.reset();
   }
   void RestartServer() {

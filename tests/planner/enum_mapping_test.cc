@@ -24,7 +24,9 @@ void ExpectSameValues(const google::protobuf::EnumDescriptor* api, const std::fu
     const auto* value = api->value(i);
     max = std::max(max, value->number());
     ASSERT_TRUE(plan_valid(value->number())) << api->full_name() << " " << value->name();
-    if (value->number() != 0) EXPECT_EQ(plan_name(value->number()), value->name()) << api->full_name();
+    if (value->number() != 0) {
+      EXPECT_EQ(plan_name(value->number()), value->name()) << api->full_name();
+    }
   }
   for (int n = max + 1; n < max + 16; ++n) EXPECT_FALSE(plan_valid(n)) << api->full_name() << " lacks " << n;
 }
@@ -47,20 +49,22 @@ TEST(EnumMappingTest, ApiAndPlanEnumsMatch) {
       [](int n) { return plan::SetOp_Name(static_cast<plan::SetOp>(n)); });
 }
 
+constexpr bool SameNumber(int plan_kind, int abi_kind) { return plan_kind == abi_kind; }
+
 TEST(EnumMappingTest, PlanLiteralKindsAreTheAbiValueKinds) {
-  static_assert(plan::LITERAL_NULL == SLUICE_VALUE_NULL);
-  static_assert(plan::LITERAL_BOOL == SLUICE_VALUE_BOOL);
-  static_assert(plan::LITERAL_INT64 == SLUICE_VALUE_INT64);
-  static_assert(plan::LITERAL_UINT64 == SLUICE_VALUE_UINT64);
-  static_assert(plan::LITERAL_DOUBLE == SLUICE_VALUE_DOUBLE);
-  static_assert(plan::LITERAL_TEXT == SLUICE_VALUE_TEXT);
-  static_assert(plan::LITERAL_BYTES == SLUICE_VALUE_BYTES);
-  static_assert(plan::LITERAL_DECIMAL == SLUICE_VALUE_DECIMAL);
-  static_assert(plan::LITERAL_DATE == SLUICE_VALUE_DATE);
-  static_assert(plan::LITERAL_TIME == SLUICE_VALUE_TIME);
-  static_assert(plan::LITERAL_TIMESTAMP == SLUICE_VALUE_TIMESTAMP);
-  static_assert(plan::LITERAL_JSON == SLUICE_VALUE_JSON);
-  static_assert(plan::LITERAL_UUID == SLUICE_VALUE_UUID);
+  static_assert(SameNumber(plan::LITERAL_NULL, SLUICE_VALUE_NULL));
+  static_assert(SameNumber(plan::LITERAL_BOOL, SLUICE_VALUE_BOOL));
+  static_assert(SameNumber(plan::LITERAL_INT64, SLUICE_VALUE_INT64));
+  static_assert(SameNumber(plan::LITERAL_UINT64, SLUICE_VALUE_UINT64));
+  static_assert(SameNumber(plan::LITERAL_DOUBLE, SLUICE_VALUE_DOUBLE));
+  static_assert(SameNumber(plan::LITERAL_TEXT, SLUICE_VALUE_TEXT));
+  static_assert(SameNumber(plan::LITERAL_BYTES, SLUICE_VALUE_BYTES));
+  static_assert(SameNumber(plan::LITERAL_DECIMAL, SLUICE_VALUE_DECIMAL));
+  static_assert(SameNumber(plan::LITERAL_DATE, SLUICE_VALUE_DATE));
+  static_assert(SameNumber(plan::LITERAL_TIME, SLUICE_VALUE_TIME));
+  static_assert(SameNumber(plan::LITERAL_TIMESTAMP, SLUICE_VALUE_TIMESTAMP));
+  static_assert(SameNumber(plan::LITERAL_JSON, SLUICE_VALUE_JSON));
+  static_assert(SameNumber(plan::LITERAL_UUID, SLUICE_VALUE_UUID));
   // The ABI's array kind (1.1) has no literal: DDL literals are scalars.
   EXPECT_FALSE(plan::LiteralKind_IsValid(SLUICE_VALUE_ARRAY));
 }

@@ -114,7 +114,9 @@ TEST(ServerOptions, UsageListsWhatTheParserTakes) {
     if (flag == "--help" || flag == "--config") continue;
     ++flags;
     auto parsed = ParseServerOptions({flag + "=1"}, getenv);
-    if (!parsed.ok()) EXPECT_EQ(parsed.status().message().find("unknown flag"), absl::string_view::npos) << flag;
+    if (!parsed.ok()) {
+      EXPECT_EQ(parsed.status().message().find("unknown flag"), absl::string_view::npos) << flag;
+    }
   }
   EXPECT_EQ(flags, 20);
 }
