@@ -88,7 +88,7 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
     int64_t last_id = 0;
     SLUICE_RETURN_IF_ERROR(stmt.Changes(&affected, &last_id));
     result.set_rows_affected(affected);
-    if (statement.plan.has_insert() && last_id != 0) result.set_last_insert_id(last_id);
+    if (statement.generated_key && last_id != 0) result.set_last_insert_id(last_id);
   }
   return result;
 }

@@ -63,6 +63,7 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
   }
 
   PlannedStatement out;
+  for (const v1::Column& column : table->table->columns()) out.generated_key |= column.auto_increment();
   ExpressionPlanner planner(schema, *table, &out.params);
   plan::Insert* p = out.plan.mutable_insert();
   *p->mutable_table() = TableRefOf(*table->table);

@@ -44,6 +44,9 @@ struct PlannedStatement {
   std::map<std::string, Placeholder> placeholders;
   // Raw SQL: the result columns are the database's (their names, no declared types).
   bool describe_columns = false;
+  // An insert into a table with an auto-increment column: the driver's generated key is reported
+  // (last_insert_id); for any other statement it is not.
+  bool generated_key = false;
   // For UPDATE ... RETURNING on a table with a primary key: the same through statements every
   // dialect has, for dialects without UPDATE ... RETURNING.
   std::shared_ptr<const ReturningFallback> returning_fallback;

@@ -22,6 +22,10 @@ struct sluice_stmt {
   sqlite3_stmt* stmt = nullptr;
   uint64_t changes = 0;
   int64_t last_insert_id = 0;
+  // Whether this run of the statement has begun: the connection's last rowid is cleared before it,
+  // so that a rowid after it is this statement's own (an upsert that inserted nothing would
+  // otherwise report the rowid another statement left behind).
+  bool started = false;
 };
 
 namespace sluice::sqlite {
@@ -232,6 +236,10 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
 
 int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
+    if (!s->started) {
+      s->started = true;
+      sqlite3_set_last_insert_rowid(s->conn->db, 0);
+    }
     int rc = sqlite3_step(s->stmt);
     if (rc == SQLITE_ROW) {
       *has_row = 1;
@@ -240,7 +248,7 @@ int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
     *has_row = 0;
     if (rc == SQLITE_DONE) {
       s->changes = sqlite3_changes64(s->conn->db);
-      s->last_insert_id = sqlite3_last_insert_rowid(s->conn->db);
+      s->last_insert_id = s->changes > 0 ? sqlite3_last_insert_rowid(s->conn->db) : 0;
       return SLUICE_STATUS_OK;
     }
     int32_t code = DbError(s->conn->db, rc, err);
@@ -302,6 +310,7 @@ int32_t Reset(sluice_stmt* s, sluice_error*) {
   sqlite3_clear_bindings(s->stmt);
   s->changes = 0;
   s->last_insert_id = 0;
+  s->started = false;
   return SLUICE_STATUS_OK;
 }
 

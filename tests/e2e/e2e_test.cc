@@ -450,6 +450,41 @@ TEST_P(EndToEnd, Upsert) {
                            {"2", "'bob@example.com'", "NULL", "dec:0.00"}}));
 }
 
+// last_insert_id is the statement's own generated key: none for an upsert that inserted nothing
+// (SQLite reported the rowid an earlier statement left on the pooled connection), none for a
+// table without an auto-increment column, none for an update. PostgreSQL reports generated keys
+// through `returning` only.
+TEST_P(EndToEnd, LastInsertIdIsTheStatementsOwn) {
+  SetUpShop();
+  const bool reports = GetParam() != "postgres";
+  v1::QueryResult ada = Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "users",
+      "rows": [{"values": {"email": {"string_value": "ada@example.com"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(ada.has_last_insert_id(), reports);
+  if (reports) {
+    EXPECT_EQ(ada.last_insert_id(), 1);
+  }
+  v1::QueryResult nothing = Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "users",
+      "rows": [{"values": {"email": {"string_value": "ada@example.com"}}}], "on_conflict": {"columns": ["email"]}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(nothing.rows_affected(), 0u);
+  EXPECT_FALSE(nothing.has_last_insert_id()) << nothing.last_insert_id();
+  v1::QueryResult post = Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "posts",
+      "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "Hello"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(post.has_last_insert_id(), reports);
+  v1::QueryResult tag = Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "tags",
+      "rows": [{"values": {"post_id": {"int_value": "1"}, "tag": {"string_value": "db"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(tag.rows_affected(), 1u);
+  EXPECT_FALSE(tag.has_last_insert_id()) << tag.last_insert_id();  // tags has no auto-increment column
+  v1::QueryResult updated = Update(R"({"target": {"schema": "shop"}, "update": {"table": "users",
+      "set": {"name": {"string_value": "Ada"}}, "where": {"eq": {"left": {"column": {"name": "id"}},
+      "right": {"value": {"int_value": "1"}}}}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_FALSE(updated.has_last_insert_id());
+}
+
 TEST_P(EndToEnd, AFailedMigrationRollsBackOrIsDirtyAndResumes) {
   SetUpShop();
   const bool transactional = GetParam() != "mysql";
