@@ -24,7 +24,7 @@ kinds=customer_by_id,customers_by_name,products_page,order_with_details,employee
 drizzle() { node bench/drizzle/load.cjs "$@"; }
 node bench/drizzle/load.cjs --serve --url "$url" --sizes "$sizes" --pool 2 >"$TEST_TMPDIR/drizzle_http.out" &
 http_pid=$!
-trap 'kill $http_pid 2>/dev/null' EXIT
+trap 'kill $http_pid 2>/dev/null; stop_sluiced' EXIT  # and sluiced, as start_sluiced's trap did
 for _ in $(seq 50); do grep -q listening "$TEST_TMPDIR/drizzle_http.out" && break; sleep 0.1; done
 http_url="http://127.0.0.1:$(awk '{print $2}' "$TEST_TMPDIR/drizzle_http.out")"
 bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --check true >"$TEST_TMPDIR/sluice_rows.json"
@@ -36,17 +36,20 @@ drizzle --check --http "$http_url" >"$TEST_TMPDIR/drizzle_http_rows.json"
   fail "sluiced and Drizzle over HTTP return different rows"
 for peer in "--url $url" "--http $http_url"; do
   # shellcheck disable=SC2086 # two words on purpose
-  report=$(drizzle $peer --sizes "$sizes" --kinds "$kinds" --concurrency 2 --seconds 1)
+  report=$(drizzle $peer --sizes "$sizes" --kinds "$kinds" --concurrency 2 --seconds 1) ||
+    fail "the Drizzle peer ($peer) exited $?: $report"
   echo "$report"
   for kind in ${kinds//,/ }; do expect_contains "$report" "\"kind\":\"$kind\""; done
   expect_contains "$report" '"errors":0,"seconds"'
 done
-report=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds "$kinds" --concurrency 4 --seconds 2 --pid "$SLUICED_PID")
+report=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds "$kinds" --concurrency 4 --seconds 2 \
+  --pid "$SLUICED_PID") || fail "bench/load exited $?: $report"
 echo "$report"
 for kind in ${kinds//,/ }; do expect_contains "$report" "\"kind\": \"$kind\""; done
 expect_contains "$report" '"errors": 0, "seconds"'
 # The planned-only point selects (run.py's ceiling of the gRPC path).
-planned=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds customer_by_id --to-sql true --concurrency 2 --seconds 1)
+planned=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds customer_by_id --to-sql true --concurrency 2 \
+  --seconds 1) || fail "bench/load --to-sql exited $?: $planned"
 expect_contains "$planned" '"kind": "customer_by_id"'
 expect_contains "$planned" '"errors": 0, "seconds"'
 

@@ -11,9 +11,9 @@ grpc::Status ServerState::Serve(grpc::ServerContext* context, const char* method
                                 const std::string& database, const std::function<absl::Status()>& body) {
   const std::string db = database.empty() ? "default" : database;
   grpc::Status allowed = tokens.Authorize(*context, scope);
-  if (!allowed.ok()) {
+  if (!allowed.ok()) {  // refusals too carry an ErrorInfo (through ToGrpcStatus)
     metrics.RecordRefusal(method, absl::StrCat(allowed.error_code()));
-    return allowed;
+    return ToGrpcStatus(absl::Status(static_cast<absl::StatusCode>(allowed.error_code()), allowed.error_message()));
   }
   struct Admission {
     std::atomic<size_t>& n;
@@ -21,9 +21,8 @@ grpc::Status ServerState::Serve(grpc::ServerContext* context, const char* method
   } admission{in_flight_};
   if (++in_flight_ > max_concurrent_calls && max_concurrent_calls > 0) {
     metrics.RecordRefusal(method, absl::StrCat(grpc::StatusCode::RESOURCE_EXHAUSTED));
-    return grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("sluiced serves ", max_concurrent_calls, " calls at once (--max-concurrent-calls); retry"));
+    return ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("sluiced serves ", max_concurrent_calls, " calls at once (--max-concurrent-calls); retry")));
   }
   const auto start = std::chrono::steady_clock::now();
   grpc::Status status = ToGrpcStatus(body());

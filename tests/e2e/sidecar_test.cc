@@ -22,6 +22,7 @@
 #include "tests/e2e/recorded_calls.h"
 #include "tests/e2e/sluiced_process.h"
 #include "tests/support/proto_json.h"
+#include "tests/support/status_details.h"
 
 namespace sluice {
 namespace {
@@ -126,7 +127,9 @@ TEST(Sidecar, TokensAndScopesRefuseWithoutTouchingData) {
   Client c(server.channel());
   ASSERT_TRUE(c.Register("the-admin-token").ok());
   ASSERT_TRUE(c.Migrate("the-admin-token").ok());
-  EXPECT_EQ(c.Insert("", "a@x").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  const grpc::Status no_token = c.Insert("", "a@x");
+  EXPECT_EQ(no_token.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(testing::ErrorInfo(no_token, "reason"), "UNAUTHENTICATED");  // refusals carry an ErrorInfo too
   EXPECT_EQ(c.Insert("not-a-token", "b@x").error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(c.Insert("the-data-token-", "c@x").error_code(), grpc::StatusCode::UNAUTHENTICATED);  // a longer one
   EXPECT_EQ(c.Register("the-data-token").error_code(), grpc::StatusCode::PERMISSION_DENIED);
