@@ -28,6 +28,17 @@ expect_contains "$deleted" '"rows_affected": "1"'
 dry=$(sluice select '{"target": {"schema": "shop"}, "to_sql": true, "select": {"table": "users", "limit": "1"}}')
 expect_contains "$dry" 'FROM \"users\" LIMIT ?'
 
+# A mistyped flag is a usage error (exit 2) and sends nothing: `push --dryrun` must not apply.
+set +e
+typo=$(sluice push shop --dryrun 2>&1)
+code=$?
+valueless=$(sluice status shop --database 2>&1)
+code2=$?
+set -e
+[ "$code" -eq 2 ] || fail "push --dryrun: expected exit 2, got $code: $typo"
+expect_contains "$typo" 'unknown flag --dryrun'
+[ "$code2" -eq 2 ] || fail "status --database without a value: expected exit 2, got $code2: $valueless"
+
 # A failed call prints the field violations and exits with the gRPC code (3: INVALID_ARGUMENT).
 set +e
 error=$(sluice select '{"target": {"schema": "shop"}, "select": {"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1"}}}}}}' 2>&1)

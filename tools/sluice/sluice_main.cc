@@ -228,6 +228,9 @@ int main(int argc, char** argv) {
       renames.push_back(std::move(r));
     } else if (args[i] == "--strict") {
       strict = true;
+    } else if (args[i].size() > 1 && args[i][0] == '-') {
+      // A typo (`--dryrun`) must not be dropped: `push` would apply what it was to show.
+      return Fail("unknown flag " + args[i] + ", or a flag without its value (see --help); nothing was sent");
     } else {
       rest.push_back(args[i]);
     }
