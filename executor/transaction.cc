@@ -30,7 +30,7 @@ absl::Status Transaction::Savepoint(SavepointAction action, const std::string& n
       break;
   }
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db_->Compile(p));
-  return lease_->ExecuteOnce(sql->sql);
+  return ExecuteDdl(*lease_, sql->sql, call_);  // bounded by the call, like every statement
 }
 
 absl::Status Transaction::Commit() { return lease_->Commit(); }
