@@ -30,12 +30,21 @@ absl::Status Connection::Check(int32_t code, const sluice_error& error) {
   return PluginStatus(code, error, dialect_->name());
 }
 
-absl::StatusOr<Statement> Connection::Prepare(const std::string& sql) {
+std::optional<Statement> Connection::Prepared(const std::string& sql) {
   auto it = statements_.find(sql);
-  if (it != statements_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return Statement(this, it->second->second);
-  }
+  if (it == statements_.end()) return std::nullopt;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return Statement(this, it->second->second);
+}
+
+bool Connection::nonblocking() const {
+  return api().socket != nullptr && api().send != nullptr && api().poll != nullptr && socket() >= 0;
+}
+
+int Connection::socket() const { return api().socket != nullptr ? api().socket(conn_) : -1; }
+
+absl::StatusOr<Statement> Connection::Prepare(const std::string& sql) {
+  if (std::optional<Statement> prepared = Prepared(sql)) return *prepared;
   sluice_stmt* stmt = nullptr;
   sluice_error error{};
   absl::Status status = Check(api().prepare(conn_, sql.data(), sql.size(), &stmt, &error), error);
@@ -87,6 +96,18 @@ absl::Status Statement::Changes(uint64_t* rows_affected, int64_t* last_insert_id
 void Statement::Reset() {
   sluice_error ignored{};  // reset repeats the last step's error, which was already reported
   conn_->api().reset(stmt_, &ignored);
+}
+
+absl::Status Statement::Send() {
+  sluice_error error{};
+  return conn_->Check(conn_->api().send(stmt_, &error), error);
+}
+
+absl::StatusOr<bool> Statement::Poll() {
+  sluice_error error{};
+  int32_t ready = 0;
+  SLUICE_RETURN_IF_ERROR(conn_->Check(conn_->api().poll(stmt_, &ready, &error), error));
+  return ready != 0;
 }
 
 absl::Status Connection::ExecuteOnce(const std::string& sql) {

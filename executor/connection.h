@@ -5,6 +5,7 @@
 #include <chrono>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,6 +37,11 @@ class Statement {
   // Rewinds it and clears its bindings for the next use.
   void Reset();
 
+  // The non-blocking path (Connection::nonblocking()): starts the bound statement, and reads
+  // what arrived; true when the next Step will not block.
+  absl::Status Send();
+  absl::StatusOr<bool> Poll();
+
  private:
   friend class Connection;
   Statement(Connection* conn, sluice_stmt* stmt) : conn_(conn), stmt_(stmt) {}
@@ -58,6 +64,13 @@ class Connection {
   // The prepared statement for `sql`, prepared on first use and kept (least recently used
   // statements are finalized beyond the cache's capacity). Owned by the connection.
   absl::StatusOr<Statement> Prepare(const std::string& sql);
+  // The statement for `sql` if it is prepared on this connection already (no round trip).
+  std::optional<Statement> Prepared(const std::string& sql);
+
+  // Whether statements can run without blocking (the plugin's send / poll, ABI 1.3), and the
+  // descriptor that is readable when the database answers (-1 without).
+  bool nonblocking() const;
+  int socket() const;
 
   // A plugin result as a status; an UNAVAILABLE marks the connection broken.
   absl::Status Check(int32_t code, const sluice_error& error);

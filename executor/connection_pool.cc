@@ -79,6 +79,23 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
   }
 }
 
+std::optional<ConnectionPool::Lease> ConnectionPool::TryAcquire() {
+  while (true) {
+    std::unique_ptr<Connection> conn;
+    {
+      absl::MutexLock lock(&mu_);
+      if (idle_.empty()) return std::nullopt;
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    }
+    if (conn->Ping().ok()) return Lease(this, std::move(conn));
+    conn.reset();
+    absl::MutexLock lock(&mu_);
+    --open_;  // a cut connection: its slot frees
+    freed_.Signal();
+  }
+}
+
 size_t ConnectionPool::open_connections() const {
   absl::MutexLock lock(&mu_);
   return open_;

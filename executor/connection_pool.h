@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ class ConnectionPool {
   // Waits until `deadline` for a free connection; UNAVAILABLE when none can be opened,
   // DEADLINE_EXCEEDED when none came free in time.
   absl::StatusOr<Lease> Acquire(absl::Time deadline = absl::InfiniteFuture());
+
+  // An idle connection if one is free now; never opens one and never waits (the non-blocking
+  // path takes the blocking one when this finds none).
+  std::optional<Lease> TryAcquire();
 
   size_t open_connections() const;
   size_t idle_connections() const;

@@ -2,6 +2,7 @@
 #ifndef SLUICE_EXECUTOR_DATABASE_H_
 #define SLUICE_EXECUTOR_DATABASE_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +31,10 @@ class Database {
   // The dialect's SQL for `plan`, rendered once per plan shape (plans carry no values).
   absl::StatusOr<std::shared_ptr<const CompiledSql>> Compile(const plan::Plan& plan);
 
+  // Statements run on the non-blocking path (a metric).
+  void CountNonblocking() { nonblocking_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t nonblocking_statements() const { return nonblocking_.load(std::memory_order_relaxed); }
+
  private:
   static constexpr size_t kCompileCacheSize = 4096;
 
@@ -37,6 +42,7 @@ class Database {
   const std::string url_;
   const std::shared_ptr<DialectPlugin> dialect_;
   ConnectionPool pool_;
+  std::atomic<uint64_t> nonblocking_{0};
   absl::Mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const CompiledSql>> compiled_ ABSL_GUARDED_BY(mu_);
 };

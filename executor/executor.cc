@@ -7,17 +7,6 @@
 
 namespace sluice {
 
-google::protobuf::RepeatedPtrField<v1::ResultColumn> ResultColumnsOf(const PlannedStatement& statement) {
-  google::protobuf::RepeatedPtrField<v1::ResultColumn> columns;
-  for (const ResultColumn& column : statement.columns) {
-    v1::ResultColumn* out = columns.Add();
-    out->set_name(column.name);
-    out->set_table(column.table);
-    out->set_type(column.column.type());
-  }
-  return columns;
-}
-
 v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statement) {
   v1::Statement out;
   out.set_sql(sql.sql);
@@ -35,62 +24,10 @@ absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, co
     Statement& stmt;
     ~Rewind() { stmt.Reset(); }
   } rewind{stmt};
-
-  std::string scratch;  // an array parameter's encoding, until its bind returns
-  for (size_t slot = 0; slot < sql.param_index.size(); ++slot) {
-    const uint32_t index = sql.param_index[slot];
-    if (index >= statement.params.size()) {
-      return absl::InternalError(
-          absl::StrCat("dialect ", conn.dialect().name(), " bound parameter ", index, " of ", statement.params.size()));
-    }
-    SLUICE_RETURN_IF_ERROR(stmt.Bind(static_cast<uint32_t>(slot), ToAbiValue(statement.params[index], &scratch)));
-  }
-
-  v1::QueryResult result;
-  *result.mutable_columns() = ResultColumnsOf(statement);
-  std::vector<v1::Column> types;  // each result column's declared type
-  for (const ResultColumn& column : statement.columns) types.push_back(column.column);
-  bool first = true;
-  while (true) {
-    SLUICE_ASSIGN_OR_RETURN(const bool has_row, stmt.Step());
-    if (first && statement.describe_columns) {
-      // Raw SQL: the columns are whatever the database says, typed by their values.
-      for (uint32_t i = 0; i < stmt.ColumnCount(); ++i) {
-        SLUICE_ASSIGN_OR_RETURN(*result.add_columns()->mutable_name(), stmt.ColumnName(i));
-        types.emplace_back();
-      }
-    }
-    first = false;
-    if (!has_row) break;
-    if (stmt.ColumnCount() != types.size()) {
-      return absl::InternalError(absl::StrCat("dialect ", conn.dialect().name(), " returned ", stmt.ColumnCount(),
-                                              " columns; expected ", types.size()));
-    }
-    if (max_rows > 0 && batches == nullptr && static_cast<size_t>(result.rows_size()) >= max_rows) {
-      return absl::ResourceExhaustedError(absl::StrCat("the result has more than ", max_rows,
-                                                       " rows (--max-rows): read it with SelectStream, or page it"));
-    }
-    v1::Row* row = result.add_rows();
-    for (size_t i = 0; i < types.size(); ++i) {
-      SLUICE_ASSIGN_OR_RETURN(const sluice_value raw, stmt.ColumnValue(static_cast<uint32_t>(i)));
-      SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, types[i]));
-    }
-    if (batches != nullptr && static_cast<size_t>(result.rows_size()) >= batches->rows) {
-      if (!batches->emit(result)) return absl::CancelledError("the client stopped reading");
-      result.clear_rows();
-      result.clear_columns();  // the first batch carried them
-    }
-  }
-  // Rows changed: for writes (raw SQL: when it returned no columns).
-  const bool write = statement.describe_columns ? result.columns().empty() : !statement.plan.has_select();
-  if (write) {
-    uint64_t affected = 0;
-    int64_t last_id = 0;
-    SLUICE_RETURN_IF_ERROR(stmt.Changes(&affected, &last_id));
-    result.set_rows_affected(affected);
-    if (statement.generated_key && last_id != 0) result.set_last_insert_id(last_id);
-  }
-  return result;
+  SLUICE_RETURN_IF_ERROR(BindParameters(stmt, sql, statement, conn.dialect().name()));
+  RowReader reader(statement, batches, max_rows, conn.dialect().name());
+  SLUICE_RETURN_IF_ERROR(reader.Read(stmt).status());
+  return reader.Finish(stmt);
 }
 
 }  // namespace
@@ -115,18 +52,31 @@ auto Bounded(Connection& conn, const CallContext& call, Run run) -> decltype(run
   }
   auto watch = CallWatchdog::Instance().Start(&conn, &call);
   auto result = run();
-  if (!StatusOf(result).ok() && watch->fired()) {
-    const std::string message(StatusOf(result).message());
-    if (absl::Now() >= call.deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("the call's deadline passed while the statement ran (", message, ")"));
-    }
-    return absl::CancelledError(absl::StrCat("the call was cancelled while the statement ran (", message, ")"));
-  }
+  if (!StatusOf(result).ok() && watch->fired()) return InterruptedStatus(StatusOf(result), call);
   return result;
 }
 
 }  // namespace
+
+absl::Status InterruptedStatus(const absl::Status& error, const CallContext& call) {
+  const std::string message(error.message());
+  if (absl::Now() >= call.deadline) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("the call's deadline passed while the statement ran (", message, ")"));
+  }
+  return absl::CancelledError(absl::StrCat("the call was cancelled while the statement ran (", message, ")"));
+}
+
+void LogStatement(const CallContext& call, const CompiledSql& sql, absl::Time start,
+                  const absl::StatusOr<v1::QueryResult>& result) {
+  if (!call.query_log) return;
+  Log("info", "query",
+      {{"sql", sql.sql},
+       {"params", absl::StrCat(sql.param_index.size())},
+       {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
+       {"rows", result.ok() ? absl::StrCat(result->rows_size()) : "-"},
+       {"status", result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()))}});
+}
 
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,
                                           const CallContext* call, const RowBatches* batches) {
@@ -134,14 +84,7 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& s
   return Bounded(conn, *call, [&]() -> absl::StatusOr<v1::QueryResult> {
     const absl::Time start = absl::Now();
     auto result = Run(conn, sql, statement, batches, call->max_rows);
-    if (call->query_log) {
-      Log("info", "query",
-          {{"sql", sql.sql},
-           {"params", absl::StrCat(sql.param_index.size())},
-           {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
-           {"rows", result.ok() ? absl::StrCat(result->rows_size()) : "-"},
-           {"status", result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()))}});
-    }
+    LogStatement(*call, sql, start, result);
     return result;
   });
 }
@@ -156,10 +99,6 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const 
   return ExecuteOn(conn, *sql, statement, call);
 }
 
-namespace {
-
-// Whether `statement` needs its ReturningFallback on `db`'s dialect (UNIMPLEMENTED when it needs
-// one and has none).
 absl::StatusOr<bool> NeedsReturningFallback(const Database& db, const PlannedStatement& statement) {
   if (!statement.plan.has_update() || statement.columns.empty() || db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING)) {
     return false;
@@ -171,6 +110,8 @@ absl::StatusOr<bool> NeedsReturningFallback(const Database& db, const PlannedSta
   }
   return true;
 }
+
+namespace {
 
 // UPDATE ... RETURNING where the dialect has none (see ReturningFallback), inside the
 // connection's transaction or one of its own.

@@ -10,23 +10,26 @@
 #include "executor/call_watchdog.h"
 #include "executor/connection.h"
 #include "executor/database.h"
+#include "executor/row_reader.h"
 #include "planner/planner.h"
 #include "sluice/v1/query.pb.h"
 
 namespace sluice {
 
-// The result columns a planned statement declares.
-google::protobuf::RepeatedPtrField<v1::ResultColumn> ResultColumnsOf(const PlannedStatement& statement);
-
 // The SQL and its parameters in placeholder order (what `to_sql` returns).
 v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statement);
 
-// Where rows go in batches of `rows` as they arrive (streaming); `emit` may take the batch's rows
-// (they are cleared after it) and returns false to stop.
-struct RowBatches {
-  size_t rows = 1000;
-  std::function<bool(v1::QueryResult& batch)> emit;
-};
+// A statement's error once the watchdog (or the event loop) interrupted it for `call`:
+// DEADLINE_EXCEEDED when the deadline passed, CANCELLED otherwise, with the database's words.
+absl::Status InterruptedStatus(const absl::Status& error, const CallContext& call);
+
+// The query log's line for a statement (when `call.query_log`).
+void LogStatement(const CallContext& call, const CompiledSql& sql, absl::Time start,
+                  const absl::StatusOr<v1::QueryResult>& result);
+
+// Whether `statement` needs the locking re-read for UPDATE ... RETURNING on `db`'s dialect
+// (UNIMPLEMENTED when it needs it and has no primary key to read by).
+absl::StatusOr<bool> NeedsReturningFallback(const Database& db, const PlannedStatement& statement);
 
 // Runs `sql` for `statement` on `conn` (inside whatever transaction it has open). With a
 // `call`, the statement is interrupted when the call is cancelled (CANCELLED) or its deadline

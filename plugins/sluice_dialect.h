@@ -16,7 +16,8 @@
  *     function, with details written into a caller-owned sluice_error.
  *   - Ownership is spelled out for every pointer below.
  *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY and SLUICE_CAP_UPDATE_RETURNING; 1.2
- *     added SLUICE_CAP_ALTER_TABLE and the optional introspect / buffer_free.
+ *     added SLUICE_CAP_ALTER_TABLE and the optional introspect / buffer_free; 1.3 added the
+ *     optional non-blocking execution (socket / send / poll).
  *   - Threads: a connection and its statements are used by one thread at a time; different
  *     connections are used concurrently; `interrupt` may be called from any thread.
  *
@@ -33,7 +34,7 @@ extern "C" {
 #endif
 
 #define SLUICE_DIALECT_ABI_MAJOR 1
-#define SLUICE_DIALECT_ABI_MINOR 2
+#define SLUICE_DIALECT_ABI_MINOR 3
 
 /* The name of the one symbol a plugin exports (a function of type sluice_dialect_entry_fn). */
 #define SLUICE_DIALECT_ENTRY_SYMBOL "sluice_dialect_entry"
@@ -218,6 +219,28 @@ typedef struct sluice_dialect_api {
   int32_t (*introspect)(sluice_conn* conn, const char* namespaces, size_t namespaces_size, void** out, size_t* out_size,
                         sluice_error* err);
   void (*buffer_free)(void* buffer);
+
+  /* --- Since 1.3: non-blocking execution (optional: all three, or none) ------------------- */
+
+  /* With these, the host runs a statement without a thread waiting for the database: it
+   * prepares and binds as usual (prepare may block: the host calls it once per statement and
+   * connection, outside its event loop), then
+   *   send(stmt)                     starts the statement and returns without waiting;
+   *   wait until socket(conn) is readable, then poll(stmt, &ready);
+   *   while ready: step(stmt) (and column_value, changes as usual), then poll again;
+   * where `ready` = 1 promises that the next step returns without blocking (a row, the end, or
+   * an error). After the last step, reset and finalize work as on the blocking path; interrupt
+   * cancels a sent statement as it cancels a running one. A plugin without these functions is
+   * run on the host's worker threads through step alone. */
+
+  /* The descriptor that becomes readable when the database answers `conn`, or -1 when the
+   * connection has none (the host then uses the blocking path). Valid until disconnect. */
+  int32_t (*socket)(sluice_conn* conn);
+  /* Sends the prepared, bound statement; its results are read through poll and step. */
+  int32_t (*send)(sluice_stmt* stmt, sluice_error* err);
+  /* Reads whatever has arrived for the sent statement without blocking; *ready is 1 when the
+   * next step will not block. UNAVAILABLE when the connection broke. */
+  int32_t (*poll)(sluice_stmt* stmt, int32_t* ready, sluice_error* err);
 } sluice_dialect_api;
 
 /* The entry point. Returns the plugin's table (static storage, never freed), or NULL. */

@@ -222,18 +222,21 @@ absl::StatusOr<std::vector<v1::SchemaVersion>> SchemaRegistry::List(Database& db
   return latest;
 }
 
+std::shared_ptr<const SchemaIndex> SchemaRegistry::Fresh(const Database& db, const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  auto it = cache_.find({db.name(), name});
+  if (it != cache_.end() && std::chrono::steady_clock::now() - it->second.checked < kFreshFor) {
+    return it->second.schema.index;
+  }
+  return nullptr;
+}
+
 absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Database& db, const CallContext& call,
                                                                            const std::string& name) {
   if (name.empty()) {
     return InvalidField("target.schema", "the name of a registered schema is required");
   }
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = cache_.find({db.name(), name});
-    if (it != cache_.end() && std::chrono::steady_clock::now() - it->second.checked < kFreshFor) {
-      return it->second.schema.index;
-    }
-  }
+  if (std::shared_ptr<const SchemaIndex> cached = Fresh(db, name)) return cached;
   SLUICE_ASSIGN_OR_RETURN(RegisteredSchema latest, Read(db, call, name, 0, false));
   {
     absl::MutexLock lock(&mu_);

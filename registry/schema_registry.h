@@ -53,6 +53,9 @@ class SchemaRegistry {
   // The latest version for the query path: cached, re-checked after kFreshFor.
   absl::StatusOr<std::shared_ptr<const SchemaIndex>> Resolve(Database& db, const CallContext& call,
                                                              const std::string& name);
+  // The same when the cached version is still fresh, without asking the database; nullptr when
+  // only Resolve can tell.
+  std::shared_ptr<const SchemaIndex> Fresh(const Database& db, const std::string& name);
 
  private:
   struct Cached {

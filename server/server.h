@@ -28,6 +28,8 @@ class Server {
   // free one), and the metrics endpoint's (empty when off).
   const std::string& address() const;
   const std::string& metrics_address() const;
+  // What the metrics endpoint serves (Prometheus text), also when it is off.
+  std::string Metrics() const;
 
   // Health turns NOT_SERVING, new calls are still taken for the options' shutdown delay, then
   // the server stops taking calls and gives those in flight the shutdown grace. Returns when

@@ -63,7 +63,7 @@ absl::StatusOr<Tokens> Tokens::Load(const std::string& file, const std::string& 
   return out;
 }
 
-grpc::Status Tokens::Authorize(const grpc::ServerContext& context, Scope scope) const {
+grpc::Status Tokens::Authorize(const grpc::ServerContextBase& context, Scope scope) const {
   if (tokens_.empty()) return grpc::Status::OK;
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");

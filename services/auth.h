@@ -27,7 +27,7 @@ class Tokens {
   // OK when the call carries a token with `scope` (admin includes data): UNAUTHENTICATED
   // without a token or with an unknown one, PERMISSION_DENIED with a token of a lesser scope.
   // Tokens are compared in constant time.
-  grpc::Status Authorize(const grpc::ServerContext& context, Scope scope) const;
+  grpc::Status Authorize(const grpc::ServerContextBase& context, Scope scope) const;
 
  private:
   std::vector<std::pair<Scope, std::string>> tokens_;

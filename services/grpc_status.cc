@@ -24,7 +24,7 @@ grpc::Status ToGrpcStatus(const absl::Status& given) {
                       rich.SerializeAsString());
 }
 
-absl::Time DeadlineOf(const grpc::ServerContext* context) {
+absl::Time DeadlineOf(const grpc::ServerContextBase* context) {
   const auto deadline = context->deadline();
   if (deadline >= std::chrono::system_clock::time_point::max() - std::chrono::hours(24 * 365)) {
     return absl::InfiniteFuture();

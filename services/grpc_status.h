@@ -14,7 +14,7 @@ namespace sluice {
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The call's deadline (InfiniteFuture when the client set none).
-absl::Time DeadlineOf(const grpc::ServerContext* context);
+absl::Time DeadlineOf(const grpc::ServerContextBase* context);
 
 }  // namespace sluice
 

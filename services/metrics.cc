@@ -65,6 +65,14 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
       absl::StrAppend(&out, "sluice_pool_connections{database=\"", Label(name), "\",state=\"busy\"} ",
                       open > idle ? open - idle : 0, "\n");
     }
+    out +=
+        "# HELP sluice_nonblocking_statements_total Statements run without a thread waiting for the database "
+        "(sent, then finished by the event loop), per database.\n"
+        "# TYPE sluice_nonblocking_statements_total counter\n";
+    for (const auto& [name, db] : databases->all()) {
+      absl::StrAppend(&out, "sluice_nonblocking_statements_total{database=\"", Label(name), "\"} ",
+                      db->nonblocking_statements(), "\n");
+    }
   }
   out += "# HELP sluice_plugin_info Loaded dialect plugins.\n# TYPE sluice_plugin_info gauge\n";
   for (const auto& p : plugins.plugins()) {

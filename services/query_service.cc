@@ -5,53 +5,138 @@
 #include "common/status_macros.h"
 #include "executor/executor.h"
 #include "executor/nested_rows.h"
+#include "executor/nonblocking.h"
 #include "executor/transaction.h"
 #include "planner/planner.h"
 #include "services/grpc_status.h"
 
 namespace sluice {
 
-// request → database and schema → plan → execute, for the four typed statements.
-template <typename Request, typename PlanFn>
-grpc::Status QueryServiceImpl::Run(grpc::ServerContext* context, const char* method, const Request& request,
-                                   PlanFn plan, v1::QueryResult* response) {
-  return state_.Serve(context, method, Scope::kData, request.target().database(), [&]() -> absl::Status {
-    const CallContext call = state_.CallOf(context);
-    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
-    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                            state_.registry.Resolve(*db, call, request.target().schema()));
-    SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, plan(*schema));
-    SLUICE_ASSIGN_OR_RETURN(*response, Execute(*db, statement, request.to_sql(), call));
-    return absl::OkStatus();
+void QueryServiceImpl::ServeUnary(UnaryCalls& calls) {
+  using namespace std::placeholders;  // NOLINT: the generated RequestX and our handlers, bound
+#define SLUICE_SERVE_UNARY(Name)                                                  \
+  calls.Serve<v1::Name##Request, v1::Name##Response>(                             \
+      {std::bind(&QueryServiceBase::Request##Name, this, _1, _2, _3, _4, _4, _5), \
+       std::bind(&QueryServiceImpl::Name, this, _1, _2, _3, _4)})
+  SLUICE_SERVE_UNARY(Select);
+  SLUICE_SERVE_UNARY(Insert);
+  SLUICE_SERVE_UNARY(Update);
+  SLUICE_SERVE_UNARY(Delete);
+  SLUICE_SERVE_UNARY(FindMany);
+  SLUICE_SERVE_UNARY(FindFirst);
+  SLUICE_SERVE_UNARY(ExecutePrepared);
+#undef SLUICE_SERVE_UNARY
+}
+
+// One call of a single statement on its way.
+struct QueryServiceImpl::StatementCall {
+  Database* db = nullptr;
+  std::shared_ptr<const PlannedStatement> statement;
+  // The result into the response.
+  std::function<absl::Status(v1::QueryResult)> respond;
+
+  // `planned` as the statement, its result as `out`.
+  absl::Status Set(absl::StatusOr<PlannedStatement> planned, v1::QueryResult* out);
+};
+
+// request → database and (cached) schema → plan → compiled SQL → sent on an idle connection, on
+// gRPC's thread; the event loop decodes the rows and finishes the call. What would block (a
+// schema to re-read, a connection to open, a statement to prepare, a driver without the
+// non-blocking path) is done by a worker, the same steps in the blocking form.
+void QueryServiceImpl::Statement(grpc::ServerContext* context, const char* method, const std::string& database,
+                                 bool to_sql, Resolve resolve, Answer answer) {
+  state_.ServeAsync(context, method, Scope::kData, database, std::move(answer), [&](ServerState::Finish finish) {
+    auto call = std::make_shared<StatementCall>();
+    const CallContext cc = state_.CallOf(context);
+    absl::StatusOr<bool> resolved = resolve(*call, cc, /*cached_only=*/true);
+    if (!resolved.ok()) return finish(resolved.status());
+    if (*resolved && to_sql) {  // compiling never waits for the database
+      absl::StatusOr<v1::QueryResult> sql = Execute(*call->db, *call->statement, /*to_sql=*/true, cc);
+      return finish(sql.ok() ? call->respond(*std::move(sql)) : sql.status());
+    }
+    if (*resolved) {
+      ResultCallback done = [call, finish](absl::StatusOr<v1::QueryResult> result) {
+        finish(result.ok() ? call->respond(*std::move(result)) : result.status());
+      };
+      if (ExecuteNonblocking(*call->db, call->statement, cc, done)) return;
+    }
+    state_.workers->Run([call, cc, resolve = std::move(resolve), finish, to_sql] {
+      finish([&]() -> absl::Status {
+        if (call->statement == nullptr) SLUICE_RETURN_IF_ERROR(resolve(*call, cc, false).status());
+        SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(*call->db, *call->statement, to_sql, cc));
+        return call->respond(std::move(result));
+      }());
+    });
   });
 }
 
-grpc::Status QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequest* request,
-                                      v1::SelectResponse* response) {
-  return Run(
-      context, "QueryService/Select", *request,
-      [&](const SchemaIndex& s) { return PlanSelect(s, request->select(), "select"); }, response->mutable_result());
+absl::StatusOr<std::shared_ptr<const SchemaIndex>> QueryServiceImpl::SchemaOf(Database& db, const CallContext& call,
+                                                                              const std::string& name,
+                                                                              bool cached_only) {
+  if (cached_only) return state_.registry.Fresh(db, name);
+  return state_.registry.Resolve(db, call, name);
 }
 
-grpc::Status QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequest* request,
-                                      v1::InsertResponse* response) {
-  return Run(
-      context, "QueryService/Insert", *request,
-      [&](const SchemaIndex& s) { return PlanInsert(s, request->insert(), "insert"); }, response->mutable_result());
+QueryServiceImpl::Resolve QueryServiceImpl::Planned(const v1::Target& target, PlanFn plan) {
+  return [this, &target, plan = std::move(plan)](StatementCall& c, const CallContext& call,
+                                                 bool cached_only) -> absl::StatusOr<bool> {
+    SLUICE_ASSIGN_OR_RETURN(c.db, state_.databases->Find(target.database()));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
+                            SchemaOf(*c.db, call, target.schema(), cached_only));
+    if (schema == nullptr) return false;
+    SLUICE_RETURN_IF_ERROR(plan(*schema, c));
+    return true;
+  };
 }
 
-grpc::Status QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequest* request,
-                                      v1::UpdateResponse* response) {
-  return Run(
-      context, "QueryService/Update", *request,
-      [&](const SchemaIndex& s) { return PlanUpdate(s, request->update(), "update"); }, response->mutable_result());
+absl::Status QueryServiceImpl::StatementCall::Set(absl::StatusOr<PlannedStatement> planned, v1::QueryResult* out) {
+  if (!planned.ok()) return planned.status();
+  statement = std::make_shared<const PlannedStatement>(*std::move(planned));
+  respond = [out](v1::QueryResult result) {
+    *out = std::move(result);
+    return absl::OkStatus();
+  };
+  return absl::OkStatus();
 }
 
-grpc::Status QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
-                                      v1::DeleteResponse* response) {
-  return Run(
-      context, "QueryService/Delete", *request,
-      [&](const SchemaIndex& s) { return PlanDelete(s, request->delete_(), "delete"); }, response->mutable_result());
+void QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequest* request,
+                              v1::SelectResponse* response, Answer answer) {
+  Statement(context, "QueryService/Select", request->target().database(), request->to_sql(),
+            Planned(request->target(),
+                    [request, response](const SchemaIndex& s, StatementCall& c) {
+                      return c.Set(PlanSelect(s, request->select(), "select"), response->mutable_result());
+                    }),
+            std::move(answer));
+}
+
+void QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequest* request,
+                              v1::InsertResponse* response, Answer answer) {
+  Statement(context, "QueryService/Insert", request->target().database(), request->to_sql(),
+            Planned(request->target(),
+                    [request, response](const SchemaIndex& s, StatementCall& c) {
+                      return c.Set(PlanInsert(s, request->insert(), "insert"), response->mutable_result());
+                    }),
+            std::move(answer));
+}
+
+void QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequest* request,
+                              v1::UpdateResponse* response, Answer answer) {
+  Statement(context, "QueryService/Update", request->target().database(), request->to_sql(),
+            Planned(request->target(),
+                    [request, response](const SchemaIndex& s, StatementCall& c) {
+                      return c.Set(PlanUpdate(s, request->update(), "update"), response->mutable_result());
+                    }),
+            std::move(answer));
+}
+
+void QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
+                              v1::DeleteResponse* response, Answer answer) {
+  Statement(context, "QueryService/Delete", request->target().database(), request->to_sql(),
+            Planned(request->target(),
+                    [request, response](const SchemaIndex& s, StatementCall& c) {
+                      return c.Set(PlanDelete(s, request->delete_(), "delete"), response->mutable_result());
+                    }),
+            std::move(answer));
 }
 
 grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const v1::SelectStreamRequest* request,
@@ -108,34 +193,34 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
 
 // request → database and schema → one planned select with JSON columns → nested rows.
 template <typename Request>
-grpc::Status QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request, bool first,
-                                    v1::FindResult* response) {
-  return state_.Serve(context, first ? "QueryService/FindFirst" : "QueryService/FindMany", Scope::kData,
-                      request.target().database(), [&]() -> absl::Status {
-                        const CallContext call = state_.CallOf(context);
-                        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
-                        SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                                                state_.registry.Resolve(*db, call, request.target().schema()));
-                        SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(*schema, request.find(), first, "find."));
-                        SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result,
-                                                Execute(*db, find.statement, request.to_sql(), call));
-                        if (request.to_sql()) {
-                          *response->mutable_statement() = std::move(*result.mutable_statement());
-                          return absl::OkStatus();
-                        }
-                        SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *find.shape));
-                        return absl::OkStatus();
-                      });
+void QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* response,
+                            Answer answer) {
+  const bool to_sql = request.to_sql();
+  PlanFn plan = [&request, first, response, to_sql](const SchemaIndex& schema, StatementCall& c) -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(schema, request.find(), first, "find."));
+    c.statement = std::make_shared<const PlannedStatement>(std::move(find.statement));
+    c.respond = [response, to_sql, shape = find.shape](v1::QueryResult result) -> absl::Status {
+      if (to_sql) {
+        *response->mutable_statement() = std::move(*result.mutable_statement());
+        return absl::OkStatus();
+      }
+      SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *shape));
+      return absl::OkStatus();
+    };
+    return absl::OkStatus();
+  };
+  Statement(context, first ? "QueryService/FindFirst" : "QueryService/FindMany", request.target().database(), to_sql,
+            Planned(request.target(), std::move(plan)), std::move(answer));
 }
 
-grpc::Status QueryServiceImpl::FindMany(grpc::ServerContext* context, const v1::FindManyRequest* request,
-                                        v1::FindManyResponse* response) {
-  return Find(context, *request, false, response->mutable_result());
+void QueryServiceImpl::FindMany(grpc::ServerContext* context, const v1::FindManyRequest* request,
+                                v1::FindManyResponse* response, Answer answer) {
+  Find(context, *request, false, response->mutable_result(), std::move(answer));
 }
 
-grpc::Status QueryServiceImpl::FindFirst(grpc::ServerContext* context, const v1::FindFirstRequest* request,
-                                         v1::FindFirstResponse* response) {
-  return Find(context, *request, true, response->mutable_result());
+void QueryServiceImpl::FindFirst(grpc::ServerContext* context, const v1::FindFirstRequest* request,
+                                 v1::FindFirstResponse* response, Answer answer) {
+  Find(context, *request, true, response->mutable_result(), std::move(answer));
 }
 
 grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::PrepareRequest* request,
@@ -159,14 +244,15 @@ grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::P
       });
 }
 
-grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
-                                               v1::ExecutePreparedResponse* response) {
-  return state_.Serve(context, "QueryService/ExecutePrepared", Scope::kData, "", [&]() -> absl::Status {
-    const CallContext call = state_.CallOf(context);
+void QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
+                                       v1::ExecutePreparedResponse* response, Answer answer) {
+  Resolve resolve = [this, request, response](StatementCall& c, const CallContext& call,
+                                              bool cached_only) -> absl::StatusOr<bool> {
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const PreparedStatement> prepared, state_.prepared.Find(request->id()));
-    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(prepared->database));
+    SLUICE_ASSIGN_OR_RETURN(c.db, state_.databases->Find(prepared->database));
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> current,
-                            state_.registry.Resolve(*db, call, prepared->schema));
+                            SchemaOf(*c.db, call, prepared->schema, cached_only));
+    if (current == nullptr) return false;
     if (current != prepared->schema_index) {
       return WithErrorInfo(
           absl::FailedPreconditionError(absl::StrCat("schema `", prepared->schema,
@@ -174,9 +260,10 @@ grpc::Status QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, con
           "SCHEMA_CHANGED", {{"schema", prepared->schema}});
     }
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement bound, BindPlaceholders(prepared->statement, request->params(), *current));
-    SLUICE_ASSIGN_OR_RETURN(*response->mutable_result(), Execute(*db, bound, false, call));
-    return absl::OkStatus();
-  });
+    SLUICE_RETURN_IF_ERROR(c.Set(std::move(bound), response->mutable_result()));
+    return true;
+  };
+  Statement(context, "QueryService/ExecutePrepared", "", false, std::move(resolve), std::move(answer));
 }
 
 grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRequest* request,

@@ -6,18 +6,34 @@
 
 namespace sluice {
 
-class QueryServiceImpl final : public v1::QueryService::Service {
+// The calls that run one statement are served on gRPC's completion-queue API (UnaryCalls:
+// handlers that never block, see Statement in query_service.cc); the rest are synchronous.
+using QueryServiceBase = v1::QueryService::WithAsyncMethod_Select<v1::QueryService::WithAsyncMethod_Insert<
+    v1::QueryService::WithAsyncMethod_Update<v1::QueryService::WithAsyncMethod_Delete<
+        v1::QueryService::WithAsyncMethod_FindMany<v1::QueryService::WithAsyncMethod_FindFirst<
+            v1::QueryService::WithAsyncMethod_ExecutePrepared<v1::QueryService::Service>>>>>>>;
+
+class QueryServiceImpl final : public QueryServiceBase {
  public:
   explicit QueryServiceImpl(ServerState& state) : state_(state) {}
 
-  grpc::Status Select(grpc::ServerContext* context, const v1::SelectRequest* request,
-                      v1::SelectResponse* response) override;
-  grpc::Status Insert(grpc::ServerContext* context, const v1::InsertRequest* request,
-                      v1::InsertResponse* response) override;
-  grpc::Status Update(grpc::ServerContext* context, const v1::UpdateRequest* request,
-                      v1::UpdateResponse* response) override;
-  grpc::Status Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
-                      v1::DeleteResponse* response) override;
+  // Serves Select, Insert, Update, Delete, FindMany, FindFirst and ExecutePrepared on `calls`.
+  void ServeUnary(UnaryCalls& calls);
+
+  void Select(grpc::ServerContext* context, const v1::SelectRequest* request, v1::SelectResponse* response,
+              Answer answer);
+  void Insert(grpc::ServerContext* context, const v1::InsertRequest* request, v1::InsertResponse* response,
+              Answer answer);
+  void Update(grpc::ServerContext* context, const v1::UpdateRequest* request, v1::UpdateResponse* response,
+              Answer answer);
+  void Delete(grpc::ServerContext* context, const v1::DeleteRequest* request, v1::DeleteResponse* response,
+              Answer answer);
+  void FindMany(grpc::ServerContext* context, const v1::FindManyRequest* request, v1::FindManyResponse* response,
+                Answer answer);
+  void FindFirst(grpc::ServerContext* context, const v1::FindFirstRequest* request, v1::FindFirstResponse* response,
+                 Answer answer);
+  void ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
+                       v1::ExecutePreparedResponse* response, Answer answer);
 
   grpc::Status SelectStream(grpc::ServerContext* context, const v1::SelectStreamRequest* request,
                             grpc::ServerWriter<v1::SelectStreamResponse>* writer) override;
@@ -25,23 +41,26 @@ class QueryServiceImpl final : public v1::QueryService::Service {
                      v1::BatchResponse* response) override;
   grpc::Status Transaction(grpc::ServerContext* context,
                            grpc::ServerReaderWriter<v1::TransactionResponse, v1::TransactionRequest>* stream) override;
-  grpc::Status FindMany(grpc::ServerContext* context, const v1::FindManyRequest* request,
-                        v1::FindManyResponse* response) override;
-  grpc::Status FindFirst(grpc::ServerContext* context, const v1::FindFirstRequest* request,
-                         v1::FindFirstResponse* response) override;
   grpc::Status Prepare(grpc::ServerContext* context, const v1::PrepareRequest* request,
                        v1::PrepareResponse* response) override;
-  grpc::Status ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
-                               v1::ExecutePreparedResponse* response) override;
   grpc::Status Raw(grpc::ServerContext* context, const v1::RawRequest* request, v1::RawResponse* response) override;
 
  private:
+  struct StatementCall;
+  // A call resolved to its database and one planned statement (false: it could not be from
+  // cached state alone, `cached_only`).
+  using Resolve = std::function<absl::StatusOr<bool>(StatementCall& out, const CallContext& call, bool cached_only)>;
+  void Statement(grpc::ServerContext* context, const char* method, const std::string& database, bool to_sql,
+                 Resolve resolve, Answer answer);
+  // Resolve for a request with a target: its database and schema, then `plan` sets the statement.
+  using PlanFn = std::function<absl::Status(const SchemaIndex& schema, StatementCall& out)>;
+  Resolve Planned(const v1::Target& target, PlanFn plan);
+  // The schema `name` of `db`; with `cached_only`, nullptr unless the cached version is fresh.
+  absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaOf(Database& db, const CallContext& call,
+                                                              const std::string& name, bool cached_only);
   // FindMany (FindFirst when `first`).
   template <typename Request>
-  grpc::Status Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* result);
-  template <typename Request, typename PlanFn>
-  grpc::Status Run(grpc::ServerContext* context, const char* method, const Request& request, PlanFn plan,
-                   v1::QueryResult* response);
+  void Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* result, Answer answer);
 
   ServerState& state_;
 };

@@ -4,6 +4,7 @@
 #define SLUICE_SERVICES_SERVER_STATE_H_
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +21,8 @@
 #include "services/auth.h"
 #include "services/metrics.h"
 #include "services/prepared_statements.h"
+#include "services/unary_calls.h"
+#include "services/worker_pool.h"
 
 namespace sluice {
 
@@ -29,12 +32,19 @@ struct ServerState {
   // Runs one RPC's `body`: authorizes the call for `scope`, admits it under the concurrent
   // calls limit (RESOURCE_EXHAUSTED beyond), and records its outcome and latency per method
   // and database.
-  grpc::Status Serve(grpc::ServerContext* context, const char* method, Scope scope, const std::string& database,
+  grpc::Status Serve(grpc::ServerContextBase* context, const char* method, Scope scope, const std::string& database,
                      const std::function<absl::Status()>& body);
+
+  // Serve for a handler that must not block (UnaryCalls): `body` runs on the calling thread and
+  // calls `finish` exactly once with the outcome, at once or later from any thread (the event
+  // loop, a worker), which records the call and answers it through `answer`.
+  using Finish = std::function<void(const absl::Status&)>;
+  void ServeAsync(grpc::ServerContextBase* context, const char* method, Scope scope, const std::string& database,
+                  Answer answer, const std::function<void(Finish)>& body);
 
   // The call as the executor sees it: its deadline (capped by statement_timeout), whether the
   // client cancelled, the row limit, the query log.
-  CallContext CallOf(grpc::ServerContext* context, bool unary = true) const;
+  CallContext CallOf(grpc::ServerContextBase* context, bool unary = true) const;
 
   PluginRegistry plugins;
   std::unique_ptr<Databases> databases;
@@ -48,8 +58,16 @@ struct ServerState {
   absl::Duration statement_timeout = absl::ZeroDuration();
   size_t max_rows = 0;
   bool query_log = false;
+  // Where callback handlers send the work that blocks.
+  std::unique_ptr<WorkerPool> workers;
 
  private:
+  // Authorizes and admits a call (then counted in flight): its refusal otherwise, recorded.
+  grpc::Status Admit(grpc::ServerContextBase* context, const char* method, Scope scope);
+  // Records an admitted call's outcome and lets it go; the status to answer with.
+  grpc::Status Done(const char* method, const std::string& database, std::chrono::steady_clock::time_point start,
+                    const absl::Status& status);
+
   std::atomic<size_t> in_flight_{0};
 };
 

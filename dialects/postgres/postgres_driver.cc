@@ -316,21 +316,50 @@ void Drain(sluice_stmt* s) {
   s->done = true;
 }
 
+// Sends the bound statement (the results are read by Step).
+int32_t SendStatement(sluice_stmt* s, sluice_error* err) {
+  std::vector<const char*> values(s->values.size());
+  for (size_t i = 0; i < values.size(); ++i) values[i] = s->is_null[i] ? nullptr : s->values[i].c_str();
+  if (!PQsendQueryPrepared(s->conn->pg, s->name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                           nullptr, 0)) {
+    return PgError(s->conn, nullptr, err);
+  }
+  // Rows come one by one, so a large result never sits whole in memory.
+  PQsetSingleRowMode(s->conn->pg);
+  s->executed = true;
+  s->done = false;
+  s->scratch.assign(PQnfields(s->described), std::string());
+  return SLUICE_STATUS_OK;
+}
+
+int32_t Send(sluice_stmt* s, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    if (s->executed)
+      return SetError(err, SLUICE_STATUS_FAILED_PRECONDITION, "postgres: the statement was sent already");
+    return SendStatement(s, err);
+  });
+}
+
+int32_t Socket(sluice_conn* conn) { return PQsocket(conn->pg); }
+
+// Reads what the server sent without blocking: the next PQgetResult (Step) will not block
+// once libpq is no longer busy.
+int32_t Poll(sluice_stmt* s, int32_t* ready, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    *ready = 1;
+    if (!s->executed || s->done) return SLUICE_STATUS_OK;
+    if (!PQconsumeInput(s->conn->pg)) return PgError(s->conn, nullptr, err);
+    *ready = PQisBusy(s->conn->pg) ? 0 : 1;
+    return SLUICE_STATUS_OK;
+  });
+}
+
 int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     *has_row = 0;
     if (!s->executed) {
-      std::vector<const char*> values(s->values.size());
-      for (size_t i = 0; i < values.size(); ++i) values[i] = s->is_null[i] ? nullptr : s->values[i].c_str();
-      if (!PQsendQueryPrepared(s->conn->pg, s->name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                               nullptr, 0)) {
-        return PgError(s->conn, nullptr, err);
-      }
-      // Rows come one by one, so a large result never sits whole in memory.
-      PQsetSingleRowMode(s->conn->pg);
-      s->executed = true;
-      s->done = false;
-      s->scratch.assign(PQnfields(s->described), std::string());
+      const int32_t code = SendStatement(s, err);
+      if (code != SLUICE_STATUS_OK) return code;
     }
     if (s->done) return SLUICE_STATUS_OK;
     if (s->result) PQclear(s->result);
@@ -534,6 +563,11 @@ int32_t IntrospectDatabase(sluice_conn* conn, const char* names, size_t names_si
   });
 }
 
-void FillDriver(sluice_dialect_api* api) { SLUICE_SDK_SET_DRIVER_FUNCTIONS(api); }
+void FillDriver(sluice_dialect_api* api) {
+  SLUICE_SDK_SET_DRIVER_FUNCTIONS(api);
+  api->socket = Socket;
+  api->send = Send;
+  api->poll = Poll;
+}
 
 }  // namespace sluice::postgres

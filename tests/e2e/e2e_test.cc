@@ -2,6 +2,7 @@
 // under test: schemas, migrations, typed queries, errors on the wire, persistence.
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -1066,6 +1067,103 @@ TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(RowsOf(counted), (Rows{{"1000000"}}));
   stub.reset();
+}
+
+// Statements the event loop finished (sent without a thread waiting for the database).
+uint64_t NonblockingStatements(const testing::InProcessServer& server) {
+  const std::string metrics = server.metrics();
+  const std::string name = "sluice_nonblocking_statements_total{database=\"default\"} ";
+  const size_t at = metrics.find(name);
+  return at == std::string::npos ? 0 : std::stoull(metrics.substr(at + name.size()));
+}
+
+// The calls that run one statement are sent without blocking where the plugin can (PostgreSQL:
+// ABI 1.3's send / poll) and finished by the event loop; elsewhere a worker runs them. The same
+// rows either way, with eight callers at once too.
+TEST_P(EndToEnd, OneStatementCallsRunOnTheEventLoopWhereThePluginCan) {
+  SetUpShop();
+  InsertAdaAndBob();
+  const std::string bob = R"({"target": {"schema": "shop"}, "select": {"table": "users",
+      "columns": [{"expression": {"column": {"name": "id"}}}, {"expression": {"column": {"name": "email"}}}],
+      "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "2"}}}}}})";
+  const uint64_t before = NonblockingStatements(*server_);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(RowsOf(Select(bob)), (Rows{{"2", "'bob@example.com'"}})) << last_.error_message();
+  }
+  const uint64_t sent = NonblockingStatements(*server_) - before;
+  if (GetParam() == "postgres") {
+    // All but the first (which prepares the statement on its connection, on a worker) and any
+    // that found the cached schema due for its once-a-second check.
+    EXPECT_GE(sent, 17u);
+  } else {
+    EXPECT_EQ(sent, 0u);
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        grpc::ClientContext context;
+        v1::SelectResponse response;
+        const grpc::Status status = queries_->Select(&context, Json<v1::SelectRequest>(bob), &response);
+        if (!status.ok() || RowsOf(response.result()) != Rows{{"2", "'bob@example.com'"}}) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+// A call waiting for a row another transaction holds ends at its deadline, on either path: the
+// statement is cancelled in the database (it does not apply once the lock is released).
+TEST_P(EndToEnd, AStatementWaitingOnALockEndsAtTheCallsDeadline) {
+  SetUpShop();
+  InsertAdaAndBob();
+  auto update = [](const std::string& name, int id) {
+    return Json<v1::UpdateRequest>(absl::StrCat(R"({"target": {"schema": "shop"}, "update": {"table": "users",
+        "set": {"name": {"string_value": ")",
+                                                name, R"("}},
+        "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": ")",
+                                                id, R"("}}}}}})"));
+  };
+  grpc::ClientContext holder_context;
+  auto holder = queries_->Transaction(&holder_context);
+  v1::TransactionResponse held;
+  ASSERT_TRUE(holder->Write(Json<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "shop"}}})")));
+  ASSERT_TRUE(holder->Read(&held));
+  v1::TransactionRequest hold;
+  *hold.mutable_operation()->mutable_update() = update("Held", 1).update();
+  ASSERT_TRUE(holder->Write(hold));
+  ASSERT_TRUE(holder->Read(&held));
+  ASSERT_EQ(held.result().rows_affected(), 1u);
+  // With a pool of one, the transaction holds the only connection: the call waits for one.
+  const bool pool_of_one = std::getenv("SLUICE_TEST_POOL_SIZE") != nullptr;
+  if (GetParam() != "sqlite" && !pool_of_one) {  // SQLite's writer holds the whole database
+    // The same statement on another row first: it is then prepared on an idle connection, and
+    // the next runs on the event loop (PostgreSQL).
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::UpdateResponse response;
+    ASSERT_TRUE(queries_->Update(&context, update("Bobby", 2), &response).ok());
+  }
+  const uint64_t before = NonblockingStatements(*server_);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  v1::UpdateResponse response;
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(queries_->Update(&context, update("Late", 1), &response).error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  if (GetParam() == "postgres" && !pool_of_one) EXPECT_EQ(NonblockingStatements(*server_) - before, 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server had time to cancel it
+  ASSERT_TRUE(holder->Write(Json<v1::TransactionRequest>(R"({"rollback": {}})")));
+  ASSERT_TRUE(holder->Read(&held));
+  holder->WritesDone();
+  EXPECT_TRUE(holder->Finish().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Had the statement kept waiting, it would have renamed Ada once the lock was released.
+  const std::string bob = GetParam() != "sqlite" && !pool_of_one ? "'Bobby'" : "NULL";
+  EXPECT_EQ(Users(),
+            (Rows{{"1", "'ada@example.com'", "'Ada'", "dec:12.50"}, {"2", "'bob@example.com'", bob, "dec:0.00"}}));
 }
 
 TEST_P(EndToEnd, RawSqlIsOffUnlessAllowed) {

@@ -25,6 +25,8 @@ class InProcessServer {
   bool ok() const { return server_ != nullptr; }
   const std::string& address() const;
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // The metrics endpoint's text.
+  std::string metrics() const { return server_->Metrics(); }
   // Shuts the server down; 0, as a cleanly stopped sluiced exits. Callers drop their stubs first.
   int Stop();
 

@@ -1,0 +1,100 @@
+#include "executor/nonblocking.h"
+
+#include "executor/event_loop.h"
+#include "executor/executor.h"
+#include "executor/row_reader.h"
+
+namespace sluice {
+namespace {
+
+// A sent statement waiting for its rows on the event loop.
+class PendingStatement final : public EventLoop::Waiter {
+ public:
+  PendingStatement(ConnectionPool::Lease lease, Statement stmt, std::shared_ptr<const PlannedStatement> statement,
+                   std::shared_ptr<const CompiledSql> sql, const CallContext& call, ResultCallback done)
+      : lease_(std::move(lease)),
+        stmt_(stmt),
+        statement_(std::move(statement)),
+        sql_(std::move(sql)),
+        call_(call),
+        done_(std::move(done)),
+        reader_(*statement_, nullptr, call_.max_rows, lease_->dialect().name()) {}
+
+  bool OnReadable() override {
+    absl::StatusOr<bool> finished = reader_.Read(stmt_, /*nonblocking=*/true);
+    if (finished.ok() && !*finished) return false;
+    if (!finished.ok()) {
+      result_ = interrupted_ ? InterruptedStatus(finished.status(), call_) : finished.status();
+    } else {
+      result_ = reader_.Finish(stmt_);
+    }
+    stmt_.Reset();
+    LogStatement(call_, *sql_, start_, result_);
+    return true;
+  }
+
+  // Drained and rewound: with a blocking read when the socket could not be watched.
+  void FinishHere() {
+    absl::StatusOr<bool> finished = reader_.Read(stmt_);
+    result_ = finished.ok() ? reader_.Finish(stmt_) : finished.status();
+    stmt_.Reset();
+    OnFinished();
+  }
+
+  void OnFinished() override {
+    lease_ = ConnectionPool::Lease();  // the connection first: the next call may want it
+    done_(std::move(result_));
+  }
+
+  void OnTick(absl::Time now, bool ask_cancelled) override {
+    if (interrupted_) return;
+    if (now >= call_.deadline || (ask_cancelled && call_.cancelled && call_.cancelled())) {
+      interrupted_ = true;
+      lease_->Interrupt();  // the result then arrives as an error
+    }
+  }
+
+ private:
+  ConnectionPool::Lease lease_;
+  Statement stmt_;
+  const std::shared_ptr<const PlannedStatement> statement_;
+  const std::shared_ptr<const CompiledSql> sql_;
+  const CallContext call_;
+  ResultCallback done_;
+  RowReader reader_;
+  const absl::Time start_ = absl::Now();
+  absl::StatusOr<v1::QueryResult> result_;
+  bool interrupted_ = false;
+};
+
+}  // namespace
+
+bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> statement, const CallContext& call,
+                        ResultCallback& done) {
+  absl::StatusOr<bool> fallback = NeedsReturningFallback(db, *statement);
+  if (!fallback.ok() || *fallback || absl::Now() >= call.deadline) return false;
+  absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(statement->plan);
+  if (!sql.ok()) return false;
+  std::optional<ConnectionPool::Lease> lease = db.pool().TryAcquire();
+  if (!lease.has_value() || !(*lease)->nonblocking()) return false;
+  std::optional<Statement> stmt = (*lease)->Prepared((*sql)->sql);
+  if (!stmt.has_value()) return false;
+
+  const int fd = (*lease)->socket();
+  absl::Status sent = BindParameters(*stmt, **sql, *statement, db.dialect().name());
+  if (sent.ok()) sent = stmt->Send();
+  if (!sent.ok()) {
+    stmt->Reset();
+    *lease = ConnectionPool::Lease();
+    done(sent);
+    return true;
+  }
+  db.CountNonblocking();
+  auto pending = std::make_unique<PendingStatement>(*std::move(lease), *stmt, std::move(statement), *std::move(sql),
+                                                    call, std::move(done));
+  std::unique_ptr<EventLoop::Waiter> back = EventLoop::Instance().Watch(fd, std::move(pending));
+  if (back != nullptr) static_cast<PendingStatement*>(back.get())->FinishHere();
+  return true;
+}
+
+}  // namespace sluice

@@ -1,0 +1,30 @@
+// The non-blocking path: a statement sent on a free pooled connection and finished by the event
+// loop once its result arrived, with no thread waiting for the database.
+#ifndef SLUICE_EXECUTOR_NONBLOCKING_H_
+#define SLUICE_EXECUTOR_NONBLOCKING_H_
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "executor/call_watchdog.h"
+#include "executor/database.h"
+#include "planner/planner.h"
+#include "sluice/v1/query.pb.h"
+
+namespace sluice {
+
+using ResultCallback = std::function<void(absl::StatusOr<v1::QueryResult>)>;
+
+// Starts `statement` on `db` without blocking and returns true: `done` then runs once with the
+// result, on an event-loop thread (the connection is back in the pool by then). Returns false,
+// having done nothing and kept `done`, when the statement cannot start so: the plugin has no
+// non-blocking path, no connection is idle, the statement is not prepared on the idle one yet,
+// or it needs the UPDATE ... RETURNING fallback. The caller then takes the blocking path (which
+// prepares the statement, so that the next call finds it).
+bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> statement, const CallContext& call,
+                        ResultCallback& done);
+
+}  // namespace sluice
+
+#endif  // SLUICE_EXECUTOR_NONBLOCKING_H_

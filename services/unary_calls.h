@@ -1,0 +1,135 @@
+// The unary calls that run one statement, on gRPC's completion-queue API: a thread per queue
+// waits on it, reads a call and hands it to its handler, which answers without
+// blocking (at once, or later from the event loop or a worker). No thread per call, and no
+// hand-off between gRPC's threads: the cheapest way through gRPC 1.51 (docs/architecture.md,
+// "Serving threads").
+#ifndef SLUICE_SERVICES_UNARY_CALLS_H_
+#define SLUICE_SERVICES_UNARY_CALLS_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+namespace sluice {
+
+// How a handler answers its call: exactly once, from any thread.
+using Answer = std::function<void(const grpc::Status&)>;
+
+class UnaryCalls {
+ public:
+  template <typename Request, typename Response>
+  struct Method {
+    // The generated AsyncService's RequestX, bound to its service.
+    std::function<void(grpc::ServerContext*, Request*, grpc::ServerAsyncResponseWriter<Response>*,
+                       grpc::ServerCompletionQueue*, void*)>
+        request;
+    // Must not block: answers through `answer`; the context, request and response stay valid
+    // until then.
+    std::function<void(grpc::ServerContext*, const Request*, Response*, Answer answer)> handle;
+  };
+
+  // Adds `threads` completion queues to `builder` (before BuildAndStart).
+  UnaryCalls(grpc::ServerBuilder& builder, size_t threads);
+  // Shut down (Shutdown) first.
+  ~UnaryCalls();
+
+  // After BuildAndStart: serves `method` on every queue (call before Start).
+  template <typename Request, typename Response>
+  void Serve(Method<Request, Response> method);
+  void Start();
+
+  // After the server's Shutdown returned: waits for the calls still being answered, then stops
+  // the queues and joins their threads.
+  void Shutdown();
+
+ private:
+  // A completion queue's event: the call it belongs to.
+  struct Tag {
+    virtual ~Tag() = default;
+    virtual void Proceed(bool ok) = 0;
+  };
+  template <typename Request, typename Response>
+  class Call;
+
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
+  std::vector<std::function<void(grpc::ServerCompletionQueue*)>> arm_;  // one per method
+  std::vector<std::thread> threads_;
+  std::atomic<size_t> answering_{0};  // handled, not yet answered
+  bool shut_down_ = false;
+};
+
+// One call of one method, from its request to its last event: the answer (Finish) and the end
+// of the call (AsyncNotifyWhenDone, which also tells a cancellation). Both events come on the
+// call's own queue, so one thread sees them.
+template <typename Request, typename Response>
+class UnaryCalls::Call final : public UnaryCalls::Tag {
+ public:
+  Call(UnaryCalls* calls, std::shared_ptr<const Method<Request, Response>> method, grpc::ServerCompletionQueue* queue)
+      : calls_(calls), method_(std::move(method)), queue_(queue) {
+    context_.AsyncNotifyWhenDone(&done_);
+    method_->request(&context_, &request_, &writer_, queue_, this);
+  }
+
+  void Proceed(bool ok) override {
+    if (!started_) {
+      started_ = true;
+      if (!ok) {  // the server is shutting down; the call never started (no done event comes)
+        delete this;
+        return;
+      }
+      new Call(calls_, method_, queue_);  // the next call of this method
+      UnaryCalls* calls = calls_;         // `this` may be gone once Finish is posted
+      ++calls->answering_;
+      method_->handle(&context_, &request_, &response_, [this, calls](const grpc::Status& status) {
+        writer_.Finish(response_, status, this);
+        --calls->answering_;
+      });
+      return;
+    }
+    answered_ = true;
+    Release();
+  }
+
+ private:
+  // The end of the call (after its answer, or a cancellation).
+  struct Done final : Tag {
+    explicit Done(Call* call) : call(call) {}
+    void Proceed(bool) override {
+      call->done_seen_ = true;
+      call->Release();
+    }
+    Call* call;
+  };
+  void Release() {
+    if (answered_ && done_seen_) delete this;
+  }
+
+  UnaryCalls* calls_;
+  const std::shared_ptr<const Method<Request, Response>> method_;
+  grpc::ServerCompletionQueue* queue_;
+  grpc::ServerContext context_;
+  Request request_;
+  Response response_;
+  grpc::ServerAsyncResponseWriter<Response> writer_{&context_};
+  Done done_{this};
+  bool started_ = false;
+  bool answered_ = false;
+  bool done_seen_ = false;
+};
+
+template <typename Request, typename Response>
+void UnaryCalls::Serve(Method<Request, Response> method) {
+  auto shared = std::make_shared<const Method<Request, Response>>(std::move(method));
+  arm_.push_back([this, shared](grpc::ServerCompletionQueue* queue) {
+    // A few calls waiting per queue: a burst is matched without waiting for a re-arm.
+    for (int i = 0; i < 4; ++i) new Call<Request, Response>(this, shared, queue);
+  });
+}
+
+}  // namespace sluice
+
+#endif  // SLUICE_SERVICES_UNARY_CALLS_H_
