@@ -371,13 +371,14 @@ def write_report(args, concurrencies, results, point16, planned, by_hand, cold, 
             "",
         ]
     lines += [
-        "What it means: sluiced's own work per call (planning, the cached SQL, binding, decoding) is small beside "
-        "the cost of the call itself on gRPC's synchronous server (a read on one thread, a hand-off through a "
-        "completion queue to a handler thread that blocks on libpq's socket), and client, sluiced and PostgreSQL "
-        "share two cores. Drizzle in process pays none of that hand-off. The way out is the serving-path work: a "
-        "non-blocking driver path in the plugin ABI (libpq pipeline mode, MariaDB's non-blocking API, SQLite on a "
-        "few worker threads), gRPC's callback API with one event loop per core, and a plan cache keyed by the "
-        "request's shape (docs/architecture.md, \"Serving threads\").",
+        "What it means: the planned-only call (no database work) runs at several times the point select rate: what "
+        "is left is the cost of a call crossing three "
+        "processes on two shared cores (the client, sluiced, PostgreSQL: each call wakes a gRPC thread in sluiced and"
+        " its event loop once, and Drizzle in process pays neither) and malloc. sluiced serves the one-statement "
+        "calls on gRPC's completion-queue API and sends PostgreSQL statements without a thread waiting (ABI 1.3, "
+        "docs/architecture.md \"Serving threads\"). Next: libpq pipeline mode (the statements of several calls in one "
+        "round trip), fewer allocations per call (arena responses, a plan cache keyed by the request's shape), "
+        "MariaDB's non-blocking API, and the streams on the same path.",
         "",
     ]
     with open(os.path.join(ROOT, args.out), "w") as f:
