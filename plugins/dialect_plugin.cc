@@ -1,7 +1,10 @@
 #include "plugins/dialect_plugin.h"
 
+#include <dlfcn.h>
+
 #include <cstddef>
 #include <cstring>
+#include <filesystem>
 
 #include <boost/dll/shared_library.hpp>
 
@@ -77,7 +80,16 @@ absl::StatusOr<std::shared_ptr<DialectPlugin>> DialectPlugin::Load(const std::st
   boost::dll::fs::error_code ec;
   library->load(boost::dll::fs::path(path), ec, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   if (ec || !library->is_loaded()) {
-    return Refuse(path, absl::StrCat("cannot be opened: ", ec.message()));
+    // Boost reports only an errno ("Bad file descriptor" for a file that is not a library);
+    // the dynamic loader's own words say what is wrong.
+    std::error_code exists;
+    if (!std::filesystem::exists(path, exists)) return Refuse(path, "cannot be opened: no such file");
+    dlerror();  // clears an earlier message
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    const char* why = handle == nullptr ? dlerror() : nullptr;
+    if (handle != nullptr) dlclose(handle);
+    return Refuse(path, absl::StrCat("cannot be opened: it is not a loadable shared library (",
+                                     why != nullptr ? why : ec.message(), ")"));
   }
   if (!library->has(SLUICE_DIALECT_ENTRY_SYMBOL)) {
     return Refuse(path, absl::StrCat("exports no entry point `", SLUICE_DIALECT_ENTRY_SYMBOL,

@@ -46,7 +46,18 @@ TEST(PluginLoader, LoadsAPluginBuiltForAnOlderMinorVersion) {
 }
 
 TEST(PluginLoader, RefusesAFileThatDoesNotOpen) {
-  EXPECT_THAT(Refusal("does_not_exist"), HasSubstr("cannot be opened"));
+  EXPECT_THAT(Refusal("does_not_exist"), HasSubstr("cannot be opened: no such file"));
+}
+
+TEST(PluginLoader, RefusesAFileThatIsNotASharedLibraryInTheLoadersWords) {
+  const std::string path = ::testing::TempDir() + "/libnot_a_library.so";
+  std::ofstream(path) << "#!/bin/sh\n" << std::string(200, '#') << "\necho not a plugin\n";
+  auto plugin = DialectPlugin::Load(path);
+  ASSERT_FALSE(plugin.ok());
+  EXPECT_EQ(plugin.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(plugin.status().message()), HasSubstr(path));
+  EXPECT_THAT(std::string(plugin.status().message()), HasSubstr("is not a loadable shared library"));
+  EXPECT_THAT(std::string(plugin.status().message()), HasSubstr("invalid ELF header"));
 }
 
 TEST(PluginLoader, RefusesAPluginWithoutEntryPoint) {
