@@ -450,6 +450,16 @@ absl::StatusOr<Migrator::LiveDiff> Migrator::DiffLive(Connection& conn, Database
 }
 
 absl::StatusOr<v1::Schema> Migrator::Pull(Database& db, const CallContext& call, const v1::PullRequest& request) {
+  std::vector<FieldViolation> invalid;
+  for (int i = 0; i < request.namespaces_size(); ++i) {
+    const std::string& name = request.namespaces(i);
+    // The plugin ABI lists namespaces comma-separated; no database names one with a NUL.
+    if (name.empty() || name.size() > 128 || name.find_first_of(std::string(",\0", 2)) != std::string::npos) {
+      invalid.push_back(
+          {absl::StrCat("namespaces[", i, "]"), "a namespace name is 1 to 128 bytes, without `,` or NUL"});
+    }
+  }
+  if (!invalid.empty()) return InvalidFields(invalid);
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
   std::vector<std::string> namespaces(request.namespaces().begin(), request.namespaces().end());
   SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn->Introspect(namespaces));

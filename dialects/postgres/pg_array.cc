@@ -4,6 +4,20 @@
 
 namespace sluice::postgres {
 
+namespace {
+
+// One element of an array literal, quoted: `b"c` → `"b\"c"`.
+void AppendQuoted(absl::string_view text, std::string* out) {
+  *out += '"';
+  for (char c : text) {
+    if (c == '"' || c == '\\') *out += '\\';
+    *out += c;
+  }
+  *out += '"';
+}
+
+}  // namespace
+
 std::optional<std::string> JsonArrayToPg(absl::string_view json) {
   auto parsed = ParseJson(json);
   if (!parsed.ok() || parsed->kind != JsonValue::kArray) return std::nullopt;
@@ -16,12 +30,16 @@ std::optional<std::string> JsonArrayToPg(absl::string_view json) {
       continue;
     }
     if (element.kind != JsonValue::kString) return std::nullopt;
-    out += '"';
-    for (char c : element.text) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
+    AppendQuoted(element.text, &out);
+  }
+  return out + "}";
+}
+
+std::string TextArrayToPg(const std::vector<std::string>& elements) {
+  std::string out = "{";
+  for (size_t i = 0; i < elements.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendQuoted(elements[i], &out);
   }
   return out + "}";
 }

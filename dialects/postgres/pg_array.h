@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -11,6 +12,9 @@ namespace sluice::postgres {
 
 // `["a", null, "b\"c"]` → `{"a",NULL,"b\"c"}`; nullopt when `json` is not such an array.
 std::optional<std::string> JsonArrayToPg(absl::string_view json);
+
+// `{"x{", "a,b"}` → `{"x{","a,b"}`: every element quoted, for a text[] parameter.
+std::string TextArrayToPg(const std::vector<std::string>& elements);
 
 // `{a,NULL,"b\"c"}` → `["a",null,"b\"c"]` (one dimension); nullopt when malformed.
 // `element` rewrites each element's text (e.g. to normalize timestamps); may be null.

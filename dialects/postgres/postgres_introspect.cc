@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "dialects/postgres/pg_array.h"
 #include "dialects/sdk/plugin_support.h"
 
 namespace sluice::postgres {
@@ -166,7 +167,7 @@ plan::Type TypeFromSql(const std::string& sql, bool is_enum, const std::string& 
 
 absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::string>& requested) {
   std::vector<std::string> namespaces = requested.empty() ? std::vector<std::string>{"public"} : requested;
-  const std::string list = "{" + absl::StrJoin(namespaces, ",") + "}";
+  const std::string list = TextArrayToPg(namespaces);  // bound as text[]: names are never split
   plan::Catalog catalog;
   std::map<std::pair<std::string, std::string>, plan::CreateTable*> tables;  // (namespace, name)
   auto ns_of = [](const std::string& ns) { return ns == "public" ? std::string() : ns; };

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/dialect_fixture.h"
 #include "tests/e2e/recorded_calls.h"
+#include "tests/support/status_details.h"
 
 namespace sluice {
 namespace {
@@ -188,6 +189,26 @@ TEST_F(Postgres, ConstraintErrorsNameTheConstraint) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(testing::ErrorInfo(status, "constraint"), "samples_pkey");
   EXPECT_EQ(testing::ErrorInfo(status, "sqlstate"), "23505");
+}
+
+// Pull's namespaces reach PostgreSQL as one bound text[] of quoted names: a name with `{` or a
+// quote is just a name (no INTERNAL from a malformed array literal); a name the ABI cannot carry
+// (a comma, NUL, empty) is refused with its field path before any SQL.
+TEST_F(Postgres, PullNamespacesAreBoundAsOneArray) {
+  Session(url_).Exec("CREATE SCHEMA \"we{ird\"\"ns\"; CREATE TABLE \"we{ird\"\"ns\".things (id integer PRIMARY KEY)");
+  v1::PullResponse pulled;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(),
+                   Json<v1::PullRequest>(R"({"namespaces": ["we{ird\"ns", "x{"]})"), &pulled)
+                  .ok())
+      << last_.error_message();
+  ASSERT_EQ(pulled.schema().tables_size(), 1) << pulled.DebugString();
+  EXPECT_EQ(pulled.schema().tables(0).name(), "things");
+  EXPECT_EQ(pulled.schema().tables(0).namespace_(), "we{ird\"ns");
+  EXPECT_EQ(Call(&v1::MigrationService::Stub::Pull, migrations_.get(),
+                 Json<v1::PullRequest>(R"({"namespaces": ["lab", "nope,public"]})"), &pulled)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(testing::FieldPaths(last_), std::vector<std::string>{"namespaces[1]"});
 }
 
 TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) { DeadlineStopsTheStatement(); }
