@@ -20,9 +20,13 @@ class Reader {
   }
 
  private:
-  static constexpr int kMaxDepth = 256;
-
-  absl::Status Error() const { return absl::InvalidArgumentError(absl::StrCat("malformed JSON at offset ", at_)); }
+  absl::Status Error() const {
+    if (too_deep_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("JSON nested deeper than ", kMaxJsonDepth, " levels (at offset ", at_, ")"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("malformed JSON at offset ", at_));
+  }
   void Space() {
     while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\n' || text_[at_] == '\r'))
       ++at_;
@@ -42,7 +46,10 @@ class Reader {
   }
 
   bool Value(JsonValue* out, int depth) {
-    if (depth > kMaxDepth) return false;
+    if (depth > kMaxJsonDepth) {
+      too_deep_ = true;
+      return false;
+    }
     Space();
     if (at_ >= text_.size()) return false;
     const char c = text_[at_];
@@ -194,6 +201,7 @@ class Reader {
 
   absl::string_view text_;
   size_t at_ = 0;
+  bool too_deep_ = false;
 };
 
 }  // namespace

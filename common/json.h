@@ -22,7 +22,11 @@ struct JsonValue {
   std::vector<std::string> keys;
 };
 
-// Parses one JSON document (RFC 8259); INVALID_ARGUMENT with the offset of what is wrong.
+// How deep arrays and objects may nest in a document ParseJson reads.
+inline constexpr int kMaxJsonDepth = 256;
+
+// Parses one JSON document (RFC 8259) in time linear in its size; INVALID_ARGUMENT with the
+// offset of what is wrong, or saying it nests deeper than kMaxJsonDepth.
 absl::StatusOr<JsonValue> ParseJson(absl::string_view text);
 
 // Appends `text` as a JSON string literal (quotes and escapes included).

@@ -233,8 +233,8 @@ std::shared_ptr<const SchemaIndex> SchemaRegistry::Fresh(const Database& db, con
 
 absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaRegistry::Resolve(Database& db, const CallContext& call,
                                                                            const std::string& name) {
-  if (name.empty()) {
-    return InvalidField("target.schema", "the name of a registered schema is required");
+  if (name.empty() || name.size() > 128) {  // no registered schema has another (the validator's rule)
+    return InvalidField("target.schema", "the name of a registered schema (1 to 128 characters) is required");
   }
   if (std::shared_ptr<const SchemaIndex> cached = Fresh(db, name)) return cached;
   SLUICE_ASSIGN_OR_RETURN(RegisteredSchema latest, Read(db, call, name, 0, false));

@@ -1,9 +1,54 @@
 #include "services/grpc_status.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
 namespace sluice {
+namespace {
+
+// gRPC sends the message and the details as headers, 8 KiB in all by default: an error that
+// echoed a long input (a 1 MB table name) would come back RESOURCE_EXHAUSTED instead of itself.
+// Echoed text is cut to these sizes, at a UTF-8 character boundary, saying how long it was.
+constexpr size_t kMaxMessage = 1024;
+constexpr size_t kMaxDetailText = 256;
+constexpr int kMaxViolations = 16;
+
+std::string Clip(absl::string_view text, size_t max) {
+  if (text.size() <= max) return std::string(text);
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not mid-character
+  return absl::StrCat(text.substr(0, cut), "… (", text.size(), " bytes in all)");
+}
+
+// A payload with its echoed text clipped (the two kinds sluiced attaches).
+std::string ClippedPayload(absl::string_view type_url, std::string payload) {
+  if (type_url == kBadRequestUrl) {
+    google::rpc::BadRequest bad;
+    if (!bad.ParseFromString(payload)) return payload;
+    const int dropped = bad.field_violations_size() - kMaxViolations;
+    if (dropped > 0) bad.mutable_field_violations()->DeleteSubrange(kMaxViolations, dropped);
+    for (auto& v : *bad.mutable_field_violations()) {
+      v.set_field(Clip(v.field(), kMaxDetailText));
+      v.set_description(Clip(v.description(), kMaxDetailText));
+    }
+    if (dropped > 0) {
+      auto* more = bad.add_field_violations();
+      more->set_description(absl::StrCat("and ", dropped, " more"));
+    }
+    return bad.SerializeAsString();
+  }
+  if (type_url == kErrorInfoUrl) {
+    google::rpc::ErrorInfo info;
+    if (!info.ParseFromString(payload)) return payload;
+    for (auto& [key, value] : *info.mutable_metadata()) value = Clip(value, kMaxDetailText);
+    return info.SerializeAsString();
+  }
+  return payload;
+}
+
+}  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& given) {
   if (given.ok()) return grpc::Status::OK;
@@ -12,16 +57,16 @@ grpc::Status ToGrpcStatus(const absl::Status& given) {
   const absl::Status status = given.GetPayload(kErrorInfoUrl).has_value()
                                   ? given
                                   : WithErrorInfo(given, absl::StatusCodeToString(given.code()), {});
+  const std::string message = Clip(status.message(), kMaxMessage);
   google::rpc::Status rich;
   rich.set_code(static_cast<int>(status.code()));
-  rich.set_message(std::string(status.message()));
+  rich.set_message(message);
   status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
     auto* any = rich.add_details();
     any->set_type_url(std::string(type_url));
-    any->set_value(std::string(payload));
+    any->set_value(ClippedPayload(type_url, std::string(payload)));
   });
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
-                      rich.SerializeAsString());
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message, rich.SerializeAsString());
 }
 
 absl::Time DeadlineOf(const grpc::ServerContextBase* context) {

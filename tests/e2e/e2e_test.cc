@@ -267,6 +267,21 @@ TEST_P(EndToEnd, BadInputIsInvalidArgumentWithTheFieldPath) {
   EXPECT_EQ(Users().size(), 2u);
 }
 
+// An error echoing a huge name keeps its code and field path (the echo is clipped): it does not
+// turn into RESOURCE_EXHAUSTED for overflowing gRPC's headers. A schema name longer than any
+// registered one is refused as such (not as the registry's own query).
+TEST_P(EndToEnd, HugeNamesAreEchoedClippedWithTheirOwnCode) {
+  SetUpShop();
+  const std::string name(300 * 1024, 't');
+  Select(absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": ")", name, R"("}})"));
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << last_.error_message().substr(0, 200);
+  EXPECT_EQ(testing::FieldPaths(last_), std::vector<std::string>{"select.table"});
+  EXPECT_LT(last_.error_message().size(), 1100u);
+  Select(absl::StrCat(R"({"target": {"schema": ")", name, R"("}, "select": {"table": "users"}})"));
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << last_.error_message().substr(0, 200);
+  EXPECT_EQ(testing::FieldPaths(last_), std::vector<std::string>{"target.schema"});
+}
+
 TEST_P(EndToEnd, UnknownDatabaseAndSchemaAreNotFound) {
   SetUpShop();
   Select(R"({"target": {"database": "analytics", "schema": "shop"}, "select": {"table": "users"}})");

@@ -1,6 +1,7 @@
 // Requests are checked against the schema before any SQL exists: every refusal is
 // INVALID_ARGUMENT (or NOT_FOUND / UNIMPLEMENTED) naming the request's field path.
 #include "planner/planner.h"
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -85,7 +86,20 @@ TEST_F(PlannerTest, ValuesOfTheWrongType) {
   EXPECT_EQ(
       InsertRefusal(
           R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "metadata": {"json_value": "{nope"}}}]})"),
-      "insert.rows[0].values[\"metadata\"]: column `metadata` is JSON: value is not valid JSON");
+      "insert.rows[0].values[\"metadata\"]: column `metadata` is JSON: value is not valid JSON: malformed JSON at "
+      "offset 1");
+  // Nesting: 200 levels are JSON like any other (protobuf's parser refused 100); beyond 256 the
+  // refusal says so. Checked in linear time: a megabyte of brackets is refused at once.
+  auto nested = [](int depth) {
+    return absl::StrCat(
+        R"({"table": "posts", "rows": [{"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "t"}, "metadata": {"json_value": ")",
+        std::string(depth, '['), std::string(depth, ']'), R"("}}}]})");
+  };
+  EXPECT_TRUE(PlanInsert(schema_, FromJson<v1::Insert>(nested(200)), "insert").ok());
+  EXPECT_EQ(InsertRefusal(nested(300)),
+            "insert.rows[0].values[\"metadata\"]: column `metadata` is JSON: value is not valid JSON: JSON nested "
+            "deeper than 256 levels (at offset 257)");
+  EXPECT_THAT(InsertRefusal(nested(1 << 20)), HasSubstr("JSON nested deeper than 256 levels"));
   std::string long_email(121, 'x');
   EXPECT_EQ(InsertRefusal(R"({"table": "users", "rows": [{"values": {"email": {"string_value": ")" + long_email +
                           R"("}}}]})"),
