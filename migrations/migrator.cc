@@ -251,6 +251,16 @@ absl::StatusOr<v1::GenerateResponse> Migrator::Generate(Database& db, const Call
   }
   for (const DataLoss& loss : diff.losses) response.add_data_loss(loss.description);
   for (const std::string& a : diff.ambiguous) response.add_ambiguous(a);
+  if (!diff.losses.empty() && !request.allow_data_loss()) {
+    std::vector<std::string> steps(response.data_loss().begin(), response.data_loss().end());
+    steps.insert(steps.end(), response.ambiguous().begin(), response.ambiguous().end());
+    return WithErrorInfo(
+        absl::FailedPreconditionError(
+            absl::StrCat("the migration would lose data (nothing was generated; set allow_data_loss, `sluice generate "
+                         "--allow-data-loss`, to accept): ",
+                         absl::StrJoin(steps, "; "))),
+        "DATA_LOSS", {{"schema", request.target().schema()}});
+  }
   return response;
 }
 
@@ -502,7 +512,8 @@ absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const CallContext&
   if (request.dry_run() || live.statements.empty()) return response;
   if (!at_stake.empty() && !request.allow_data_loss()) {
     return WithErrorInfo(absl::FailedPreconditionError(
-                             absl::StrCat("push would lose data (set allow_data_loss to accept; nothing was changed): ",
+                             absl::StrCat("push would lose data (nothing was changed; set allow_data_loss, `sluice "
+                                          "push --allow-data-loss`, to accept): ",
                                           absl::StrJoin(at_stake, "; "))),
                          "DATA_LOSS", {{"schema", request.target().schema()}});
   }

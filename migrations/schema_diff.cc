@@ -203,7 +203,8 @@ class Differ {
       if (!paired_new_.count(t.name())) added.push_back(t.name());
     for (const auto& d : dropped) {
       for (const auto& a : added)
-        out_.ambiguous.push_back(absl::StrCat("table `", d, "` dropped and `", a, "` added: a rename?"));
+        out_.ambiguous.push_back(absl::StrCat("table `", d, "` dropped and `", a,
+                                              "` added: a rename? (if so: --rename-table ", d, "=", a, ")"));
     }
     for (size_t i = 0; i < renames.size(); ++i) {
       const v1::RenameHint& r = renames[i];
@@ -328,8 +329,9 @@ class Differ {
     }
     for (const auto* d : dropped) {
       for (const auto* a : added) {
-        out_.ambiguous.push_back(
-            absl::StrCat("column `", after.name(), ".", d->name(), "` dropped and `", a->name(), "` added: a rename?"));
+        out_.ambiguous.push_back(absl::StrCat("column `", after.name(), ".", d->name(), "` dropped and `", a->name(),
+                                              "` added: a rename? (if so: --rename-column ", after.name(), ".",
+                                              d->name(), "=", a->name(), ")"));
       }
     }
     bool columns_change = !dropped.empty();

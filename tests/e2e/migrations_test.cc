@@ -16,6 +16,7 @@
 #include "tests/e2e/sluice_test.h"
 #include "tests/e2e/test_databases.h"
 #include "tests/support/proto_json.h"
+#include "tests/support/status_details.h"
 
 namespace sluice {
 namespace {
@@ -161,21 +162,37 @@ TEST_P(Migrations, TheSchemaEvolvesAndTheRowsSurvive) {
                   .ok());
 
   Register(kV2);
-  // Without hints, renames are not guessed: they show as drops with adds beside them.
-  v1::GenerateResponse guessed = Generate();
+  // Without hints, renames are not guessed: they show as drops with adds beside them, and a
+  // migration that loses data is refused unless allowed, naming the flags that explain a rename.
+  Generate();
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::ErrorInfo(last_, "reason"), "DATA_LOSS");
+  EXPECT_THAT(last_.error_message(), HasSubstr("nothing was generated"));
+  EXPECT_THAT(last_.error_message(), HasSubstr("drop table `warehouses`"));
+  EXPECT_THAT(last_.error_message(), HasSubstr("(if so: --rename-table warehouses=depots)"));
+  EXPECT_THAT(last_.error_message(), HasSubstr("(if so: --rename-column items.label=price)"));
+  v1::GenerateResponse guessed = Generate(R"(, "allow_data_loss": true)");
   ASSERT_TRUE(last_.ok()) << last_.error_message();
-  EXPECT_THAT(guessed.ambiguous(), ElementsAre("table `warehouses` dropped and `depots` added: a rename?",
-                                               "table `warehouses` dropped and `suppliers` added: a rename?",
-                                               "column `items.label` dropped and `price` added: a rename?",
-                                               "column `items.label` dropped and `note` added: a rename?"));
+  EXPECT_THAT(guessed.ambiguous(),
+              ElementsAre("table `warehouses` dropped and `depots` added: a rename? (if so: --rename-table "
+                          "warehouses=depots)",
+                          "table `warehouses` dropped and `suppliers` added: a rename? (if so: --rename-table "
+                          "warehouses=suppliers)",
+                          "column `items.label` dropped and `price` added: a rename? (if so: --rename-column "
+                          "items.label=price)",
+                          "column `items.label` dropped and `note` added: a rename? (if so: --rename-column "
+                          "items.label=note)"));
   EXPECT_THAT(guessed.data_loss(), ::testing::Contains("drop table `warehouses`"));
 
-  v1::GenerateResponse second = Generate(absl::StrCat(R"(, "renames": )", kRenames));
+  v1::GenerateResponse second = Generate(absl::StrCat(R"(, "allow_data_loss": true, "renames": )", kRenames));
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   EXPECT_EQ(second.migration().name(), "0001_changes_v2");
   EXPECT_FALSE(second.migration().parent().empty());  // the hash of the first one's snapshot
-  EXPECT_THAT(second.ambiguous(), ElementsAre("column `items.label` dropped and `price` added: a rename?",
-                                              "column `items.label` dropped and `note` added: a rename?"));
+  EXPECT_THAT(second.ambiguous(),
+              ElementsAre("column `items.label` dropped and `price` added: a rename? (if so: --rename-column "
+                          "items.label=price)",
+                          "column `items.label` dropped and `note` added: a rename? (if so: --rename-column "
+                          "items.label=note)"));
   EXPECT_THAT(second.data_loss(), ElementsAre("drop column `items.label`"));
   EXPECT_THAT(Migrate(second.migration()), ElementsAre("0001_changes_v2")) << last_.error_message();
 

@@ -99,7 +99,7 @@ TEST_F(SchemaDiffTest, RenamesOnlyFromHints) {
       ElementsAre(
           "CREATE TABLE \"u\" (\"id\" integer PRIMARY KEY NOT NULL, \"label\" varchar(10), \"n\" bigint NOT NULL)",
           "DROP TABLE \"t\""));
-  EXPECT_THAT(diff_.ambiguous, ElementsAre("table `t` dropped and `u` added: a rename?"));
+  EXPECT_THAT(diff_.ambiguous, ElementsAre("table `t` dropped and `u` added: a rename? (if so: --rename-table t=u)"));
   EXPECT_THAT(Losses(), ElementsAre("drop table `t`"));
   std::vector<v1::RenameHint> hints(2);
   hints[0].set_from_table("t");

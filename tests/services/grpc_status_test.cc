@@ -33,9 +33,8 @@ TEST(GrpcStatus, EveryErrorCarriesAnErrorInfoNamingItsCode) {
 
 TEST(GrpcStatus, EchoedInputIsClippedToFitTheHeaders) {
   const std::string name(1 << 20, 'x');  // a 1 MB table name
-  const grpc::Status status =
-      ToGrpcStatus(WithErrorInfo(InvalidField("select.table", "schema `shop` has no table `" + name + "`"),
-                                 "UNKNOWN_TABLE", {{"table", name}}));
+  const grpc::Status status = ToGrpcStatus(WithErrorInfo(
+      InvalidField("select.table", "schema `shop` has no table `" + name + "`"), "UNKNOWN_TABLE", {{"table", name}}));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_LT(status.error_message().size(), 1100u);
   EXPECT_THAT(status.error_message(), HasSubstr("schema `shop` has no table `xxx"));

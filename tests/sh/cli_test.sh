@@ -64,6 +64,36 @@ expect_contains "$(sluice generate notes --out "$dir")" "0000_initial_v1.sql (1 
 expect_contains "$(sluice migrate notes "$dir")" '"0000_initial_v1"'
 expect_contains "$(sluice check "$dir")" "1 migrations, no problems"
 expect_contains "$(sluice generate notes --out "$dir")" "no changes"
+expect_contains "$(sluice migrate notes "$dir")" "nothing to apply: 1 migrations of $dir already applied"
+
+# A wrong folder is an error naming it (exit 1), never "0 migrations, no problems".
+mkdir -p "$TEST_TMPDIR/empty"
+set +e
+missing=$(sluice check "$TEST_TMPDIR/no-such-folder" 2>&1)
+code=$?
+empty=$(sluice migrate notes "$TEST_TMPDIR/empty" 2>&1)
+code2=$?
+other=$(sluice migrate shop "$dir" 2>&1)
+code3=$?
+set -e
+[ "$code$code2$code3" = "111" ] || fail "wrong folders: expected exit 1 each, got $code $code2 $code3"
+expect_contains "$missing" "$TEST_TMPDIR/no-such-folder: no such folder"
+expect_contains "$empty" "$TEST_TMPDIR/empty: no migrations here"
+expect_contains "$other" "$dir holds the migrations of schema \`notes\`, not of \`shop\`"
+
+# A migration that loses data is refused, naming the flag that explains a rename; nothing is written.
+sed 's/name: "body"/name: "text"/' "$TEST_TMPDIR/notes.txtpb" >"$TEST_TMPDIR/notes_v2.txtpb"
+sluice register "$TEST_TMPDIR/notes_v2.txtpb" >/dev/null
+set +e
+lossy=$(sluice generate notes --out "$dir" 2>&1)
+code=$?
+set -e
+[ "$code" -eq 9 ] || fail "generate with data loss: expected exit 9 (FAILED_PRECONDITION), got $code: $lossy"
+expect_contains "$lossy" "drop column \`notes.body\`"
+expect_contains "$lossy" "(if so: --rename-column notes.body=text)"
+expect_contains "$(sluice check "$dir")" "1 migrations, no problems"
+expect_contains "$(sluice generate notes --out "$dir" --rename-column notes.body=text)" "0001_changes_v2.sql"
+expect_contains "$(sluice migrate notes "$dir")" '"0001_changes_v2"'
 mv "$dir/0000_initial_v1.sql" "$dir/9999_stray.sql"
 set +e
 problems=$(sluice check "$dir")

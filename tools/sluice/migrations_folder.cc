@@ -87,6 +87,23 @@ std::string ReadFolder(const std::string& dir, Folder* folder) {
   return "";
 }
 
+std::string RequireMigrations(const std::string& dir, const Folder& folder) {
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return dir + ": no such folder (`sluice generate SCHEMA --out " + dir + "` writes a migrations folder)";
+  }
+  if (!folder.journal.entries_size() && folder.problems.empty()) {
+    return dir + ": no migrations here (no " + dir + "/meta/_journal.json, or it lists none; `sluice generate " +
+           "SCHEMA --out " + dir + "` writes them)";
+  }
+  return "";
+}
+
+std::string RequireSchema(const std::string& dir, const Folder& folder, const std::string& schema) {
+  if (schema.empty() || folder.journal.schema().empty() || folder.journal.schema() == schema) return "";
+  return dir + " holds the migrations of schema `" + folder.journal.schema() + "`, not of `" + schema + "`";
+}
+
 std::string AppendMigration(const std::string& dir, const std::string& schema, const v1::Migration& migration) {
   Folder folder;
   std::string error = ReadFolder(dir, &folder);

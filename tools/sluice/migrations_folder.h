@@ -21,6 +21,13 @@ struct Folder {
 // Reads `dir` (an absent folder is an empty one). "" or the reason it cannot be read.
 std::string ReadFolder(const std::string& dir, Folder* folder);
 
+// "" when `folder` (read from `dir`) lists migrations; else what is wrong (no folder, no
+// journal, an empty one) and how to make one.
+std::string RequireMigrations(const std::string& dir, const Folder& folder);
+
+// "" when `folder` belongs to `schema` (or either is unnamed); else the mismatch, naming both.
+std::string RequireSchema(const std::string& dir, const Folder& folder, const std::string& schema);
+
 // Adds `migration` to `dir`: its SQL file, its snapshot, its journal entry. "" or the reason.
 std::string AppendMigration(const std::string& dir, const std::string& schema, const v1::Migration& migration);
 

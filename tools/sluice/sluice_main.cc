@@ -45,14 +45,17 @@ Commands:
                                when FILE ends in .txtpb, .textproto or .pbtxt)
   schemas                      registered schemas (latest versions)
   schema NAME [VERSION]        one registered schema
-  generate SCHEMA [--out DIR] [--name NAME] [--rename-table OLD=NEW] [--rename-column TABLE.OLD=NEW]
+  generate SCHEMA [--out DIR] [--name NAME] [--allow-data-loss] [--rename-table OLD=NEW] [--rename-column TABLE.OLD=NEW]
                                the next migration of SCHEMA (its latest registered version) from
                                the last snapshot: DIR's (a migrations folder, to which it is
                                added), else the database's last applied one. Renames are never
-                               guessed: name them. Data loss and guessed renames go to stderr.
+                               guessed: name them. A migration that loses data is refused (the
+                               steps and the rename flags that may explain them are listed, and
+                               nothing is written) unless --allow-data-loss.
   migrate SCHEMA [DIR]         apply DIR's migrations in order (without DIR: the one generate
-                               would produce)
-  check DIR                    check a migrations folder (files, hashes, order, branches)
+                               would produce); DIR must be SCHEMA's migrations folder
+  check DIR                    check a migrations folder (files, hashes, order, branches); a
+                               missing or empty folder is an error
   status SCHEMA [DIR]          applied (and dirty) migrations, drift (what push would run); with
                                DIR also the pending ones
   push SCHEMA [--dry-run] [--allow-data-loss] [--rename-table OLD=NEW] [--rename-column TABLE.OLD=NEW]
@@ -315,14 +318,18 @@ int main(int argc, char** argv) {
     const std::string dir = command == "generate" ? out_dir : command == "check" ? arg(1) : arg(2);
     cli::Folder folder;
     if (!dir.empty()) {
+      // generate starts a folder; the others need one, with migrations, of this schema.
       std::string error = cli::ReadFolder(dir, &folder);
-      if (!error.empty()) return Fail(error);
+      if (error.empty() && command != "generate") error = cli::RequireMigrations(dir, folder);
+      if (error.empty()) error = cli::RequireSchema(dir, folder, command == "check" ? "" : arg(1));
+      if (!error.empty()) return Fail(error, 1);
     }
     if (command == "generate") {
       v1::GenerateRequest request;
       request.mutable_target()->set_database(database);
       request.mutable_target()->set_schema(arg(1));
       request.set_name(name);
+      request.set_allow_data_loss(allow_data_loss);
       for (auto& r : renames) *request.add_renames() = r;
       if (!dir.empty()) {
         if (!folder.problems.empty()) return Fail(dir + ": " + folder.problems[0] + " (see sluice check)");
@@ -367,7 +374,16 @@ int main(int argc, char** argv) {
       request.mutable_target()->set_schema(arg(1));
       for (auto& m : folder.migrations) *request.add_migrations() = m;
       v1::MigrateResponse response;
-      return Done(stub->Migrate(&context, request, &response), response);
+      const grpc::Status status = stub->Migrate(&context, request, &response);
+      if (status.ok() && response.applied().empty()) {
+        std::cout << "nothing to apply: "
+                  << (dir.empty()
+                          ? "schema " + arg(1) + " is up to date"
+                          : std::to_string(folder.migrations.size()) + " migrations of " + dir + " already applied")
+                  << "\n";
+        return 0;
+      }
+      return Done(status, response);
     }
     v1::StatusRequest request;
     request.mutable_target()->set_database(database);
