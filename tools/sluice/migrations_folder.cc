@@ -49,8 +49,15 @@ std::vector<std::string> Split(const std::string& sql) {
 
 std::string ReadFolder(const std::string& dir, Folder* folder) {
   std::string text;
-  const std::string journal = dir + "/meta/_journal.json";
-  if (!ReadFile(journal, &text)) return "";  // no folder yet: no migrations
+  // The journal and snapshots live in meta/; a flat folder (a Kubernetes ConfigMap mounted as a
+  // volume holds no subfolders) has them beside the SQL files.
+  std::string meta = dir + "/meta";
+  std::string journal = meta + "/_journal.json";
+  if (!ReadFile(journal, &text)) {
+    meta = dir;
+    journal = dir + "/_journal.json";
+    if (!ReadFile(journal, &text)) return "";  // no folder yet: no migrations
+  }
   auto status = google::protobuf::util::JsonStringToMessage(text, &folder->journal);
   if (!status.ok()) return "cannot parse " + journal + ": " + std::string(status.message());
   std::set<std::string> listed;
@@ -66,7 +73,7 @@ std::string ReadFolder(const std::string& dir, Folder* folder) {
       continue;
     }
     for (std::string& s : Split(sql)) m.add_statements(std::move(s));
-    const std::string snapshot_path = dir + "/meta/" + Number(entry.name()) + "_snapshot.json";
+    const std::string snapshot_path = meta + "/" + Number(entry.name()) + "_snapshot.json";
     if (!ReadFile(snapshot_path, &snapshot) ||
         !google::protobuf::util::JsonStringToMessage(snapshot, m.mutable_snapshot()).ok()) {
       folder->problems.push_back("the snapshot of `" + entry.name() + "` (" + snapshot_path +

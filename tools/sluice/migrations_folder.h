@@ -18,7 +18,9 @@ struct Folder {
   std::vector<std::string> problems;
 };
 
-// Reads `dir` (an absent folder is an empty one). "" or the reason it cannot be read.
+// Reads `dir` (an absent folder is an empty one): DIR/NNNN_name.sql with DIR/meta/_journal.json
+// and DIR/meta/NNNN_snapshot.json, or all of them flat in DIR (as a ConfigMap volume holds them).
+// "" or the reason it cannot be read.
 std::string ReadFolder(const std::string& dir, Folder* folder);
 
 // "" when `folder` (read from `dir`) lists migrations; else what is wrong (no folder, no
