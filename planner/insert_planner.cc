@@ -8,6 +8,7 @@
 #include "planner/planner.h"
 #include "planner/returning.h"
 #include "planner/table_lookup.h"
+#include "planner/value_check.h"
 
 namespace sluice {
 namespace {
@@ -56,7 +57,7 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
                             absl::StrCat("table `", table->table->name(), "` has no column `", name, "`"));
       }
       if (value.has_null_value() && column->not_null()) {
-        return InvalidField(ValuesPath(path, r, name), absl::StrCat("column `", name, "` is not null"));
+        return NotNullViolation(ValuesPath(path, r, name), table->table->name(), name);
       }
       named.insert(name);
     }
@@ -109,7 +110,7 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
       if (it == conflict.set().end()) continue;
       const std::string vpath = absl::StrCat(cpath, ".set[\"", column.name(), "\"]");
       if (it->second.has_null_value() && column.not_null()) {
-        return InvalidField(vpath, absl::StrCat("column `", column.name(), "` is not null"));
+        return NotNullViolation(vpath, table->table->name(), column.name());
       }
       plan::Assignment* a = p->add_conflict_set();
       a->set_column(column.name());

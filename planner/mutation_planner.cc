@@ -6,6 +6,7 @@
 #include "planner/planner.h"
 #include "planner/returning.h"
 #include "planner/table_lookup.h"
+#include "planner/value_check.h"
 
 namespace sluice {
 namespace {
@@ -92,7 +93,7 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
     if (it == update.set().end()) continue;
     const std::string vpath = absl::StrCat(path, ".set[\"", column.name(), "\"]");
     if (it->second.has_null_value() && column.not_null()) {
-      return InvalidField(vpath, absl::StrCat("column `", column.name(), "` is not null"));
+      return NotNullViolation(vpath, table->table->name(), column.name());
     }
     plan::Assignment* a = p->add_set();
     a->set_column(column.name());

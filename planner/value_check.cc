@@ -451,4 +451,9 @@ plan::Literal ToLiteral(const Value& value) {
   return literal;
 }
 
+absl::Status NotNullViolation(const std::string& path, const std::string& table, const std::string& column) {
+  return WithErrorInfo(InvalidField(path, absl::StrCat("column `", column, "` is not null")),
+                       SLUICE_REASON_NOT_NULL_VIOLATION, {{"table", table}, {"column", column}});
+}
+
 }  // namespace sluice

@@ -18,6 +18,10 @@ namespace sluice {
 absl::StatusOr<v1::Value> CheckValue(const v1::Value& value, const v1::Column& column, const SchemaIndex& schema,
                                      const std::string& path);
 
+// A null for NOT NULL column `column` of `table` at `path`: INVALID_ARGUMENT naming the path,
+// with the reason every layer gives a not-null violation (NOT_NULL_VIOLATION) and the column.
+absl::Status NotNullViolation(const std::string& path, const std::string& table, const std::string& column);
+
 // "VARCHAR(20)", "DECIMAL(10, 2)", "ENUM mood", ... for messages.
 std::string TypeLabel(const v1::Column& column);
 

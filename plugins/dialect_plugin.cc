@@ -67,8 +67,14 @@ absl::Status PluginStatus(int32_t code, const sluice_error& error, absl::string_
   if (code < 0 || code > SLUICE_STATUS_UNAUTHENTICATED) code = SLUICE_STATUS_UNKNOWN;
   std::string message(error.message, strnlen(error.message, sizeof(error.message)));
   if (message.empty()) message = "the dialect reported an error without a message";
+  // The plugin's class of the error (ABI 1.3), else the code's.
+  const std::string reason(error.reason, strnlen(error.reason, sizeof(error.reason)));
+  if (reason == SLUICE_REASON_UNDEFINED_TABLE || reason == SLUICE_REASON_UNDEFINED_COLUMN) {
+    absl::StrAppend(&message, " (the database lacks what the registered schema declares: apply the schema's ",
+                    "migrations with Migrate, or Push in development)");
+  }
   absl::Status status(static_cast<absl::StatusCode>(code), message);
-  return WithErrorInfo(status, CodeReason(code),
+  return WithErrorInfo(status, reason.empty() ? CodeReason(code) : reason,
                        {{"dialect", std::string(dialect)},
                         {"sqlstate", std::string(error.sqlstate, strnlen(error.sqlstate, sizeof(error.sqlstate)))},
                         {"constraint", std::string(error.constraint_name,

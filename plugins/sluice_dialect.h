@@ -17,7 +17,7 @@
  *   - Ownership is spelled out for every pointer below.
  *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY and SLUICE_CAP_UPDATE_RETURNING; 1.2
  *     added SLUICE_CAP_ALTER_TABLE and the optional introspect / buffer_free; 1.3 added the
- *     optional non-blocking execution (socket / send / poll).
+ *     optional non-blocking execution (socket / send / poll) and sluice_error.reason.
  *   - Threads: a connection and its statements are used by one thread at a time; different
  *     connections are used concurrently; `interrupt` may be called from any thread.
  *
@@ -75,7 +75,19 @@ typedef struct sluice_error {
   char sqlstate[8];          /* SQLSTATE or the database's own error number; "" if none */
   char constraint_name[128]; /* the violated constraint; "" if none */
   char message[1024];        /* for humans: what failed, in the database's words */
+  /* Since 1.3 (a plugin built for 1.0-1.2 leaves it ""): the error's class where the code alone
+   * does not tell it, one of SLUICE_REASON_*; "" otherwise. */
+  char reason[32];
 } sluice_error;
+
+/* Error classes (sluice_error.reason), the same on every dialect. */
+#define SLUICE_REASON_UNIQUE_VIOLATION "UNIQUE_VIOLATION"
+#define SLUICE_REASON_FOREIGN_KEY_VIOLATION "FOREIGN_KEY_VIOLATION"
+#define SLUICE_REASON_NOT_NULL_VIOLATION "NOT_NULL_VIOLATION"
+#define SLUICE_REASON_CHECK_VIOLATION "CHECK_VIOLATION"
+#define SLUICE_REASON_UNDEFINED_TABLE "UNDEFINED_TABLE"   /* no such table (or view) */
+#define SLUICE_REASON_UNDEFINED_COLUMN "UNDEFINED_COLUMN" /* no such column */
+#define SLUICE_REASON_DUPLICATE_OBJECT "DUPLICATE_OBJECT" /* creating a table, index, type that exists */
 
 /* Kinds of sluice_value. Numbers match sluice.plan.v1.LiteralKind. */
 typedef enum sluice_value_kind {

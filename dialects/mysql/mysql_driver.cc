@@ -104,6 +104,33 @@ int32_t CodeFor(unsigned error) {
   }
 }
 
+// The error class of a server error number ("" where the code tells enough).
+const char* ReasonFor(unsigned error) {
+  switch (error) {
+    case ER_DUP_ENTRY:
+    case ER_DUP_KEY:
+      return SLUICE_REASON_UNIQUE_VIOLATION;
+    case ER_NO_REFERENCED_ROW:
+    case ER_NO_REFERENCED_ROW_2:
+    case ER_ROW_IS_REFERENCED:
+    case ER_ROW_IS_REFERENCED_2:
+      return SLUICE_REASON_FOREIGN_KEY_VIOLATION;
+    case ER_BAD_NULL_ERROR:
+      return SLUICE_REASON_NOT_NULL_VIOLATION;
+    case 4025:  // ER_CONSTRAINT_FAILED
+      return SLUICE_REASON_CHECK_VIOLATION;
+    case ER_NO_SUCH_TABLE:
+      return SLUICE_REASON_UNDEFINED_TABLE;
+    case ER_BAD_FIELD_ERROR:
+      return SLUICE_REASON_UNDEFINED_COLUMN;
+    case ER_TABLE_EXISTS_ERROR:
+    case ER_DUP_KEYNAME:
+      return SLUICE_REASON_DUPLICATE_OBJECT;
+    default:
+      return "";
+  }
+}
+
 // The constraint a message names: "... for key 'users.email'" or "CONSTRAINT `name` failed".
 std::string ConstraintOf(absl::string_view message) {
   for (auto [open, close] : {std::pair{"for key '", "'"}, std::pair{"CONSTRAINT `", "`"}}) {
@@ -117,7 +144,8 @@ std::string ConstraintOf(absl::string_view message) {
 }
 
 int32_t Error(unsigned code, const char* sqlstate, const char* message, sluice_error* err) {
-  return SetError(err, CodeFor(code), message, absl::StrCat(code), ConstraintOf(message));
+  return sdk::SetReason(err, SetError(err, CodeFor(code), message, absl::StrCat(code), ConstraintOf(message)),
+                        ReasonFor(code));
 }
 
 int32_t ConnError(sluice_conn* conn, sluice_error* err) {

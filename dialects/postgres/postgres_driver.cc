@@ -91,6 +91,18 @@ int32_t CodeFor(absl::string_view sqlstate, absl::string_view message) {
   return SLUICE_STATUS_INTERNAL;
 }
 
+// The error class of a SQLSTATE ("" where the code tells enough).
+const char* ReasonFor(absl::string_view sqlstate) {
+  if (sqlstate == "23505") return SLUICE_REASON_UNIQUE_VIOLATION;
+  if (sqlstate == "23503") return SLUICE_REASON_FOREIGN_KEY_VIOLATION;
+  if (sqlstate == "23502") return SLUICE_REASON_NOT_NULL_VIOLATION;
+  if (sqlstate == "23514") return SLUICE_REASON_CHECK_VIOLATION;
+  if (sqlstate == "42P01") return SLUICE_REASON_UNDEFINED_TABLE;
+  if (sqlstate == "42703") return SLUICE_REASON_UNDEFINED_COLUMN;
+  if (sqlstate == "42P07" || sqlstate == "42710" || sqlstate == "42P06") return SLUICE_REASON_DUPLICATE_OBJECT;
+  return "";
+}
+
 // The error of `result` (or of the connection when there is no result).
 int32_t PgError(sluice_conn* conn, const PGresult* result, sluice_error* err) {
   const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
@@ -103,7 +115,8 @@ int32_t PgError(sluice_conn* conn, const PGresult* result, sluice_error* err) {
   const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
   std::string message = primary ? primary : PQresultErrorMessage(result);
   if (detail) absl::StrAppend(&message, " (", detail, ")");
-  return SetError(err, CodeFor(sqlstate, message), message, sqlstate, constraint ? constraint : "");
+  const int32_t code = SetError(err, CodeFor(sqlstate, message), message, sqlstate, constraint ? constraint : "");
+  return sdk::SetReason(err, code, ReasonFor(sqlstate));
 }
 
 // Runs `sql` (no parameters) and expects no error.

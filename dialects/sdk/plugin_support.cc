@@ -40,6 +40,11 @@ int32_t SetError(sluice_error* err, int32_t code, absl::string_view message, abs
   return code;
 }
 
+int32_t SetReason(sluice_error* err, int32_t code, absl::string_view reason) {
+  if (err != nullptr) Copy(reason, err->reason, sizeof(err->reason));
+  return code;
+}
+
 int32_t SetError(sluice_error* err, const absl::Status& status) {
   if (status.ok()) return SLUICE_STATUS_OK;
   return SetError(err, static_cast<int32_t>(status.code()), status.message());

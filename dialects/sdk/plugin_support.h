@@ -20,6 +20,8 @@ int32_t SetError(sluice_error* err, int32_t code, absl::string_view message, abs
 
 // Fills `err` from a non-OK status and returns its code (0 for OK).
 int32_t SetError(sluice_error* err, const absl::Status& status);
+// Sets the error's class (SLUICE_REASON_*; "" leaves it unset); returns `code`.
+int32_t SetReason(sluice_error* err, int32_t code, absl::string_view reason);
 
 // Runs `fn` (returning a status code); no exception leaves the plugin.
 template <typename Fn>

@@ -86,15 +86,35 @@ int32_t DbError(sqlite3* db, int rc, sluice_error* err, absl::string_view contex
   const int extended = db ? sqlite3_extended_errcode(db) : rc;
   const char* message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   int32_t code = CodeFor(extended);
+  const char* reason = "";
+  switch (extended) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      reason = SLUICE_REASON_UNIQUE_VIOLATION;
+      break;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      reason = SLUICE_REASON_FOREIGN_KEY_VIOLATION;
+      break;
+    case SQLITE_CONSTRAINT_NOTNULL:
+      reason = SLUICE_REASON_NOT_NULL_VIOLATION;
+      break;
+    case SQLITE_CONSTRAINT_CHECK:
+      reason = SLUICE_REASON_CHECK_VIOLATION;
+      break;
+  }
   // SQLITE_ERROR covers schema mismatches too: a table not created yet must be created first.
   if (extended == SQLITE_ERROR && message != nullptr) {
     if (absl::StartsWith(message, "no such table") || absl::StartsWith(message, "no such column")) {
       code = SLUICE_STATUS_FAILED_PRECONDITION;
+      reason =
+          absl::StartsWith(message, "no such table") ? SLUICE_REASON_UNDEFINED_TABLE : SLUICE_REASON_UNDEFINED_COLUMN;
     } else if (absl::EndsWith(message, "already exists")) {
       code = SLUICE_STATUS_ALREADY_EXISTS;
+      reason = SLUICE_REASON_DUPLICATE_OBJECT;
     }
   }
-  return SetError(err, code, absl::StrCat(context, message), absl::StrCat(extended), ConstraintOf(extended, message));
+  SetError(err, code, absl::StrCat(context, message), absl::StrCat(extended), ConstraintOf(extended, message));
+  return sdk::SetReason(err, code, reason);
 }
 
 int32_t Exec(sluice_conn* conn, const char* sql, sluice_error* err) {

@@ -305,11 +305,20 @@ TEST_P(EndToEnd, ConstraintViolationsMapToCodesAndLoseNoData) {
   Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "posts", "rows": [
       {"values": {"author_id": {"int_value": "99"}, "title": {"string_value": "orphan"}}}]}})");
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << last_.error_message();
+  EXPECT_EQ(ErrorInfo(last_, "reason"), "FOREIGN_KEY_VIOLATION");
 
   Update(R"({"target": {"schema": "shop"}, "update": {"table": "users", "set": {"balance": {"decimal_value": "-1"}},
       "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}}})");
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << last_.error_message();
+  EXPECT_EQ(ErrorInfo(last_, "reason"), "CHECK_VIOLATION");
   EXPECT_THAT(ErrorInfo(last_, "constraint"), HasSubstr("users_balance_not_negative"));
+  // A null for a NOT NULL column is refused before any SQL, with the same class of reason.
+  Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [
+      {"values": {"email": {"null_value": null}}}]}})");
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << last_.error_message();
+  EXPECT_EQ(ErrorInfo(last_, "reason"), "NOT_NULL_VIOLATION");
+  EXPECT_EQ(ErrorInfo(last_, "column"), "email");
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("insert.rows[0].values[\"email\"]"));
   EXPECT_EQ(Users(),
             (Rows{{"1", "'ada@example.com'", "'Ada'", "dec:12.50"}, {"2", "'bob@example.com'", "NULL", "dec:0.00"}}));
 
@@ -330,6 +339,8 @@ TEST_P(EndToEnd, QueryingTablesNotCreatedYetIsAFailedPrecondition) {
   ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok());
   Select(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})");  // no Migrate yet
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << last_.error_message();
+  EXPECT_EQ(ErrorInfo(last_, "reason"), "UNDEFINED_TABLE");
+  EXPECT_THAT(last_.error_message(), HasSubstr("apply the schema's migrations with Migrate"));
   // Creating a table twice is ALREADY_EXISTS (and rolls back).
   SetUpShop();
   v1::MigrateResponse response;
@@ -339,6 +350,9 @@ TEST_P(EndToEnd, QueryingTablesNotCreatedYetIsAFailedPrecondition) {
                                              Quoted("users"), R"j( (id INTEGER)"]}]})j")),
        &response);
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::ALREADY_EXISTS) << last_.error_message();
+  // Not a unique violation. (MariaDB's DDL does not roll back: the migration is then dirty, which
+  // is what its reason says.)
+  EXPECT_EQ(ErrorInfo(last_, "reason"), GetParam() == "mysql" ? "MIGRATION_DIRTY" : "DUPLICATE_OBJECT");
 }
 
 TEST_P(EndToEnd, IdentifiersWithQuotesWork) {

@@ -8,7 +8,8 @@
 static_assert(SLUICE_DIALECT_ABI_MAJOR == 1, "ABI major changed: update this test deliberately");
 static_assert(sizeof(void*) == 8, "the frozen layout below is for 64-bit platforms");
 
-static_assert(sizeof(sluice_error) == 4 + 8 + 128 + 1024, "sluice_error size");
+static_assert(sizeof(sluice_error) == 4 + 8 + 128 + 1024 + 32, "sluice_error size (1.3 appended reason)");
+static_assert(offsetof(sluice_error, reason) == 1164, "added in 1.3");
 static_assert(offsetof(sluice_error, sqlstate) == 4, "");
 static_assert(offsetof(sluice_error, constraint_name) == 12, "");
 static_assert(offsetof(sluice_error, message) == 140, "");
