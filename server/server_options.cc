@@ -234,7 +234,7 @@ std::string ServerUsage() {
     absl::StrAppend(
         &usage, Wrap(absl::StrCat(o.env, o.kind == Kind::kBool ? "=1" : "", ", key `", o.key, "`: ", o.help), 6, 94));
   }
-  absl::StrAppend(&usage, "  --help\n      this text\n\n",
+  absl::StrAppend(&usage, "  --help\n      this text\n  --version\n      the version, the API and the plugin ABI\n\n",
                   Wrap("On start, sluiced prints `sluiced listening on HOST:PORT`. SIGTERM or SIGINT turns Health to "
                        "NOT_SERVING, waits --shutdown-delay, lets calls in flight finish (--shutdown-grace at most), "
                        "closes the pools and exits 0. Health service \"\" is liveness; \"sluice.ready\" is readiness "
@@ -252,6 +252,10 @@ absl::StatusOr<ServerOptions> ParseServerOptions(const std::vector<std::string>&
     absl::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") {
       options.help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      options.version = true;
       continue;
     }
     absl::string_view name = arg;

@@ -51,6 +51,7 @@ struct ServerOptions {
   // Log every statement a call runs (SQL, parameters count, duration).
   bool query_log = false;
   bool help = false;
+  bool version = false;  // --version
 };
 
 // Flags win over the environment (looked up through `getenv`), which wins over the config

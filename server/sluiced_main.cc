@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "server/server.h"
 #include "server/server_options.h"
 
@@ -29,6 +30,10 @@ int main(int argc, char** argv) {
   }
   if (options->help) {
     std::cout << sluice::ServerUsage();
+    return 0;
+  }
+  if (options->version) {
+    std::cout << "sluiced " << sluice::VersionLine() << "\n";
     return 0;
   }
   // `bazel run` starts us in the runfiles tree; the user's folder is where the database lives.

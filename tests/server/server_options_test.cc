@@ -111,7 +111,7 @@ TEST(ServerOptions, UsageListsWhatTheParserTakes) {
   for (absl::string_view line : absl::StrSplit(usage, '\n')) {
     if (!absl::StartsWith(line, "  --")) continue;
     const std::string flag(line.substr(2, line.find(' ', 2) - 2));
-    if (flag == "--help" || flag == "--config") continue;
+    if (flag == "--help" || flag == "--version" || flag == "--config") continue;
     ++flags;
     auto parsed = ParseServerOptions({flag + "=1"}, getenv);
     if (!parsed.ok()) {
@@ -119,6 +119,9 @@ TEST(ServerOptions, UsageListsWhatTheParserTakes) {
     }
   }
   EXPECT_EQ(flags, 20);
+  auto version = ParseServerOptions({"--version"}, getenv);
+  ASSERT_TRUE(version.ok()) << version.status();
+  EXPECT_TRUE(version->version);
 }
 
 TEST(RedactUrl, HidesPasswordsOnly) {

@@ -8,6 +8,7 @@ sluice() { tools/sluice/sluice --addr "$SLUICED_ADDR" "$@"; }
 expect_contains "$(sluice register examples/shop.schema.json)" '"created": true'
 expect_contains "$(sluice schemas)" '"name": "shop"'
 expect_contains "$(sluice generate shop)" 'CREATE TABLE \"users\"'
+expect_contains "$(sluice --output sql generate shop)" 'CREATE TABLE "users"'  # plain SQL
 expect_contains "$(sluice migrate shop)" '"0000_initial_v1"'
 expect_contains "$(sluice status shop)" '"name": "0000_initial_v1"'
 inserted=$(sluice insert '{"target": {"schema": "shop"}, "insert": {"table": "users",
@@ -28,16 +29,48 @@ expect_contains "$deleted" '"rows_affected": "1"'
 dry=$(sluice select '{"target": {"schema": "shop"}, "to_sql": true, "select": {"table": "users", "limit": "1"}}')
 expect_contains "$dry" 'FROM \"users\" LIMIT ?'
 
-# A mistyped flag is a usage error (exit 2) and sends nothing: `push --dryrun` must not apply.
+# A mistyped flag, a flag without its value, a flag of another command or an extra argument is a
+# usage error (exit 2) and sends nothing: `push --dryrun` must not apply.
 set +e
 typo=$(sluice push shop --dryrun 2>&1)
 code=$?
 valueless=$(sluice status shop --database 2>&1)
 code2=$?
+elsewhere=$(sluice migrate shop --dry-run 2>&1)
+code3=$?
+extra=$(sluice schemas shop 2>&1)
+code4=$?
 set -e
-[ "$code" -eq 2 ] || fail "push --dryrun: expected exit 2, got $code: $typo"
-expect_contains "$typo" 'unknown flag --dryrun'
-[ "$code2" -eq 2 ] || fail "status --database without a value: expected exit 2, got $code2: $valueless"
+[ "$code$code2$code3$code4" = "2222" ] || fail "usage errors: expected exit 2 each, got $code $code2 $code3 $code4"
+expect_contains "$typo" '--dryrun'
+expect_contains "$typo" 'nothing was sent'
+expect_contains "$elsewhere" '--dry-run'
+expect_contains "$extra" 'not expected: shop'
+expect_contains "$(sluice status shop)" '"name": "0000_initial_v1"'  # push --dryrun applied nothing new
+
+# Versions, per-command help, completion from the same definitions.
+expect_contains "$(sluice --version)" "sluice 0.2.0 (API sluice.v1, plugin ABI 1.3)"
+expect_contains "$(server/sluiced --version)" "sluiced 0.2.0"
+expect_contains "$(sluice help push)" "--allow-data-loss"
+expect_contains "$(sluice help push)" "--rename-column"
+expect_contains "$(sluice completion)" "complete -F _sluice sluice"
+expect_contains "$(sluice completion)" "push) words=\"--dry-run --allow-data-loss --rename-table --rename-column"
+
+# --schema fills what a command or request leaves out; --output table and sql; --timeout.
+expect_contains "$(sluice --schema shop status)" '"name": "0000_initial_v1"'
+sluice insert '{"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [{"values": {"email": {"string_value": "tab@example.com"}, "name": {"string_value": "Tab"}}}]}}' >/dev/null
+table=$(sluice --schema shop --output table select '{"select": {"table": "users", "columns": [{"expression": {"column": {"name": "email"}}}, {"expression": {"column": {"name": "name"}}}]}}')
+expect_contains "$table" "email           | name"
+expect_contains "$table" "tab@example.com | Tab"
+expect_contains "$table" "(1 row)"
+sql=$(sluice --schema shop --output sql select '{"select": {"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "7"}}}}}}')
+expect_contains "$sql" 'FROM "users" WHERE ("id" = ?);'
+expect_contains "$sql" '-- $1 = 7'
+set +e
+late=$(sluice --timeout 0.000001 schemas 2>&1)
+code=$?
+set -e
+[ "$code" -eq 4 ] || fail "--timeout: expected exit 4 (DEADLINE_EXCEEDED), got $code: $late"
 
 # A failed call prints the field violations and exits with the gRPC code (3: INVALID_ARGUMENT).
 set +e
@@ -113,6 +146,27 @@ set -e
 [ "$code" -eq 16 ] || fail "no token: expected exit 16 (UNAUTHENTICATED), got $code: $refused"
 expect_contains "$(sluice --token cli-admin-token databases)" '"name": "default"'
 expect_contains "$(SLUICE_TOKEN=cli-admin-token sluice register examples/shop.schema.json)" '"created": true'
+
+# A TLS sluiced: the CLI reaches it with the CA's certificate (--tls-ca), and not without.
+tls="$TEST_TMPDIR/tls"
+mkdir -p "$tls"
+(
+  cd "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=sluice-cli-ca 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1' >san.ext
+  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=server 2>/dev/null
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
+    -extfile san.ext 2>/dev/null
+)
+stop_sluiced
+start_sluiced --plugin-dir lib/plugins --tls-cert "$tls/server.pem" --tls-key "$tls/server.key" \
+  --database "default=sqlite:$TEST_TMPDIR/cli_tls.db"
+expect_contains "$(sluice --tls-ca "$tls/ca.pem" health)" '"status": "SERVING"'
+set +e
+plain=$(sluice --timeout 5 health 2>&1)
+code=$?
+set -e
+[ "$code" -eq 14 ] || fail "a plaintext CLI against a TLS server: expected exit 14 (UNAVAILABLE), got $code: $plain"
 
 # sluiced documents its flags and their environment variables.
 help=$(server/sluiced --help)

@@ -9,6 +9,7 @@
 
 #include "common/file.h"
 #include "google/protobuf/util/json_util.h"
+#include "tools/sluice/output.h"
 
 namespace sluice::cli {
 namespace {
@@ -19,15 +20,6 @@ bool Write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
   return static_cast<bool>(out);
-}
-
-std::string Json(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
 }
 
 // "0003_name" → "0003".
@@ -124,7 +116,7 @@ std::string AppendMigration(const std::string& dir, const std::string& schema, c
   }
   if (!Write(dir + "/" + migration.name() + ".sql", sql + "\n"))
     return "cannot write " + dir + "/" + migration.name() + ".sql";
-  if (!Write(dir + "/meta/" + Number(migration.name()) + "_snapshot.json", Json(migration.snapshot()))) {
+  if (!Write(dir + "/meta/" + Number(migration.name()) + "_snapshot.json", IndentedJson(migration.snapshot()))) {
     return "cannot write the snapshot";
   }
   folder.journal.set_schema(schema);
@@ -136,7 +128,7 @@ std::string AppendMigration(const std::string& dir, const std::string& schema, c
   const std::time_t now = std::time(nullptr);
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   entry->set_generated_at(when);
-  if (!Write(dir + "/meta/_journal.json", Json(folder.journal))) return "cannot write the journal";
+  if (!Write(dir + "/meta/_journal.json", IndentedJson(folder.journal))) return "cannot write the journal";
   return "";
 }
 
