@@ -37,6 +37,18 @@ absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
   return status;
 }
 
+absl::Status WithErrorMetadata(absl::Status status, absl::string_view key, absl::string_view value) {
+  google::rpc::ErrorInfo info;
+  auto payload = status.GetPayload(kErrorInfoUrl);
+  if (!payload || !info.ParseFromString(std::string(*payload))) {
+    info.set_reason(absl::StatusCodeToString(status.code()));
+    info.set_domain(std::string(kErrorDomain));
+  }
+  (*info.mutable_metadata())[std::string(key)] = std::string(value);
+  status.SetPayload(kErrorInfoUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
 std::vector<FieldViolation> FieldViolations(const absl::Status& status) {
   std::vector<FieldViolation> out;
   auto payload = status.GetPayload(kBadRequestUrl);

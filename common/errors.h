@@ -32,6 +32,10 @@ absl::Status InvalidFields(const std::vector<FieldViolation>& violations);
 absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
                            const std::map<std::string, std::string>& metadata);
 
+// `status` with `key`=`value` added to its ErrorInfo (made, with the code's name as the reason,
+// when it has none).
+absl::Status WithErrorMetadata(absl::Status status, absl::string_view key, absl::string_view value);
+
 // `status` with `prefix` before its message, keeping its code and details.
 absl::Status Prefixed(const absl::Status& status, absl::string_view prefix);
 

@@ -16,6 +16,27 @@ std::atomic<bool> json_log{false};
 
 void SetJsonLog(bool json) { json_log = json; }
 
+namespace {
+
+// A value on one line: the database's messages span several (libpq's hint); runs of white
+// space become one space.
+std::string OneLine(absl::string_view value) {
+  std::string out;
+  bool space = false;
+  for (char c : value) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 void Log(absl::string_view level, absl::string_view message, const LogFields& fields) {
   std::string line;
   if (json_log) {
@@ -24,17 +45,20 @@ void Log(absl::string_view level, absl::string_view message, const LogFields& fi
     line += ",\"level\":";
     AppendJsonString(level, &line);
     line += ",\"msg\":";
-    AppendJsonString(message, &line);
+    AppendJsonString(OneLine(message), &line);
     for (const auto& [key, value] : fields) {
+      if (value.empty()) continue;  // a field without a value says nothing
       line += ',';
       AppendJsonString(key, &line);
       line += ':';
-      AppendJsonString(value, &line);
+      AppendJsonString(OneLine(value), &line);
     }
     line += "}\n";
   } else {
-    line = absl::StrCat("sluiced: ", level == "info" ? "" : absl::StrCat(level, ": "), message);
-    for (const auto& [key, value] : fields) absl::StrAppend(&line, " ", key, "=", value);
+    line = absl::StrCat("sluiced: ", level == "info" ? "" : absl::StrCat(level, ": "), OneLine(message));
+    for (const auto& [key, value] : fields) {
+      if (!value.empty()) absl::StrAppend(&line, " ", key, "=", OneLine(value));
+    }
     line += "\n";
   }
   // One write: lines from different threads do not interleave.

@@ -111,7 +111,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (plugin_dir.empty()) plugin_dir = DefaultPluginDir(std::filesystem::read_symlink("/proc/self/exe", ec).string());
   plugin_dir = std::filesystem::absolute(plugin_dir, ec).string();
   absl::StatusOr<PluginRegistry> plugins = PluginRegistry::LoadDirectory(plugin_dir);
-  if (!plugins.ok()) return plugins.status();
+  if (!plugins.ok()) {
+    // Outside Bazel (a copied binary) the default folder is usually what is missing: say where
+    // sluiced looked and how to name the folder.
+    return absl::Status(
+        plugins.status().code(),
+        absl::StrCat(plugins.status().message(),
+                     options.plugin_dir.empty()
+                         ? " (the default, beside the binary: BINARY.runfiles/sluice/lib/plugins or "
+                           "PREFIX/lib/sluice/plugins); name the folder holding libsluice_*.so with --plugin-dir DIR "
+                           "(SLUICE_PLUGIN_DIR)"
+                         : " (given by --plugin-dir / SLUICE_PLUGIN_DIR)"));
+  }
   for (const auto& plugin : plugins->plugins()) {
     Log("info", "loaded dialect plugin",
         {{"dialect", plugin->name()},

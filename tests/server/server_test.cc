@@ -133,7 +133,10 @@ TEST(ServerTest, ASecondServerOnTheSameAddressDoesNotStart) {
 TEST(ServerTest, MistakesInTheOptionsAreRefusedAtStart) {
   ServerOptions no_plugins = TestOptions("no_plugins");
   no_plugins.plugin_dir = "no/such/folder";
-  EXPECT_FALSE(Server::Start(no_plugins).ok());
+  auto missing = Server::Start(no_plugins);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("no/such/folder"), absl::string_view::npos) << missing.status();
+  EXPECT_NE(missing.status().message().find("--plugin-dir"), absl::string_view::npos) << missing.status();
 
   ServerOptions open = TestOptions("open");
   open.listen = "0.0.0.0:0";  // not loopback, and no tokens

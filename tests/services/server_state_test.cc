@@ -1,0 +1,73 @@
+// What every call goes through: a failed call is one log line (method, database, code, duration),
+// and an error that is sluiced's own fault carries a request id in the answer and in that line.
+#include "services/server_state.h"
+
+#include <regex>
+
+#include "common/log.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "tests/support/captured_stderr.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::CapturedStderr;
+
+std::string RequestIdOf(const grpc::Status& status) {
+  google::rpc::Status rich;
+  if (!rich.ParseFromString(status.error_details())) return "";
+  for (const auto& any : rich.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info) && info.metadata().count("request_id")) return info.metadata().at("request_id");
+  }
+  return "";
+}
+
+TEST(ServerState, AFailedCallIsOneLogLine) {
+  ServerState state{PluginRegistry()};
+  grpc::ServerContext context;
+  grpc::Status answer;
+  const std::string log = CapturedStderr([&] {
+    answer = state.Serve(&context, "QueryService/Select", Scope::kData, "",
+                         [] { return absl::NotFoundError("schema `inventory` is not registered"); });
+  });
+  EXPECT_EQ(answer.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(RequestIdOf(answer), "");  // a client's mistake
+  EXPECT_TRUE(std::regex_match(log, std::regex("sluiced: warning: call failed method=QueryService/Select "
+                                               "database=default code=NOT_FOUND ms=[0-9.]+ error=schema `inventory` "
+                                               "is not registered\n")))
+      << log;
+}
+
+TEST(ServerState, AnInternalErrorCarriesARequestIdInTheAnswerAndTheLog) {
+  ServerState state{PluginRegistry()};
+  grpc::ServerContext context;
+  grpc::Status answer;
+  const std::string log = CapturedStderr([&] {
+    answer = state.Serve(&context, "QueryService/Insert", Scope::kData, "main",
+                         [] { return absl::InternalError("dialect x returned 3 columns; expected 2"); });
+  });
+  EXPECT_EQ(answer.error_code(), grpc::StatusCode::INTERNAL);
+  const std::string id = RequestIdOf(answer);
+  EXPECT_EQ(id.size(), 16u);
+  EXPECT_THAT(log, HasSubstr("sluiced: error: call failed method=QueryService/Insert database=main code=INTERNAL"));
+  EXPECT_THAT(log, HasSubstr("request_id=" + id));
+}
+
+TEST(ServerState, ASuccessfulCallLogsNothing) {
+  ServerState state{PluginRegistry()};
+  grpc::ServerContext context;
+  EXPECT_EQ(CapturedStderr([&] {
+              EXPECT_TRUE(state.Serve(&context, "QueryService/Select", Scope::kData, "", [] {
+                                 return absl::OkStatus();
+                               }).ok());
+            }),
+            "");
+}
+
+}  // namespace
+}  // namespace sluice
