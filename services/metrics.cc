@@ -1,13 +1,83 @@
 #include "services/metrics.h"
 
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <vector>
+
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/version.h"
 
 namespace sluice {
 namespace {
 
 std::string Label(const std::string& value) {
   return absl::StrReplaceAll(value, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}});
+}
+
+// The standard gRPC server labels of a method recorded as "QueryService/Select".
+std::string GrpcLabels(const std::string& method) {
+  const size_t slash = method.find('/');
+  const std::string service = method.substr(0, slash),
+                    name = slash == std::string::npos ? "" : method.substr(slash + 1);
+  const char* type = name == "SelectStream" || name == "Watch" ? "server_stream"
+                     : name == "Transaction"                   ? "bidi_stream"
+                                                               : "unary";
+  return absl::StrCat("grpc_type=\"", type, "\",grpc_service=\"",
+                      Label((service == "Health" ? "grpc.health.v1." : "sluice.v1.") + service), "\",grpc_method=\"",
+                      Label(name), "\"");
+}
+
+// process_* as Prometheus's client libraries export them, read from /proc/self.
+std::string ProcessMetrics() {
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+  std::vector<std::string> f((std::istream_iterator<std::string>(fields)), std::istream_iterator<std::string>());
+  if (f.size() < 22) return "";
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  // Fields from the state (field 3): utime 14, stime 15, starttime 22, vsize 23, rss 24.
+  const double cpu = (std::stod(f[11]) + std::stod(f[12])) / ticks;
+  double boot = 0;
+  std::ifstream machine("/proc/stat");
+  for (std::string key; machine >> key;) {
+    if (key == "btime") {
+      machine >> boot;
+      break;
+    }
+  }
+  size_t fds = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(d)) fds += e->d_name[0] != '.';
+    closedir(d);
+  }
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  return absl::StrCat(
+      "# HELP process_cpu_seconds_total User and system CPU time spent in seconds.\n"
+      "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ",
+      cpu,
+      "\n# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+      "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ",
+      std::stoull(f[21]) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)),
+      "\n# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+      "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes ",
+      f[20],
+      "\n# HELP process_open_fds Number of open file descriptors.\n"
+      "# TYPE process_open_fds gauge\nprocess_open_fds ",
+      fds,
+      "\n# HELP process_max_fds Maximum number of open file descriptors.\n"
+      "# TYPE process_max_fds gauge\nprocess_max_fds ",
+      static_cast<uint64_t>(limit.rlim_cur),
+      "\n# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
+      "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds ",
+      static_cast<uint64_t>(boot + std::stod(f[19]) / ticks), "\n");
 }
 
 }  // namespace
@@ -55,6 +125,45 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
       absl::StrAppend(&out, "sluice_call_duration_seconds_count{", labels, "} ", h.count, "\n");
     }
   }
+  {
+    // The same calls under the names and labels of gRPC's own server metrics (go-grpc-prometheus,
+    // grpc-ecosystem), which stock dashboards read; summed over databases.
+    absl::MutexLock lock(&mu_);
+    std::map<std::pair<std::string, std::string>, uint64_t> handled;  // labels, code
+    for (const auto& [key, n] : calls_) {
+      const auto& [method, database, code] = key;
+      handled[{GrpcLabels(method), absl::StatusCodeToString(static_cast<absl::StatusCode>(std::stoi(code)))}] += n;
+    }
+    out +=
+        "# HELP grpc_server_handled_total Total number of RPCs completed on the server, regardless of success or "
+        "failure.\n# TYPE grpc_server_handled_total counter\n";
+    for (const auto& [key, n] : handled) {
+      absl::StrAppend(&out, "grpc_server_handled_total{", key.first, ",grpc_code=\"", key.second, "\"} ", n, "\n");
+    }
+    std::map<std::string, Histogram> handling;
+    for (const auto& [key, h] : latency_) {
+      Histogram& sum = handling[GrpcLabels(key.first)];
+      for (size_t i = 0; i < kBuckets.size(); ++i) sum.counts[i] += h.counts[i];
+      sum.count += h.count;
+      sum.sum += h.sum;
+    }
+    out +=
+        "# HELP grpc_server_handling_seconds Histogram of response latency (seconds) of gRPC that had been "
+        "application-level handled by the server.\n# TYPE grpc_server_handling_seconds histogram\n";
+    for (const auto& [labels, h] : handling) {
+      for (size_t i = 0; i < kBuckets.size(); ++i) {
+        absl::StrAppend(&out, "grpc_server_handling_seconds_bucket{", labels, ",le=\"", kBuckets[i], "\"} ",
+                        h.counts[i], "\n");
+      }
+      absl::StrAppend(&out, "grpc_server_handling_seconds_bucket{", labels, ",le=\"+Inf\"} ", h.count, "\n");
+      absl::StrAppend(&out, "grpc_server_handling_seconds_sum{", labels, "} ", h.sum, "\n");
+      absl::StrAppend(&out, "grpc_server_handling_seconds_count{", labels, "} ", h.count, "\n");
+    }
+  }
+  out += ProcessMetrics();
+  absl::StrAppend(&out, "# HELP sluice_build_info The running version.\n# TYPE sluice_build_info gauge\n",
+                  "sluice_build_info{version=\"", kSluiceVersion, "\",api=\"sluice.v1\",abi=\"",
+                  SLUICE_DIALECT_ABI_MAJOR, ".", SLUICE_DIALECT_ABI_MINOR, "\"} 1\n");
   if (databases != nullptr) {
     out +=
         "# HELP sluice_pool_connections Open connections per database pool, by state.\n"

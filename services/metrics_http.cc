@@ -20,24 +20,41 @@ absl::StatusOr<std::unique_ptr<MetricsHttp>> MetricsHttp::Start(const std::strin
   if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port)) {
     return absl::InvalidArgumentError(absl::StrCat("--metrics-listen `", listen, "` is not HOST:PORT"));
   }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  const std::string host = listen.substr(0, colon);
-  if (inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &addr.sin_addr) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("--metrics-listen `", listen, "`: an IPv4 address is expected"));
+  // IPv4 (`127.0.0.1:9464`, `localhost:9464`) or IPv6 in brackets (`[::1]:9464`, `[::]:9464`).
+  std::string host = listen.substr(0, colon);
+  sockaddr_storage storage{};
+  socklen_t size = 0;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &a6->sin6_addr) != 1)
+      size = 0;
+    else
+      size = sizeof *a6;
+  } else {
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&storage);
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &a4->sin_addr) == 1) size = sizeof *a4;
   }
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (size == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics-listen `", listen, "`: an IPv4 address, or an IPv6 one in brackets, is expected"));
+  }
+  const int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&storage), size) != 0 || ::listen(fd, 16) != 0) {
     const std::string error = std::strerror(errno);
     if (fd >= 0) close(fd);
     return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", listen, ": ", error));
   }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  return std::unique_ptr<MetricsHttp>(new MetricsHttp(fd, ntohs(addr.sin_port), std::move(render)));
+  socklen_t len = sizeof storage;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &len);
+  const uint16_t bound = storage.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                                                       : reinterpret_cast<sockaddr_in*>(&storage)->sin_port;
+  return std::unique_ptr<MetricsHttp>(new MetricsHttp(fd, ntohs(bound), std::move(render)));
 }
 
 MetricsHttp::MetricsHttp(int fd, int port, std::function<std::string()> render)

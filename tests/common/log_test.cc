@@ -12,9 +12,8 @@ namespace {
 
 using testing::CapturedStderr;
 
-const LogFields kFields = {{"name", "default"},
-                           {"unix_socket", ""},
-                           {"error", "connection refused\n\tIs the server running on that host?\n"}};
+const LogFields kFields = {
+    {"name", "default"}, {"unix_socket", ""}, {"error", "connection refused\n\tIs the server running on that host?\n"}};
 
 TEST(Log, TextLinesAreOneLineWithoutEmptyFields) {
   SetJsonLog(false);

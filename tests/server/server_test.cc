@@ -100,6 +100,26 @@ TEST(ServerTest, ServesOnAFreePortAndShutsDown) {
 
 // A second server on an address in use fails to start, naming it (gRPC's SO_REUSEPORT would
 // have let it bind, and calls would alternate between the two); the same for the metrics port.
+// IPv6 loopback for both listeners (no tokens needed: it is loopback), the metrics served there.
+TEST(ServerTest, ServesOnIpv6Loopback) {
+  ServerOptions options = TestOptions("ipv6");
+  options.listen = "[::1]:0";
+  options.metrics_listen = "[::1]:0";
+  auto server = Server::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ((*server)->address().rfind("[::1]:", 0), 0u) << (*server)->address();
+  EXPECT_EQ((*server)->metrics_address().rfind("[::1]:", 0), 0u) << (*server)->metrics_address();
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckResponse health;
+  EXPECT_TRUE(
+      grpc::health::v1::Health::NewStub(grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()))
+          ->Check(&context, grpc::health::v1::HealthCheckRequest(), &health)
+          .ok());
+  const std::string metrics = (*server)->metrics_address();
+  const std::string curl = "curl -sf http://" + metrics + "/metrics | grep -q '^sluice_build_info'";
+  EXPECT_EQ(std::system(curl.c_str()), 0) << curl;
+}
+
 TEST(ServerTest, ASecondServerOnTheSameAddressDoesNotStart) {
   ServerOptions first_options = TestOptions("first");
   first_options.metrics_listen = "127.0.0.1:0";

@@ -14,8 +14,8 @@
 namespace sluice {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::CapturedStderr;
+using ::testing::HasSubstr;
 
 std::string RequestIdOf(const grpc::Status& status) {
   google::rpc::Status rich;
@@ -62,9 +62,8 @@ TEST(ServerState, ASuccessfulCallLogsNothing) {
   ServerState state{PluginRegistry()};
   grpc::ServerContext context;
   EXPECT_EQ(CapturedStderr([&] {
-              EXPECT_TRUE(state.Serve(&context, "QueryService/Select", Scope::kData, "", [] {
-                                 return absl::OkStatus();
-                               }).ok());
+              EXPECT_TRUE(
+                  state.Serve(&context, "QueryService/Select", Scope::kData, "", [] { return absl::OkStatus(); }).ok());
             }),
             "");
 }
