@@ -82,6 +82,15 @@ std::string ProcessMetrics() {
 
 }  // namespace
 
+void Metrics::AppendHistogram(absl::string_view name, const std::string& labels, const Histogram& h, std::string* out) {
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    absl::StrAppend(out, name, "_bucket{", labels, ",le=\"", kBuckets[i], "\"} ", h.counts[i], "\n");
+  }
+  absl::StrAppend(out, name, "_bucket{", labels, ",le=\"+Inf\"} ", h.count, "\n");
+  absl::StrAppend(out, name, "_sum{", labels, "} ", h.sum, "\n");
+  absl::StrAppend(out, name, "_count{", labels, "} ", h.count, "\n");
+}
+
 void Metrics::RecordCall(const std::string& method, const std::string& database, const std::string& code,
                          double seconds) {
   absl::MutexLock lock(&mu_);
@@ -116,13 +125,7 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
         "# TYPE sluice_call_duration_seconds histogram\n";
     for (const auto& [key, h] : latency_) {
       const std::string labels = absl::StrCat("method=\"", Label(key.first), "\",database=\"", Label(key.second), "\"");
-      for (size_t i = 0; i < kBuckets.size(); ++i) {
-        absl::StrAppend(&out, "sluice_call_duration_seconds_bucket{", labels, ",le=\"", kBuckets[i], "\"} ",
-                        h.counts[i], "\n");
-      }
-      absl::StrAppend(&out, "sluice_call_duration_seconds_bucket{", labels, ",le=\"+Inf\"} ", h.count, "\n");
-      absl::StrAppend(&out, "sluice_call_duration_seconds_sum{", labels, "} ", h.sum, "\n");
-      absl::StrAppend(&out, "sluice_call_duration_seconds_count{", labels, "} ", h.count, "\n");
+      AppendHistogram("sluice_call_duration_seconds", labels, h, &out);
     }
   }
   {
@@ -150,15 +153,7 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
     out +=
         "# HELP grpc_server_handling_seconds Histogram of response latency (seconds) of gRPC that had been "
         "application-level handled by the server.\n# TYPE grpc_server_handling_seconds histogram\n";
-    for (const auto& [labels, h] : handling) {
-      for (size_t i = 0; i < kBuckets.size(); ++i) {
-        absl::StrAppend(&out, "grpc_server_handling_seconds_bucket{", labels, ",le=\"", kBuckets[i], "\"} ",
-                        h.counts[i], "\n");
-      }
-      absl::StrAppend(&out, "grpc_server_handling_seconds_bucket{", labels, ",le=\"+Inf\"} ", h.count, "\n");
-      absl::StrAppend(&out, "grpc_server_handling_seconds_sum{", labels, "} ", h.sum, "\n");
-      absl::StrAppend(&out, "grpc_server_handling_seconds_count{", labels, "} ", h.count, "\n");
-    }
+    for (const auto& [labels, h] : handling) AppendHistogram("grpc_server_handling_seconds", labels, h, &out);
   }
   out += ProcessMetrics();
   absl::StrAppend(&out, "# HELP sluice_build_info The running version.\n# TYPE sluice_build_info gauge\n",

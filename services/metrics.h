@@ -31,6 +31,8 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
+  // `name`_bucket / _sum / _count lines of `h` with `labels`.
+  static void AppendHistogram(absl::string_view name, const std::string& labels, const Histogram& h, std::string* out);
   mutable absl::Mutex mu_;
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> calls_
       ABSL_GUARDED_BY(mu_);                                                                // method, database, code

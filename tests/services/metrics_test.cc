@@ -18,7 +18,8 @@ TEST(Metrics, StandardGrpcServerSeriesSumOverDatabases) {
   metrics.RecordCall("QueryService/Select", "default", "5", 0.001);
   metrics.RecordCall("QueryService/Transaction", "default", "0", 1.5);
   const std::string text = metrics.Render(PluginRegistry(), nullptr);
-  EXPECT_THAT(text, HasSubstr("sluice_calls_total{method=\"QueryService/Select\",database=\"default\",code=\"0\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("sluice_calls_total{method=\"QueryService/Select\",database=\"default\",code=\"0\"} 1\n"));
   const std::string select = "grpc_type=\"unary\",grpc_service=\"sluice.v1.QueryService\",grpc_method=\"Select\"";
   EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{" + select + ",grpc_code=\"OK\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{" + select + ",grpc_code=\"NOT_FOUND\"} 1\n"));
