@@ -2,18 +2,40 @@
 """A Python client of sluiced (Debian's python3-grpcio): registers the blog schema, migrates,
 inserts, and runs a relational query; prints the Drizzle-shaped JSON.
 
-  python3 examples/python_client.py HOST:PORT [TOKEN]
+  python3 examples/python_client.py HOST:PORT [TOKEN]      (from any folder)
 
-Stubs: protoc -Iproto --python_out=gen --grpc_python_out=gen
-       --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin proto/sluice/v1/*.proto
-(with gen/ on PYTHONPATH; tests/python/BUILD.bazel does this).
+It makes its own stubs on first run: protoc and grpc_python_plugin (Debian's protobuf-compiler
+and protobuf-compiler-grpc) compile the repository's proto/ into examples/.python-stubs/ (or the
+folder SLUICE_PYTHON_STUBS names), which it creates and puts on the import path.
 """
+import glob
+import os
+import subprocess
 import sys
 
-import grpc
-from google.protobuf import json_format
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTO = os.path.join(os.path.dirname(HERE), "proto")
+STUBS = os.environ.get("SLUICE_PYTHON_STUBS") or os.path.join(HERE, ".python-stubs")
 
-from sluice.v1 import (migration_service_pb2, migration_service_pb2_grpc, query_pb2, query_service_pb2_grpc,
+
+def ensure_stubs():
+    """Generates the Python stubs of sluice.v1 (and google.rpc) into STUBS once."""
+    if os.path.exists(os.path.join(STUBS, "sluice", "v1", "query_service_pb2_grpc.py")):
+        return
+    os.makedirs(STUBS, exist_ok=True)
+    protos = sorted(glob.glob(os.path.join(PROTO, "sluice", "v1", "*.proto")) +
+                    glob.glob(os.path.join(PROTO, "google", "rpc", "*.proto")))
+    subprocess.run(["protoc", "-I" + PROTO, "--python_out=" + STUBS, "--grpc_python_out=" + STUBS,
+                    "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin", *protos], check=True)
+
+
+ensure_stubs()
+sys.path.insert(0, STUBS)
+
+import grpc  # noqa: E402 (after the stubs are on the path)
+from google.protobuf import json_format  # noqa: E402
+
+from sluice.v1 import (migration_service_pb2, migration_service_pb2_grpc, query_pb2, query_service_pb2_grpc,  # noqa: E402
                        schema_pb2, schema_service_pb2, schema_service_pb2_grpc, target_pb2)
 
 
@@ -24,7 +46,7 @@ def main(address, token=None):
     migrations = migration_service_pb2_grpc.MigrationServiceStub(channel)
     queries = query_service_pb2_grpc.QueryServiceStub(channel)
 
-    with open("examples/blog.schema.json") as f:
+    with open(os.path.join(HERE, "blog.schema.json")) as f:
         schema = json_format.Parse(f.read(), schema_pb2.Schema())
     schemas.RegisterSchema(schema_service_pb2.RegisterSchemaRequest(schema=schema, strict=True), metadata=metadata)
     migrations.Migrate(migration_service_pb2.MigrateRequest(target=target_pb2.Target(schema="blog")), metadata=metadata)

@@ -8,7 +8,10 @@ source tests/sh/sluiced.sh
   fail "SLUICE_NODE_MODULES must name the node_modules with @grpc/grpc-js (tools/test.sh installs it and sets it)"
 start_sluiced --plugin-dir lib/plugins --tokens admin:client-admin-token --database "default=sqlite:$TEST_TMPDIR/clients.db"
 
-python=$(PYTHONPATH="$PWD/tests/python/gen" /usr/bin/python3 examples/python_client.py "$SLUICED_ADDR" client-admin-token)
+# As the README says: run from any folder, the script makes its own stubs (into a folder it creates).
+python=$(cd "$TEST_TMPDIR" && SLUICE_PYTHON_STUBS="$TEST_TMPDIR/stubs" /usr/bin/python3 "$OLDPWD/examples/python_client.py" \
+  "$SLUICED_ADDR" client-admin-token)
+[ -f "$TEST_TMPDIR/stubs/sluice/v1/query_service_pb2_grpc.py" ] || fail "the Python example made no stubs"
 expect_contains "$python" '[{"name":"Ada","balance":"12.50","articles":[{"title":"From Python","comments":[{"body":"hi","likes":2}]}]}]'
 
 node=$(NODE_PATH="$SLUICE_NODE_MODULES" node examples/node_client.js "$SLUICED_ADDR" client-admin-token)
