@@ -1,5 +1,7 @@
 #include "migrations/migrator.h"
 
+#include <algorithm>
+
 #include <chrono>
 #include <map>
 #include <set>
@@ -388,6 +390,51 @@ absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const C
     if (ran) done.push_back(migration.name());
   }
   return done;
+}
+
+absl::StatusOr<std::vector<std::string>> Migrator::Baseline(Database& db, const CallContext& call,
+                                                            const std::string& schema,
+                                                            std::vector<v1::Migration> migrations) {
+  if (schema.empty()) return InvalidField("target.schema", "the name of a registered schema is required");
+  if (migrations.empty()) {
+    return InvalidField("migrations", "a baseline records the migrations given as applied: give them (a folder)");
+  }
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    const std::string hash = MigrationHash(migrations[i]);
+    if (!migrations[i].hash().empty() && migrations[i].hash() != hash) {
+      return InvalidField(absl::StrCat("migrations[", i, "].hash"),
+                          absl::StrCat("the hash does not match the statements (", hash, ")"));
+    }
+    migrations[i].set_hash(hash);
+  }
+  SLUICE_RETURN_IF_ERROR(EnsureTable(db, call));
+  // What the last migration leaves, as the live database must already be.
+  Managed managed;
+  managed.latest = std::make_shared<const SchemaIndex>(migrations.back().snapshot());
+  for (const v1::Table& t : migrations.back().snapshot().tables()) managed.tables.insert(t.name());
+  for (const v1::Enum& e : migrations.back().snapshot().enums()) managed.enums.insert(e.name());
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, call, false));
+  Unlock unlock{*conn, db};
+  SLUICE_ASSIGN_OR_RETURN(LiveDiff live, DiffLive(*conn, db, managed, {}));
+  if (!live.statements.empty()) {
+    return WithErrorInfo(
+        absl::FailedPreconditionError(absl::StrCat(
+            "the database is not what `", migrations.back().name(),
+            "` leaves, so it cannot be recorded as applied (nothing was recorded); these statements would make it so: ",
+            absl::StrJoin(live.statements, "; "))),
+        "BASELINE_MISMATCH", {{"migration", migrations.back().name()}});
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(*conn, db, call, schema));
+  std::vector<std::string> recorded;
+  for (const v1::Migration& migration : migrations) {
+    const bool known = std::any_of(applied.begin(), applied.end(),
+                                   [&](const v1::AppliedMigration& m) { return m.name() == migration.name(); });
+    if (known) continue;
+    SLUICE_RETURN_IF_ERROR(Record(*conn, db, call, schema, migration, false, 0));
+    recorded.push_back(migration.name());
+  }
+  return recorded;
 }
 
 namespace {

@@ -32,6 +32,10 @@ class Migrator {
 
   // Applies `migrations` in order (or, when empty, the one Generate would produce); see
   // MigrationService.Migrate. The names applied by this call.
+  // Records `migrations` as applied without running them, once the live database is what the
+  // last one leaves (FAILED_PRECONDITION BASELINE_MISMATCH otherwise); the names recorded.
+  absl::StatusOr<std::vector<std::string>> Baseline(Database& db, const CallContext& call, const std::string& schema,
+                                                    std::vector<v1::Migration> migrations);
   absl::StatusOr<std::vector<std::string>> Migrate(Database& db, const CallContext& call, const std::string& schema,
                                                    std::vector<v1::Migration> migrations);
 

@@ -22,9 +22,17 @@ grpc::Status MigrationServiceImpl::Migrate(grpc::ServerContext* context, const v
   return state_.Serve(
       context, "MigrationService/Migrate", Scope::kAdmin, request->target().database(), [&]() -> absl::Status {
         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
-        SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> applied,
-                                state_.migrator.Migrate(*db, state_.CallOf(context), request->target().schema(),
-                                                        {request->migrations().begin(), request->migrations().end()}));
+        std::vector<v1::Migration> migrations(request->migrations().begin(), request->migrations().end());
+        if (request->baseline()) {
+          SLUICE_ASSIGN_OR_RETURN(
+              std::vector<std::string> recorded,
+              state_.migrator.Baseline(*db, state_.CallOf(context), request->target().schema(), std::move(migrations)));
+          for (auto& name : recorded) response->add_baselined(std::move(name));
+          return absl::OkStatus();
+        }
+        SLUICE_ASSIGN_OR_RETURN(
+            std::vector<std::string> applied,
+            state_.migrator.Migrate(*db, state_.CallOf(context), request->target().schema(), std::move(migrations)));
         for (auto& name : applied) response->add_applied(std::move(name));
         return absl::OkStatus();
       });

@@ -426,6 +426,90 @@ TEST_P(Migrations, StatusReportsDrift) {
               HasSubstr(GetParam() == "sqlite" ? "__sluice_new_items" : "DROP COLUMN"));
 }
 
+// Adopting a database made by hand (drizzle-kit's pull --init): pull its schema, register it,
+// generate the first migration, record it as applied without running it (the row made by hand
+// survives), then later migrations apply on top. A database that is not what the migrations leave
+// is refused, nothing recorded.
+TEST_P(Migrations, ABaselineAdoptsADatabaseMadeByHand) {
+  auto raw = [&](const std::string& sql) {
+    v1::RawRequest request;
+    request.set_sql(sql);
+    v1::QueryResult result;
+    return Call(&v1::QueryService::Stub::Raw, queries_.get(), request, &result);
+  };
+  ASSERT_TRUE(raw("CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200) NOT NULL)").ok())
+      << last_.error_message();
+  ASSERT_TRUE(raw("INSERT INTO notes (id, body) VALUES (1, 'made by hand')").ok()) << last_.error_message();
+  v1::PullRequest pull;
+  pull.mutable_target()->set_schema("notes");
+  v1::PullResponse pulled;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(), pull, &pulled).ok()) << last_.error_message();
+  v1::RegisterSchemaRequest registered;
+  *registered.mutable_schema() = pulled.schema();
+  v1::RegisterSchemaResponse registered_response;
+  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), registered, &registered_response).ok())
+      << last_.error_message();
+  v1::GenerateRequest generate;
+  generate.mutable_target()->set_schema("notes");
+  generate.mutable_previous();  // a new migrations folder: from nothing
+  v1::GenerateResponse first;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Generate, migrations_.get(), generate, &first).ok())
+      << last_.error_message();
+  ASSERT_EQ(first.migration().name(), "0000_initial_v1");
+
+  v1::MigrateRequest baseline;
+  baseline.mutable_target()->set_schema("notes");
+  baseline.set_baseline(true);
+  *baseline.add_migrations() = first.migration();
+  v1::MigrateResponse adopted;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), baseline, &adopted).ok())
+      << last_.error_message();
+  EXPECT_THAT(adopted.baselined(), ElementsAre("0000_initial_v1"));
+  EXPECT_THAT(adopted.applied(), ElementsAre());
+  const v1::StatusResponse status = Status("notes");
+  ASSERT_EQ(status.applied_size(), 1);
+  EXPECT_EQ(status.applied(0).name(), "0000_initial_v1");
+  EXPECT_THAT(status.drift(), ElementsAre());
+  EXPECT_TRUE(raw("SELECT body FROM notes WHERE id = 1").ok());  // the table was not recreated
+
+  // A second version, migrated on top.
+  v1::Schema v2 = pulled.schema();
+  v1::Column* added = v2.mutable_tables(0)->add_columns();
+  added->set_name("title");
+  added->set_type(v1::VARCHAR);
+  added->set_length(80);
+  *registered.mutable_schema() = v2;
+  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), registered, &registered_response).ok())
+      << last_.error_message();
+  *generate.mutable_previous() = first.migration().snapshot();
+  generate.set_index(1);
+  v1::GenerateResponse second;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Generate, migrations_.get(), generate, &second).ok())
+      << last_.error_message();
+  v1::MigrateRequest migrate;
+  migrate.mutable_target()->set_schema("notes");
+  *migrate.add_migrations() = first.migration();
+  *migrate.add_migrations() = second.migration();
+  v1::MigrateResponse migrated;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), migrate, &migrated).ok())
+      << last_.error_message();
+  EXPECT_THAT(migrated.applied(), ElementsAre("0001_changes_v2"));
+
+  // A baseline of migrations the database does not match is refused; nothing is recorded.
+  v1::MigrateRequest wrong;
+  wrong.mutable_target()->set_schema("other");
+  wrong.set_baseline(true);
+  v1::Migration* fake = wrong.add_migrations();
+  fake->set_name("0000_other");
+  *fake->mutable_snapshot() = FromJson<v1::Schema>(R"({"name": "other", "tables": [{"name": "ghosts", "columns": [
+      {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true}]}]})");
+  v1::MigrateResponse refused;
+  EXPECT_EQ(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), wrong, &refused).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::ErrorInfo(last_, "reason"), "BASELINE_MISMATCH");
+  EXPECT_THAT(last_.error_message(), HasSubstr("ghosts"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, Migrations, ::testing::ValuesIn(testing::DialectsUnderTest()),
                          [](const auto& info) { return info.param; });
 

@@ -136,6 +136,18 @@ set -e
 expect_contains "$problems" "problem: the journal lists \`0000_initial_v1\`, but 0000_initial_v1.sql is missing"
 expect_contains "$problems" "problem: 9999_stray.sql is not in the journal"
 
+# Adopting a database made by hand: pull its schema, register it, generate a folder, record it as
+# applied with migrate --baseline (nothing runs: the row made by hand stays), then nothing to apply.
+stop_sluiced
+python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body TEXT NOT NULL)'); c.execute(\"INSERT INTO notes VALUES (1, 'by hand')\"); c.commit()" "$TEST_TMPDIR/hand.db"
+start_sluiced --plugin-dir lib/plugins --database "default=sqlite:$TEST_TMPDIR/hand.db"
+sluice pull --name notes >"$TEST_TMPDIR/hand.schema.json"
+sluice register "$TEST_TMPDIR/hand.schema.json" >/dev/null
+expect_contains "$(sluice generate notes --out "$TEST_TMPDIR/hand")" "0000_initial_v1.sql"
+expect_contains "$(sluice migrate notes "$TEST_TMPDIR/hand" --baseline)" '"baselined": ['
+expect_contains "$(sluice migrate notes "$TEST_TMPDIR/hand")" "nothing to apply: 1 migrations"
+expect_contains "$(sluice --schema notes --output table select '{"select": {"table": "notes"}}')" "1  | by hand"
+
 # A server that requires tokens: the CLI passes one with --token (or SLUICE_TOKEN).
 stop_sluiced
 start_sluiced --plugin-dir lib/plugins --tokens admin:cli-admin-token --database "default=sqlite:$TEST_TMPDIR/cli_auth.db"

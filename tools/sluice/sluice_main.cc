@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
 
   // The commands, each with its own arguments and flags.
   std::string file, name, version, dir, request_text, topic;
-  bool strict = false, allow_data_loss = false, dry_run = false;
+  bool strict = false, allow_data_loss = false, dry_run = false, baseline = false;
   std::vector<std::string> rename_tables, rename_columns, namespaces, messages;
   auto renames = [&](CLI::App* c) {
     c->add_option("--rename-table", rename_tables, "OLD=NEW: table OLD is now NEW (repeatable)")->take_all();
@@ -272,6 +272,9 @@ int main(int argc, char** argv) {
                                      "the one generate would produce)");
   migrate->add_option("schema", name, "the schema (default: --schema)");
   migrate->add_option("dir", dir, "SCHEMA's migrations folder");
+  migrate->add_flag("--baseline", baseline,
+                    "adopt an existing database: record DIR's migrations as applied without running them (only "
+                    "when the database already is what they leave)");
   auto* check = app.add_subcommand("check",
                                    "check a migrations folder: files, hashes, order, branches; exit 1 on a "
                                    "problem");
@@ -487,13 +490,15 @@ int main(int argc, char** argv) {
     }
     if (!folder.problems.empty()) return Fail(dir + ": " + folder.problems[0] + " (see sluice check)");
     if (cmd == "migrate") {
+      if (baseline && dir.empty()) return Usage("migrate --baseline needs the migrations folder");
       v1::MigrateRequest request;
       request.mutable_target()->set_database(g.database);
       request.mutable_target()->set_schema(name);
+      request.set_baseline(baseline);
       for (auto& m : folder.migrations) *request.add_migrations() = m;
       v1::MigrateResponse response;
       const grpc::Status s = migrations->Migrate(&context, request, &response);
-      if (s.ok() && response.applied().empty()) {
+      if (s.ok() && response.applied().empty() && response.baselined().empty()) {
         std::cout << "nothing to apply: "
                   << (dir.empty()
                           ? "schema " + name + " is up to date"
