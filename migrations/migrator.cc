@@ -129,7 +129,8 @@ absl::Status Changed(const v1::Migration& migration, const v1::AppliedMigration&
 }  // namespace
 
 std::string MigrationHash(const v1::Migration& migration) {
-  return Sha256Hex(absl::StrJoin(migration.statements(), "\n--> statement-breakpoint\n"));
+  return Sha256Hex(absl::StrCat(migration.no_transaction() ? "-- sluice:no-transaction\n" : "",
+                                absl::StrJoin(migration.statements(), "\n--> statement-breakpoint\n")));
 }
 
 std::vector<std::string> CheckMigrations(const std::vector<v1::Migration>& migrations) {
@@ -141,8 +142,13 @@ std::vector<std::string> CheckMigrations(const std::vector<v1::Migration>& migra
     if (names[m.name()]++ > 0) problems.push_back(absl::StrCat("`", m.name(), "` is listed twice"));
     if (!m.hash().empty() && m.hash() != MigrationHash(m)) {
       problems.push_back(absl::StrCat("`", m.name(), "` was edited: its statements hash to ", MigrationHash(m),
-                                      ", the journal says ", m.hash()));
+                                      ", the journal says ", m.hash(),
+                                      " (restore it from version control; a migration applied anywhere must not "
+                                      "change: put the change in a new one, `sluice generate SCHEMA --out DIR "
+                                      "--custom NAME`)"));
     }
+    // A migration written by hand (no hash in the folder yet) changes no snapshot: it is no branch.
+    if (m.hash().empty()) continue;
     auto [it, first] = by_parent.emplace(m.parent(), m.name());
     if (!first) {
       problems.push_back(absl::StrCat("`", it->second, "` and `", m.name(), "` both follow ",
@@ -329,8 +335,11 @@ absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, con
     absl::Status status = ExecuteDdl(conn, migration.statements(s), call);
     if (!status.ok()) {
       return WithErrorInfo(
-          Prefixed(status, absl::StrCat("migration `", migration.name(), "` statement ", s + 1, " failed; dialect ",
-                                        db.dialect().name(), " has no transactional DDL, so statements 1 to ", s,
+          Prefixed(status, absl::StrCat("migration `", migration.name(), "` statement ", s + 1, " failed; ",
+                                        migration.no_transaction() ? "it runs outside a transaction"
+                                                                   : absl::StrCat("dialect ", db.dialect().name(),
+                                                                                  " has no transactional DDL"),
+                                        ", so statements 1 to ", s,
                                         " stay applied and the migration is dirty (Status shows it): fix the cause and "
                                         "run Migrate again to resume at statement ",
                                         s + 1, ": ")),
@@ -376,7 +385,15 @@ absl::StatusOr<std::vector<std::string>> Migrator::Migrate(Database& db, const C
   std::vector<std::string> done;
   if (db.dialect().Has(SLUICE_CAP_TRANSACTIONAL_DDL)) {
     for (const v1::Migration& migration : migrations) {
-      SLUICE_ASSIGN_OR_RETURN(bool ran, ApplyInTransaction(db, call, schema, migration));
+      bool ran = false;
+      if (migration.no_transaction()) {  // statement by statement, under the lock
+        SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+        SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, call, false));
+        Unlock unlock{*conn, db};
+        SLUICE_ASSIGN_OR_RETURN(ran, ApplyStepwise(*conn, db, call, schema, migration));
+      } else {
+        SLUICE_ASSIGN_OR_RETURN(ran, ApplyInTransaction(db, call, schema, migration));
+      }
       if (ran) done.push_back(migration.name());
     }
     return done;

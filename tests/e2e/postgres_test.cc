@@ -211,6 +211,30 @@ TEST_F(Postgres, PullNamespacesAreBoundAsOneArray) {
   EXPECT_EQ(testing::FieldPaths(last_), std::vector<std::string>{"namespaces[1]"});
 }
 
+// A migration marked no_transaction runs statement by statement: CREATE INDEX CONCURRENTLY, which
+// PostgreSQL refuses inside a transaction block, applies; unmarked, it fails and nothing is kept.
+TEST_F(Postgres, AMigrationOutsideATransactionCreatesAnIndexConcurrently) {
+  auto migrate = [&](bool no_transaction) {
+    v1::MigrateRequest request;
+    request.mutable_target()->set_schema("kinds");
+    v1::Migration* m = request.add_migrations();
+    m->set_name(no_transaction ? "0001_index_outside" : "0001_index_inside");
+    m->set_no_transaction(no_transaction);
+    m->add_statements("CREATE INDEX CONCURRENTLY samples_i4 ON lab.samples (i4)");
+    v1::MigrateResponse response;
+    Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), request, &response);
+    return response;
+  };
+  migrate(false);
+  EXPECT_FALSE(last_.ok());
+  EXPECT_THAT(last_.error_message(), HasSubstr("cannot run inside a transaction block"));
+  EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM pg_indexes WHERE indexname = 'samples_i4'"), "0");
+  v1::MigrateResponse applied = migrate(true);
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(applied.applied_size(), 1);
+  EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM pg_indexes WHERE indexname = 'samples_i4'"), "1");
+}
+
 TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) { DeadlineStopsTheStatement(); }
 
 TEST_F(Postgres, ACancelledCallStopsItsStatement) { CancelStopsTheStatement(); }

@@ -127,6 +127,22 @@ expect_contains "$lossy" "(if so: --rename-column notes.body=text)"
 expect_contains "$(sluice check "$dir")" "1 migrations, no problems"
 expect_contains "$(sluice generate notes --out "$dir" --rename-column notes.body=text)" "0001_changes_v2.sql"
 expect_contains "$(sluice migrate notes "$dir")" '"0001_changes_v2"'
+# A migration written by hand: generate --custom adds an empty one to fill; the marker line runs
+# it outside a transaction; comment lines are not run.
+expect_contains "$(sluice generate notes --out "$dir" --custom backfill)" "0002_backfill.sql (custom: write its SQL there)"
+expect_contains "$(cat "$dir/0002_backfill.sql")" "-- sluice:no-transaction"
+printf -- '-- sluice:no-transaction\n-- make every text upper case\nUPDATE notes SET text = upper(text)\n--> statement-breakpoint\nCREATE INDEX notes_text ON notes (text)\n' \
+  >"$dir/0002_backfill.sql"
+expect_contains "$(sluice check "$dir")" "3 migrations, no problems"
+expect_contains "$(sluice migrate notes "$dir")" '"0002_backfill"'
+expect_contains "$(sluice status notes "$dir")" '"name": "0002_backfill"'
+# An applied migration edited afterwards: check says what to do.
+printf '\n--> statement-breakpoint\nSELECT 1\n' >>"$dir/0001_changes_v2.sql"
+set +e
+edited=$(sluice check "$dir")
+set -e
+expect_contains "$edited" "\`0001_changes_v2\` was edited"
+expect_contains "$edited" "restore it from version control"
 mv "$dir/0000_initial_v1.sql" "$dir/9999_stray.sql"
 set +e
 problems=$(sluice check "$dir")

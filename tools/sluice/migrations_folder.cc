@@ -7,6 +7,11 @@
 #include <fstream>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/file.h"
 #include "google/protobuf/util/json_util.h"
 #include "tools/sluice/output.h"
@@ -15,6 +20,7 @@ namespace sluice::cli {
 namespace {
 
 constexpr char kBreakpoint[] = "\n--> statement-breakpoint\n";
+constexpr char kNoTransaction[] = "-- sluice:no-transaction";
 
 bool Write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
@@ -64,7 +70,16 @@ std::string ReadFolder(const std::string& dir, Folder* folder) {
       folder->problems.push_back("the journal lists `" + entry.name() + "`, but " + entry.name() + ".sql is missing");
       continue;
     }
-    for (std::string& s : Split(sql)) m.add_statements(std::move(s));
+    // A first line `-- sluice:no-transaction` marks it; whole-line comments are not statements.
+    m.set_no_transaction(sql.rfind(kNoTransaction, 0) == 0);
+    for (std::string& s : Split(sql)) {
+      std::string kept;
+      for (absl::string_view line : absl::StrSplit(s, '\n')) {
+        if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "--")) continue;
+        absl::StrAppend(&kept, kept.empty() ? "" : "\n", line);
+      }
+      if (!absl::StripAsciiWhitespace(kept).empty()) m.add_statements(std::move(kept));
+    }
     const std::string snapshot_path = meta + "/" + Number(entry.name()) + "_snapshot.json";
     if (!ReadFile(snapshot_path, &snapshot) ||
         !google::protobuf::util::JsonStringToMessage(snapshot, m.mutable_snapshot()).ok()) {
@@ -103,16 +118,25 @@ std::string RequireSchema(const std::string& dir, const Folder& folder, const st
   return dir + " holds the migrations of schema `" + folder.journal.schema() + "`, not of `" + schema + "`";
 }
 
-std::string AppendMigration(const std::string& dir, const std::string& schema, const v1::Migration& migration) {
+std::string AppendMigration(const std::string& dir, const std::string& schema, const v1::Migration& migration,
+                            bool custom) {
   Folder folder;
   std::string error = ReadFolder(dir, &folder);
   if (!error.empty()) return error;
   mkdir(dir.c_str(), 0755);
   mkdir((dir + "/meta").c_str(), 0755);
-  std::string sql;
+  std::string sql = migration.no_transaction() ? std::string(kNoTransaction) + "\n" : "";
   for (int i = 0; i < migration.statements_size(); ++i) {
     if (i > 0) sql += kBreakpoint;
     sql += migration.statements(i);
+  }
+  if (custom) {
+    sql = absl::StrCat(
+        "-- A migration written by hand (sluice generate --custom): its SQL below, statements separated by a line\n"
+        "-- `--> statement-breakpoint`. A first line `",
+        kNoTransaction,
+        "` runs it outside a transaction\n"
+        "-- (CREATE INDEX CONCURRENTLY). Lines that are only comments are not run.\n");
   }
   if (!Write(dir + "/" + migration.name() + ".sql", sql + "\n"))
     return "cannot write " + dir + "/" + migration.name() + ".sql";
@@ -122,7 +146,8 @@ std::string AppendMigration(const std::string& dir, const std::string& schema, c
   folder.journal.set_schema(schema);
   auto* entry = folder.journal.add_entries();
   entry->set_name(migration.name());
-  entry->set_hash(migration.hash());
+  entry->set_hash(custom ? "" : migration.hash());
+  entry->set_custom(custom);
   entry->set_parent(migration.parent());
   char when[32];
   const std::time_t now = std::time(nullptr);

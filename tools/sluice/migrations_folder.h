@@ -31,7 +31,9 @@ std::string RequireMigrations(const std::string& dir, const Folder& folder);
 std::string RequireSchema(const std::string& dir, const Folder& folder, const std::string& schema);
 
 // Adds `migration` to `dir`: its SQL file, its snapshot, its journal entry. "" or the reason.
-std::string AppendMigration(const std::string& dir, const std::string& schema, const v1::Migration& migration);
+// `custom`: an empty migration to write by hand (a commented SQL file, no hash in the journal).
+std::string AppendMigration(const std::string& dir, const std::string& schema, const v1::Migration& migration,
+                            bool custom = false);
 
 }  // namespace sluice::cli
 

@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   // The commands, each with its own arguments and flags.
-  std::string file, name, version, dir, request_text, topic;
+  std::string file, name, version, dir, request_text, topic, custom;
   bool strict = false, allow_data_loss = false, dry_run = false, baseline = false;
   std::vector<std::string> rename_tables, rename_columns, namespaces, messages;
   auto renames = [&](CLI::App* c) {
@@ -266,6 +266,9 @@ int main(int argc, char** argv) {
   generate->add_option("--out", dir, "the migrations folder");
   generate->add_option("--name", version, "the migration's name (default NNNN_changes_vN)");
   generate->add_flag("--allow-data-loss", allow_data_loss, "accept steps that lose data");
+  generate->add_option("--custom", custom,
+                       "add an empty migration NAME to --out, to write by hand (a data backfill, "
+                       "CREATE INDEX CONCURRENTLY)");
   renames(generate);
   auto* migrate = app.add_subcommand("migrate",
                                      "apply DIR's migrations the database lacks, in order (without DIR: "
@@ -436,6 +439,25 @@ int main(int argc, char** argv) {
       if (error.empty() && cmd != "generate") error = cli::RequireMigrations(dir, folder);
       if (error.empty()) error = cli::RequireSchema(dir, folder, cmd == "check" ? "" : name);
       if (!error.empty()) return Fail(error);
+    }
+    if (cmd == "generate" && !custom.empty()) {
+      if (dir.empty()) return Usage("generate --custom needs the migrations folder (--out DIR)");
+      if (custom.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+          std::string::npos) {
+        return Usage("--custom NAME: letters, digits, `_` and `-` only");
+      }
+      if (!folder.problems.empty()) return Fail(dir + ": " + folder.problems[0] + " (see sluice check)");
+      v1::Migration migration;
+      char number[16];
+      std::snprintf(number, sizeof number, "%04zu", folder.migrations.size());
+      migration.set_name(std::string(number) + "_" + custom);
+      // The schema does not change: the snapshot stays the last one.
+      if (!folder.migrations.empty()) *migration.mutable_snapshot() = folder.migrations.back().snapshot();
+      if (std::string error = cli::AppendMigration(dir, name, migration, /*custom=*/true); !error.empty()) {
+        return Fail(error);
+      }
+      std::cout << dir << "/" << migration.name() << ".sql (custom: write its SQL there)\n";
+      return 0;
     }
     if (cmd == "generate") {
       v1::GenerateRequest request;
