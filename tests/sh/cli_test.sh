@@ -128,7 +128,7 @@ expect_contains "$(sluice check "$dir")" "1 migrations, no problems"
 expect_contains "$(sluice generate notes --out "$dir" --rename-column notes.body=text)" "0001_changes_v2.sql"
 expect_contains "$(sluice migrate notes "$dir")" '"0001_changes_v2"'
 # A migration written by hand: generate --custom adds an empty one to fill; the marker line runs
-# it outside a transaction; comment lines are not run.
+# it outside a transaction; a part that is only comments is no statement.
 expect_contains "$(sluice generate notes --out "$dir" --custom backfill)" "0002_backfill.sql (custom: write its SQL there)"
 expect_contains "$(cat "$dir/0002_backfill.sql")" "-- sluice:no-transaction"
 printf -- '-- sluice:no-transaction\n-- make every text upper case\nUPDATE notes SET text = upper(text)\n--> statement-breakpoint\nCREATE INDEX notes_text ON notes (text)\n' \

@@ -70,15 +70,16 @@ std::string ReadFolder(const std::string& dir, Folder* folder) {
       folder->problems.push_back("the journal lists `" + entry.name() + "`, but " + entry.name() + ".sql is missing");
       continue;
     }
-    // A first line `-- sluice:no-transaction` marks it; whole-line comments are not statements.
+    // A first line `-- sluice:no-transaction` marks it. Comments stay in the statements (an edited
+    // comment is an edit), but a part that is only comments is no statement.
     m.set_no_transaction(sql.rfind(kNoTransaction, 0) == 0);
     for (std::string& s : Split(sql)) {
-      std::string kept;
+      bool code = false;
       for (absl::string_view line : absl::StrSplit(s, '\n')) {
-        if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "--")) continue;
-        absl::StrAppend(&kept, kept.empty() ? "" : "\n", line);
+        const absl::string_view text = absl::StripAsciiWhitespace(line);
+        code |= !text.empty() && !absl::StartsWith(text, "--");
       }
-      if (!absl::StripAsciiWhitespace(kept).empty()) m.add_statements(std::move(kept));
+      if (code) m.add_statements(std::move(s));
     }
     const std::string snapshot_path = meta + "/" + Number(entry.name()) + "_snapshot.json";
     if (!ReadFile(snapshot_path, &snapshot) ||
