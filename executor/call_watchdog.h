@@ -23,6 +23,9 @@ struct CallContext {
   size_t max_rows = 0;
   // Log each statement with its duration.
   bool query_log = false;
+  // The W3C trace the call belongs to (from its `traceparent` metadata; empty without), for the
+  // log lines of the call and its statements.
+  std::string trace_id, span_id;
 };
 
 // Thread-safe: one thread of its own interrupts the statements of calls that were cancelled or

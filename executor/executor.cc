@@ -75,7 +75,9 @@ void LogStatement(const CallContext& call, const CompiledSql& sql, absl::Time st
        {"params", absl::StrCat(sql.param_index.size())},
        {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
        {"rows", result.ok() ? absl::StrCat(result->rows_size()) : "-"},
-       {"status", result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()))}});
+       {"status", result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()))},
+       {"trace_id", call.trace_id},
+       {"span_id", call.span_id}});
 }
 
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <random>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -39,9 +40,25 @@ std::string RequestId() {
   return absl::StrFormat("%016x", random());
 }
 
+// The trace of a call's W3C `traceparent` metadata (`00-TRACE_ID-SPAN_ID-FLAGS`, lower-case hex);
+// empty when it has none or a malformed one.
+std::pair<std::string, std::string> TraceOf(const grpc::ServerContextBase* context) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("traceparent");
+  if (it == metadata.end()) return {};
+  const absl::string_view value(it->second.data(), it->second.size());
+  if (value.size() != 55) return {};
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const bool dash = i == 2 || i == 35 || i == 52;
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+  }
+  return {std::string(value.substr(3, 32)), std::string(value.substr(36, 16))};
+}
+
 }  // namespace
 
-grpc::Status ServerState::Done(const char* method, const std::string& database,
+grpc::Status ServerState::Done(grpc::ServerContextBase* context, const char* method, const std::string& database,
                                std::chrono::steady_clock::time_point start, const absl::Status& status) {
   const std::string db = database.empty() ? "default" : database;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -55,6 +72,9 @@ grpc::Status ServerState::Done(const char* method, const std::string& database,
                         {"code", absl::StatusCodeToString(status.code())},
                         {"ms", absl::StrFormat("%.3f", seconds * 1000)},
                         {"error", std::string(status.message().substr(0, 1024))}};
+    const auto [trace_id, span_id] = TraceOf(context);
+    fields.push_back({"trace_id", trace_id});
+    fields.push_back({"span_id", span_id});
     if (ours) {
       const std::string id = RequestId();
       outcome = WithErrorMetadata(status, "request_id", id);
@@ -73,7 +93,7 @@ grpc::Status ServerState::Serve(grpc::ServerContextBase* context, const char* me
   grpc::Status admitted = Admit(context, method, scope);
   if (!admitted.ok()) return admitted;
   const auto start = std::chrono::steady_clock::now();
-  return Done(method, database, start, body());
+  return Done(context, method, database, start, body());
 }
 
 void ServerState::ServeAsync(grpc::ServerContextBase* context, const char* method, Scope scope,
@@ -81,8 +101,8 @@ void ServerState::ServeAsync(grpc::ServerContextBase* context, const char* metho
   grpc::Status admitted = Admit(context, method, scope);
   if (!admitted.ok()) return answer(admitted);
   const auto start = std::chrono::steady_clock::now();
-  body([this, answer = std::move(answer), method, database, start](const absl::Status& status) {
-    answer(Done(method, database, start, status));
+  body([this, context, answer = std::move(answer), method, database, start](const absl::Status& status) {
+    answer(Done(context, method, database, start, status));
   });
 }
 
@@ -94,6 +114,7 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
   call.cancelled = [context] { return context->IsCancelled(); };
   call.max_rows = unary ? max_rows : 0;
   call.query_log = query_log;
+  std::tie(call.trace_id, call.span_id) = TraceOf(context);
   return call;
 }
 

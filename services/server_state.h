@@ -65,8 +65,8 @@ struct ServerState {
   // Authorizes and admits a call (then counted in flight): its refusal otherwise, recorded.
   grpc::Status Admit(grpc::ServerContextBase* context, const char* method, Scope scope);
   // Records an admitted call's outcome and lets it go; the status to answer with.
-  grpc::Status Done(const char* method, const std::string& database, std::chrono::steady_clock::time_point start,
-                    const absl::Status& status);
+  grpc::Status Done(grpc::ServerContextBase* context, const char* method, const std::string& database,
+                    std::chrono::steady_clock::time_point start, const absl::Status& status);
 
   std::atomic<size_t> in_flight_{0};
 };

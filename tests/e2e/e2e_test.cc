@@ -23,6 +23,7 @@
 #include "tests/e2e/sluice_test.h"
 #include "tests/e2e/sluiced_process.h"
 #include "tests/e2e/test_databases.h"
+#include "tests/support/captured_stderr.h"
 #include "tests/support/proto_json.h"
 
 namespace sluice {
@@ -280,6 +281,29 @@ TEST_P(EndToEnd, HugeNamesAreEchoedClippedWithTheirOwnCode) {
   Select(absl::StrCat(R"({"target": {"schema": ")", name, R"("}, "select": {"table": "users"}})"));
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << last_.error_message().substr(0, 200);
   EXPECT_EQ(testing::FieldPaths(last_), std::vector<std::string>{"target.schema"});
+}
+
+// A call's W3C trace (its `traceparent` metadata) is in its log lines; a malformed one is left out.
+TEST_P(EndToEnd, TheTraceOfACallIsInItsLogLines) {
+  SetUpShop();
+  auto failing_select = [&](const std::string& traceparent) {
+    grpc::ClientContext context;
+    context.AddMetadata("traceparent", traceparent);
+    v1::SelectResponse response;
+    EXPECT_EQ(queries_
+                  ->Select(&context,
+                           Json<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "nope"}})"),
+                           &response)
+                  .error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  };
+  const std::string traced =
+      testing::CapturedStderr([&] { failing_select("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"); });
+  EXPECT_THAT(traced, HasSubstr("call failed method=QueryService/Select database=default code=INVALID_ARGUMENT"));
+  EXPECT_THAT(traced, HasSubstr("trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7"));
+  const std::string malformed = testing::CapturedStderr([&] { failing_select("00-not-a-trace-01"); });
+  EXPECT_THAT(malformed, HasSubstr("call failed"));
+  EXPECT_THAT(malformed, ::testing::Not(HasSubstr("trace_id")));
 }
 
 TEST_P(EndToEnd, UnknownDatabaseAndSchemaAreNotFound) {
