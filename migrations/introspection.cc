@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "migrations/check_text.h"
 #include "planner/planner.h"
 #include "planner/table_lookup.h"
 #include "schema/constraint_names.h"
@@ -76,6 +77,8 @@ void ReadDefault(const plan::ColumnDef& def, v1::Column* column) {
       break;
     case plan::RANDOM_UUID:
       column->mutable_default_()->set_function(v1::ColumnDefault::RANDOM_UUID);
+      // SQLite keeps UUIDs as TEXT: a column whose default makes one is a UUID column.
+      if (column->type() == v1::TEXT) column->set_type(v1::UUID);
       break;
     case plan::NEXTVAL:
       if (e.call().args_size() == 2) column->mutable_default_()->set_sequence(e.call().args(1).literal().text());
@@ -199,6 +202,10 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
       v1::Check* out = table->add_checks();
       out->set_name(check.name());
       out->set_sql(check.sql());
+      // Back in the condition form where the text is one the dialects write: it registers.
+      if (std::optional<v1::Condition> condition = CheckCondition(check.sql(), *table)) {
+        *out->mutable_condition() = *std::move(condition);
+      }
     }
   }
   for (const plan::CreateIndex& i : catalog.indexes()) {

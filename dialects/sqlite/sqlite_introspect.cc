@@ -190,7 +190,7 @@ absl::StatusOr<plan::Catalog> Introspect(sqlite3* db) {
       if (absl::StartsWith(rest, " CHECK (")) {
         plan::Check* check = table->add_checks();
         check->set_name(constraint);
-        check->set_sql(Parenthesized(sql, end + 7));
+        check->set_sql(Parenthesized(sql, end + 8));  // the text inside CHECK ( ... )
       }
     }
     // id, seq, table, from, to, on_update, on_delete

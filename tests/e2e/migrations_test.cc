@@ -327,9 +327,10 @@ TEST_P(Migrations, PullReadsBackWhatMigrateCreated) {
   EXPECT_EQ(column("posts", "published_on").type(), v1::DATE);
   EXPECT_EQ(column("posts", "cover").type(), v1::BYTES);
   EXPECT_EQ(column("authors", "joined_at").type(), v1::TIMESTAMPTZ);
-  // What a dialect stores as another type reads back as that type (SQLite keeps JSON and UUIDs as TEXT).
+  // What a dialect stores as another type reads back as that type (SQLite keeps JSON and UUIDs as
+  // TEXT), but a column whose default makes UUIDs is a UUID column.
   EXPECT_EQ(column("posts", "metadata").type(), GetParam() == "sqlite" ? v1::TEXT : v1::JSON);
-  EXPECT_EQ(column("posts", "public_id").type(), GetParam() == "sqlite" ? v1::TEXT : v1::UUID);
+  EXPECT_EQ(column("posts", "public_id").type(), v1::UUID);
   const v1::Column author = column("posts", "author_id");
   EXPECT_EQ(author.references().table(), "users");
   EXPECT_EQ(author.references().column(), "id");
@@ -339,12 +340,27 @@ TEST_P(Migrations, PullReadsBackWhatMigrateCreated) {
   ASSERT_EQ(tables.at("users")->checks_size(), 1);
   EXPECT_EQ(tables.at("users")->checks(0).name(), "users_balance_not_negative");
   EXPECT_THAT(tables.at("users")->checks(0).sql(), HasSubstr("balance"));
+  EXPECT_EQ(tables.at("users")->checks(0).condition().gte().left().column().name(), "balance");
   std::vector<std::string> indexes;
   for (const auto& i : tables.at("posts")->indexes())
     indexes.push_back(absl::StrCat(i.name(), i.unique() ? " unique" : ""));
   for (const auto& u : tables.at("posts")->uniques()) indexes.push_back(u.name() + " unique");  // MySQL's reading
   std::sort(indexes.begin(), indexes.end());
   EXPECT_THAT(indexes, ElementsAre("", "posts_title_per_author unique"));  // "": the default name, posts_author_id_idx
+
+  // The round trip: what pull wrote registers as it is, and push finds nothing to do for it.
+  v1::RegisterSchemaRequest again;
+  *again.mutable_schema() = pulled.schema();
+  again.mutable_schema()->set_name("pulled");
+  v1::RegisterSchemaResponse registered;
+  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), again, &registered).ok())
+      << last_.error_message();
+  v1::PushResponse push;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Push, migrations_.get(),
+                   FromJson<v1::PushRequest>(R"({"target": {"schema": "pulled"}, "dry_run": true})"), &push)
+                  .ok())
+      << last_.error_message();
+  EXPECT_THAT(push.statements(), ElementsAre());
 }
 
 TEST_P(Migrations, PushRefusesDataLossAndTakesRenameHints) {
