@@ -15,6 +15,7 @@ std::atomic<bool> json_log{false};
 }  // namespace
 
 void SetJsonLog(bool json) { json_log = json; }
+bool JsonLog() { return json_log; }
 
 namespace {
 
@@ -63,6 +64,25 @@ void Log(absl::string_view level, absl::string_view message, const LogFields& fi
   }
   // One write: lines from different threads do not interleave.
   ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
+  (void)ignored;
+}
+
+void Announce(absl::string_view message, absl::string_view key, absl::string_view value) {
+  std::string line;
+  if (json_log) {
+    line = "{\"ts\":";
+    AppendJsonString(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), &line);
+    line += ",\"level\":\"info\",\"msg\":";
+    AppendJsonString(message, &line);
+    line += ',';
+    AppendJsonString(key, &line);
+    line += ':';
+    AppendJsonString(value, &line);
+    line += "}\n";
+  } else {
+    line = absl::StrCat(message, " ", value, "\n");
+  }
+  ssize_t ignored = write(STDOUT_FILENO, line.data(), line.size());
   (void)ignored;
 }
 

@@ -14,6 +14,11 @@ using LogFields = std::vector<std::pair<std::string, std::string>>;
 
 // JSON lines from now on (else `sluiced: message key=value ...`).
 void SetJsonLog(bool json);
+bool JsonLog();
+
+// A line on stdout for scripts (`sluiced listening on ADDRESS`): as is, or with --log-format json
+// a JSON object {"ts", "level", "msg": message, key: value}.
+void Announce(absl::string_view message, absl::string_view key, absl::string_view value);
 
 // `level`: info, warning, error. Thread-safe; one write per line.
 void Log(absl::string_view level, absl::string_view message, const LogFields& fields = {});

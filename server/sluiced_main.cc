@@ -46,9 +46,9 @@ int main(int argc, char** argv) {
     sluice::Log("error", server.status().message());
     return server.status().code() == absl::StatusCode::kUnavailable ? 1 : 2;
   }
-  std::cout << "sluiced listening on " << (*server)->address() << std::endl;
+  sluice::Announce("sluiced listening on", "address", (*server)->address());
   if (!(*server)->metrics_address().empty()) {
-    std::cout << "sluiced metrics on " << (*server)->metrics_address() << std::endl;
+    sluice::Announce("sluiced metrics on", "address", (*server)->metrics_address());
   }
   int signal = 0;
   sigwait(&signals, &signal);

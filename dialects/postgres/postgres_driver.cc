@@ -207,6 +207,10 @@ int32_t Connect(const char* url, sluice_conn** out, sluice_error* err) {
       Disconnect(conn);
       return code;
     }
+    // The server's notices ("relation ... already exists, skipping") are not errors, and libpq
+    // would print them on sluiced's stderr as lines of its own, outside sluiced's log format.
+    PQsetNoticeProcessor(
+        conn->pg, [](void*, const char*) {}, nullptr);
     // Timestamps come back in UTC and ISO form; text is UTF-8.
     int32_t code = Exec(conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'", err);
     if (code != SLUICE_STATUS_OK) {

@@ -2,6 +2,8 @@
 // and in JSON.
 #include "common/log.h"
 
+#include <unistd.h>
+
 #include <string>
 
 #include "gtest/gtest.h"
@@ -32,6 +34,19 @@ TEST(Log, JsonLinesAreOneLineWithoutEmptyFields) {
             std::string::npos)
       << line;
   EXPECT_EQ(line.find("unix_socket"), std::string::npos) << line;
+}
+
+TEST(Log, TheListeningLineIsTextOrJson) {
+  SetJsonLog(false);
+  EXPECT_EQ(CapturedStderr([] { Announce("sluiced listening on", "address", "127.0.0.1:50051"); }, STDOUT_FILENO),
+            "sluiced listening on 127.0.0.1:50051\n");
+  SetJsonLog(true);
+  const std::string line =
+      CapturedStderr([] { Announce("sluiced listening on", "address", "[::1]:50051"); }, STDOUT_FILENO);
+  SetJsonLog(false);
+  EXPECT_NE(line.find(R"("level":"info","msg":"sluiced listening on","address":"[::1]:50051"})"), std::string::npos)
+      << line;
+  EXPECT_EQ(line.rfind("{\"ts\":", 0), 0u) << line;
 }
 
 }  // namespace

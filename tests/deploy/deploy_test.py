@@ -97,9 +97,22 @@ server = subprocess.Popen(
     env=dict(os.environ, SLUICE_TOKENS=secret["tokens"], SLUICE_DATABASES=secret["databases"]),
     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 first, second = server.stdout.readline(), server.stdout.readline()
-check(first.startswith("sluiced listening on 127.0.0.1:"), f"starts: {first!r}")
-check(second.startswith("sluiced metrics on 127.0.0.1:"), f"serves metrics: {second!r}")
-addr = first.split()[-1]
+
+
+def announced(line):
+    """The JSON line sluiced writes on stdout with the config's log format json: (msg, address)."""
+    try:
+        event = json.loads(line)
+        return event["msg"], event["address"]
+    except (ValueError, KeyError):
+        return None, ""
+
+
+check(announced(first)[0] == "sluiced listening on" and announced(first)[1].startswith("127.0.0.1:"),
+      f"starts, saying so in JSON: {first!r}")
+check(announced(second)[0] == "sluiced metrics on" and announced(second)[1].startswith("127.0.0.1:"),
+      f"serves metrics: {second!r}")
+addr = announced(first)[1]
 
 
 def sluice(token, *args):

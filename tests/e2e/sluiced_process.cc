@@ -39,16 +39,22 @@ SluicedProcess::SluicedProcess(std::vector<std::string> args, std::shared_ptr<gr
     _exit(127);
   }
   close(out[1]);
-  // The first stdout line names the address: "sluiced listening on 127.0.0.1:PORT".
+  // The first stdout line names the address: "sluiced listening on 127.0.0.1:PORT", or with
+  // --log-format json {..., "msg":"sluiced listening on","address":"127.0.0.1:PORT"}.
   stdout_ = fdopen(out[0], "r");
   const std::string text = NextStdoutLine();
-  const std::string prefix = "sluiced listening on ";
-  if (text.rfind(prefix, 0) != 0) {
+  const std::string prefix = "sluiced listening on ", json_key = "\"address\":\"";
+  if (text.rfind(prefix, 0) == 0) {
+    address_ = text.substr(prefix.size());
+  } else if (text.rfind("{", 0) == 0 && text.find(prefix) != std::string::npos &&
+             text.find(json_key) != std::string::npos) {
+    const size_t at = text.find(json_key) + json_key.size();
+    address_ = text.substr(at, text.find('"', at) - at);
+  } else {
     ADD_FAILURE() << "sluiced did not start: " << Log();
     Stop();
     return;
   }
-  address_ = text.substr(prefix.size());
   channel_ = grpc::CreateCustomChannel(address_, credentials, channel_args);
   auto health = grpc::health::v1::Health::NewStub(channel_);
   for (int i = 0; i < 100; ++i) {

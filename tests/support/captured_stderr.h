@@ -1,4 +1,5 @@
-// What a piece of code writes to the process's stderr (file descriptor 2), for tests of log lines.
+// What a piece of code writes to the process's stderr (or another file descriptor), for tests of
+// log lines.
 #ifndef SLUICE_TESTS_SUPPORT_CAPTURED_STDERR_H_
 #define SLUICE_TESTS_SUPPORT_CAPTURED_STDERR_H_
 
@@ -10,12 +11,12 @@
 namespace sluice::testing {
 
 template <typename Fn>
-std::string CapturedStderr(Fn run) {
+std::string CapturedStderr(Fn run, int fd = STDERR_FILENO) {
   std::FILE* file = std::tmpfile();
-  const int saved = dup(STDERR_FILENO);
-  dup2(fileno(file), STDERR_FILENO);
+  const int saved = dup(fd);
+  dup2(fileno(file), fd);
   run();
-  dup2(saved, STDERR_FILENO);
+  dup2(saved, fd);
   close(saved);
   std::rewind(file);
   std::string out;
