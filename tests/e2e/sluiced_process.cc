@@ -46,7 +46,7 @@ SluicedProcess::SluicedProcess(std::vector<std::string> args, std::shared_ptr<gr
   const std::string prefix = "sluiced listening on ", json_key = "\"address\":\"";
   if (text.rfind(prefix, 0) == 0) {
     address_ = text.substr(prefix.size());
-  } else if (text.rfind("{", 0) == 0 && text.find(prefix) != std::string::npos &&
+  } else if (text.rfind("{", 0) == 0 && text.find("\"msg\":\"sluiced listening on\"") != std::string::npos &&
              text.find(json_key) != std::string::npos) {
     const size_t at = text.find(json_key) + json_key.size();
     address_ = text.substr(at, text.find('"', at) - at);
