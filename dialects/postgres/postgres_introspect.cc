@@ -176,7 +176,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
       auto columns,
       Query(pg, R"(SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
         pg_get_expr(d.adbin, d.adrelid), a.attidentity, (t.typtype = 'e' OR (t.typcategory = 'A' AND et.typtype = 'e')),
-        coalesce(etn.nspname, tn.nspname)
+        coalesce(etn.nspname, tn.nspname),
+        pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) IS NOT NULL
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
@@ -196,8 +197,10 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     c->set_name(row[2]);
     *c->mutable_type() = TypeFromSql(row[3], row[7] == "t", row[8]);
     c->set_not_null(row[4] == "t");
-    c->set_auto_increment(!row[6].empty());
-    if (!row[5].empty() && row[6].empty()) ReadDefault(row[5], c);
+    // An identity column, or a serial one (its default draws from a sequence the column owns).
+    const bool serial = row[9] == "t" && row[6].empty();
+    c->set_auto_increment(!row[6].empty() || serial);
+    if (!row[5].empty() && row[6].empty() && !serial) ReadDefault(row[5], c);
   }
 
   SLUICE_ASSIGN_OR_RETURN(auto constraints, Query(pg, R"(SELECT n.nspname, c.relname, k.conname, k.contype,

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -233,6 +234,37 @@ TEST_F(Postgres, AMigrationOutsideATransactionCreatesAnIndexConcurrently) {
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   EXPECT_EQ(applied.applied_size(), 1);
   EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM pg_indexes WHERE indexname = 'samples_i4'"), "1");
+}
+
+// Hand-made tables with serial and identity keys (and the sequences they own) pull, register and
+// push --dry-run with nothing to do.
+TEST_F(Postgres, HandMadeSerialAndIdentityKeysRoundTrip) {
+  Session(url_).Exec(
+      "CREATE TABLE hand_serial (id serial PRIMARY KEY, label text NOT NULL); "
+      "CREATE TABLE hand_identity (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+      "serial_id integer REFERENCES hand_serial (id))");
+  v1::PullRequest pull;
+  pull.mutable_target()->set_schema("hand");
+  v1::PullResponse pulled;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(), pull, &pulled).ok()) << last_.error_message();
+  v1::Schema hand = pulled.schema();
+  // Only the hand-made tables (the fixture's own schema manages the rest).
+  hand.clear_tables();
+  for (const auto& t : pulled.schema().tables()) {
+    if (absl::StartsWith(t.name(), "hand_")) *hand.add_tables() = t;
+  }
+  v1::RegisterSchemaRequest request;
+  *request.mutable_schema() = hand;
+  v1::RegisterSchemaResponse registered;
+  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
+      << last_.error_message() << "\n"
+      << hand.DebugString();
+  v1::PushResponse dry;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Push, migrations_.get(),
+                   Json<v1::PushRequest>(R"({"target": {"schema": "hand"}, "dry_run": true})"), &dry)
+                  .ok())
+      << last_.error_message();
+  EXPECT_THAT(dry.statements(), ::testing::ElementsAre()) << hand.DebugString();
 }
 
 TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) { DeadlineStopsTheStatement(); }
