@@ -334,4 +334,48 @@ void KeepOwned(const std::set<std::string>& owned_tables, const std::set<std::st
   *live->mutable_enums() = std::move(enums);
 }
 
+void AddRelationsFromForeignKeys(v1::Schema* schema) {
+  struct Key {
+    std::string table, target;
+    std::vector<std::string> fields, references;
+  };
+  std::vector<Key> keys;
+  for (const v1::Table& t : schema->tables()) {
+    for (const v1::Column& c : t.columns()) {
+      if (c.has_references()) keys.push_back({t.name(), c.references().table(), {c.name()}, {c.references().column()}});
+    }
+    for (const v1::ForeignKey& fk : t.foreign_keys()) {
+      keys.push_back({t.name(),
+                      fk.foreign_table(),
+                      {fk.columns().begin(), fk.columns().end()},
+                      {fk.foreign_columns().begin(), fk.foreign_columns().end()}});
+    }
+  }
+  std::map<std::pair<std::string, std::string>, int> between;  // (table, target) → foreign keys
+  for (const Key& k : keys) ++between[{k.table, k.target}];
+  std::map<std::pair<std::string, std::string>, int> seen;
+  for (const Key& k : keys) {
+    // `author_id` → `author`; a composite key → the target table's name.
+    std::string stem = k.fields.size() == 1 ? k.fields[0] : k.target;
+    if (stem.size() > 3 && stem.compare(stem.size() - 3, 3, "_id") == 0) stem.resize(stem.size() - 3);
+    const bool several = between[{k.table, k.target}] > 1;
+    v1::Relation* one = schema->add_relations();
+    one->set_table(k.table);
+    one->set_name(stem == k.fields[0] ? stem + "_row" : stem);  // never the column's own name
+    one->set_kind(v1::Relation::ONE);
+    one->set_target_table(k.target);
+    for (const auto& f : k.fields) one->add_fields(f);
+    for (const auto& r : k.references) one->add_references(r);
+    v1::Relation* many = schema->add_relations();
+    many->set_table(k.target);
+    many->set_name(several && seen[{k.table, k.target}]++ > 0 ? k.table + "_" + stem : k.table);
+    many->set_kind(v1::Relation::MANY);
+    many->set_target_table(k.table);
+    if (several) {
+      one->set_relation_name(stem);
+      many->set_relation_name(stem);
+    }
+  }
+}
+
 }  // namespace sluice

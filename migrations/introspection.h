@@ -27,6 +27,9 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
 // schemas: each manages its own).
 void KeepOwned(const std::set<std::string>& owned_tables, const std::set<std::string>& owned_enums, v1::Schema* live);
 
+// Proposes relations for `schema`'s foreign keys (see PullRequest.relations).
+void AddRelationsFromForeignKeys(v1::Schema* schema);
+
 }  // namespace sluice
 
 #endif  // SLUICE_MIGRATIONS_INTROSPECTION_H_

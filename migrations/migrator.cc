@@ -537,7 +537,10 @@ absl::StatusOr<v1::Schema> Migrator::Pull(Database& db, const CallContext& call,
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
   std::vector<std::string> namespaces(request.namespaces().begin(), request.namespaces().end());
   SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn->Introspect(namespaces));
-  return SchemaFromCatalog(catalog, request.target().schema().empty() ? "pulled" : request.target().schema());
+  v1::Schema schema =
+      SchemaFromCatalog(catalog, request.target().schema().empty() ? "pulled" : request.target().schema());
+  if (request.relations()) AddRelationsFromForeignKeys(&schema);
+  return schema;
 }
 
 absl::StatusOr<std::vector<std::string>> Migrator::Drift(Database& db, const CallContext& call,

@@ -526,6 +526,50 @@ TEST_P(Migrations, ABaselineAdoptsADatabaseMadeByHand) {
   EXPECT_THAT(last_.error_message(), HasSubstr("ghosts"));
 }
 
+// Relations proposed from foreign keys (relations are not foreign keys: asked for with
+// `relations`): the pulled blog registers and a relational read follows them in one statement.
+TEST_P(Migrations, PullProposesRelationsFromForeignKeys) {
+  v1::RegisterSchemaRequest request;
+  *request.mutable_schema() = FromJson<v1::Schema>(testing::ReadFile("examples/blog.schema.json"));
+  v1::RegisterSchemaResponse registered;
+  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
+      << last_.error_message();
+  v1::MigrateResponse migrated;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
+                   FromJson<v1::MigrateRequest>(R"({"target": {"schema": "blog"}})"), &migrated)
+                  .ok())
+      << last_.error_message();
+  v1::PullResponse pulled;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(),
+                   FromJson<v1::PullRequest>(R"({"target": {"schema": "proposed"}, "relations": true})"), &pulled)
+                  .ok())
+      << last_.error_message();
+  std::vector<std::string> relations;
+  for (const auto& r : pulled.schema().relations()) {
+    if (r.table() == "articles" || r.table() == "authors") {
+      relations.push_back(absl::StrCat(r.table(), ".", r.name(), r.kind() == v1::Relation::ONE ? " one " : " many ",
+                                       r.target_table(), r.relation_name().empty() ? "" : " as " + r.relation_name()));
+    }
+  }
+  std::sort(relations.begin(), relations.end());
+  EXPECT_THAT(
+      relations,
+      ElementsAre("articles.article_topics many article_topics", "articles.author one authors as author",
+                  "articles.comments many comments", "articles.editor one authors as editor",
+                  "authors.articles many articles as author", "authors.articles_editor many articles as editor"));
+  *request.mutable_schema() = pulled.schema();
+  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
+      << last_.error_message();
+  v1::FindManyResponse found;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::FindMany, queries_.get(),
+                   FromJson<v1::FindManyRequest>(R"({"target": {"schema": "proposed"}, "find": {"table": "authors",
+                       "with": {"articles": {"with": {"comments": {}}}, "articles_editor": {}}}})"),
+                   &found)
+                  .ok())
+      << last_.error_message();
+  EXPECT_EQ(found.result().json(), "[]");
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, Migrations, ::testing::ValuesIn(testing::DialectsUnderTest()),
                          [](const auto& info) { return info.param; });
 

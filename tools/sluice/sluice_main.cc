@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
 
   // The commands, each with its own arguments and flags.
   std::string file, name, version, dir, request_text, topic, custom;
-  bool strict = false, allow_data_loss = false, dry_run = false, baseline = false;
+  bool strict = false, allow_data_loss = false, dry_run = false, baseline = false, relations = false;
   std::vector<std::string> rename_tables, rename_columns, namespaces, messages;
   auto renames = [&](CLI::App* c) {
     c->add_option("--rename-table", rename_tables, "OLD=NEW: table OLD is now NEW (repeatable)")->take_all();
@@ -295,6 +295,7 @@ int main(int argc, char** argv) {
   auto* pull = app.add_subcommand("pull", "the database's schema as a schema file (JSON) on stdout");
   pull->add_option("--namespace", namespaces, "a namespace (PostgreSQL schema) to read (repeatable)")->take_all();
   pull->add_option("--name", name, "the pulled schema's name");
+  pull->add_flag("--relations", relations, "also propose relations from the foreign keys");
   std::map<std::string, std::string> queries = {{"select", "Select"},
                                                 {"insert", "Insert"},
                                                 {"update", "Update"},
@@ -415,6 +416,7 @@ int main(int argc, char** argv) {
     request.mutable_target()->set_database(g.database);
     request.mutable_target()->set_schema(name);
     for (const auto& n : namespaces) request.add_namespaces(n);
+    request.set_relations(relations);
     v1::PullResponse response;
     grpc::Status s = migrations->Pull(&context, request, &response);
     return run.Done(s, response.schema());
