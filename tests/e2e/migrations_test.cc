@@ -529,16 +529,7 @@ TEST_P(Migrations, ABaselineAdoptsADatabaseMadeByHand) {
 // Relations proposed from foreign keys (relations are not foreign keys: asked for with
 // `relations`): the pulled blog registers and a relational read follows them in one statement.
 TEST_P(Migrations, PullProposesRelationsFromForeignKeys) {
-  v1::RegisterSchemaRequest request;
-  *request.mutable_schema() = FromJson<v1::Schema>(testing::ReadFile("examples/blog.schema.json"));
-  v1::RegisterSchemaResponse registered;
-  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
-      << last_.error_message();
-  v1::MigrateResponse migrated;
-  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                   FromJson<v1::MigrateRequest>(R"({"target": {"schema": "blog"}})"), &migrated)
-                  .ok())
-      << last_.error_message();
+  RegisterAndMigrate(testing::ReadFile("examples/blog.schema.json"));
   v1::PullResponse pulled;
   ASSERT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(),
                    FromJson<v1::PullRequest>(R"({"target": {"schema": "proposed"}, "relations": true})"), &pulled)
@@ -557,7 +548,9 @@ TEST_P(Migrations, PullProposesRelationsFromForeignKeys) {
       ElementsAre("articles.article_topics many article_topics", "articles.author one authors as author",
                   "articles.comments many comments", "articles.editor one authors as editor",
                   "authors.articles many articles as author", "authors.articles_editor many articles as editor"));
+  v1::RegisterSchemaRequest request;
   *request.mutable_schema() = pulled.schema();
+  v1::RegisterSchemaResponse registered;
   ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
       << last_.error_message();
   v1::FindManyResponse found;
