@@ -26,6 +26,9 @@ struct CallContext {
   // The W3C trace the call belongs to (from its `traceparent` metadata; empty without), for the
   // log lines of the call and its statements.
   std::string trace_id, span_id;
+  // With --sql-comment and a trace: the sqlcommenter comment appended to each statement (which is
+  // then prepared for this call alone).
+  std::string sql_comment;
 };
 
 // Thread-safe: one thread of its own interrupts the statements of calls that were cancelled or

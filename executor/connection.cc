@@ -21,6 +21,7 @@ Connection::Connection(std::shared_ptr<DialectPlugin> dialect, sluice_conn* conn
     : dialect_(std::move(dialect)), conn_(conn) {}
 
 Connection::~Connection() {
+  if (transient_ != nullptr) api().finalize(transient_);
   for (auto& [sql, stmt] : lru_) api().finalize(stmt);
   api().disconnect(conn_);
 }
@@ -28,6 +29,14 @@ Connection::~Connection() {
 absl::Status Connection::Check(int32_t code, const sluice_error& error) {
   if (code == SLUICE_STATUS_UNAVAILABLE) broken_ = true;
   return PluginStatus(code, error, dialect_->name());
+}
+
+absl::StatusOr<Statement> Connection::PrepareTransient(const std::string& sql) {
+  if (transient_ != nullptr) api().finalize(transient_);
+  transient_ = nullptr;
+  sluice_error error{};
+  SLUICE_RETURN_IF_ERROR(Check(api().prepare(conn_, sql.data(), sql.size(), &transient_, &error), error));
+  return Statement(this, transient_);
 }
 
 std::optional<Statement> Connection::Prepared(const std::string& sql) {

@@ -64,6 +64,9 @@ class Connection {
   // The prepared statement for `sql`, prepared on first use and kept (least recently used
   // statements are finalized beyond the cache's capacity). Owned by the connection.
   absl::StatusOr<Statement> Prepare(const std::string& sql);
+  // `sql` prepared outside the cache (a statement text used once): valid until the next
+  // PrepareTransient, finalized then or with the connection.
+  absl::StatusOr<Statement> PrepareTransient(const std::string& sql);
   // The statement for `sql` if it is prepared on this connection already (no round trip).
   std::optional<Statement> Prepared(const std::string& sql);
 
@@ -105,6 +108,7 @@ class Connection {
   // LRU: most recent first.
   std::list<std::pair<std::string, sluice_stmt*>> lru_;
   std::unordered_map<std::string, decltype(lru_)::iterator> statements_;
+  sluice_stmt* transient_ = nullptr;
   bool broken_ = false;
   bool in_transaction_ = false;
   std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();

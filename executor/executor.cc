@@ -17,8 +17,10 @@ v1::Statement ToStatement(const CompiledSql& sql, const PlannedStatement& statem
 namespace {
 
 absl::StatusOr<v1::QueryResult> Run(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,
-                                    const RowBatches* batches, size_t max_rows) {
-  SLUICE_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql.sql));
+                                    const RowBatches* batches, size_t max_rows, const std::string& comment) {
+  // A commented statement is one text per call: prepared for it alone, not cached.
+  SLUICE_ASSIGN_OR_RETURN(Statement stmt, comment.empty() ? conn.Prepare(sql.sql)
+                                                          : conn.PrepareTransient(absl::StrCat(sql.sql, " ", comment)));
   // The statement stays cached on the connection: rewind it whatever happens below.
   struct Rewind {
     Statement& stmt;
@@ -82,10 +84,10 @@ void LogStatement(const CallContext& call, const CompiledSql& sql, absl::Time st
 
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, const CompiledSql& sql, const PlannedStatement& statement,
                                           const CallContext* call, const RowBatches* batches) {
-  if (call == nullptr) return Run(conn, sql, statement, batches, 0);
+  if (call == nullptr) return Run(conn, sql, statement, batches, 0, "");
   return Bounded(conn, *call, [&]() -> absl::StatusOr<v1::QueryResult> {
     const absl::Time start = absl::Now();
-    auto result = Run(conn, sql, statement, batches, call->max_rows);
+    auto result = Run(conn, sql, statement, batches, call->max_rows, call->sql_comment);
     LogStatement(*call, sql, start, result);
     return result;
   });

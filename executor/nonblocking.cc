@@ -72,7 +72,8 @@ class PendingStatement final : public EventLoop::Waiter {
 bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> statement, const CallContext& call,
                         ResultCallback& done) {
   absl::StatusOr<bool> fallback = NeedsReturningFallback(db, *statement);
-  if (!fallback.ok() || *fallback || absl::Now() >= call.deadline) return false;
+  // A commented statement is prepared per call (the blocking path does that).
+  if (!fallback.ok() || *fallback || absl::Now() >= call.deadline || !call.sql_comment.empty()) return false;
   absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(statement->plan);
   if (!sql.ok()) return false;
   std::optional<ConnectionPool::Lease> lease = db.pool().TryAcquire();

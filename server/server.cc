@@ -141,6 +141,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   shared.statement_timeout = absl::Seconds(options.statement_timeout_seconds);
   shared.max_rows = options.max_rows;
   shared.query_log = options.query_log;
+  shared.sql_comment = options.sql_comment;
   PoolOptions pool;
   pool.max_connections = options.pool_size;
   absl::StatusOr<std::unique_ptr<Databases>> databases = Databases::Open(options.databases, shared.plugins, pool);

@@ -117,6 +117,10 @@ const std::vector<Option>& Options() {
                      "text, or one JSON object per line (default text)", &S::log_format));
     o.push_back(
         Switch("--query-log", "SLUICE_QUERY_LOG", "query_log", "log every statement a call runs", &S::query_log));
+    o.push_back(Switch("--sql-comment", "SLUICE_SQL_COMMENT", "sql_comment",
+                       "append a call's W3C traceparent to its statements as a sqlcommenter comment "
+                       "(/*traceparent='...'*/, visible in pg_stat_activity); such statements are prepared per call",
+                       &S::sql_comment));
     return o;
   }();
   return options;

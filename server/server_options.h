@@ -50,6 +50,7 @@ struct ServerOptions {
   std::string log_format = "text";
   // Log every statement a call runs (SQL, parameters count, duration).
   bool query_log = false;
+  bool sql_comment = false;  // --sql-comment
   bool help = false;
   bool version = false;  // --version
 };

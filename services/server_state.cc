@@ -115,6 +115,10 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
   call.max_rows = unary ? max_rows : 0;
   call.query_log = query_log;
   std::tie(call.trace_id, call.span_id) = TraceOf(context);
+  if (sql_comment && !call.trace_id.empty()) {
+    // The trace ids are checked hex: nothing else reaches the SQL text.
+    call.sql_comment = absl::StrCat("/*traceparent='00-", call.trace_id, "-", call.span_id, "-01'*/");
+  }
   return call;
 }
 

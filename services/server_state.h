@@ -58,6 +58,7 @@ struct ServerState {
   absl::Duration statement_timeout = absl::ZeroDuration();
   size_t max_rows = 0;
   bool query_log = false;
+  bool sql_comment = false;
   // Where callback handlers send the work that blocks.
   std::unique_ptr<WorkerPool> workers;
 

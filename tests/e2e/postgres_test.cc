@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/dialect_fixture.h"
 #include "tests/e2e/recorded_calls.h"
+#include "tests/support/in_process_server.h"
 #include "tests/support/status_details.h"
 
 namespace sluice {
@@ -265,6 +266,39 @@ TEST_F(Postgres, HandMadeSerialAndIdentityKeysRoundTrip) {
                   .ok())
       << last_.error_message();
   EXPECT_THAT(dry.statements(), ::testing::ElementsAre()) << hand.DebugString();
+}
+
+// With --sql-comment, a call's traceparent rides on its statement as a sqlcommenter comment, seen
+// in pg_stat_activity while the statement runs (here: waits for a lock).
+TEST_F(Postgres, TheTraceparentIsInTheStatementWithSqlComment) {
+  testing::InProcessServer commented({"--plugin-dir", "lib/plugins", "--database", "default=" + url_, "--sql-comment"});
+  ASSERT_TRUE(commented.ok());
+  auto queries = v1::QueryService::NewStub(commented.channel());
+  grpc::Status selected;
+  std::string seen;
+  {
+    auto lock = LockSamples();
+    std::thread call([&] {
+      grpc::ClientContext context;
+      context.AddMetadata("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+      v1::SelectResponse response;
+      selected = queries->Select(
+          &context, Json<v1::SelectRequest>(R"({"target": {"schema": "kinds"}, "select": {"table": "samples"}})"),
+          &response);
+    });
+    for (int i = 0; i < 100 && seen.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      seen = Session(url_).Exec(
+          "SELECT coalesce(max(query), '') FROM pg_stat_activity WHERE query LIKE '%traceparent=%' AND pid <> "
+          "pg_backend_pid()");
+    }
+    lock.reset();  // the select goes on
+    call.join();
+  }
+  EXPECT_TRUE(selected.ok()) << selected.error_message();
+  EXPECT_THAT(seen, HasSubstr("FROM \"lab\".\"samples\""));
+  EXPECT_THAT(seen, HasSubstr("/*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/"));
 }
 
 TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) { DeadlineStopsTheStatement(); }

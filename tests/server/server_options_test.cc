@@ -118,7 +118,7 @@ TEST(ServerOptions, UsageListsWhatTheParserTakes) {
       EXPECT_EQ(parsed.status().message().find("unknown flag"), absl::string_view::npos) << flag;
     }
   }
-  EXPECT_EQ(flags, 20);
+  EXPECT_EQ(flags, 21);
   auto version = ParseServerOptions({"--version"}, getenv);
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_TRUE(version->version);
