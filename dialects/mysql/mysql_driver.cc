@@ -84,7 +84,10 @@ int32_t CodeFor(unsigned error) {
     case 1969:  // ER_STATEMENT_TIMEOUT
       return SLUICE_STATUS_DEADLINE_EXCEEDED;
     case ER_EMPTY_QUERY:
-    case ER_PARSE_ERROR:  // raw SQL a client wrote
+    case ER_PARSE_ERROR:        // raw SQL a client wrote
+    case ER_SP_DOES_NOT_EXIST:  // an unknown savepoint
+    case ER_PS_MANY_PARAM:      // too many placeholders
+    case ER_INVALID_CHARACTER_STRING:
     case ER_DATA_TOO_LONG:
     case ER_WARN_DATA_OUT_OF_RANGE:
     case ER_TRUNCATED_WRONG_VALUE:

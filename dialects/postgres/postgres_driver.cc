@@ -86,6 +86,13 @@ int32_t CodeFor(absl::string_view sqlstate, absl::string_view message) {
   if (absl::StartsWith(sqlstate, "08") || absl::StartsWith(sqlstate, "57P")) return SLUICE_STATUS_UNAVAILABLE;
   if (sqlstate == "42P07" || sqlstate == "42710" || sqlstate == "42P06") return SLUICE_STATUS_ALREADY_EXISTS;
   if (sqlstate == "42P01" || sqlstate == "42703" || sqlstate == "42704") return SLUICE_STATUS_FAILED_PRECONDITION;
+  if (sqlstate == "42501") return SLUICE_STATUS_PERMISSION_DENIED;
+  // Class 42 (a syntax error, a wrong reference, DISTINCT with a foreign ORDER BY, ...), a row hit
+  // twice by one ON CONFLICT (21000), an unknown savepoint (3B001): the statement the client
+  // asked for, not a bug in sluiced.
+  if (absl::StartsWith(sqlstate, "42") || sqlstate == "21000" || sqlstate == "3B001") {
+    return SLUICE_STATUS_INVALID_ARGUMENT;
+  }
   if (absl::StartsWith(sqlstate, "22")) return SLUICE_STATUS_INVALID_ARGUMENT;
   if (absl::StartsWith(sqlstate, "53") || absl::StartsWith(sqlstate, "54")) return SLUICE_STATUS_RESOURCE_EXHAUSTED;
   return SLUICE_STATUS_INTERNAL;

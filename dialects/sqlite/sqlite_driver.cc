@@ -111,6 +111,14 @@ int32_t DbError(sqlite3* db, int rc, sluice_error* err, absl::string_view contex
     } else if (absl::EndsWith(message, "already exists")) {
       code = SLUICE_STATUS_ALREADY_EXISTS;
       reason = SLUICE_REASON_DUPLICATE_OBJECT;
+    } else {
+      // What the client's statement asked for: a syntax error, an unknown savepoint, a pattern or
+      // expression too complex, too many parameters.
+      for (const char* client :
+           {"syntax error", "no such savepoint", "parser stack overflow", "pattern too complex",
+            "too many SQL variables", "incomplete input", "unrecognized token", "Expression tree is too large"}) {
+        if (absl::StrContains(message, client)) code = SLUICE_STATUS_INVALID_ARGUMENT;
+      }
     }
   }
   SetError(err, code, absl::StrCat(context, message), absl::StrCat(extended), ConstraintOf(extended, message));

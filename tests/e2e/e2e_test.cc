@@ -1246,6 +1246,33 @@ TEST_P(EndToEnd, RawSqlIsOffUnlessAllowed) {
 // client's mistake on every dialect, not a crash (SQLite prepared nothing and was stepped) nor a
 // lost connection; so is a second statement after the first where the database would run only
 // one. The single pooled connection serves the next call.
+// A client's own mistakes that only the database catches are INVALID_ARGUMENT, never INTERNAL
+// (which means a bug in sluiced): a syntax error in raw SQL, an unknown savepoint.
+TEST_P(EndToEnd, ClientMistakesTheDatabaseCatchesAreInvalidArguments) {
+  SetUpShop();
+  testing::InProcessServer allowed({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--database", "default=" + url_});
+  ASSERT_TRUE(allowed.ok());
+  auto queries = v1::QueryService::NewStub(allowed.channel());
+  v1::RawRequest request;
+  request.set_sql("SELEC 1");
+  v1::QueryResult result;
+  grpc::ClientContext raw_context;
+  const grpc::Status syntax =
+      testing::CallInto(&v1::QueryService::Stub::Raw, &*queries, &raw_context, request, &result);
+  EXPECT_EQ(syntax.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << syntax.error_message();
+  grpc::ClientContext context;
+  auto stream = queries->Transaction(&context);
+  v1::TransactionResponse response;
+  ASSERT_TRUE(stream->Write(Json<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "shop"}}})")));
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_TRUE(stream->Write(Json<v1::TransactionRequest>(R"({"rollback_to_savepoint": "nope"})")));
+  stream->Read(&response);
+  stream->WritesDone();
+  const grpc::Status savepoint = stream->Finish();
+  EXPECT_EQ(savepoint.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << savepoint.error_message();
+  queries.reset();
+}
+
 TEST_P(EndToEnd, EmptyRawStatementsAreInvalidArguments) {
   testing::InProcessServer allowed(
       {"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--pool-size", "1", "--database", "default=" + url_});
