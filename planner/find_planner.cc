@@ -7,6 +7,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "planner/expression_planner.h"
+#include "planner/identifiers.h"
 #include "planner/planner.h"
 #include "planner/table_lookup.h"
 #include "planner/value_check.h"
@@ -72,6 +73,7 @@ class FindPlanner {
       const std::string epath = absl::StrCat(path, "extras[", i, "]");
       if (extra.alias().empty())
         return InvalidField(epath + ".alias", "an extra needs an alias: its key in the results");
+      SLUICE_RETURN_IF_ERROR(CheckIdentifier(extra.alias(), epath + ".alias"));
       if (!keys.insert(extra.alias()).second) {
         return InvalidField(epath + ".alias", absl::StrCat("`", extra.alias(), "` is already a key of these results"));
       }

@@ -8,6 +8,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "planner/expression_planner.h"
+#include "planner/identifiers.h"
 #include "planner/table_lookup.h"
 
 namespace sluice {
@@ -36,9 +37,7 @@ absl::Status PlanCommonTables(const SchemaIndex& schema, const v1::Select& selec
   for (int i = 0; i < select.with_size(); ++i) {
     const v1::CommonTable& cte = select.with(i);
     const std::string cpath = absl::StrCat(path, ".with[", i, "]");
-    if (cte.name().empty() || cte.name().size() > 63 || cte.name().find('\0') != std::string::npos) {
-      return InvalidField(cpath + ".name", "a name of 1 to 63 bytes (no NUL character) is required");
-    }
+    SLUICE_RETURN_IF_ERROR(CheckIdentifier(cte.name(), cpath + ".name"));
     if (schema.FindTable(cte.name()) != nullptr) {
       return InvalidField(cpath + ".name", absl::StrCat("`", cte.name(), "` is a table of schema `",
                                                         schema.schema().name(), "`: name the WITH table otherwise"));
@@ -92,6 +91,7 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
   ExpressionPlanner planner(schema, *table, context.params, context.placeholders);
   planner.SetEnclosing(context.outer, visible);
   *p->mutable_from() = TableRefOf(*table->table);
+  if (!select.alias().empty()) SLUICE_RETURN_IF_ERROR(CheckIdentifier(select.alias(), path + ".alias"));
   p->mutable_from()->set_alias(select.alias());
   p->set_distinct(select.distinct());
 
@@ -101,6 +101,7 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     const v1::Join& join = select.joins(i);
     const std::string jpath = absl::StrCat(path, ".joins[", i, "]");
     SLUICE_ASSIGN_OR_RETURN(const TableInfo* joined, LookupReadable(schema, visible, join.table(), jpath + ".table"));
+    if (!join.alias().empty()) SLUICE_RETURN_IF_ERROR(CheckIdentifier(join.alias(), jpath + ".alias"));
     const std::string name = join.alias().empty() ? joined->table->name() : join.alias();
     for (const ScopeTable& t : scope) {
       if (t.name == name) {
@@ -144,6 +145,7 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
   for (int i = 0; i < select.columns_size(); ++i) {
     const v1::SelectColumn& item = select.columns(i);
     const std::string ipath = absl::StrCat(path, ".columns[", i, "]");
+    if (!item.alias().empty()) SLUICE_RETURN_IF_ERROR(CheckIdentifier(item.alias(), ipath + ".alias"));
     SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, planner.Typed(item.expression(), ipath + ".expression", true));
     plan::SelectItem* planned = p->add_items();
     *planned->mutable_expr() = std::move(typed.expr);

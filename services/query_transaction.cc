@@ -3,6 +3,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "executor/transaction.h"
+#include "planner/identifiers.h"
 #include "planner/planner.h"
 #include "services/grpc_status.h"
 #include "services/query_service.h"
@@ -14,7 +15,7 @@ using Stream = grpc::ServerReaderWriter<v1::TransactionResponse, v1::Transaction
 
 absl::Status Savepoint(Transaction& transaction, Transaction::SavepointAction action, const std::string& name,
                        const std::string& path) {
-  if (name.empty()) return InvalidField(path, "a savepoint name is required");
+  SLUICE_RETURN_IF_ERROR(CheckIdentifier(name, path));
   return transaction.Savepoint(action, name);
 }
 

@@ -1270,6 +1270,17 @@ TEST_P(EndToEnd, ClientMistakesTheDatabaseCatchesAreInvalidArguments) {
   stream->WritesDone();
   const grpc::Status savepoint = stream->Finish();
   EXPECT_EQ(savepoint.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << savepoint.error_message();
+  // A savepoint name with a NUL never reaches the SQL: refused with its path.
+  grpc::ClientContext nul_context;
+  auto nul_stream = queries->Transaction(&nul_context);
+  ASSERT_TRUE(nul_stream->Write(Json<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "shop"}}})")));
+  ASSERT_TRUE(nul_stream->Read(&response));
+  ASSERT_TRUE(nul_stream->Write(Json<v1::TransactionRequest>(R"({"savepoint": "s\u0000p"})")));
+  nul_stream->Read(&response);
+  nul_stream->WritesDone();
+  const grpc::Status nul = nul_stream->Finish();
+  EXPECT_EQ(nul.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << nul.error_message();
+  EXPECT_THAT(nul.error_message(), HasSubstr("a name holds no NUL character"));
   queries.reset();
 }
 

@@ -46,6 +46,24 @@ class PlannerTest : public ::testing::Test {
   }
 };
 
+// Names a request makes up reach the SQL quoted: checked first (no NUL, valid UTF-8, 63 bytes).
+TEST_F(PlannerTest, MadeUpNamesAreCheckedWithTheirPath) {
+  auto select_with_alias = [](const std::string& alias) {
+    return absl::StrCat(R"({"table": "users", "columns": [{"expression": {"column": {"name": "id"}}, "alias": ")",
+                        alias, R"("}]})");
+  };
+  EXPECT_EQ(SelectRefusal(select_with_alias("a\\u0000b")), "select.columns[0].alias: a name holds no NUL character");
+  EXPECT_EQ(SelectRefusal(select_with_alias(std::string(64, 'x'))),
+            "select.columns[0].alias: a name is at most 63 bytes; this one has 64");
+  EXPECT_TRUE(PlanSelect(schema_, FromJson<v1::Select>(select_with_alias("kürzel ✓")), "select", false).ok());
+  EXPECT_EQ(SelectRefusal(R"({"table": "users", "alias": "u\u0000"})"), "select.alias: a name holds no NUL character");
+  EXPECT_EQ(
+      SelectRefusal(R"({"table": "users", "joins": [{"type": "INNER", "table": "posts", "alias": ")" +
+                    std::string(70, 'p') +
+                    R"(", "on": {"eq": {"left": {"column": {"name": "id"}}, "right": {"column": {"name": "id"}}}}}]})"),
+      "select.joins[0].alias: a name is at most 63 bytes; this one has 70");
+}
+
 TEST_F(PlannerTest, UnknownTableAndColumn) {
   EXPECT_EQ(SelectRefusal(R"({"table": "orders"})"), "select.table: schema `shop` has no table `orders`");
   EXPECT_EQ(SelectRefusal(R"({"table": "users", "columns": [{"expression": {"column": {"name": "age"}}}]})"),
