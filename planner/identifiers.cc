@@ -24,8 +24,8 @@ bool ValidUtf8(absl::string_view text) {
 absl::Status CheckIdentifier(absl::string_view name, const std::string& path) {
   if (name.empty()) return InvalidField(path, "a name is required");
   if (name.size() > kMaxIdentifierBytes) {
-    return InvalidField(path, absl::StrCat("a name is at most ", kMaxIdentifierBytes, " bytes; this one has ",
-                                           name.size()));
+    return InvalidField(path,
+                        absl::StrCat("a name is at most ", kMaxIdentifierBytes, " bytes; this one has ", name.size()));
   }
   if (name.find('\0') != absl::string_view::npos) return InvalidField(path, "a name holds no NUL character");
   if (!ValidUtf8(name)) return InvalidField(path, "a name is valid UTF-8");
