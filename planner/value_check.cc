@@ -5,7 +5,9 @@
 #include <limits>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/errors.h"
 #include "common/json.h"
 #include "plugins/sluice_dialect.h"
@@ -70,6 +72,21 @@ bool ValidTimestamp(absl::string_view s) {
   // ±HH:MM
   return rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' && AllDigits(rest.substr(1, 2)) &&
          AllDigits(rest.substr(4, 2)) && Num(rest.substr(1, 2)) <= 23 && Num(rest.substr(4, 2)) <= 59;
+}
+
+// A valid timestamp as an instant in UTC, `YYYY-MM-DDTHH:MM:SS[.f]Z`: one without an offset is
+// taken as UTC (as every dialect's session is), one with an offset is moved to UTC. Every dialect
+// then stores the same instant (SQLite keeps the text as given).
+std::string UtcTimestamp(absl::string_view s) {
+  std::string text(s);
+  text[10] = 'T';
+  if (absl::EndsWith(text, "Z")) return text;
+  const size_t offset = text.find_first_of("+-", 19);
+  if (offset == std::string::npos) return text + "Z";
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime("%Y-%m-%dT%H:%M:%E*S%Ez", text, &time, &error)) return text;  // ValidTimestamp held
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
 }
 
 // [-]digits[.digits]: returns digits before and after the point.
@@ -266,6 +283,7 @@ absl::StatusOr<Value> CheckScalar(const Value& value, const v1::Column& column, 
         return malformed(absl::StrCat("`", value.timestamp_value(),
                                       "` is not a timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM])"));
       }
+      if (column.type() == v1::TIMESTAMPTZ) out.set_timestamp_value(UtcTimestamp(value.timestamp_value()));
       return out;
     case v1::JSON:
     case v1::JSONB: {

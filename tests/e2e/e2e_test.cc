@@ -306,6 +306,20 @@ TEST_P(EndToEnd, TheTraceOfACallIsInItsLogLines) {
   EXPECT_THAT(malformed, ::testing::Not(HasSubstr("trace_id")));
 }
 
+// A TIMESTAMPTZ value without an offset is taken as UTC on every dialect (sessions run in UTC),
+// and comes back with its Z; one with an offset comes back in UTC.
+TEST_P(EndToEnd, ATimestampWithoutOffsetIsUtc) {
+  SetUpShop();
+  Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [
+      {"values": {"email": {"string_value": "utc@example.com"}, "created_at": {"timestamp_value": "2024-02-29T13:45:00"}}},
+      {"values": {"email": {"string_value": "cet@example.com"}, "created_at": {"timestamp_value": "2024-02-29T13:45:00+01:00"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(Select(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+      "columns": [{"expression": {"column": {"name": "created_at"}}}], "order_by": [{"expression": {"column": {"name": "id"}}}]}})")),
+            (Rows{{"ts:2024-02-29T13:45:00Z"}, {"ts:2024-02-29T12:45:00Z"}}))
+      << last_.error_message();
+}
+
 TEST_P(EndToEnd, UnknownDatabaseAndSchemaAreNotFound) {
   SetUpShop();
   Select(R"({"target": {"database": "analytics", "schema": "shop"}, "select": {"table": "users"}})");
