@@ -350,8 +350,16 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Function(const v1::FunctionCall& ca
   return out;
 }
 
+ExpressionPlanner::Level::Level(const ExpressionPlanner* planner, const std::string& path) : planner(planner) {
+  if (++planner->depth_ + (planner->outer_ != nullptr ? planner->outer_->Depth() : 0) > kMaxDepth) {
+    status = InvalidField(path, absl::StrCat("expressions and conditions nest at most ", kMaxDepth, " levels"));
+  }
+}
+
 absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& expression, const std::string& path,
                                                    bool allow_aggregates) {
+  const Level level(this, path);
+  SLUICE_RETURN_IF_ERROR(level.status);
   TypedExpr out;
   switch (expression.kind_case()) {
     case v1::Expression::kColumn:
@@ -493,6 +501,8 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Comparison(plan::Op op, const v1::
 
 absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c, const std::string& path,
                                                         bool allow_aggregates) {
+  const Level level(this, path);
+  SLUICE_RETURN_IF_ERROR(level.status);
   using C = v1::Condition;
   switch (c.kind_case()) {
     case C::kAnd:

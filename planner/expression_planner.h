@@ -67,6 +67,18 @@ class ExpressionPlanner {
   const SchemaIndex& schema() const { return schema_; }
 
  private:
+  // Expressions and conditions nest at most this deep, subqueries' included: deeper plans would
+  // pass the protobuf parsers' recursion limit on the way to the dialect.
+  static constexpr int kMaxDepth = 32;
+  // Counts one level of nesting while it lives; `status` is the refusal when too deep.
+  struct Level {
+    Level(const ExpressionPlanner* planner, const std::string& path);
+    ~Level() { --planner->depth_; }
+    const ExpressionPlanner* planner;
+    absl::Status status;
+  };
+  int Depth() const { return depth_ + (outer_ != nullptr ? outer_->Depth() : 0); }
+
   absl::StatusOr<plan::Expr> Comparison(plan::Op op, const v1::Comparison& comparison, const std::string& path,
                                         bool allow_aggregates);
   // A named placeholder whose values are checked against `type` (one parameter per name).
@@ -100,6 +112,7 @@ class ExpressionPlanner {
   std::vector<const TableInfo*> common_tables_;
   std::vector<v1::Value>* params_;
   std::map<std::string, Placeholder>* placeholders_;
+  mutable int depth_ = 0;
 };
 
 }  // namespace sluice

@@ -225,6 +225,18 @@ TEST_P(EndToEnd, AggregatesAndGrouping) {
   EXPECT_EQ(RowsOf(r), (Rows{{"1", "2", "d:4.5"}, {"2", "1", "d:3"}}));
 }
 
+// A plan as deep as the planner allows compiles through every dialect (the limit keeps plans under
+// the protobuf parsers' recursion limit).
+TEST_P(EndToEnd, TheDeepestAllowedConditionCompilesEverywhere) {
+  SetUpShop();
+  std::string where = R"({"is_null": {"column": {"name": "name"}}})";
+  for (int i = 0; i < 30; ++i) where = R"({"not": )" + where + "}";
+  v1::QueryResult sql = Select(absl::StrCat(
+      R"({"target": {"schema": "shop"}, "to_sql": true, "select": {"table": "users", "where": )", where, "}}"));
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_THAT(sql.statement().sql(), HasSubstr("NOT"));
+}
+
 TEST_P(EndToEnd, ToSqlCompilesWithoutRunning) {
   SetUpShop();
   v1::QueryResult r = Insert(R"({"target": {"schema": "shop"}, "to_sql": true, "insert": {"table": "users",

@@ -64,6 +64,19 @@ TEST_F(PlannerTest, MadeUpNamesAreCheckedWithTheirPath) {
       "select.joins[0].alias: a name is at most 63 bytes; this one has 70");
 }
 
+// Nesting has a documented limit, checked while planning: the refusal names the path and the limit.
+TEST_F(PlannerTest, NestingDeeperThanTheLimitIsRefusedWithItsPath) {
+  auto nested = [](int nots) {
+    std::string where = R"({"is_null": {"column": {"name": "name"}}})";
+    for (int i = 0; i < nots; ++i) where = R"({"not": )" + where + "}";
+    return R"({"table": "users", "where": )" + where + "}";
+  };
+  EXPECT_TRUE(PlanSelect(schema_, FromJson<v1::Select>(nested(28)), "select", false).ok());
+  std::string path = "select.where";
+  for (int i = 0; i < 32; ++i) path += ".not";
+  EXPECT_EQ(SelectRefusal(nested(40)), path + ": expressions and conditions nest at most 32 levels");
+}
+
 TEST_F(PlannerTest, UnknownTableAndColumn) {
   EXPECT_EQ(SelectRefusal(R"({"table": "orders"})"), "select.table: schema `shop` has no table `orders`");
   EXPECT_EQ(SelectRefusal(R"({"table": "users", "columns": [{"expression": {"column": {"name": "age"}}}]})"),
