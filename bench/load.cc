@@ -165,8 +165,11 @@ void SendAsync(Method method, v1::QueryService::Stub* stub, Request request, std
       static std::atomic<int> shown{0};
       if (shown++ < 3) std::cerr << "load: " << status.error_code() << " " << status.error_message() << "\n";
     }
-    done(status.ok());
+    // The call goes first: the last `done` lets Drive return and drop the channel, which a
+    // ClientContext destroyed after it would still touch (the smoke run's rare exit 139).
+    std::function<void(bool)> finish = done;
     delete call;
+    finish(status.ok());
   });
 }
 
