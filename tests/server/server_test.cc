@@ -163,6 +163,11 @@ TEST(ServerTest, MistakesInTheOptionsAreRefusedAtStart) {
   auto refused = Server::Start(open);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
 
+  // The metrics endpoint may listen beyond loopback without tokens (the gRPC port may not).
+  ServerOptions metrics_anywhere = TestOptions("metrics_anywhere");
+  metrics_anywhere.metrics_listen = "0.0.0.0:0";
+  EXPECT_TRUE(Server::Start(metrics_anywhere).ok());
+
   ServerOptions unknown = TestOptions("unknown");
   unknown.databases = {"default=nosuchdialect://x"};
   EXPECT_FALSE(Server::Start(unknown).ok());
