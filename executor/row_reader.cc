@@ -31,8 +31,9 @@ absl::Status BindParameters(Statement& stmt, const CompiledSql& sql, const Plann
   return absl::OkStatus();
 }
 
-RowReader::RowReader(const PlannedStatement& statement, const RowBatches* batches, size_t max_rows, std::string dialect)
-    : statement_(statement), batches_(batches), max_rows_(max_rows), dialect_(std::move(dialect)) {
+RowReader::RowReader(const PlannedStatement& statement, const RowBatches* batches, size_t max_rows,
+                     absl::string_view dialect)
+    : statement_(statement), batches_(batches), max_rows_(max_rows), dialect_(dialect) {
   *result_.mutable_columns() = ResultColumnsOf(statement);
   for (const ResultColumn& column : statement.columns) types_.push_back(column.column);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "executor/connection.h"
 #include "planner/planner.h"
 #include "sluice/v1/query.pb.h"
@@ -33,7 +34,7 @@ class RowReader {
  public:
   // `max_rows` > 0 refuses a unary result beyond it; with `batches`, full batches are emitted
   // as they come and the result holds only the rest.
-  RowReader(const PlannedStatement& statement, const RowBatches* batches, size_t max_rows, std::string dialect);
+  RowReader(const PlannedStatement& statement, const RowBatches* batches, size_t max_rows, absl::string_view dialect);
 
   // Steps `stmt` until it is done (true). With `nonblocking`, asks the plugin before each step
   // whether it would block, and returns false when it would (call again once the connection's
@@ -47,7 +48,7 @@ class RowReader {
   const PlannedStatement& statement_;
   const RowBatches* batches_;
   const size_t max_rows_;
-  const std::string dialect_;
+  const absl::string_view dialect_;  // the plugin's name, which outlives the reader
   v1::QueryResult result_;
   std::vector<v1::Column> types_;  // each result column's declared type
   bool first_ = true;

@@ -66,6 +66,7 @@ expect_contains "$table" "(1 row)"
 sql=$(sluice --schema shop --output sql select '{"select": {"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "7"}}}}}}')
 expect_contains "$sql" 'FROM "users" WHERE ("id" = ?);'
 expect_contains "$sql" '-- $1 = 7'
+expect_contains "$(sluice --schema shop --output sql find '{"find": {"table": "users", "limit": 1}}')" 'FROM "users"'
 set +e
 late=$(sluice --timeout 0.000001 schemas 2>&1)
 code=$?

@@ -167,8 +167,6 @@ class Runner {
     return Done(status, result);
   }
 
-  const Globals& g() const { return g_; }
-
  private:
   const Globals& g_;
 };
