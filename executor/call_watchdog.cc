@@ -10,10 +10,18 @@ CallWatchdog& CallWatchdog::Instance() {
 CallWatchdog::CallWatchdog() : thread_([this] { Loop(); }) { thread_.detach(); }
 
 std::unique_ptr<CallWatchdog::Watch> CallWatchdog::Start(Connection* conn, const CallContext* call) {
+  return Add(Entry{call->deadline, &call->cancelled, [conn] { conn->Interrupt(); }});  // thread-safe by the ABI
+}
+
+std::unique_ptr<CallWatchdog::Watch> CallWatchdog::Alarm(absl::Time deadline, std::function<void()> fire) {
+  return Add(Entry{deadline, nullptr, std::move(fire)});
+}
+
+std::unique_ptr<CallWatchdog::Watch> CallWatchdog::Add(Entry entry) {
   absl::MutexLock lock(&mu_);
   // Only an idle watchdog needs waking: a busy one looks at every entry each round anyway.
   if (entries_.empty()) work_.Signal();
-  entries_.push_front(Entry{conn, call});
+  entries_.push_front(std::move(entry));
   return std::make_unique<Watch>(this, entries_.begin());
 }
 
@@ -37,9 +45,9 @@ void CallWatchdog::Loop() {
     const bool ask = round % 10 == 0;
     for (Entry& e : entries_) {
       if (e.fired) continue;
-      if (now >= e.call->deadline || (ask && e.call->cancelled && e.call->cancelled())) {
+      if (now >= e.deadline || (ask && e.cancelled != nullptr && *e.cancelled && (*e.cancelled)())) {
         e.fired = true;
-        e.conn->Interrupt();  // thread-safe by the ABI's contract
+        e.fire();
       }
     }
     work_.WaitWithTimeout(&mu_, absl::Milliseconds(10));

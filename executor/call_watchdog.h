@@ -1,6 +1,7 @@
 // Stops a running statement when its call is cancelled or its deadline passes: one thread
 // polls the calls that are inside the database (deadlines every 10 ms, cancellation every
-// 100 ms) and interrupts their connection.
+// 100 ms) and interrupts their connection. The same thread ends a call that waits on its client
+// too long (an idle transaction, a stalled stream: see Alarm).
 #ifndef SLUICE_EXECUTOR_CALL_WATCHDOG_H_
 #define SLUICE_EXECUTOR_CALL_WATCHDOG_H_
 
@@ -38,12 +39,14 @@ class CallWatchdog {
   static CallWatchdog& Instance();
 
   struct Entry {
-    Connection* conn;
-    const CallContext* call;
+    absl::Time deadline;
+    const std::function<bool()>* cancelled;  // may be null or empty
+    std::function<void()> fire;
     bool fired = false;
   };
 
-  // While a Watch lives, `conn` is interrupted once `call` is cancelled or past its deadline.
+  // While a Watch lives, `conn` is interrupted once `call` is cancelled or past its deadline,
+  // and `fire` runs once at `deadline` (Alarm).
   class Watch {
    public:
     Watch(CallWatchdog* dog, std::list<Entry>::iterator it) : dog_(dog), it_(it) {}
@@ -59,10 +62,14 @@ class CallWatchdog {
   };
 
   std::unique_ptr<Watch> Start(Connection* conn, const CallContext* call);
+  // `fire` (which must not block) runs on the watchdog's thread once `deadline` passes, unless the
+  // Watch went away before.
+  std::unique_ptr<Watch> Alarm(absl::Time deadline, std::function<void()> fire);
 
  private:
   CallWatchdog();
   void Loop();
+  std::unique_ptr<Watch> Add(Entry entry);
 
   absl::Mutex mu_;
   absl::CondVar work_;  // signalled when an idle watchdog gets an entry

@@ -139,6 +139,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   shared.allow_raw_sql = options.allow_raw_sql;
   shared.max_concurrent_calls = options.max_concurrent_calls;
   shared.statement_timeout = absl::Seconds(options.statement_timeout_seconds);
+  shared.idle_transaction_timeout = absl::Seconds(options.idle_transaction_timeout_seconds);
+  shared.stream_stall_timeout = absl::Seconds(options.stream_stall_timeout_seconds);
+  shared.held.set_limit(options.max_held_connections);
   shared.max_rows = options.max_rows;
   shared.query_log = options.query_log;
   shared.sql_comment = options.sql_comment;
@@ -204,8 +207,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   state->address = absl::StrCat(HostOf(options.listen), ":", port);
   if (!options.metrics_listen.empty()) {
     State* s = state.get();
-    absl::StatusOr<std::unique_ptr<MetricsHttp>> metrics = MetricsHttp::Start(
-        options.metrics_listen, [s] { return s->shared.metrics.Render(s->shared.plugins, s->shared.databases.get()); });
+    absl::StatusOr<std::unique_ptr<MetricsHttp>> metrics =
+        MetricsHttp::Start(options.metrics_listen, [s] { return s->shared.RenderMetrics(); });
     if (!metrics.ok()) return metrics.status();
     state->metrics = *std::move(metrics);
     state->metrics_address = absl::StrCat(HostOf(options.metrics_listen), ":", state->metrics->port());
@@ -228,9 +231,7 @@ const std::string& Server::address() const { return state_->address; }
 
 const std::string& Server::metrics_address() const { return state_->metrics_address; }
 
-std::string Server::Metrics() const {
-  return state_->shared.metrics.Render(state_->shared.plugins, state_->shared.databases.get());
-}
+std::string Server::Metrics() const { return state_->shared.RenderMetrics(); }
 
 void Server::Shutdown() {
   absl::MutexLock lock(&state_->mu);

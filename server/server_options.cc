@@ -103,6 +103,19 @@ const std::vector<Option>& Options() {
     o.push_back(Seconds("--statement-timeout", "SLUICE_STATEMENT_TIMEOUT", "statement_timeout",
                         "caps every call's database work (default 0: the call's own deadline)",
                         &S::statement_timeout_seconds));
+    o.push_back(Seconds("--idle-transaction-timeout", "SLUICE_IDLE_TRANSACTION_TIMEOUT", "idle_transaction_timeout",
+                        "an interactive Transaction waiting longer for its client's next message is ended and "
+                        "rolled back, its connection returned (default 60; 0: never)",
+                        &S::idle_transaction_timeout_seconds));
+    o.push_back(Seconds("--stream-stall-timeout", "SLUICE_STREAM_STALL_TIMEOUT", "stream_stall_timeout",
+                        "a stream whose client stops reading for longer is ended, its connection returned "
+                        "(default 30; 0: never)",
+                        &S::stream_stall_timeout_seconds));
+    o.push_back(Size("--max-held-connections", "SLUICE_MAX_HELD_CONNECTIONS", "max_held_connections",
+                     "connections of a database one client (a token; without tokens, a peer address) may hold in "
+                     "open Transactions and SelectStreams; beyond: RESOURCE_EXHAUSTED (default: half the pool, at "
+                     "least 1; at most --pool-size)",
+                     &S::max_held_connections, 0));
     o.push_back(Size("--max-message-bytes", "SLUICE_MAX_MESSAGE_BYTES", "max_message_bytes",
                      "the largest message received or sent (default 16 MiB)", &S::max_message_bytes, 1024));
     o.push_back(Size("--max-rows", "SLUICE_MAX_ROWS", "max_rows",
@@ -323,6 +336,12 @@ absl::StatusOr<ServerOptions> ParseServerOptions(const std::vector<std::string>&
   if (!options.tls_client_ca.empty() && options.tls_cert.empty()) {
     return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
   }
+  if (options.max_held_connections > options.pool_size) {
+    return absl::InvalidArgumentError(absl::StrCat("--max-held-connections ", options.max_held_connections,
+                                                   " is more than --pool-size ", options.pool_size,
+                                                   ": one client could take every connection"));
+  }
+  if (options.max_held_connections == 0) options.max_held_connections = std::max<size_t>(1, options.pool_size / 2);
   if (options.databases.empty()) options.databases.push_back("default=sqlite:sluice.db");
   return options;
 }

@@ -38,6 +38,13 @@ struct ServerOptions {
   std::string tls_client_ca;
   // Caps every call's database work (0: only the call's own deadline).
   double statement_timeout_seconds = 0;
+  // An interactive Transaction idle longer (waiting for its client) is ended and rolled back; a
+  // stream whose client reads nothing for longer is ended (0: never).
+  double idle_transaction_timeout_seconds = 60;
+  double stream_stall_timeout_seconds = 30;
+  // Connections of a database one client may hold in Transactions and SelectStreams (0: half the
+  // pool, at least 1).
+  size_t max_held_connections = 0;
   // The largest message received or sent.
   size_t max_message_bytes = 16 << 20;
   // The most rows a unary response holds (RESOURCE_EXHAUSTED beyond: use SelectStream).

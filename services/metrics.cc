@@ -108,7 +108,13 @@ void Metrics::RecordRefusal(const std::string& method, const std::string& code) 
   ++calls_[{method, "", code}];
 }
 
-std::string Metrics::Render(const PluginRegistry& plugins, const Databases* databases) const {
+void Metrics::RecordClientWaitEnded(const std::string& reason) {
+  absl::MutexLock lock(&mu_);
+  ++client_waits_ended_[reason];
+}
+
+std::string Metrics::Render(const PluginRegistry& plugins, const Databases* databases,
+                            const HeldConnections* held) const {
   std::string out;
   {
     absl::MutexLock lock(&mu_);
@@ -154,6 +160,40 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
         "# HELP grpc_server_handling_seconds Histogram of response latency (seconds) of gRPC that had been "
         "application-level handled by the server.\n# TYPE grpc_server_handling_seconds histogram\n";
     for (const auto& [labels, h] : handling) AppendHistogram("grpc_server_handling_seconds", labels, h, &out);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    out +=
+        "# HELP sluice_client_waits_ended_total Calls ended because they waited on their client too long, by reason "
+        "(idle_transaction: --idle-transaction-timeout; stream_stall: --stream-stall-timeout).\n"
+        "# TYPE sluice_client_waits_ended_total counter\n";
+    for (const char* reason : {"idle_transaction", "stream_stall"}) {
+      auto it = client_waits_ended_.find(reason);
+      absl::StrAppend(&out, "sluice_client_waits_ended_total{reason=\"", reason, "\"} ",
+                      it == client_waits_ended_.end() ? 0 : it->second, "\n");
+    }
+  }
+  if (held != nullptr && databases != nullptr) {
+    const auto holding = held->Held();
+    const auto refused = held->Refused();
+    absl::StrAppend(&out,
+                    "# HELP sluice_held_connections Connections held by open Transactions and SelectStreams, per "
+                    "database (one client may hold --max-held-connections: ",
+                    held->limit(), ").\n# TYPE sluice_held_connections gauge\n");
+    for (const auto& [name, db] : databases->all()) {
+      auto it = holding.find(name);
+      absl::StrAppend(&out, "sluice_held_connections{database=\"", Label(name), "\"} ",
+                      it == holding.end() ? 0 : it->second, "\n");
+    }
+    out +=
+        "# HELP sluice_held_connections_refused_total Transactions and SelectStreams refused because their client "
+        "held --max-held-connections already, per database.\n"
+        "# TYPE sluice_held_connections_refused_total counter\n";
+    for (const auto& [name, db] : databases->all()) {
+      auto it = refused.find(name);
+      absl::StrAppend(&out, "sluice_held_connections_refused_total{database=\"", Label(name), "\"} ",
+                      it == refused.end() ? 0 : it->second, "\n");
+    }
   }
   out += ProcessMetrics();
   absl::StrAppend(&out, "# HELP sluice_build_info The running version.\n# TYPE sluice_build_info gauge\n",

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "executor/database.h"
 #include "plugins/plugin_registry.h"
+#include "services/held_connections.h"
 
 namespace sluice {
 
@@ -21,9 +22,12 @@ class Metrics {
 
   void RecordCall(const std::string& method, const std::string& database, const std::string& code, double seconds);
   void RecordRefusal(const std::string& method, const std::string& code);
+  // A call ended because it waited on its client too long (`reason`: idle_transaction, stream_stall).
+  void RecordClientWaitEnded(const std::string& reason);
 
   // The text exposition format (version 0.0.4).
-  std::string Render(const PluginRegistry& plugins, const Databases* databases) const;
+  std::string Render(const PluginRegistry& plugins, const Databases* databases,
+                     const HeldConnections* held = nullptr) const;
 
  private:
   struct Histogram {
@@ -37,6 +41,7 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> calls_
       ABSL_GUARDED_BY(mu_);                                                                // method, database, code
   std::map<std::pair<std::string, std::string>, Histogram> latency_ ABSL_GUARDED_BY(mu_);  // method, database
+  std::map<std::string, uint64_t> client_waits_ended_ ABSL_GUARDED_BY(mu_);                // reason
 };
 
 }  // namespace sluice

@@ -148,17 +148,29 @@ grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const 
         SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                                 state_.registry.Resolve(*db, call, request->target().schema()));
         SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(*schema, request->select(), "select"));
+        SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<HeldConnections::Hold> hold,
+                                state_.held.Take(*context, request->target().database()));
+        // A client that stops reading for --stream-stall-timeout ends the call (the write, then
+        // the statement, stop; the connection goes back to the pool).
+        absl::Status stalled;
+        const auto write = [&](const v1::SelectStreamResponse& message) {
+          auto watch = state_.WaitOnClient(context, ServerState::ClientWait::kStreamStall);
+          const bool ok = writer->Write(message);
+          stalled = state_.TimedOut(watch, ServerState::ClientWait::kStreamStall);
+          return ok && stalled.ok();
+        };
         v1::SelectStreamResponse header;
         *header.mutable_header()->mutable_columns() = ResultColumnsOf(statement);
-        if (!writer->Write(header)) return absl::CancelledError("the client went away");
+        if (!write(header)) return stalled.ok() ? absl::CancelledError("the client went away") : stalled;
         RowBatches batches;
-        batches.emit = [writer](v1::QueryResult& batch) {
+        batches.emit = [&write](v1::QueryResult& batch) {
           if (batch.rows().empty()) return true;
           v1::SelectStreamResponse rows;
           rows.mutable_rows()->mutable_rows()->Swap(batch.mutable_rows());  // no copy of the rows
-          return writer->Write(rows);
+          return write(rows);
         };
-        return ExecuteStream(*db, statement, call, batches);
+        absl::Status streamed = ExecuteStream(*db, statement, call, batches);
+        return stalled.ok() ? streamed : stalled;
       });
 }
 

@@ -45,9 +45,22 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
   const CallContext call = state.CallOf(context);
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                           state.registry.Resolve(*db, call, begin.target().schema()));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<HeldConnections::Hold> hold,
+                          state.held.Take(*context, begin.target().database()));
   SLUICE_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db, IsolationOf(begin.isolation()), call));
-  if (!stream->Write(v1::TransactionResponse())) return absl::CancelledError("the client went away");
-  for (int n = 1; stream->Read(&request); ++n) {
+  // Each wait on the client (its reading our answer, its next message) is bounded by
+  // --idle-transaction-timeout: past it the call ends and the transaction rolls back.
+  const auto waited = [&](auto wait) -> absl::Status {
+    auto watch = state.WaitOnClient(context, ServerState::ClientWait::kIdleTransaction);
+    const bool ok = wait();
+    SLUICE_RETURN_IF_ERROR(state.TimedOut(watch, ServerState::ClientWait::kIdleTransaction));
+    return ok ? absl::OkStatus() : absl::CancelledError("the client went away; rolled back");
+  };
+  SLUICE_RETURN_IF_ERROR(waited([&] { return stream->Write(v1::TransactionResponse()); }));
+  for (int n = 1;; ++n) {
+    if (absl::Status read = waited([&] { return stream->Read(&request); }); !read.ok()) {
+      return absl::IsCancelled(read) ? absl::AbortedError("the stream ended without commit; rolled back") : read;
+    }
     const std::string path = absl::StrCat("message[", n, "]");
     v1::TransactionResponse response;
     switch (request.kind_case()) {
@@ -82,9 +95,8 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
       case v1::TransactionRequest::KIND_NOT_SET:
         return InvalidField(path, "an operation, savepoint, commit or rollback is required");
     }
-    if (!stream->Write(response)) return absl::CancelledError("the client went away; rolled back");
+    SLUICE_RETURN_IF_ERROR(waited([&] { return stream->Write(response); }));
   }
-  return absl::AbortedError("the stream ended without commit; rolled back");
 }
 
 }  // namespace

@@ -106,6 +106,28 @@ void ServerState::ServeAsync(grpc::ServerContextBase* context, const char* metho
   });
 }
 
+std::unique_ptr<CallWatchdog::Watch> ServerState::WaitOnClient(grpc::ServerContextBase* context, ClientWait wait) {
+  const absl::Duration limit = wait == ClientWait::kIdleTransaction ? idle_transaction_timeout : stream_stall_timeout;
+  if (limit <= absl::ZeroDuration()) return nullptr;
+  return CallWatchdog::Instance().Alarm(absl::Now() + limit, [context] { context->TryCancel(); });
+}
+
+absl::Status ServerState::TimedOut(const std::unique_ptr<CallWatchdog::Watch>& watch, ClientWait wait) {
+  if (watch == nullptr || !watch->fired()) return absl::OkStatus();
+  if (wait == ClientWait::kIdleTransaction) {
+    metrics.RecordClientWaitEnded("idle_transaction");
+    return absl::AbortedError(absl::StrCat("the transaction waited for its client's next message longer than ",
+                                           absl::FormatDuration(idle_transaction_timeout),
+                                           " (--idle-transaction-timeout); rolled back"));
+  }
+  metrics.RecordClientWaitEnded("stream_stall");
+  return absl::AbortedError(absl::StrCat("the client read nothing of the stream for longer than ",
+                                         absl::FormatDuration(stream_stall_timeout),
+                                         " (--stream-stall-timeout); ended"));
+}
+
+std::string ServerState::RenderMetrics() const { return metrics.Render(plugins, databases.get(), &held); }
+
 CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) const {
   CallContext call;
   call.deadline = DeadlineOf(context);

@@ -19,6 +19,7 @@
 #include "plugins/plugin_registry.h"
 #include "registry/schema_registry.h"
 #include "services/auth.h"
+#include "services/held_connections.h"
 #include "services/metrics.h"
 #include "services/prepared_statements.h"
 #include "services/unary_calls.h"
@@ -46,6 +47,17 @@ struct ServerState {
   // client cancelled, the row limit, the query log.
   CallContext CallOf(grpc::ServerContextBase* context, bool unary = true) const;
 
+  // Why a call waits on its client (each with its limit and its metric label).
+  enum class ClientWait { kIdleTransaction, kStreamStall };
+  // While the returned watch lives, the call is ended (cancelled: its pending Read or Write
+  // returns false) once it has waited on its client longer than that wait's limit; null when
+  // the limit is off. After the wait: TimedOut(watch, wait) is the error the call ends with, or OK.
+  std::unique_ptr<CallWatchdog::Watch> WaitOnClient(grpc::ServerContextBase* context, ClientWait wait);
+  absl::Status TimedOut(const std::unique_ptr<CallWatchdog::Watch>& watch, ClientWait wait);
+
+  // The metrics text (/metrics).
+  std::string RenderMetrics() const;
+
   PluginRegistry plugins;
   std::unique_ptr<Databases> databases;
   SchemaRegistry registry;
@@ -56,6 +68,9 @@ struct ServerState {
   bool allow_raw_sql = false;
   size_t max_concurrent_calls = 0;
   absl::Duration statement_timeout = absl::ZeroDuration();
+  absl::Duration idle_transaction_timeout = absl::ZeroDuration();  // 0: never
+  absl::Duration stream_stall_timeout = absl::ZeroDuration();      // 0: never
+  HeldConnections held;
   size_t max_rows = 0;
   bool query_log = false;
   bool sql_comment = false;

@@ -1084,15 +1084,7 @@ TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
   {
     grpc::ClientContext context;
     v1::RawRequest fill;
-    const std::string count = std::to_string(rows);
-    fill.set_sql(GetParam() == "postgres"
-                     ? "INSERT INTO numbers (n, label) SELECT x, 'row number ' || x FROM generate_series(1, " + count +
-                           ") AS x"
-                 : GetParam() == "mysql"
-                     ? "INSERT INTO numbers (n, label) SELECT seq, concat('row number ', seq) FROM seq_1_to_" + count
-                     : "INSERT INTO numbers (n, label) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-                       "WHERE x < " +
-                           count + ") SELECT x, 'row number ' || x FROM c");
+    fill.set_sql(testing::FillNumbersSql(GetParam(), rows));
     v1::QueryResult filled;
     grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*stub, &context, fill, &filled);
     ASSERT_TRUE(status.ok()) << status.error_message();

@@ -102,4 +102,16 @@ std::string FreshDatabaseUrl(const std::string& dialect) {
   return "";
 }
 
+std::string FillNumbersSql(const std::string& dialect, int rows) {
+  const std::string count = std::to_string(rows);
+  if (dialect == "postgres") {
+    return "INSERT INTO numbers (n, label) SELECT x, 'row number ' || x FROM generate_series(1, " + count + ") AS x";
+  }
+  if (dialect == "mysql") {
+    return "INSERT INTO numbers (n, label) SELECT seq, concat('row number ', seq) FROM seq_1_to_" + count;
+  }
+  return "INSERT INTO numbers (n, label) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " +
+         count + ") SELECT x, 'row number ' || x FROM c";
+}
+
 }  // namespace sluice::testing

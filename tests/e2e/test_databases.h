@@ -15,6 +15,10 @@ std::vector<std::string> DialectsUnderTest();
 // SQLite). Fails the test when the dialect has no test database.
 std::string FreshDatabaseUrl(const std::string& dialect);
 
+// SQL for `dialect` that inserts rows 1..`rows` into a table `numbers (n BIGINT, label VARCHAR)`
+// as (x, 'row number x'), in one statement.
+std::string FillNumbersSql(const std::string& dialect, int rows);
+
 }  // namespace sluice::testing
 
 #endif  // SLUICE_TESTS_E2E_TEST_DATABASES_H_

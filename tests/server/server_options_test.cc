@@ -51,6 +51,20 @@ TEST(ServerOptions, EnvironmentThenFlags) {
   EXPECT_EQ(flags.pool_size, 2u);
 }
 
+TEST(ServerOptions, ClientWaitLimitsDefaultToSaneValuesAndTheHeldShareFitsThePool) {
+  ServerOptions o = Parse({});
+  EXPECT_EQ(o.idle_transaction_timeout_seconds, 60);
+  EXPECT_EQ(o.stream_stall_timeout_seconds, 30);
+  EXPECT_EQ(o.max_held_connections, 4u);  // half the pool of 8
+  EXPECT_EQ(Parse({"--pool-size", "1"}).max_held_connections, 1u);
+  EXPECT_EQ(Parse({"--pool-size", "3", "--max-held-connections", "3"}).max_held_connections, 3u);
+  EXPECT_EQ(Parse({"--idle-transaction-timeout", "0"}).idle_transaction_timeout_seconds, 0);  // off
+  auto getenv = [](const char*) -> const char* { return nullptr; };
+  EXPECT_EQ(ParseServerOptions({"--pool-size", "2", "--max-held-connections", "3"}, getenv).status().message(),
+            "--max-held-connections 3 is more than --pool-size 2: one client could take every connection");
+  EXPECT_FALSE(ParseServerOptions({"--stream-stall-timeout", "-1"}, getenv).ok());
+}
+
 TEST(ServerOptions, BadFlagsAreErrors) {
   auto getenv = [](const char*) -> const char* { return nullptr; };
   EXPECT_EQ(ParseServerOptions({"--port", "1"}, getenv).status().message(), "unknown flag --port (see --help)");
@@ -118,7 +132,7 @@ TEST(ServerOptions, UsageListsWhatTheParserTakes) {
       EXPECT_EQ(parsed.status().message().find("unknown flag"), absl::string_view::npos) << flag;
     }
   }
-  EXPECT_EQ(flags, 21);
+  EXPECT_EQ(flags, 24);
   auto version = ParseServerOptions({"--version"}, getenv);
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_TRUE(version->version);
