@@ -1,5 +1,7 @@
 #include "services/held_connections.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
@@ -20,9 +22,16 @@ std::string HeldConnections::ClientOf(const grpc::ServerContextBase& context) {
 }
 
 absl::StatusOr<std::unique_ptr<HeldConnections::Hold>> HeldConnections::Take(const grpc::ServerContextBase& context,
-                                                                             const std::string& database) {
+                                                                             const std::string& database,
+                                                                             absl::Time deadline) {
   std::pair<std::string, std::string> key{database.empty() ? "default" : database, ClientOf(context)};
   absl::MutexLock lock(&mu_);
+  // A call the client just cancelled may still be letting its connection go: a moment's grace.
+  const auto below_limit = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = held_.find(key);
+    return it == held_.end() || it->second < limit_;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&below_limit), std::min(deadline, absl::Now() + kGrace));
   size_t& held = held_[key];
   if (held >= limit_) {
     ++refused_[key.first];

@@ -16,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace sluice {
 
@@ -39,9 +40,14 @@ class HeldConnections {
     std::pair<std::string, std::string> key_;  // database, client
   };
 
+  // How long Take waits for one of the client's own holds to go (a call it just cancelled lets
+  // go of its connection a moment later).
+  static constexpr absl::Duration kGrace = absl::Milliseconds(250);
+
   // A hold for the calling client on `database`, or RESOURCE_EXHAUSTED (reason
-  // HELD_CONNECTIONS_LIMIT) when it holds `limit` already.
-  absl::StatusOr<std::unique_ptr<Hold>> Take(const grpc::ServerContextBase& context, const std::string& database);
+  // HELD_CONNECTIONS_LIMIT) when it still holds `limit` after kGrace (or at `deadline`).
+  absl::StatusOr<std::unique_ptr<Hold>> Take(const grpc::ServerContextBase& context, const std::string& database,
+                                             absl::Time deadline);
 
   // For the metrics: connections held per database, and the holds refused per database.
   std::map<std::string, size_t> Held() const;

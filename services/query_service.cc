@@ -149,7 +149,7 @@ grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const 
                                 state_.registry.Resolve(*db, call, request->target().schema()));
         SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(*schema, request->select(), "select"));
         SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<HeldConnections::Hold> hold,
-                                state_.held.Take(*context, request->target().database()));
+                                state_.held.Take(*context, request->target().database(), call.deadline));
         // A client that stops reading for --stream-stall-timeout ends the call (the write, then
         // the statement, stop; the connection goes back to the pool).
         absl::Status stalled;

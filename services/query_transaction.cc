@@ -46,7 +46,7 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                           state.registry.Resolve(*db, call, begin.target().schema()));
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<HeldConnections::Hold> hold,
-                          state.held.Take(*context, begin.target().database()));
+                          state.held.Take(*context, begin.target().database(), call.deadline));
   SLUICE_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db, IsolationOf(begin.isolation()), call));
   // Each wait on the client (its reading our answer, its next message) is bounded by
   // --idle-transaction-timeout: past it the call ends and the transaction rolls back.

@@ -129,7 +129,7 @@ TEST_P(ClientWaits, OneClientHoldsAtMostItsShareOfThePool) {
   grpc::ClientContext first_context;
   auto first = Begin(&first_context);
   EXPECT_EQ(Metric(R"(sluice_held_connections{database="default"})"), 1u);
-  // A second transaction and a stream of the same client are refused at once, with the limit.
+  // A second transaction and a stream of the same client are refused (after a quarter second's grace), with the limit.
   {
     grpc::ClientContext context;
     auto second = queries_->Transaction(&context);
@@ -141,6 +141,9 @@ TEST_P(ClientWaits, OneClientHoldsAtMostItsShareOfThePool) {
     EXPECT_THAT(refused.error_message(), HasSubstr("--max-held-connections 1"));
     EXPECT_EQ(testing::ErrorInfo(refused, "reason"), "HELD_CONNECTIONS_LIMIT");
   }
+  v1::TransactionResponse answer;
+  ASSERT_TRUE(first->Write(InsertNumber(100)));  // the first stays busy (the idle limit is 1 s)
+  ASSERT_TRUE(first->Read(&answer));
   {
     grpc::ClientContext context;
     auto reader = queries_->SelectStream(
@@ -157,7 +160,6 @@ TEST_P(ClientWaits, OneClientHoldsAtMostItsShareOfThePool) {
     grpc::Status inserted = InsertUnary(7);
     EXPECT_TRUE(inserted.ok()) << inserted.error_message();
   }
-  v1::TransactionResponse answer;
   ASSERT_TRUE(first->Write(FromJson<v1::TransactionRequest>(R"({"rollback": {}})")));
   ASSERT_TRUE(first->Read(&answer));
   first->WritesDone();
