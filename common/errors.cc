@@ -49,6 +49,12 @@ absl::Status WithErrorMetadata(absl::Status status, absl::string_view key, absl:
   return status;
 }
 
+std::string ErrorReason(const absl::Status& status) {
+  google::rpc::ErrorInfo info;
+  auto payload = status.GetPayload(kErrorInfoUrl);
+  return payload && info.ParseFromString(std::string(*payload)) ? info.reason() : "";
+}
+
 std::vector<FieldViolation> FieldViolations(const absl::Status& status) {
   std::vector<FieldViolation> out;
   auto payload = status.GetPayload(kBadRequestUrl);

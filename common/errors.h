@@ -39,6 +39,9 @@ absl::Status WithErrorMetadata(absl::Status status, absl::string_view key, absl:
 // `status` with `prefix` before its message, keeping its code and details.
 absl::Status Prefixed(const absl::Status& status, absl::string_view prefix);
 
+// The reason of the ErrorInfo attached to `status` ("" without one).
+std::string ErrorReason(const absl::Status& status);
+
 // The field violations attached to `status` (for tests and logs).
 std::vector<FieldViolation> FieldViolations(const absl::Status& status);
 

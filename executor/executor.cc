@@ -1,6 +1,7 @@
 #include "executor/executor.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "executor/value_codec.h"
@@ -137,13 +138,51 @@ absl::StatusOr<v1::QueryResult> UpdateReturning(Connection& conn, Database& db, 
   return result;
 }
 
+// An insert of more rows than one statement of the dialect can bind (TOO_MANY_PARAMETERS): its
+// rows in halves, each split again while it is still too large, all in one transaction (the
+// connection's, or one of its own); one result as one statement would have answered.
+absl::StatusOr<v1::QueryResult> InsertInParts(Connection& conn, Database& db, const PlannedStatement& statement,
+                                              const CallContext& call) {
+  const bool own_transaction = !conn.in_transaction();
+  if (own_transaction) SLUICE_RETURN_IF_ERROR(conn.Begin());
+  const auto& rows = statement.plan.insert().rows();
+  v1::QueryResult result;
+  for (const auto [begin, end] : {std::pair{0, rows.size() / 2}, std::pair{rows.size() / 2, rows.size()}}) {
+    PlannedStatement part = statement;  // the same parameters: the plan refers to them by index
+    auto* part_rows = part.plan.mutable_insert()->mutable_rows();
+    part_rows->Clear();
+    for (int i = begin; i < end; ++i) *part_rows->Add() = rows[i];
+    absl::StatusOr<v1::QueryResult> done = ExecuteStatement(conn, db, part, call);
+    if (!done.ok()) {
+      if (own_transaction) conn.Rollback().IgnoreError();  // the error that matters is the insert's
+      return done.status();
+    }
+    if (result.columns().empty()) *result.mutable_columns() = done->columns();
+    for (auto& row : *done->mutable_rows()) *result.add_rows() = std::move(row);
+    result.set_rows_affected(result.rows_affected() + done->rows_affected());
+    // MySQL / MariaDB report the first row's key, SQLite the last row's.
+    const bool first = db.dialect().name() == "mysql";
+    if (done->has_last_insert_id() && (!first || !result.has_last_insert_id())) {
+      result.set_last_insert_id(done->last_insert_id());
+    }
+  }
+  if (own_transaction) SLUICE_RETURN_IF_ERROR(conn.Commit());
+  return result;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db, const PlannedStatement& statement,
                                                  const CallContext& call) {
   SLUICE_ASSIGN_OR_RETURN(bool fallback, NeedsReturningFallback(db, statement));
   if (fallback) return UpdateReturning(conn, db, statement, call);
-  return ExecuteOn(conn, db, statement, &call);
+  absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(statement.plan);
+  if (!sql.ok() && ErrorReason(sql.status()) == SLUICE_REASON_TOO_MANY_PARAMETERS && statement.plan.has_insert() &&
+      statement.plan.insert().rows_size() > 1) {
+    return InsertInParts(conn, db, statement, call);
+  }
+  SLUICE_RETURN_IF_ERROR(sql.status());
+  return ExecuteOn(conn, **sql, statement, &call);
 }
 
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement, bool to_sql,

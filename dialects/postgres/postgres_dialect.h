@@ -10,6 +10,9 @@ class PostgresDialect : public sdk::SqlDialect {
  public:
   absl::string_view name() const override { return "postgres"; }
   bool numbered_placeholders() const override { return true; }
+  // The protocol allows 65,535, but libpq refuses a statement description (ParameterDescription)
+  // over 30,000 bytes, and the plugin describes every statement it prepares: 4 bytes a value.
+  size_t max_params() const override { return 7498; }
   std::string Placeholder(size_t slot) const override { return "$" + std::to_string(slot + 1); }
   absl::StatusOr<std::string> TypeName(const plan::Type& type) const override;
   absl::Status AutoIncrement(const plan::ColumnDef& column, std::string* type, std::string* suffix,

@@ -60,6 +60,13 @@ int32_t CompilePlan(const SqlDialect& dialect, const void* plan_bytes, size_t pl
     }
     auto rendered = RenderPlan(dialect, plan);
     if (!rendered.ok()) return SetError(err, rendered.status());
+    if (const size_t n = rendered->param_index.size(); n > dialect.max_params()) {
+      SetError(err, SLUICE_STATUS_INVALID_ARGUMENT,
+               absl::StrCat("the statement binds ", n, " values; dialect ", dialect.name(), " binds at most ",
+                            dialect.max_params(), " in one statement (fewer rows per insert, or a subquery ",
+                            "instead of a long IN list)"));
+      return SetReason(err, SLUICE_STATUS_INVALID_ARGUMENT, SLUICE_REASON_TOO_MANY_PARAMETERS);
+    }
     auto* owned = new OwnedSql();
     owned->text = std::move(rendered->sql);
     owned->params = std::move(rendered->param_index);

@@ -43,6 +43,8 @@ class SqlDialect {
 
   // Placeholders: "$1" style (numbered, reusable) or "?" (one slot per occurrence).
   virtual bool numbered_placeholders() const { return false; }
+  // The most values one statement binds; a plan needing more is refused (TOO_MANY_PARAMETERS).
+  virtual size_t max_params() const { return 65535; }
   virtual std::string Placeholder(size_t slot) const { return "?"; }
 
   // The column type in DDL.

@@ -1,8 +1,21 @@
 #include "dialects/sqlite/sqlite_dialect.h"
 
+#include <sqlite3.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace sluice::sqlite {
+
+size_t SqliteDialect::max_params() const {
+  static const size_t limit = [] {
+    sqlite3* db = nullptr;
+    int n = 32766;  // SQLite's default since 3.32
+    if (sqlite3_open(":memory:", &db) == SQLITE_OK) n = sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    sqlite3_close(db);
+    return static_cast<size_t>(n);
+  }();
+  return limit;
+}
 
 // Declared type names keep the schema's words where SQLite's type affinity stays right:
 // NUMERIC(p,s) compares as a number (exact to 15 significant digits, SQLite's limit), dates and

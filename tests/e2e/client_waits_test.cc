@@ -20,10 +20,6 @@ namespace {
 using testing::FromJson;
 using ::testing::HasSubstr;
 
-constexpr char kNumbers[] = R"({"name": "bulk", "tables": [{"name": "numbers", "columns": [
-    {"name": "n", "type": "BIGINT", "primary_key": true, "not_null": true},
-    {"name": "label", "type": "VARCHAR", "length": 40, "not_null": true}]}]})";
-
 using Stream = grpc::ClientReaderWriter<v1::TransactionRequest, v1::TransactionResponse>;
 
 class ClientWaits : public testing::DialectsTest {
@@ -34,7 +30,7 @@ class ClientWaits : public testing::DialectsTest {
 
   void SetUp() override {
     DialectsTest::SetUp();
-    RegisterAndMigrate(kNumbers);
+    RegisterAndMigrate(testing::kNumbersSchema);
   }
 
   // A Transaction stream that has begun (its first answer read).

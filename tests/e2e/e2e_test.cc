@@ -1066,16 +1066,7 @@ TEST_P(EndToEnd, PreparedStatementsRunWithNewValues) {
 TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
   // A million rows, which every driver streams from the database.
   const int rows = 1000000;
-  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(),
-                   Json<v1::RegisterSchemaRequest>(R"({"schema": {
-      "name": "bulk", "tables": [{"name": "numbers", "columns": [
-        {"name": "n", "type": "BIGINT", "primary_key": true, "not_null": true},
-        {"name": "label", "type": "VARCHAR", "length": 40, "not_null": true}]}]}})"),
-                   new v1::RegisterSchemaResponse())
-                  .ok());
-  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                   Json<v1::MigrateRequest>(R"({"target": {"schema": "bulk"}})"), new v1::MigrateResponse())
-                  .ok());
+  RegisterAndMigrate(testing::kNumbersSchema);
   // One connection: the stream stopped early below leaves it clean for the next call.
   testing::SluicedProcess server(
       {"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--pool-size", "1", "--database", "default=" + url_});

@@ -15,8 +15,13 @@ std::vector<std::string> DialectsUnderTest();
 // SQLite). Fails the test when the dialect has no test database.
 std::string FreshDatabaseUrl(const std::string& dialect);
 
-// SQL for `dialect` that inserts rows 1..`rows` into a table `numbers (n BIGINT, label VARCHAR)`
-// as (x, 'row number x'), in one statement.
+// A schema `bulk` with one table `numbers (n BIGINT primary key, label VARCHAR(40))`.
+inline constexpr char kNumbersSchema[] = R"({"name": "bulk", "tables": [{"name": "numbers", "columns": [
+    {"name": "n", "type": "BIGINT", "primary_key": true, "not_null": true},
+    {"name": "label", "type": "VARCHAR", "length": 40, "not_null": true}]}]})";
+
+// SQL for `dialect` that inserts rows 1..`rows` into kNumbersSchema's `numbers` as
+// (x, 'row number x'), in one statement.
 std::string FillNumbersSql(const std::string& dialect, int rows);
 
 }  // namespace sluice::testing
