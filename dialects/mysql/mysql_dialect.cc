@@ -59,6 +59,10 @@ absl::StatusOr<std::string> MysqlDialect::TypeName(const plan::Type& type) const
     case plan::ENUM: {
       std::string values;
       for (const std::string& v : type.enum_values()) {
+        if (!v.empty() && v.back() == ' ') {  // the server would store another label
+          return absl::InvalidArgumentError(absl::StrCat("dialect mysql removes the trailing spaces of enum labels: `",
+                                                         v, "` cannot be stored as declared"));
+        }
         absl::StrAppend(&values, values.empty() ? "" : ", ", StringLiteral(v));
       }
       return absl::StrCat("enum(", values, ")");

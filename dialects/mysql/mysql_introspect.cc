@@ -78,12 +78,18 @@ plan::Type TypeFromSql(const std::string& sql) {
   }
   if (name == "enum") {
     type.set_kind(plan::ENUM);
-    // 'a','b' with '' for a quote inside a value.
+    // 'a','b' with '' for a quote inside a value, and the server's backslash escapes (COLUMN_TYPE
+    // writes \\ for a backslash whatever the sql_mode, \0 \n \r \Z for those bytes).
     std::string value;
     bool in = false;
     std::string raw = sql.substr(sql.find('(') + 1, sql.rfind(')') - sql.find('(') - 1);
     for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '\'') {
+      if (in && raw[i] == '\\' && i + 1 < raw.size()) {
+        static const std::map<char, char> kEscapes = {{'0', '\0'}, {'n', '\n'}, {'r', '\r'}, {'Z', '\032'}};
+        const char next = raw[++i];
+        auto it = kEscapes.find(next);
+        value += it == kEscapes.end() ? next : it->second;
+      } else if (raw[i] == '\'') {
         if (in && i + 1 < raw.size() && raw[i + 1] == '\'') {
           value += '\'';
           ++i;

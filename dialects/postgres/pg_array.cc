@@ -44,13 +44,13 @@ std::string TextArrayToPg(const std::vector<std::string>& elements) {
   return out + "}";
 }
 
-std::optional<std::string> PgArrayToJson(absl::string_view text, void (*element)(std::string*)) {
+std::optional<std::vector<std::optional<std::string>>> PgArrayElements(absl::string_view text) {
   // An explicit lower bound ("[0:1]={...}") is not produced for arrays Sluice writes.
   if (text.size() < 2 || text.front() != '{' || text.back() != '}') return std::nullopt;
-  std::string out = "[";
+  std::vector<std::optional<std::string>> out;
   size_t i = 1;
   const size_t end = text.size() - 1;
-  if (i == end) return std::string("[]");
+  if (i == end) return out;
   while (i <= end) {
     std::string value;
     bool is_null = false;
@@ -66,16 +66,26 @@ std::optional<std::string> PgArrayToJson(absl::string_view text, void (*element)
       if (value == "NULL") is_null = true;
       if (!value.empty() && value[0] == '{') return std::nullopt;  // more than one dimension
     }
-    if (out.size() > 1) out += ',';
-    if (is_null) {
-      out += "null";
-    } else {
-      if (element != nullptr) element(&value);
-      AppendJsonString(value, &out);
-    }
+    out.push_back(is_null ? std::nullopt : std::optional<std::string>(std::move(value)));
     if (i == end) break;
     if (text[i] != ',') return std::nullopt;
     ++i;
+  }
+  return out;
+}
+
+std::optional<std::string> PgArrayToJson(absl::string_view text, void (*element)(std::string*)) {
+  auto elements = PgArrayElements(text);
+  if (!elements.has_value()) return std::nullopt;
+  std::string out = "[";
+  for (auto& value : *elements) {
+    if (out.size() > 1) out += ',';
+    if (!value.has_value()) {
+      out += "null";
+      continue;
+    }
+    if (element != nullptr) element(&*value);
+    AppendJsonString(*value, &out);
   }
   return out + "]";
 }

@@ -16,6 +16,10 @@ std::optional<std::string> JsonArrayToPg(absl::string_view json);
 // `{"x{", "a,b"}` → `{"x{","a,b"}`: every element quoted, for a text[] parameter.
 std::string TextArrayToPg(const std::vector<std::string>& elements);
 
+// `{a,NULL,"b\"c"}` → "a", null, `b"c` (one dimension: quoted elements unescaped); nullopt when
+// malformed.
+std::optional<std::vector<std::optional<std::string>>> PgArrayElements(absl::string_view text);
+
 // `{a,NULL,"b\"c"}` → `["a",null,"b\"c"]` (one dimension); nullopt when malformed.
 // `element` rewrites each element's text (e.g. to normalize timestamps); may be null.
 std::optional<std::string> PgArrayToJson(absl::string_view text, void (*element)(std::string*));

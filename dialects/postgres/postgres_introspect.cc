@@ -46,14 +46,11 @@ absl::StatusOr<Rows> Query(PGconn* pg, const std::string& sql, const std::vector
 }
 
 // "{a,b}" (a text[] of plain names) into its elements.
+// The elements of a one-dimensional text array (names, enum labels), exactly as stored.
 std::vector<std::string> PgList(const std::string& text) {
-  std::string inner(absl::StripSuffix(absl::StripPrefix(text, "{"), "}"));
   std::vector<std::string> out;
-  if (inner.empty()) return out;
-  for (absl::string_view part : absl::StrSplit(inner, ',')) {
-    std::string p(part);
-    if (p.size() >= 2 && p.front() == '"') p = p.substr(1, p.size() - 2);
-    out.push_back(p);
+  for (auto& element : PgArrayElements(text).value_or(std::vector<std::optional<std::string>>())) {
+    out.push_back(element.value_or(""));
   }
   return out;
 }

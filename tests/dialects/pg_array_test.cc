@@ -23,5 +23,13 @@ TEST(PgArray, PostgresToJson) {
   EXPECT_FALSE(PgArrayToJson("1,2", nullptr).has_value());
 }
 
+TEST(PgArray, ElementsAreUnescaped) {
+  using Elements = std::vector<std::optional<std::string>>;
+  EXPECT_EQ(PgArrayElements(R"({"a,b","say \"hi\"",NULL,"back\\slash","NULL",plain})").value(),
+            (Elements{"a,b", "say \"hi\"", std::nullopt, "back\\slash", "NULL", "plain"}));
+  EXPECT_EQ(PgArrayElements("{}").value(), Elements{});
+  EXPECT_FALSE(PgArrayElements(R"({"open)").has_value());
+}
+
 }  // namespace
 }  // namespace sluice::postgres
