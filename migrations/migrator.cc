@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/log.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "executor/executor.h"
@@ -23,6 +24,8 @@ namespace sluice {
 namespace {
 
 constexpr char kTable[] = "__sluice_migrations";
+// duration_ms of a dirty migration while its statements run: found so later, it was interrupted.
+constexpr int64_t kRunning = -1;
 
 v1::Table HistoryTable() {
   v1::Table t;
@@ -101,7 +104,7 @@ absl::Status Record(Connection& conn, Database& db, const CallContext& call, con
   row["name"] = Str(migration.name());
   row["hash"] = Str(migration.hash());
   row["applied_at"].set_timestamp_value(Now());
-  row["duration_ms"].set_int_value(duration_ms);
+  row["duration_ms"].set_int_value(dirty ? kRunning : duration_ms);
   row["dirty"].set_bool_value(dirty);
   row["statements_done"].set_int_value(dirty ? 0 : migration.statements_size());
   row["snapshot"].set_bytes_value(migration.snapshot().SerializeAsString());
@@ -117,6 +120,14 @@ absl::Status Progress(Connection& conn, Database& db, const CallContext& call, c
   *update.mutable_where() = Key(schema, name);
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanUpdate(HistorySchema(), update, "update"));
   return ExecuteOn(conn, db, st, &call).status();
+}
+
+// Whether a DDL statement's error says its effect is there already: what it creates exists, what
+// it drops or renames is gone.
+bool AlreadyTookEffect(const absl::Status& status) {
+  const std::string reason = ErrorReason(status);
+  return reason == SLUICE_REASON_DUPLICATE_OBJECT || reason == SLUICE_REASON_UNDEFINED_TABLE ||
+         reason == SLUICE_REASON_UNDEFINED_COLUMN || reason == SLUICE_REASON_UNDEFINED_OBJECT;
 }
 
 absl::Status Changed(const v1::Migration& migration, const v1::AppliedMigration& applied) {
@@ -191,8 +202,12 @@ absl::StatusOr<std::vector<v1::AppliedMigration>> Migrator::AppliedOn(Connection
     m.set_name(row.values(0).string_value());
     m.set_hash(row.values(1).string_value());
     m.set_applied_at(row.values(2).timestamp_value());
-    m.set_duration_ms(static_cast<uint64_t>(row.values(3).int_value()));
     m.set_dirty(row.values(4).bool_value());
+    // A dirty row's duration says how it stopped: kRunning (interrupted, or still running) or 0
+    // (stopped by a statement's error).
+    const int64_t duration = row.values(3).int_value();
+    m.set_duration_ms(duration > 0 ? static_cast<uint64_t>(duration) : 0);
+    m.set_interrupted(m.dirty() && duration == kRunning);
     m.set_statements_done(static_cast<uint32_t>(row.values(5).int_value()));
     applied.push_back(std::move(m));
   }
@@ -213,7 +228,12 @@ absl::StatusOr<v1::Schema> Migrator::LastSnapshot(Database& db, const CallContex
   v1::Select select;
   select.set_table(kTable);
   select.add_columns()->mutable_expression()->mutable_column()->set_name("snapshot");
-  *select.mutable_where() = Eq("schema", Str(schema));
+  // Applied migrations only: a dirty one's snapshot is not the database yet (generating again
+  // from the one before gives the dirty migration again, which Migrate then resumes).
+  v1::Value clean;
+  clean.set_bool_value(false);
+  *select.mutable_where()->mutable_and_()->add_conditions() = Eq("schema", Str(schema));
+  *select.mutable_where()->mutable_and_()->add_conditions() = Eq("dirty", std::move(clean));
   for (const char* column : {"applied_at", "name"}) {
     select.add_order_by()->mutable_expression()->mutable_column()->set_name(column);
   }
@@ -306,7 +326,7 @@ absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, con
                                              const std::string& schema, const v1::Migration& migration) {
   SLUICE_ASSIGN_OR_RETURN(std::vector<v1::AppliedMigration> applied, AppliedOn(conn, db, call, schema));
   int start_at = 0;
-  bool recorded = false;
+  bool recorded = false, in_doubt = false;
   for (const v1::AppliedMigration& m : applied) {
     if (m.name() != migration.name()) {
       if (m.dirty()) {
@@ -321,19 +341,33 @@ absl::StatusOr<bool> Migrator::ApplyStepwise(Connection& conn, Database& db, con
       if (m.hash() != migration.hash()) return Changed(migration, m);
       return false;
     }
-    // Resume where it failed. Its statements after those done may have been fixed since: the
+    // Resume where it stopped. Its statements after those done may have been fixed since: the
     // record takes the new hash.
     start_at = static_cast<int>(m.statements_done());
+    in_doubt = m.interrupted();
     recorded = true;
-    if (m.hash() != migration.hash()) {
-      SLUICE_RETURN_IF_ERROR(Progress(conn, db, call, schema, migration.name(), {{"hash", Str(migration.hash())}}));
-    }
+    v1::Value running;
+    running.set_int_value(kRunning);
+    SLUICE_RETURN_IF_ERROR(Progress(conn, db, call, schema, migration.name(),
+                                    {{"hash", Str(migration.hash())}, {"duration_ms", running}}));
   }
   if (!recorded) SLUICE_RETURN_IF_ERROR(Record(conn, db, call, schema, migration, true, 0));
   const auto start = std::chrono::steady_clock::now();
   for (int s = start_at; s < migration.statements_size(); ++s) {
     absl::Status status = ExecuteDdl(conn, migration.statements(s), call);
+    if (!status.ok() && s == start_at && in_doubt && AlreadyTookEffect(status)) {
+      // The interruption came after this statement ran and before its progress was recorded
+      // (each DDL statement is atomic): its effect is there.
+      Log("warning", "resumed migration: the statement in doubt had run before the interruption",
+          {{"migration", migration.name()},
+           {"statement", absl::StrCat(s + 1)},
+           {"error", std::string(status.message())}});
+      status = absl::OkStatus();
+    }
     if (!status.ok()) {
+      v1::Value stopped;
+      stopped.set_int_value(0);  // by its own error: nothing in doubt
+      Progress(conn, db, call, schema, migration.name(), {{"duration_ms", stopped}}).IgnoreError();
       return WithErrorInfo(
           Prefixed(status, absl::StrCat("migration `", migration.name(), "` statement ", s + 1, " failed; ",
                                         migration.no_transaction() ? "it runs outside a transaction"

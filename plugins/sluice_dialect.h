@@ -88,6 +88,7 @@ typedef struct sluice_error {
 #define SLUICE_REASON_UNDEFINED_TABLE "UNDEFINED_TABLE"   /* no such table (or view) */
 #define SLUICE_REASON_UNDEFINED_COLUMN "UNDEFINED_COLUMN" /* no such column */
 #define SLUICE_REASON_DUPLICATE_OBJECT "DUPLICATE_OBJECT" /* creating a table, index, type that exists */
+#define SLUICE_REASON_UNDEFINED_OBJECT "UNDEFINED_OBJECT" /* dropping an index, key or constraint that is not there */
 /* compile: the plan binds more values than one statement of the dialect can (code
  * INVALID_ARGUMENT); sluiced then runs an insert's rows in parts, and refuses anything else. */
 #define SLUICE_REASON_TOO_MANY_PARAMETERS "TOO_MANY_PARAMETERS"

@@ -60,13 +60,20 @@ namespace {
 using sdk::Guard;
 using sdk::SetError;
 
+constexpr unsigned kDuplicateConstraintName = 1826;  // ER_DUP_CONSTRAINT_NAME (a CHECK)
+
 int32_t CodeFor(unsigned error) {
   switch (error) {
     case ER_DUP_ENTRY:
     case ER_DUP_KEY:
     case ER_TABLE_EXISTS_ERROR:
     case ER_DUP_KEYNAME:
+    case ER_DUP_FIELDNAME:
+    case kDuplicateConstraintName:
       return SLUICE_STATUS_ALREADY_EXISTS;
+    case ER_BAD_TABLE_ERROR:
+    case ER_CANT_DROP_FIELD_OR_KEY:
+      return SLUICE_STATUS_NOT_FOUND;
     case ER_NO_REFERENCED_ROW:
     case ER_NO_REFERENCED_ROW_2:
     case ER_ROW_IS_REFERENCED:
@@ -126,8 +133,14 @@ const char* ReasonFor(unsigned error) {
       return SLUICE_REASON_UNDEFINED_TABLE;
     case ER_BAD_FIELD_ERROR:
       return SLUICE_REASON_UNDEFINED_COLUMN;
+    case ER_BAD_TABLE_ERROR:
+      return SLUICE_REASON_UNDEFINED_TABLE;
+    case ER_CANT_DROP_FIELD_OR_KEY:
+      return SLUICE_REASON_UNDEFINED_OBJECT;
     case ER_TABLE_EXISTS_ERROR:
     case ER_DUP_KEYNAME:
+    case ER_DUP_FIELDNAME:
+    case kDuplicateConstraintName:
       return SLUICE_REASON_DUPLICATE_OBJECT;
     default:
       return "";
@@ -147,6 +160,12 @@ std::string ConstraintOf(absl::string_view message) {
 }
 
 int32_t Error(unsigned code, const char* sqlstate, const char* message, sluice_error* err) {
+  // A foreign key whose name exists: "Can't create table ... (errno: 121 "Duplicate key on write or update")".
+  if (code == ER_CANT_CREATE_TABLE && absl::string_view(message).find("errno: 121") != absl::string_view::npos) {
+    return sdk::SetReason(
+        err, SetError(err, SLUICE_STATUS_ALREADY_EXISTS, message, absl::StrCat(code), ConstraintOf(message)),
+        SLUICE_REASON_DUPLICATE_OBJECT);
+  }
   return sdk::SetReason(err, SetError(err, CodeFor(code), message, absl::StrCat(code), ConstraintOf(message)),
                         ReasonFor(code));
 }

@@ -106,7 +106,11 @@ const char* ReasonFor(absl::string_view sqlstate) {
   if (sqlstate == "23514") return SLUICE_REASON_CHECK_VIOLATION;
   if (sqlstate == "42P01") return SLUICE_REASON_UNDEFINED_TABLE;
   if (sqlstate == "42703") return SLUICE_REASON_UNDEFINED_COLUMN;
-  if (sqlstate == "42P07" || sqlstate == "42710" || sqlstate == "42P06") return SLUICE_REASON_DUPLICATE_OBJECT;
+  // duplicate table (or index), object, schema, column
+  if (sqlstate == "42P07" || sqlstate == "42710" || sqlstate == "42P06" || sqlstate == "42701") {
+    return SLUICE_REASON_DUPLICATE_OBJECT;
+  }
+  if (sqlstate == "42704") return SLUICE_REASON_UNDEFINED_OBJECT;
   return "";
 }
 

@@ -497,6 +497,54 @@ TEST_P(Migrations, StatusReportsDrift) {
               HasSubstr(GetParam() == "sqlite" ? "__sluice_new_items" : "DROP COLUMN"));
 }
 
+// A migration found dirty after an interruption (sluiced or the database went away between a
+// statement and the record of it) resumes at the statement in doubt, and that statement's "already
+// exists" means it had run. Found dirty after an error of its own, the error stands. The states
+// are made by hand in the history; a no-transaction migration runs statement by statement on
+// every dialect.
+TEST_P(Migrations, AResumedStatementInDoubtThatAlreadyTookEffectCountsAsDone) {
+  Register(kV1);
+  v1::MigrateRequest request = FromJson<v1::MigrateRequest>(R"json({"target": {"schema": "inventory"}, "migrations": [
+      {"name": "0001_doubt", "no_transaction": true, "statements": [
+        "CREATE TABLE doubt_a (id INTEGER PRIMARY KEY)", "CREATE TABLE doubt_b (id INTEGER PRIMARY KEY)"]}]})json");
+  v1::MigrateResponse migrated;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), request, &migrated).ok())
+      << last_.error_message();
+  const auto make_dirty = [&](int64_t duration_ms) {
+    v1::RawRequest raw;
+    raw.set_sql(GetParam() == "postgres"
+                    ? "UPDATE __sluice_migrations SET dirty = $1, statements_done = 1, duration_ms = $2 WHERE name = $3"
+                    : "UPDATE __sluice_migrations SET dirty = ?, statements_done = 1, duration_ms = ? WHERE name = ?");
+    raw.add_params()->set_bool_value(true);
+    raw.add_params()->set_int_value(duration_ms);
+    raw.add_params()->set_string_value("0001_doubt");
+    v1::QueryResult result;
+    ASSERT_TRUE(Call(&v1::QueryService::Stub::Raw, queries_.get(), raw, &result).ok()) << last_.error_message();
+    ASSERT_EQ(result.rows_affected(), 1u);
+  };
+  // Interrupted after statement 2 ran, before its progress was recorded.
+  make_dirty(-1);
+  v1::StatusResponse status = Status("inventory");
+  ASSERT_EQ(status.applied_size(), 1);
+  EXPECT_TRUE(status.applied(0).dirty());
+  EXPECT_TRUE(status.applied(0).interrupted());
+  EXPECT_EQ(status.applied(0).statements_done(), 1u);
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), request, &migrated).ok())
+      << last_.error_message();
+  EXPECT_THAT(migrated.applied(), ElementsAre("0001_doubt"));
+  status = Status("inventory");
+  EXPECT_FALSE(status.applied(0).dirty());
+  EXPECT_FALSE(status.applied(0).interrupted());
+  EXPECT_EQ(status.applied(0).statements_done(), 2u);
+  // Stopped by statement 2's own error: resuming runs it again, and its error stands.
+  make_dirty(0);
+  EXPECT_FALSE(Status("inventory").applied(0).interrupted());
+  EXPECT_FALSE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), request, &migrated).ok());
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::ALREADY_EXISTS) << last_.error_message();
+  EXPECT_THAT(last_.error_message(), HasSubstr("statement 2 failed"));
+  EXPECT_TRUE(Status("inventory").applied(0).dirty());
+}
+
 // Adopting a database made by hand (drizzle-kit's pull --init): pull its schema, register it,
 // generate the first migration, record it as applied without running it (the row made by hand
 // survives), then later migrations apply on top. A database that is not what the migrations leave

@@ -123,4 +123,12 @@ int SluicedProcess::Stop() {
   return -1;
 }
 
+void SluicedProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
 }  // namespace sluice::testing

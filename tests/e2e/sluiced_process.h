@@ -37,6 +37,8 @@ class SluicedProcess {
   // Drops this side's channel, sends SIGTERM, and returns the exit code (-1 if it had to be
   // killed). Callers drop their stubs first.
   int Stop();
+  // kill -9, and waits for the process to be gone.
+  void Kill();
 
  private:
   pid_t pid_ = -1;
