@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "services/admin_service.h"
 #include "services/health_service.h"
+#include "services/malformed_requests.h"
 #include "services/metrics_http.h"
 #include "services/migration_service.h"
 #include "services/query_service.h"
@@ -171,6 +172,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // gRPC sets SO_REUSEPORT by default: a second sluiced on the same port would bind too, and
   // calls would alternate between two servers (and their databases). Refuse the port instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(MalformedRequestsInterceptor());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int port = 0;
   builder.AddListeningPort(options.listen, *credentials, &port);
   if (!options.unix_socket.empty()) {

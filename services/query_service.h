@@ -6,12 +6,13 @@
 
 namespace sluice {
 
-// The calls that run one statement are served on gRPC's completion-queue API (UnaryCalls:
-// handlers that never block, see Statement in query_service.cc); the rest are synchronous.
-using QueryServiceBase = v1::QueryService::WithAsyncMethod_Select<v1::QueryService::WithAsyncMethod_Insert<
-    v1::QueryService::WithAsyncMethod_Update<v1::QueryService::WithAsyncMethod_Delete<
-        v1::QueryService::WithAsyncMethod_FindMany<v1::QueryService::WithAsyncMethod_FindFirst<
-            v1::QueryService::WithAsyncMethod_ExecutePrepared<v1::QueryService::Service>>>>>>>;
+// The calls that run one statement are served on gRPC's completion-queue API, raw (UnaryCalls
+// decodes the request: handlers that never block, see Statement in query_service.cc); the rest
+// are synchronous.
+using QueryServiceBase = v1::QueryService::WithRawMethod_Select<v1::QueryService::WithRawMethod_Insert<
+    v1::QueryService::WithRawMethod_Update<v1::QueryService::WithRawMethod_Delete<
+        v1::QueryService::WithRawMethod_FindMany<v1::QueryService::WithRawMethod_FindFirst<
+            v1::QueryService::WithRawMethod_ExecutePrepared<v1::QueryService::Service>>>>>>>;
 
 class QueryServiceImpl final : public QueryServiceBase {
  public:

@@ -38,8 +38,10 @@ Isolation IsolationOf(v1::TransactionRequest::IsolationLevel level) {
 // connection's lease rolls back whatever is open (also when the client cancels or goes away).
 absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, Stream* stream) {
   v1::TransactionRequest request;
-  if (!stream->Read(&request)) return absl::OkStatus();  // nothing asked
-  if (!request.has_begin()) return InvalidField("begin", "the first message must be begin");
+  // A stream that ends first (or whose first message does not decode) asked nothing either.
+  if (!stream->Read(&request) || !request.has_begin()) {
+    return InvalidField("begin", "the first message must be begin");
+  }
   const v1::TransactionRequest::Begin& begin = request.begin();
   SLUICE_ASSIGN_OR_RETURN(Database * db, state.databases->Find(begin.target().database()));
   const CallContext call = state.CallOf(context);

@@ -13,6 +13,12 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/async_unary_call.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/proto_buffer_writer.h>
+
+#include "services/malformed_requests.h"
 
 namespace sluice {
 
@@ -23,8 +29,8 @@ class UnaryCalls {
  public:
   template <typename Request, typename Response>
   struct Method {
-    // The generated AsyncService's RequestX, bound to its service.
-    std::function<void(grpc::ServerContext*, Request*, grpc::ServerAsyncResponseWriter<Response>*,
+    // The generated raw RequestX (WithRawMethod_X: the message as bytes), bound to its service.
+    std::function<void(grpc::ServerContext*, grpc::ByteBuffer*, grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>*,
                        grpc::ServerCompletionQueue*, void*)>
         request;
     // Must not block: answers through `answer`; the context, request and response stay valid
@@ -71,7 +77,7 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
   Call(UnaryCalls* calls, std::shared_ptr<const Method<Request, Response>> method, grpc::ServerCompletionQueue* queue)
       : calls_(calls), method_(std::move(method)), queue_(queue) {
     context_.AsyncNotifyWhenDone(&done_);
-    method_->request(&context_, &request_, &writer_, queue_, this);
+    method_->request(&context_, &request_bytes_, &writer_, queue_, this);
   }
 
   void Proceed(bool ok) override {
@@ -84,10 +90,19 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
       new Call(calls_, method_, queue_);  // the next call of this method
       UnaryCalls* calls = calls_;         // `this` may be gone once Finish is posted
       ++calls->answering_;
-      method_->handle(&context_, &request_, &response_, [this, calls](const grpc::Status& status) {
-        writer_.Finish(response_, status, this);
+      Answer answer = [this, calls](const grpc::Status& status) {
+        grpc::ByteBuffer bytes;
+        bool own = false;
+        if (status.ok()) (void)grpc::SerializationTraits<Response>::Serialize(response_, &bytes, &own);
+        writer_.Finish(bytes, status, this);
         --calls->answering_;
-      });
+      };
+      // Decoded here, not by gRPC, so that bytes which are not the method's message get a clear
+      // INVALID_ARGUMENT (gRPC would cancel the call with INTERNAL).
+      if (!grpc::SerializationTraits<Request>::Deserialize(&request_bytes_, &request_).ok()) {
+        return answer(MalformedRequest(Request::descriptor()->full_name()));
+      }
+      method_->handle(&context_, &request_, &response_, std::move(answer));
       return;
     }
     answered_ = true;
@@ -112,9 +127,10 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
   const std::shared_ptr<const Method<Request, Response>> method_;
   grpc::ServerCompletionQueue* queue_;
   grpc::ServerContext context_;
+  grpc::ByteBuffer request_bytes_;
   Request request_;
   Response response_;
-  grpc::ServerAsyncResponseWriter<Response> writer_{&context_};
+  grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> writer_{&context_};
   Done done_{this};
   bool started_ = false;
   bool answered_ = false;
