@@ -36,6 +36,9 @@ std::string AliasFor(const std::string& table, const std::vector<std::string>& t
 
 class FindPlanner {
  public:
+  // Relations nest at most this deep (each level is a correlated subquery of the one above).
+  static constexpr size_t kMaxRelationDepth = 16;
+
   FindPlanner(const SchemaIndex& schema, std::vector<v1::Value>* params) : schema_(schema), params_(params) {}
 
   // One level: `request` over `table` (named `alias` in the statement) into `select`; the
@@ -83,6 +86,10 @@ class FindPlanner {
 
     // Relations, in the order the schema declares them.
     for (const auto& [name, nested] : request.with()) {
+      if (taken.size() >= kMaxRelationDepth) {  // `taken`: this level and those around it
+        return InvalidField(absl::StrCat(path, "with[\"", name, "\"]"),
+                            absl::StrCat("relations (`with`) nest at most ", kMaxRelationDepth, " levels"));
+      }
       if (FindRelation(schema_, table.table->name(), name) == nullptr) {
         return InvalidField(absl::StrCat(path, "with[\"", name, "\"]"),
                             absl::StrCat("table `", table.table->name(), "` has no relation `", name, "`"));

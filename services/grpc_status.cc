@@ -1,5 +1,7 @@
 #include "services/grpc_status.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "google/rpc/error_details.pb.h"
@@ -13,7 +15,9 @@ namespace {
 // Echoed text is cut to these sizes, at a UTF-8 character boundary, saying how long it was.
 constexpr size_t kMaxMessage = 1024;
 constexpr size_t kMaxDetailText = 256;
+constexpr size_t kMaxFieldPath = 768;
 constexpr int kMaxViolations = 16;
+constexpr size_t kMaxViolationBytes = 4096;
 
 std::string Clip(absl::string_view text, size_t max) {
   if (text.size() <= max) return std::string(text);
@@ -27,12 +31,18 @@ std::string ClippedPayload(absl::string_view type_url, std::string payload) {
   if (type_url == kBadRequestUrl) {
     google::rpc::BadRequest bad;
     if (!bad.ParseFromString(payload)) return payload;
-    const int dropped = bad.field_violations_size() - kMaxViolations;
-    if (dropped > 0) bad.mutable_field_violations()->DeleteSubrange(kMaxViolations, dropped);
-    for (auto& v : *bad.mutable_field_violations()) {
-      v.set_field(Clip(v.field(), kMaxDetailText));
+    // A field path may be long (relations 16 levels deep): its own, larger limit; the
+    // violations kept fit kMaxViolationBytes together.
+    int kept = 0;
+    for (size_t bytes = 0; kept < std::min(bad.field_violations_size(), kMaxViolations); ++kept) {
+      auto& v = *bad.mutable_field_violations(kept);
+      v.set_field(Clip(v.field(), kMaxFieldPath));
       v.set_description(Clip(v.description(), kMaxDetailText));
+      bytes += v.field().size() + v.description().size();
+      if (kept > 0 && bytes > kMaxViolationBytes) break;
     }
+    const int dropped = bad.field_violations_size() - kept;
+    if (dropped > 0) bad.mutable_field_violations()->DeleteSubrange(kept, dropped);
     if (dropped > 0) {
       auto* more = bad.add_field_violations();
       more->set_description(absl::StrCat("and ", dropped, " more"));

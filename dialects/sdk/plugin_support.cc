@@ -1,5 +1,7 @@
 #include "dialects/sdk/plugin_support.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -54,7 +56,15 @@ int32_t CompilePlan(const SqlDialect& dialect, const void* plan_bytes, size_t pl
                     sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     plan::Plan plan;
-    if (plan_bytes == nullptr || out == nullptr || !plan.ParseFromArray(plan_bytes, static_cast<int>(plan_size))) {
+    // The host bounds nesting (expressions 32 levels, relations 16): deeper than protobuf's
+    // default of 100 messages, so the limit here is the host's, not protobuf's.
+    const auto parse = [&] {
+      google::protobuf::io::CodedInputStream input(static_cast<const uint8_t*>(plan_bytes),
+                                                   static_cast<int>(plan_size));
+      input.SetRecursionLimit(4096);
+      return plan.ParseFromCodedStream(&input) && input.ConsumedEntireMessage();
+    };
+    if (plan_bytes == nullptr || out == nullptr || !parse()) {
       return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT,
                       absl::StrCat("dialect ", dialect.name(), ": the plan does not parse"));
     }

@@ -6,6 +6,8 @@
 #include <mysql.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include <regex>
 
 #include "absl/strings/str_cat.h"
@@ -25,6 +27,7 @@ namespace {
 using ::testing::ElementsAre;
 using testing::FieldPaths;
 using testing::FromJson;
+using ::testing::HasSubstr;
 
 // The blog example's rows: two authors with articles, comments and topics, and one without.
 constexpr char kData[] = R"({"target": {"schema": "blog"}, "operations": [
@@ -320,6 +323,48 @@ TEST_P(Relational, BadRequestsNameTheirField) {
       "find.extras[0].alias");
   EXPECT_EQ(refused(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "limit": "3"}})", true),
             "find.limit");  // FindFirst
+}
+
+// Relations nest 16 levels deep (authors → articles → author → articles ...) in one statement,
+// the deepest level's conditions as deep as expressions go (32); a 17th level is refused with its
+// path and the limit. SQLite's parser (a stack of 100) takes about 6 levels: beyond, it refuses
+// the statement with INVALID_ARGUMENT and its own words.
+TEST_P(Relational, RelationsNestSixteenLevelsAndNoDeeper) {
+  const auto nested = [](int levels, int condition_depth) {
+    v1::FindManyRequest request =
+        FromJson<v1::FindManyRequest>(R"({"target": {"schema": "blog"}, "find": {"table": "authors"}})");
+    v1::Find* find = request.mutable_find();
+    std::string path = "find";
+    for (int i = 1; i < levels; ++i) {
+      const std::string relation = i % 2 == 1 ? "articles" : "author";
+      find = &(*find->mutable_with())[relation];
+      path += ".with[\"" + relation + "\"]";
+    }
+    // The deepest level's condition: id >= 0, inside single-condition `and`s.
+    v1::Condition* condition = find->mutable_where();
+    for (int i = 1; i < condition_depth; ++i) condition = condition->mutable_and_()->add_conditions();
+    *condition = FromJson<v1::Condition>(
+        R"({"gte": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "0"}}}})");
+    return std::make_pair(request, path);
+  };
+  v1::FindResult result;
+  const bool sqlite = GetParam() == "sqlite";
+  ASSERT_TRUE(
+      Call(&v1::QueryService::Stub::FindMany, queries_.get(), nested(sqlite ? 6 : 16, sqlite ? 8 : 30).first, &result)
+          .ok())
+      << last_.error_message();
+  EXPECT_EQ(result.rows_size(), 3);  // every author, each with the chain below
+  if (sqlite) {
+    EXPECT_FALSE(Call(&v1::QueryService::Stub::FindMany, queries_.get(), nested(7, 1).first, &result).ok());
+    EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(last_.error_message(), HasSubstr("parser stack overflow"));
+  }
+  const auto [seventeen, too_deep] = nested(17, 1);
+  EXPECT_FALSE(Call(&v1::QueryService::Stub::FindMany, queries_.get(), seventeen, &result).ok());
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(std::count(too_deep.begin(), too_deep.end(), '['), 16);
+  EXPECT_THAT(FieldPaths(last_), ElementsAre(too_deep));
+  EXPECT_THAT(last_.error_message(), HasSubstr("relations (`with`) nest at most 16 levels"));
 }
 
 TEST_P(Relational, LintWarnsAndStrictRefuses) {
