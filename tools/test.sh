@@ -21,17 +21,21 @@ echo "test: PostgreSQL at $postgres_url"
 mysql_url=$(tools/db/mariadb.sh start "$servers/mariadb")
 echo "test: MariaDB at $mysql_url"
 
-# Tests that restart a server ask this script to (a server restarted by a test would be a child
-# of the test, and the test runner ends the test's processes): a line `restart postgres` or
-# `restart mariadb` written to $servers/control is answered with the exit code on
-# $servers/control.done.
+# Tests that restart, stop, resume or crash a server ask this script to (a server started by a
+# test would be a child of the test, and the test runner ends the test's processes): a line
+# `VERB postgres` or `VERB mariadb` (VERB: restart, stop, resume, crash; see tools/db/) written to
+# $servers/control is answered with the exit code on $servers/control.done.
 mkfifo "$servers/control" "$servers/control.done"
 chmod 666 "$servers/control" "$servers/control.done"
 (
   while read -r verb server <"$servers/control"; do
     code=2
     case "$verb $server" in
-      "restart postgres" | "restart mariadb") tools/db/"$server".sh restart "$servers/$server" && code=0 || code=1 ;;
+      "restart "* | "stop "* | "resume "* | "crash "*)
+        case "$server" in
+          postgres | mariadb) tools/db/"$server".sh "$verb" "$servers/$server" && code=0 || code=1 ;;
+        esac
+        ;;
     esac
     echo "$code" >"$servers/control.done"
   done

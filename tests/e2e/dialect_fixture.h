@@ -4,7 +4,6 @@
 #define SLUICE_TESTS_E2E_DIALECT_FIXTURE_H_
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -21,19 +20,6 @@
 #include "tests/support/proto_json.h"
 
 namespace sluice::testing {
-
-// Asks tools/test.sh to restart its `server` (postgres, mariadb); true when it did.
-inline bool RestartTestServer(const std::string& server) {
-  const char* control = std::getenv("SLUICE_TEST_CONTROL");
-  if (control == nullptr || *control == '\0') {
-    ADD_FAILURE() << "SLUICE_TEST_CONTROL is not set: run through tools/test.sh";
-    return false;
-  }
-  std::ofstream(control) << "restart " << server << std::endl;
-  std::string code;
-  std::ifstream(std::string(control) + ".done") >> code;
-  return code == "0";
-}
 
 // The base of each server dialect's own tests: the `kinds` schema (every type of the dialect)
 // registered and migrated on a fresh database.
@@ -151,7 +137,7 @@ class DialectTest : public SluiceTest {
       in_flight = testing::CallInto(&v1::QueryService::Stub::Raw, &*queries_, &context, request, &r);
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    const bool restarted = RestartTestServer(server);
+    const bool restarted = ControlTestServer("restart", server);
     call.join();
     ASSERT_TRUE(restarted);
     EXPECT_EQ(in_flight.error_code(), grpc::StatusCode::UNAVAILABLE) << in_flight.error_message();

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <sstream>
 
@@ -100,6 +101,18 @@ std::string FreshDatabaseUrl(const std::string& dialect) {
   }
   ADD_FAILURE() << "no test database for dialect `" << dialect << "`";
   return "";
+}
+
+bool ControlTestServer(const std::string& verb, const std::string& server) {
+  const char* control = std::getenv("SLUICE_TEST_CONTROL");
+  if (control == nullptr || *control == '\0') {
+    ADD_FAILURE() << "SLUICE_TEST_CONTROL is not set: run through tools/test.sh";
+    return false;
+  }
+  std::ofstream(control) << verb << " " << server << std::endl;
+  std::string code;
+  std::ifstream(std::string(control) + ".done") >> code;
+  return code == "0";
 }
 
 std::string FillNumbersSql(const std::string& dialect, int rows) {

@@ -15,6 +15,10 @@ std::vector<std::string> DialectsUnderTest();
 // SQLite). Fails the test when the dialect has no test database.
 std::string FreshDatabaseUrl(const std::string& dialect);
 
+// Asks tools/test.sh to `verb` (restart, stop, resume, crash: see tools/db/) its `server`
+// (postgres, mariadb); true when it did. Fails the test outside tools/test.sh.
+bool ControlTestServer(const std::string& verb, const std::string& server);
+
 // A schema `bulk` with one table `numbers (n BIGINT primary key, label VARCHAR(40))`.
 inline constexpr char kNumbersSchema[] = R"({"name": "bulk", "tables": [{"name": "numbers", "columns": [
     {"name": "n", "type": "BIGINT", "primary_key": true, "not_null": true},

@@ -3,6 +3,8 @@
 #   tools/db/mariadb.sh start DIR   initializes DIR, starts the server, prints its URL
 #   tools/db/mariadb.sh stop DIR    stops the server started in DIR
 #   tools/db/mariadb.sh restart DIR restarts it (same port; sessions are cut)
+#   tools/db/mariadb.sh resume DIR  starts a stopped (or crashed) server again, same port and data
+#   tools/db/mariadb.sh crash DIR   kill -9 (the next start recovers InnoDB from its log)
 # The URL names the user `sluice` (password `sluice`), which may create databases.
 set -euo pipefail
 cmd=${1:?start or stop}
@@ -14,7 +16,7 @@ user=$(id -un)
 launch() {  # PORT
   mariadbd --no-defaults --user="$user" --datadir="$dir/data" --socket="$dir/mysqld.sock" \
     --pid-file="$dir/mysqld.pid" --port="$1" --bind-address=127.0.0.1 --skip-name-resolve \
-    --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --max-connections=300 \
+    --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 --max-connections=300 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     >>"$dir/server.log" 2>&1 &
   for _ in $(seq 1 300); do
@@ -54,8 +56,17 @@ case "$cmd" in
   stop)
     stop
     ;;
+  resume)
+    launch "$(cat "$dir/port")"
+    ;;
+  crash)
+    pid=$(cat "$dir/mysqld.pid")
+    kill -9 "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
+    exit 1
+    ;;
   *)
-    echo "usage: $0 start|stop|restart DIR" >&2
+    echo "usage: $0 start|stop|restart|resume|crash DIR" >&2
     exit 2
     ;;
 esac
