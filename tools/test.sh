@@ -61,14 +61,24 @@ check() {
 }
 check api tools/check-api.sh
 check format tools/check-format.sh
-bazel test //... \
-  --test_env=SLUICE_BUF="$PWD/.cache/node/node_modules/.bin/buf" \
-  --test_env=SLUICE_NODE_MODULES="$PWD/.cache/node/node_modules" \
-  --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres,mysql \
-  --test_env=SLUICE_TEST_MYSQL_URL="$mysql_url" \
-  --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url" \
-  --test_env=SLUICE_TEST_CONTROL="$servers/control" \
-  2>&1 | tee "$log" || status=1
+env=(
+  --test_env=SLUICE_BUF="$PWD/.cache/node/node_modules/.bin/buf"
+  --test_env=SLUICE_NODE_MODULES="$PWD/.cache/node/node_modules"
+  --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres,mysql
+  --test_env=SLUICE_TEST_MYSQL_URL="$mysql_url"
+  --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url"
+  --test_env=SLUICE_TEST_CONTROL="$servers/control"
+)
+bazel test //... "${env[@]}" 2>&1 | tee "$log" || status=1
+# The C++ tests once more under AddressSanitizer + UndefinedBehaviorSanitizer (.bazelrc's asan):
+# the unit tests and the end-to-end suites, sluiced in process and as its own process. Not the
+# pool-of-one twins (the same code), the database restarts and faults (timing, run above), nor
+# the script and client tests (no C++ of ours runs there but sluiced, covered here).
+asan_tests=$(bazel query 'kind(cc_test, //tests/...) except attr(tags, exclusive, //tests/...) except filter("_pool1$", //tests/...)' 2>/dev/null)
+echo "test: under AddressSanitizer + UndefinedBehaviorSanitizer:" $asan_tests
+# shellcheck disable=SC2086
+bazel test --config=asan $asan_tests "${env[@]}" 2>&1 | sed -u 's/^\(\/\/[^ ]*\) /\1 (asan) /' | tee -a "$log" ||
+  status=1
 [ "${CI:-}" = "true" ] && bazel shutdown
 
 passed=$(($(grep -cE '^//.* PASSED' "$log" || true) + checks_passed))

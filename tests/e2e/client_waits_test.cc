@@ -187,7 +187,12 @@ TEST_P(ClientWaits, AStreamWhoseClientStopsReadingEndsAndGivesItsConnectionBack)
   v1::SelectStreamResponse message;
   ASSERT_TRUE(stalled->Read(&message));  // the header
   ASSERT_TRUE(stalled->Read(&message));  // the first rows; then the client reads nothing
-  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  // The server writes until the transport's buffers are full, then waits 1 s for the client
+  // (a few seconds in all; longer under a sanitizer).
+  for (int i = 0; i < 120 && Metric(R"(sluice_client_waits_ended_total{reason="stream_stall"})") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // the hold goes with the call
   EXPECT_EQ(Metric(R"(sluice_client_waits_ended_total{reason="stream_stall"})"), 1u);
   EXPECT_EQ(Metric(R"(sluice_held_connections{database="default"})"), 0u);
   // What the transport had buffered arrives, then the end: CANCELLED, far from every row.

@@ -443,8 +443,9 @@ TEST_P(EndToEnd, SchemasAreVersionedByContentAndSurviveRestarts) {
   EXPECT_EQ(again.version().version(), 1u);
   EXPECT_EQ(again.version().hash(), first.version().hash());
 
+  v1::MigrateResponse migrated;
   ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                   Json<v1::MigrateRequest>(R"({"target": {"schema": "shop"}})"), new v1::MigrateResponse())
+                   Json<v1::MigrateRequest>(R"({"target": {"schema": "shop"}})"), &migrated)
                   .ok());
   InsertAdaAndBob();
 
@@ -1105,7 +1106,9 @@ TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
   // Holding every row would take at least 25 MB (about 1 MB grows here); streaming keeps the peak
   // near where it was.
   std::cout << "peak RSS " << before << " kB before, " << server.StatusKb("VmHWM") << " kB after" << std::endl;
+#ifndef __SANITIZE_ADDRESS__  // AddressSanitizer keeps freed memory in quarantine: RSS says nothing
   EXPECT_LT(server.StatusKb("VmHWM") - before, 16 * 1024) << "peak RSS grew from " << before << " kB";
+#endif
 
   // A client that stops reading after the first batch: the rest is dropped, and the connection
   // serves the next call.
