@@ -9,7 +9,7 @@ BUILD_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto libabsl-dev
   libssl-dev libsqlite3-dev libpq-dev default-libmysqlclient-dev libboost-dev libboost-filesystem-dev libcli11-dev
 )
-TEST_PACKAGES=(libgtest-dev libgmock-dev clang-format python3-grpcio python3-protobuf python3-yaml openssl curl nodejs npm postgresql-15
+TEST_PACKAGES=(libgtest-dev libgmock-dev clang-format clang libclang-rt-14-dev python3-grpcio python3-protobuf python3-yaml openssl curl nodejs npm postgresql-15
   mariadb-server)
 # npm packages for the tests (installed into .cache/node, never committed): buf curl, the Node
 # client example's gRPC libraries, and Drizzle ORM with node-postgres (the benchmark's peer).

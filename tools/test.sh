@@ -79,6 +79,8 @@ echo "test: under AddressSanitizer + UndefinedBehaviorSanitizer:" $asan_tests
 # shellcheck disable=SC2086
 bazel test --config=asan $asan_tests "${env[@]}" 2>&1 | sed -u 's/^\(\/\/[^ ]*\) /\1 (asan) /' | tee -a "$log" ||
   status=1
+# libFuzzer over each target of tests/fuzz, 30 s each from its seed corpus (clang, ASan + UBSan).
+check fuzz tools/fuzz.sh 30
 [ "${CI:-}" = "true" ] && bazel shutdown
 
 passed=$(($(grep -cE '^//.* PASSED' "$log" || true) + checks_passed))
