@@ -110,6 +110,26 @@ plan::Expr NextValue(const SchemaIndex& schema, const std::string& name) {
   return ExpressionPlanner::Call(plan::NEXTVAL, {std::move(ns), std::move(seq)});
 }
 
+namespace {
+
+// Columns whose values bind as elements of an array parameter (their text forms, PostgreSQL's
+// array input): not bytes, JSON, intervals or arrays.
+bool BindsAsArrayElement(const v1::Column& column) {
+  if (column.array()) return false;
+  switch (column.type()) {
+    case v1::BYTES:
+    case v1::JSON:
+    case v1::JSONB:
+    case v1::INTERVAL:
+    case v1::COLUMN_TYPE_UNSPECIFIED:
+      return false;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<uint32_t> ExpressionPlanner::BindCount(int32_t count, const std::string& path) {
   if (count < 0) return InvalidField(path, absl::StrCat("must not be negative (got ", count, ")"));
   v1::Value value;
@@ -578,26 +598,36 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c, 
       if (list.values().empty()) {
         return InvalidField(lpath + ".values", "at least one value (or a subquery) is required");
       }
+      // Values only (no placeholder, no expression): the same values as one array too.
+      v1::Value array;
+      bool values_only = params_ != nullptr;
       for (int i = 0; i < list.values_size(); ++i) {
         const std::string vpath = absl::StrCat(lpath, ".values[", i, "]");
         const v1::Expression& v = list.values(i);
         if (v.has_param()) {
           SLUICE_ASSIGN_OR_RETURN(plan::Expr bound, ValueOrPlaceholder(v, left.type, vpath));
           args.push_back(std::move(bound));
+          values_only = false;
           continue;
         }
         if (!v.has_value()) {
           SLUICE_ASSIGN_OR_RETURN(TypedExpr other, Typed(v, vpath, allow_aggregates));
           args.push_back(std::move(other.expr));
+          values_only = false;
           continue;
         }
         if (v.value().has_null_value()) {
           return InvalidField(vpath + ".value", "null never matches in a list; use is_null");
         }
         SLUICE_ASSIGN_OR_RETURN(plan::Expr bound, BindValue(v.value(), left.type, vpath + ".value"));
+        if (values_only) *array.mutable_list_value()->add_values() = (*params_)[bound.param()];
         args.push_back(std::move(bound));
       }
-      return Call(in ? plan::IN : plan::NOT_IN, std::move(args));
+      plan::Expr call = Call(in ? plan::IN : plan::NOT_IN, std::move(args));
+      if (values_only && list.values_size() >= 2 && BindsAsArrayElement(left.type)) {
+        call.mutable_call()->set_array_param(Bind(array).param() + 1);
+      }
+      return call;
     }
     case C::kIsNull:
     case C::kIsNotNull: {

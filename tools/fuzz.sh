@@ -12,7 +12,7 @@ base="$PWD/.cache/bazel-fuzz"
 artifacts="$PWD/.cache/fuzz"
 mkdir -p "$artifacts"
 fuzz_bazel() { bazel --output_base="$base" "$@"; }
-fuzz_bazel build --config=fuzz //tests/fuzz:all
+fuzz_bazel build --config=fuzz --symlink_prefix=/ //tests/fuzz:all
 bin=$(fuzz_bazel info --config=fuzz bazel-bin 2>/dev/null)
 status=0
 for target in folder json request schema; do

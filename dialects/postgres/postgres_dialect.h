@@ -10,6 +10,7 @@ class PostgresDialect : public sdk::SqlDialect {
  public:
   absl::string_view name() const override { return "postgres"; }
   bool numbered_placeholders() const override { return true; }
+  bool has_array_params() const override { return true; }
   // The protocol allows 65,535, but libpq refuses a statement description (ParameterDescription)
   // over 30,000 bytes, and the plugin describes every statement it prepares: 4 bytes a value.
   size_t max_params() const override { return 7498; }

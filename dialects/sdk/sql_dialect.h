@@ -93,6 +93,8 @@ class SqlDialect {
   // PostgreSQL's DISTINCT ON and array operators (@>, &&).
   virtual bool has_distinct_on() const { return false; }
   virtual bool has_array_operators() const { return false; }
+  // Binds an array parameter for an IN list of values (Call.array_param: `x = ANY($n)`).
+  virtual bool has_array_params() const { return false; }
 
   // Upserts as `ON DUPLICATE KEY UPDATE` (MySQL) instead of `ON CONFLICT (...) DO ...`.
   virtual bool on_duplicate_key_update() const { return false; }

@@ -607,6 +607,12 @@ absl::Status SqlRenderer::Call(const plan::Call& call) {
         Append(")");
         return absl::OkStatus();
       }
+      if (call.array_param() > 0 && dialect_.has_array_params()) {  // one parameter, any length
+        Append(call.op() == plan::IN ? " = ANY(" : " <> ALL(");
+        Param(call.array_param() - 1);
+        Append("))");
+        return absl::OkStatus();
+      }
       Append(call.op() == plan::IN ? " IN (" : " NOT IN (");
       for (int i = 1; i < args.size(); ++i) {
         if (i > 1) Append(", ");

@@ -32,6 +32,22 @@ TEST_F(PostgresSqlTest, SelectWithNumberedPlaceholders) {
       "ORDER BY \"name\" ASC NULLS LAST LIMIT $3 OFFSET $4");
 }
 
+// An IN list of values is one array parameter: the same statement for any length (prepared once
+// per connection), and no limit on the values. Placeholders and expressions stay a list.
+TEST_F(PostgresSqlTest, InListsOfValuesBindOneArray) {
+  EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "users", "where": {"and": {"conditions": [
+      {"in": {"left": {"column": {"name": "id"}}, "values": [{"value": {"int_value": "1"}}, {"value": {"int_value": "2"}},
+                                                             {"value": {"int_value": "3"}}]}},
+      {"not_in": {"left": {"column": {"name": "email"}}, "values": [{"value": {"string_value": "a@x"}},
+                                                                    {"value": {"string_value": "b@x"}}]}},
+      {"in": {"left": {"column": {"name": "name"}}, "values": [{"value": {"string_value": "Ada"}}]}}]}}})"),
+                           "select")),
+            "SELECT \"id\", \"email\", \"name\", \"role\", \"balance\", \"active\", \"created_at\" FROM \"users\" "
+            "WHERE ((\"id\" = ANY($1)) AND "
+            "(\"email\" <> ALL($2)) AND (\"name\" IN ($3)))");
+  EXPECT_THAT(params_, ::testing::ElementsAre(3, 6, 7));  // the arrays, then the single value
+}
+
 TEST_F(PostgresSqlTest, DistinctOn) {
   EXPECT_EQ(Sql(PlanSelect(schema_, FromJson<v1::Select>(R"({"table": "posts",
       "columns": [{"expression": {"column": {"name": "author_id"}}}, {"expression": {"column": {"name": "title"}}}],

@@ -128,6 +128,51 @@ TEST_F(Postgres, EveryTypeRoundTripsExactly) {
             "CREATE INDEX samples_t_partial ON lab.samples USING btree (t) WHERE (t IS NOT NULL)");
 }
 
+// An IN list of values is bound as one array (`= ANY($1)`): each kind of column finds its row
+// through it, text with commas and quotes, timestamps with zones, decimals, enums included.
+TEST_F(Postgres, InListsBindAsOneArrayForEveryKind) {
+  v1::QueryResult inserted;
+  ASSERT_TRUE(Insert(R"({"i2": {"int_value": "-32768"}, "i8": {"int_value": "9223372036854775807"},
+      "b": {"bool_value": true}, "t": {"string_value": "a,b \"q\" {x} back\\slash"}, "ch": {"string_value": "ab"},
+      "n": {"decimal_value": "12345678901234567890.0123456789"}, "d": {"double_value": 0.1},
+      "day": {"date_value": "2024-02-29"}, "tm": {"time_value": "13:45:00.123456"},
+      "ts": {"timestamp_value": "2024-02-29T13:45:00.5"}, "tstz": {"timestamp_value": "2024-02-29T13:45:00+02:00"},
+      "u": {"uuid_value": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}, "m": {"string_value": "sad"}})",
+                     &inserted)
+                  .ok());
+  // Each column with two values: the row's and another.
+  const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> lists = {
+      {"i2", {R"({"int_value": "-32768"})", R"({"int_value": "5"})"}},
+      {"i8", {R"({"int_value": "9223372036854775807"})", R"({"int_value": "0"})"}},
+      {"b", {R"({"bool_value": true})", R"({"bool_value": true})"}},
+      {"t", {R"({"string_value": "a,b \"q\" {x} back\\slash"})", R"({"string_value": "NULL"})"}},
+      {"ch", {R"({"string_value": "ab"})", R"({"string_value": "zz"})"}},
+      {"n", {R"({"decimal_value": "12345678901234567890.0123456789"})", R"({"decimal_value": "1"})"}},
+      {"d", {R"({"double_value": 0.1})", R"({"double_value": 2})"}},
+      {"day", {R"({"date_value": "2024-02-29"})", R"({"date_value": "2000-01-01"})"}},
+      {"tm", {R"({"time_value": "13:45:00.123456"})", R"({"time_value": "00:00:00"})"}},
+      {"ts", {R"({"timestamp_value": "2024-02-29T13:45:00.5"})", R"({"timestamp_value": "2024-02-29T13:45:00"})"}},
+      {"tstz", {R"({"timestamp_value": "2024-02-29T11:45:00Z"})", R"({"timestamp_value": "2024-02-29T13:45:00Z"})"}},
+      {"u",
+       {R"({"uuid_value": "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"})",
+        R"({"uuid_value": "00000000-0000-0000-0000-000000000000"})"}},
+      {"m", {R"({"string_value": "sad"})", R"({"string_value": "happy"})"}},
+  };
+  for (const auto& [column, values] : lists) {
+    v1::QueryResult found;
+    grpc::ClientContext context;
+    grpc::Status status = testing::CallInto(
+        &v1::QueryService::Stub::Select, &*queries_, &context,
+        Json<v1::SelectRequest>(absl::StrCat(
+            R"({"target": {"schema": "kinds"}, "select": {"table": "samples", "columns": [{"expression": {"column": {"name": "id"}}}],
+                "where": {"in": {"left": {"column": {"name": ")",
+            column, R"("}}, "values": [{"value": )", values.first, R"(}, {"value": )", values.second, R"(}]}}}})")),
+        &found);
+    ASSERT_TRUE(status.ok()) << column << ": " << status.error_message();
+    EXPECT_EQ(found.rows_size(), 1) << column;
+  }
+}
+
 TEST_F(Postgres, DefaultsComeFromSequences) {
   v1::QueryResult first, second;
   ASSERT_TRUE(Insert("{}", &first).ok());
