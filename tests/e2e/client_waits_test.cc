@@ -246,6 +246,38 @@ TEST_P(ClientWaits, EachTokenHoldsItsOwnShare) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+// Compiling (to_sql) needs no connection: with the only connection held by a transaction, it
+// answers at once while a statement waits for its deadline.
+TEST_P(ClientWaits, ToSqlNeverWaitsForAConnection) {
+  testing::InProcessServer server({"--plugin-dir", "lib/plugins", "--pool-size", "1", "--database", "default=" + url_});
+  ASSERT_TRUE(server.ok());
+  auto stub = v1::QueryService::NewStub(server.channel());
+  grpc::ClientContext holder_context;
+  auto holder = stub->Transaction(&holder_context);
+  v1::TransactionResponse answer;
+  ASSERT_TRUE(holder->Write(FromJson<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "bulk"}}})")));
+  ASSERT_TRUE(holder->Read(&answer));
+  const auto select = [&](bool to_sql, std::chrono::milliseconds deadline, v1::SelectResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + deadline);
+    v1::SelectRequest request =
+        FromJson<v1::SelectRequest>(R"({"target": {"schema": "bulk"}, "select": {"table": "numbers"}})");
+    request.set_to_sql(to_sql);
+    return stub->Select(&context, request, response);
+  };
+  v1::SelectResponse compiled, ran;
+  const grpc::Status sql = select(true, std::chrono::seconds(2), &compiled);
+  ASSERT_TRUE(sql.ok()) << sql.error_message();
+  EXPECT_THAT(compiled.result().statement().sql(), HasSubstr("numbers"));
+  EXPECT_EQ(select(false, std::chrono::milliseconds(500), &ran).error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_TRUE(holder->Write(FromJson<v1::TransactionRequest>(R"({"rollback": {}})")));
+  ASSERT_TRUE(holder->Read(&answer));
+  holder->WritesDone();
+  EXPECT_TRUE(holder->Finish().ok());
+  stub.reset();
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, ClientWaits, ::testing::ValuesIn(testing::DialectsUnderTest()),
                          [](const auto& info) { return info.param; });
 
