@@ -595,8 +595,11 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c, 
         args.push_back(std::move(sub.expr));
         return Call(in ? plan::IN : plan::NOT_IN, std::move(args));
       }
-      if (list.values().empty()) {
-        return InvalidField(lpath + ".values", "at least one value (or a subquery) is required");
+      if (list.values().empty()) {  // as in Drizzle: `in []` matches no row, `not_in []` every row
+        plan::Expr constant;
+        constant.mutable_literal()->set_kind(plan::LITERAL_BOOL);
+        constant.mutable_literal()->set_int_value(in ? 0 : 1);
+        return constant;
       }
       // Values only (no placeholder, no expression): the same values as one array too.
       v1::Value array;

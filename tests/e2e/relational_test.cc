@@ -293,6 +293,21 @@ TEST_P(Relational, FindFirstOneRelationsAndRelationNames) {
   EXPECT_EQ(none.json(), "[]");
 }
 
+// `in []` matches no row and `not_in []` every row, at the top and in a relation's where.
+TEST_P(Relational, EmptyInListsMatchNothingAndNotInEverything) {
+  v1::FindResult none = Find(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "columns": ["name"],
+      "where": {"in": {"left": {"column": {"name": "id"}}, "values": []}}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(none.json(), "[]");
+  v1::FindResult all = Find(R"({"target": {"schema": "blog"}, "find": {"table": "authors", "columns": ["name"],
+      "where": {"not_in": {"left": {"column": {"name": "id"}}, "values": []}},
+      "order_by": [{"expression": {"column": {"name": "id"}}}],
+      "with": {"articles": {"columns": ["title"], "where": {"in": {"left": {"column": {"name": "title"}}, "values": []}}}}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(all.json(),
+            R"([{"name":"Ada","articles":[]},{"name":"Cy","articles":[]},{"name":"Bob","articles":[]}])");
+}
+
 TEST_P(Relational, BadRequestsNameTheirField) {
   auto refused = [&](const std::string& json, bool first = false) {
     Find(json, first);
