@@ -52,7 +52,8 @@ class MysqlDialect : public sdk::SqlDialect {
   std::string EmptyJsonArray() const override { return "JSON_ARRAY()"; }
   std::string JsonLeaf(const plan::Type& type) const override {
     if (type.kind() == plan::BYTES) return "HEX({})";
-    if (type.kind() == plan::JSON) return "CAST({} AS CHAR)";  // else embedded as JSON
+    // JSON (and JSONB, its alias here) as its text: else embedded as JSON.
+    if (type.kind() == plan::JSON || type.kind() == plan::JSONB) return "CAST({} AS CHAR)";
     return "{}";
   }
   std::string TransactionLock(int64_t key) const override;

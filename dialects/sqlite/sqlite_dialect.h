@@ -33,7 +33,13 @@ class SqliteDialect : public sdk::SqlDialect {
   std::string EmptyJsonArray() const override { return "'[]'"; }
   // hex(NULL) is '': keep NULL apart from an empty blob.
   std::string JsonLeaf(const plan::Type& type) const override {
-    return type.kind() == plan::BYTES ? "CASE WHEN {} IS NULL THEN NULL ELSE hex({}) END" : "{}";
+    if (type.kind() == plan::BYTES) return "CASE WHEN {} IS NULL THEN NULL ELSE hex({}) END";
+    // json_array writes a REAL with 15 significant digits: 17 round-trip every double (`!`: past
+    // printf's usual 16).
+    if (type.kind() == plan::REAL || type.kind() == plan::DOUBLE) {
+      return "CASE WHEN {} IS NULL THEN NULL ELSE json(printf('%!.17g', {})) END";
+    }
+    return "{}";
   }
   // A subquery's JSON is text to SQLite: json() makes it JSON again (else it is quoted).
   std::string JsonEmbedded() const override { return "json({})"; }

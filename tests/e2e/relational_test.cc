@@ -304,8 +304,48 @@ TEST_P(Relational, EmptyInListsMatchNothingAndNotInEverything) {
       "order_by": [{"expression": {"column": {"name": "id"}}}],
       "with": {"articles": {"columns": ["title"], "where": {"in": {"left": {"column": {"name": "title"}}, "values": []}}}}}})");
   ASSERT_TRUE(last_.ok()) << last_.error_message();
-  EXPECT_EQ(all.json(),
-            R"([{"name":"Ada","articles":[]},{"name":"Cy","articles":[]},{"name":"Bob","articles":[]}])");
+  EXPECT_EQ(all.json(), R"([{"name":"Ada","articles":[]},{"name":"Cy","articles":[]},{"name":"Bob","articles":[]}])");
+}
+
+// Values keep their exact form inside related rows: a double to its 17th digit (SQLite's JSON
+// writes 15), a JSONB document (MariaDB's alias of JSON), each at the top and one level down.
+TEST_P(Relational, DoublesAndJsonbRoundTripInsideRelatedRows) {
+  RegisterAndMigrate(R"({"name": "exact", "tables": [
+      {"name": "parents", "columns": [{"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true},
+                                      {"name": "d", "type": "DOUBLE"}]},
+      {"name": "children", "columns": [{"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true},
+                                       {"name": "parent_id", "type": "INTEGER", "not_null": true},
+                                       {"name": "d", "type": "DOUBLE"}, {"name": "jb", "type": "JSONB"}],
+       "foreign_keys": [{"columns": ["parent_id"], "foreign_table": "parents", "foreign_columns": ["id"]}]}],
+      "relations": [{"table": "parents", "name": "children", "kind": "MANY", "target_table": "children"},
+                    {"table": "children", "name": "parent", "kind": "ONE", "target_table": "parents",
+                     "fields": ["parent_id"], "references": ["id"]}]})");
+  v1::BatchResponse batch;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Batch, queries_.get(),
+                   FromJson<v1::BatchRequest>(R"({"target": {"schema": "exact"}, "operations": [
+      {"insert": {"table": "parents", "rows": [{"values": {"id": {"int_value": "1"}, "d": {"double_value": 15.35325689124218}}}]}},
+      {"insert": {"table": "children", "rows": [
+        {"values": {"id": {"int_value": "1"}, "parent_id": {"int_value": "1"}, "d": {"double_value": 0.1},
+                    "jb": {"json_value": "{\"a\": [1, \"x\"]}"}}},
+        {"values": {"id": {"int_value": "2"}, "parent_id": {"int_value": "1"}, "d": {"double_value": -2.2250738585072014e-308},
+                    "jb": {"json_value": "\"just a string\""}}}]}}]})"),
+                   &batch)
+                  .ok())
+      << last_.error_message();
+  v1::FindResult found = Find(R"({"target": {"schema": "exact"}, "find": {"table": "parents",
+      "with": {"children": {"columns": ["d", "jb"], "order_by": [{"expression": {"column": {"name": "id"}}}],
+                            "with": {"parent": {"columns": ["d"]}}}}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  ASSERT_EQ(found.rows_size(), 1);
+  const auto& children = found.rows(0).fields().at("children").rows().rows();
+  ASSERT_EQ(children.size(), 2);
+  EXPECT_EQ(found.rows(0).fields().at("d").value().double_value(), 15.35325689124218);
+  EXPECT_EQ(children[0].fields().at("d").value().double_value(), 0.1);
+  EXPECT_EQ(children[1].fields().at("d").value().double_value(), -2.2250738585072014e-308);
+  EXPECT_EQ(children[0].fields().at("parent").row().fields().at("d").value().double_value(), 15.35325689124218);
+  // JSONB as JSON (key order and spacing are the database's: PostgreSQL's jsonb rewrites them).
+  EXPECT_THAT(children[0].fields().at("jb").value().json_value(), ::testing::MatchesRegex(R"(\{"a": ?\[1, ?"x"\]\})"));
+  EXPECT_EQ(children[1].fields().at("jb").value().json_value(), "\"just a string\"");
 }
 
 TEST_P(Relational, BadRequestsNameTheirField) {
