@@ -427,9 +427,12 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
           }
           op = agg.function() == v1::Aggregate::SUM ? plan::SUM : plan::AVG;
           if (arg.type.type() != v1::DECIMAL) {
-            const bool integer_sum = agg.function() == v1::Aggregate::SUM && IsInteger(arg.type.type());
+            // Over integers: sum is an integer; avg the exact number PostgreSQL and MySQL return
+            // (numeric / DECIMAL; SQLite's REAL reads as its shortest exact text). Over floats,
+            // both are doubles.
+            const bool integers = IsInteger(arg.type.type());
             out.type = v1::Column();
-            out.type.set_type(integer_sum ? v1::BIGINT : v1::DOUBLE);
+            out.type.set_type(!integers ? v1::DOUBLE : agg.function() == v1::Aggregate::SUM ? v1::BIGINT : v1::DECIMAL);
           }
           break;
         case v1::Aggregate::MIN:

@@ -223,6 +223,13 @@ TEST_P(EndToEnd, AggregatesAndGrouping) {
       "order_by": [{"expression": {"column": {"name": "author_id"}}}]}})");
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   EXPECT_EQ(RowsOf(r), (Rows{{"1", "2", "d:4.5"}, {"2", "1", "d:3"}}));
+  // The average of integers is the database's exact number (PostgreSQL numeric, MySQL DECIMAL
+  // with 4 more digits of scale, SQLite's REAL as its shortest exact text), not a rounded double.
+  v1::QueryResult average = Select(R"({"target": {"schema": "shop"}, "select": {"table": "posts",
+      "columns": [{"expression": {"aggregate": {"function": "AVG", "argument": {"column": {"name": "author_id"}}}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(average.columns(0).type(), v1::DECIMAL);
+  EXPECT_EQ(RowsOf(average), (Rows{{GetParam() == "mysql" ? "dec:1.3333" : "dec:1.3333333333333333"}}));
 }
 
 // A plan as deep as the planner allows compiles through every dialect (the limit keeps plans under
