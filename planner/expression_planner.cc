@@ -421,20 +421,26 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
           break;
         case v1::Aggregate::SUM:
         case v1::Aggregate::AVG:
+        case v1::Aggregate::SUM_DISTINCT:
+        case v1::Aggregate::AVG_DISTINCT: {
           if (!IsNumeric(arg.type.type())) {
             return InvalidField(apath + ".argument", absl::StrCat("sum and avg need a numeric column; `",
                                                                   arg.type.name(), "` is ", TypeLabel(arg.type)));
           }
-          op = agg.function() == v1::Aggregate::SUM ? plan::SUM : plan::AVG;
+          const bool sum = agg.function() == v1::Aggregate::SUM || agg.function() == v1::Aggregate::SUM_DISTINCT;
+          const bool distinct =
+              agg.function() == v1::Aggregate::SUM_DISTINCT || agg.function() == v1::Aggregate::AVG_DISTINCT;
+          op = sum ? (distinct ? plan::SUM_DISTINCT : plan::SUM) : (distinct ? plan::AVG_DISTINCT : plan::AVG);
           if (arg.type.type() != v1::DECIMAL) {
             // Over integers: sum is an integer; avg the exact number PostgreSQL and MySQL return
             // (numeric / DECIMAL; SQLite's REAL reads as its shortest exact text). Over floats,
             // both are doubles.
             const bool integers = IsInteger(arg.type.type());
             out.type = v1::Column();
-            out.type.set_type(!integers ? v1::DOUBLE : agg.function() == v1::Aggregate::SUM ? v1::BIGINT : v1::DECIMAL);
+            out.type.set_type(!integers ? v1::DOUBLE : sum ? v1::BIGINT : v1::DECIMAL);
           }
           break;
+        }
         case v1::Aggregate::MIN:
           op = plan::MIN;
           break;

@@ -57,6 +57,10 @@ const char* AggregateSql(plan::Op op) {
       return "sum(";
     case plan::AVG:
       return "avg(";
+    case plan::SUM_DISTINCT:
+      return "sum(DISTINCT ";
+    case plan::AVG_DISTINCT:
+      return "avg(DISTINCT ";
     case plan::MIN:
       return "min(";
     case plan::MAX:

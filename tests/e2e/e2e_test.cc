@@ -230,6 +230,17 @@ TEST_P(EndToEnd, AggregatesAndGrouping) {
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   EXPECT_EQ(average.columns(0).type(), v1::DECIMAL);
   EXPECT_EQ(RowsOf(average), (Rows{{GetParam() == "mysql" ? "dec:1.3333" : "dec:1.3333333333333333"}}));
+  // Over the distinct values (ratings 4, 5, 3; authors 1, 1, 2): sum 12 and 3, avg 4 and 1.5.
+  v1::QueryResult distinct = Select(R"({"target": {"schema": "shop"}, "select": {"table": "posts", "columns": [
+      {"expression": {"aggregate": {"function": "SUM_DISTINCT", "argument": {"column": {"name": "rating"}}}}},
+      {"expression": {"aggregate": {"function": "SUM_DISTINCT", "argument": {"column": {"name": "author_id"}}}}},
+      {"expression": {"aggregate": {"function": "AVG_DISTINCT", "argument": {"column": {"name": "rating"}}}}},
+      {"expression": {"aggregate": {"function": "AVG_DISTINCT", "argument": {"column": {"name": "author_id"}}}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(distinct), (Rows{{"d:12", "3", "d:4",
+                                     GetParam() == "postgres" ? "dec:1.5000000000000000"
+                                     : GetParam() == "mysql"  ? "dec:1.5000"
+                                                              : "dec:1.5"}}));
 }
 
 // A plan as deep as the planner allows compiles through every dialect (the limit keeps plans under
