@@ -125,8 +125,12 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
       if (join.has_on()) return InvalidField(jpath + ".on", "a cross join has no condition");
       continue;
     }
-    if (!join.has_on()) return InvalidField(jpath + ".on", "a join needs its condition");
-    SLUICE_ASSIGN_OR_RETURN(*planned->mutable_on(), planner.Condition(join.on(), jpath + ".on"));
+    if (!join.has_on()) {  // every pair of rows, as Drizzle's join without a condition: ON TRUE
+      planned->mutable_on()->mutable_literal()->set_kind(plan::LITERAL_BOOL);
+      planned->mutable_on()->mutable_literal()->set_int_value(1);
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(*planned->mutable_on(), planner.Condition(join.on(), jpath + ".on"));
+    }
   }
 
   if (select.columns().empty()) {  // every column of every table, in order

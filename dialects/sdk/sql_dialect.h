@@ -82,6 +82,8 @@ class SqlDialect {
 
   // FULL [OUTER] JOIN.
   virtual bool has_full_join() const { return true; }
+  // INTERSECT ALL and EXCEPT ALL.
+  virtual bool has_set_operations_all() const { return true; }
 
   // Text concatenation with `||` (else CONCAT(a, b)), and the function counting characters.
   virtual bool has_concat_operator() const { return true; }

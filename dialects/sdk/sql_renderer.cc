@@ -727,9 +727,13 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
     }
   }
   SLUICE_RETURN_IF_ERROR(FromClause(select));
-  static constexpr const char* kSetOps[] = {nullptr, " UNION ", " UNION ALL ", " INTERSECT ", " EXCEPT "};
+  static constexpr const char* kSetOps[] = {nullptr,    " UNION ",         " UNION ALL ", " INTERSECT ",
+                                            " EXCEPT ", " INTERSECT ALL ", " EXCEPT ALL "};
   for (const plan::SetBranch& branch : select.set_branches()) {
-    if (branch.op() <= plan::SET_OP_UNSPECIFIED || branch.op() > plan::EXCEPT) return Malformed("set operation");
+    if (branch.op() <= plan::SET_OP_UNSPECIFIED || branch.op() > plan::EXCEPT_ALL) return Malformed("set operation");
+    if ((branch.op() == plan::INTERSECT_ALL || branch.op() == plan::EXCEPT_ALL) && !dialect_.has_set_operations_all()) {
+      return Unsupported("INTERSECT ALL and EXCEPT ALL");
+    }
     const plan::Select& b = branch.select();
     if (!b.order_by().empty() || b.has_limit_param() || b.has_offset_param() || !b.set_branches().empty() ||
         !b.with().empty()) {

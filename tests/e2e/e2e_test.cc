@@ -243,6 +243,43 @@ TEST_P(EndToEnd, AggregatesAndGrouping) {
                                                               : "dec:1.5"}}));
 }
 
+// A join without a condition pairs every row (ON TRUE); INTERSECT ALL and EXCEPT ALL keep
+// duplicates where the dialect has them (SQLite: UNIMPLEMENTED naming them).
+TEST_P(EndToEnd, JoinsWithoutAConditionAndSetOperationsThatKeepDuplicates) {
+  SetUpShop();
+  InsertAdaAndBob();
+  Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "posts", "rows": [
+      {"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "a"}}},
+      {"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "b"}}},
+      {"values": {"author_id": {"int_value": "2"}, "title": {"string_value": "c"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  v1::QueryResult pairs = Select(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+      "columns": [{"expression": {"column": {"table": "users", "name": "id"}}}, {"expression": {"column": {"table": "posts", "name": "title"}}}],
+      "joins": [{"type": "INNER", "table": "posts"}],
+      "order_by": [{"expression": {"column": {"table": "users", "name": "id"}}}, {"expression": {"column": {"table": "posts", "name": "title"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(pairs), (Rows{{"1", "'a'"}, {"1", "'b'"}, {"1", "'c'"}, {"2", "'a'"}, {"2", "'b'"}, {"2", "'c'"}}));
+  const auto authors = [&](const char* op) {
+    return Select(absl::StrCat(
+        R"({"target": {"schema": "shop"}, "select": {"table": "posts",
+        "columns": [{"expression": {"column": {"name": "author_id"}}}],
+        "set_operations": [{"operator": ")",
+        op, R"(", "select": {"table": "posts", "columns": [{"expression": {"column": {"name": "author_id"}}}],
+            "where": {"eq": {"left": {"column": {"name": "title"}}, "right": {"value": {"string_value": "a"}}}}}}],
+        "order_by": [{"expression": {"column": {"name": "author_id"}}}]}})"));
+  };
+  v1::QueryResult intersect = authors("INTERSECT_ALL");  // {1, 1, 2} ∩all {1}
+  v1::QueryResult except = authors("EXCEPT_ALL");        // {1, 1, 2} −all {1}
+  if (GetParam() == "sqlite") {
+    EXPECT_EQ(last_.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_THAT(last_.error_message(), HasSubstr("dialect sqlite does not support INTERSECT ALL and EXCEPT ALL"));
+    return;
+  }
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(RowsOf(intersect), (Rows{{"1"}}));
+  EXPECT_EQ(RowsOf(except), (Rows{{"1"}, {"2"}}));
+}
+
 // A plan as deep as the planner allows compiles through every dialect (the limit keeps plans under
 // the protobuf parsers' recursion limit).
 TEST_P(EndToEnd, TheDeepestAllowedConditionCompilesEverywhere) {

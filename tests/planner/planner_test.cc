@@ -237,8 +237,11 @@ TEST_F(PlannerTest, SubqueriesAndCommonTables) {
 }
 
 TEST_F(PlannerTest, Joins) {
-  EXPECT_EQ(SelectRefusal(R"({"table": "users", "joins": [{"type": "INNER", "table": "posts"}]})"),
-            "select.joins[0].on: a join needs its condition");
+  // No condition: every pair of rows (ON TRUE).
+  auto unconditioned = PlanSelect(
+      schema_, FromJson<v1::Select>(R"({"table": "users", "joins": [{"type": "LEFT", "table": "posts"}]})"), "select");
+  ASSERT_TRUE(unconditioned.ok()) << unconditioned.status();
+  EXPECT_EQ(unconditioned->plan.select().joins(0).on().literal().int_value(), 1);
   EXPECT_EQ(SelectRefusal(R"({"table": "users", "joins": [{"type": "CROSS", "table": "users"}]})"),
             "select.joins[0].alias: `users` names two tables of this statement: give one an alias");
   EXPECT_EQ(
