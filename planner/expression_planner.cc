@@ -486,6 +486,16 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::NamedPlaceholder(const std::string
   return expr;
 }
 
+absl::StatusOr<uint32_t> ExpressionPlanner::CountPlaceholder(const std::string& name, const std::string& path) {
+  v1::Column count;
+  count.set_name(name);
+  count.set_type(v1::BIGINT);
+  count.set_not_null(true);
+  SLUICE_ASSIGN_OR_RETURN(plan::Expr expr, NamedPlaceholder(name, count, path));
+  placeholders_->at(name).count = true;
+  return expr.param();
+}
+
 absl::StatusOr<plan::Expr> ExpressionPlanner::ValueOrPlaceholder(const v1::Expression& expression,
                                                                  const v1::Column& type, const std::string& path) {
   if (expression.has_param()) return NamedPlaceholder(expression.param(), type, path + ".param");

@@ -60,6 +60,8 @@ class ExpressionPlanner {
   plan::Expr Bind(const v1::Value& checked);
   // A LIMIT or OFFSET count as a parameter's index; INVALID_ARGUMENT at `path` when negative.
   absl::StatusOr<uint32_t> BindCount(int32_t count, const std::string& path);
+  // A named placeholder for a LIMIT or OFFSET count (BIGINT, not negative): its parameter.
+  absl::StatusOr<uint32_t> CountPlaceholder(const std::string& name, const std::string& path);
   // `value` checked against `column`, bound.
   absl::StatusOr<plan::Expr> BindValue(const v1::Value& value, const v1::Column& column, const std::string& path);
 
@@ -83,6 +85,7 @@ class ExpressionPlanner {
                                         bool allow_aggregates);
   // A named placeholder whose values are checked against `type` (one parameter per name).
   absl::StatusOr<plan::Expr> NamedPlaceholder(const std::string& name, const v1::Column& type, const std::string& path);
+
   // A value or a named placeholder for a place typed `type`.
   absl::StatusOr<plan::Expr> ValueOrPlaceholder(const v1::Expression& expression, const v1::Column& type,
                                                 const std::string& path);

@@ -19,6 +19,10 @@ absl::Status Fill(PlannedStatement& statement, const google::protobuf::Map<std::
     }
     SLUICE_ASSIGN_OR_RETURN(statement.params[placeholder.param],
                             CheckValue(it->second, placeholder.type, schema, path));
+    if (placeholder.count && statement.params[placeholder.param].int_value() < 0) {
+      return InvalidField(path, absl::StrCat("a limit or offset must not be negative (got ",
+                                             statement.params[placeholder.param].int_value(), ")"));
+    }
   }
   return absl::OkStatus();
 }

@@ -32,6 +32,7 @@ struct ReturningFallback;
 struct Placeholder {
   uint32_t param = 0;
   v1::Column type;
+  bool count = false;  // a LIMIT or OFFSET: not negative
 };
 
 struct PlannedStatement {

@@ -194,12 +194,26 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     item->set_descending(order.descending());
     item->set_nulls(static_cast<plan::Nulls>(order.nulls()));
   }
+  if (select.has_limit() && !select.limit_param().empty()) {
+    return InvalidField(path + ".limit_param", "give limit or limit_param, not both");
+  }
+  if (select.has_offset() && !select.offset_param().empty()) {
+    return InvalidField(path + ".offset_param", "give offset or offset_param, not both");
+  }
   if (select.has_limit()) {
     SLUICE_ASSIGN_OR_RETURN(const uint32_t limit, planner.BindCount(select.limit(), path + ".limit"));
+    p->set_limit_param(limit);
+  } else if (!select.limit_param().empty()) {
+    SLUICE_ASSIGN_OR_RETURN(const uint32_t limit,
+                            planner.CountPlaceholder(select.limit_param(), path + ".limit_param"));
     p->set_limit_param(limit);
   }
   if (select.has_offset()) {
     SLUICE_ASSIGN_OR_RETURN(const uint32_t offset, planner.BindCount(select.offset(), path + ".offset"));
+    p->set_offset_param(offset);
+  } else if (!select.offset_param().empty()) {
+    SLUICE_ASSIGN_OR_RETURN(const uint32_t offset,
+                            planner.CountPlaceholder(select.offset_param(), path + ".offset_param"));
     p->set_offset_param(offset);
   }
   for (int i = 0; i < select.set_operations_size(); ++i) {
@@ -208,8 +222,8 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     if (op.operator_() == v1::SetOperation::SET_OPERATOR_UNSPECIFIED)
       return InvalidField(opath + ".operator", "an operator is required");
     const v1::Select& branch = op.select();
-    if (!branch.order_by().empty() || branch.has_limit() || branch.has_offset() || !branch.set_operations().empty() ||
-        !branch.with().empty()) {
+    if (!branch.order_by().empty() || branch.has_limit() || branch.has_offset() || !branch.limit_param().empty() ||
+        !branch.offset_param().empty() || !branch.set_operations().empty() || !branch.with().empty()) {
       return InvalidField(opath + ".select",
                           "order_by, limit, offset, with and set_operations belong to the first select");
     }

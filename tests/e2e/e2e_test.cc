@@ -1109,6 +1109,29 @@ TEST_P(EndToEnd, PreparedStatementsRunWithNewValues) {
   EXPECT_EQ(RowsOf(execute(R"({"email": {"string_value": "bob@example.com"}})")),
             (Rows{{"'bob@example.com'", "'renamed'"}}));
 
+  // Placeholders for limit and offset: one page after another, with the same statement.
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Prepare, queries_.get(),
+                   Json<v1::PrepareRequest>(R"({"target": {"schema": "shop"},
+      "operation": {"select": {"table": "users", "columns": [{"expression": {"column": {"name": "email"}}}],
+        "order_by": [{"expression": {"column": {"name": "id"}}}], "limit_param": "size", "offset_param": "skip"}}})"),
+                   &prepared)
+                  .ok())
+      << last_.error_message();
+  EXPECT_THAT(prepared.params(), ElementsAre("size", "skip"));
+  EXPECT_EQ(RowsOf(execute(R"({"size": {"int_value": "1"}, "skip": {"int_value": "0"}})")),
+            (Rows{{"'ada@example.com'"}}));
+  EXPECT_EQ(RowsOf(execute(R"({"size": {"int_value": "1"}, "skip": {"int_value": "1"}})")),
+            (Rows{{"'bob@example.com'"}}));
+  EXPECT_EQ(RowsOf(execute(R"({"size": {"int_value": "5"}, "skip": {"int_value": "2"}})")), Rows{});
+  execute(R"({"size": {"int_value": "-1"}, "skip": {"int_value": "0"}})");
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("params[\"size\"]"));
+  v1::PrepareResponse both;
+  Call(&v1::QueryService::Stub::Prepare, queries_.get(), Json<v1::PrepareRequest>(R"({"target": {"schema": "shop"},
+      "operation": {"select": {"table": "users", "limit": 1, "limit_param": "size"}}})"),
+       &both);
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("operation.select.limit_param"));
+
   // Placeholders outside Prepare are refused; an unknown id is NOT_FOUND.
   Select(
       R"({"target": {"schema": "shop"}, "select": {"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"param": "id"}}}}})");
