@@ -64,6 +64,9 @@ class ExpressionPlanner {
   absl::StatusOr<uint32_t> CountPlaceholder(const std::string& name, const std::string& path);
   // `value` checked against `column`, bound.
   absl::StatusOr<plan::Expr> BindValue(const v1::Value& value, const v1::Column& column, const std::string& path);
+  // A value or a named placeholder for a place typed `type`.
+  absl::StatusOr<plan::Expr> ValueOrPlaceholder(const v1::Expression& expression, const v1::Column& type,
+                                                const std::string& path);
 
   static plan::Expr Call(plan::Op op, std::vector<plan::Expr> args);
   const SchemaIndex& schema() const { return schema_; }
@@ -86,9 +89,6 @@ class ExpressionPlanner {
   // A named placeholder whose values are checked against `type` (one parameter per name).
   absl::StatusOr<plan::Expr> NamedPlaceholder(const std::string& name, const v1::Column& type, const std::string& path);
 
-  // A value or a named placeholder for a place typed `type`.
-  absl::StatusOr<plan::Expr> ValueOrPlaceholder(const v1::Expression& expression, const v1::Column& type,
-                                                const std::string& path);
   // A column of this statement's tables or, failing that, of an enclosing statement's.
   // `qualify`: write it with its table's name.
   absl::StatusOr<TypedExpr> Column(const v1::ColumnRef& ref, const std::string& path, bool qualify) const;

@@ -77,18 +77,42 @@ absl::StatusOr<std::shared_ptr<ReturningFallback>> PlanReturningFallback(
 absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1::Update& update,
                                             const std::string& path, bool allow_placeholders) {
   SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, update.table(), path + ".table"));
-  if (update.set().empty()) return InvalidField(path + ".set", "at least one column to set is required");
+  if (update.set().empty() && update.set_expressions().empty()) {
+    return InvalidField(path + ".set", "at least one column to set is required");
+  }
   for (const auto& [name, value] : update.set()) {
     if (schema.FindColumn(*table, name) == nullptr) {
       return InvalidField(absl::StrCat(path, ".set[\"", name, "\"]"),
                           absl::StrCat("table `", table->table->name(), "` has no column `", name, "`"));
     }
   }
+  for (const auto& [name, expression] : update.set_expressions()) {
+    const std::string epath = absl::StrCat(path, ".set_expressions[\"", name, "\"]");
+    if (schema.FindColumn(*table, name) == nullptr) {
+      return InvalidField(epath, absl::StrCat("table `", table->table->name(), "` has no column `", name, "`"));
+    }
+    if (update.set().count(name)) return InvalidField(epath, "the column is in `set` too: give it once");
+  }
   PlannedStatement out;
   ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
   plan::Update* p = out.plan.mutable_update();
   *p->mutable_table() = TableRefOf(*table->table);
   for (const v1::Column& column : table->table->columns()) {  // schema order: stable SQL
+    if (auto e = update.set_expressions().find(column.name()); e != update.set_expressions().end()) {
+      const std::string epath = absl::StrCat(path, ".set_expressions[\"", column.name(), "\"]");
+      plan::Assignment* a = p->add_set();
+      a->set_column(column.name());
+      if (e->second.has_value() || e->second.has_param()) {
+        if (e->second.value().has_null_value() && column.not_null()) {
+          return NotNullViolation(epath + ".value", table->table->name(), column.name());
+        }
+        SLUICE_ASSIGN_OR_RETURN(*a->mutable_value(), planner.ValueOrPlaceholder(e->second, column, epath));
+      } else {
+        SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, planner.Typed(e->second, epath, /*allow_aggregates=*/false));
+        *a->mutable_value() = std::move(typed.expr);
+      }
+      continue;
+    }
     auto it = update.set().find(column.name());
     if (it == update.set().end()) continue;
     const std::string vpath = absl::StrCat(path, ".set[\"", column.name(), "\"]");
