@@ -173,7 +173,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // calls would alternate between two servers (and their databases). Refuse the port instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(MalformedRequestsInterceptor());
+  interceptors.push_back(MalformedRequestsInterceptor(
+      {v1::QueryService::service_full_name(), v1::SchemaService::service_full_name(),
+       v1::MigrationService::service_full_name(), v1::AdminService::service_full_name(), "grpc.health.v1.Health"},
+      QueryServiceImpl::UnaryMethodPaths()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int port = 0;
   builder.AddListeningPort(options.listen, *credentials, &port);

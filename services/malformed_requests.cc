@@ -2,8 +2,8 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "common/errors.h"
 #include "services/grpc_status.h"
 
@@ -36,16 +36,17 @@ class Interceptor final : public grpc::experimental::Interceptor {
 
 class Factory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  // Method path ("/sluice.v1.SchemaService/RegisterSchema") → its request message's full name.
+  explicit Factory(absl::flat_hash_map<std::string, const std::string*> types) : types_(std::move(types)) {}
+
   grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
-    // "/sluice.v1.QueryService/Select" → sluice.v1.QueryService.Select
-    const char* method = info->method();
-    if (method == nullptr || *method != '/') return nullptr;
-    const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-        absl::StrReplaceAll(method + 1, {{"/", "."}}));
-    // Client streams decode each message in Read (false: the stream ends); nothing to rewrite.
-    if (descriptor == nullptr || descriptor->client_streaming()) return nullptr;
-    return new Interceptor(&descriptor->input_type()->full_name());
+    if (info->method() == nullptr) return nullptr;
+    auto it = types_.find(absl::string_view(info->method()));
+    return it == types_.end() ? nullptr : new Interceptor(it->second);
   }
+
+ private:
+  const absl::flat_hash_map<std::string, const std::string*> types_;
 };
 
 }  // namespace
@@ -56,8 +57,21 @@ grpc::Status MalformedRequest(const std::string& type) {
       "MALFORMED_REQUEST", {{"type", type}}));
 }
 
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MalformedRequestsInterceptor() {
-  return std::make_unique<Factory>();
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MalformedRequestsInterceptor(
+    const std::vector<std::string>& services, const std::vector<std::string>& decoded_elsewhere) {
+  absl::flat_hash_map<std::string, const std::string*> types;
+  for (const std::string& name : services) {
+    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    if (service == nullptr) continue;
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto* method = service->method(i);
+      // Client streams decode each message in Read (false: the stream ends); nothing to rewrite.
+      if (method->client_streaming()) continue;
+      types[absl::StrCat("/", name, "/", method->name())] = &method->input_type()->full_name();
+    }
+  }
+  for (const std::string& path : decoded_elsewhere) types.erase(path);
+  return std::make_unique<Factory>(std::move(types));
 }
 
 }  // namespace sluice

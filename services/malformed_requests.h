@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/server_interceptor.h>
@@ -15,8 +16,11 @@ namespace sluice {
 
 grpc::Status MalformedRequest(const std::string& type);
 
-// For ServerBuilder::experimental().SetInterceptorCreators.
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MalformedRequestsInterceptor();
+// For ServerBuilder::experimental().SetInterceptorCreators: the synchronous methods of
+// `services` (full names) that take one request message, but `decoded_elsewhere` (method paths);
+// what it intercepts is looked up once, here, not per call.
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MalformedRequestsInterceptor(
+    const std::vector<std::string>& services, const std::vector<std::string>& decoded_elsewhere);
 
 }  // namespace sluice
 

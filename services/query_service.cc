@@ -12,21 +12,25 @@
 
 namespace sluice {
 
+// The methods served on the completion-queue API, once for both lists below.
+#define SLUICE_UNARY_METHODS(X) X(Select) X(Insert) X(Update) X(Delete) X(FindMany) X(FindFirst) X(ExecutePrepared)
+
+std::vector<std::string> QueryServiceImpl::UnaryMethodPaths() {
+#define SLUICE_UNARY_PATH(Name) "/sluice.v1.QueryService/" #Name,
+  return {SLUICE_UNARY_METHODS(SLUICE_UNARY_PATH)};
+#undef SLUICE_UNARY_PATH
+}
+
 void QueryServiceImpl::ServeUnary(UnaryCalls& calls) {
   using namespace std::placeholders;  // NOLINT: the generated RequestX and our handlers, bound
 #define SLUICE_SERVE_UNARY(Name)                                                  \
   calls.Serve<v1::Name##Request, v1::Name##Response>(                             \
       {std::bind(&QueryServiceBase::Request##Name, this, _1, _2, _3, _4, _4, _5), \
-       std::bind(&QueryServiceImpl::Name, this, _1, _2, _3, _4)})
-  SLUICE_SERVE_UNARY(Select);
-  SLUICE_SERVE_UNARY(Insert);
-  SLUICE_SERVE_UNARY(Update);
-  SLUICE_SERVE_UNARY(Delete);
-  SLUICE_SERVE_UNARY(FindMany);
-  SLUICE_SERVE_UNARY(FindFirst);
-  SLUICE_SERVE_UNARY(ExecutePrepared);
+       std::bind(&QueryServiceImpl::Name, this, _1, _2, _3, _4)});
+  SLUICE_UNARY_METHODS(SLUICE_SERVE_UNARY)
 #undef SLUICE_SERVE_UNARY
 }
+#undef SLUICE_UNARY_METHODS
 
 // One call of a single statement on its way.
 struct QueryServiceImpl::StatementCall {

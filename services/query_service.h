@@ -18,6 +18,10 @@ class QueryServiceImpl final : public QueryServiceBase {
  public:
   explicit QueryServiceImpl(ServerState& state) : state_(state) {}
 
+  // The paths of the methods served by UnaryCalls ("/sluice.v1.QueryService/Select", ...),
+  // which decode their requests themselves.
+  static std::vector<std::string> UnaryMethodPaths();
+
   // Serves Select, Insert, Update, Delete, FindMany, FindFirst and ExecutePrepared on `calls`.
   void ServeUnary(UnaryCalls& calls);
 
