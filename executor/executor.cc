@@ -1,5 +1,7 @@
 #include "executor/executor.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -108,6 +110,11 @@ absl::StatusOr<bool> NeedsReturningFallback(const Database& db, const PlannedSta
   if (!statement.plan.has_update() || statement.columns.empty() || db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING)) {
     return false;
   }
+  if (statement.plan.update().returning_reads_from()) {
+    return absl::UnimplementedError(absl::StrCat("dialect ", db.dialect().name(),
+                                                 " has no UPDATE ... RETURNING: it cannot return columns of the "
+                                                 "update's `from` sources"));
+  }
   if (!statement.returning_fallback) {
     return absl::UnimplementedError(
         absl::StrCat("dialect ", db.dialect().name(), " has no UPDATE ... RETURNING, and table `",
@@ -129,7 +136,8 @@ absl::StatusOr<v1::QueryResult> UpdateReturning(Connection& conn, Database& db, 
   SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, ExecuteOn(conn, db, fallback.update, &call));
   PlannedStatement reread = fallback.reread;
   for (const v1::Row& key : keys.rows()) {
-    reread.params.assign(key.values().begin(), key.values().end());
+    // The key's parameters come last (ReturningFallback).
+    std::copy(key.values().begin(), key.values().end(), reread.params.end() - key.values_size());
     SLUICE_ASSIGN_OR_RETURN(v1::QueryResult row, ExecuteOn(conn, db, reread, &call));
     for (auto& r : *row.mutable_rows()) *result.add_rows() = std::move(r);
   }

@@ -193,6 +193,9 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Column(const v1::ColumnRef& ref, co
       if (outer.ok()) return outer;
     }
   }
+  if (column == nullptr && scope_.empty()) {
+    return InvalidField(path + ".column", "this select reads no table: it has no columns to name");
+  }
   if (column == nullptr) {
     const std::string where = found ? found->name : scope_.size() == 1 ? scope_[0].name : "";
     return InvalidField(
@@ -200,6 +203,7 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Column(const v1::ColumnRef& ref, co
         where.empty() ? absl::StrCat("no table of this statement (`", names(), "`) has a column `", ref.name(), "`")
                       : absl::StrCat("table `", where, "` has no column `", ref.name(), "`"));
   }
+  referenced_.insert(found->name);
   TypedExpr out;
   if (qualify) out.expr.mutable_column()->set_table(found->name);
   out.expr.mutable_column()->set_name(column->name());
@@ -454,6 +458,8 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
       out.expr = Call(op, {std::move(arg.expr)});
       return out;
     }
+    case v1::Expression::kExcluded:
+      return Excluded(expression.excluded(), path + ".excluded");
     case v1::Expression::kValue:
       return InvalidField(path + ".value", "a value cannot stand here; name a column");
     case v1::Expression::kParam:
@@ -692,10 +698,45 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c, 
                                                        path + (exists ? ".exists" : ".not_exists"), &columns));
       return Call(exists ? plan::EXISTS : plan::NOT_EXISTS, {std::move(sub)});
     }
+    case C::kRelated:
+      return Related(c.related(), path + ".related");
     case C::KIND_NOT_SET:
       break;
   }
   return InvalidField(path, "a condition is required (eq, and, or, in, exists, is_null, ...)");
+}
+
+absl::Status ExpressionPlanner::Assign(const v1::Column& column, const v1::Expression& expression,
+                                       const std::string& path, plan::Assignment* out) {
+  out->set_column(column.name());
+  if (expression.has_value() || expression.has_param()) {
+    if (expression.value().has_null_value() && column.not_null()) {
+      return NotNullViolation(path + ".value", scope_.front().table->table->name(), column.name());
+    }
+    SLUICE_ASSIGN_OR_RETURN(*out->mutable_value(), ValueOrPlaceholder(expression, column, path));
+    return absl::OkStatus();
+  }
+  SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, Typed(expression, path, /*allow_aggregates=*/false));
+  *out->mutable_value() = std::move(typed.expr);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TypedExpr> ExpressionPlanner::Excluded(const std::string& name, const std::string& path) const {
+  const ExpressionPlanner* upsert = this;
+  while (upsert != nullptr && upsert->excluded_ == nullptr) upsert = upsert->outer_;
+  if (upsert == nullptr) {
+    return InvalidField(path, "`excluded` names the row an upsert proposed: only in insert.on_conflict");
+  }
+  const v1::Column* column = schema_.FindColumn(*upsert->excluded_, name);
+  if (column == nullptr) {
+    return InvalidField(path,
+                        absl::StrCat("table `", upsert->excluded_->table->name(), "` has no column `", name, "`"));
+  }
+  TypedExpr out;
+  out.expr.set_excluded(column->name());
+  out.typed = true;
+  out.type = *column;
+  return out;
 }
 
 }  // namespace sluice

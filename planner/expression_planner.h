@@ -2,6 +2,7 @@
 #ifndef SLUICE_PLANNER_EXPRESSION_PLANNER_H_
 #define SLUICE_PLANNER_EXPRESSION_PLANNER_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,12 +51,24 @@ class ExpressionPlanner {
     outer_ = outer;
     common_tables_ = std::move(common_tables);
   }
+  // An upsert's conflict clause: Expression.excluded names the proposed row of `table`.
+  void AllowExcluded(const TableInfo* table) { excluded_ = table; }
+  // A relational read: Condition.related reaches through the relations of the first table in
+  // scope; `taken` are the names the statement gives its tables already.
+  void AllowRelated(std::vector<std::string> taken) {
+    related_ = true;
+    taken_ = std::move(taken);
+  }
 
   // `allow_aggregates` for HAVING.
   absl::StatusOr<plan::Expr> Condition(const v1::Condition& condition, const std::string& path,
                                        bool allow_aggregates = false);
   // A column or an aggregate (select items, order by, group by).
   absl::StatusOr<TypedExpr> Typed(const v1::Expression& expression, const std::string& path, bool allow_aggregates);
+  // The same, or a value typed by its kind (select and returning items: `SELECT 1`).
+  absl::StatusOr<TypedExpr> Item(const v1::Expression& expression, const std::string& path, bool allow_aggregates) {
+    return Operand(expression, nullptr, path, allow_aggregates);
+  }
   // A checked value as a parameter (or a literal in DDL).
   plan::Expr Bind(const v1::Value& checked);
   // A LIMIT or OFFSET count as a parameter's index; INVALID_ARGUMENT at `path` when negative.
@@ -68,8 +81,16 @@ class ExpressionPlanner {
   absl::StatusOr<plan::Expr> ValueOrPlaceholder(const v1::Expression& expression, const v1::Column& type,
                                                 const std::string& path);
 
+  // `column = expression` in UPDATE SET or DO UPDATE SET (`column` of the first table in scope):
+  // a value or placeholder checked against the column (null in a NOT NULL column: its violation),
+  // else an expression of the row.
+  absl::Status Assign(const v1::Column& column, const v1::Expression& expression, const std::string& path,
+                      plan::Assignment* out);
+
   static plan::Expr Call(plan::Op op, std::vector<plan::Expr> args);
   const SchemaIndex& schema() const { return schema_; }
+  // The names of this statement's tables that its columns have named so far.
+  const std::set<std::string>& referenced() const { return referenced_; }
 
  private:
   // Expressions and conditions nest at most this deep, subqueries' included: deeper plans would
@@ -105,6 +126,10 @@ class ExpressionPlanner {
                                     bool allow_aggregates);
   // A subquery of exactly one result column.
   absl::StatusOr<TypedExpr> OneColumnSubquery(const v1::Select& select, const std::string& path);
+  // Expression.excluded: a column of the row an upsert proposed.
+  absl::StatusOr<TypedExpr> Excluded(const std::string& name, const std::string& path) const;
+  // Condition.related: EXISTS (the related rows that match), correlated on the relation.
+  absl::StatusOr<plan::Expr> Related(const v1::RelatedRows& related, const std::string& path);
   // Plans the left side of a predicate: a column or an aggregate, never a bare value.
   absl::StatusOr<TypedExpr> Subject(const v1::Expression& expression, const std::string& path, bool allow_aggregates);
 
@@ -115,6 +140,10 @@ class ExpressionPlanner {
   std::vector<const TableInfo*> common_tables_;
   std::vector<v1::Value>* params_;
   std::map<std::string, Placeholder>* placeholders_;
+  const TableInfo* excluded_ = nullptr;
+  bool related_ = false;
+  std::vector<std::string> taken_;
+  mutable std::set<std::string> referenced_;
   mutable int depth_ = 0;
 };
 

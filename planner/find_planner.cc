@@ -9,6 +9,7 @@
 #include "planner/expression_planner.h"
 #include "planner/identifiers.h"
 #include "planner/planner.h"
+#include "planner/related_rows.h"
 #include "planner/table_lookup.h"
 #include "planner/value_check.h"
 #include "schema/relations.h"
@@ -21,17 +22,6 @@ plan::Expr ColumnExpr(const std::string& table, const std::string& name) {
   e.mutable_column()->set_table(table);
   e.mutable_column()->set_name(name);
   return e;
-}
-
-plan::Expr Equal(const std::string& a_table, const std::string& a, const std::string& b_table, const std::string& b) {
-  return ExpressionPlanner::Call(plan::EQ, {ColumnExpr(a_table, a), ColumnExpr(b_table, b)});
-}
-
-// A name for a table in the statement that no enclosing level uses.
-std::string AliasFor(const std::string& table, const std::vector<std::string>& taken) {
-  std::string alias = table;
-  for (int n = 1; std::count(taken.begin(), taken.end(), alias) > 0; ++n) alias = absl::StrCat(table, "_", n);
-  return alias;
 }
 
 class FindPlanner {
@@ -51,6 +41,7 @@ class FindPlanner {
     taken.push_back(alias);
     ExpressionPlanner planner(schema_, table, params_);
     planner.SetScope({{alias, &table}});
+    planner.AllowRelated(taken);
     std::set<std::string> keys;  // result keys, each once
 
     // Columns: those listed, else all but the excluded, in table order.
@@ -167,25 +158,10 @@ class FindPlanner {
     plan::Nested* nested = item->mutable_expr()->mutable_nested();
     nested->set_one(resolved.one);
     auto child = std::make_shared<FindShape>();
-    const std::string alias = AliasFor(resolved.target->table->name(), taken);
-    std::vector<plan::Expr> conditions;
+    const std::string alias = UnusedAlias(resolved.target->table->name(), taken);
     plan::Select* rows = nested->mutable_select();
     // The related rows of this parent row: correlated on the relation's columns.
-    if (resolved.junction != nullptr) {
-      std::vector<std::string> with_alias = taken;
-      with_alias.push_back(alias);
-      const std::string junction = AliasFor(resolved.junction->table->name(), with_alias);
-      plan::Join* join = rows->add_joins();
-      join->set_type(plan::INNER);
-      *join->mutable_table() = TableRefOf(*resolved.junction->table);
-      if (junction != resolved.junction->table->name()) join->mutable_table()->set_alias(junction);
-      std::vector<plan::Expr> on;
-      for (const auto& [j, t] : resolved.junction_target) on.push_back(Equal(junction, j, alias, t));
-      *join->mutable_on() = ExpressionPlanner::Call(plan::AND, std::move(on));
-      for (const auto& [j, p] : resolved.junction_source) conditions.push_back(Equal(junction, j, parent_alias, p));
-    } else {
-      for (const auto& [t, p] : resolved.on) conditions.push_back(Equal(alias, t, parent_alias, p));
-    }
+    std::vector<plan::Expr> conditions = CorrelateRelated(resolved, alias, parent_alias, taken, rows);
     SLUICE_RETURN_IF_ERROR(Level(*resolved.target, request, path, alias, taken, rows, child.get(), &conditions));
     *rows->mutable_where() = ExpressionPlanner::Call(plan::AND, std::move(conditions));
     FindShape::Field field;

@@ -40,6 +40,64 @@ bool Required(const v1::Column& column) {
   return column.not_null() && !column.has_default_() && !column.auto_increment();
 }
 
+std::string NoColumn(const TableInfo& table, const std::string& name) {
+  return absl::StrCat("table `", table.table->name(), "` has no column `", name, "`");
+}
+
+// One ON CONFLICT clause (`path`: e.g. insert.on_conflict). Columns of the existing row are
+// written qualified: PostgreSQL would find `excluded`'s too.
+absl::Status PlanConflict(const SchemaIndex& schema, const TableInfo& table, std::vector<v1::Value>& params,
+                          const v1::OnConflict& conflict, const std::string& path, plan::Conflict& out) {
+  ExpressionPlanner planner(schema, table, &params);
+  planner.SetScope({{table.table->name(), &table}});
+  planner.AllowExcluded(&table);
+  SLUICE_ASSIGN_OR_RETURN(auto targets, LookupColumns(schema, table, conflict.columns(), path + ".columns"));
+  for (const v1::Column* column : targets) out.add_columns(column->name());
+  const bool update = !conflict.set().empty() || !conflict.set_expressions().empty();
+  if (update && targets.empty()) {
+    return InvalidField(path + ".columns", "an update on conflict needs the conflict target columns");
+  }
+  if (conflict.has_target_where()) {
+    if (targets.empty()) return InvalidField(path + ".target_where", "target_where qualifies the target columns");
+    // Written like the partial index's own predicate (unqualified, values as literals), so the
+    // database can match the two when it prepares the statement.
+    ExpressionPlanner index(schema, table, nullptr);
+    SLUICE_ASSIGN_OR_RETURN(*out.mutable_target_where(),
+                            index.Condition(conflict.target_where(), path + ".target_where"));
+  }
+  for (const auto& [name, value] : conflict.set()) {
+    if (schema.FindColumn(table, name) == nullptr) {
+      return InvalidField(absl::StrCat(path, ".set[\"", name, "\"]"), NoColumn(table, name));
+    }
+  }
+  for (const auto& [name, expression] : conflict.set_expressions()) {
+    const std::string epath = absl::StrCat(path, ".set_expressions[\"", name, "\"]");
+    if (schema.FindColumn(table, name) == nullptr) return InvalidField(epath, NoColumn(table, name));
+    if (conflict.set().count(name)) return InvalidField(epath, "the column is in `set` too: give it once");
+  }
+  for (const v1::Column& column : table.table->columns()) {  // schema order: stable SQL
+    auto value = conflict.set().find(column.name());
+    auto expression = conflict.set_expressions().find(column.name());
+    if (value != conflict.set().end()) {
+      const std::string vpath = absl::StrCat(path, ".set[\"", column.name(), "\"]");
+      if (value->second.has_null_value() && column.not_null()) {
+        return NotNullViolation(vpath, table.table->name(), column.name());
+      }
+      plan::Assignment* a = out.add_set();
+      a->set_column(column.name());
+      SLUICE_ASSIGN_OR_RETURN(*a->mutable_value(), planner.BindValue(value->second, column, vpath));
+    } else if (expression != conflict.set_expressions().end()) {
+      SLUICE_RETURN_IF_ERROR(planner.Assign(
+          column, expression->second, absl::StrCat(path, ".set_expressions[\"", column.name(), "\"]"), out.add_set()));
+    }
+  }
+  if (conflict.has_set_where()) {
+    if (!update) return InvalidField(path + ".set_where", "set_where qualifies an update: give set or set_expressions");
+    SLUICE_ASSIGN_OR_RETURN(*out.mutable_set_where(), planner.Condition(conflict.set_where(), path + ".set_where"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1::Insert& insert,
@@ -97,34 +155,31 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
   }
 
   if (insert.has_on_conflict()) {
-    const v1::OnConflict& conflict = insert.on_conflict();
-    const std::string cpath = path + ".on_conflict";
     p->set_on_conflict(true);
-    SLUICE_ASSIGN_OR_RETURN(auto targets, LookupColumns(schema, *table, conflict.columns(), cpath + ".columns"));
-    for (const v1::Column* column : targets) p->add_conflict_columns(column->name());
-    if (!conflict.set().empty() && targets.empty()) {
-      return InvalidField(cpath + ".columns", "an update on conflict needs the conflict target columns");
-    }
-    for (const v1::Column& column : table->table->columns()) {  // schema order: stable SQL
-      auto it = conflict.set().find(column.name());
-      if (it == conflict.set().end()) continue;
-      const std::string vpath = absl::StrCat(cpath, ".set[\"", column.name(), "\"]");
-      if (it->second.has_null_value() && column.not_null()) {
-        return NotNullViolation(vpath, table->table->name(), column.name());
-      }
-      plan::Assignment* a = p->add_conflict_set();
-      a->set_column(column.name());
-      SLUICE_ASSIGN_OR_RETURN(*a->mutable_value(), planner.BindValue(it->second, column, vpath));
-    }
-    for (const auto& [name, value] : conflict.set()) {
-      if (schema.FindColumn(*table, name) == nullptr) {
-        return InvalidField(absl::StrCat(cpath, ".set[\"", name, "\"]"),
-                            absl::StrCat("table `", table->table->name(), "` has no column `", name, "`"));
-      }
-    }
+    plan::Conflict first;
+    SLUICE_RETURN_IF_ERROR(
+        PlanConflict(schema, *table, out.params, insert.on_conflict(), path + ".on_conflict", first));
+    *p->mutable_conflict_columns() = std::move(*first.mutable_columns());
+    *p->mutable_conflict_set() = std::move(*first.mutable_set());
+    if (first.has_target_where()) *p->mutable_conflict_target_where() = std::move(*first.mutable_target_where());
+    if (first.has_set_where()) *p->mutable_conflict_set_where() = std::move(*first.mutable_set_where());
+  } else if (!insert.more_on_conflict().empty()) {
+    return InvalidField(path + ".on_conflict", "more_on_conflict follows an on_conflict clause");
   }
-  SLUICE_RETURN_IF_ERROR(
-      PlanReturning(schema, *table, insert.returning(), path + ".returning", p->mutable_returning(), &out));
+  for (int i = 0; i < insert.more_on_conflict_size(); ++i) {
+    const std::string cpath = absl::StrCat(path, ".more_on_conflict[", i, "]");
+    const bool last = i + 1 == insert.more_on_conflict_size();
+    if (insert.on_conflict().columns().empty()) {
+      return InvalidField(path + ".on_conflict.columns", "only the last conflict clause may leave out its target");
+    }
+    if (!last && insert.more_on_conflict(i).columns().empty()) {
+      return InvalidField(cpath + ".columns", "only the last conflict clause may leave out its target");
+    }
+    SLUICE_RETURN_IF_ERROR(
+        PlanConflict(schema, *table, out.params, insert.more_on_conflict(i), cpath, *p->add_more_conflicts()));
+  }
+  SLUICE_RETURN_IF_ERROR(PlanReturning(schema, *table, planner, insert.returning(), insert.returning_expressions(),
+                                       path, p->mutable_returning(), p->mutable_returning_items(), &out));
   return out;
 }
 

@@ -1,10 +1,14 @@
 // UPDATE and DELETE: both need a where, or an explicit all_rows.
+#include <deque>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "planner/expression_planner.h"
 #include "planner/planner.h"
 #include "planner/returning.h"
+#include "planner/select_planner.h"
 #include "planner/table_lookup.h"
 #include "planner/value_check.h"
 
@@ -43,31 +47,45 @@ absl::StatusOr<std::shared_ptr<ReturningFallback>> PlanReturningFallback(
   const std::vector<std::string> key = PrimaryKey(*table.table);
   if (key.empty()) return std::shared_ptr<ReturningFallback>();
   auto fallback = std::make_shared<ReturningFallback>();
+  // The keys of the rows the update will change: those its where and sources select.
   v1::Select lock;
   lock.set_table(table.table->name());
-  for (const std::string& k : key) lock.add_columns()->mutable_expression()->mutable_column()->set_name(k);
+  for (const std::string& k : key) {
+    v1::ColumnRef* column = lock.add_columns()->mutable_expression()->mutable_column();
+    column->set_table(table.table->name());
+    column->set_name(k);
+  }
+  *lock.mutable_joins() = update.from();
+  if (!update.from().empty() && update.from(0).type() == v1::Join::JOIN_TYPE_UNSPECIFIED) {
+    lock.mutable_joins(0)->set_type(v1::Join::INNER);
+  }
+  lock.set_distinct(!update.from().empty());  // a row matched by several source rows once
   if (update.has_where()) *lock.mutable_where() = update.where();
   SLUICE_ASSIGN_OR_RETURN(fallback->lock_keys, PlanSelect(schema, lock, path, allow_placeholders));
   fallback->lock_keys.plan.mutable_select()->set_for_update(true);
 
   fallback->update.plan = planned.plan;
   fallback->update.plan.mutable_update()->clear_returning();
+  fallback->update.plan.mutable_update()->clear_returning_items();
   fallback->update.params = planned.params;
 
-  // SELECT <returning> FROM t WHERE k1 = $0 AND k2 = $1 ...: the executor sets the parameters
-  // to each locked key in turn.
+  // SELECT <returning> FROM t WHERE k1 = $n AND k2 = $n+1 ...: the update's parameters (its
+  // returning expressions may use them), then the key's, which the executor sets to each locked
+  // key in turn.
   plan::Select* reread = fallback->reread.plan.mutable_select();
   *reread->mutable_from() = TableRefOf(*table.table);
   for (const std::string& c : update.returning()) reread->add_items()->mutable_expr()->mutable_column()->set_name(c);
+  for (const plan::SelectItem& item : planned.plan.update().returning_items()) *reread->add_items() = item;
+  fallback->reread.params = planned.params;
   std::vector<plan::Expr> keys;
-  for (size_t i = 0; i < key.size(); ++i) {
+  for (const std::string& k : key) {
     plan::Expr column, param;
-    column.mutable_column()->set_name(key[i]);
-    param.set_param(static_cast<uint32_t>(i));
+    column.mutable_column()->set_name(k);
+    param.set_param(static_cast<uint32_t>(fallback->reread.params.size()));
+    fallback->reread.params.emplace_back();
     keys.push_back(ExpressionPlanner::Call(plan::EQ, {std::move(column), std::move(param)}));
   }
   *reread->mutable_where() = ExpressionPlanner::Call(plan::AND, std::move(keys));
-  fallback->reread.params.resize(key.size());
   fallback->reread.columns = planned.columns;
   return fallback;
 }
@@ -97,20 +115,31 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
   ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
   plan::Update* p = out.plan.mutable_update();
   *p->mutable_table() = TableRefOf(*table->table);
+
+  // UPDATE ... FROM: the sources join the updated table (named by its own name); every column is
+  // written qualified.
+  std::deque<DerivedTable> derived;
+  std::vector<ScopeTable> scope{{table->table->name(), table}};
+  if (!update.from().empty()) {
+    google::protobuf::RepeatedPtrField<v1::Join> from = update.from();
+    for (int i = 0; i < from.size(); ++i) {
+      const std::string fpath = absl::StrCat(path, ".from[", i, "]");
+      if (from[i].lateral()) return InvalidField(fpath + ".lateral", "lateral sources belong to selects");
+    }
+    if (from[0].type() == v1::Join::JOIN_TYPE_UNSPECIFIED) from[0].set_type(v1::Join::INNER);
+    if (from[0].type() != v1::Join::INNER) {
+      return InvalidField(path + ".from[0].type", "the first source of an update joins as INNER (or unspecified)");
+    }
+    SelectContext context{&out.params, allow_placeholders ? &out.placeholders : nullptr, nullptr, {}};
+    SLUICE_RETURN_IF_ERROR(PlanJoinSources(schema, from, path + ".from", context, scope, derived, p->mutable_from()));
+    planner.SetScope(scope);
+    SLUICE_RETURN_IF_ERROR(PlanJoinConditions(planner, from, path + ".from", p->mutable_from()));
+    if (!update.from(0).has_on()) p->mutable_from(0)->clear_on();  // no condition: every row
+  }
   for (const v1::Column& column : table->table->columns()) {  // schema order: stable SQL
     if (auto e = update.set_expressions().find(column.name()); e != update.set_expressions().end()) {
-      const std::string epath = absl::StrCat(path, ".set_expressions[\"", column.name(), "\"]");
-      plan::Assignment* a = p->add_set();
-      a->set_column(column.name());
-      if (e->second.has_value() || e->second.has_param()) {
-        if (e->second.value().has_null_value() && column.not_null()) {
-          return NotNullViolation(epath + ".value", table->table->name(), column.name());
-        }
-        SLUICE_ASSIGN_OR_RETURN(*a->mutable_value(), planner.ValueOrPlaceholder(e->second, column, epath));
-      } else {
-        SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, planner.Typed(e->second, epath, /*allow_aggregates=*/false));
-        *a->mutable_value() = std::move(typed.expr);
-      }
+      SLUICE_RETURN_IF_ERROR(planner.Assign(
+          column, e->second, absl::StrCat(path, ".set_expressions[\"", column.name(), "\"]"), p->add_set()));
       continue;
     }
     auto it = update.set().find(column.name());
@@ -126,9 +155,15 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
   SLUICE_RETURN_IF_ERROR(
       PlanWhere(planner, update.has_where(), update.where(), update.all_rows(), path, "update", p->mutable_where()));
   if (!update.has_where()) p->clear_where();
-  SLUICE_RETURN_IF_ERROR(
-      PlanReturning(schema, *table, update.returning(), path + ".returning", p->mutable_returning(), &out));
-  if (!update.returning().empty()) {
+  // RETURNING planned apart, to know whether it reads the sources.
+  ExpressionPlanner returning(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
+  if (scope.size() > 1) returning.SetScope(scope);
+  SLUICE_RETURN_IF_ERROR(PlanReturning(schema, *table, returning, update.returning(), update.returning_expressions(),
+                                       path, p->mutable_returning(), p->mutable_returning_items(), &out));
+  for (size_t i = 1; i < scope.size(); ++i) {
+    if (returning.referenced().count(scope[i].name)) p->set_returning_reads_from(true);
+  }
+  if (!update.returning().empty() || !update.returning_expressions().empty()) {
     SLUICE_ASSIGN_OR_RETURN(out.returning_fallback,
                             PlanReturningFallback(schema, *table, update, out, path, allow_placeholders));
   }
@@ -162,8 +197,8 @@ absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1:
   SLUICE_RETURN_IF_ERROR(
       PlanWhere(planner, del.has_where(), del.where(), del.all_rows(), path, "delete", p->mutable_where()));
   if (!del.has_where()) p->clear_where();
-  SLUICE_RETURN_IF_ERROR(
-      PlanReturning(schema, *table, del.returning(), path + ".returning", p->mutable_returning(), &out));
+  SLUICE_RETURN_IF_ERROR(PlanReturning(schema, *table, planner, del.returning(), del.returning_expressions(), path,
+                                       p->mutable_returning(), p->mutable_returning_items(), &out));
   return out;
 }
 

@@ -1,4 +1,6 @@
 // Binding the named placeholders of a prepared statement.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
@@ -43,6 +45,7 @@ absl::StatusOr<PlannedStatement> BindPlaceholders(const PlannedStatement& prepar
   if (prepared.returning_fallback) {
     auto fallback = std::make_shared<ReturningFallback>(*prepared.returning_fallback);
     fallback->update.params = bound.params;
+    std::copy(bound.params.begin(), bound.params.end(), fallback->reread.params.begin());
     SLUICE_RETURN_IF_ERROR(Fill(fallback->lock_keys, values, schema));
     bound.returning_fallback = std::move(fallback);
   }

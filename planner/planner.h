@@ -55,7 +55,7 @@ struct PlannedStatement {
 
 // Inside one transaction: lock_keys reads the primary keys of the rows `update` will change
 // (SELECT ... FOR UPDATE), `update` changes them, and `reread` (run once per key, with the key's
-// values as its parameters, in order) reads the returned columns back.
+// values as its last parameters, in order, after the update's) reads the returned columns back.
 struct ReturningFallback {
   PlannedStatement lock_keys;
   PlannedStatement update;

@@ -5,15 +5,19 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "planner/expression_planner.h"
 #include "planner/planner.h"
 
 namespace sluice {
 
-// Checks `columns` against `table`, copies them into `plan_returning`, and declares the result
-// columns of `out`.
-absl::Status PlanReturning(const SchemaIndex& schema, const TableInfo& table,
-                           const google::protobuf::RepeatedPtrField<std::string>& columns, const std::string& path,
-                           google::protobuf::RepeatedPtrField<std::string>* plan_returning, PlannedStatement* out);
+// Checks `columns` (request path `<path>.returning`) against `table` and the expressions
+// (`<path>.returning_expressions`) with `planner`, copies them into the plan's `plan_returning`
+// and `plan_items`, and declares the result columns of `out`, in that order.
+absl::Status PlanReturning(const SchemaIndex& schema, const TableInfo& table, ExpressionPlanner& planner,
+                           const google::protobuf::RepeatedPtrField<std::string>& columns,
+                           const google::protobuf::RepeatedPtrField<v1::SelectColumn>& expressions,
+                           const std::string& path, google::protobuf::RepeatedPtrField<std::string>* plan_returning,
+                           google::protobuf::RepeatedPtrField<plan::SelectItem>* plan_items, PlannedStatement* out);
 
 }  // namespace sluice
 

@@ -14,12 +14,6 @@
 namespace sluice {
 namespace {
 
-// A WITH table: its select's result columns, as a table.
-struct CommonTableInfo {
-  v1::Table table;
-  TableInfo info;
-};
-
 // A table of the schema, or a WITH table in `common_tables`.
 absl::StatusOr<const TableInfo*> LookupReadable(const SchemaIndex& schema,
                                                 const std::vector<const TableInfo*>& common_tables,
@@ -32,7 +26,7 @@ absl::StatusOr<const TableInfo*> LookupReadable(const SchemaIndex& schema,
 
 // Plans the WITH tables of `select` into `p`, adding each to `visible` (storage in `own`).
 absl::Status PlanCommonTables(const SchemaIndex& schema, const v1::Select& select, const std::string& path,
-                              const SelectContext& context, plan::Select* p, std::deque<CommonTableInfo>& own,
+                              const SelectContext& context, plan::Select* p, std::deque<DerivedTable>& own,
                               std::vector<const TableInfo*>& visible) {
   for (int i = 0; i < select.with_size(); ++i) {
     const v1::CommonTable& cte = select.with(i);
@@ -54,54 +48,86 @@ absl::Status PlanCommonTables(const SchemaIndex& schema, const v1::Select& selec
     std::vector<ResultColumn> columns;
     SLUICE_RETURN_IF_ERROR(
         PlanSelectInto(schema, cte.select(), cpath + ".select", inner, planned->mutable_select(), columns));
-    CommonTableInfo& table = own.emplace_back();
-    table.table.set_name(cte.name());
-    std::set<std::string> names;
-    for (const ResultColumn& rc : columns) {
-      if (!names.insert(rc.name).second) {
-        return InvalidField(cpath + ".select.columns",
-                            absl::StrCat("two result columns are named `", rc.name, "`: give one an alias"));
-      }
-      v1::Column* column = table.table.add_columns();
-      column->set_name(rc.name);
-      column->set_type(rc.column.type());
-      column->set_length(rc.column.length());
-      column->set_precision(rc.column.precision());
-      column->set_scale(rc.column.scale());
-      column->set_enum_name(rc.column.enum_name());
-      column->set_array(rc.column.array());
-      column->set_unsigned_(rc.column.unsigned_());
-      column->set_not_null(rc.column.not_null());
-    }
-    table.info.table = &table.table;
-    for (const v1::Column& c : table.table.columns()) table.info.columns[c.name()] = &c;
+    DerivedTable& table = own.emplace_back();
+    SLUICE_RETURN_IF_ERROR(DeriveTable(cte.name(), columns, cpath + ".select.columns", table));
     visible.push_back(&table.info);
   }
   return absl::OkStatus();
 }
 
+// A select of expressions alone (`SELECT 1`): it reads no table.
+const TableInfo& NoTable() {
+  static const auto* none = [] {
+    static const v1::Table table;
+    auto* info = new TableInfo;
+    info->table = &table;
+    return info;
+  }();
+  return *none;
+}
+
 }  // namespace
 
-absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select, const std::string& path,
-                            const SelectContext& context, plan::Select* p, std::vector<ResultColumn>& columns) {
-  std::deque<CommonTableInfo> own_common_tables;  // read while this select is planned
-  std::vector<const TableInfo*> visible = context.common_tables;
-  SLUICE_RETURN_IF_ERROR(PlanCommonTables(schema, select, path, context, p, own_common_tables, visible));
-  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupReadable(schema, visible, select.table(), path + ".table"));
-  ExpressionPlanner planner(schema, *table, context.params, context.placeholders);
-  planner.SetEnclosing(context.outer, visible);
-  *p->mutable_from() = TableRefOf(*table->table);
-  if (!select.alias().empty()) SLUICE_RETURN_IF_ERROR(CheckIdentifier(select.alias(), path + ".alias"));
-  p->mutable_from()->set_alias(select.alias());
-  p->set_distinct(select.distinct());
+absl::Status DeriveTable(const std::string& name, const std::vector<ResultColumn>& columns, const std::string& path,
+                         DerivedTable& out) {
+  out.table.set_name(name);
+  std::set<std::string> names;
+  for (const ResultColumn& rc : columns) {
+    if (!names.insert(rc.name).second) {
+      return InvalidField(path, absl::StrCat("two result columns are named `", rc.name, "`: give one an alias"));
+    }
+    v1::Column* column = out.table.add_columns();
+    column->set_name(rc.name);
+    column->set_type(rc.column.type());
+    column->set_length(rc.column.length());
+    column->set_precision(rc.column.precision());
+    column->set_scale(rc.column.scale());
+    column->set_enum_name(rc.column.enum_name());
+    column->set_array(rc.column.array());
+    column->set_unsigned_(rc.column.unsigned_());
+    column->set_not_null(rc.column.not_null());
+  }
+  out.info.table = &out.table;
+  for (const v1::Column& c : out.table.columns()) out.info.columns[c.name()] = &c;
+  return absl::OkStatus();
+}
 
-  // The tables the statement reads, by the names they have in it.
-  std::vector<ScopeTable> scope{{select.alias().empty() ? table->table->name() : select.alias(), table}};
-  for (int i = 0; i < select.joins_size(); ++i) {
-    const v1::Join& join = select.joins(i);
-    const std::string jpath = absl::StrCat(path, ".joins[", i, "]");
-    SLUICE_ASSIGN_OR_RETURN(const TableInfo* joined, LookupReadable(schema, visible, join.table(), jpath + ".table"));
+absl::Status PlanJoinSources(const SchemaIndex& schema, const google::protobuf::RepeatedPtrField<v1::Join>& joins,
+                             const std::string& path, const SelectContext& context, std::vector<ScopeTable>& scope,
+                             std::deque<DerivedTable>& derived, google::protobuf::RepeatedPtrField<plan::Join>* out) {
+  for (int i = 0; i < joins.size(); ++i) {
+    const v1::Join& join = joins[i];
+    const std::string jpath = absl::StrCat(path, "[", i, "]");
+    if (join.type() == v1::Join::JOIN_TYPE_UNSPECIFIED) return InvalidField(jpath + ".type", "a join type is required");
     if (!join.alias().empty()) SLUICE_RETURN_IF_ERROR(CheckIdentifier(join.alias(), jpath + ".alias"));
+    plan::Join* planned = out->Add();
+    planned->set_type(static_cast<plan::JoinType>(join.type()));
+    const TableInfo* joined = nullptr;
+    if (join.has_subquery()) {
+      if (!join.table().empty()) return InvalidField(jpath + ".table", "give table or subquery, not both");
+      if (join.alias().empty()) {
+        return InvalidField(jpath + ".alias", "a subquery needs an alias: the name its columns go by");
+      }
+      // A lateral subquery may name the sources before it; another only the enclosing statement.
+      ExpressionPlanner before(schema, *scope.front().table, context.params, context.placeholders);
+      before.SetScope(scope);
+      before.SetEnclosing(context.outer, context.common_tables);
+      SelectContext inner = context;
+      if (join.lateral()) inner.outer = &before;
+      std::vector<ResultColumn> columns;
+      SLUICE_RETURN_IF_ERROR(
+          PlanSelectInto(schema, join.subquery(), jpath + ".subquery", inner, planned->mutable_subquery(), columns));
+      DerivedTable& table = derived.emplace_back();
+      SLUICE_RETURN_IF_ERROR(DeriveTable(join.alias(), columns, jpath + ".subquery.columns", table));
+      joined = &table.info;
+      planned->set_lateral(join.lateral());
+      planned->mutable_table()->set_alias(join.alias());
+    } else {
+      if (join.lateral()) return InvalidField(jpath + ".lateral", "lateral applies to a subquery");
+      SLUICE_ASSIGN_OR_RETURN(joined, LookupReadable(schema, context.common_tables, join.table(), jpath + ".table"));
+      *planned->mutable_table() = TableRefOf(*joined->table);
+      planned->mutable_table()->set_alias(join.alias());
+    }
     const std::string name = join.alias().empty() ? joined->table->name() : join.alias();
     for (const ScopeTable& t : scope) {
       if (t.name == name) {
@@ -111,27 +137,75 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     }
     scope.push_back({name, joined});
   }
-  const bool joins = !select.joins().empty();
-  if (joins || !select.alias().empty()) planner.SetScope(scope);  // columns name the alias
-  for (int i = 0; i < select.joins_size(); ++i) {
-    const v1::Join& join = select.joins(i);
-    const std::string jpath = absl::StrCat(path, ".joins[", i, "]");
-    if (join.type() == v1::Join::JOIN_TYPE_UNSPECIFIED) return InvalidField(jpath + ".type", "a join type is required");
-    plan::Join* planned = p->add_joins();
-    planned->set_type(static_cast<plan::JoinType>(join.type()));
-    *planned->mutable_table() = TableRefOf(*scope[i + 1].table->table);
-    planned->mutable_table()->set_alias(join.alias());
+  return absl::OkStatus();
+}
+
+absl::Status PlanJoinConditions(ExpressionPlanner& planner, const google::protobuf::RepeatedPtrField<v1::Join>& joins,
+                                const std::string& path, google::protobuf::RepeatedPtrField<plan::Join>* out) {
+  for (int i = 0; i < joins.size(); ++i) {
+    const v1::Join& join = joins[i];
+    const std::string jpath = absl::StrCat(path, "[", i, "]");
+    plan::Join& planned = (*out)[i];
     if (join.type() == v1::Join::CROSS) {
       if (join.has_on()) return InvalidField(jpath + ".on", "a cross join has no condition");
       continue;
     }
     if (!join.has_on()) {  // every pair of rows, as Drizzle's join without a condition: ON TRUE
-      planned->mutable_on()->mutable_literal()->set_kind(plan::LITERAL_BOOL);
-      planned->mutable_on()->mutable_literal()->set_int_value(1);
+      planned.mutable_on()->mutable_literal()->set_kind(plan::LITERAL_BOOL);
+      planned.mutable_on()->mutable_literal()->set_int_value(1);
     } else {
-      SLUICE_ASSIGN_OR_RETURN(*planned->mutable_on(), planner.Condition(join.on(), jpath + ".on"));
+      SLUICE_ASSIGN_OR_RETURN(*planned.mutable_on(), planner.Condition(join.on(), jpath + ".on"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select, const std::string& path,
+                            const SelectContext& context, plan::Select* p, std::vector<ResultColumn>& columns) {
+  std::deque<DerivedTable> own_tables;  // WITH and derived tables, read while this select is planned
+  std::vector<const TableInfo*> visible = context.common_tables;
+  SLUICE_RETURN_IF_ERROR(PlanCommonTables(schema, select, path, context, p, own_tables, visible));
+  const bool no_table = select.table().empty() && select.joins().empty();
+  if (no_table) {
+    const char* refused = select.has_where()              ? "where"
+                          : !select.group_by().empty()    ? "group_by"
+                          : select.has_having()           ? "having"
+                          : !select.distinct_on().empty() ? "distinct_on"
+                          : select.columns().empty()      ? "columns"
+                          : !select.alias().empty()       ? "alias"
+                                                          : nullptr;
+    if (refused != nullptr) {
+      return InvalidField(path + ".table",
+                          absl::StrCat("a table is required: a select without one takes columns (expressions) and no ",
+                                       refused == std::string("columns") ? "other clauses" : refused));
+    }
+  }
+  const TableInfo* table = &NoTable();
+  if (!no_table) {
+    SLUICE_ASSIGN_OR_RETURN(table, LookupReadable(schema, visible, select.table(), path + ".table"));
+  }
+  ExpressionPlanner planner(schema, *table, context.params, context.placeholders);
+  planner.SetEnclosing(context.outer, visible);
+  if (!no_table) {
+    *p->mutable_from() = TableRefOf(*table->table);
+    if (!select.alias().empty()) SLUICE_RETURN_IF_ERROR(CheckIdentifier(select.alias(), path + ".alias"));
+    p->mutable_from()->set_alias(select.alias());
+  }
+  p->set_distinct(select.distinct());
+
+  // The tables the statement reads, by the names they have in it.
+  std::vector<ScopeTable> scope{{select.alias().empty() ? table->table->name() : select.alias(), table}};
+  SelectContext sources = context;
+  sources.common_tables = visible;
+  SLUICE_RETURN_IF_ERROR(
+      PlanJoinSources(schema, select.joins(), path + ".joins", sources, scope, own_tables, p->mutable_joins()));
+  const bool joins = !select.joins().empty();
+  if (no_table) {
+    planner.SetScope({});
+  } else if (joins || !select.alias().empty()) {
+    planner.SetScope(scope);  // columns name the alias
+  }
+  SLUICE_RETURN_IF_ERROR(PlanJoinConditions(planner, select.joins(), path + ".joins", p->mutable_joins()));
 
   if (select.columns().empty()) {  // every column of every table, in order
     for (const ScopeTable& t : scope) {
@@ -150,10 +224,11 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     const v1::SelectColumn& item = select.columns(i);
     const std::string ipath = absl::StrCat(path, ".columns[", i, "]");
     if (!item.alias().empty()) SLUICE_RETURN_IF_ERROR(CheckIdentifier(item.alias(), ipath + ".alias"));
-    SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, planner.Typed(item.expression(), ipath + ".expression", true));
+    SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, planner.Item(item.expression(), ipath + ".expression", true));
     plan::SelectItem* planned = p->add_items();
     *planned->mutable_expr() = std::move(typed.expr);
     std::string name = item.alias().empty() ? typed.type.name() : item.alias();
+    if (name.empty()) return InvalidField(ipath + ".alias", "a value needs an alias: the name of its result column");
     // Every result column is named explicitly, so each dialect reports the same names.
     planned->set_alias(name);
     columns.push_back({name, typed.table, typed.type});

@@ -60,8 +60,7 @@ std::string ClippedPayload(absl::string_view type_url, std::string payload) {
 
 }  // namespace
 
-grpc::Status ToGrpcStatus(const absl::Status& given) {
-  if (given.ok()) return grpc::Status::OK;
+google::rpc::Status ToRpcStatus(const absl::Status& given) {
   // Every error carries an ErrorInfo: a specific reason where a layer gave one, else the code's
   // name (INVALID_ARGUMENT, NOT_FOUND, ...).
   const absl::Status status = given.GetPayload(kErrorInfoUrl).has_value()
@@ -76,7 +75,13 @@ grpc::Status ToGrpcStatus(const absl::Status& given) {
     any->set_type_url(std::string(type_url));
     any->set_value(ClippedPayload(type_url, std::string(payload)));
   });
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message, rich.SerializeAsString());
+  return rich;
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  const google::rpc::Status rich = ToRpcStatus(status);
+  return grpc::Status(static_cast<grpc::StatusCode>(rich.code()), rich.message(), rich.SerializeAsString());
 }
 
 absl::Time DeadlineOf(const grpc::ServerContextBase* context) {

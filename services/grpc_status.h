@@ -8,10 +8,14 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "executor/call_watchdog.h"
+#include "google/rpc/status.pb.h"
 
 namespace sluice {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The same error as a google.rpc.Status message (what grpc-status-details-bin carries).
+google::rpc::Status ToRpcStatus(const absl::Status& status);
 
 // The call's deadline (InfiniteFuture when the client set none).
 absl::Time DeadlineOf(const grpc::ServerContextBase* context);

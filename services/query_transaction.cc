@@ -1,4 +1,9 @@
 // QueryService.Transaction: an interactive transaction over a bidirectional stream.
+#include <algorithm>
+#include <iterator>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
@@ -17,6 +22,23 @@ absl::Status Savepoint(Transaction& transaction, Transaction::SavepointAction ac
                        const std::string& path) {
   SLUICE_RETURN_IF_ERROR(CheckIdentifier(name, path));
   return transaction.Savepoint(action, name);
+}
+
+// A statement's own error, after which its connection and transaction are still usable once
+// rolled back to a savepoint; not a lost connection, a cancelled call or a deadlock (ABORTED:
+// MySQL rolls the whole transaction back).
+bool StatementError(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kUnimplemented:
+      return true;
+    default:
+      return false;
+  }
 }
 
 Isolation IsolationOf(v1::TransactionRequest::IsolationLevel level) {
@@ -59,6 +81,10 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
     return ok ? absl::OkStatus() : absl::CancelledError("the client went away; rolled back");
   };
   SLUICE_RETURN_IF_ERROR(waited([&] { return stream->Write(v1::TransactionResponse()); }));
+  std::vector<std::string> savepoints;  // open ones, innermost last
+  const auto innermost = [&](const std::string& name) {
+    return std::find(savepoints.rbegin(), savepoints.rend(), name);
+  };
   for (int n = 1;; ++n) {
     if (absl::Status read = waited([&] { return stream->Read(&request); }); !read.ok()) {
       return absl::IsCancelled(read) ? absl::AbortedError("the stream ended without commit; rolled back") : read;
@@ -67,22 +93,40 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
     v1::TransactionResponse response;
     switch (request.kind_case()) {
       case v1::TransactionRequest::kOperation: {
-        SLUICE_ASSIGN_OR_RETURN(PlannedStatement planned,
-                                PlanOperation(*schema, request.operation(), path + ".operation"));
-        SLUICE_ASSIGN_OR_RETURN(*response.mutable_result(), transaction.Execute(planned));
+        absl::StatusOr<PlannedStatement> planned = PlanOperation(*schema, request.operation(), path + ".operation");
+        absl::StatusOr<v1::QueryResult> result =
+            planned.ok() ? transaction.Execute(*planned) : absl::StatusOr<v1::QueryResult>(planned.status());
+        if (result.ok()) {
+          *response.mutable_result() = *std::move(result);
+          break;
+        }
+        // Inside a savepoint, the failed block is undone and the transaction goes on.
+        if (savepoints.empty() || !StatementError(result.status()) ||
+            !transaction.Savepoint(Transaction::SavepointAction::kRollbackTo, savepoints.back()).ok()) {
+          return result.status();
+        }
+        *response.mutable_error() = ToRpcStatus(result.status());
+        response.set_rolled_back_to(savepoints.back());
         break;
       }
       case v1::TransactionRequest::kSavepoint:
         SLUICE_RETURN_IF_ERROR(
             Savepoint(transaction, Transaction::SavepointAction::kCreate, request.savepoint(), path + ".savepoint"));
+        savepoints.push_back(request.savepoint());
         break;
-      case v1::TransactionRequest::kRollbackToSavepoint:
+      case v1::TransactionRequest::kRollbackToSavepoint:  // it stays open; those after it end
         SLUICE_RETURN_IF_ERROR(Savepoint(transaction, Transaction::SavepointAction::kRollbackTo,
                                          request.rollback_to_savepoint(), path + ".rollback_to_savepoint"));
+        if (auto it = innermost(request.rollback_to_savepoint()); it != savepoints.rend()) {
+          savepoints.erase(it.base(), savepoints.end());
+        }
         break;
-      case v1::TransactionRequest::kReleaseSavepoint:
+      case v1::TransactionRequest::kReleaseSavepoint:  // it ends, and those after it
         SLUICE_RETURN_IF_ERROR(Savepoint(transaction, Transaction::SavepointAction::kRelease,
                                          request.release_savepoint(), path + ".release_savepoint"));
+        if (auto it = innermost(request.release_savepoint()); it != savepoints.rend()) {
+          savepoints.erase(std::prev(it.base()), savepoints.end());
+        }
         break;
       case v1::TransactionRequest::kCommit:
         SLUICE_RETURN_IF_ERROR(transaction.Commit());

@@ -22,6 +22,8 @@ class PostgresDialect : public sdk::SqlDialect {
   absl::StatusOr<std::string> Function(plan::Op op) const override;
   bool has_ilike() const override { return true; }
   bool has_distinct_on() const override { return true; }
+  bool has_returning_from_sources() const override { return true; }
+  bool has_lateral() const override { return true; }
   bool has_array_operators() const override { return true; }
   bool has_enum_types() const override { return true; }
   bool has_namespaces() const override { return true; }

@@ -98,8 +98,18 @@ class SqlDialect {
   // Binds an array parameter for an IN list of values (Call.array_param: `x = ANY($n)`).
   virtual bool has_array_params() const { return false; }
 
-  // Upserts as `ON DUPLICATE KEY UPDATE` (MySQL) instead of `ON CONFLICT (...) DO ...`.
+  // Upserts as `ON DUPLICATE KEY UPDATE` (MySQL) instead of `ON CONFLICT (...) DO ...`: the
+  // proposed row's column `c` is `VALUES(c)`, not `excluded.c`, and neither the target nor the
+  // update takes a WHERE.
   virtual bool on_duplicate_key_update() const { return false; }
+  // Several ON CONFLICT clauses in one insert (SQLite 3.35+).
+  virtual bool has_multiple_conflict_clauses() const { return false; }
+  // UPDATE ... FROM as MySQL's multi-table `UPDATE t JOIN s ON ... SET t.c = ...`.
+  virtual bool update_joins() const { return false; }
+  // RETURNING of UPDATE ... FROM may name the sources' columns (PostgreSQL).
+  virtual bool has_returning_from_sources() const { return false; }
+  // JOIN LATERAL (subquery).
+  virtual bool has_lateral() const { return false; }
 
   // Enum columns: with enum types, CreateEnum runs CREATE TYPE and columns name the type;
   // without, CreateEnum renders no statement and the column gets CHECK (col IN (...)).

@@ -499,6 +499,17 @@ absl::Status SqlRenderer::Expr(const plan::Expr& expr) {
     case plan::Expr::kNested:
       if (in_ddl_) return Malformed("related rows inside DDL");
       return Nested(expr.nested());
+    case plan::Expr::kExcluded:
+      if (in_ddl_) return Malformed("an upsert's proposed row inside DDL");
+      if (dialect_.on_duplicate_key_update()) {
+        Append("VALUES(");
+        Identifier(expr.excluded());
+        Append(")");
+      } else {
+        Append("excluded.");
+        Identifier(expr.excluded());
+      }
+      return absl::OkStatus();
     case plan::Expr::KIND_NOT_SET:
       break;
   }
@@ -748,21 +759,47 @@ absl::Status SqlRenderer::Select(const plan::Select& select) {
   return absl::OkStatus();
 }
 
-absl::Status SqlRenderer::FromClause(const plan::Select& select) {
-  Append(" FROM ");
-  Table(select.from(), true);
-  for (const plan::Join& join : select.joins()) {
+absl::Status SqlRenderer::JoinSource(const plan::Join& join) {
+  if (!join.has_subquery()) {
+    Table(join.table(), true);
+    return absl::OkStatus();
+  }
+  if (join.table().alias().empty()) return Malformed("a derived table without an alias");
+  Append("(");
+  SLUICE_RETURN_IF_ERROR(Select(join.subquery()));
+  Append(") AS ");
+  Identifier(join.table().alias());
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::Joins(const google::protobuf::RepeatedPtrField<plan::Join>& joins, int first) {
+  for (int i = first; i < joins.size(); ++i) {
+    const plan::Join& join = joins[i];
     static constexpr const char* kJoins[] = {nullptr,        " INNER JOIN ", " LEFT JOIN ",
                                              " RIGHT JOIN ", " FULL JOIN ",  " CROSS JOIN "};
     if (join.type() <= plan::JOIN_TYPE_UNSPECIFIED || join.type() > plan::CROSS) return Malformed("join type");
     if (join.type() == plan::FULL && !dialect_.has_full_join()) return Unsupported("FULL JOIN");
+    if (join.lateral() && !dialect_.has_lateral()) return Unsupported("LATERAL joins");
+    if (join.lateral() && !join.has_subquery()) return Malformed("LATERAL without a subquery");
     Append(kJoins[join.type()]);
-    Table(join.table(), true);
+    if (join.lateral()) Append("LATERAL ");
+    SLUICE_RETURN_IF_ERROR(JoinSource(join));
     if (join.type() == plan::CROSS) continue;
     if (!join.has_on()) return Malformed("a join without ON");
     Append(" ON ");
     SLUICE_RETURN_IF_ERROR(Expr(join.on()));
   }
+  return absl::OkStatus();
+}
+
+absl::Status SqlRenderer::FromClause(const plan::Select& select) {
+  if (select.has_from()) {
+    Append(" FROM ");
+    Table(select.from(), true);
+  } else if (!select.joins().empty()) {
+    return Malformed("joins without a FROM table");
+  }
+  SLUICE_RETURN_IF_ERROR(Joins(select.joins(), 0));
   if (select.has_where()) SLUICE_RETURN_IF_ERROR(Where(select.where()));
   if (!select.group_by().empty()) {
     Append(" GROUP BY ");
@@ -901,11 +938,66 @@ absl::Status SqlRenderer::Nested(const plan::Nested& nested) {
 }
 
 absl::Status SqlRenderer::Returning(plan::Plan::KindCase statement,
-                                    const google::protobuf::RepeatedPtrField<std::string>& columns) {
-  if (columns.empty()) return absl::OkStatus();
+                                    const google::protobuf::RepeatedPtrField<std::string>& columns,
+                                    const google::protobuf::RepeatedPtrField<plan::SelectItem>& items,
+                                    absl::string_view qualifier) {
+  if (columns.empty() && items.empty()) return absl::OkStatus();
   if (!dialect_.has_returning(statement)) return Unsupported("RETURNING on this statement");
   Append(" RETURNING ");
-  IdentifierList(columns);
+  for (int i = 0; i < columns.size(); ++i) {
+    if (i > 0) Append(", ");
+    if (!qualifier.empty()) {
+      Identifier(qualifier);
+      Append(".");
+    }
+    Identifier(columns[i]);
+  }
+  for (int i = 0; i < items.size(); ++i) {
+    if (i > 0 || !columns.empty()) Append(", ");
+    SLUICE_RETURN_IF_ERROR(Expr(items[i].expr()));
+    if (!items[i].alias().empty()) {
+      Append(" AS ");
+      Identifier(items[i].alias());
+    }
+  }
+  return absl::OkStatus();
+}
+
+void SqlRenderer::Assignments(const google::protobuf::RepeatedPtrField<plan::Assignment>& set,
+                              absl::string_view qualifier, absl::Status* status) {
+  for (int i = 0; i < set.size() && status->ok(); ++i) {
+    if (i > 0) Append(", ");
+    if (!qualifier.empty()) {
+      Identifier(qualifier);
+      Append(".");
+    }
+    Identifier(set[i].column());
+    Append(" = ");
+    *status = Expr(set[i].value());
+  }
+}
+
+absl::Status SqlRenderer::ConflictClause(const plan::Conflict& conflict) {
+  Append(" ON CONFLICT");
+  if (!conflict.columns().empty()) {
+    Append(" (");
+    IdentifierList(conflict.columns());
+    Append(")");
+    if (conflict.has_target_where()) SLUICE_RETURN_IF_ERROR(Where(conflict.target_where()));
+  } else if (conflict.has_target_where()) {
+    return Malformed("a conflict target's WHERE without its columns");
+  }
+  if (conflict.set().empty()) {
+    if (conflict.has_set_where()) return Malformed("DO NOTHING with a WHERE");
+    Append(" DO NOTHING");
+    return absl::OkStatus();
+  }
+  if (conflict.columns().empty()) return Malformed("DO UPDATE without a conflict target");
+  Append(" DO UPDATE SET ");
+  absl::Status status;
+  Assignments(conflict.set(), "", &status);
+  SLUICE_RETURN_IF_ERROR(status);
+  if (conflict.has_set_where()) SLUICE_RETURN_IF_ERROR(Where(conflict.set_where()));
   return absl::OkStatus();
 }
 
@@ -934,7 +1026,11 @@ absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
       Append(")");
     }
   }
+  if (!insert.on_conflict() && !insert.more_conflicts().empty()) return Malformed("conflict clauses without the first");
   if (insert.on_conflict() && dialect_.on_duplicate_key_update()) {
+    if (!insert.more_conflicts().empty()) return Unsupported("several conflict clauses in one insert");
+    if (insert.has_conflict_target_where()) return Unsupported("a partial-index conflict target (targetWhere)");
+    if (insert.has_conflict_set_where()) return Unsupported("DO UPDATE ... WHERE (setWhere)");
     // Any unique key conflicts; "do nothing" assigns a column to itself (0 rows affected).
     Append(" ON DUPLICATE KEY UPDATE ");
     if (insert.conflict_set().empty()) {
@@ -946,55 +1042,78 @@ absl::Status SqlRenderer::Insert(const plan::Insert& insert) {
       Append(" = ");
       Identifier(column);
     }
-    for (int i = 0; i < insert.conflict_set_size(); ++i) {
-      if (i > 0) Append(", ");
-      Identifier(insert.conflict_set(i).column());
-      Append(" = ");
-      SLUICE_RETURN_IF_ERROR(Expr(insert.conflict_set(i).value()));
-    }
+    absl::Status status;
+    Assignments(insert.conflict_set(), "", &status);
+    SLUICE_RETURN_IF_ERROR(status);
   } else if (insert.on_conflict()) {
-    Append(" ON CONFLICT");
-    if (!insert.conflict_columns().empty()) {
-      Append(" (");
-      IdentifierList(insert.conflict_columns());
-      Append(")");
+    if (!insert.more_conflicts().empty() && !dialect_.has_multiple_conflict_clauses()) {
+      return Unsupported("several ON CONFLICT clauses in one insert");
     }
-    if (insert.conflict_set().empty()) {
-      Append(" DO NOTHING");
-    } else {
-      if (insert.conflict_columns().empty()) return Malformed("DO UPDATE without a conflict target");
-      Append(" DO UPDATE SET ");
-      for (int i = 0; i < insert.conflict_set_size(); ++i) {
-        if (i > 0) Append(", ");
-        Identifier(insert.conflict_set(i).column());
-        Append(" = ");
-        SLUICE_RETURN_IF_ERROR(Expr(insert.conflict_set(i).value()));
-      }
-    }
+    plan::Conflict first;
+    *first.mutable_columns() = insert.conflict_columns();
+    *first.mutable_set() = insert.conflict_set();
+    if (insert.has_conflict_target_where()) *first.mutable_target_where() = insert.conflict_target_where();
+    if (insert.has_conflict_set_where()) *first.mutable_set_where() = insert.conflict_set_where();
+    SLUICE_RETURN_IF_ERROR(ConflictClause(first));
+    for (const plan::Conflict& more : insert.more_conflicts()) SLUICE_RETURN_IF_ERROR(ConflictClause(more));
   }
-  return Returning(plan::Plan::kInsert, insert.returning());
+  return Returning(plan::Plan::kInsert, insert.returning(), insert.returning_items());
 }
 
 absl::Status SqlRenderer::Update(const plan::Update& update) {
   Append("UPDATE ");
   Table(update.table(), false);
   if (update.set().empty()) return Malformed("UPDATE without assignments");
-  Append(" SET ");
-  for (int i = 0; i < update.set_size(); ++i) {
-    if (i > 0) Append(", ");
-    Identifier(update.set(i).column());
-    Append(" = ");
-    SLUICE_RETURN_IF_ERROR(Expr(update.set(i).value()));
+  const auto& from = update.from();
+  absl::Status status;
+  if (!from.empty() && dialect_.update_joins()) {
+    // UPDATE t INNER JOIN s ON ... SET t.c = ... WHERE ...
+    plan::Join first = from[0];
+    if (!first.has_on()) {
+      first.mutable_on()->mutable_literal()->set_kind(plan::LITERAL_BOOL);
+      first.mutable_on()->mutable_literal()->set_int_value(1);
+    }
+    google::protobuf::RepeatedPtrField<plan::Join> joins = from;
+    *joins.Mutable(0) = std::move(first);
+    SLUICE_RETURN_IF_ERROR(Joins(joins, 0));
+    Append(" SET ");
+    Assignments(update.set(), update.table().name(), &status);
+    SLUICE_RETURN_IF_ERROR(status);
+    if (update.has_where()) SLUICE_RETURN_IF_ERROR(Where(update.where()));
+  } else {
+    Append(" SET ");
+    Assignments(update.set(), "", &status);
+    SLUICE_RETURN_IF_ERROR(status);
+    if (!from.empty()) {
+      // UPDATE t SET ... FROM s [JOIN ...] WHERE <s's condition> AND <where>
+      if (from[0].type() != plan::INNER || from[0].lateral()) return Malformed("UPDATE ... FROM's first source");
+      Append(" FROM ");
+      SLUICE_RETURN_IF_ERROR(JoinSource(from[0]));
+      SLUICE_RETURN_IF_ERROR(Joins(from, 1));
+    }
+    std::vector<plan::Expr> where;
+    if (!from.empty() && from[0].has_on()) where.push_back(from[0].on());
+    if (update.has_where()) where.push_back(update.where());
+    if (where.size() == 1) SLUICE_RETURN_IF_ERROR(Where(where[0]));
+    if (where.size() == 2) {
+      plan::Expr both;
+      both.mutable_call()->set_op(plan::AND);
+      for (plan::Expr& e : where) *both.mutable_call()->add_args() = std::move(e);
+      SLUICE_RETURN_IF_ERROR(Where(both));
+    }
   }
-  if (update.has_where()) SLUICE_RETURN_IF_ERROR(Where(update.where()));
-  return Returning(plan::Plan::kUpdate, update.returning());
+  if (update.returning_reads_from() && !dialect_.has_returning_from_sources()) {
+    return Unsupported("RETURNING columns of UPDATE ... FROM sources");
+  }
+  return Returning(plan::Plan::kUpdate, update.returning(), update.returning_items(),
+                   from.empty() ? "" : update.table().name());
 }
 
 absl::Status SqlRenderer::Delete(const plan::Delete& del) {
   Append("DELETE FROM ");
   Table(del.table(), false);
   if (del.has_where()) SLUICE_RETURN_IF_ERROR(Where(del.where()));
-  return Returning(plan::Plan::kDelete, del.returning());
+  return Returning(plan::Plan::kDelete, del.returning(), del.returning_items());
 }
 
 void SqlRenderer::Action(absl::string_view clause, plan::Action action) {

@@ -46,6 +46,10 @@ class SqlRenderer {
   absl::Status Select(const plan::Select& select);
   // Parts of a select: ` FROM ...` through HAVING; ` ORDER BY ...`; ` LIMIT ... OFFSET ...`.
   absl::Status FromClause(const plan::Select& select);
+  // ` <TYPE> JOIN [LATERAL] <source> ON ...` for joins[first...], and one source (a table with its
+  // alias, or a derived table).
+  absl::Status Joins(const google::protobuf::RepeatedPtrField<plan::Join>& joins, int first);
+  absl::Status JoinSource(const plan::Join& join);
   absl::Status OrderBy(const plan::Select& select);
   void LimitOffset(const plan::Select& select);
   // Related rows as JSON (plan::Nested), and one row of them: a JSON array of its items.
@@ -56,8 +60,14 @@ class SqlRenderer {
   absl::Status Insert(const plan::Insert& insert);
   absl::Status Update(const plan::Update& update);
   absl::Status Delete(const plan::Delete& del);
-  absl::Status Returning(plan::Plan::KindCase statement,
-                         const google::protobuf::RepeatedPtrField<std::string>& columns);
+  // `qualifier` (when not empty) names the table of the plain columns.
+  absl::Status Returning(plan::Plan::KindCase statement, const google::protobuf::RepeatedPtrField<std::string>& columns,
+                         const google::protobuf::RepeatedPtrField<plan::SelectItem>& items,
+                         absl::string_view qualifier = "");
+  // One `ON CONFLICT (...) [WHERE ...] DO ...` clause.
+  absl::Status ConflictClause(const plan::Conflict& conflict);
+  void Assignments(const google::protobuf::RepeatedPtrField<plan::Assignment>& set, absl::string_view qualifier,
+                   absl::Status* status);
   absl::Status CreateTable(const plan::CreateTable& create);
   absl::Status ColumnDefinition(const plan::ColumnDef& column);
   absl::Status CreateIndex(const plan::CreateIndex& create);

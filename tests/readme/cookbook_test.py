@@ -4,7 +4,7 @@
 The cookbook is the part of README.md between `<!-- cookbook -->` and `<!-- /cookbook -->`.
 Each ```sh block there runs in bash, in order, (with `sluice` calling the CLI against a fresh sluiced and
 a fresh database, the shop schema registered and migrated); a block that starts with
-`# DIALECT only` runs only on that dialect. The ```json block after it, if any, is what the
+`# DIALECT only` (or `# DIALECT, DIALECT only`) runs only on those dialects. The ```json block after it, if any, is what the
 block's last command prints: every key it shows must be in the output with that value (keys it
 leaves out are not compared; lists must match in length). When the block prints several
 documents (a stream), a JSON array there stands for all of them. A ```text block instead
@@ -109,8 +109,8 @@ def run_dialect(dialect, steps):
         env = dict(os.environ, TMPDIR=tempfile.mkdtemp(prefix=dialect + "-", dir=os.environ.get("TEST_TMPDIR")))
         for step in steps:
             first = step["script"].splitlines()[0]
-            only = re.match(r"# (\w+) only", first)
-            if only and only.group(1) != dialect:
+            only = re.match(r"# ([\w, ]+) only", first)
+            if only and dialect not in re.split(r"[, ]+", only.group(1)):
                 continue
             ran += 1
             # Blocks run in order on one database; each is its own shell.
