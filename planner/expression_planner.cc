@@ -706,21 +706,6 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c, 
   return InvalidField(path, "a condition is required (eq, and, or, in, exists, is_null, ...)");
 }
 
-absl::Status ExpressionPlanner::Assign(const v1::Column& column, const v1::Expression& expression,
-                                       const std::string& path, plan::Assignment* out) {
-  out->set_column(column.name());
-  if (expression.has_value() || expression.has_param()) {
-    if (expression.value().has_null_value() && column.not_null()) {
-      return NotNullViolation(path + ".value", scope_.front().table->table->name(), column.name());
-    }
-    SLUICE_ASSIGN_OR_RETURN(*out->mutable_value(), ValueOrPlaceholder(expression, column, path));
-    return absl::OkStatus();
-  }
-  SLUICE_ASSIGN_OR_RETURN(TypedExpr typed, Typed(expression, path, /*allow_aggregates=*/false));
-  *out->mutable_value() = std::move(typed.expr);
-  return absl::OkStatus();
-}
-
 absl::StatusOr<TypedExpr> ExpressionPlanner::Excluded(const std::string& name, const std::string& path) const {
   const ExpressionPlanner* upsert = this;
   while (upsert != nullptr && upsert->excluded_ == nullptr) upsert = upsert->outer_;

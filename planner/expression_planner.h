@@ -81,12 +81,6 @@ class ExpressionPlanner {
   absl::StatusOr<plan::Expr> ValueOrPlaceholder(const v1::Expression& expression, const v1::Column& type,
                                                 const std::string& path);
 
-  // `column = expression` in UPDATE SET or DO UPDATE SET (`column` of the first table in scope):
-  // a value or placeholder checked against the column (null in a NOT NULL column: its violation),
-  // else an expression of the row.
-  absl::Status Assign(const v1::Column& column, const v1::Expression& expression, const std::string& path,
-                      plan::Assignment* out);
-
   static plan::Expr Call(plan::Op op, std::vector<plan::Expr> args);
   const SchemaIndex& schema() const { return schema_; }
   // The names of this statement's tables that its columns have named so far.

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "planner/assignments.h"
 #include "planner/expression_planner.h"
 #include "planner/planner.h"
 #include "planner/returning.h"
@@ -40,10 +41,6 @@ bool Required(const v1::Column& column) {
   return column.not_null() && !column.has_default_() && !column.auto_increment();
 }
 
-std::string NoColumn(const TableInfo& table, const std::string& name) {
-  return absl::StrCat("table `", table.table->name(), "` has no column `", name, "`");
-}
-
 // One ON CONFLICT clause (`path`: e.g. insert.on_conflict). Columns of the existing row are
 // written qualified: PostgreSQL would find `excluded`'s too.
 absl::Status PlanConflict(const SchemaIndex& schema, const TableInfo& table, std::vector<v1::Value>& params,
@@ -65,32 +62,8 @@ absl::Status PlanConflict(const SchemaIndex& schema, const TableInfo& table, std
     SLUICE_ASSIGN_OR_RETURN(*out.mutable_target_where(),
                             index.Condition(conflict.target_where(), path + ".target_where"));
   }
-  for (const auto& [name, value] : conflict.set()) {
-    if (schema.FindColumn(table, name) == nullptr) {
-      return InvalidField(absl::StrCat(path, ".set[\"", name, "\"]"), NoColumn(table, name));
-    }
-  }
-  for (const auto& [name, expression] : conflict.set_expressions()) {
-    const std::string epath = absl::StrCat(path, ".set_expressions[\"", name, "\"]");
-    if (schema.FindColumn(table, name) == nullptr) return InvalidField(epath, NoColumn(table, name));
-    if (conflict.set().count(name)) return InvalidField(epath, "the column is in `set` too: give it once");
-  }
-  for (const v1::Column& column : table.table->columns()) {  // schema order: stable SQL
-    auto value = conflict.set().find(column.name());
-    auto expression = conflict.set_expressions().find(column.name());
-    if (value != conflict.set().end()) {
-      const std::string vpath = absl::StrCat(path, ".set[\"", column.name(), "\"]");
-      if (value->second.has_null_value() && column.not_null()) {
-        return NotNullViolation(vpath, table.table->name(), column.name());
-      }
-      plan::Assignment* a = out.add_set();
-      a->set_column(column.name());
-      SLUICE_ASSIGN_OR_RETURN(*a->mutable_value(), planner.BindValue(value->second, column, vpath));
-    } else if (expression != conflict.set_expressions().end()) {
-      SLUICE_RETURN_IF_ERROR(planner.Assign(
-          column, expression->second, absl::StrCat(path, ".set_expressions[\"", column.name(), "\"]"), out.add_set()));
-    }
-  }
+  SLUICE_RETURN_IF_ERROR(
+      PlanAssignments(planner, table, conflict.set(), conflict.set_expressions(), path, out.mutable_set()));
   if (conflict.has_set_where()) {
     if (!update) return InvalidField(path + ".set_where", "set_where qualifies an update: give set or set_expressions");
     SLUICE_ASSIGN_OR_RETURN(*out.mutable_set_where(), planner.Condition(conflict.set_where(), path + ".set_where"));

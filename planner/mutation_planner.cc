@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "planner/assignments.h"
 #include "planner/expression_planner.h"
 #include "planner/planner.h"
 #include "planner/returning.h"
@@ -98,19 +99,6 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
   if (update.set().empty() && update.set_expressions().empty()) {
     return InvalidField(path + ".set", "at least one column to set is required");
   }
-  for (const auto& [name, value] : update.set()) {
-    if (schema.FindColumn(*table, name) == nullptr) {
-      return InvalidField(absl::StrCat(path, ".set[\"", name, "\"]"),
-                          absl::StrCat("table `", table->table->name(), "` has no column `", name, "`"));
-    }
-  }
-  for (const auto& [name, expression] : update.set_expressions()) {
-    const std::string epath = absl::StrCat(path, ".set_expressions[\"", name, "\"]");
-    if (schema.FindColumn(*table, name) == nullptr) {
-      return InvalidField(epath, absl::StrCat("table `", table->table->name(), "` has no column `", name, "`"));
-    }
-    if (update.set().count(name)) return InvalidField(epath, "the column is in `set` too: give it once");
-  }
   PlannedStatement out;
   ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
   plan::Update* p = out.plan.mutable_update();
@@ -136,22 +124,8 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
     SLUICE_RETURN_IF_ERROR(PlanJoinConditions(planner, from, path + ".from", p->mutable_from()));
     if (!update.from(0).has_on()) p->mutable_from(0)->clear_on();  // no condition: every row
   }
-  for (const v1::Column& column : table->table->columns()) {  // schema order: stable SQL
-    if (auto e = update.set_expressions().find(column.name()); e != update.set_expressions().end()) {
-      SLUICE_RETURN_IF_ERROR(planner.Assign(
-          column, e->second, absl::StrCat(path, ".set_expressions[\"", column.name(), "\"]"), p->add_set()));
-      continue;
-    }
-    auto it = update.set().find(column.name());
-    if (it == update.set().end()) continue;
-    const std::string vpath = absl::StrCat(path, ".set[\"", column.name(), "\"]");
-    if (it->second.has_null_value() && column.not_null()) {
-      return NotNullViolation(vpath, table->table->name(), column.name());
-    }
-    plan::Assignment* a = p->add_set();
-    a->set_column(column.name());
-    SLUICE_ASSIGN_OR_RETURN(*a->mutable_value(), planner.BindValue(it->second, column, vpath));
-  }
+  SLUICE_RETURN_IF_ERROR(
+      PlanAssignments(planner, *table, update.set(), update.set_expressions(), path, p->mutable_set()));
   SLUICE_RETURN_IF_ERROR(
       PlanWhere(planner, update.has_where(), update.where(), update.all_rows(), path, "update", p->mutable_where()));
   if (!update.has_where()) p->clear_where();
