@@ -1,6 +1,7 @@
 #include "executor/executor.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
@@ -217,6 +218,70 @@ absl::Status ExecuteStream(Database& db, const PlannedStatement& statement, cons
     if (!batches.emit(rest)) return absl::CancelledError("the client stopped reading");
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+std::string Text(const v1::Value& value) {
+  switch (value.kind_case()) {
+    case v1::Value::kStringValue:
+      return value.string_value();
+    case v1::Value::kJsonValue:
+      return value.json_value();
+    case v1::Value::kIntValue:
+      return absl::StrCat(value.int_value());
+    case v1::Value::kNullValue:
+      return "";
+    default:
+      return value.ShortDebugString();
+  }
+}
+
+// The plan as text: the rows of SQLite's EXPLAIN QUERY PLAN (id, parent, notused, detail) as a
+// tree indented by depth; a document (PostgreSQL's, MariaDB's JSON) as it is.
+std::string PlanText(const v1::QueryResult& rows) {
+  std::string text;
+  const bool tree = rows.columns_size() == 4 && rows.columns(3).name() == "detail";
+  std::map<int64_t, int> depth{{0, -1}};
+  for (const v1::Row& row : rows.rows()) {
+    if (row.values().empty()) continue;
+    if (!text.empty()) text += "\n";
+    if (!tree) {
+      text += Text(row.values(0));
+      continue;
+    }
+    const int level = depth[row.values(1).int_value()] + 1;
+    depth[row.values(0).int_value()] = level;
+    text += std::string(2 * level, ' ') + Text(row.values(3));
+  }
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::QueryResult> Explain(Database& db, const PlannedStatement& statement, bool analyze,
+                                        const CallContext& call) {
+  SLUICE_ASSIGN_OR_RETURN(bool fallback, NeedsReturningFallback(db, statement));
+  const PlannedStatement& target = fallback ? statement.returning_fallback->update : statement;
+  PlannedStatement explain;
+  *explain.plan.mutable_explain()->mutable_statement() = target.plan;
+  explain.plan.mutable_explain()->set_analyze(analyze);
+  explain.params = target.params;
+  explain.describe_columns = true;
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> explained, db.Compile(target.plan));
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(explain.plan));
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  if (analyze) SLUICE_RETURN_IF_ERROR(conn->Begin());
+  absl::StatusOr<v1::QueryResult> rows = ExecuteOn(*conn, *sql, explain, &call);
+  if (analyze) {
+    const absl::Status rolled_back = conn->Rollback();
+    if (rows.ok() && !rolled_back.ok()) return rolled_back;
+  }
+  if (!rows.ok()) return rows.status();
+  v1::QueryResult result;
+  *result.mutable_statement() = ToStatement(*explained, target);
+  result.set_plan(PlanText(*rows));
+  return result;
 }
 
 absl::StatusOr<v1::QueryResult> ExecuteRaw(Database& db, const std::string& sql, const std::vector<v1::Value>& params,

@@ -55,6 +55,12 @@ absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db,
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement, bool to_sql,
                                         const CallContext& call = CallContext());
 
+// EXPLAIN of `statement` on a pooled connection: the database's plan as text (`plan`) and the
+// statement explained (`statement`). With `analyze` the statement runs, inside a transaction that
+// is rolled back.
+absl::StatusOr<v1::QueryResult> Explain(Database& db, const PlannedStatement& statement, bool analyze,
+                                        const CallContext& call);
+
 // Runs a select on a pooled connection, emitting its rows in batches as the database produces
 // them (the first batch carries the columns; a result with no rows emits one empty batch).
 absl::Status ExecuteStream(Database& db, const PlannedStatement& statement, const CallContext& call,

@@ -48,26 +48,32 @@ struct QueryServiceImpl::StatementCall {
 // schema to re-read, a connection to open, a statement to prepare, a driver without the
 // non-blocking path) is done by a worker, the same steps in the blocking form.
 void QueryServiceImpl::Statement(grpc::ServerContext* context, const char* method, const std::string& database,
-                                 bool to_sql, Resolve resolve, Answer answer) {
-  state_.ServeAsync(context, method, Scope::kData, database, std::move(answer), [&](ServerState::Finish finish) {
+                                 Mode mode, Resolve resolve, Answer answer) {
+  // EXPLAIN ANALYZE runs the statement whatever it is (a write rolled back): an admin's call.
+  const Scope scope = mode.explain && mode.analyze ? Scope::kAdmin : Scope::kData;
+  state_.ServeAsync(context, method, scope, database, std::move(answer), [&](ServerState::Finish finish) {
+    if (mode.explain && mode.to_sql) return finish(InvalidField("explain", "give to_sql or explain, not both"));
+    if (mode.analyze && !mode.explain) return finish(InvalidField("analyze", "analyze qualifies explain: set both"));
     auto call = std::make_shared<StatementCall>();
     const CallContext cc = state_.CallOf(context);
     absl::StatusOr<bool> resolved = resolve(*call, cc, /*cached_only=*/true);
     if (!resolved.ok()) return finish(resolved.status());
-    if (*resolved && to_sql) {  // compiling never waits for the database
+    if (*resolved && mode.to_sql) {  // compiling never waits for the database
       absl::StatusOr<v1::QueryResult> sql = Execute(*call->db, *call->statement, /*to_sql=*/true, cc);
       return finish(sql.ok() ? call->respond(*std::move(sql)) : sql.status());
     }
-    if (*resolved) {
+    if (*resolved && !mode.explain) {
       ResultCallback done = [call, finish](absl::StatusOr<v1::QueryResult> result) {
         finish(result.ok() ? call->respond(*std::move(result)) : result.status());
       };
       if (ExecuteNonblocking(*call->db, call->statement, cc, done)) return;
     }
-    state_.workers->Run([call, cc, resolve = std::move(resolve), finish, to_sql] {
+    state_.workers->Run([call, cc, resolve = std::move(resolve), finish, mode] {
       finish([&]() -> absl::Status {
         if (call->statement == nullptr) SLUICE_RETURN_IF_ERROR(resolve(*call, cc, false).status());
-        SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(*call->db, *call->statement, to_sql, cc));
+        SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, mode.explain
+                                                            ? Explain(*call->db, *call->statement, mode.analyze, cc)
+                                                            : Execute(*call->db, *call->statement, mode.to_sql, cc));
         return call->respond(std::move(result));
       }());
     });
@@ -105,7 +111,7 @@ absl::Status QueryServiceImpl::StatementCall::Set(absl::StatusOr<PlannedStatemen
 
 void QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequest* request,
                               v1::SelectResponse* response, Answer answer) {
-  Statement(context, "QueryService/Select", request->target().database(), request->to_sql(),
+  Statement(context, "QueryService/Select", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     [request, response](const SchemaIndex& s, StatementCall& c) {
                       return c.Set(PlanSelect(s, request->select(), "select"), response->mutable_result());
@@ -115,7 +121,7 @@ void QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequ
 
 void QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequest* request,
                               v1::InsertResponse* response, Answer answer) {
-  Statement(context, "QueryService/Insert", request->target().database(), request->to_sql(),
+  Statement(context, "QueryService/Insert", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     [request, response](const SchemaIndex& s, StatementCall& c) {
                       return c.Set(PlanInsert(s, request->insert(), "insert"), response->mutable_result());
@@ -125,7 +131,7 @@ void QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequ
 
 void QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequest* request,
                               v1::UpdateResponse* response, Answer answer) {
-  Statement(context, "QueryService/Update", request->target().database(), request->to_sql(),
+  Statement(context, "QueryService/Update", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     [request, response](const SchemaIndex& s, StatementCall& c) {
                       return c.Set(PlanUpdate(s, request->update(), "update"), response->mutable_result());
@@ -135,7 +141,7 @@ void QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequ
 
 void QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
                               v1::DeleteResponse* response, Answer answer) {
-  Statement(context, "QueryService/Delete", request->target().database(), request->to_sql(),
+  Statement(context, "QueryService/Delete", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     [request, response](const SchemaIndex& s, StatementCall& c) {
                       return c.Set(PlanDelete(s, request->delete_(), "delete"), response->mutable_result());
@@ -211,13 +217,14 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
 template <typename Request>
 void QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* response,
                             Answer answer) {
-  const bool to_sql = request.to_sql();
-  PlanFn plan = [&request, first, response, to_sql](const SchemaIndex& schema, StatementCall& c) -> absl::Status {
+  const Mode mode = ModeOf(request);
+  PlanFn plan = [&request, first, response, mode](const SchemaIndex& schema, StatementCall& c) -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(schema, request.find(), first, "find."));
     c.statement = std::make_shared<const PlannedStatement>(std::move(find.statement));
-    c.respond = [response, to_sql, shape = find.shape](v1::QueryResult result) -> absl::Status {
-      if (to_sql) {
+    c.respond = [response, mode, shape = find.shape](v1::QueryResult result) -> absl::Status {
+      if (mode.to_sql || mode.explain) {
         *response->mutable_statement() = std::move(*result.mutable_statement());
+        response->set_plan(std::move(*result.mutable_plan()));
         return absl::OkStatus();
       }
       SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *shape));
@@ -225,7 +232,7 @@ void QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request
     };
     return absl::OkStatus();
   };
-  Statement(context, first ? "QueryService/FindFirst" : "QueryService/FindMany", request.target().database(), to_sql,
+  Statement(context, first ? "QueryService/FindFirst" : "QueryService/FindMany", request.target().database(), mode,
             Planned(request.target(), std::move(plan)), std::move(answer));
 }
 
@@ -279,7 +286,7 @@ void QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, const v1::E
     SLUICE_RETURN_IF_ERROR(c.Set(std::move(bound), response->mutable_result()));
     return true;
   };
-  Statement(context, "QueryService/ExecutePrepared", "", false, std::move(resolve), std::move(answer));
+  Statement(context, "QueryService/ExecutePrepared", "", Mode(), std::move(resolve), std::move(answer));
 }
 
 grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRequest* request,

@@ -55,7 +55,18 @@ class QueryServiceImpl final : public QueryServiceBase {
   // A call resolved to its database and one planned statement (false: it could not be from
   // cached state alone, `cached_only`).
   using Resolve = std::function<absl::StatusOr<bool>(StatementCall& out, const CallContext& call, bool cached_only)>;
-  void Statement(grpc::ServerContext* context, const char* method, const std::string& database, bool to_sql,
+  // What a request asks for besides the rows: the statement only (`to_sql`), or the database's
+  // plan (`explain`, `analyze`: admin scope).
+  struct Mode {
+    bool to_sql = false;
+    bool explain = false;
+    bool analyze = false;
+  };
+  template <typename Request>
+  static Mode ModeOf(const Request& request) {
+    return {request.to_sql(), request.explain(), request.analyze()};
+  }
+  void Statement(grpc::ServerContext* context, const char* method, const std::string& database, Mode mode,
                  Resolve resolve, Answer answer);
   // Resolve for a request with a target: its database and schema, then `plan` sets the statement.
   using PlanFn = std::function<absl::Status(const SchemaIndex& schema, StatementCall& out)>;

@@ -20,6 +20,9 @@ class MysqlDialect : public sdk::SqlDialect {
   bool has_returning(plan::Plan::KindCase statement) const override { return statement != plan::Plan::kUpdate; }
   bool on_duplicate_key_update() const override { return true; }
   bool update_joins() const override { return true; }
+  std::string ExplainPrefix(bool analyze) const override {
+    return analyze ? "ANALYZE FORMAT=JSON " : "EXPLAIN FORMAT=JSON ";
+  }
   bool has_full_join() const override { return false; }
   bool has_limit_in_in_subquery() const override { return false; }
   bool has_concat_operator() const override { return false; }                // || is OR

@@ -24,6 +24,9 @@ class PostgresDialect : public sdk::SqlDialect {
   bool has_distinct_on() const override { return true; }
   bool has_returning_from_sources() const override { return true; }
   bool has_lateral() const override { return true; }
+  std::string ExplainPrefix(bool analyze) const override {
+    return analyze ? "EXPLAIN (ANALYZE, FORMAT JSON) " : "EXPLAIN (FORMAT JSON) ";
+  }
   bool has_array_operators() const override { return true; }
   bool has_enum_types() const override { return true; }
   bool has_namespaces() const override { return true; }

@@ -110,6 +110,9 @@ class SqlDialect {
   virtual bool has_returning_from_sources() const { return false; }
   // JOIN LATERAL (subquery).
   virtual bool has_lateral() const { return false; }
+  // What comes before a statement to have the database explain it (ANALYZE: and run it); ""
+  // where the dialect cannot.
+  virtual std::string ExplainPrefix(bool analyze) const { return ""; }
 
   // Enum columns: with enum types, CreateEnum runs CREATE TYPE and columns name the type;
   // without, CreateEnum renders no statement and the column gets CHECK (col IN (...)).

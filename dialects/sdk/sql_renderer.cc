@@ -106,6 +106,16 @@ absl::Status SqlRenderer::Unsupported(absl::string_view feature) const {
 
 absl::Status SqlRenderer::Render(const plan::Plan& plan) {
   switch (plan.kind_case()) {
+    case plan::Plan::kExplain: {
+      const plan::Plan& statement = plan.explain().statement();
+      if (!statement.has_select() && !statement.has_insert() && !statement.has_update() && !statement.has_delete_()) {
+        return Malformed("EXPLAIN of a statement that is not a select, insert, update or delete");
+      }
+      const std::string prefix = dialect_.ExplainPrefix(plan.explain().analyze());
+      if (prefix.empty()) return Unsupported(plan.explain().analyze() ? "EXPLAIN ANALYZE" : "EXPLAIN");
+      Append(prefix);
+      return Render(statement);
+    }
     case plan::Plan::kSelect:
       return Select(plan.select());
     case plan::Plan::kInsert:

@@ -15,6 +15,7 @@ class SqliteDialect : public sdk::SqlDialect {
   std::string BoolLiteral(bool value) const override { return value ? "1" : "0"; }
   bool has_set_operations_all() const override { return false; }
   bool has_multiple_conflict_clauses() const override { return true; }
+  std::string ExplainPrefix(bool analyze) const override { return analyze ? "" : "EXPLAIN QUERY PLAN "; }
   // The linked library's SQLITE_MAX_VARIABLE_NUMBER (32,766 by default; Debian's build: 250,000).
   size_t max_params() const override;
   absl::StatusOr<std::string> Function(plan::Op op) const override;

@@ -1,7 +1,7 @@
 // The rest of Drizzle's query builder end to end on each dialect, with exact rows: upserts that
 // use the proposed row (excluded, setWhere, targetWhere, several conflict clauses), RETURNING
-// expressions, UPDATE ... FROM, derived tables and LATERAL joins, selects without a table, and
-// errors inside savepoints that do not end the transaction. Where a dialect lacks a construct,
+// expressions, UPDATE ... FROM, derived tables and LATERAL joins, selects without a table,
+// errors inside savepoints that do not end the transaction, and EXPLAIN. Where a dialect lacks a construct,
 // the answer is UNIMPLEMENTED naming the dialect and the construct, and nothing changes.
 #include <string>
 
@@ -483,6 +483,55 @@ TEST_P(QueryBuilder, AFailedStatementInsideASavepointKeepsTheTransaction) {
   EXPECT_FALSE(again->Read(&response));
   EXPECT_EQ(again->Finish().error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(Users().size(), 5u);
+}
+
+// EXPLAIN over RPC: the database's own plan in `plan`, the statement in `statement`, no rows;
+// ANALYZE runs the statement and rolls a write back (SQLite has no ANALYZE).
+TEST_P(QueryBuilder, ExplainReturnsTheDatabasesPlan) {
+  SetUpData();
+  v1::QueryResult plan = Select(R"({"target": {"schema": "shop"}, "explain": true, "select": {"table": "users",
+      "where": {"eq": {"left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "ada@example.com"}}}}}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(plan.rows_size(), 0);
+  EXPECT_THAT(plan.statement().sql(), HasSubstr("SELECT"));
+  ASSERT_EQ(plan.statement().params_size(), 1);
+  EXPECT_EQ(plan.statement().params(0).string_value(), "ada@example.com");
+  // Each database's own words: the unique index on email serves the lookup.
+  EXPECT_THAT(plan.plan(), HasSubstr(postgres() ? "\"Index Name\": \"users_email_key\""
+                                     : mysql()  ? "\"key\": \"users_email_key\""
+                                                : "SEARCH users USING INDEX"));
+
+  v1::FindResult found;
+  Call(&v1::QueryService::Stub::FindMany, queries_.get(), Json<v1::FindManyRequest>(R"({"target": {"schema": "shop"},
+      "explain": true, "find": {"table": "users", "with": {"posts": {"columns": ["title"]}}}})"),
+       &found);
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(found.rows_size(), 0);
+  EXPECT_THAT(found.plan(), HasSubstr(postgres() ? "\"Relation Name\": \"posts\""
+                                      : mysql()  ? "\"table_name\": \"posts\""
+                                                 : "posts"));
+
+  // An explained insert inserts nothing; an analyzed update runs and is rolled back.
+  Insert(R"({"target": {"schema": "shop"}, "explain": true, "insert": {"table": "users",
+      "rows": [{"values": {"email": {"string_value": "cy@example.com"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  v1::QueryResult analyzed =
+      Update(R"({"target": {"schema": "shop"}, "explain": true, "analyze": true, "update": {"table": "users",
+      "set": {"name": {"string_value": "changed"}}, "all_rows": true, "returning": ["id"]}})");
+  if (sqlite()) {
+    ExpectUnimplemented("EXPLAIN ANALYZE");
+  } else {
+    ASSERT_TRUE(last_.ok()) << last_.error_message();
+    EXPECT_THAT(analyzed.plan(), HasSubstr(postgres() ? "\"Actual Rows\": 2" : "\"r_rows\": 2"));
+  }
+  EXPECT_EQ(Users(),
+            (Rows{{"1", "'ada@example.com'", "'Ada'", "dec:12.50"}, {"2", "'bob@example.com'", "NULL", "dec:0.00"}}));
+
+  // Mistakes: explain with to_sql, analyze without explain.
+  Select(R"({"target": {"schema": "shop"}, "explain": true, "to_sql": true, "select": {"table": "users"}})");
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("explain"));
+  Select(R"({"target": {"schema": "shop"}, "analyze": true, "select": {"table": "users"}})");
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("analyze"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, QueryBuilder, ::testing::ValuesIn(testing::DialectsUnderTest()),

@@ -89,12 +89,14 @@ struct Client {
             email, R"("}}}]}})")),
         &result);
   }
-  grpc::Status Select(const std::string& token, v1::QueryResult* result) const {
+  // `explain` / `analyze`: "", "explain" or "analyze" (which also sets explain).
+  grpc::Status Select(const std::string& token, v1::QueryResult* result, const std::string& explain = "") const {
     grpc::ClientContext context;
     Prepare(&context, token);
-    return testing::CallInto(
-        &v1::QueryService::Stub::Select, &*queries, &context,
-        FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})"), result);
+    auto request = FromJson<v1::SelectRequest>(R"({"target": {"schema": "shop"}, "select": {"table": "users"}})");
+    request.set_explain(!explain.empty());
+    request.set_analyze(explain == "analyze");
+    return testing::CallInto(&v1::QueryService::Stub::Select, &*queries, &context, request, result);
   }
   grpc::Status Raw(const std::string& token, const std::string& sql, v1::QueryResult* result,
                    double seconds = 30) const {
@@ -140,6 +142,11 @@ TEST(Sidecar, TokensAndScopesRefuseWithoutTouchingData) {
   ASSERT_TRUE(c.Select("the-data-token", &result).ok());
   EXPECT_EQ(result.rows_size(), 1);  // only the allowed insert
   EXPECT_EQ(c.Select("", &result).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // EXPLAIN is a data call; EXPLAIN ANALYZE runs the statement: admin only (SQLite then has none).
+  EXPECT_TRUE(c.Select("the-data-token", &result, "explain").ok());
+  EXPECT_THAT(result.plan(), HasSubstr("SCAN users"));
+  EXPECT_EQ(c.Select("the-data-token", &result, "analyze").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(c.Select("the-admin-token", &result, "analyze").error_code(), grpc::StatusCode::UNIMPLEMENTED);
   // Probes carry no token: Health answers without one.
   EXPECT_EQ(c.Health(""), grpc::health::v1::HealthCheckResponse::SERVING);
 }

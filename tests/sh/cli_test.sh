@@ -56,7 +56,7 @@ expect_contains "$(sluice help push)" "--rename-column"
 expect_contains "$(sluice completion)" "complete -F _sluice sluice"
 expect_contains "$(sluice completion)" "push) words=\"--dry-run --allow-data-loss --rename-table --rename-column"
 
-# --schema fills what a command or request leaves out; --output table and sql; --timeout.
+# --schema fills what a command or request leaves out; --output table, sql and plan; --timeout.
 expect_contains "$(sluice --schema shop status)" '"name": "0000_initial_v1"'
 sluice insert '{"target": {"schema": "shop"}, "insert": {"table": "users", "rows": [{"values": {"email": {"string_value": "tab@example.com"}, "name": {"string_value": "Tab"}}}]}}' >/dev/null
 table=$(sluice --schema shop --output table select '{"select": {"table": "users", "columns": [{"expression": {"column": {"name": "email"}}}, {"expression": {"column": {"name": "name"}}}]}}')
@@ -67,6 +67,14 @@ sql=$(sluice --schema shop --output sql select '{"select": {"table": "users", "w
 expect_contains "$sql" 'FROM "users" WHERE ("id" = ?);'
 expect_contains "$sql" '-- $1 = 7'
 expect_contains "$(sluice --schema shop --output sql find '{"find": {"table": "users", "limit": 1}}')" 'FROM "users"'
+# --output plan: EXPLAIN, printed as text; refused (usage, exit 2) where there is no statement.
+expect_contains "$(sluice --schema shop --output plan find '{"find": {"table": "users", "limit": 1}}')" 'SCAN users'
+set +e
+planless=$(sluice --output plan schemas 2>&1)
+code=$?
+set -e
+[ "$code" -eq 2 ] || fail "--output plan schemas: expected exit 2, got $code: $planless"
+expect_contains "$planless" "--output plan applies to select, insert, update, delete, find and find-first"
 set +e
 late=$(sluice --timeout 0.000001 schemas 2>&1)
 code=$?

@@ -231,8 +231,9 @@ int main(int argc, char** argv) {
   app.add_option("--get", g.get, "print only this field of the response (text as is, else JSON)");
   app.add_option("--output", g.output,
                  "json; table (the rows of select, insert, update, delete, execute, raw); sql (the SQL of those and "
-                 "of find / find-first, nothing run; generate's migration)")
-      ->check(CLI::IsMember({"json", "table", "sql"}))
+                 "of find / find-first, nothing run; generate's migration); plan (the database's plan of a select, "
+                 "insert, update, delete, find or find-first: EXPLAIN)")
+      ->check(CLI::IsMember({"json", "table", "sql", "plan"}))
       ->capture_default_str();
 
   // The commands, each with its own arguments and flags.
@@ -358,6 +359,9 @@ int main(int argc, char** argv) {
                           cmd == "find-first" || cmd == "generate";
   if (g.output == "sql" && !sql_output) {
     return Usage("--output sql applies to select, insert, update, delete, find, find-first and generate");
+  }
+  if (g.output == "plan" && (!sql_output || cmd == "generate")) {
+    return Usage("--output plan applies to select, insert, update, delete, find and find-first");
   }
 
   Runner run(g);
@@ -546,6 +550,7 @@ int main(int argc, char** argv) {
     Target(request, g);
     if constexpr (HasToSql<decltype(request)>::value) {
       if (g.output == "sql") request.set_to_sql(true);
+      if (g.output == "plan") request.set_explain(true);
     }
     const grpc::Status s = (stub.get()->*method)(&context, request, &response);
     using Result = typename ResultOf<decltype(response)>::type;
@@ -554,6 +559,10 @@ int main(int argc, char** argv) {
     } else {
       if (s.ok() && g.output == "sql") {
         cli::PrintSql(response.result().statement(), std::cout);
+        return 0;
+      }
+      if (s.ok() && !response.result().plan().empty() && g.get.empty()) {  // EXPLAIN: the plan as text
+        std::cout << response.result().plan() << "\n";
         return 0;
       }
       if constexpr (std::is_same_v<Result, v1::QueryResult>) return run.DoneRows(s, response.result());
