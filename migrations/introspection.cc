@@ -131,6 +131,10 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
     out->set_namespace_(q.namespace_());
     out->set_start(q.start());
     out->set_increment(q.increment());
+    if (q.has_min_value()) out->set_min_value(q.min_value());
+    if (q.has_max_value()) out->set_max_value(q.max_value());
+    out->set_cycle(q.cycle());
+    out->set_cache(q.cache() > 1 ? q.cache() : 0);
   }
   std::map<std::string, v1::Table*> tables;
   for (const plan::CreateTable& t : catalog.tables()) {
@@ -163,6 +167,9 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
       c->set_not_null(def.not_null() || def.primary_key());
       c->set_primary_key(def.primary_key());
       c->set_auto_increment(def.auto_increment());
+      if (def.identity() == plan::IDENTITY_ALWAYS || def.identity() == plan::IDENTITY_SERIAL) {
+        c->set_identity(static_cast<v1::Column::Identity>(def.identity()));
+      }
       ReadDefault(def, c);
     }
     *table->mutable_primary_key() = t.primary_key();
@@ -316,22 +323,34 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
   *pulled->mutable_enums() = enums;
 }
 
-void KeepOwned(const std::set<std::string>& owned_tables, const std::set<std::string>& owned_enums, v1::Schema* live) {
+void Owned::Add(const v1::Schema& schema) {
+  for (const v1::Table& t : schema.tables()) tables.insert(t.name());
+  for (const v1::Enum& e : schema.enums()) enums.insert(e.name());
+  for (const v1::Sequence& q : schema.sequences()) sequences.insert(q.name());
+}
+
+void KeepOwned(const Owned& owned, v1::Schema* live) {
   google::protobuf::RepeatedPtrField<v1::Table> tables;
-  std::set<std::string> used_enums;
+  std::set<std::string> used_enums, used_sequences;
   for (v1::Table& t : *live->mutable_tables()) {
-    if (!owned_tables.count(t.name())) continue;
+    if (!owned.tables.count(t.name())) continue;
     for (const v1::Column& c : t.columns()) {
       if (c.type() == v1::ENUM) used_enums.insert(c.enum_name());
+      if (c.default_().has_sequence()) used_sequences.insert(c.default_().sequence());
     }
     *tables.Add() = std::move(t);
   }
   *live->mutable_tables() = std::move(tables);
   google::protobuf::RepeatedPtrField<v1::Enum> enums;
   for (v1::Enum& e : *live->mutable_enums()) {
-    if (owned_enums.count(e.name()) || used_enums.count(e.name())) *enums.Add() = std::move(e);
+    if (owned.enums.count(e.name()) || used_enums.count(e.name())) *enums.Add() = std::move(e);
   }
   *live->mutable_enums() = std::move(enums);
+  google::protobuf::RepeatedPtrField<v1::Sequence> sequences;
+  for (v1::Sequence& q : *live->mutable_sequences()) {
+    if (owned.sequences.count(q.name()) || used_sequences.count(q.name())) *sequences.Add() = std::move(q);
+  }
+  *live->mutable_sequences() = std::move(sequences);
 }
 
 void AddRelationsFromForeignKeys(v1::Schema* schema) {

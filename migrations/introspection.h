@@ -23,9 +23,15 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
 // conditions are the database's text). Also takes `registered`'s name.
 void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::Schema* pulled);
 
-// `live` reduced to the tables and enums that `owned` names (a database may hold several
-// schemas: each manages its own).
-void KeepOwned(const std::set<std::string>& owned_tables, const std::set<std::string>& owned_enums, v1::Schema* live);
+// What a schema manages in a database, by name: one database may hold several schemas.
+struct Owned {
+  std::set<std::string> tables, enums, sequences;
+  // Adds the tables, enums and sequences of `schema`.
+  void Add(const v1::Schema& schema);
+};
+
+// `live` reduced to what `owned` names, and the enums and sequences its tables use.
+void KeepOwned(const Owned& owned, v1::Schema* live);
 
 // Proposes relations for `schema`'s foreign keys (see PullRequest.relations).
 void AddRelationsFromForeignKeys(v1::Schema* schema);

@@ -462,8 +462,7 @@ absl::StatusOr<std::vector<std::string>> Migrator::Baseline(Database& db, const 
   // What the last migration leaves, as the live database must already be.
   Managed managed;
   managed.latest = std::make_shared<const SchemaIndex>(migrations.back().snapshot());
-  for (const v1::Table& t : migrations.back().snapshot().tables()) managed.tables.insert(t.name());
-  for (const v1::Enum& e : migrations.back().snapshot().enums()) managed.enums.insert(e.name());
+  managed.owned.Add(migrations.back().snapshot());
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
   SLUICE_RETURN_IF_ERROR(MigrationLock(*conn, db, call, false));
   Unlock unlock{*conn, db};
@@ -533,8 +532,7 @@ absl::StatusOr<Migrator::Managed> Migrator::ManagedBy(Database& db, const CallCo
   out.latest = registered.index;
   for (uint32_t v = registered.version.version(); v >= 1; --v) {
     SLUICE_ASSIGN_OR_RETURN(RegisteredSchema version, registry_.Get(db, call, schema, v));
-    for (const v1::Table& t : version.index->schema().tables()) out.tables.insert(t.name());
-    for (const v1::Enum& e : version.index->schema().enums()) out.enums.insert(e.name());
+    out.owned.Add(version.index->schema());
   }
   return out;
 }
@@ -547,7 +545,7 @@ absl::StatusOr<Migrator::LiveDiff> Migrator::DiffLive(Connection& conn, Database
   SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn.Introspect({namespaces.begin(), namespaces.end()}));
   LiveDiff out;
   out.live = SchemaFromCatalog(catalog, want.name());
-  KeepOwned(managed.tables, managed.enums, &out.live);
+  KeepOwned(managed.owned, &out.live);
   Reconcile(db.dialect(), want, &out.live);
   SLUICE_ASSIGN_OR_RETURN(out.diff, DiffSchemas(out.live, want, renames, TraitsOf(db.dialect())));
   for (const plan::Plan& p : out.diff.plans) {

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "executor/call_watchdog.h"
 #include "executor/database.h"
+#include "migrations/introspection.h"
 #include "migrations/schema_diff.h"
 #include "registry/schema_registry.h"
 #include "sluice/v1/migration_service.pb.h"
@@ -75,7 +76,7 @@ class Migrator {
   // waiting for another).
   struct Managed {
     std::shared_ptr<const SchemaIndex> latest;
-    std::set<std::string> tables, enums;
+    Owned owned;  // by every version
   };
   absl::StatusOr<Managed> ManagedBy(Database& db, const CallContext& call, const std::string& schema);
   // The live database of `conn` against the latest version the schema manages.

@@ -51,6 +51,11 @@ int IntegerRank(v1::ColumnType t) {
   }
 }
 
+// How an auto_increment column takes its values (unspecified is by default).
+v1::Column::Identity IdentityOf(const v1::Column& c) {
+  return c.identity() == v1::Column::IDENTITY_UNSPECIFIED ? v1::Column::BY_DEFAULT : c.identity();
+}
+
 // Whether every value of `a` fits `b` unchanged.
 bool Widens(const v1::Column& a, const v1::Column& b) {
   if (a.array() != b.array()) return false;
@@ -264,11 +269,20 @@ class Differ {
     return absl::OkStatus();
   }
 
+  // New sequences are created; those whose options change are altered (to all their options).
   void Sequences() {
-    std::set<std::string> before;
-    for (const v1::Sequence& q : from_.schema().sequences()) before.insert(q.name());
+    std::map<std::string, std::string> before;  // name → its CREATE SEQUENCE, as planned
+    for (const v1::Sequence& q : from_.schema().sequences()) before[q.name()] = Bytes(PlanCreateSequence(q));
     for (const v1::Sequence& q : to_.schema().sequences()) {
-      if (!before.count(q.name())) Add(PlanCreateSequence(q));
+      plan::Plan create = PlanCreateSequence(q);
+      auto it = before.find(q.name());
+      if (it == before.end()) {
+        Add(std::move(create));
+      } else if (it->second != Bytes(create)) {
+        plan::Plan alter;
+        *alter.mutable_alter_sequence()->mutable_sequence() = std::move(*create.mutable_create_sequence());
+        Add(std::move(alter));
+      }
     }
   }
 
@@ -347,7 +361,13 @@ class Differ {
         return absl::UnimplementedError(absl::StrCat("changing auto_increment of `", after.name(), ".", n.name(),
                                                      "` (drop and add the column instead)"));
       }
-      if (type || nullability || default_changed) {
+      const bool identity = IdentityOf(c) != IdentityOf(n);
+      if (identity && (IdentityOf(c) == v1::Column::SERIAL || IdentityOf(n) == v1::Column::SERIAL)) {
+        return absl::UnimplementedError(
+            absl::StrCat("changing `", after.name(), ".", n.name(),
+                         "` between serial and identity (drop and add the column instead)"));
+      }
+      if (type || nullability || default_changed || identity) {
         changed.push_back({&c, &n});
         columns_change = true;
         if (type && (!Widens(c, n) || (enum_changed && narrowed_enums_.count(n.enum_name())))) {
@@ -453,6 +473,7 @@ class Differ {
                               (n->type() == v1::ENUM && changed_enums_.count(n->enum_name()) && !enum_types_));
       alter->set_nullability_changed(NotNull(*c) != NotNull(*n));
       alter->set_default_changed(Bytes(c->default_()) != Bytes(n->default_()));
+      alter->set_identity_changed(IdentityOf(*c) != IdentityOf(*n));
       Add(std::move(p));
     }
     if (!alter_in_place_) {  // only columns added and indexes changed

@@ -29,6 +29,8 @@ absl::Status PlanAssignments(ExpressionPlanner& planner, const TableInfo& table,
     auto value = set.find(column.name());
     auto expression = set_expressions.find(column.name());
     if (value == set.end() && expression == set_expressions.end()) continue;
+    SLUICE_RETURN_IF_ERROR(CheckWritable(
+        column, absl::StrCat(path, value != set.end() ? ".set[\"" : ".set_expressions[\"", column.name(), "\"]")));
     plan::Assignment* a = out->Add();
     a->set_column(column.name());
     if (value != set.end()) {

@@ -1,5 +1,6 @@
 // CREATE statements for a whole validated schema.
 #include <functional>
+#include <limits>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -37,6 +38,7 @@ plan::Plan PlanCreateTable(const SchemaIndex& schema, const v1::Table& table, bo
       u->add_columns(column.name());
     }
     def->set_auto_increment(column.auto_increment());
+    def->set_identity(static_cast<plan::Identity>(column.identity()));
     if (column.default_().has_value()) {
       *def->mutable_default_() = literals.Bind(column.default_().value());
     } else if (column.default_().function() != v1::ColumnDefault::DEFAULT_FUNCTION_UNSPECIFIED) {
@@ -150,8 +152,21 @@ plan::Plan PlanCreateSequence(const v1::Sequence& q) {
   plan::CreateSequence* c = p.mutable_create_sequence();
   c->set_namespace_(q.namespace_());
   c->set_name(q.name());
-  c->set_start(q.start() == 0 ? 1 : q.start());
+  // PostgreSQL's default start: the lower bound counting up, the upper one counting down.
+  const bool down = q.increment() < 0;
+  c->set_start(q.start() != 0 ? q.start()
+               : down         ? (q.has_max_value() ? q.max_value() : -1)
+                              : (q.has_min_value() ? q.min_value() : 1));
   c->set_increment(q.increment() == 0 ? 1 : q.increment());
+  // Bounds that are the defaults are left out, as PostgreSQL reports them (pull, diff).
+  if (q.has_min_value() && q.min_value() != (down ? std::numeric_limits<int64_t>::min() : 1)) {
+    c->set_min_value(q.min_value());
+  }
+  if (q.has_max_value() && q.max_value() != (down ? -1 : std::numeric_limits<int64_t>::max())) {
+    c->set_max_value(q.max_value());
+  }
+  c->set_cycle(q.cycle());
+  c->set_cache(q.cache() > 1 ? q.cache() : 0);
   return p;
 }
 

@@ -87,6 +87,7 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
         return InvalidField(ValuesPath(path, r, name),
                             absl::StrCat("table `", table->table->name(), "` has no column `", name, "`"));
       }
+      SLUICE_RETURN_IF_ERROR(CheckWritable(*column, ValuesPath(path, r, name)));
       if (value.has_null_value() && column->not_null()) {
         return NotNullViolation(ValuesPath(path, r, name), table->table->name(), name);
       }

@@ -469,6 +469,12 @@ plan::Literal ToLiteral(const Value& value) {
   return literal;
 }
 
+absl::Status CheckWritable(const v1::Column& column, const std::string& path) {
+  if (column.identity() != v1::Column::ALWAYS) return absl::OkStatus();
+  return InvalidField(
+      path, absl::StrCat("column `", column.name(), "` is GENERATED ALWAYS AS IDENTITY: the database gives its value"));
+}
+
 absl::Status NotNullViolation(const std::string& path, const std::string& table, const std::string& column) {
   return WithErrorInfo(InvalidField(path, absl::StrCat("column `", column, "` is not null")),
                        SLUICE_REASON_NOT_NULL_VIOLATION, {{"table", table}, {"column", column}});

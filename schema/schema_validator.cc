@@ -1,5 +1,6 @@
 #include "schema/schema_validator.h"
 
+#include <limits>
 #include <map>
 #include <set>
 
@@ -81,6 +82,7 @@ class Validator {
         Add(path + ".name", absl::StrCat("sequence `", seq.name(), "` is declared twice"));
       }
       if (!seq.namespace_().empty()) Identifier(seq.namespace_(), path + ".namespace", "namespace");
+      Sequence(seq, path);
     }
     if (schema.tables().empty()) Add(root_ + ".tables", "a schema needs at least one table");
     std::set<std::string> tables, indexes;
@@ -167,6 +169,9 @@ class Validator {
       } else if (!IsInteger(column.type())) {
         Add(path + ".default.sequence", "only integer columns take a sequence's values");
       }
+    }
+    if (column.identity() != v1::Column::IDENTITY_UNSPECIFIED && !column.auto_increment()) {
+      Add(path + ".identity", "identity says how an auto_increment column takes its values: set auto_increment");
     }
     if (column.auto_increment() && column.has_default_()) {
       Add(path + ".default", "an auto_increment column cannot also have a default");
@@ -375,9 +380,27 @@ class Validator {
     }
   }
 
+  // A sequence's options: a step, bounds in order, a start and a cache within them.
+  void Sequence(const v1::Sequence& seq, const std::string& path) {
+    const bool down = seq.increment() < 0;
+    const int64_t min = seq.has_min_value() ? seq.min_value() : down ? std::numeric_limits<int64_t>::min() : 1;
+    const int64_t max = seq.has_max_value() ? seq.max_value() : down ? -1 : std::numeric_limits<int64_t>::max();
+    if (min >= max) {
+      Add(path + (seq.has_max_value() ? ".max_value" : ".min_value"),
+          absl::StrCat("min_value (", min, ") must be below max_value (", max, ")"));
+      return;
+    }
+    const int64_t start = seq.start() != 0 ? seq.start() : down ? max : min;  // PostgreSQL's defaults
+    if (start < min || start > max) {
+      Add(path + ".start", absl::StrCat("start (", start, ") must lie within [", min, ", ", max, "]"));
+    }
+    if (seq.cache() < 0) Add(path + ".cache", "cache must not be negative");
+  }
+
   std::string root_;
   std::vector<FieldViolation> violations_;
   std::set<std::string> relations_;
+
   std::set<std::string> sequences_;
 };
 

@@ -39,6 +39,7 @@ class PostgresDialect : public sdk::SqlDialect {
   absl::StatusOr<std::string> IndexMethod(absl::string_view method) const override;
   std::string TransactionLock(int64_t key) const override;
   bool has_sequences() const override { return true; }
+  bool has_identity_kinds() const override { return true; }
   std::string NextValue(absl::string_view sequence) const override {
     return "nextval(" + StringLiteral(sequence) + ")";
   }

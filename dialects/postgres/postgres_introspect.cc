@@ -1,5 +1,6 @@
 #include "dialects/postgres/postgres_introspect.h"
 
+#include <limits>
 #include <map>
 
 #include "absl/strings/match.h"
@@ -197,6 +198,7 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     // An identity column, or a serial one (its default draws from a sequence the column owns).
     const bool serial = row[9] == "t" && row[6].empty();
     c->set_auto_increment(!row[6].empty() || serial);
+    c->set_identity(serial ? plan::IDENTITY_SERIAL : row[6] == "a" ? plan::IDENTITY_ALWAYS : plan::IDENTITY_DEFAULT);
     if (!row[5].empty() && row[6].empty() && !serial) ReadDefault(row[5], c);
   }
 
@@ -294,7 +296,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
   // Sequences but those that back identity columns.
   SLUICE_ASSIGN_OR_RETURN(
       auto sequences,
-      Query(pg, R"(SELECT s.schemaname, s.sequencename, s.start_value, s.increment_by FROM pg_sequences s
+      Query(pg, R"(SELECT s.schemaname, s.sequencename, s.start_value, s.increment_by, s.min_value, s.max_value,
+        s.cycle, s.cache_size FROM pg_sequences s
       JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relname = s.sequencename AND c.relnamespace = n.oid
       WHERE s.schemaname = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('i', 'a'))
       ORDER BY s.schemaname, s.sequencename)",
@@ -306,6 +309,12 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     int64_t n = 0;
     if (absl::SimpleAtoi(row[2], &n)) q->set_start(n);
     if (absl::SimpleAtoi(row[3], &n)) q->set_increment(n);
+    // Bounds only where they are not the defaults (of a bigint sequence, counting up or down).
+    const bool down = q->increment() < 0;
+    if (absl::SimpleAtoi(row[4], &n) && n != (down ? std::numeric_limits<int64_t>::min() : 1)) q->set_min_value(n);
+    if (absl::SimpleAtoi(row[5], &n) && n != (down ? -1 : std::numeric_limits<int64_t>::max())) q->set_max_value(n);
+    q->set_cycle(row[6] == "t");
+    if (absl::SimpleAtoi(row[7], &n) && n > 1) q->set_cache(n);
   }
   return catalog;
 }

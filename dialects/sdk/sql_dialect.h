@@ -128,6 +128,8 @@ class SqlDialect {
 
   // Sequences (CREATE SEQUENCE, nextval).
   virtual bool has_sequences() const { return false; }
+  // Auto-increment columns GENERATED ALWAYS AS IDENTITY and serial ones, besides the default.
+  virtual bool has_identity_kinds() const { return false; }
   // The next value of a sequence, whose quoted, qualified name is `sequence`.
   virtual std::string NextValue(absl::string_view sequence) const { return ""; }
 

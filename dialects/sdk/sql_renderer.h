@@ -78,6 +78,8 @@ class SqlRenderer {
   absl::Status AddConstraint(const plan::AddConstraint& add);
   absl::Status ConstraintBody(const plan::ForeignKey& fk);
   void AlterTable(const plan::TableRef& table);
+  // ` INCREMENT BY ... MINVALUE ... MAXVALUE ... START WITH ... CACHE ... [NO] CYCLE`.
+  void SequenceOptions(const plan::CreateSequence& seq);
   // `type` as it is written in DDL (enum types by name).
   absl::StatusOr<std::string> TypeSql(const plan::Type& type);
   absl::Status Call(const plan::Call& call);

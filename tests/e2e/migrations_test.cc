@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -631,6 +632,30 @@ TEST_P(Migrations, ABaselineAdoptsADatabaseMadeByHand) {
 
 // Relations proposed from foreign keys (relations are not foreign keys: asked for with
 // `relations`): the pulled blog registers and a relational read follows them in one statement.
+// Identity kinds are PostgreSQL's: elsewhere an ALWAYS or serial column is UNIMPLEMENTED naming
+// the dialect, before anything is created.
+TEST_P(Migrations, IdentityKindsArePostgresOnly) {
+  for (const char* kind : {"ALWAYS", "SERIAL"}) {
+    const std::string name = absl::AsciiStrToLower(kind);
+    Register(absl::StrCat(R"({"name": ")", name, R"(", "tables": [{"name": "t_)", name, R"(", "columns": [
+        {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true, "auto_increment": true, "identity": ")",
+                          kind, R"("}]}]})"));
+    v1::MigrateRequest request;
+    request.mutable_target()->set_schema(name);
+    v1::MigrateResponse response;
+    Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), request, &response);
+    if (GetParam() == "postgres") {
+      EXPECT_TRUE(last_.ok()) << last_.error_message();
+      continue;
+    }
+    EXPECT_EQ(last_.error_code(), grpc::StatusCode::UNIMPLEMENTED) << kind;
+    EXPECT_THAT(last_.error_message(),
+                HasSubstr(absl::StrCat("dialect ", GetParam(), " does not support ",
+                                       name == "always" ? "GENERATED ALWAYS AS IDENTITY columns" : "serial columns")));
+    EXPECT_THAT(LiveTables(), ::testing::Not(::testing::Contains("t_" + name)));
+  }
+}
+
 TEST_P(Migrations, PullProposesRelationsFromForeignKeys) {
   RegisterAndMigrate(testing::ReadFile("examples/blog.schema.json"));
   v1::PullResponse pulled;

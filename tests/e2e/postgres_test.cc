@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/dialect_fixture.h"
@@ -17,6 +18,7 @@
 namespace sluice {
 namespace {
 
+using testing::FieldPaths;
 using ::testing::HasSubstr;
 
 template <typename Message>
@@ -311,6 +313,134 @@ TEST_F(Postgres, HandMadeSerialAndIdentityKeysRoundTrip) {
                   .ok())
       << last_.error_message();
   EXPECT_THAT(dry.statements(), ::testing::ElementsAre()) << hand.DebugString();
+  // Pull tells the three kinds apart: serial, ALWAYS, and (the default) BY DEFAULT.
+  for (const auto& t : hand.tables()) {
+    EXPECT_EQ(t.columns(0).identity(), t.name() == "hand_serial" ? v1::Column::SERIAL : v1::Column::ALWAYS) << t.name();
+  }
+}
+
+// Sequences with bounds, cycle and cache; identity columns GENERATED ALWAYS (writes that give a
+// value refused) and serial ones, distinct from the default BY DEFAULT identity: created, read
+// back by pull, changed by push (ALTER SEQUENCE, SET GENERATED), and their mistakes.
+TEST_F(Postgres, SequenceOptionsAndIdentityKinds) {
+  const std::string schema = R"({"name": "counters",
+    "sequences": [{"name": "laps", "start": "3", "increment": "2", "min_value": "1", "max_value": "5", "cycle": true, "cache": "4"}],
+    "tables": [
+      {"name": "always_ids", "columns": [
+        {"name": "id", "type": "BIGINT", "primary_key": true, "not_null": true, "auto_increment": true, "identity": "ALWAYS"},
+        {"name": "lap", "type": "BIGINT", "not_null": true, "default": {"sequence": "laps"}}]},
+      {"name": "serial_ids", "columns": [
+        {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true, "auto_increment": true, "identity": "SERIAL"},
+        {"name": "label", "type": "TEXT"}]}]})";
+  const auto register_schema = [&](const std::string& json) {
+    v1::RegisterSchemaRequest request;
+    *request.mutable_schema() = Json<v1::Schema>(json);
+    v1::RegisterSchemaResponse registered;
+    return Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered);
+  };
+  ASSERT_TRUE(register_schema(schema).ok()) << last_.error_message();
+  v1::MigrateResponse migrated;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
+                   Json<v1::MigrateRequest>(R"({"target": {"schema": "counters"}})"), &migrated)
+                  .ok())
+      << last_.error_message();
+  const auto insert = [&](const std::string& table, const std::string& row) {
+    v1::QueryResult result;
+    grpc::ClientContext context;
+    last_ = testing::CallInto(
+        &v1::QueryService::Stub::Insert, &*queries_, &context,
+        Json<v1::InsertRequest>(absl::StrCat(R"({"target": {"schema": "counters"}, "insert": {"table": ")", table,
+                                             R"(", "rows": [)", row, R"(], "returning": ["id"]}})")),
+        &result);
+    return result;
+  };
+  std::vector<std::string> laps;
+  for (int i = 0; i < 4; ++i) {
+    v1::QueryResult r = insert("always_ids", R"({"values": {}})");
+    ASSERT_EQ(r.rows_size(), 1) << last_.error_message();
+    EXPECT_EQ(r.rows(0).values(0).int_value(), i + 1);
+  }
+  EXPECT_EQ(Session(url_).Exec("SELECT string_agg(lap::text, ',' ORDER BY id) FROM always_ids"), "3,5,1,3");  // cycles
+  // ALWAYS: a write that gives the id is refused before SQL, with its path.
+  insert("always_ids", R"({"values": {"id": {"int_value": "9"}}})");
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldPaths(last_), ::testing::ElementsAre("insert.rows[0].values[\"id\"]"));
+  v1::QueryResult updated;
+  grpc::ClientContext update_context;
+  last_ =
+      testing::CallInto(&v1::QueryService::Stub::Update, &*queries_, &update_context,
+                        Json<v1::UpdateRequest>(R"({"target": {"schema": "counters"}, "update": {"table": "always_ids",
+                        "set": {"id": {"int_value": "9"}}, "all_rows": true}})"),
+                        &updated);
+  EXPECT_THAT(FieldPaths(last_), ::testing::ElementsAre("update.set[\"id\"]"));
+  // SERIAL: a value may be given; else the owned sequence's next.
+  EXPECT_EQ(insert("serial_ids", R"({"values": {"label": {"string_value": "a"}}})").rows(0).values(0).int_value(), 1);
+  EXPECT_EQ(Session(url_).Exec("SELECT format_type(atttypid, atttypmod) || ' ' || attidentity::text || "
+                               "pg_get_serial_sequence('serial_ids', 'id') FROM pg_attribute "
+                               "WHERE attrelid = 'serial_ids'::regclass AND attname = 'id'"),
+            "integer public.serial_ids_id_seq");
+
+  // Pull reads every option back.
+  v1::PullRequest pull;
+  pull.mutable_target()->set_schema("counters");
+  v1::PullResponse pulled;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(), pull, &pulled).ok()) << last_.error_message();
+  bool seen = false;
+  for (const v1::Sequence& q : pulled.schema().sequences()) {
+    if (q.name() != "laps") continue;
+    seen = true;
+    EXPECT_EQ(ToJson(q), R"({"name":"laps","start":"3","increment":"2","max_value":"5","cycle":true,"cache":"4"})");
+  }
+  EXPECT_TRUE(seen) << pulled.DebugString();
+  for (const v1::Table& t : pulled.schema().tables()) {
+    if (t.name() == "always_ids") EXPECT_EQ(t.columns(0).identity(), v1::Column::ALWAYS);
+    if (t.name() == "serial_ids") EXPECT_EQ(t.columns(0).identity(), v1::Column::SERIAL);
+  }
+
+  // Another schema's sequence in the same namespace is not counters' to drop.
+  ASSERT_TRUE(
+      register_schema(R"({"name": "others", "sequences": [{"name": "other_numbers"}], "tables": [{"name": "others",
+      "columns": [{"name": "n", "type": "BIGINT", "default": {"sequence": "other_numbers"}}]}]})")
+          .ok());
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
+                   Json<v1::MigrateRequest>(R"({"target": {"schema": "others"}})"), &migrated)
+                  .ok())
+      << last_.error_message();
+  // Push: new options are one ALTER SEQUENCE; ALWAYS → BY DEFAULT one SET GENERATED.
+  std::string changed = absl::StrReplaceAll(
+      schema,
+      {{R"("increment": "2", "min_value": "1", "max_value": "5", "cycle": true, "cache": "4")", R"("increment": "1")"},
+       {R"("identity": "ALWAYS")", R"("identity": "BY_DEFAULT")"}});
+  ASSERT_TRUE(register_schema(changed).ok()) << last_.error_message();
+  v1::PushResponse pushed;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Push, migrations_.get(),
+                   Json<v1::PushRequest>(R"({"target": {"schema": "counters"}})"), &pushed)
+                  .ok())
+      << last_.error_message();
+  EXPECT_THAT(pushed.statements(),
+              ::testing::ElementsAre(
+                  R"(ALTER SEQUENCE "laps" INCREMENT BY 1 NO MINVALUE NO MAXVALUE START WITH 3 CACHE 1 NO CYCLE)",
+                  R"(ALTER TABLE "always_ids" ALTER COLUMN "id" SET GENERATED BY DEFAULT)"));
+  EXPECT_EQ(insert("always_ids", R"({"values": {"id": {"int_value": "100"}}})").rows(0).values(0).int_value(), 100);
+  insert("always_ids", R"({"values": {"id": {"int_value": "101"}}})");
+  EXPECT_EQ(
+      Session(url_).Exec("SELECT (SELECT lap FROM always_ids WHERE id = 101) - lap FROM always_ids WHERE id = 100"),
+      "1");  // now by 1, past 5
+
+  // serial ↔ identity is not a change push makes; and the schema's own mistakes.
+  ASSERT_TRUE(
+      register_schema(absl::StrReplaceAll(changed, {{R"("identity": "SERIAL")", R"("identity": "ALWAYS")"}})).ok());
+  Call(&v1::MigrationService::Stub::Push, migrations_.get(),
+       Json<v1::PushRequest>(R"({"target": {"schema": "counters"}})"), &pushed);
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(last_.error_message(), HasSubstr("between serial and identity"));
+  register_schema(
+      absl::StrReplaceAll(schema, {{R"("auto_increment": true, "identity": "SERIAL")", R"("identity": "SERIAL")"}}));
+  EXPECT_THAT(FieldPaths(last_), ::testing::ElementsAre("schema.tables[1].columns[0].identity"));
+  register_schema(absl::StrReplaceAll(schema, {{R"("start": "3")", R"("start": "7")"}}));
+  EXPECT_THAT(FieldPaths(last_), ::testing::ElementsAre("schema.sequences[0].start"));
+  register_schema(absl::StrReplaceAll(schema, {{R"("min_value": "1")", R"("min_value": "5")"}}));
+  EXPECT_THAT(FieldPaths(last_), ::testing::ElementsAre("schema.sequences[0].max_value"));
 }
 
 // With --sql-comment, a call's traceparent rides on its statement as a sqlcommenter comment, seen
