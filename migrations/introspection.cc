@@ -1,9 +1,12 @@
 #include "migrations/introspection.h"
 
 #include <map>
+#include <regex>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "migrations/check_text.h"
 #include "planner/planner.h"
 #include "planner/table_lookup.h"
@@ -93,7 +96,8 @@ bool SameColumns(const google::protobuf::RepeatedPtrField<std::string>& a,
   return std::vector<std::string>(a.begin(), a.end()) == std::vector<std::string>(b.begin(), b.end());
 }
 
-// How `dialect` writes `column` of `table` in `schema` (its type, default, nullability).
+// How `dialect` writes `column` of `table` in `schema` (its type, default, nullability, generated
+// expression: the table's other columns stay beside it, for the expression to name).
 std::string ColumnSql(const DialectPlugin& dialect, const v1::Schema& schema, const v1::Table& table,
                       const v1::Column& column) {
   v1::Schema one;
@@ -102,16 +106,51 @@ std::string ColumnSql(const DialectPlugin& dialect, const v1::Schema& schema, co
   v1::Table* t = one.add_tables();
   t->set_name(table.name());
   t->set_namespace_(table.namespace_());
-  v1::Column* c = t->add_columns();
-  *c = column;
-  c->clear_references();
-  c->set_unique(false);
+  int at = -1;
+  for (const v1::Column& other : table.columns()) {
+    v1::Column* c = t->add_columns();
+    if (other.name() == column.name()) at = t->columns_size() - 1;
+    *c = other.name() == column.name() ? column : other;
+    c->clear_references();
+    c->set_unique(false);
+  }
+  if (at < 0) return "";
   SchemaIndex index(one);
   plan::Plan p;
   *p.mutable_add_column()->mutable_table() = TableRefOf(*t);
-  *p.mutable_add_column()->mutable_column() = PlanCreateTable(index, *t, false).create_table().columns(0);
+  *p.mutable_add_column()->mutable_column() = PlanCreateTable(index, *t, false).create_table().columns(at);
   auto sql = dialect.Compile(p);
   return sql.ok() ? sql->sql : "";
+}
+
+// A generated column's expression reduced to what survives a database's rewriting of it: lower
+// case, without quotes, casts (`::numeric`, `CAST(x AS double)`), parentheses and blanks, and
+// MariaDB's ucase / lcase as upper / lower. Two texts alike here are taken as one expression.
+std::string NormalizedExpression(std::string text) {
+  text = absl::AsciiStrToLower(text);
+  static const std::regex kCastSuffix("::[a-z_ ]+");
+  static const std::regex kAsType(" as [a-z_ ]+\\)");
+  text = std::regex_replace(text, kCastSuffix, "");
+  text = std::regex_replace(text, kAsType, ")");
+  text = absl::StrReplaceAll(text, {{"cast(", "("}, {"ucase(", "upper("}, {"lcase(", "lower("}});
+  std::string out;
+  for (char c : text) {
+    if (c != '"' && c != '`' && c != '(' && c != ')' && c != ' ') out += c;
+  }
+  return out;
+}
+
+// The expression inside `GENERATED ALWAYS AS (...)` of a column's SQL ("" when none).
+std::string GeneratedText(const std::string& column_sql) {
+  const std::string marker = "GENERATED ALWAYS AS (";
+  const size_t at = column_sql.find(marker);
+  if (at == std::string::npos) return "";
+  int depth = 1;
+  for (size_t i = at + marker.size(); i < column_sql.size(); ++i) {
+    depth += column_sql[i] == '(' ? 1 : column_sql[i] == ')' ? -1 : 0;
+    if (depth == 0) return column_sql.substr(at + marker.size(), i - at - marker.size());
+  }
+  return "";
 }
 
 }  // namespace
@@ -169,6 +208,10 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
       c->set_auto_increment(def.auto_increment());
       if (def.identity() == plan::IDENTITY_ALWAYS || def.identity() == plan::IDENTITY_SERIAL) {
         c->set_identity(static_cast<v1::Column::Identity>(def.identity()));
+      }
+      if (!def.generated_sql().empty()) {
+        c->mutable_generated()->set_sql(def.generated_sql());
+        c->mutable_generated()->set_stored(def.generated_stored());
       }
       ReadDefault(def, c);
     }
@@ -259,6 +302,14 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
           adopted_enums.insert(match->enum_name());
           column.set_enum_name(match->enum_name());
         }
+      }
+      // A generated column as the schema writes its expression, when the database's text is the
+      // same expression (NormalizedExpression) generated the same way.
+      if (column.has_generated() && match->has_generated() &&
+          column.generated().stored() == match->generated().stored() &&
+          NormalizedExpression(column.generated().sql()) ==
+              NormalizedExpression(GeneratedText(ColumnSql(dialect, registered, want, *match)))) {
+        *column.mutable_generated() = match->generated();
       }
       // The same DDL: the same column to this dialect (a JSON column SQLite stores as TEXT, a
       // default the database wrote in its own words).

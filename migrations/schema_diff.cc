@@ -51,6 +51,13 @@ int IntegerRank(v1::ColumnType t) {
   }
 }
 
+// Whether two columns are generated alike (or neither is); the database's text is not compared.
+bool SameGenerated(const v1::Column& a, const v1::Column& b) {
+  return a.has_generated() == b.has_generated() &&
+         Bytes(a.generated().expression()) == Bytes(b.generated().expression()) &&
+         a.generated().stored() == b.generated().stored();
+}
+
 // How an auto_increment column takes its values (unspecified is by default).
 v1::Column::Identity IdentityOf(const v1::Column& c) {
   return c.identity() == v1::Column::IDENTITY_UNSPECIFIED ? v1::Column::BY_DEFAULT : c.identity();
@@ -319,10 +326,15 @@ class Differ {
     // Columns: old name → new name.
     std::map<std::string, std::string> pairs;
     std::set<std::string> paired_new;
+    std::set<std::string> regenerated;  // generated otherwise: dropped and added again
     for (const v1::Column& c : before.columns()) {
       auto r = renames.find(c.name());
       const std::string name = r != renames.end() ? r->second : c.name();
       const TableInfo& info = *to_.FindTable(after.name());
+      if (const v1::Column* n = to_.FindColumn(info, name); n != nullptr && !SameGenerated(c, *n)) {
+        regenerated.insert(name);
+        continue;
+      }
       if (to_.FindColumn(info, name) != nullptr && !paired_new.count(name)) {
         if (r == renames.end()) {
           bool renamed_away = false;  // another column is renamed to this name
@@ -343,6 +355,7 @@ class Differ {
     }
     for (const auto* d : dropped) {
       for (const auto* a : added) {
+        if (regenerated.count(a->name()) || regenerated.count(d->name())) continue;
         out_.ambiguous.push_back(absl::StrCat("column `", after.name(), ".", d->name(), "` dropped and `", a->name(),
                                               "` added: a rename? (if so: --rename-column ", after.name(), ".",
                                               d->name(), "=", a->name(), ")"));
@@ -383,6 +396,8 @@ class Differ {
       }
     }
     for (const auto* d : dropped) {
+      const v1::Column* now = to_.FindColumn(*to_.FindTable(after.name()), d->name());
+      if (regenerated.count(d->name()) && now->has_generated()) continue;  // computed again
       out_.losses.push_back({DataLoss::kDropColumn, TableRefOf(before), d->name(),
                              absl::StrCat("drop column `", before.name(), ".", d->name(), "`")});
     }
@@ -398,7 +413,8 @@ class Differ {
     const bool constraints_change = old_c.uniques != new_c.uniques || old_c.foreign_keys != new_c.foreign_keys ||
                                     old_c.checks != new_c.checks || old_c.primary_key != new_c.primary_key;
     const bool any_added_needs_rebuild = std::any_of(added.begin(), added.end(), [](const v1::Column* a) {
-      return a->primary_key() || a->unique() || a->has_references() || (a->not_null() && !a->has_default_());
+      return a->primary_key() || a->unique() || a->has_references() || (a->not_null() && !a->has_default_()) ||
+             a->generated().stored();  // SQLite adds only VIRTUAL generated columns
     });
     if (!alter_in_place_ && (columns_change || constraints_change || any_added_needs_rebuild)) {
       Rebuild(before, after, pairs);
@@ -543,6 +559,7 @@ class Differ {
     for (const v1::Column& column : before.columns()) {
       auto it = pairs.find(column.name());
       if (it == pairs.end()) continue;
+      if (to_.FindColumn(*to_.FindTable(after.name()), it->second)->has_generated()) continue;  // computes itself
       c->add_columns(it->second);
       c->add_source_columns(column.name());
     }

@@ -39,6 +39,11 @@ plan::Plan PlanCreateTable(const SchemaIndex& schema, const v1::Table& table, bo
     }
     def->set_auto_increment(column.auto_increment());
     def->set_identity(static_cast<plan::Identity>(column.identity()));
+    if (column.generated().has_expression()) {  // validated: plans
+      auto generated = literals.Typed(column.generated().expression(), "generated", false);
+      if (generated.ok()) *def->mutable_generated() = std::move(generated->expr);
+      def->set_generated_stored(column.generated().stored());
+    }
     if (column.default_().has_value()) {
       *def->mutable_default_() = literals.Bind(column.default_().value());
     } else if (column.default_().function() != v1::ColumnDefault::DEFAULT_FUNCTION_UNSPECIFIED) {

@@ -204,6 +204,7 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Column(const v1::ColumnRef& ref, co
                       : absl::StrCat("table `", where, "` has no column `", ref.name(), "`"));
   }
   referenced_.insert(found->name);
+  referenced_columns_.insert(column->name());
   TypedExpr out;
   if (qualify) out.expr.mutable_column()->set_table(found->name);
   out.expr.mutable_column()->set_name(column->name());

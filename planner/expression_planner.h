@@ -83,8 +83,9 @@ class ExpressionPlanner {
 
   static plan::Expr Call(plan::Op op, std::vector<plan::Expr> args);
   const SchemaIndex& schema() const { return schema_; }
-  // The names of this statement's tables that its columns have named so far.
+  // The names of this statement's tables, and of its columns, that it has named so far.
   const std::set<std::string>& referenced() const { return referenced_; }
+  const std::set<std::string>& referenced_columns() const { return referenced_columns_; }
 
  private:
   // Expressions and conditions nest at most this deep, subqueries' included: deeper plans would
@@ -137,7 +138,7 @@ class ExpressionPlanner {
   const TableInfo* excluded_ = nullptr;
   bool related_ = false;
   std::vector<std::string> taken_;
-  mutable std::set<std::string> referenced_;
+  mutable std::set<std::string> referenced_, referenced_columns_;
   mutable int depth_ = 0;
 };
 

@@ -38,7 +38,7 @@ absl::StatusOr<plan::Expr> MissingValue(ExpressionPlanner& planner, const v1::Co
 }
 
 bool Required(const v1::Column& column) {
-  return column.not_null() && !column.has_default_() && !column.auto_increment();
+  return column.not_null() && !column.has_default_() && !column.auto_increment() && !column.has_generated();
 }
 
 // One ON CONFLICT clause (`path`: e.g. insert.on_conflict). Columns of the existing row are

@@ -470,6 +470,10 @@ plan::Literal ToLiteral(const Value& value) {
 }
 
 absl::Status CheckWritable(const v1::Column& column, const std::string& path) {
+  if (column.has_generated()) {
+    return InvalidField(path,
+                        absl::StrCat("column `", column.name(), "` is generated: the database computes its value"));
+  }
   if (column.identity() != v1::Column::ALWAYS) return absl::OkStatus();
   return InvalidField(
       path, absl::StrCat("column `", column.name(), "` is GENERATED ALWAYS AS IDENTITY: the database gives its value"));

@@ -22,8 +22,8 @@ absl::StatusOr<v1::Value> CheckValue(const v1::Value& value, const v1::Column& c
 // with the reason every layer gives a not-null violation (NOT_NULL_VIOLATION) and the column.
 absl::Status NotNullViolation(const std::string& path, const std::string& table, const std::string& column);
 
-// INVALID_ARGUMENT at `path` when a write gives `column` a value the database makes itself
-// (GENERATED ALWAYS AS IDENTITY); OK otherwise.
+// INVALID_ARGUMENT at `path` when a write gives `column` a value the database makes itself (a
+// generated column, GENERATED ALWAYS AS IDENTITY); OK otherwise.
 absl::Status CheckWritable(const v1::Column& column, const std::string& path);
 
 // "VARCHAR(20)", "DECIMAL(10, 2)", "ENUM mood", ... for messages.

@@ -207,6 +207,7 @@ class Validator {
         }
       }
       DefaultFunction(column, cpath);
+      if (column.has_generated()) Generated(index, info, column, cpath + ".generated");
       if (column.has_references()) {
         const v1::ColumnReference& ref = column.references();
         ForeignKey(index, table, {column.name()}, ref.table(), {ref.column()}, cpath + ".references",
@@ -321,6 +322,43 @@ class Validator {
     if (!is_key) {
       Add(target_path,
           absl::StrCat("the referenced columns of `", target, "` are not its primary key or a unique constraint"));
+    }
+  }
+
+  // A generated column: an expression of the table's other, not generated, columns; nothing the
+  // column could not be (a key, auto_increment, a default, NOT NULL: MariaDB refuses it there).
+  void Generated(const SchemaIndex& index, const TableInfo& info, const v1::Column& column, const std::string& path) {
+    const char* conflict = column.primary_key()      ? "primary_key"
+                           : column.auto_increment() ? "auto_increment"
+                           : column.has_default_()   ? "default"
+                           : column.not_null()       ? "not_null"
+                           : column.array()          ? "array"
+                                                     : nullptr;
+    if (conflict != nullptr) {
+      Add(path, absl::StrCat("a generated column takes no ", conflict, " (its value is its expression's)"));
+      return;
+    }
+    if (!column.generated().has_expression()) {
+      Add(path + ".expression",
+          column.generated().sql().empty()
+              ? "an expression is required"
+              : "write the expression (`sql` is the database's text, which pull read; it is never run)");
+      return;
+    }
+    ExpressionPlanner planner(index, info, nullptr);
+    auto planned = planner.Typed(column.generated().expression(), path + ".expression", false);
+    if (!planned.ok()) {
+      auto violations = FieldViolations(planned.status());
+      if (violations.empty()) Add(path + ".expression", std::string(planned.status().message()));
+      for (auto& v : violations) Add(v.field, v.description);
+      return;
+    }
+    for (const std::string& name : planner.referenced_columns()) {
+      const v1::Column* other = index.FindColumn(info, name);
+      if (other != nullptr && other->has_generated()) {
+        Add(path + ".expression",
+            absl::StrCat("`", name, "` is generated too: a generated column reads only columns that are not"));
+      }
     }
   }
 

@@ -162,7 +162,8 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
     return nullptr;
   };
   SLUICE_ASSIGN_OR_RETURN(auto columns,
-                          Query(my, R"(SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA
+                          Query(my, R"(SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,
+        coalesce(GENERATION_EXPRESSION, '')
       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE '\_\_sluice%'
       ORDER BY TABLE_NAME, ORDINAL_POSITION)"));
   for (const auto& row : columns) {
@@ -176,7 +177,12 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
     *c->mutable_type() = TypeFromSql(row[2]);
     c->set_not_null(row[3] == "NO");
     c->set_auto_increment(absl::StrContains(row[5], "auto_increment"));
-    ReadDefault(row[4], c);
+    if (absl::StrContains(row[5], "GENERATED")) {  // STORED GENERATED / VIRTUAL GENERATED
+      c->set_generated_sql(row[6]);
+      c->set_generated_stored(absl::StrContains(row[5], "STORED"));
+    } else {
+      ReadDefault(row[4], c);
+    }
   }
 
   // Checks: a column's json_valid(`c`) makes it JSON; the rest are the table's.

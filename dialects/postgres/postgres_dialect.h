@@ -40,6 +40,7 @@ class PostgresDialect : public sdk::SqlDialect {
   std::string TransactionLock(int64_t key) const override;
   bool has_sequences() const override { return true; }
   bool has_identity_kinds() const override { return true; }
+  bool has_virtual_generated_columns() const override { return false; }  // PostgreSQL 15
   std::string NextValue(absl::string_view sequence) const override {
     return "nextval(" + StringLiteral(sequence) + ")";
   }

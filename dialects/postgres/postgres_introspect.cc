@@ -175,7 +175,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
       Query(pg, R"(SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
         pg_get_expr(d.adbin, d.adrelid), a.attidentity, (t.typtype = 'e' OR (t.typcategory = 'A' AND et.typtype = 'e')),
         coalesce(etn.nspname, tn.nspname),
-        pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) IS NOT NULL
+        pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) IS NOT NULL,
+        a.attgenerated
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
@@ -199,7 +200,12 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     const bool serial = row[9] == "t" && row[6].empty();
     c->set_auto_increment(!row[6].empty() || serial);
     c->set_identity(serial ? plan::IDENTITY_SERIAL : row[6] == "a" ? plan::IDENTITY_ALWAYS : plan::IDENTITY_DEFAULT);
-    if (!row[5].empty() && row[6].empty() && !serial) ReadDefault(row[5], c);
+    if (row[10] == "s") {  // a stored generated column: its expression where a default would be
+      c->set_generated_sql(row[5]);
+      c->set_generated_stored(true);
+    } else if (!row[5].empty() && row[6].empty() && !serial) {
+      ReadDefault(row[5], c);
+    }
   }
 
   SLUICE_ASSIGN_OR_RETURN(auto constraints, Query(pg, R"(SELECT n.nspname, c.relname, k.conname, k.contype,

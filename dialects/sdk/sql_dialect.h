@@ -130,6 +130,8 @@ class SqlDialect {
   virtual bool has_sequences() const { return false; }
   // Auto-increment columns GENERATED ALWAYS AS IDENTITY and serial ones, besides the default.
   virtual bool has_identity_kinds() const { return false; }
+  // Generated columns computed on read (VIRTUAL), besides STORED ones.
+  virtual bool has_virtual_generated_columns() const { return true; }
   // The next value of a sequence, whose quoted, qualified name is `sequence`.
   virtual std::string NextValue(absl::string_view sequence) const { return ""; }
 

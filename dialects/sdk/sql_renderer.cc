@@ -1167,6 +1167,14 @@ absl::Status SqlRenderer::ColumnDefinition(const plan::ColumnDef& column) {
   Identifier(column.name());
   Append(" ");
   Append(type);
+  if (column.has_generated()) {
+    if (!column.generated_stored() && !dialect_.has_virtual_generated_columns()) {
+      return Unsupported("VIRTUAL generated columns (make it stored)");
+    }
+    Append(" GENERATED ALWAYS AS (");
+    SLUICE_RETURN_IF_ERROR(Expr(column.generated()));
+    Append(column.generated_stored() ? ") STORED" : ") VIRTUAL");
+  }
   if (column.primary_key() && !primary_key_written) Append(" PRIMARY KEY");
   Append(suffix);
   if (column.not_null()) Append(" NOT NULL");

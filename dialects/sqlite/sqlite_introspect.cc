@@ -155,14 +155,20 @@ absl::StatusOr<plan::Catalog> Introspect(sqlite3* db) {
     const std::string& sql = t[1];
     plan::CreateTable* table = catalog.add_tables();
     table->mutable_table()->set_name(name);
-    SLUICE_ASSIGN_OR_RETURN(auto columns, Query(db, "PRAGMA table_info(" + Quoted(name) + ")"));
+    SLUICE_ASSIGN_OR_RETURN(auto columns, Query(db, "PRAGMA table_xinfo(" + Quoted(name) + ")"));
     std::vector<std::string> primary;
-    for (const auto& row : columns) {  // cid, name, type, notnull, dflt_value, pk
+    for (const auto& row : columns) {  // cid, name, type, notnull, dflt_value, pk, hidden
       plan::ColumnDef* c = table->add_columns();
       c->set_name(row[1]);
       *c->mutable_type() = TypeFromSql(row[2]);
       c->set_not_null(row[3] == "1");
       ReadDefault(row[4], c);
+      if (row[6] == "2" || row[6] == "3") {  // generated, VIRTUAL or STORED: the text in its definition
+        const std::string marker = "GENERATED ALWAYS AS (";
+        const size_t at = sql.find(marker, sql.find(Quoted(row[1]) + " "));
+        if (at != std::string::npos) c->set_generated_sql(Parenthesized(sql, at + marker.size() - 1));
+        c->set_generated_stored(row[6] == "3");
+      }
       if (row[5] != "0") primary.push_back(row[1]);
       // An enum column: the dialect's CHECK ("c" IN ('a', 'b')) in its definition.
       const std::string check = "CHECK (" + Quoted(row[1]) + " IN (";

@@ -23,6 +23,7 @@ namespace sluice {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::FieldPaths;
 using testing::FromJson;
 using ::testing::HasSubstr;
 
@@ -654,6 +655,105 @@ TEST_P(Migrations, IdentityKindsArePostgresOnly) {
                                        name == "always" ? "GENERATED ALWAYS AS IDENTITY columns" : "serial columns")));
     EXPECT_THAT(LiveTables(), ::testing::Not(::testing::Contains("t_" + name)));
   }
+}
+
+// Generated columns: computed by the database on every dialect (STORED everywhere; VIRTUAL but
+// on PostgreSQL), refused as a write's target, read back by pull (with the database's text),
+// unchanged to push, and recomputed when their expression changes (dropped and added again).
+TEST_P(Migrations, GeneratedColumns) {
+  const bool postgres = GetParam() == "postgres";
+  const auto schema = [&](const std::string& total, bool label_stored) {
+    return absl::StrCat(R"({"name": "inventory", "tables": [{"name": "lines", "columns": [
+        {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true},
+        {"name": "price", "type": "DECIMAL", "precision": 10, "scale": 2, "not_null": true},
+        {"name": "qty", "type": "INTEGER", "not_null": true},
+        {"name": "sku", "type": "TEXT", "not_null": true},
+        {"name": "total", "type": "DECIMAL", "precision": 12, "scale": 2, "generated": {"expression": )",
+                        total, R"(, "stored": true}},
+        {"name": "label", "type": "TEXT", "generated": {"expression": {"function": {"function": "UPPER",
+          "args": [{"column": {"name": "sku"}}]}}, "stored": )",
+                        label_stored ? "true" : "false", "}}]}]}");
+  };
+  const std::string times =
+      R"({"arithmetic": {"operator": "MULTIPLY", "left": {"column": {"name": "price"}}, "right": {"column": {"name": "qty"}}}})";
+  if (postgres) {  // PostgreSQL 15 stores every generated column
+    Register(schema(times, false));
+    v1::MigrateRequest request;
+    request.mutable_target()->set_schema("inventory");
+    v1::MigrateResponse response;
+    Call(&v1::MigrationService::Stub::Migrate, migrations_.get(), request, &response);
+    EXPECT_EQ(last_.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_THAT(last_.error_message(), HasSubstr("dialect postgres does not support VIRTUAL generated columns"));
+  }
+  RegisterAndMigrate(schema(times, !postgres ? false : true));
+  ASSERT_TRUE(
+      Insert("lines", R"({"id": {"int_value": "1"}, "price": {"decimal_value": "2.50"}, "qty": {"int_value": "4"},
+      "sku": {"string_value": "ab"}})")
+          .ok())
+      << last_.error_message();
+  EXPECT_THAT(Rows("lines", {"total", "label"}), ElementsAre(R"({"decimal_value":"10.00"} {"string_value":"AB"})"));
+  v1::QueryResult updated;
+  Call(&v1::QueryService::Stub::Update, queries_.get(),
+       FromJson<v1::UpdateRequest>(R"({"target": {"schema": "inventory"}, "update": {"table": "lines",
+           "set": {"qty": {"int_value": "5"}}, "all_rows": true, "returning": ["total"]}})"),
+       &updated);
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_EQ(testing::ToJson(updated.rows(0)), R"({"values":[{"decimal_value":"12.50"}]})");
+  // Writes that give a generated column a value are refused, with the path.
+  EXPECT_EQ(Insert("lines", R"({"id": {"int_value": "2"}, "price": {"decimal_value": "1"}, "qty": {"int_value": "1"},
+      "sku": {"string_value": "x"}, "total": {"decimal_value": "9"}})")
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("insert.rows[0].values[\"total\"]"));
+  Call(&v1::QueryService::Stub::Update, queries_.get(),
+       FromJson<v1::UpdateRequest>(R"({"target": {"schema": "inventory"}, "update": {"table": "lines",
+           "set": {"label": {"string_value": "x"}}, "all_rows": true}})"),
+       &updated);
+  EXPECT_THAT(FieldPaths(last_), ElementsAre("update.set[\"label\"]"));
+
+  // Pull reads them back with the database's text; push finds nothing to do.
+  v1::PullResponse pulled;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Pull, migrations_.get(), v1::PullRequest(), &pulled).ok());
+  for (const auto& t : pulled.schema().tables()) {
+    if (t.name() != "lines") continue;
+    ASSERT_EQ(t.columns_size(), 6);
+    EXPECT_TRUE(t.columns(4).generated().stored());
+    EXPECT_THAT(absl::AsciiStrToLower(t.columns(4).generated().sql()), HasSubstr("price"));
+    EXPECT_EQ(t.columns(5).generated().stored(), postgres);
+    EXPECT_THAT(t.columns(5).generated().sql(), HasSubstr("sku"));
+    EXPECT_FALSE(t.columns(4).generated().has_expression());
+  }
+  EXPECT_THAT(WouldPush("inventory"), ElementsAre());
+
+  // A new expression: the column is dropped and added again (no data lost: it is computed).
+  Register(
+      schema(R"({"arithmetic": {"operator": "ADD", "left": )" + times + R"(, "right": {"value": {"int_value": "1"}}}})",
+             postgres));
+  v1::PushResponse pushed = Push();
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  EXPECT_THAT(Rows("lines", {"total"}), ElementsAre(R"({"decimal_value":"13.50"})")) << pushed.DebugString();
+
+  // The schema's own mistakes.
+  const auto refused = [&](const std::string& json) {
+    v1::RegisterSchemaRequest request;
+    *request.mutable_schema() = FromJson<v1::Schema>(json);
+    v1::RegisterSchemaResponse response;
+    Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &response);
+    return FieldPaths(last_);
+  };
+  const std::string base = schema(times, true);
+  EXPECT_THAT(refused(absl::StrReplaceAll(
+                  base, {{R"("scale": 2, "generated")", R"("scale": 2, "not_null": true, "generated")"}})),
+              ElementsAre("schema.tables[0].columns[4].generated"));
+  EXPECT_THAT(refused(absl::StrReplaceAll(
+                  base, {{R"("right": {"column": {"name": "qty"}})", R"("right": {"column": {"name": "total"}})"}})),
+              ElementsAre("schema.tables[0].columns[4].generated.expression"));  // generated itself
+  EXPECT_THAT(
+      refused(absl::StrReplaceAll(base, {{R"({"column": {"name": "qty"}})", R"({"subquery": {"table": "lines"}})"}})),
+      ElementsAre("schema.tables[0].columns[4].generated.expression.arithmetic.right.subquery"));
+  EXPECT_THAT(refused(absl::StrReplaceAll(
+                  base, {{R"("generated": {"expression": )" + times, R"("generated": {"sql": "price * qty")"}})),
+              ElementsAre("schema.tables[0].columns[4].generated.expression"));
 }
 
 TEST_P(Migrations, PullProposesRelationsFromForeignKeys) {
