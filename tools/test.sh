@@ -11,6 +11,7 @@ servers=$(mktemp -d /tmp/sluice-test.XXXXXX)
 chmod 755 "$servers"
 cleanup() {
   [ -n "${control_pid:-}" ] && kill "$control_pid" 2>/dev/null
+  tools/db/pgbouncer.sh stop "$servers/pgbouncer"
   tools/db/postgres.sh stop "$servers/postgres"
   tools/db/mariadb.sh stop "$servers/mariadb"
   rm -rf "$servers"
@@ -20,6 +21,10 @@ postgres_url=$(tools/db/postgres.sh start "$servers/postgres")
 echo "test: PostgreSQL at $postgres_url"
 mysql_url=$(tools/db/mariadb.sh start "$servers/mariadb")
 echo "test: MariaDB at $mysql_url"
+# PgBouncer in transaction pooling mode in front of that PostgreSQL (tests/e2e/pgbouncer_test, and
+# the parameterised suites once more below).
+bouncer_url=$(tools/db/pgbouncer.sh start "$servers/pgbouncer" "$postgres_url")
+echo "test: PgBouncer at $bouncer_url"
 
 # Tests that restart, stop, resume or crash a server ask this script to (a server started by a
 # test would be a child of the test, and the test runner ends the test's processes): a line
@@ -67,9 +72,24 @@ env=(
   --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres,mysql
   --test_env=SLUICE_TEST_MYSQL_URL="$mysql_url"
   --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url"
+  --test_env=SLUICE_TEST_PGBOUNCER_URL="$bouncer_url"
   --test_env=SLUICE_TEST_CONTROL="$servers/control"
 )
 bazel test //... "${env[@]}" 2>&1 | tee "$log" || status=1
+# The parameterised end-to-end suites once more on PostgreSQL behind PgBouncer in transaction
+# pooling mode, sluiced using unnamed statements (`?sluice_statements=unnamed`), as a deployment
+# with a connection pooler runs.
+bouncer_env=()
+for e in "${env[@]}"; do
+  case "$e" in
+    --test_env=SLUICE_TEST_DIALECTS=* | --test_env=SLUICE_TEST_POSTGRES_URL=*) ;;
+    *) bouncer_env+=("$e") ;;
+  esac
+done
+bazel test //tests/e2e:e2e_test //tests/e2e:query_builder_test //tests/e2e:relational_test //tests/e2e:migrations_test \
+  "${bouncer_env[@]}" --test_env=SLUICE_TEST_DIALECTS=postgres \
+  --test_env=SLUICE_TEST_POSTGRES_URL="$bouncer_url?sluice_statements=unnamed" 2>&1 |
+  sed -u 's/^\(\/\/[^ ]*\) /\1 (pgbouncer) /' | tee -a "$log" || status=1
 # The C++ tests once more under AddressSanitizer + UndefinedBehaviorSanitizer (.bazelrc's asan):
 # the unit tests and the end-to-end suites, sluiced in process and as its own process. Not the
 # pool-of-one twins (the same code), the database restarts and faults (timing, run above), nor

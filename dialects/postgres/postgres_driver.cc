@@ -15,7 +15,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "dialects/postgres/pg_array.h"
 #include "dialects/postgres/postgres_introspect.h"
 #include "dialects/sdk/plugin_support.h"
@@ -28,11 +30,15 @@ struct sluice_conn {
   PGcancel* cancel = nullptr;
   std::mutex cancel_mu;
   uint64_t next_statement = 0;
+  // `sluice_statements=unnamed` on the URL (behind a transaction pooler such as PgBouncer): no
+  // named prepared statement outlives its round trip; each execution parses its SQL anew.
+  bool unnamed = false;
 };
 
 struct sluice_stmt {
   sluice_conn* conn = nullptr;
   std::string name;
+  std::string sql;  // for unnamed statements
   std::vector<std::string> values;
   std::vector<char> is_null;
   // The statement's description: its result columns, known before it runs.
@@ -208,10 +214,34 @@ int Nibble(char c) {
 
 void Disconnect(sluice_conn* conn);
 
+// `url` without its `sluice_statements=...` query parameter (libpq refuses parameters it does not
+// know), whose value goes to `*statements`.
+std::string WithoutStatementsOption(const std::string& url, std::string* statements) {
+  const size_t query = url.find('?');
+  if (query == std::string::npos) return url;
+  std::vector<std::string> kept;
+  for (absl::string_view item : absl::StrSplit(url.substr(query + 1), '&')) {
+    if (absl::ConsumePrefix(&item, "sluice_statements=")) {
+      *statements = std::string(item);
+    } else if (!item.empty()) {
+      kept.emplace_back(item);
+    }
+  }
+  return url.substr(0, query) + (kept.empty() ? "" : "?" + absl::StrJoin(kept, "&"));
+}
+
 int32_t Connect(const char* url, sluice_conn** out, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
+    std::string statements;
+    const std::string conninfo = WithoutStatementsOption(url, &statements);
+    if (!statements.empty() && statements != "unnamed" && statements != "named") {
+      return SetError(
+          err, SLUICE_STATUS_INVALID_ARGUMENT,
+          absl::StrCat("postgres: sluice_statements is `named` (the default) or `unnamed`, not `", statements, "`"));
+    }
     auto* conn = new sluice_conn();
-    conn->pg = PQconnectdb(url);
+    conn->unnamed = statements == "unnamed";
+    conn->pg = PQconnectdb(conninfo.c_str());
     if (PQstatus(conn->pg) != CONNECTION_OK) {
       int32_t code = SetError(err, SLUICE_STATUS_UNAVAILABLE,
                               absl::StrCat("cannot connect to postgres: ", PQerrorMessage(conn->pg)));
@@ -261,18 +291,34 @@ int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt
   return Guard(err, [&]() -> int32_t {
     auto stmt = std::make_unique<sluice_stmt>();
     stmt->conn = conn;
-    stmt->name = absl::StrCat("sluice_", conn->next_statement++);
+    stmt->name = conn->unnamed ? "" : absl::StrCat("sluice_", conn->next_statement++);
     const std::string text(sql, sql_size);
+    if (conn->unnamed) stmt->sql = text;
+    // Unnamed, outside a transaction: parsed and described inside one of its own, so that a
+    // transaction pooler runs both on the same server connection.
+    const bool own_transaction = conn->unnamed && PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
+    if (own_transaction) {
+      const int32_t begun = Exec(conn, "BEGIN", err);
+      if (begun != SLUICE_STATUS_OK) return begun;
+    }
+    const auto end = [&](int32_t code) {
+      if (own_transaction) {
+        sluice_error ignored{};
+        Exec(conn, "ROLLBACK", &ignored);
+      }
+      return code;
+    };
     PGresult* prepared = PQprepare(conn->pg, stmt->name.c_str(), text.c_str(), 0, nullptr);
     int32_t code = PQresultStatus(prepared) == PGRES_COMMAND_OK ? SLUICE_STATUS_OK : PgError(conn, prepared, err);
     PQclear(prepared);
-    if (code != SLUICE_STATUS_OK) return code;
+    if (code != SLUICE_STATUS_OK) return end(code);
     PGresult* described = PQdescribePrepared(conn->pg, stmt->name.c_str());
     if (PQresultStatus(described) != PGRES_COMMAND_OK) {
       code = PgError(conn, described, err);
       PQclear(described);
-      return code;
+      return end(code);
     }
+    end(SLUICE_STATUS_OK);
     stmt->values.resize(PQnparams(described));
     stmt->is_null.assign(stmt->values.size(), 1);
     stmt->described = described;
@@ -348,10 +394,11 @@ void Drain(sluice_stmt* s) {
 int32_t SendStatement(sluice_stmt* s, sluice_error* err) {
   std::vector<const char*> values(s->values.size());
   for (size_t i = 0; i < values.size(); ++i) values[i] = s->is_null[i] ? nullptr : s->values[i].c_str();
-  if (!PQsendQueryPrepared(s->conn->pg, s->name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                           nullptr, 0)) {
-    return PgError(s->conn, nullptr, err);
-  }
+  const int sent = s->conn->unnamed ? PQsendQueryParams(s->conn->pg, s->sql.c_str(), static_cast<int>(values.size()),
+                                                        nullptr, values.data(), nullptr, nullptr, 0)
+                                    : PQsendQueryPrepared(s->conn->pg, s->name.c_str(), static_cast<int>(values.size()),
+                                                          values.data(), nullptr, nullptr, 0);
+  if (!sent) return PgError(s->conn, nullptr, err);
   // Rows come one by one, so a large result never sits whole in memory.
   PQsetSingleRowMode(s->conn->pg);
   s->executed = true;

@@ -49,12 +49,15 @@ std::string AdminUrl(const char* variable) {
   return url;
 }
 
-// The admin URL with its database replaced by `name`.
+// The admin URL with its database replaced by `name` (its query, sluiced's options, kept).
 std::string WithDatabase(const std::string& url, const std::string& name) {
-  return url.substr(0, url.rfind('/') + 1) + name;
+  const std::string base = LibpqUrl(url);
+  return base.substr(0, base.rfind('/') + 1) + name + url.substr(base.size());
 }
 
 }  // namespace
+
+std::string LibpqUrl(const std::string& url) { return url.substr(0, url.find("?sluice_")); }
 
 std::string FreshDatabaseUrl(const std::string& dialect) {
   static int counter = 0;
@@ -67,7 +70,7 @@ std::string FreshDatabaseUrl(const std::string& dialect) {
     const std::string admin = AdminUrl("SLUICE_TEST_POSTGRES_URL");
     if (admin.empty()) return "";
     const std::string name = UniqueName(counter++);
-    PGconn* conn = PQconnectdb(admin.c_str());
+    PGconn* conn = PQconnectdb(LibpqUrl(admin).c_str());
     if (PQstatus(conn) != CONNECTION_OK) {
       ADD_FAILURE() << "cannot reach the test PostgreSQL server: " << PQerrorMessage(conn);
       PQfinish(conn);

@@ -12,8 +12,12 @@ namespace sluice::testing {
 std::vector<std::string> DialectsUnderTest();
 
 // The URL of a new, empty database of `dialect` (a file in the test's temporary folder for
-// SQLite). Fails the test when the dialect has no test database.
+// SQLite). Fails the test when the dialect has no test database. A PostgreSQL URL keeps the
+// sluiced options of SLUICE_TEST_POSTGRES_URL (`?sluice_statements=unnamed` behind PgBouncer).
 std::string FreshDatabaseUrl(const std::string& dialect);
+
+// `url` without sluiced's options, as libpq takes it (the tests' own connections).
+std::string LibpqUrl(const std::string& url);
 
 // Asks tools/test.sh to `verb` (restart, stop, resume, crash: see tools/db/) its `server`
 // (postgres, mariadb); true when it did. Fails the test outside tools/test.sh.
