@@ -224,8 +224,10 @@ TEST(Sidecar, UnixSocketAndConfigFile) {
 }
 
 TEST(Sidecar, SigtermUnderLoadLosesNoCallInFlight) {
-  SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--pool-size", "8", "--shutdown-grace", "30",
-                         "--database", Db()});
+  // Generous limits: the test is about losing no call, not about speed (under ASan, on two
+  // shared cores, the work below takes about 30 s).
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--pool-size", "8", "--shutdown-grace",
+                         "180", "--database", Db()});
   ASSERT_TRUE(server.ok());
   Client c(server.channel());
   // 50 calls in flight: 8 slow statements hold the pool's 8 connections, 42 shorter ones wait
@@ -240,7 +242,7 @@ TEST(Sidecar, SigtermUnderLoadLosesNoCallInFlight) {
   for (int i = 0; i < kCalls; ++i) {
     calls.emplace_back([&, i] {
       ++started;
-      statuses[i] = c.Raw("", i < 8 ? kSlowSql : kShorterSql, &results[i]);
+      statuses[i] = c.Raw("", i < 8 ? kSlowSql : kShorterSql, &results[i], 180);
     });
   }
   while (started < kCalls) std::this_thread::yield();
