@@ -2,8 +2,8 @@
 // test PostgreSQL server with fewer server connections than sluiced opens): with
 // `?sluice_statements=unnamed` every call succeeds under concurrency, and the same load with
 // named prepared statements fails, as it would in production (a statement prepared on one server
-// connection is missing, or already there, on the next). The parameterised suites also run
-// through it (tools/test.sh).
+// connection is missing on the next, already there, or another statement under the same name). The parameterised suites
+// also run through it (tools/test.sh).
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -128,8 +128,8 @@ TEST(PgBouncer, UnnamedStatementsServeEveryCallUnderConcurrency) {
 TEST(PgBouncer, NamedStatementsBreakBehindATransactionPooler) {
   std::string message;
   EXPECT_GT(FailedCalls(BouncerUrl(FreshDatabase()), &message), 0);
-  EXPECT_THAT(message,
-              ::testing::MatchesRegex(".*prepared statement \"sluice_[0-9]+\" (already exists|does not exist).*"));
+  // Missing, already there, or another statement under the name: which one comes last varies.
+  EXPECT_THAT(message, ::testing::MatchesRegex(".*prepared statement \"sluice_[0-9]+\".*"));
 }
 
 TEST(PgBouncer, AnUnknownStatementsOptionIsRefused) {
