@@ -331,11 +331,12 @@ class Differ {
       auto r = renames.find(c.name());
       const std::string name = r != renames.end() ? r->second : c.name();
       const TableInfo& info = *to_.FindTable(after.name());
-      if (const v1::Column* n = to_.FindColumn(info, name); n != nullptr && !SameGenerated(c, *n)) {
+      const v1::Column* n = to_.FindColumn(info, name);
+      if (n != nullptr && !SameGenerated(c, *n)) {
         regenerated.insert(name);
         continue;
       }
-      if (to_.FindColumn(info, name) != nullptr && !paired_new.count(name)) {
+      if (n != nullptr && !paired_new.count(name)) {
         if (r == renames.end()) {
           bool renamed_away = false;  // another column is renamed to this name
           for (const auto& [o, n] : renames) renamed_away |= n == name && o != c.name();

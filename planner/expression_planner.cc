@@ -203,8 +203,7 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Column(const v1::ColumnRef& ref, co
         where.empty() ? absl::StrCat("no table of this statement (`", names(), "`) has a column `", ref.name(), "`")
                       : absl::StrCat("table `", where, "` has no column `", ref.name(), "`"));
   }
-  referenced_.insert(found->name);
-  referenced_columns_.insert(column->name());
+  if (record_) references_.emplace_back(found->name, column->name());
   TypedExpr out;
   if (qualify) out.expr.mutable_column()->set_table(found->name);
   out.expr.mutable_column()->set_name(column->name());

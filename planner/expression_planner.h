@@ -2,8 +2,8 @@
 #ifndef SLUICE_PLANNER_EXPRESSION_PLANNER_H_
 #define SLUICE_PLANNER_EXPRESSION_PLANNER_H_
 
-#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -83,9 +83,10 @@ class ExpressionPlanner {
 
   static plan::Expr Call(plan::Op op, std::vector<plan::Expr> args);
   const SchemaIndex& schema() const { return schema_; }
-  // The names of this statement's tables, and of its columns, that it has named so far.
-  const std::set<std::string>& referenced() const { return referenced_; }
-  const std::set<std::string>& referenced_columns() const { return referenced_columns_; }
+  // From now on, records each column it resolves as {its table's name in the statement, column}
+  // in `references()` (off by default: planning a request needs none of it).
+  void RecordReferences() { record_ = true; }
+  const std::vector<std::pair<std::string, std::string>>& references() const { return references_; }
 
  private:
   // Expressions and conditions nest at most this deep, subqueries' included: deeper plans would
@@ -138,7 +139,8 @@ class ExpressionPlanner {
   const TableInfo* excluded_ = nullptr;
   bool related_ = false;
   std::vector<std::string> taken_;
-  mutable std::set<std::string> referenced_, referenced_columns_;
+  bool record_ = false;
+  mutable std::vector<std::pair<std::string, std::string>> references_;
   mutable int depth_ = 0;
 };
 

@@ -140,12 +140,12 @@ absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1:
   } else if (!insert.more_on_conflict().empty()) {
     return InvalidField(path + ".on_conflict", "more_on_conflict follows an on_conflict clause");
   }
+  if (!insert.more_on_conflict().empty() && insert.on_conflict().columns().empty()) {
+    return InvalidField(path + ".on_conflict.columns", "only the last conflict clause may leave out its target");
+  }
   for (int i = 0; i < insert.more_on_conflict_size(); ++i) {
     const std::string cpath = absl::StrCat(path, ".more_on_conflict[", i, "]");
     const bool last = i + 1 == insert.more_on_conflict_size();
-    if (insert.on_conflict().columns().empty()) {
-      return InvalidField(path + ".on_conflict.columns", "only the last conflict clause may leave out its target");
-    }
     if (!last && insert.more_on_conflict(i).columns().empty()) {
       return InvalidField(cpath + ".columns", "only the last conflict clause may leave out its target");
     }

@@ -1,6 +1,5 @@
 // UPDATE and DELETE: both need a where, or an explicit all_rows.
 #include <deque>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
@@ -121,8 +120,7 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
     SelectContext context{&out.params, allow_placeholders ? &out.placeholders : nullptr, nullptr, {}};
     SLUICE_RETURN_IF_ERROR(PlanJoinSources(schema, from, path + ".from", context, scope, derived, p->mutable_from()));
     planner.SetScope(scope);
-    SLUICE_RETURN_IF_ERROR(PlanJoinConditions(planner, from, path + ".from", p->mutable_from()));
-    if (!update.from(0).has_on()) p->mutable_from(0)->clear_on();  // no condition: every row
+    SLUICE_RETURN_IF_ERROR(PlanJoinConditions(planner, from, path + ".from", p->mutable_from()));  // none: ON TRUE
   }
   SLUICE_RETURN_IF_ERROR(
       PlanAssignments(planner, *table, update.set(), update.set_expressions(), path, p->mutable_set()));
@@ -131,11 +129,14 @@ absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1:
   if (!update.has_where()) p->clear_where();
   // RETURNING planned apart, to know whether it reads the sources.
   ExpressionPlanner returning(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
-  if (scope.size() > 1) returning.SetScope(scope);
+  if (scope.size() > 1) {
+    returning.SetScope(scope);
+    returning.RecordReferences();
+  }
   SLUICE_RETURN_IF_ERROR(PlanReturning(schema, *table, returning, update.returning(), update.returning_expressions(),
                                        path, p->mutable_returning(), p->mutable_returning_items(), &out));
-  for (size_t i = 1; i < scope.size(); ++i) {
-    if (returning.referenced().count(scope[i].name)) p->set_returning_reads_from(true);
+  for (const auto& [source, column] : returning.references()) {
+    if (source != table->table->name()) p->set_returning_reads_from(true);
   }
   if (!update.returning().empty() || !update.returning_expressions().empty()) {
     SLUICE_ASSIGN_OR_RETURN(out.returning_fallback,

@@ -346,6 +346,7 @@ class Validator {
       return;
     }
     ExpressionPlanner planner(index, info, nullptr);
+    planner.RecordReferences();
     auto planned = planner.Typed(column.generated().expression(), path + ".expression", false);
     if (!planned.ok()) {
       auto violations = FieldViolations(planned.status());
@@ -353,7 +354,7 @@ class Validator {
       for (auto& v : violations) Add(v.field, v.description);
       return;
     }
-    for (const std::string& name : planner.referenced_columns()) {
+    for (const auto& [table, name] : planner.references()) {
       const v1::Column* other = index.FindColumn(info, name);
       if (other != nullptr && other->has_generated()) {
         Add(path + ".expression",

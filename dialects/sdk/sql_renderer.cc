@@ -1092,14 +1092,7 @@ absl::Status SqlRenderer::Update(const plan::Update& update) {
   absl::Status status;
   if (!from.empty() && dialect_.update_joins()) {
     // UPDATE t INNER JOIN s ON ... SET t.c = ... WHERE ...
-    plan::Join first = from[0];
-    if (!first.has_on()) {
-      first.mutable_on()->mutable_literal()->set_kind(plan::LITERAL_BOOL);
-      first.mutable_on()->mutable_literal()->set_int_value(1);
-    }
-    google::protobuf::RepeatedPtrField<plan::Join> joins = from;
-    *joins.Mutable(0) = std::move(first);
-    SLUICE_RETURN_IF_ERROR(Joins(joins, 0));
+    SLUICE_RETURN_IF_ERROR(Joins(from, 0));
     Append(" SET ");
     Assignments(update.set(), update.table().name(), &status);
     SLUICE_RETURN_IF_ERROR(status);

@@ -338,12 +338,7 @@ TEST_F(Postgres, SequenceOptionsAndIdentityKinds) {
     v1::RegisterSchemaResponse registered;
     return Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered);
   };
-  ASSERT_TRUE(register_schema(schema).ok()) << last_.error_message();
-  v1::MigrateResponse migrated;
-  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                   Json<v1::MigrateRequest>(R"({"target": {"schema": "counters"}})"), &migrated)
-                  .ok())
-      << last_.error_message();
+  RegisterAndMigrate(schema);
   const auto insert = [&](const std::string& table, const std::string& row) {
     v1::QueryResult result;
     grpc::ClientContext context;
@@ -398,14 +393,8 @@ TEST_F(Postgres, SequenceOptionsAndIdentityKinds) {
   }
 
   // Another schema's sequence in the same namespace is not counters' to drop.
-  ASSERT_TRUE(
-      register_schema(R"({"name": "others", "sequences": [{"name": "other_numbers"}], "tables": [{"name": "others",
-      "columns": [{"name": "n", "type": "BIGINT", "default": {"sequence": "other_numbers"}}]}]})")
-          .ok());
-  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Migrate, migrations_.get(),
-                   Json<v1::MigrateRequest>(R"({"target": {"schema": "others"}})"), &migrated)
-                  .ok())
-      << last_.error_message();
+  RegisterAndMigrate(R"({"name": "others", "sequences": [{"name": "other_numbers"}], "tables": [{"name": "others",
+      "columns": [{"name": "n", "type": "BIGINT", "default": {"sequence": "other_numbers"}}]}]})");
   // Push: new options are one ALTER SEQUENCE; ALWAYS → BY DEFAULT one SET GENERATED.
   std::string changed = absl::StrReplaceAll(
       schema,
