@@ -30,6 +30,9 @@ struct CallContext {
   // With --sql-comment and a trace: the sqlcommenter comment appended to each statement (which is
   // then prepared for this call alone).
   std::string sql_comment;
+  // Reads go to the primary even where the database has read replicas (the call's `sluice-read:
+  // primary` metadata: read-your-writes).
+  bool primary = false;
 };
 
 // Thread-safe: one thread of its own interrupts the statements of calls that were cancelled or

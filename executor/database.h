@@ -1,4 +1,5 @@
-// A configured database: its name, URL, dialect plugin, connection pool and compiled-SQL cache.
+// A configured database: its name, URL, dialect plugin, connection pool, read replicas and
+// compiled-SQL cache.
 #ifndef SLUICE_EXECUTOR_DATABASE_H_
 #define SLUICE_EXECUTOR_DATABASE_H_
 
@@ -7,10 +8,12 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "executor/connection_pool.h"
 #include "plugins/plugin_registry.h"
 
@@ -19,14 +22,55 @@ namespace sluice {
 // `url` with any password replaced by `***` (for logs and ListDatabases).
 std::string RedactUrl(const std::string& url);
 
+// A read replica of a database: its own pool, and whether it answers. A replica that cannot be
+// reached is left out of reads for a backoff that doubles with each failure in a row (1 s, 2 s,
+// ... up to 30 s); the first read after the backoff tries it again.
+class Replica {
+ public:
+  Replica(std::string url, std::shared_ptr<DialectPlugin> dialect, PoolOptions options);
+
+  std::string display_url() const { return RedactUrl(url_); }
+  ConnectionPool& pool() { return pool_; }
+
+  // Whether reads may try it at `now`: it answered the last time, or its backoff has passed.
+  bool Available(absl::Time now) const;
+  // Whether it answered the last time it was tried.
+  bool up() const;
+  // It could not be reached (`why`): out of reads for the backoff.
+  void Failed(const absl::Status& why);
+  // A read ran on it.
+  void Answered();
+  uint64_t reads() const { return reads_.load(std::memory_order_relaxed); }
+
+ private:
+  const std::string url_;
+  ConnectionPool pool_;
+  std::atomic<uint64_t> reads_{0};
+  mutable absl::Mutex mu_;
+  int failures_ ABSL_GUARDED_BY(mu_) = 0;  // in a row
+  absl::Time retry_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
 class Database {
  public:
   Database(std::string name, std::string url, std::shared_ptr<DialectPlugin> dialect, PoolOptions options);
 
   const std::string& name() const { return name_; }
   std::string display_url() const { return RedactUrl(url_); }
+  // The URL's scheme (`postgres`, `mysql`, ...).
+  std::string scheme() const { return url_.substr(0, url_.find(':')); }
   const DialectPlugin& dialect() const { return *dialect_; }
+  // The primary's pool: writes, transactions, migrations, and reads pinned to the primary.
   ConnectionPool& pool() { return pool_; }
+
+  void AddReplica(std::string url, PoolOptions options);
+  const std::vector<std::unique_ptr<Replica>>& replicas() const { return replicas_; }
+  // The replicas a read outside a transaction may try now, in the order to try them (round
+  // robin: each read takes a turn and starts one further); empty when none may (the read goes to
+  // the primary). Without `take_turn`, the order the next read that takes its turn gets: the
+  // non-blocking path looks before it knows it can go, and calls TakeReadTurn when it goes.
+  std::vector<Replica*> ReadReplicas(bool take_turn = true);
+  void TakeReadTurn() { next_replica_.fetch_add(1, std::memory_order_relaxed); }
 
   // The dialect's SQL for `plan`, rendered once per plan shape (plans carry no values).
   absl::StatusOr<std::shared_ptr<const CompiledSql>> Compile(const plan::Plan& plan);
@@ -42,6 +86,8 @@ class Database {
   const std::string url_;
   const std::shared_ptr<DialectPlugin> dialect_;
   ConnectionPool pool_;
+  std::vector<std::unique_ptr<Replica>> replicas_;
+  std::atomic<uint64_t> next_replica_{0};
   std::atomic<uint64_t> nonblocking_{0};
   absl::Mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const CompiledSql>> compiled_ ABSL_GUARDED_BY(mu_);
@@ -51,8 +97,10 @@ class Database {
 class Databases {
  public:
   // `specs` are `NAME=URL`; the URL's scheme (before the first `:`) picks the plugin.
+  // `replica_specs` are `NAME=URL[,URL...]`: read replicas of the database NAME, of its dialect.
   static absl::StatusOr<std::unique_ptr<Databases>> Open(const std::vector<std::string>& specs,
-                                                         const PluginRegistry& plugins, PoolOptions options);
+                                                         const PluginRegistry& plugins, PoolOptions options,
+                                                         const std::vector<std::string>& replica_specs = {});
 
   // NOT_FOUND naming the configured databases when `name` is not one ("" is `default`).
   absl::StatusOr<Database*> Find(const std::string& name) const;

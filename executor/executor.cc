@@ -194,6 +194,36 @@ absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db,
   return ExecuteOn(conn, **sql, statement, &call);
 }
 
+bool ReadsFromReplica(const Database& db, const PlannedStatement& statement, const CallContext& call) {
+  return !call.primary && !db.replicas().empty() && statement.plan.has_select() &&
+         !statement.plan.select().for_update();
+}
+
+namespace {
+
+using RunOn = std::function<absl::StatusOr<v1::QueryResult>(Connection&)>;
+
+// `run` on a pooled connection for `statement`: a read on each replica that may be tried in turn,
+// then on the primary; anything else on the primary. A replica that cannot be reached
+// (UNAVAILABLE: no connection, or the connection broke) is left out and the next tried (a read
+// is safe to repeat), unless `run` has already answered part of the call (`started`).
+absl::StatusOr<v1::QueryResult> OnConnection(Database& db, const PlannedStatement& statement, const CallContext& call,
+                                             const RunOn& run, const bool* started = nullptr) {
+  if (ReadsFromReplica(db, statement, call)) {
+    for (Replica* replica : db.ReadReplicas()) {
+      absl::StatusOr<ConnectionPool::Lease> conn = replica->pool().Acquire(call.deadline);
+      absl::StatusOr<v1::QueryResult> result = conn.ok() ? run(**conn) : conn.status();
+      if (result.ok()) replica->Answered();
+      if (result.status().code() != absl::StatusCode::kUnavailable || (started != nullptr && *started)) return result;
+      replica->Failed(result.status());
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
+  return run(*conn);
+}
+
+}  // namespace
+
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement, bool to_sql,
                                         const CallContext& call) {
   if (to_sql) {
@@ -204,15 +234,23 @@ absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& st
     *result.mutable_statement() = ToStatement(*sql, compiled);
     return result;
   }
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
-  return ExecuteStatement(*conn, db, statement, call);
+  return OnConnection(db, statement, call,
+                      [&](Connection& conn) { return ExecuteStatement(conn, db, statement, call); });
 }
 
 absl::Status ExecuteStream(Database& db, const PlannedStatement& statement, const CallContext& call,
                            const RowBatches& batches) {
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult rest, ExecuteOn(*conn, *sql, statement, &call, &batches));
+  bool started = false;
+  const RowBatches counted{batches.rows, [&](v1::QueryResult& batch) {
+                             started = true;
+                             return batches.emit(batch);
+                           }};
+  SLUICE_ASSIGN_OR_RETURN(
+      v1::QueryResult rest,
+      OnConnection(
+          db, statement, call, [&](Connection& conn) { return ExecuteOn(conn, *sql, statement, &call, &counted); },
+          &started));
   // The last batch (with the columns too, when the result was small).
   if (rest.rows_size() > 0 || rest.columns_size() > 0) {
     if (!batches.emit(rest)) return absl::CancelledError("the client stopped reading");
@@ -270,17 +308,22 @@ absl::StatusOr<v1::QueryResult> Explain(Database& db, const PlannedStatement& st
   explain.describe_columns = true;
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> explained, db.Compile(target.plan));
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(explain.plan));
-  SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
-  if (analyze) SLUICE_RETURN_IF_ERROR(conn->Begin());
-  absl::StatusOr<v1::QueryResult> rows = ExecuteOn(*conn, *sql, explain, &call);
-  if (analyze) {
-    const absl::Status rolled_back = conn->Rollback();
-    if (rows.ok() && !rolled_back.ok()) return rolled_back;
-  }
-  if (!rows.ok()) return rows.status();
+  // A read is explained where it would run; ANALYZE (which runs the statement) on the primary.
+  CallContext routed = call;
+  routed.primary |= analyze;
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult rows,
+                          OnConnection(db, target, routed, [&](Connection& conn) -> absl::StatusOr<v1::QueryResult> {
+                            if (analyze) SLUICE_RETURN_IF_ERROR(conn.Begin());
+                            absl::StatusOr<v1::QueryResult> rows = ExecuteOn(conn, *sql, explain, &call);
+                            if (analyze) {
+                              const absl::Status rolled_back = conn.Rollback();
+                              if (rows.ok() && !rolled_back.ok()) return rolled_back;
+                            }
+                            return rows;
+                          }));
   v1::QueryResult result;
   *result.mutable_statement() = ToStatement(*explained, target);
-  result.set_plan(PlanText(*rows));
+  result.set_plan(PlanText(rows));
   return result;
 }
 

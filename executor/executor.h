@@ -45,13 +45,27 @@ absl::Status ExecuteDdl(Connection& conn, const std::string& sql, const CallCont
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const PlannedStatement& statement,
                                           const CallContext* call = nullptr);
 
+// Whether `statement` may run on a read replica of `db`: a select that locks nothing, run outside
+// a transaction (Execute, ExecuteStream, Explain without analyze), in a call not pinned to the
+// primary, on a database with replicas.
+bool ReadsFromReplica(const Database& db, const PlannedStatement& statement, const CallContext& call);
+
+// `call` with its reads pinned to the primary: sluiced's own tables (the schema registry, the
+// migration history) are read where they were written.
+inline CallContext OnPrimary(CallContext call) {
+  call.primary = true;
+  return call;
+}
+
 // Runs `statement` on `conn` inside whatever transaction it has open, emulating UPDATE ...
 // RETURNING where the dialect lacks it (in a transaction of its own when none is open).
 absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db, const PlannedStatement& statement,
                                                  const CallContext& call);
 
 // Compiles and runs `statement` on a connection of `db`'s pool (waiting for one until the
-// call's deadline); with `to_sql`, only compiles.
+// call's deadline), or of a replica's for a read (ReadsFromReplica: each replica that may be
+// tried in turn, then the primary; a replica that cannot be reached is left out of reads for a
+// while and the next one tried); with `to_sql`, only compiles.
 absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& statement, bool to_sql,
                                         const CallContext& call = CallContext());
 

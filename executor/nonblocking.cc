@@ -7,12 +7,20 @@
 namespace sluice {
 namespace {
 
+// A read on `replica` ended with `status`: it answered, or could not be reached.
+void Reached(Replica& replica, const absl::Status& status) {
+  if (status.ok()) replica.Answered();
+  if (status.code() == absl::StatusCode::kUnavailable) replica.Failed(status);
+}
+
 // A sent statement waiting for its rows on the event loop.
 class PendingStatement final : public EventLoop::Waiter {
  public:
-  PendingStatement(ConnectionPool::Lease lease, Statement stmt, std::shared_ptr<const PlannedStatement> statement,
-                   std::shared_ptr<const CompiledSql> sql, const CallContext& call, ResultCallback done)
+  PendingStatement(ConnectionPool::Lease lease, Replica* replica, Statement stmt,
+                   std::shared_ptr<const PlannedStatement> statement, std::shared_ptr<const CompiledSql> sql,
+                   const CallContext& call, ResultCallback done)
       : lease_(std::move(lease)),
+        replica_(replica),
         stmt_(stmt),
         statement_(std::move(statement)),
         sql_(std::move(sql)),
@@ -43,6 +51,7 @@ class PendingStatement final : public EventLoop::Waiter {
 
   void OnFinished() override {
     lease_ = ConnectionPool::Lease();  // the connection first: the next call may want it
+    if (replica_ != nullptr) Reached(*replica_, result_.status());
     done_(std::move(result_));
   }
 
@@ -56,6 +65,7 @@ class PendingStatement final : public EventLoop::Waiter {
 
  private:
   ConnectionPool::Lease lease_;
+  Replica* const replica_;  // where the read went (null: the primary)
   Statement stmt_;
   const std::shared_ptr<const PlannedStatement> statement_;
   const std::shared_ptr<const CompiledSql> sql_;
@@ -76,23 +86,33 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
   if (!fallback.ok() || *fallback || absl::Now() >= call.deadline || !call.sql_comment.empty()) return false;
   absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(statement->plan);
   if (!sql.ok()) return false;
-  std::optional<ConnectionPool::Lease> lease = db.pool().TryAcquire();
+  // A read takes the next replica's idle connection (the blocking path tries the others), its
+  // turn taken only once it goes: when it cannot, the blocking path takes the same turn.
+  Replica* replica = nullptr;
+  if (ReadsFromReplica(db, *statement, call)) {
+    std::vector<Replica*> replicas = db.ReadReplicas(/*take_turn=*/false);
+    if (!replicas.empty()) replica = replicas.front();
+  }
+  std::optional<ConnectionPool::Lease> lease =
+      replica != nullptr ? replica->pool().TryAcquire() : db.pool().TryAcquire();
   if (!lease.has_value() || !(*lease)->nonblocking()) return false;
   std::optional<Statement> stmt = (*lease)->Prepared((*sql)->sql);
   if (!stmt.has_value()) return false;
 
+  if (replica != nullptr) db.TakeReadTurn();
   const int fd = (*lease)->socket();
   absl::Status sent = BindParameters(*stmt, **sql, *statement, db.dialect().name());
   if (sent.ok()) sent = stmt->Send();
   if (!sent.ok()) {
     stmt->Reset();
     *lease = ConnectionPool::Lease();
+    if (replica != nullptr) Reached(*replica, sent);
     done(sent);
     return true;
   }
   db.CountNonblocking();
-  auto pending = std::make_unique<PendingStatement>(*std::move(lease), *stmt, std::move(statement), *std::move(sql),
-                                                    call, std::move(done));
+  auto pending = std::make_unique<PendingStatement>(*std::move(lease), replica, *stmt, std::move(statement),
+                                                    *std::move(sql), call, std::move(done));
   std::unique_ptr<EventLoop::Waiter> back = EventLoop::Instance().Watch(fd, std::move(pending));
   if (back != nullptr) static_cast<PendingStatement*>(back.get())->FinishHere();
   return true;

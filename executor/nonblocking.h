@@ -21,7 +21,10 @@ using ResultCallback = std::function<void(absl::StatusOr<v1::QueryResult>)>;
 // having done nothing and kept `done`, when the statement cannot start so: the plugin has no
 // non-blocking path, no connection is idle, the statement is not prepared on the idle one yet,
 // or it needs the UPDATE ... RETURNING fallback. The caller then takes the blocking path (which
-// prepares the statement, so that the next call finds it).
+// prepares the statement, so that the next call finds it). A read (ReadsFromReplica) goes to the
+// next replica's idle connection; when that replica cannot be reached, it is left out of reads
+// and `done` gets UNAVAILABLE: the caller may repeat the read on the blocking path, which tries
+// the other replicas and then the primary.
 bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> statement, const CallContext& call,
                         ResultCallback& done);
 

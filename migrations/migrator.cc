@@ -238,7 +238,7 @@ absl::StatusOr<v1::Schema> Migrator::LastSnapshot(Database& db, const CallContex
     select.add_order_by()->mutable_expression()->mutable_column()->set_name(column);
   }
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanSelect(HistorySchema(), select, "select"));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, st, false, call));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, st, false, OnPrimary(call)));
   *count = static_cast<uint32_t>(result.rows_size());
   v1::Schema snapshot;
   if (!result.rows().empty() && !snapshot.ParseFromString(result.rows().rbegin()->values(0).bytes_value())) {

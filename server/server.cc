@@ -148,11 +148,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   shared.sql_comment = options.sql_comment;
   PoolOptions pool;
   pool.max_connections = options.pool_size;
-  absl::StatusOr<std::unique_ptr<Databases>> databases = Databases::Open(options.databases, shared.plugins, pool);
+  absl::StatusOr<std::unique_ptr<Databases>> databases =
+      Databases::Open(options.databases, shared.plugins, pool, options.replicas);
   if (!databases.ok()) return databases.status();
   shared.databases = *std::move(databases);
   // A worker per pooled connection (at least 4) for the callback handlers' blocking work.
-  const size_t connections = shared.databases->all().size() * options.pool_size;
+  size_t connections = 0;
+  for (const auto& [name, db] : shared.databases->all()) connections += (1 + db->replicas().size()) * options.pool_size;
   shared.workers = std::make_unique<WorkerPool>(std::max<size_t>(4, connections));
   for (const auto& [name, db] : shared.databases->all()) {
     // Connect once now, so that a wrong URL shows at start (calls still retry later).
@@ -162,6 +164,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     } else {
       Log("warning", "database not reachable yet",
           {{"name", name}, {"url", db->display_url()}, {"error", std::string(conn.status().message())}});
+    }
+    for (const auto& replica : db->replicas()) {
+      auto read = replica->pool().Acquire(absl::Now() + absl::Seconds(5));
+      if (read.ok()) {
+        Log("info", "replica", {{"database", name}, {"url", replica->display_url()}});
+      } else {
+        replica->Failed(read.status());  // logged; reads try it again after the backoff
+      }
     }
   }
 

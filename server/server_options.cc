@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/file.h"
@@ -79,6 +80,18 @@ const std::vector<Option>& Options() {
                     Kind::kList};
     database.list = &S::databases;
     o.push_back(database);
+    Option replica{"--replica",
+                   "SLUICE_REPLICAS",
+                   "replicas",
+                   "NAME=URL[,URL...]",
+                   "read replicas of database NAME (PostgreSQL, MySQL/MariaDB); repeatable (the variable: entries "
+                   "separated by `;`; the key: an object {\"NAME\": \"URL\" or [\"URL\", ...]}). Reads outside "
+                   "transactions go to them in turn, writes, transactions and migrations to the database; a "
+                   "replica that cannot be reached is left out for a while, and reads fall back to the database "
+                   "when none answers. A call's metadata `sluice-read: primary` pins its reads to the database",
+                   Kind::kList};
+    replica.list = &S::replicas;
+    o.push_back(replica);
     o.push_back(
         Size("--pool-size", "SLUICE_POOL_SIZE", "pool_size", "connections per database (default 8)", &S::pool_size, 1));
     o.push_back(Seconds("--shutdown-delay", "SLUICE_SHUTDOWN_DELAY", "shutdown_delay",
@@ -225,7 +238,11 @@ absl::StatusOr<Values> ReadConfig(const std::string& path) {
         break;
       }
       case google::protobuf::Value::kStructValue:
-        for (const auto& [name, url] : value.struct_value().fields()) out.push_back(name + "=" + url.string_value());
+        for (const auto& [name, url] : value.struct_value().fields()) {
+          std::vector<std::string> urls;  // a URL, or (replicas) a list of them
+          for (const auto& item : url.list_value().values()) urls.push_back(item.string_value());
+          out.push_back(name + "=" + (url.has_list_value() ? absl::StrJoin(urls, ",") : url.string_value()));
+        }
         break;
       case google::protobuf::Value::kListValue:
         for (const auto& item : value.list_value().values()) out.push_back(item.string_value());

@@ -20,6 +20,7 @@ struct ServerOptions {
   std::string plugin_dir;
   // NAME=URL; empty: default=sqlite:sluice.db in the working folder.
   std::vector<std::string> databases;
+  std::vector<std::string> replicas;  // NAME=URL[,URL...]
   size_t pool_size = 8;
   // On SIGTERM: Health turns NOT_SERVING at once, new calls are still served for this long (so
   // probes and watchers see it), then the server stops taking calls and drains.

@@ -32,6 +32,12 @@ grpc::Status AdminServiceImpl::ListDatabases(grpc::ServerContext* context, const
       out->set_name(name);
       out->set_dialect(db->dialect().name());
       out->set_url(db->display_url());
+      for (const auto& replica : db->replicas()) {
+        v1::Replica* r = out->add_replicas();
+        r->set_url(replica->display_url());
+        r->set_up(replica->up());
+        r->set_reads(replica->reads());
+      }
     }
     return absl::OkStatus();
   });

@@ -218,6 +218,23 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
                       db->nonblocking_statements(), "\n");
     }
   }
+  if (databases != nullptr) {
+    out +=
+        "# HELP sluice_replica_up Whether a read replica answered the last time it was tried.\n"
+        "# TYPE sluice_replica_up gauge\n";
+    std::string reads =
+        "# HELP sluice_replica_reads_total Reads a replica served.\n"
+        "# TYPE sluice_replica_reads_total counter\n";
+    for (const auto& [name, db] : databases->all()) {
+      for (const auto& replica : db->replicas()) {
+        const std::string labels =
+            absl::StrCat("{database=\"", Label(name), "\",replica=\"", Label(replica->display_url()), "\"} ");
+        absl::StrAppend(&out, "sluice_replica_up", labels, replica->up() ? 1 : 0, "\n");
+        absl::StrAppend(&reads, "sluice_replica_reads_total", labels, replica->reads(), "\n");
+      }
+    }
+    out += reads;
+  }
   out += "# HELP sluice_plugin_info Loaded dialect plugins.\n# TYPE sluice_plugin_info gauge\n";
   for (const auto& p : plugins.plugins()) {
     absl::StrAppend(&out, "sluice_plugin_info{dialect=\"", Label(p->name()), "\",version=\"", Label(p->version()),

@@ -62,21 +62,30 @@ void QueryServiceImpl::Statement(grpc::ServerContext* context, const char* metho
       absl::StatusOr<v1::QueryResult> sql = Execute(*call->db, *call->statement, /*to_sql=*/true, cc);
       return finish(sql.ok() ? call->respond(*std::move(sql)) : sql.status());
     }
+    // The blocking steps, on a worker.
+    auto blocking = [this, call, cc, resolve = std::move(resolve), finish, mode] {
+      state_.workers->Run([call, cc, resolve, finish, mode] {
+        finish([&]() -> absl::Status {
+          if (call->statement == nullptr) SLUICE_RETURN_IF_ERROR(resolve(*call, cc, false).status());
+          SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, mode.explain
+                                                              ? Explain(*call->db, *call->statement, mode.analyze, cc)
+                                                              : Execute(*call->db, *call->statement, mode.to_sql, cc));
+          return call->respond(std::move(result));
+        }());
+      });
+    };
     if (*resolved && !mode.explain) {
-      ResultCallback done = [call, finish](absl::StatusOr<v1::QueryResult> result) {
+      ResultCallback done = [call, cc, finish, blocking](absl::StatusOr<v1::QueryResult> result) {
+        // A replica that could not be reached: the read again, on the others or the primary.
+        if (result.status().code() == absl::StatusCode::kUnavailable &&
+            ReadsFromReplica(*call->db, *call->statement, cc)) {
+          return blocking();
+        }
         finish(result.ok() ? call->respond(*std::move(result)) : result.status());
       };
       if (ExecuteNonblocking(*call->db, call->statement, cc, done)) return;
     }
-    state_.workers->Run([call, cc, resolve = std::move(resolve), finish, mode] {
-      finish([&]() -> absl::Status {
-        if (call->statement == nullptr) SLUICE_RETURN_IF_ERROR(resolve(*call, cc, false).status());
-        SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, mode.explain
-                                                            ? Explain(*call->db, *call->statement, mode.analyze, cc)
-                                                            : Execute(*call->db, *call->statement, mode.to_sql, cc));
-        return call->respond(std::move(result));
-      }());
-    });
+    blocking();
   });
 }
 

@@ -11,12 +11,24 @@
 #include "services/grpc_status.h"
 
 namespace sluice {
+namespace {
+
+// Call metadata: `primary` pins a call's reads to the primary where the database has replicas.
+constexpr char kReadMetadata[] = "sluice-read";
+
+}  // namespace
 
 grpc::Status ServerState::Admit(grpc::ServerContextBase* context, const char* method, Scope scope) {
   grpc::Status allowed = tokens.Authorize(*context, scope);
   absl::Status refusal;
+  const auto& metadata = context->client_metadata();
+  const auto read = metadata.find(kReadMetadata);
   if (!allowed.ok()) {  // refusals too carry an ErrorInfo (through ToGrpcStatus)
     refusal = absl::Status(static_cast<absl::StatusCode>(allowed.error_code()), allowed.error_message());
+  } else if (read != metadata.end() && read->second != "primary" && read->second != "replica") {
+    refusal = InvalidField(kReadMetadata, absl::StrCat("call metadata `", kReadMetadata, ": ",
+                                                       absl::string_view(read->second.data(), read->second.size()),
+                                                       "`: the value is `primary` or `replica`"));
   } else if (++in_flight_ > max_concurrent_calls && max_concurrent_calls > 0) {
     --in_flight_;
     refusal = absl::ResourceExhaustedError(
@@ -137,6 +149,8 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
   call.max_rows = unary ? max_rows : 0;
   call.query_log = query_log;
   std::tie(call.trace_id, call.span_id) = TraceOf(context);
+  const auto read = context->client_metadata().find(kReadMetadata);
+  call.primary = read != context->client_metadata().end() && read->second == "primary";
   if (sql_comment && !call.trace_id.empty()) {
     // The trace ids are checked hex: nothing else reaches the SQL text.
     call.sql_comment = absl::StrCat("/*traceparent='00-", call.trace_id, "-", call.span_id, "-01'*/");

@@ -12,6 +12,7 @@ chmod 755 "$servers"
 cleanup() {
   [ -n "${control_pid:-}" ] && kill "$control_pid" 2>/dev/null
   tools/db/pgbouncer.sh stop "$servers/pgbouncer"
+  tools/db/postgres.sh stop "$servers/replica"
   tools/db/postgres.sh stop "$servers/postgres"
   tools/db/mariadb.sh stop "$servers/mariadb"
   rm -rf "$servers"
@@ -19,6 +20,9 @@ cleanup() {
 trap cleanup EXIT
 postgres_url=$(tools/db/postgres.sh start "$servers/postgres")
 echo "test: PostgreSQL at $postgres_url"
+# A streaming replica of it (tests/e2e/replica_test: reads routed to replicas).
+replica_url=$(tools/db/postgres.sh replica "$servers/replica" "$servers/postgres")
+echo "test: PostgreSQL replica at $replica_url"
 mysql_url=$(tools/db/mariadb.sh start "$servers/mariadb")
 echo "test: MariaDB at $mysql_url"
 # PgBouncer in transaction pooling mode in front of that PostgreSQL (tests/e2e/pgbouncer_test, and
@@ -28,7 +32,8 @@ echo "test: PgBouncer at $bouncer_url"
 
 # Tests that restart, stop, resume or crash a server ask this script to (a server started by a
 # test would be a child of the test, and the test runner ends the test's processes): a line
-# `VERB postgres` or `VERB mariadb` (VERB: restart, stop, resume, crash; see tools/db/) written to
+# `VERB postgres`, `VERB replica` (the PostgreSQL replica) or `VERB mariadb` (VERB: restart, stop,
+# resume, crash; see tools/db/) written to
 # $servers/control is answered with the exit code on $servers/control.done.
 mkfifo "$servers/control" "$servers/control.done"
 chmod 666 "$servers/control" "$servers/control.done"
@@ -39,6 +44,7 @@ chmod 666 "$servers/control" "$servers/control.done"
       "restart "* | "stop "* | "resume "* | "crash "*)
         case "$server" in
           postgres | mariadb) tools/db/"$server".sh "$verb" "$servers/$server" && code=0 || code=1 ;;
+          replica) tools/db/postgres.sh "$verb" "$servers/replica" && code=0 || code=1 ;;
         esac
         ;;
     esac
@@ -72,6 +78,7 @@ env=(
   --test_env=SLUICE_TEST_DIALECTS=sqlite,postgres,mysql
   --test_env=SLUICE_TEST_MYSQL_URL="$mysql_url"
   --test_env=SLUICE_TEST_POSTGRES_URL="$postgres_url"
+  --test_env=SLUICE_TEST_POSTGRES_REPLICA_URL="$replica_url"
   --test_env=SLUICE_TEST_PGBOUNCER_URL="$bouncer_url"
   --test_env=SLUICE_TEST_CONTROL="$servers/control"
 )

@@ -26,7 +26,7 @@ class SluiceTest : public ::testing::Test, protected RecordedCalls {
   // `dialect`: sqlite, postgres or mysql; `flags`: sluiced's flags beyond --plugin-dir and
   // --database (the fresh database as `default`).
   explicit SluiceTest(std::string dialect, std::vector<std::string> flags = {})
-      : dialect_(std::move(dialect)), flags_(std::move(flags)) {}
+      : flags_(std::move(flags)), dialect_(std::move(dialect)) {}
 
   void SetUp() override {
     url_ = FreshDatabaseUrl(dialect_);
@@ -80,6 +80,8 @@ class SluiceTest : public ::testing::Test, protected RecordedCalls {
 
   const std::string& dialect() const { return dialect_; }
 
+  // sluiced's flags beyond --plugin-dir and --database (a fixture may set them before StartServer).
+  std::vector<std::string> flags_;
   std::string url_;
   std::unique_ptr<InProcessServer> server_;
   std::unique_ptr<v1::SchemaService::Stub> schemas_;
@@ -88,7 +90,6 @@ class SluiceTest : public ::testing::Test, protected RecordedCalls {
 
  private:
   const std::string dialect_;
-  const std::vector<std::string> flags_;
 };
 
 // The same, for a test run once per dialect under test (SLUICE_TEST_DIALECTS).

@@ -13,6 +13,7 @@ namespace sluice {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
 
 ServerOptions Parse(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
   auto options = ParseServerOptions(args, [&](const char* name) -> const char* {
@@ -99,6 +100,18 @@ TEST(ServerOptions, ConfigFileUnderEnvironmentUnderFlags) {
   EXPECT_EQ(Parse({}, env).pool_size, 6u);
 }
 
+TEST(ServerOptions, ReplicasFromFlagsEnvironmentAndConfig) {
+  EXPECT_THAT(Parse({"--replica", "main=postgres://r1/app", "--replica", "main=postgres://r2/app"}).replicas,
+              ElementsAre("main=postgres://r1/app", "main=postgres://r2/app"));
+  EXPECT_THAT(Parse({}, {{"SLUICE_REPLICAS", "main=postgres://r1/app,postgres://r2/app;other=mysql://r3/db"}}).replicas,
+              ElementsAre("main=postgres://r1/app,postgres://r2/app", "other=mysql://r3/db"));
+  const std::string path = ::testing::TempDir() + "/replicas.json";
+  std::ofstream(path) << R"({"databases": {"main": "postgres://p/app"},
+      "replicas": {"main": ["postgres://r1/app", "postgres://r2/app"], "other": "mysql://r3/db"}})";
+  EXPECT_THAT(Parse({"--config", path}).replicas,
+              UnorderedElementsAre("main=postgres://r1/app,postgres://r2/app", "other=mysql://r3/db"));
+}
+
 TEST(ServerOptions, BadConfigIsAnError) {
   auto getenv = [](const char*) -> const char* { return nullptr; };
   const std::string path = ::testing::TempDir() + "/bad.json";
@@ -132,7 +145,7 @@ TEST(ServerOptions, UsageListsWhatTheParserTakes) {
       EXPECT_EQ(parsed.status().message().find("unknown flag"), absl::string_view::npos) << flag;
     }
   }
-  EXPECT_EQ(flags, 24);
+  EXPECT_EQ(flags, 25);
   auto version = ParseServerOptions({"--version"}, getenv);
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_TRUE(version->version);

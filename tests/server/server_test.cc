@@ -171,6 +171,22 @@ TEST(ServerTest, MistakesInTheOptionsAreRefusedAtStart) {
   ServerOptions unknown = TestOptions("unknown");
   unknown.databases = {"default=nosuchdialect://x"};
   EXPECT_FALSE(Server::Start(unknown).ok());
+
+  // Replicas: of a database that is configured, that has replicas, in its dialect.
+  const auto refused_replica = [](const std::string& database, const std::string& replica) {
+    ServerOptions options = TestOptions("replicas");
+    options.databases = {database};
+    options.replicas = {replica};
+    return std::string(Server::Start(options).status().message());
+  };
+  EXPECT_EQ(refused_replica("main=postgres://postgres@127.0.0.1:1/app", "mian=postgres://postgres@127.0.0.1:2/app"),
+            "--replica mian: no --database mian is configured (main)");
+  EXPECT_EQ(refused_replica("main=sqlite:main.db", "main=sqlite:copy.db"),
+            "--replica main: database main is SQLite, a file: it has no replicas");
+  EXPECT_EQ(refused_replica("main=postgres://postgres@127.0.0.1:1/app", "main=mysql://u:secret@127.0.0.1:2/app"),
+            "--replica main: `mysql://u:***@127.0.0.1:2/app` is not a URL of database main's dialect (postgres)");
+  EXPECT_EQ(refused_replica("main=postgres://postgres@127.0.0.1:1/app", "main"),
+            "--replica `main`: expected NAME=URL[,URL...] (e.g. main=postgres://reader@replica:5432/app)");
 }
 
 }  // namespace

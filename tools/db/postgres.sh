@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 server on a free loopback port, for tests.
 #   tools/db/postgres.sh start DIR   initializes DIR, starts the server, prints its URL
+#   tools/db/postgres.sh replica DIR PRIMARY_DIR
+#                                    a streaming replica of the server started in PRIMARY_DIR
+#                                    (pg_basebackup -R), in DIR on a port of its own; prints its URL
 #   tools/db/postgres.sh stop DIR    stops the server started in DIR
 #   tools/db/postgres.sh restart DIR restarts it (same port; sessions are cut)
 #   tools/db/postgres.sh resume DIR  starts a stopped (or crashed) server again, same port and data
@@ -37,6 +40,19 @@ case "$cmd" in
     launch "$port"
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
+  replica)
+    primary=${3:?the directory of the primary}
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+    chmod 700 "$dir"
+    port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # -R writes standby.signal and the primary's address: the copy starts as a hot standby.
+    as_postgres "$BIN/pg_basebackup" -h 127.0.0.1 -p "$(cat "$primary/port")" -U postgres \
+      -D "$dir/data" -R -X stream --no-sync >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+    echo "$port" >"$dir/port"
+    launch "$port"
+    echo "postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
   resume)
     launch "$(cat "$dir/port")"
     ;;
@@ -50,7 +66,7 @@ case "$cmd" in
     [ -d "$dir/data" ] && as_postgres "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
     ;;
   *)
-    echo "usage: $0 start|stop|restart|resume|crash DIR" >&2
+    echo "usage: $0 start|stop|restart|resume|crash DIR, or $0 replica DIR PRIMARY_DIR" >&2
     exit 2
     ;;
 esac
