@@ -33,6 +33,10 @@ struct CallContext {
   // Reads go to the primary even where the database has read replicas (the call's `sluice-read:
   // primary` metadata: read-your-writes).
   bool primary = false;
+  // The database role the call runs as (its token's), and its claims (a JSON object, from its
+  // `sluice-claims` metadata; "" without): set in each transaction the call's statements run in.
+  std::string role;
+  std::string claims;
 };
 
 // Thread-safe: one thread of its own interrupts the statements of calls that were cancelled or

@@ -194,6 +194,19 @@ absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db,
   return ExecuteOn(conn, **sql, statement, &call);
 }
 
+absl::Status SetCallRole(Connection& conn, Database& db, const CallContext& call) {
+  if (call.role.empty()) return absl::OkStatus();
+  PlannedStatement set;
+  set.plan.mutable_call_role()->mutable_role()->set_param(0);
+  set.plan.mutable_call_role()->mutable_claims()->set_param(1);
+  set.params.resize(2);
+  set.params[0].set_string_value(call.role);
+  set.params[1].set_string_value(call.claims);
+  set.describe_columns = true;  // set_config's two results, unread
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(set.plan));
+  return ExecuteOn(conn, *sql, set, &call).status();
+}
+
 bool ReadsFromReplica(const Database& db, const PlannedStatement& statement, const CallContext& call) {
   return !call.primary && !db.replicas().empty() && statement.plan.has_select() &&
          !statement.plan.select().for_update();
@@ -203,23 +216,39 @@ namespace {
 
 using RunOn = std::function<absl::StatusOr<v1::QueryResult>(Connection&)>;
 
+// `run` on `conn` as the call's role: inside a transaction begun for it (committed when `run`
+// succeeds and `keep`, else rolled back) where none is open. `run` alone for a call without one.
+absl::StatusOr<v1::QueryResult> AsCallRole(Connection& conn, Database& db, const CallContext& call, const RunOn& run,
+                                           bool keep = true) {
+  if (call.role.empty()) return run(conn);
+  const bool own = !conn.in_transaction();
+  if (own) SLUICE_RETURN_IF_ERROR(conn.Begin());
+  const absl::Status set = SetCallRole(conn, db, call);
+  absl::StatusOr<v1::QueryResult> result = set.ok() ? run(conn) : absl::StatusOr<v1::QueryResult>(set);
+  if (own) {
+    const absl::Status ended = result.ok() && keep ? conn.Commit() : conn.Rollback();
+    if (result.ok() && !ended.ok()) return ended;
+  }
+  return result;
+}
+
 // `run` on a pooled connection for `statement`: a read on each replica that may be tried in turn,
 // then on the primary; anything else on the primary. A replica that cannot be reached
 // (UNAVAILABLE: no connection, or the connection broke) is left out and the next tried (a read
 // is safe to repeat), unless `run` has already answered part of the call (`started`).
 absl::StatusOr<v1::QueryResult> OnConnection(Database& db, const PlannedStatement& statement, const CallContext& call,
-                                             const RunOn& run, const bool* started = nullptr) {
+                                             const RunOn& run, const bool* started = nullptr, bool keep = true) {
   if (ReadsFromReplica(db, statement, call)) {
     for (Replica* replica : db.ReadReplicas()) {
       absl::StatusOr<ConnectionPool::Lease> conn = replica->pool().Acquire(call.deadline);
-      absl::StatusOr<v1::QueryResult> result = conn.ok() ? run(**conn) : conn.status();
+      absl::StatusOr<v1::QueryResult> result = conn.ok() ? AsCallRole(**conn, db, call, run, keep) : conn.status();
       if (result.ok()) replica->Answered();
       if (result.status().code() != absl::StatusCode::kUnavailable || (started != nullptr && *started)) return result;
       replica->Failed(result.status());
     }
   }
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
-  return run(*conn);
+  return AsCallRole(*conn, db, call, run, keep);
 }
 
 }  // namespace
@@ -311,16 +340,19 @@ absl::StatusOr<v1::QueryResult> Explain(Database& db, const PlannedStatement& st
   // A read is explained where it would run; ANALYZE (which runs the statement) on the primary.
   CallContext routed = call;
   routed.primary |= analyze;
+  // ANALYZE runs inside a transaction that is rolled back (the call role's, when it has one).
+  const RunOn explain_on = [&](Connection& conn) -> absl::StatusOr<v1::QueryResult> {
+    const bool own = analyze && !conn.in_transaction();
+    if (own) SLUICE_RETURN_IF_ERROR(conn.Begin());
+    absl::StatusOr<v1::QueryResult> rows = ExecuteOn(conn, *sql, explain, &call);
+    if (own) {
+      const absl::Status rolled_back = conn.Rollback();
+      if (rows.ok() && !rolled_back.ok()) return rolled_back;
+    }
+    return rows;
+  };
   SLUICE_ASSIGN_OR_RETURN(v1::QueryResult rows,
-                          OnConnection(db, target, routed, [&](Connection& conn) -> absl::StatusOr<v1::QueryResult> {
-                            if (analyze) SLUICE_RETURN_IF_ERROR(conn.Begin());
-                            absl::StatusOr<v1::QueryResult> rows = ExecuteOn(conn, *sql, explain, &call);
-                            if (analyze) {
-                              const absl::Status rolled_back = conn.Rollback();
-                              if (rows.ok() && !rolled_back.ok()) return rolled_back;
-                            }
-                            return rows;
-                          }));
+                          OnConnection(db, target, routed, explain_on, /*started=*/nullptr, /*keep=*/!analyze));
   v1::QueryResult result;
   *result.mutable_statement() = ToStatement(*explained, target);
   result.set_plan(PlanText(rows));
@@ -335,7 +367,7 @@ absl::StatusOr<v1::QueryResult> ExecuteRaw(Database& db, const std::string& sql,
   statement.params = params;
   statement.describe_columns = true;
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db.pool().Acquire(call.deadline));
-  return ExecuteOn(*conn, compiled, statement, &call);
+  return AsCallRole(*conn, db, call, [&](Connection& c) { return ExecuteOn(c, compiled, statement, &call); });
 }
 
 }  // namespace sluice

@@ -50,12 +50,18 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const 
 // primary, on a database with replicas.
 bool ReadsFromReplica(const Database& db, const PlannedStatement& statement, const CallContext& call);
 
-// `call` with its reads pinned to the primary: sluiced's own tables (the schema registry, the
-// migration history) are read where they were written.
-inline CallContext OnPrimary(CallContext call) {
+// `call` as sluiced's own work on its own tables (the schema registry, the migration history):
+// read where they were written (the primary), as sluiced's own user (not the call's role).
+inline CallContext AsSluiced(CallContext call) {
   call.primary = true;
+  call.role.clear();
+  call.claims.clear();
   return call;
 }
+
+// The call's role and claims in the transaction open on `conn` (until it ends); nothing for a
+// call without a role. UNIMPLEMENTED on a dialect without roles.
+absl::Status SetCallRole(Connection& conn, Database& db, const CallContext& call);
 
 // Runs `statement` on `conn` inside whatever transaction it has open, emulating UPDATE ...
 // RETURNING where the dialect lacks it (in a transaction of its own when none is open).

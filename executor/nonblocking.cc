@@ -82,8 +82,11 @@ class PendingStatement final : public EventLoop::Waiter {
 bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> statement, const CallContext& call,
                         ResultCallback& done) {
   absl::StatusOr<bool> fallback = NeedsReturningFallback(db, *statement);
-  // A commented statement is prepared per call (the blocking path does that).
-  if (!fallback.ok() || *fallback || absl::Now() >= call.deadline || !call.sql_comment.empty()) return false;
+  // A commented statement is prepared per call, a call with a role runs in a transaction of its
+  // own (the blocking path does both).
+  if (!fallback.ok() || *fallback || absl::Now() >= call.deadline || !call.sql_comment.empty() || !call.role.empty()) {
+    return false;
+  }
   absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(statement->plan);
   if (!sql.ok()) return false;
   // A read takes the next replica's idle connection (the blocking path tries the others), its

@@ -8,6 +8,7 @@ namespace sluice {
 absl::StatusOr<Transaction> Transaction::Begin(Database& db, Isolation isolation, const CallContext& call) {
   SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease lease, db.pool().Acquire(call.deadline));
   SLUICE_RETURN_IF_ERROR(lease->Begin(isolation));
+  SLUICE_RETURN_IF_ERROR(SetCallRole(*lease, db, call));  // rolled back by the lease when it fails
   return Transaction(db, std::move(lease), call);
 }
 

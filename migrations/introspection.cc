@@ -140,17 +140,33 @@ std::string NormalizedExpression(std::string text) {
   return out;
 }
 
-// The expression inside `GENERATED ALWAYS AS (...)` of a column's SQL ("" when none).
-std::string GeneratedText(const std::string& column_sql) {
-  const std::string marker = "GENERATED ALWAYS AS (";
-  const size_t at = column_sql.find(marker);
+// What stands in the parentheses that `marker` opens in `sql` (`GENERATED ALWAYS AS (`, a
+// policy's `USING (`); "" when none.
+std::string Enclosed(const std::string& sql, const std::string& marker) {
+  const size_t at = sql.find(marker);
   if (at == std::string::npos) return "";
   int depth = 1;
-  for (size_t i = at + marker.size(); i < column_sql.size(); ++i) {
-    depth += column_sql[i] == '(' ? 1 : column_sql[i] == ')' ? -1 : 0;
-    if (depth == 0) return column_sql.substr(at + marker.size(), i - at - marker.size());
+  for (size_t i = at + marker.size(); i < sql.size(); ++i) {
+    depth += sql[i] == '(' ? 1 : sql[i] == ')' ? -1 : 0;
+    if (depth == 0) return sql.substr(at + marker.size(), i - at - marker.size());
   }
   return "";
+}
+
+// A policy's conditions as the schema writes them, when the database's texts are the same
+// conditions (NormalizedExpression).
+void ReconcilePolicy(const DialectPlugin& dialect, const SchemaIndex& registered, const v1::Table& table,
+                     const v1::Policy& want, v1::Policy* pulled) {
+  auto sql = dialect.Compile(PlanCreatePolicy(registered, table, want));
+  if (!sql.ok()) return;
+  const auto same = [&](const std::string& database_text, const char* marker) {
+    const std::string ours = Enclosed(sql->sql, marker);
+    return database_text.empty() ? ours.empty() : NormalizedExpression(database_text) == NormalizedExpression(ours);
+  };
+  if (same(pulled->using_sql(), " USING (") && same(pulled->with_check_sql(), " WITH CHECK (")) {
+    if (want.has_using_()) *pulled->mutable_using_() = want.using_();
+    if (want.has_with_check()) *pulled->mutable_with_check() = want.with_check();
+  }
 }
 
 }  // namespace
@@ -268,7 +284,54 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
     out->set_unique(i.unique());
     out->set_method(i.method());
   }
+  for (const plan::CreateTable& t : catalog.tables()) {
+    if (t.row_level_security()) tables[t.table().name()]->set_row_level_security(true);
+  }
+  for (const plan::CreatePolicy& p : catalog.policies()) {
+    auto it = tables.find(p.table().name());
+    if (it == tables.end()) continue;
+    v1::Policy* out = it->second->add_policies();
+    out->set_name(p.name());
+    out->set_command(static_cast<v1::Policy::Command>(p.command()));
+    *out->mutable_to() = p.roles();
+    out->set_restrictive(p.restrictive());
+    out->set_using_sql(p.using_sql());
+    out->set_with_check_sql(p.with_check_sql());
+    // Back in the condition form where the text is one the dialects write: it registers.
+    const auto condition = [&](const std::string& sql) {
+      return sql.empty() ? std::nullopt : CheckCondition(sql, *it->second);
+    };
+    if (auto c = condition(p.using_sql())) *out->mutable_using_() = *std::move(c);
+    if (auto c = condition(p.with_check_sql())) *out->mutable_with_check() = *std::move(c);
+  }
+  for (const plan::Grant& g : catalog.grants()) {  // one role and privilege each: one Grant per role
+    auto it = tables.find(g.table().name());
+    if (it == tables.end() || g.roles().empty() || g.privileges().empty()) continue;
+    v1::Grant* grant = nullptr;
+    for (v1::Grant& existing : *it->second->mutable_grants()) {
+      if (existing.to(0) == g.roles(0)) grant = &existing;
+    }
+    if (grant == nullptr) {
+      grant = it->second->add_grants();
+      grant->add_to(g.roles(0));
+    }
+    grant->add_privileges(static_cast<v1::Grant::Privilege>(g.privileges(0)));
+  }
+  for (const plan::CreateRole& r : catalog.roles()) schema.add_roles()->set_name(r.name());
   return schema;
+}
+
+void KeepRoles(const std::set<std::string>& also, v1::Schema* schema) {
+  std::set<std::string> named = also;
+  for (const v1::Table& t : schema->tables()) {
+    for (const v1::Policy& p : t.policies()) named.insert(p.to().begin(), p.to().end());
+    for (const v1::Grant& g : t.grants()) named.insert(g.to().begin(), g.to().end());
+  }
+  google::protobuf::RepeatedPtrField<v1::Role> roles;
+  for (v1::Role& r : *schema->mutable_roles()) {
+    if (named.count(r.name())) *roles.Add() = std::move(r);
+  }
+  *schema->mutable_roles() = std::move(roles);
 }
 
 void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::Schema* pulled) {
@@ -278,10 +341,16 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
   std::map<std::string, const v1::Enum*> known_enums;
   for (const v1::Enum& e : registered.enums()) known_enums[e.name()] = &e;
   std::set<std::string> adopted_enums, synthesized;
+  const SchemaIndex registered_index(registered);
   for (v1::Table& table : *pulled->mutable_tables()) {
     auto it = known.find(table.name());
     if (it == known.end()) continue;
     const v1::Table& want = *it->second;
+    for (v1::Policy& policy : *table.mutable_policies()) {
+      for (const v1::Policy& p : want.policies()) {
+        if (p.name() == policy.name()) ReconcilePolicy(dialect, registered_index, want, p, &policy);
+      }
+    }
     for (v1::Column& column : *table.mutable_columns()) {
       const v1::Column* match = nullptr;
       for (const v1::Column& c : want.columns()) {
@@ -308,7 +377,7 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
       if (column.has_generated() && match->has_generated() &&
           column.generated().stored() == match->generated().stored() &&
           NormalizedExpression(column.generated().sql()) ==
-              NormalizedExpression(GeneratedText(ColumnSql(dialect, registered, want, *match)))) {
+              NormalizedExpression(Enclosed(ColumnSql(dialect, registered, want, *match), "GENERATED ALWAYS AS ("))) {
         *column.mutable_generated() = match->generated();
       }
       // The same DDL: the same column to this dialect (a JSON column SQLite stores as TEXT, a
@@ -378,6 +447,7 @@ void Owned::Add(const v1::Schema& schema) {
   for (const v1::Table& t : schema.tables()) tables.insert(t.name());
   for (const v1::Enum& e : schema.enums()) enums.insert(e.name());
   for (const v1::Sequence& q : schema.sequences()) sequences.insert(q.name());
+  for (const v1::Role& r : schema.roles()) roles.insert(r.name());
 }
 
 void KeepOwned(const Owned& owned, v1::Schema* live) {
@@ -402,6 +472,7 @@ void KeepOwned(const Owned& owned, v1::Schema* live) {
     if (owned.sequences.count(q.name()) || used_sequences.count(q.name())) *sequences.Add() = std::move(q);
   }
   *live->mutable_sequences() = std::move(sequences);
+  KeepRoles(owned.roles, live);
 }
 
 void AddRelationsFromForeignKeys(v1::Schema* schema) {

@@ -25,12 +25,15 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
 
 // What a schema manages in a database, by name: one database may hold several schemas.
 struct Owned {
-  std::set<std::string> tables, enums, sequences;
+  std::set<std::string> tables, enums, sequences, roles;
   // Adds the tables, enums and sequences of `schema`.
   void Add(const v1::Schema& schema);
 };
 
-// `live` reduced to what `owned` names, and the enums and sequences its tables use.
+// `schema`'s roles reduced to those its tables' policies and grants name, and `also`.
+void KeepRoles(const std::set<std::string>& also, v1::Schema* schema);
+
+// `live` reduced to what `owned` names, and the enums, sequences and roles its tables use.
 void KeepOwned(const Owned& owned, v1::Schema* live);
 
 // Proposes relations for `schema`'s foreign keys (see PullRequest.relations).

@@ -238,7 +238,7 @@ absl::StatusOr<v1::Schema> Migrator::LastSnapshot(Database& db, const CallContex
     select.add_order_by()->mutable_expression()->mutable_column()->set_name(column);
   }
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement st, PlanSelect(HistorySchema(), select, "select"));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, st, false, OnPrimary(call)));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, st, false, AsSluiced(call)));
   *count = static_cast<uint32_t>(result.rows_size());
   v1::Schema snapshot;
   if (!result.rows().empty() && !snapshot.ParseFromString(result.rows().rbegin()->values(0).bytes_value())) {
@@ -571,6 +571,7 @@ absl::StatusOr<v1::Schema> Migrator::Pull(Database& db, const CallContext& call,
   SLUICE_ASSIGN_OR_RETURN(plan::Catalog catalog, conn->Introspect(namespaces));
   v1::Schema schema =
       SchemaFromCatalog(catalog, request.target().schema().empty() ? "pulled" : request.target().schema());
+  KeepRoles({}, &schema);  // the server's roles that the tables name
   if (request.relations()) AddRelationsFromForeignKeys(&schema);
   return schema;
 }

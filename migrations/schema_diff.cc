@@ -148,6 +148,8 @@ class Differ {
     Namespaces();
     SLUICE_RETURN_IF_ERROR(Enums());
     Sequences();
+    Roles();
+    DropPolicies();  // before the columns they read change
     for (const auto& [old_name, new_name] : table_pairs_) {
       if (old_name != new_name) {
         plan::Plan p;
@@ -167,6 +169,7 @@ class Differ {
           std::find_if(table_pairs_.begin(), table_pairs_.end(), [&](const auto& p) { return p.second == t->name(); });
       if (it != table_pairs_.end()) SLUICE_RETURN_IF_ERROR(Table(*from_.FindTable(it->first)->table, *t));
     }
+    for (const v1::Table* t : CreationOrder(to_.schema())) SecureTable(*t);
     // Dropped tables, referencing ones first.
     std::vector<const v1::Table*> order = CreationOrder(from_.schema());
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
@@ -290,6 +293,85 @@ class Differ {
         *alter.mutable_alter_sequence()->mutable_sequence() = std::move(*create.mutable_create_sequence());
         Add(std::move(alter));
       }
+    }
+  }
+
+  // Roles the new schema declares and the old one did not (CREATE ROLE creates them only where
+  // the server lacks them). Roles are never dropped: they belong to the server.
+  void Roles() {
+    std::set<std::string> before;
+    for (const v1::Role& r : from_.schema().roles()) before.insert(r.name());
+    for (const v1::Role& r : to_.schema().roles()) {
+      if (!r.existing() && !before.count(r.name())) Add(PlanCreateRole(r));
+    }
+  }
+
+  // The old table of `after` (null for a new table).
+  const v1::Table* Before(const v1::Table& after) const {
+    for (const auto& [old_name, new_name] : table_pairs_) {
+      if (new_name == after.name()) return from_.FindTable(old_name)->table;
+    }
+    return nullptr;
+  }
+
+  // A policy's CREATE POLICY as planned, without its table (which a rename changes).
+  std::string PolicyKey(const SchemaIndex& schema, const v1::Table& table, const v1::Policy& policy) const {
+    plan::Plan p = PlanCreatePolicy(schema, table, policy);
+    p.mutable_create_policy()->clear_table();
+    return Bytes(p);
+  }
+
+  // Whether `policy` of the old table `before` is in the new table `after`, unchanged.
+  bool PolicyKept(const v1::Table& before, const v1::Policy& policy, const v1::Table& after) const {
+    for (const v1::Policy& p : after.policies()) {
+      if (p.name() == policy.name()) return PolicyKey(from_, before, policy) == PolicyKey(to_, after, p);
+    }
+    return false;
+  }
+
+  // Policies of kept tables that go or change (those of dropped tables go with them).
+  void DropPolicies() {
+    for (const v1::Table& after : to_.schema().tables()) {
+      const v1::Table* before = Before(after);
+      if (before == nullptr) continue;
+      for (const v1::Policy& policy : before->policies()) {
+        if (PolicyKept(*before, policy, after)) continue;
+        plan::Plan p;
+        *p.mutable_drop_policy()->mutable_table() = TableRefOf(*before);
+        p.mutable_drop_policy()->set_name(policy.name());
+        Add(std::move(p));
+      }
+    }
+  }
+
+  // Row-level security on or off, grants and revokes, and new or changed policies of `after`.
+  void SecureTable(const v1::Table& after) {
+    const v1::Table* before = Before(after);
+    const auto secured = [](const v1::Table* t) {
+      return t != nullptr && (t->row_level_security() || !t->policies().empty());
+    };
+    if (secured(&after) != secured(before)) {
+      plan::Plan p;
+      *p.mutable_row_level_security()->mutable_table() = TableRefOf(after);
+      p.mutable_row_level_security()->set_enable(secured(&after));
+      Add(std::move(p));
+    }
+    // One GRANT (REVOKE) per role, of the privileges it gains (loses).
+    const auto had = before != nullptr ? GrantsOf(*before) : std::set<std::pair<std::string, plan::Privilege>>();
+    const auto has = GrantsOf(after);
+    for (const bool revoke : {true, false}) {
+      std::map<std::string, std::vector<plan::Privilege>> changed;
+      for (const auto& [role, privilege] : revoke ? had : has) {
+        if (!(revoke ? has : had).count({role, privilege})) changed[role].push_back(privilege);
+      }
+      for (const auto& [role, privileges] : changed) Add(PlanGrant(after, role, privileges, revoke));
+    }
+    for (const v1::Policy& policy : after.policies()) {
+      const bool kept = before != nullptr &&
+                        std::any_of(before->policies().begin(), before->policies().end(), [&](const v1::Policy& p) {
+                          return p.name() == policy.name() && PolicyKept(*before, p, after);
+                        });
+      if (!kept) Add(PlanCreatePolicy(to_, after, policy));
     }
   }
 

@@ -175,6 +175,50 @@ plan::Plan PlanCreateSequence(const v1::Sequence& q) {
   return p;
 }
 
+plan::Plan PlanCreateRole(const v1::Role& role) {
+  plan::Plan p;
+  p.mutable_create_role()->set_name(role.name());
+  return p;
+}
+
+plan::Plan PlanCreatePolicy(const SchemaIndex& schema, const v1::Table& table, const v1::Policy& policy) {
+  plan::Plan p;
+  plan::CreatePolicy* c = p.mutable_create_policy();
+  *c->mutable_table() = TableRefOf(table);
+  c->set_name(policy.name());
+  c->set_command(static_cast<plan::PolicyCommand>(policy.command()));
+  for (const std::string& role : policy.to()) {
+    if (role != "public") c->add_roles(role);  // PUBLIC is every role: the same as none named
+  }
+  c->set_restrictive(policy.restrictive());
+  // Validated at registration, so planning cannot fail here.
+  ExpressionPlanner literals(schema, *schema.FindTable(table.name()), nullptr);
+  if (policy.has_using_()) *c->mutable_using_() = *literals.Condition(policy.using_(), "using");
+  if (policy.has_with_check()) *c->mutable_with_check() = *literals.Condition(policy.with_check(), "with_check");
+  return p;
+}
+
+plan::Plan PlanGrant(const v1::Table& table, const std::string& role, const std::vector<plan::Privilege>& privileges,
+                     bool revoke) {
+  plan::Plan p;
+  plan::Grant* g = p.mutable_grant();
+  *g->mutable_table() = TableRefOf(table);
+  for (plan::Privilege privilege : privileges) g->add_privileges(privilege);
+  g->add_roles(role);
+  g->set_revoke(revoke);
+  return p;
+}
+
+std::set<std::pair<std::string, plan::Privilege>> GrantsOf(const v1::Table& table) {
+  std::set<std::pair<std::string, plan::Privilege>> out;
+  for (const v1::Grant& grant : table.grants()) {
+    for (const std::string& role : grant.to()) {
+      for (int privilege : grant.privileges()) out.insert({role, static_cast<plan::Privilege>(privilege)});
+    }
+  }
+  return out;
+}
+
 std::vector<plan::Plan> PlanCreateSchema(const SchemaIndex& schema, bool if_not_exists) {
   std::vector<plan::Plan> plans;
   for (const std::string& name : NamespacesOf(schema.schema())) {

@@ -460,6 +460,19 @@ absl::StatusOr<TypedExpr> ExpressionPlanner::Typed(const v1::Expression& express
     }
     case v1::Expression::kExcluded:
       return Excluded(expression.excluded(), path + ".excluded");
+    case v1::Expression::kClaim: {
+      const std::string& name = expression.claim();
+      if (name.empty() || name.size() > 128 || !std::all_of(name.begin(), name.end(), [](char c) {
+            return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+          })) {
+        return InvalidField(path + ".claim", "a claim's name: 1 to 128 letters, digits, `_`, `-` or `.`");
+      }
+      out.expr.set_claim(name);
+      out.typed = true;
+      out.type.set_name(name);
+      out.type.set_type(v1::TEXT);
+      return out;
+    }
     case v1::Expression::kValue:
       return InvalidField(path + ".value", "a value cannot stand here; name a column");
     case v1::Expression::kParam:

@@ -117,6 +117,14 @@ std::set<std::string> NamespacesOf(const v1::Schema& schema);
 // CREATE TYPE for an enum; CREATE SEQUENCE (start and increment default to 1).
 plan::Plan PlanCreateEnum(const v1::Enum& e);
 plan::Plan PlanCreateSequence(const v1::Sequence& q);
+// CREATE ROLE (when missing); CREATE POLICY for a policy of `table` (PUBLIC when it names
+// `public`); GRANT (or REVOKE) privileges on `table` to one role.
+plan::Plan PlanCreateRole(const v1::Role& role);
+plan::Plan PlanCreatePolicy(const SchemaIndex& schema, const v1::Table& table, const v1::Policy& policy);
+plan::Plan PlanGrant(const v1::Table& table, const std::string& role, const std::vector<plan::Privilege>& privileges,
+                     bool revoke);
+// `table`'s grants as (role, privilege) pairs.
+std::set<std::pair<std::string, plan::Privilege>> GrantsOf(const v1::Table& table);
 // The schema's tables, each after the tables it references (cycles keep schema order).
 std::vector<const v1::Table*> CreationOrder(const v1::Schema& schema);
 

@@ -26,7 +26,7 @@ absl::Status CreateTablesIfMissing(Database& db, const CallContext& call, const 
   for (const plan::Plan& p : PlanCreateSchema(schema, /*if_not_exists=*/true)) {
     PlannedStatement statement;
     statement.plan = p;
-    absl::Status status = Execute(db, statement, false, OnPrimary(call)).status();
+    absl::Status status = Execute(db, statement, false, AsSluiced(call)).status();
     // Two servers creating the same table at once: one wins, the table exists.
     if (!status.ok() && status.code() != absl::StatusCode::kAlreadyExists) return status;
   }

@@ -114,7 +114,7 @@ absl::StatusOr<RegisteredSchema> SchemaRegistry::Read(Database& db, const CallCo
   order->set_descending(true);
   select.set_limit(1);
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(RegistrySchema(), select, "select"));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false, OnPrimary(call)));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false, AsSluiced(call)));
   if (result.rows().empty()) {
     return WithErrorInfo(
         absl::NotFoundError(
@@ -186,7 +186,7 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const CallCo
     row["definition"].set_bytes_value(schema.SerializeAsString());
     row["created_at"].set_timestamp_value(registered.version.created_at());
     SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanInsert(RegistrySchema(), insert, "insert"));
-    auto inserted = Execute(db, statement, false, OnPrimary(call));
+    auto inserted = Execute(db, statement, false, AsSluiced(call));
     if (inserted.ok()) {
       Remember(db, registered);
       return Registration{registered, true, std::move(warnings)};
@@ -209,7 +209,7 @@ absl::StatusOr<std::vector<v1::SchemaVersion>> SchemaRegistry::List(Database& db
     order->mutable_expression()->mutable_column()->set_name(column);
   }
   SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(RegistrySchema(), select, "select"));
-  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false, OnPrimary(call)));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false, AsSluiced(call)));
   std::vector<v1::SchemaVersion> latest;
   for (const v1::Row& row : result.rows()) {
     v1::SchemaVersion v = VersionOf(row);

@@ -1,9 +1,11 @@
 #include "schema/schema_validator.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
@@ -83,6 +85,19 @@ class Validator {
       }
       if (!seq.namespace_().empty()) Identifier(seq.namespace_(), path + ".namespace", "namespace");
       Sequence(seq, path);
+    }
+    for (int r = 0; r < schema.roles_size(); ++r) {
+      const std::string& role = schema.roles(r).name();
+      const std::string path = absl::StrCat(root_, ".roles[", r, "].name");
+      const bool ok = !role.empty() && role.size() <= kMaxIdentifier &&
+                      std::all_of(role.begin(), role.end(), [](char c) { return absl::ascii_isalnum(c) || c == '_'; });
+      if (!ok) {
+        Add(path, "a role name of 1 to 63 letters, digits or `_` is required");
+      } else if (role == "public" || absl::StartsWith(role, "pg_")) {
+        Add(path, absl::StrCat("`", role, "` is reserved by PostgreSQL"));
+      } else if (!roles_.insert(role).second) {
+        Add(path, absl::StrCat("role `", role, "` is declared twice"));
+      }
     }
     if (schema.tables().empty()) Add(root_ + ".tables", "a schema needs at least one table");
     std::set<std::string> tables, indexes;
@@ -246,6 +261,52 @@ class Validator {
       Identifier(check.name(), kpath + ".name", "check");
       if (!checks.insert(check.name()).second) Add(kpath + ".name", "check names are unique per table");
       Condition(index, info, check.condition(), kpath + ".condition");
+    }
+    std::set<std::string> policies;
+    for (int p = 0; p < table.policies_size(); ++p) {
+      const v1::Policy& policy = table.policies(p);
+      const std::string ppath = absl::StrCat(path, ".policies[", p, "]");
+      Identifier(policy.name(), ppath + ".name", "policy");
+      if (!policies.insert(policy.name()).second) Add(ppath + ".name", "policy names are unique per table");
+      Roles(policy.to(), ppath + ".to", /*public_ok=*/true);
+      const v1::Policy::Command command = policy.command();
+      if (policy.has_using_()) {
+        if (command == v1::Policy::INSERT) {
+          Add(ppath + ".using", "an INSERT policy has no `using` (rows to read): give `with_check`");
+        } else {
+          Condition(index, info, policy.using_(), ppath + ".using");
+        }
+      }
+      if (policy.has_with_check()) {
+        if (command == v1::Policy::SELECT || command == v1::Policy::DELETE) {
+          Add(ppath + ".with_check", "a SELECT or DELETE policy writes no rows: give `using`");
+        } else {
+          Condition(index, info, policy.with_check(), ppath + ".with_check");
+        }
+      }
+      if (!policy.has_using_() && !policy.has_with_check()) {
+        Add(ppath + ".using", "a policy needs `using`, `with_check` or both");
+      }
+    }
+    for (int g = 0; g < table.grants_size(); ++g) {
+      const v1::Grant& grant = table.grants(g);
+      const std::string gpath = absl::StrCat(path, ".grants[", g, "]");
+      if (grant.privileges().empty()) Add(gpath + ".privileges", "at least one privilege is required");
+      for (int i = 0; i < grant.privileges_size(); ++i) {
+        if (grant.privileges(i) == v1::Grant::PRIVILEGE_UNSPECIFIED) {
+          Add(absl::StrCat(gpath, ".privileges[", i, "]"), "SELECT, INSERT, UPDATE or DELETE");
+        }
+      }
+      if (grant.to().empty()) Add(gpath + ".to", "at least one role is required");
+      Roles(grant.to(), gpath + ".to", /*public_ok=*/false);
+    }
+  }
+
+  // Roles a policy or a grant names: the schema's (or `public`, everyone, where `public_ok`).
+  void Roles(const google::protobuf::RepeatedPtrField<std::string>& names, const std::string& path, bool public_ok) {
+    for (int i = 0; i < names.size(); ++i) {
+      if (roles_.count(names[i]) || (public_ok && names[i] == "public")) continue;
+      Add(absl::StrCat(path, "[", i, "]"), absl::StrCat("the schema declares no role `", names[i], "` (roles)"));
     }
   }
 
@@ -441,6 +502,7 @@ class Validator {
   std::set<std::string> relations_;
 
   std::set<std::string> sequences_;
+  std::set<std::string> roles_;
 };
 
 }  // namespace

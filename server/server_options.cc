@@ -103,11 +103,13 @@ const std::vector<Option>& Options() {
     o.push_back(Switch("--allow-raw-sql", "SLUICE_ALLOW_RAW_SQL", "allow_raw_sql",
                        "let QueryService.Raw run SQL text (admin scope only; off by default)", &S::allow_raw_sql));
     o.push_back(Text("--tokens-file", "SLUICE_TOKENS_FILE", "tokens_file", "FILE",
-                     "bearer tokens, one `SCOPE TOKEN` per line (scopes: data, admin; admin includes data)",
+                     "bearer tokens, one `SCOPE TOKEN` per line (scopes: data, admin; admin includes data); "
+                     "`SCOPE@ROLE TOKEN`: the token's calls run as that database role (PostgreSQL row-level "
+                     "security)",
                      &S::tokens_file));
     o.push_back(Text("--tokens", "SLUICE_TOKENS", "tokens", "SCOPE:TOKEN,...",
-                     "the same inline (e.g. from a secret). Without tokens, sluiced serves only on loopback (and "
-                     "unix sockets)",
+                     "the same inline (e.g. from a secret; `SCOPE@ROLE:TOKEN`). Without tokens, sluiced serves only on "
+                     "loopback (and unix sockets)",
                      &S::tokens));
     o.push_back(Text("--tls-cert", "SLUICE_TLS_CERT", "tls_cert", "FILE", "TLS certificate chain (PEM)", &S::tls_cert));
     o.push_back(Text("--tls-key", "SLUICE_TLS_KEY", "tls_key", "FILE", "its private key (PEM)", &S::tls_key));

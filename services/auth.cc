@@ -1,5 +1,6 @@
 #include "services/auth.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -34,11 +35,23 @@ absl::StatusOr<Scope> ScopeOf(absl::string_view name, absl::string_view where) {
 absl::StatusOr<Tokens> Tokens::Load(const std::string& file, const std::string& inline_tokens) {
   Tokens out;
   auto add = [&](absl::string_view scope, absl::string_view token, absl::string_view where) -> absl::Status {
-    auto s = ScopeOf(absl::StripAsciiWhitespace(scope), where);
+    scope = absl::StripAsciiWhitespace(scope);
+    std::string role;
+    if (const size_t at = scope.find('@'); at != absl::string_view::npos) {
+      role = std::string(scope.substr(at + 1));
+      scope = scope.substr(0, at);
+      const bool ok = !role.empty() && role.size() <= 63 &&
+                      std::all_of(role.begin(), role.end(), [](char c) { return absl::ascii_isalnum(c) || c == '_'; });
+      if (!ok) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": `", role, "` is not a role name (1 to 63 letters, digits or `_`)"));
+      }
+    }
+    auto s = ScopeOf(scope, where);
     if (!s.ok()) return s.status();
     token = absl::StripAsciiWhitespace(token);
     if (token.empty()) return absl::InvalidArgumentError(absl::StrCat(where, ": an empty token"));
-    out.tokens_.emplace_back(*s, std::string(token));
+    out.tokens_.push_back({*s, std::string(token), std::move(role)});
     return absl::OkStatus();
   };
   if (!file.empty()) {
@@ -63,31 +76,45 @@ absl::StatusOr<Tokens> Tokens::Load(const std::string& file, const std::string& 
   return out;
 }
 
-grpc::Status Tokens::Authorize(const grpc::ServerContextBase& context, Scope scope) const {
-  if (tokens_.empty()) return grpc::Status::OK;
+absl::StatusOr<absl::string_view> Tokens::Bearer(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "a bearer token is required (metadata authorization: Bearer TOKEN)");
+    return absl::UnauthenticatedError("a bearer token is required (metadata authorization: Bearer TOKEN)");
   }
   absl::string_view value(it->second.data(), it->second.size());
   if (!absl::StartsWithIgnoreCase(value, "bearer ")) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "the authorization metadata is not `Bearer TOKEN`");
+    return absl::UnauthenticatedError("the authorization metadata is not `Bearer TOKEN`");
   }
-  const absl::string_view token = absl::StripAsciiWhitespace(value.substr(7));
+  return absl::StripAsciiWhitespace(value.substr(7));
+}
+
+const Tokens::Token* Tokens::Find(absl::string_view token) const {
   // Every configured token is compared, so that the time does not tell which one matched.
-  bool known = false, allowed = false;
-  for (const auto& [granted, configured] : tokens_) {
-    const bool same = SameToken(token, configured);
-    known |= same;
-    allowed |= same && (granted == Scope::kAdmin || scope == Scope::kData);
+  const Token* found = nullptr;
+  for (const Token& configured : tokens_) {
+    if (SameToken(token, configured.token)) found = &configured;
   }
-  if (!known) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "unknown bearer token");
-  if (!allowed) {
+  return found;
+}
+
+grpc::Status Tokens::Authorize(const grpc::ServerContextBase& context, Scope scope) const {
+  if (tokens_.empty()) return grpc::Status::OK;
+  absl::StatusOr<absl::string_view> token = Bearer(context);
+  if (!token.ok()) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(token.status().message()));
+  const Token* found = Find(*token);
+  if (found == nullptr) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "unknown bearer token");
+  if (found->scope != Scope::kAdmin && scope == Scope::kAdmin) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "this call needs a token with the admin scope");
   }
   return grpc::Status::OK;
+}
+
+std::string Tokens::RoleOf(const grpc::ServerContextBase& context) const {
+  if (tokens_.empty()) return "";
+  absl::StatusOr<absl::string_view> token = Bearer(context);
+  const Token* found = token.ok() ? Find(*token) : nullptr;
+  return found != nullptr ? found->role : "";
 }
 
 }  // namespace sluice

@@ -18,7 +18,9 @@ enum class Scope { kData, kAdmin };
 class Tokens {
  public:
   // From a file of `SCOPE TOKEN` lines (# comments) and an inline `SCOPE:TOKEN,...` list; both
-  // may be empty. INVALID_ARGUMENT for an unknown scope or an empty token.
+  // may be empty. A scope may name a database role, `SCOPE@ROLE` (`data@app_user TOKEN`,
+  // `data@app_user:TOKEN`): the calls with that token run as that role (PostgreSQL row-level
+  // security). INVALID_ARGUMENT for an unknown scope, a malformed role or an empty token.
   static absl::StatusOr<Tokens> Load(const std::string& file, const std::string& inline_tokens);
 
   // No tokens: every call is allowed (sluiced then serves only on loopback).
@@ -29,8 +31,21 @@ class Tokens {
   // Tokens are compared in constant time.
   grpc::Status Authorize(const grpc::ServerContextBase& context, Scope scope) const;
 
+  // The role of the call's token ("" for none, or without tokens).
+  std::string RoleOf(const grpc::ServerContextBase& context) const;
+
  private:
-  std::vector<std::pair<Scope, std::string>> tokens_;
+  struct Token {
+    Scope scope;
+    std::string token;
+    std::string role;
+  };
+  // The configured token the call carries (null for none); every token is compared.
+  const Token* Find(absl::string_view token) const;
+  // The call's bearer token; UNAUTHENTICATED without one.
+  static absl::StatusOr<absl::string_view> Bearer(const grpc::ServerContextBase& context);
+
+  std::vector<Token> tokens_;
 };
 
 }  // namespace sluice

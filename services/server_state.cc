@@ -8,6 +8,8 @@
 #include "absl/strings/str_format.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "services/grpc_status.h"
 
 namespace sluice {
@@ -15,6 +17,20 @@ namespace {
 
 // Call metadata: `primary` pins a call's reads to the primary where the database has replicas.
 constexpr char kReadMetadata[] = "sluice-read";
+// Call metadata: the claims (a JSON object) of a call whose token maps to a role.
+constexpr char kClaimsMetadata[] = "sluice-claims";
+
+// Why `claims` (sluice-claims metadata) cannot stand ("" when it can).
+std::string ClaimsProblem(absl::string_view claims, bool has_role) {
+  if (!has_role) {
+    return "call metadata `sluice-claims` goes with a token that maps to a role (`SCOPE@ROLE` in the tokens)";
+  }
+  google::protobuf::Struct parsed;
+  if (claims.size() > 8192 || !google::protobuf::util::JsonStringToMessage(std::string(claims), &parsed).ok()) {
+    return "call metadata `sluice-claims` is a JSON object of at most 8 KiB";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -23,12 +39,19 @@ grpc::Status ServerState::Admit(grpc::ServerContextBase* context, const char* me
   absl::Status refusal;
   const auto& metadata = context->client_metadata();
   const auto read = metadata.find(kReadMetadata);
+  const auto claims = metadata.find(kClaimsMetadata);
+  const std::string claims_problem =
+      claims == metadata.end() ? ""
+                               : ClaimsProblem(absl::string_view(claims->second.data(), claims->second.size()),
+                                               !tokens.RoleOf(*context).empty());
   if (!allowed.ok()) {  // refusals too carry an ErrorInfo (through ToGrpcStatus)
     refusal = absl::Status(static_cast<absl::StatusCode>(allowed.error_code()), allowed.error_message());
   } else if (read != metadata.end() && read->second != "primary" && read->second != "replica") {
     refusal = InvalidField(kReadMetadata, absl::StrCat("call metadata `", kReadMetadata, ": ",
                                                        absl::string_view(read->second.data(), read->second.size()),
                                                        "`: the value is `primary` or `replica`"));
+  } else if (!claims_problem.empty()) {
+    refusal = InvalidField(kClaimsMetadata, claims_problem);
   } else if (++in_flight_ > max_concurrent_calls && max_concurrent_calls > 0) {
     --in_flight_;
     refusal = absl::ResourceExhaustedError(
@@ -151,6 +174,11 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
   std::tie(call.trace_id, call.span_id) = TraceOf(context);
   const auto read = context->client_metadata().find(kReadMetadata);
   call.primary = read != context->client_metadata().end() && read->second == "primary";
+  call.role = tokens.RoleOf(*context);
+  if (const auto claims = context->client_metadata().find(kClaimsMetadata);
+      !call.role.empty() && claims != context->client_metadata().end()) {
+    call.claims.assign(claims->second.data(), claims->second.size());
+  }
   if (sql_comment && !call.trace_id.empty()) {
     // The trace ids are checked hex: nothing else reaches the SQL text.
     call.sql_comment = absl::StrCat("/*traceparent='00-", call.trace_id, "-", call.span_id, "-01'*/");

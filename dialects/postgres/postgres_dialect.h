@@ -39,6 +39,10 @@ class PostgresDialect : public sdk::SqlDialect {
   absl::StatusOr<std::string> IndexMethod(absl::string_view method) const override;
   std::string TransactionLock(int64_t key) const override;
   bool has_sequences() const override { return true; }
+  bool has_row_level_security() const override { return true; }
+  std::string Claim(const std::string& name) const override {
+    return "(nullif(current_setting('request.claims', true), '')::json ->> " + name + ")";
+  }
   bool has_identity_kinds() const override { return true; }
   bool has_virtual_generated_columns() const override { return false; }  // PostgreSQL 15
   std::string NextValue(absl::string_view sequence) const override {

@@ -322,6 +322,61 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     q->set_cycle(row[6] == "t");
     if (absl::SimpleAtoi(row[7], &n) && n > 1) q->set_cache(n);
   }
+
+  // Row-level security: the tables that have it on, their policies, and the privileges granted
+  // on them to roles other than their owner (PUBLIC's are left out).
+  SLUICE_ASSIGN_OR_RETURN(auto secured, Query(pg, R"(SELECT n.nspname, c.relname FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND n.nspname = ANY($1::text[]))",
+                                              {list}));
+  for (const auto& row : secured.values) {
+    auto it = tables.find({row[0], row[1]});
+    if (it != tables.end()) it->second->set_row_level_security(true);
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto policies, Query(pg, R"(SELECT n.nspname, c.relname, p.polname, p.polcmd, p.polpermissive,
+        ARRAY(SELECT r.rolname FROM pg_roles r WHERE r.oid = ANY(p.polroles) ORDER BY r.rolname),
+        pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+      FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1::text[]) ORDER BY n.nspname, c.relname, p.polname)",
+                                               {list}));
+  static const std::map<std::string, plan::PolicyCommand> kCommands = {{"*", plan::POLICY_ALL},
+                                                                       {"r", plan::POLICY_SELECT},
+                                                                       {"a", plan::POLICY_INSERT},
+                                                                       {"w", plan::POLICY_UPDATE},
+                                                                       {"d", plan::POLICY_DELETE}};
+  for (const auto& row : policies.values) {
+    plan::CreatePolicy* policy = catalog.add_policies();
+    policy->mutable_table()->set_namespace_(ns_of(row[0]));
+    policy->mutable_table()->set_name(row[1]);
+    policy->set_name(row[2]);
+    auto command = kCommands.find(row[3]);
+    policy->set_command(command == kCommands.end() ? plan::POLICY_ALL : command->second);
+    policy->set_restrictive(row[4] != "t");
+    for (const auto& role : PgList(row[5])) policy->add_roles(role);
+    policy->set_using_sql(row[6]);
+    policy->set_with_check_sql(row[7]);
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto grants, Query(pg, R"(SELECT n.nspname, c.relname, r.rolname, a.privilege_type
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+      JOIN pg_roles r ON r.oid = a.grantee
+      WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) AND a.grantee <> c.relowner
+        AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') AND c.relname NOT LIKE '\_\_sluice%'
+      ORDER BY n.nspname, c.relname, r.rolname, a.privilege_type)",
+                                             {list}));
+  static const std::map<std::string, plan::Privilege> kPrivileges = {{"SELECT", plan::PRIVILEGE_SELECT},
+                                                                     {"INSERT", plan::PRIVILEGE_INSERT},
+                                                                     {"UPDATE", plan::PRIVILEGE_UPDATE},
+                                                                     {"DELETE", plan::PRIVILEGE_DELETE}};
+  for (const auto& row : grants.values) {
+    plan::Grant* grant = catalog.add_grants();
+    grant->mutable_table()->set_namespace_(ns_of(row[0]));
+    grant->mutable_table()->set_name(row[1]);
+    grant->add_roles(row[2]);
+    grant->add_privileges(kPrivileges.at(row[3]));
+  }
+  SLUICE_ASSIGN_OR_RETURN(
+      auto roles, Query(pg, "SELECT rolname FROM pg_roles WHERE NOT rolsuper AND rolname !~ '^pg_' ORDER BY 1", {}));
+  for (const auto& row : roles.values) catalog.add_roles()->set_name(row[0]);
   return catalog;
 }
 

@@ -128,6 +128,10 @@ class SqlDialect {
 
   // Sequences (CREATE SEQUENCE, nextval).
   virtual bool has_sequences() const { return false; }
+  // Roles, row-level security policies, grants, and a call's role and claims.
+  virtual bool has_row_level_security() const { return false; }
+  // The call's claim named by the string literal `name`, as text ("": no claims).
+  virtual std::string Claim(const std::string& name) const { return ""; }
   // Auto-increment columns GENERATED ALWAYS AS IDENTITY and serial ones, besides the default.
   virtual bool has_identity_kinds() const { return false; }
   // Generated columns computed on read (VIRTUAL), besides STORED ones.

@@ -181,10 +181,95 @@ absl::Status SqlRenderer::Render(const plan::Plan& plan) {
     case plan::Plan::kDeferForeignKeys:
       in_ddl_ = plan.kind_case() != plan::Plan::kCopyRows;
       return SchemaChange(plan);
+    case plan::Plan::kCreateRole:
+    case plan::Plan::kCreatePolicy:
+    case plan::Plan::kDropPolicy:
+    case plan::Plan::kRowLevelSecurity:
+    case plan::Plan::kGrant:
+    case plan::Plan::kCallRole:
+      if (!dialect_.has_row_level_security()) return Unsupported("roles and row-level security");
+      in_ddl_ = plan.kind_case() != plan::Plan::kCallRole;
+      return RowLevelSecurity(plan);
     case plan::Plan::KIND_NOT_SET:
       break;
   }
   return Malformed("no statement kind");
+}
+
+// Roles, policies and grants (PostgreSQL's syntax; the only dialect that has them).
+absl::Status SqlRenderer::RowLevelSecurity(const plan::Plan& plan) {
+  switch (plan.kind_case()) {
+    case plan::Plan::kCreateRole: {
+      // Roles are the server's: created when missing (also when another migration creates it at
+      // the same time), and the migrating user made a member so that calls can switch to it.
+      const std::string role = QuoteIdentifier(dialect_, plan.create_role().name());
+      Append(absl::StrCat("DO $$BEGIN BEGIN CREATE ROLE ", role,
+                          " NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END; GRANT ", role,
+                          " TO CURRENT_USER; END $$"));
+      return absl::OkStatus();
+    }
+    case plan::Plan::kCreatePolicy: {
+      const plan::CreatePolicy& policy = plan.create_policy();
+      static constexpr const char* kCommands[] = {"ALL", "SELECT", "INSERT", "UPDATE", "DELETE"};
+      if (policy.command() < 0 || policy.command() > plan::POLICY_DELETE) return Malformed("policy command");
+      Append("CREATE POLICY ");
+      Identifier(policy.name());
+      Append(" ON ");
+      Table(policy.table(), false);
+      Append(policy.restrictive() ? " AS RESTRICTIVE FOR " : " AS PERMISSIVE FOR ");
+      Append(kCommands[policy.command()]);
+      Append(" TO ");
+      if (policy.roles().empty()) Append("PUBLIC");
+      IdentifierList(policy.roles());
+      if (policy.has_using_()) {
+        Append(" USING (");
+        SLUICE_RETURN_IF_ERROR(Expr(policy.using_()));
+        Append(")");
+      }
+      if (policy.has_with_check()) {
+        Append(" WITH CHECK (");
+        SLUICE_RETURN_IF_ERROR(Expr(policy.with_check()));
+        Append(")");
+      }
+      return absl::OkStatus();
+    }
+    case plan::Plan::kDropPolicy:
+      Append("DROP POLICY ");
+      Identifier(plan.drop_policy().name());
+      Append(" ON ");
+      Table(plan.drop_policy().table(), false);
+      return absl::OkStatus();
+    case plan::Plan::kRowLevelSecurity:
+      AlterTable(plan.row_level_security().table());
+      Append(plan.row_level_security().enable() ? "ENABLE ROW LEVEL SECURITY" : "DISABLE ROW LEVEL SECURITY");
+      return absl::OkStatus();
+    case plan::Plan::kGrant: {
+      const plan::Grant& grant = plan.grant();
+      static constexpr const char* kPrivileges[] = {"", "SELECT", "INSERT", "UPDATE", "DELETE"};
+      if (grant.privileges().empty() || grant.roles().empty()) return Malformed("a grant without privileges or roles");
+      Append(grant.revoke() ? "REVOKE " : "GRANT ");
+      for (int i = 0; i < grant.privileges_size(); ++i) {
+        const int privilege = grant.privileges(i);
+        if (privilege <= plan::PRIVILEGE_NONE || privilege > plan::PRIVILEGE_DELETE) return Malformed("privilege");
+        Append(i > 0 ? ", " : "");
+        Append(kPrivileges[privilege]);
+      }
+      Append(" ON ");
+      Table(grant.table(), false);
+      Append(grant.revoke() ? " FROM " : " TO ");
+      IdentifierList(grant.roles());
+      return absl::OkStatus();
+    }
+    case plan::Plan::kCallRole:
+      Append("SELECT set_config('role', ");
+      SLUICE_RETURN_IF_ERROR(Expr(plan.call_role().role()));
+      Append(", true), set_config('request.claims', ");
+      SLUICE_RETURN_IF_ERROR(Expr(plan.call_role().claims()));
+      Append(", true)");
+      return absl::OkStatus();
+    default:
+      return Malformed("not a row-level security statement");
+  }
 }
 
 void SqlRenderer::SequenceOptions(const plan::CreateSequence& seq) {
@@ -523,6 +608,12 @@ absl::Status SqlRenderer::Expr(const plan::Expr& expr) {
     case plan::Expr::kNested:
       if (in_ddl_) return Malformed("related rows inside DDL");
       return Nested(expr.nested());
+    case plan::Expr::kClaim: {
+      const std::string claim = dialect_.Claim(dialect_.StringLiteral(expr.claim()));
+      if (claim.empty()) return Unsupported("claims (Expression.claim)");
+      Append(claim);
+      return absl::OkStatus();
+    }
     case plan::Expr::kExcluded:
       if (in_ddl_) return Malformed("an upsert's proposed row inside DDL");
       if (dialect_.on_duplicate_key_update()) {

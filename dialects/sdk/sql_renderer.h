@@ -39,6 +39,7 @@ class SqlRenderer {
   void Table(const plan::TableRef& table, bool with_alias);
   void IdentifierList(const google::protobuf::RepeatedPtrField<std::string>& names);
   absl::Status Expr(const plan::Expr& expr);
+  absl::Status RowLevelSecurity(const plan::Plan& plan);
   absl::Status Literal(const plan::Literal& literal);
   void Param(uint32_t index);
 

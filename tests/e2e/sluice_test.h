@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "sluice/v1/migration_service.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
@@ -79,6 +80,23 @@ class SluiceTest : public ::testing::Test, protected RecordedCalls {
   }
 
   const std::string& dialect() const { return dialect_; }
+
+  // The rows of `table` read by a select inside an interactive Transaction (begin, select,
+  // commit) on `context`; -1 when a step fails.
+  int RowsInTransaction(grpc::ClientContext* context, const std::string& schema, const std::string& table) {
+    auto stream = queries_->Transaction(context);
+    v1::TransactionResponse response, selected;
+    const bool ok = stream->Write(FromJson<v1::TransactionRequest>(
+                        absl::StrCat(R"({"begin": {"target": {"schema": ")", schema, R"("}}})"))) &&
+                    stream->Read(&response) &&
+                    stream->Write(FromJson<v1::TransactionRequest>(
+                        absl::StrCat(R"({"operation": {"select": {"table": ")", table, R"("}}})"))) &&
+                    stream->Read(&selected) && stream->Write(FromJson<v1::TransactionRequest>(R"({"commit": {}})")) &&
+                    stream->Read(&response);
+    stream->WritesDone();
+    last_ = stream->Finish();
+    return ok && last_.ok() ? selected.result().rows_size() : -1;
+  }
 
   // sluiced's flags beyond --plugin-dir and --database (a fixture may set them before StartServer).
   std::vector<std::string> flags_;

@@ -117,6 +117,36 @@ TEST_F(SchemaDiffTest, RenamesOnlyFromHints) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// A policy over a renamed column is dropped before the rename and created after it; a changed
+// grant revokes what goes and grants what comes; an unchanged policy stays.
+TEST_F(SchemaDiffTest, PoliciesMoveAroundTheColumnsTheyRead) {
+  const std::string before = R"({"name": "s", "roles": [{"name": "r"}], "tables": [{"name": "t", "columns": [
+      {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true}, {"name": "code", "type": "TEXT"}],
+    "policies": [{"name": "by_code", "using": {"eq": {"left": {"column": {"name": "code"}}, "right": {"claim": "c"}}}},
+                 {"name": "ids", "command": "SELECT", "to": ["r"], "using": {"is_not_null": {"column": {"name": "id"}}}}],
+    "grants": [{"privileges": ["SELECT", "UPDATE"], "to": ["r"]}]}]})";
+  const std::string after = R"({"name": "s", "roles": [{"name": "r"}], "tables": [{"name": "t", "columns": [
+      {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true}, {"name": "label", "type": "TEXT"}],
+    "policies": [{"name": "by_code", "using": {"eq": {"left": {"column": {"name": "label"}}, "right": {"claim": "c"}}}},
+                 {"name": "ids", "command": "SELECT", "to": ["r"], "using": {"is_not_null": {"column": {"name": "id"}}}}],
+    "grants": [{"privileges": ["SELECT", "INSERT"], "to": ["r"]}]}]})";
+  std::vector<v1::RenameHint> hints(1);
+  hints[0].set_table("t");
+  hints[0].set_from_column("code");
+  hints[0].set_to_column("label");
+  EXPECT_THAT(Sql("postgres", before, after, hints),
+              ElementsAre("DROP POLICY \"by_code\" ON \"t\"", "ALTER TABLE \"t\" RENAME COLUMN \"code\" TO \"label\"",
+                          "REVOKE UPDATE ON \"t\" FROM \"r\"", "GRANT INSERT ON \"t\" TO \"r\"",
+                          "CREATE POLICY \"by_code\" ON \"t\" AS PERMISSIVE FOR ALL TO PUBLIC USING ((\"label\" = "
+                          "(nullif(current_setting('request.claims', true), '')::json ->> 'c')))"));
+  // Row-level security goes off with the last policy.
+  const std::string open = R"({"name": "s", "roles": [{"name": "r"}], "tables": [{"name": "t", "columns": [
+      {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true}, {"name": "code", "type": "TEXT"}]}]})";
+  EXPECT_THAT(Sql("postgres", before, open),
+              ElementsAre("DROP POLICY \"by_code\" ON \"t\"", "DROP POLICY \"ids\" ON \"t\"",
+                          "ALTER TABLE \"t\" DISABLE ROW LEVEL SECURITY", "REVOKE SELECT, UPDATE ON \"t\" FROM \"r\""));
+}
+
 TEST_F(SchemaDiffTest, EnumsChangeByDialect) {
   const std::string before =
       R"({"name": "s", "enums": [{"name": "mood", "values": ["sad", "ok"]}], "tables": [{"name": "t", "columns": [

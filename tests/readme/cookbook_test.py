@@ -90,15 +90,19 @@ def fresh_database(dialect):
 
 def run_dialect(dialect, steps):
     url = fresh_database(dialect)
+    # The tokens the README's row-level security section configures; the other blocks call with
+    # the admin one (SLUICE_TOKEN in the prelude).
     server = subprocess.Popen(["server/sluiced", "--listen", "127.0.0.1:0", "--plugin-dir", "lib/plugins",
-                               "--allow-raw-sql", "--database", "default=" + url],
+                               "--allow-raw-sql", "--database", "default=" + url, "--tokens",
+                               "admin:cookbook-admin,data@journal_writer:alice-token,data@journal_writer:bob-token"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = server.stdout.readline()
         if not line.startswith("sluiced listening on "):
             return [f"{dialect}: sluiced did not start: {line!r}"]
         addr = line.split()[-1]
-        prelude = f'set -euo pipefail\nsluice() {{ "{ROOT}/tools/sluice/sluice" --addr {addr} "$@"; }}\n'
+        prelude = (f'set -euo pipefail\nexport SLUICE_TOKEN=cookbook-admin\n'
+                   f'sluice() {{ "{ROOT}/tools/sluice/sluice" --addr {addr} "$@"; }}\n')
         setup = subprocess.run(["bash", "-c", prelude + "sluice register examples/shop.schema.json && sluice migrate shop"],
                                capture_output=True, text=True)
         if setup.returncode != 0:

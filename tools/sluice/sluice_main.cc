@@ -33,6 +33,8 @@ using google::protobuf::Message;
 struct Globals {
   std::string addr = "127.0.0.1:50051";
   std::string token;
+  std::string claims;  // sluice-claims metadata
+  std::string read;    // sluice-read metadata
   std::string database;
   std::string schema;
   double timeout = 60;
@@ -144,6 +146,8 @@ class Runner {
   }
   void Prepare(grpc::ClientContext* context) const {
     if (!g_.token.empty()) context->AddMetadata("authorization", "Bearer " + g_.token);
+    if (!g_.claims.empty()) context->AddMetadata("sluice-claims", g_.claims);
+    if (!g_.read.empty()) context->AddMetadata("sluice-read", g_.read);
     if (g_.timeout > 0) {
       context->set_deadline(std::chrono::system_clock::now() +
                             std::chrono::microseconds(static_cast<int64_t>(g_.timeout * 1e6)));
@@ -212,6 +216,12 @@ int main(int argc, char** argv) {
       ->envname("SLUICE_ADDR")
       ->capture_default_str();
   app.add_option("--token", g.token, "a bearer token, for a server that requires one")->envname("SLUICE_TOKEN");
+  app.add_option("--claims", g.claims,
+                 "the call's claims, a JSON object (with a token that maps to a database role: row-level security)")
+      ->envname("SLUICE_CLAIMS");
+  app.add_option("--read", g.read, "primary: read from the database itself, not a read replica (read-your-writes)")
+      ->envname("SLUICE_READ")
+      ->check(CLI::IsMember({"primary", "replica"}));
   app.add_option("--database", g.database, "the database (default: the server's `default`)")
       ->envname("SLUICE_DATABASE");
   app.add_option("--schema", g.schema, "the schema, where a command or request names none")->envname("SLUICE_SCHEMA");
