@@ -1,15 +1,19 @@
 #include "migrations/introspection.h"
 
+#include <algorithm>
+
 #include <map>
 #include <regex>
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "migrations/check_text.h"
 #include "planner/planner.h"
 #include "planner/table_lookup.h"
+#include "planner/views.h"
 #include "schema/constraint_names.h"
 #include "schema/schema_index.h"
 
@@ -169,6 +173,53 @@ void ReconcilePolicy(const DialectPlugin& dialect, const SchemaIndex& registered
   }
 }
 
+// A view's query reduced to what survives a database's rewriting of it (MariaDB's
+// VIEW_DEFINITION qualifies every column with its table and database, names every column, and
+// writes TRUE as 1 and COUNT(*) as count(0)): lower case, no quotes, no qualifiers, no `c AS c`,
+// booleans as 1 and 0, no parentheses, spaces or semicolons.
+std::string NormalizedQuery(std::string text) {
+  text = absl::AsciiStrToLower(text);
+  text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == '`' || c == '"'; }), text.end());
+  static const std::regex kQualifier("\\b[a-z_][a-z0-9_]*\\.");
+  static const std::regex kSameAlias("\\b([a-z_][a-z0-9_]*) as \\1\\b");
+  static const std::regex kTrue("\\btrue\\b"), kFalse("\\bfalse\\b");
+  text = std::regex_replace(text, kQualifier, "");
+  text = std::regex_replace(text, kSameAlias, "$1");
+  text = std::regex_replace(std::regex_replace(text, kTrue, "1"), kFalse, "0");
+  text = absl::StrReplaceAll(text, {{"count(*)", "count(0)"}});  // MariaDB writes COUNT(*) so
+  std::string out;
+  for (char c : text) {
+    if (c != '(' && c != ')' && !absl::ascii_isspace(static_cast<unsigned char>(c)) && c != ';') out += c;
+  }
+  return out;
+}
+
+// A pulled view is the registered one when sluice's fingerprint says so (PostgreSQL keeps it as
+// the view's comment), or when the database kept the query as sluice wrote it (SQLite keeps the
+// statement, MariaDB a rewritten query): then it takes the registered definition, keeping its
+// own indexes.
+void ReconcileView(const DialectPlugin& dialect, const SchemaIndex& registered, const v1::View& want,
+                   v1::View* pulled) {
+  const std::vector<plan::Plan> plans = PlanCreateView(registered, want);
+  bool same =
+      !pulled->definition_hash().empty() && pulled->definition_hash() == ViewFingerprint(plans[0].create_view());
+  if (!same && pulled->definition_hash().empty()) {
+    auto sql = dialect.Compile(plans[0]);
+    const std::string marker = " AS ";
+    if (sql.ok()) {
+      const size_t at = sql->sql.find(marker);
+      same = sql->sql == pulled->sql() ||
+             (at != std::string::npos &&
+              NormalizedQuery(sql->sql.substr(at + marker.size())) == NormalizedQuery(pulled->sql()));
+    }
+  }
+  if (!same || want.materialized() != pulled->materialized()) return;
+  pulled->clear_definition_hash();
+  *pulled->mutable_select() = want.select();
+  pulled->set_sql(want.sql());
+  *pulled->mutable_columns() = want.columns();
+}
+
 }  // namespace
 
 v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& name) {
@@ -318,6 +369,37 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
     grant->add_privileges(static_cast<v1::Grant::Privilege>(g.privileges(0)));
   }
   for (const plan::CreateRole& r : catalog.roles()) schema.add_roles()->set_name(r.name());
+  std::map<std::string, v1::View*> views;
+  for (const plan::ViewDef& def : catalog.views()) {
+    v1::View* view = schema.add_views();
+    views[def.view().name()] = view;
+    view->set_name(def.view().name());
+    view->set_namespace_(def.view().namespace_());
+    view->set_sql(def.sql());
+    view->set_materialized(def.materialized());
+    if (absl::StartsWith(def.comment(), "sluice:")) view->set_definition_hash(def.comment());
+    for (const plan::ColumnDef& c : def.columns()) {
+      v1::Column* out = view->add_columns();
+      out->set_name(c.name());
+      out->set_type(static_cast<v1::ColumnType>(c.type().kind()));
+      out->set_length(c.type().length());
+      out->set_precision(c.type().precision());
+      out->set_scale(c.type().scale());
+      out->set_array(c.type().array());
+      out->set_unsigned_(c.type().unsigned_());
+      out->set_enum_name(c.type().enum_name());
+    }
+  }
+  for (const plan::CreateIndex& i : catalog.indexes()) {  // a materialized view's
+    auto it = views.find(i.table().name());
+    if (it == views.end()) continue;
+    v1::Index* out = it->second->add_indexes();
+    const std::vector<std::string> cols(i.columns().begin(), i.columns().end());
+    if (i.name() != IndexName(i.table().name(), cols)) out->set_name(i.name());
+    *out->mutable_columns() = i.columns();
+    out->set_unique(i.unique());
+    out->set_method(i.method());
+  }
   return schema;
 }
 
@@ -342,6 +424,11 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
   for (const v1::Enum& e : registered.enums()) known_enums[e.name()] = &e;
   std::set<std::string> adopted_enums, synthesized;
   const SchemaIndex registered_index(registered);
+  for (v1::View& view : *pulled->mutable_views()) {
+    for (const v1::View& want : registered.views()) {
+      if (want.name() == view.name()) ReconcileView(dialect, registered_index, want, &view);
+    }
+  }
   for (v1::Table& table : *pulled->mutable_tables()) {
     auto it = known.find(table.name());
     if (it == known.end()) continue;
@@ -445,6 +532,7 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
 
 void Owned::Add(const v1::Schema& schema) {
   for (const v1::Table& t : schema.tables()) tables.insert(t.name());
+  for (const v1::View& v : schema.views()) tables.insert(v.name());
   for (const v1::Enum& e : schema.enums()) enums.insert(e.name());
   for (const v1::Sequence& q : schema.sequences()) sequences.insert(q.name());
   for (const v1::Role& r : schema.roles()) roles.insert(r.name());
@@ -462,6 +550,11 @@ void KeepOwned(const Owned& owned, v1::Schema* live) {
     *tables.Add() = std::move(t);
   }
   *live->mutable_tables() = std::move(tables);
+  google::protobuf::RepeatedPtrField<v1::View> views;
+  for (v1::View& v : *live->mutable_views()) {
+    if (owned.tables.count(v.name())) *views.Add() = std::move(v);
+  }
+  *live->mutable_views() = std::move(views);
   google::protobuf::RepeatedPtrField<v1::Enum> enums;
   for (v1::Enum& e : *live->mutable_enums()) {
     if (owned.enums.count(e.name()) || used_enums.count(e.name())) *enums.Add() = std::move(e);

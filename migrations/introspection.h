@@ -25,7 +25,7 @@ void Reconcile(const DialectPlugin& dialect, const v1::Schema& registered, v1::S
 
 // What a schema manages in a database, by name: one database may hold several schemas.
 struct Owned {
-  std::set<std::string> tables, enums, sequences, roles;
+  std::set<std::string> tables, enums, sequences, roles;  // tables: and views
   // Adds the tables, enums and sequences of `schema`.
   void Add(const v1::Schema& schema);
 };

@@ -11,6 +11,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "planner/planner.h"
 #include "planner/table_lookup.h"
+#include "planner/views.h"
 #include "schema/constraint_names.h"
 #include "schema/schema_index.h"
 
@@ -149,6 +150,7 @@ class Differ {
     SLUICE_RETURN_IF_ERROR(Enums());
     Sequences();
     Roles();
+    DropViews();     // before the tables they read change
     DropPolicies();  // before the columns they read change
     for (const auto& [old_name, new_name] : table_pairs_) {
       if (old_name != new_name) {
@@ -170,6 +172,7 @@ class Differ {
       if (it != table_pairs_.end()) SLUICE_RETURN_IF_ERROR(Table(*from_.FindTable(it->first)->table, *t));
     }
     for (const v1::Table* t : CreationOrder(to_.schema())) SecureTable(*t);
+    CreateViews();
     // Dropped tables, referencing ones first.
     std::vector<const v1::Table*> order = CreationOrder(from_.schema());
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
@@ -293,6 +296,90 @@ class Differ {
         *alter.mutable_alter_sequence()->mutable_sequence() = std::move(*create.mutable_create_sequence());
         Add(std::move(alter));
       }
+    }
+  }
+
+  // Tables of the old schema that are dropped, renamed, or change in a way a view could see.
+  std::set<std::string> ChangedTables() const {
+    std::set<std::string> out;
+    for (const v1::Table& before : from_.schema().tables()) {
+      auto pair = table_pairs_.find(before.name());
+      if (pair == table_pairs_.end() || pair->second != before.name()) {
+        out.insert(before.name());
+        continue;
+      }
+      v1::Table a = before, b = *to_.FindTable(pair->second)->table;
+      for (v1::Table* t : {&a, &b}) {  // what a view cannot see
+        t->clear_policies();
+        t->clear_grants();
+        t->clear_row_level_security();
+      }
+      if (Bytes(a) != Bytes(b)) out.insert(before.name());
+    }
+    return out;
+  }
+
+  // `schema`'s views, each after the views it reads.
+  static std::vector<const v1::View*> ViewOrder(const SchemaIndex& schema) {
+    std::map<std::string, const v1::View*> by_name;
+    for (const v1::View& v : schema.schema().views()) by_name[v.name()] = &v;
+    std::vector<const v1::View*> order;
+    std::set<std::string> done, visiting;
+    std::function<void(const v1::View&)> visit = [&](const v1::View& v) {
+      if (done.count(v.name()) || !visiting.insert(v.name()).second) return;
+      for (const std::string& source : ViewSources(schema, v)) {
+        auto it = by_name.find(source);
+        if (it != by_name.end()) visit(*it->second);
+      }
+      done.insert(v.name());
+      order.push_back(&v);
+    };
+    for (const v1::View& v : schema.schema().views()) visit(v);
+    return order;
+  }
+
+  // A view's definition and indexes, as planned.
+  static std::string ViewKey(const SchemaIndex& schema, const v1::View& view) {
+    std::string key;
+    for (const plan::Plan& p : PlanCreateView(schema, view)) key += Bytes(p);
+    return key;
+  }
+
+  // Views that go, change, or read a table that changes (or a view that goes): dropped before
+  // the tables change, views over views first. A view of SQL text may read anything: it goes
+  // whenever a table changes.
+  void DropViews() {
+    const std::set<std::string> changed = ChangedTables();
+    const std::vector<const v1::View*> order = ViewOrder(from_);
+    for (const v1::View* view : order) {
+      const v1::View* after = nullptr;
+      for (const v1::View& v : to_.schema().views()) {
+        if (v.name() == view->name()) after = &v;
+      }
+      bool drop = after == nullptr || ViewKey(from_, *view) != ViewKey(to_, *after) ||
+                  (!view->sql().empty() && !changed.empty());
+      for (const std::string& source : ViewSources(from_, *view)) {
+        drop |= changed.count(source) > 0 || dropped_views_.count(source) > 0;
+      }
+      if (drop) dropped_views_.insert(view->name());
+    }
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      if (!dropped_views_.count((*it)->name())) continue;
+      plan::Plan p;
+      p.mutable_drop_view()->mutable_view()->set_namespace_((*it)->namespace_());
+      p.mutable_drop_view()->mutable_view()->set_name((*it)->name());
+      p.mutable_drop_view()->set_materialized((*it)->materialized());
+      Add(std::move(p));
+    }
+  }
+
+  // New views and those dropped above, once the tables are as they will be, sources first.
+  void CreateViews() {
+    for (const v1::View* view : ViewOrder(to_)) {
+      const bool kept = from_.FindTable(view->name()) != nullptr && from_.FindTable(view->name())->view != nullptr &&
+                        !dropped_views_.count(view->name());
+      if (kept) continue;
+      for (plan::Plan& p : PlanCreateView(to_, *view)) Add(std::move(p));
     }
   }
 
@@ -624,41 +711,49 @@ class Differ {
     }
   }
 
-  // The table anew: created under a temporary name, rows copied, the old one dropped, the new
-  // one renamed, its indexes created.
+  // The table anew: its rows copied aside (a plain table nothing references), the table dropped
+  // and created anew under its name, the rows copied back, the copy dropped, the indexes created.
+  // Foreign keys are deferred: dropping a referenced table counts its referenced rows as
+  // violations, and inserting them again into the new table under the same name takes them back
+  // (a table renamed instead would take the other tables' references with it).
   void Rebuild(const v1::Table& before, const v1::Table& after, const std::map<std::string, std::string>& pairs) {
     plan::Plan defer;
     defer.mutable_defer_foreign_keys();
     Add(std::move(defer));
-    const std::string temporary = "__sluice_new_" + after.name();
-    plan::Plan create = PlanCreateTable(to_, after, false);
-    create.mutable_create_table()->mutable_table()->set_name(temporary);
-    Add(std::move(create));
+    plan::TableRef aside = TableRefOf(after);  // renamed already, where it was
+    aside.set_name("__sluice_old_" + after.name());
+    plan::Plan keep;
+    plan::CopyRows* saved = keep.mutable_copy_rows();
+    *saved->mutable_from() = TableRefOf(after);
+    *saved->mutable_to() = aside;
+    saved->set_create_table(true);
     plan::Plan copy;
-    plan::CopyRows* c = copy.mutable_copy_rows();
-    *c->mutable_from() = TableRefOf(after);  // renamed already, where it was
-    *c->mutable_to() = TableRefOf(after);
-    c->mutable_to()->set_name(temporary);
+    plan::CopyRows* back = copy.mutable_copy_rows();
+    *back->mutable_from() = aside;
+    *back->mutable_to() = TableRefOf(after);
     for (const v1::Column& column : before.columns()) {
       auto it = pairs.find(column.name());
       if (it == pairs.end()) continue;
+      saved->add_columns(column.name());
       if (to_.FindColumn(*to_.FindTable(after.name()), it->second)->has_generated()) continue;  // computes itself
-      c->add_columns(it->second);
-      c->add_source_columns(column.name());
+      back->add_columns(it->second);
+      back->add_source_columns(column.name());
     }
-    if (!c->columns().empty()) Add(std::move(copy));
+    if (!saved->columns().empty()) Add(keep);
     plan::Plan drop;
     *drop.mutable_drop_table()->mutable_table() = TableRefOf(after);
-    Add(std::move(drop));
-    plan::Plan rename;
-    *rename.mutable_rename_table()->mutable_table() = TableRefOf(after);
-    rename.mutable_rename_table()->mutable_table()->set_name(temporary);
-    rename.mutable_rename_table()->set_to(after.name());
-    Add(std::move(rename));
+    Add(drop);
+    Add(PlanCreateTable(to_, after, false));
+    if (!back->columns().empty()) Add(std::move(copy));
+    if (!saved->columns().empty()) {
+      *drop.mutable_drop_table()->mutable_table() = aside;
+      Add(std::move(drop));
+    }
     for (plan::Plan& p : PlanCreateIndexes(to_, after, false)) Add(std::move(p));
   }
 
   SchemaIndex from_, to_;
+  std::set<std::string> dropped_views_;
   bool alter_in_place_;
   bool enum_types_;
   std::map<std::string, std::string> table_pairs_;  // old → new

@@ -132,6 +132,7 @@ bool BindsAsArrayElement(const v1::Column& column) {
 
 absl::StatusOr<uint32_t> ExpressionPlanner::BindCount(int32_t count, const std::string& path) {
   if (count < 0) return InvalidField(path, absl::StrCat("must not be negative (got ", count, ")"));
+  if (params_ == nullptr) return InvalidField(path, "limit and offset are bound parameters: not in a view's select");
   v1::Value value;
   value.set_int_value(count);
   return Bind(value).param();

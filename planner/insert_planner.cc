@@ -75,7 +75,7 @@ absl::Status PlanConflict(const SchemaIndex& schema, const TableInfo& table, std
 
 absl::StatusOr<PlannedStatement> PlanInsert(const SchemaIndex& schema, const v1::Insert& insert,
                                             const std::string& path) {
-  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, insert.table(), path + ".table"));
+  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupWritableTable(schema, insert.table(), path + ".table"));
   if (insert.rows().empty()) return InvalidField(path + ".rows", "at least one row is required");
 
   // Check every named column first, so unknown names are reported before missing ones.

@@ -94,7 +94,7 @@ absl::StatusOr<std::shared_ptr<ReturningFallback>> PlanReturningFallback(
 
 absl::StatusOr<PlannedStatement> PlanUpdate(const SchemaIndex& schema, const v1::Update& update,
                                             const std::string& path, bool allow_placeholders) {
-  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, update.table(), path + ".table"));
+  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupWritableTable(schema, update.table(), path + ".table"));
   if (update.set().empty() && update.set_expressions().empty()) {
     return InvalidField(path + ".set", "at least one column to set is required");
   }
@@ -164,7 +164,7 @@ absl::StatusOr<PlannedStatement> PlanOperation(const SchemaIndex& schema, const 
 
 absl::StatusOr<PlannedStatement> PlanDelete(const SchemaIndex& schema, const v1::Delete& del, const std::string& path,
                                             bool allow_placeholders) {
-  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, del.table(), path + ".table"));
+  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupWritableTable(schema, del.table(), path + ".table"));
   PlannedStatement out;
   ExpressionPlanner planner(schema, *table, &out.params, allow_placeholders ? &out.placeholders : nullptr);
   plan::Delete* p = out.plan.mutable_delete_();

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 
 namespace sluice {
 
@@ -11,6 +12,15 @@ absl::StatusOr<const TableInfo*> LookupTable(const SchemaIndex& schema, const st
   const TableInfo* table = schema.FindTable(name);
   if (table == nullptr) {
     return InvalidField(path, absl::StrCat("schema `", schema.schema().name(), "` has no table `", name, "`"));
+  }
+  return table;
+}
+
+absl::StatusOr<const TableInfo*> LookupWritableTable(const SchemaIndex& schema, const std::string& name,
+                                                     const std::string& path) {
+  SLUICE_ASSIGN_OR_RETURN(const TableInfo* table, LookupTable(schema, name, path));
+  if (table->view != nullptr) {
+    return InvalidField(path, absl::StrCat("`", name, "` is a view: views are read only (write to its tables)"));
   }
   return table;
 }

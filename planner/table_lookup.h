@@ -14,6 +14,10 @@ namespace sluice {
 absl::StatusOr<const TableInfo*> LookupTable(const SchemaIndex& schema, const std::string& name,
                                              const std::string& path);
 
+// The same for a statement that writes: INVALID_ARGUMENT at `path` for a view too.
+absl::StatusOr<const TableInfo*> LookupWritableTable(const SchemaIndex& schema, const std::string& name,
+                                                     const std::string& path);
+
 // The plan's reference to a table.
 plan::TableRef TableRefOf(const v1::Table& table);
 

@@ -10,6 +10,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "planner/planner.h"
+#include "planner/views.h"
 #include "registry/internal_tables.h"
 #include "schema/relations.h"
 #include "schema/schema_validator.h"
@@ -145,9 +146,11 @@ void SchemaRegistry::Remember(Database& db, const RegisteredSchema& schema) {
   cached.checked = std::chrono::steady_clock::now();
 }
 
-absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const CallContext& call, const v1::Schema& schema,
-                                                      bool strict) {
-  SLUICE_RETURN_IF_ERROR(ValidateSchema(schema, "schema"));
+absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const CallContext& call,
+                                                      const v1::Schema& registered, bool strict) {
+  SLUICE_RETURN_IF_ERROR(ValidateSchema(registered, "schema"));
+  // Stored with its views' columns (derived from their selects).
+  SLUICE_ASSIGN_OR_RETURN(const v1::Schema schema, ResolveViews(registered, "schema"));
   auto index = std::make_shared<const SchemaIndex>(schema);
   std::vector<v1::SchemaWarning> warnings = LintSchema(*index, "schema");
   if (strict && !warnings.empty()) {

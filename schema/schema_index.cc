@@ -8,6 +8,17 @@ SchemaIndex::SchemaIndex(v1::Schema schema) : schema_(std::move(schema)) {
     info.table = &table;
     for (const v1::Column& column : table.columns()) info.columns[column.name()] = &column;
   }
+  for (const v1::View& view : schema_.views()) {
+    if (view.columns().empty() || tables_.count(view.name())) continue;  // not resolved yet, or a clash
+    v1::Table& table = view_tables_.emplace_back();
+    table.set_name(view.name());
+    table.set_namespace_(view.namespace_());
+    *table.mutable_columns() = view.columns();
+    TableInfo& info = tables_[view.name()];
+    info.table = &table;
+    info.view = &view;
+    for (const v1::Column& column : table.columns()) info.columns[column.name()] = &column;
+  }
   for (const v1::Enum& e : schema_.enums()) enums_[e.name()] = &e;
 }
 

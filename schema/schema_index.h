@@ -2,6 +2,7 @@
 #ifndef SLUICE_SCHEMA_SCHEMA_INDEX_H_
 #define SLUICE_SCHEMA_SCHEMA_INDEX_H_
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,11 +14,14 @@ namespace sluice {
 struct TableInfo {
   const v1::Table* table = nullptr;
   std::map<std::string, const v1::Column*> columns;
+  // Set for a view: `table` is then made of its name, namespace and columns (read only).
+  const v1::View* view = nullptr;
 };
 
 class SchemaIndex {
  public:
   // Indexes `schema` (taken by value; the index owns it). Names must be unique: validate first.
+  // Views with their columns are found like tables (FindTable; TableInfo.view says which).
   explicit SchemaIndex(v1::Schema schema);
   SchemaIndex(const SchemaIndex&) = delete;
   SchemaIndex& operator=(const SchemaIndex&) = delete;
@@ -30,6 +34,7 @@ class SchemaIndex {
  private:
   v1::Schema schema_;
   std::map<std::string, TableInfo> tables_;
+  std::deque<v1::Table> view_tables_;  // the tables views read as
   std::map<std::string, const v1::Enum*> enums_;
 };
 

@@ -11,6 +11,7 @@
 #include "common/errors.h"
 #include "planner/expression_planner.h"
 #include "planner/value_check.h"
+#include "planner/views.h"
 #include "schema/constraint_names.h"
 #include "schema/relations.h"
 #include "schema/schema_index.h"
@@ -31,8 +32,11 @@ class Validator {
   absl::Status Run(const v1::Schema& schema) {
     Names(schema);
     if (!violations_.empty()) return InvalidFields(violations_);
-    SchemaIndex index(schema);
+    absl::StatusOr<v1::Schema> resolved = ResolveViews(schema, root_);
+    if (!resolved.ok()) return resolved.status();
+    SchemaIndex index(*std::move(resolved));
     for (int t = 0; t < schema.tables_size(); ++t) Table(index, schema.tables(t), t);
+    for (int v = 0; v < index.schema().views_size(); ++v) View(index, index.schema().views(v), v);
     for (int r = 0; r < schema.relations_size(); ++r) Relation(index, schema.relations(r), r);
     if (!violations_.empty()) return InvalidFields(violations_);
     return absl::OkStatus();
@@ -101,6 +105,32 @@ class Validator {
     }
     if (schema.tables().empty()) Add(root_ + ".tables", "a schema needs at least one table");
     std::set<std::string> tables, indexes;
+    for (const v1::Table& table : schema.tables()) tables.insert(table.name());
+    for (int v = 0; v < schema.views_size(); ++v) {
+      const v1::View& view = schema.views(v);
+      const std::string path = absl::StrCat(root_, ".views[", v, "]");
+      Identifier(view.name(), path + ".name", "view");
+      if (absl::StartsWith(view.name(), "__sluice")) {
+        Add(path + ".name", "names starting with `__sluice` are reserved for Sluice's own tables");
+      }
+      if (!tables.insert(view.name()).second) {
+        Add(path + ".name", absl::StrCat("`", view.name(), "` is declared twice (tables and views share names)"));
+      }
+      if (!view.namespace_().empty()) Identifier(view.namespace_(), path + ".namespace", "namespace");
+      std::set<std::string> columns;
+      for (int c = 0; c < view.columns_size(); ++c) {
+        const std::string cpath = absl::StrCat(path, ".columns[", c, "]");
+        Identifier(view.columns(c).name(), cpath + ".name", "column");
+        if (!columns.insert(view.columns(c).name()).second) {
+          Add(cpath + ".name", absl::StrCat("column `", view.columns(c).name(), "` is declared twice"));
+        }
+        Column(view.columns(c), cpath, enums);
+      }
+      if (!view.indexes().empty() && !view.materialized()) {
+        Add(path + ".indexes", "only a materialized view has indexes of its own");
+      }
+    }
+    tables.clear();
     for (int t = 0; t < schema.tables_size(); ++t) {
       const v1::Table& table = schema.tables(t);
       const std::string path = absl::StrCat(root_, ".tables[", t, "]");
@@ -299,6 +329,18 @@ class Validator {
       }
       if (grant.to().empty()) Add(gpath + ".to", "at least one role is required");
       Roles(grant.to(), gpath + ".to", /*public_ok=*/false);
+    }
+  }
+
+  // A view's indexes (a materialized view's) over its columns, named uniquely per schema.
+  void View(const SchemaIndex& index, const v1::View& view, int v) {
+    const TableInfo& info = *index.FindTable(view.name());
+    for (int i = 0; i < view.indexes_size(); ++i) {
+      const v1::Index& idx = view.indexes(i);
+      const std::string ipath = absl::StrCat(root_, ".views[", v, "].indexes[", i, "]");
+      if (idx.columns().empty()) Add(ipath + ".columns", "at least one column is required");
+      KeyColumns(info, idx.columns(), ipath + ".columns", false);
+      if (idx.has_where()) Condition(index, info, idx.where(), ipath + ".where");
     }
   }
 

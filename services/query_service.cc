@@ -8,6 +8,7 @@
 #include "executor/nonblocking.h"
 #include "executor/transaction.h"
 #include "planner/planner.h"
+#include "planner/table_lookup.h"
 #include "services/grpc_status.h"
 
 namespace sluice {
@@ -312,6 +313,38 @@ grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRe
         ExecuteRaw(*db, request->sql(), {request->params().begin(), request->params().end()}, call));
     return absl::OkStatus();
   });
+}
+
+grpc::Status QueryServiceImpl::RefreshMaterializedView(grpc::ServerContext* context,
+                                                       const v1::RefreshMaterializedViewRequest* request,
+                                                       v1::RefreshMaterializedViewResponse* response) {
+  return state_.Serve(context, "QueryService/RefreshMaterializedView", Scope::kData, request->target().database(),
+                      [&]() -> absl::Status {
+                        const CallContext call = state_.CallOf(context);
+                        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+                        SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
+                                                SchemaOf(*db, call, request->target().schema(), false));
+                        const TableInfo* info = schema->FindTable(request->view());
+                        if (info == nullptr || info->view == nullptr || !info->view->materialized()) {
+                          return InvalidField(
+                              "view", absl::StrCat("schema `", schema->schema().name(), "` has no materialized view `",
+                                                   request->view(), "`"));
+                        }
+                        plan::Plan refresh;
+                        *refresh.mutable_refresh_materialized_view()->mutable_view() = TableRefOf(*info->table);
+                        for (const v1::Index& index : info->view->indexes()) {
+                          // CONCURRENTLY needs a unique index over every row (no predicate).
+                          if (index.unique() && !index.has_where())
+                            refresh.mutable_refresh_materialized_view()->set_concurrently(true);
+                        }
+                        SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db->Compile(refresh));
+                        // As sluiced's own user, the view's owner (REFRESH is the owner's).
+                        SLUICE_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, db->pool().Acquire(call.deadline));
+                        SLUICE_RETURN_IF_ERROR(ExecuteDdl(*conn, sql->sql, call));
+                        response->set_concurrently(refresh.refresh_materialized_view().concurrently());
+                        response->mutable_statement()->set_sql(sql->sql);
+                        return absl::OkStatus();
+                      });
 }
 
 }  // namespace sluice

@@ -49,6 +49,8 @@ class QueryServiceImpl final : public QueryServiceBase {
   grpc::Status Prepare(grpc::ServerContext* context, const v1::PrepareRequest* request,
                        v1::PrepareResponse* response) override;
   grpc::Status Raw(grpc::ServerContext* context, const v1::RawRequest* request, v1::RawResponse* response) override;
+  grpc::Status RefreshMaterializedView(grpc::ServerContext* context, const v1::RefreshMaterializedViewRequest* request,
+                                       v1::RefreshMaterializedViewResponse* response) override;
 
  private:
   struct StatementCall;

@@ -270,6 +270,28 @@ absl::StatusOr<plan::Catalog> Introspect(MYSQL* my) {
     }
     index->add_columns(row[3]);
   }
+  // Views: information_schema.COLUMNS lists their columns beside the tables'; they move over.
+  SLUICE_ASSIGN_OR_RETURN(auto views, Query(my, R"(SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS
+      WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME)"));
+  std::map<std::string, std::string> definitions;
+  for (const auto& row : views) definitions[row[0]] = row[1];
+  google::protobuf::RepeatedPtrField<plan::CreateTable> kept;
+  for (plan::CreateTable& table : *catalog.mutable_tables()) {
+    auto it = definitions.find(table.table().name());
+    if (it == definitions.end()) {
+      *kept.Add() = std::move(table);
+      continue;
+    }
+    plan::ViewDef* view = catalog.add_views();
+    view->mutable_view()->set_name(it->first);
+    view->set_sql(it->second);
+    for (plan::ColumnDef& c : *table.mutable_columns()) {
+      plan::ColumnDef* out = view->add_columns();
+      out->set_name(c.name());
+      *out->mutable_type() = c.type();
+    }
+  }
+  *catalog.mutable_tables() = std::move(kept);
   return catalog;
 }
 

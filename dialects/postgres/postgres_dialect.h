@@ -40,6 +40,8 @@ class PostgresDialect : public sdk::SqlDialect {
   std::string TransactionLock(int64_t key) const override;
   bool has_sequences() const override { return true; }
   bool has_row_level_security() const override { return true; }
+  bool has_materialized_views() const override { return true; }
+  bool has_view_comments() const override { return true; }
   std::string Claim(const std::string& name) const override {
     return "(nullif(current_setting('request.claims', true), '')::json ->> " + name + ")";
   }

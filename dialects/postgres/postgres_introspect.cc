@@ -3,6 +3,7 @@
 #include <limits>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -377,6 +378,39 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
   SLUICE_ASSIGN_OR_RETURN(
       auto roles, Query(pg, "SELECT rolname FROM pg_roles WHERE NOT rolsuper AND rolname !~ '^pg_' ORDER BY 1", {}));
   for (const auto& row : roles.values) catalog.add_roles()->set_name(row[0]);
+
+  // Views and materialized views: their query, their columns, and the fingerprint sluice left.
+  SLUICE_ASSIGN_OR_RETURN(auto views, Query(pg, R"(SELECT n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid),
+        coalesce(obj_description(c.oid, 'pg_class'), '')
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1::text[]) ORDER BY n.nspname, c.relname)",
+                                            {list}));
+  std::map<std::pair<std::string, std::string>, plan::ViewDef*> by_name;
+  for (const auto& row : views.values) {
+    plan::ViewDef* view = catalog.add_views();
+    view->mutable_view()->set_namespace_(ns_of(row[0]));
+    view->mutable_view()->set_name(row[1]);
+    view->set_materialized(row[2] == "t");
+    view->set_sql(std::string(absl::StripAsciiWhitespace(row[3])));
+    view->set_comment(row[4]);
+    by_name[{row[0], row[1]}] = view;
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto view_columns,
+                          Query(pg, R"(SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+        (t.typtype = 'e' OR (t.typcategory = 'A' AND et.typtype = 'e')), coalesce(etn.nspname, tn.nspname)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+      LEFT JOIN pg_type et ON et.oid = t.typelem LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
+      WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1::text[]) ORDER BY n.nspname, c.relname, a.attnum)",
+                                {list}));
+  for (const auto& row : view_columns.values) {
+    auto it = by_name.find({row[0], row[1]});
+    if (it == by_name.end()) continue;
+    plan::ColumnDef* c = it->second->add_columns();
+    c->set_name(row[2]);
+    *c->mutable_type() = TypeFromSql(row[3], row[4] == "t", row[5]);
+  }
   return catalog;
 }
 

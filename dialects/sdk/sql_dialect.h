@@ -128,6 +128,9 @@ class SqlDialect {
 
   // Sequences (CREATE SEQUENCE, nextval).
   virtual bool has_sequences() const { return false; }
+  // Materialized views (CREATE MATERIALIZED VIEW, REFRESH); COMMENT ON VIEW.
+  virtual bool has_materialized_views() const { return false; }
+  virtual bool has_view_comments() const { return false; }
   // Roles, row-level security policies, grants, and a call's role and claims.
   virtual bool has_row_level_security() const { return false; }
   // The call's claim named by the string literal `name`, as text ("": no claims).

@@ -190,10 +190,55 @@ absl::Status SqlRenderer::Render(const plan::Plan& plan) {
       if (!dialect_.has_row_level_security()) return Unsupported("roles and row-level security");
       in_ddl_ = plan.kind_case() != plan::Plan::kCallRole;
       return RowLevelSecurity(plan);
+    case plan::Plan::kCreateView:
+    case plan::Plan::kDropView:
+    case plan::Plan::kRefreshMaterializedView:
+      return View(plan);
     case plan::Plan::KIND_NOT_SET:
       break;
   }
   return Malformed("no statement kind");
+}
+
+absl::Status SqlRenderer::View(const plan::Plan& plan) {
+  const bool materialized = plan.has_create_view() ? plan.create_view().materialized()
+                            : plan.has_drop_view() ? plan.drop_view().materialized()
+                                                   : true;
+  if (materialized && !dialect_.has_materialized_views()) return Unsupported("materialized views");
+  const char* kind = materialized ? "MATERIALIZED VIEW " : "VIEW ";
+  switch (plan.kind_case()) {
+    case plan::Plan::kCreateView: {
+      const plan::CreateView& create = plan.create_view();
+      if (create.comment_only()) {  // the fingerprint, where the dialect keeps comments on views
+        if (!dialect_.has_view_comments()) return absl::OkStatus();
+        Append(absl::StrCat("COMMENT ON ", kind));
+        Table(create.view(), false);
+        Append(" IS " + dialect_.StringLiteral(create.comment()));
+        return absl::OkStatus();
+      }
+      Append(absl::StrCat("CREATE ", kind));
+      Table(create.view(), false);
+      Append(" AS ");
+      if (!create.sql().empty()) {
+        Append(create.sql());  // the schema's own SQL text (schema code, like a migration's)
+        return absl::OkStatus();
+      }
+      if (!create.has_select()) return Malformed("a view without a query");
+      return Select(create.select());
+    }
+    case plan::Plan::kDropView:
+      in_ddl_ = true;
+      Append(absl::StrCat("DROP ", kind));
+      Table(plan.drop_view().view(), false);
+      return absl::OkStatus();
+    case plan::Plan::kRefreshMaterializedView:
+      Append(plan.refresh_materialized_view().concurrently() ? "REFRESH MATERIALIZED VIEW CONCURRENTLY "
+                                                             : "REFRESH MATERIALIZED VIEW ");
+      Table(plan.refresh_materialized_view().view(), false);
+      return absl::OkStatus();
+    default:
+      return Malformed("not a view statement");
+  }
 }
 
 // Roles, policies and grants (PostgreSQL's syntax; the only dialect that has them).
@@ -373,6 +418,15 @@ absl::Status SqlRenderer::SchemaChange(const plan::Plan& plan) {
     case plan::Plan::kCopyRows: {
       const plan::CopyRows& copy = plan.copy_rows();
       if (copy.columns().empty()) return Malformed("copying rows without columns");
+      if (copy.create_table()) {
+        Append("CREATE TABLE ");
+        Table(copy.to(), false);
+        Append(" AS SELECT ");
+        IdentifierList(copy.columns());
+        Append(" FROM ");
+        Table(copy.from(), false);
+        return absl::OkStatus();
+      }
       Append("INSERT INTO ");
       Table(copy.to(), false);
       Append(" (");

@@ -40,6 +40,7 @@ class SqlRenderer {
   void IdentifierList(const google::protobuf::RepeatedPtrField<std::string>& names);
   absl::Status Expr(const plan::Expr& expr);
   absl::Status RowLevelSecurity(const plan::Plan& plan);
+  absl::Status View(const plan::Plan& plan);
   absl::Status Literal(const plan::Literal& literal);
   void Param(uint32_t index);
 

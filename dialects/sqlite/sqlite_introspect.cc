@@ -240,6 +240,19 @@ absl::StatusOr<plan::Catalog> Introspect(sqlite3* db) {
       }
     }
   }
+  SLUICE_ASSIGN_OR_RETURN(auto views,
+                          Query(db, "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name"));
+  for (const auto& v : views) {
+    plan::ViewDef* view = catalog.add_views();
+    view->mutable_view()->set_name(v[0]);
+    view->set_sql(v[1]);  // the CREATE VIEW statement as it was run
+    SLUICE_ASSIGN_OR_RETURN(auto columns, Query(db, "PRAGMA table_info(" + Quoted(v[0]) + ")"));
+    for (const auto& row : columns) {  // cid, name, type, ...
+      plan::ColumnDef* c = view->add_columns();
+      c->set_name(row[1]);
+      *c->mutable_type() = TypeFromSql(row[2]);
+    }
+  }
   return catalog;
 }
 

@@ -483,6 +483,43 @@ TEST_P(Migrations, PushRefusesDataLossAndTakesRenameHints) {
   EXPECT_THAT(Status("inventory").drift(), ::testing::Not(ElementsAre()));  // the database lags the schema
 }
 
+// A referenced table whose rows are referenced changes (on SQLite: a rebuild): the children keep
+// their rows and their foreign key.
+TEST_P(Migrations, ChangingAReferencedTableKeepsItsChildren) {
+  Register(kV1);
+  ASSERT_TRUE(Push().applied()) << last_.error_message();
+  v1::QueryResult result;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Insert, queries_.get(), FromJson<v1::InsertRequest>(R"({
+      "target": {"schema": "inventory"}, "insert": {"table": "warehouses",
+      "rows": [{"values": {"id": {"int_value": "1"}, "name": {"string_value": "north"}}}]}})"),
+                   &result)
+                  .ok())
+      << last_.error_message();
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Insert, queries_.get(), FromJson<v1::InsertRequest>(R"({
+      "target": {"schema": "inventory"}, "insert": {"table": "items",
+      "rows": [{"values": {"id": {"int_value": "1"}, "sku": {"string_value": "a"}, "warehouse_id": {"int_value": "1"}}}]}})"),
+                   &result)
+                  .ok())
+      << last_.error_message();
+  std::string wider = kV1;
+  wider.replace(wider.find(R"("length": 50)"), 12, R"("length": 80)");
+  Register(wider);
+  ASSERT_TRUE(Push().applied()) << last_.error_message();
+  v1::QueryResult items;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Select, queries_.get(),
+                   FromJson<v1::SelectRequest>(R"({"target": {"schema": "inventory"}, "select": {"table": "items"}})"),
+                   &items)
+                  .ok());
+  EXPECT_EQ(items.rows_size(), 1);
+  // The foreign key still holds: an item of a warehouse that is not there is refused.
+  EXPECT_EQ(Call(&v1::QueryService::Stub::Insert, queries_.get(), FromJson<v1::InsertRequest>(R"({
+      "target": {"schema": "inventory"}, "insert": {"table": "items",
+      "rows": [{"values": {"id": {"int_value": "2"}, "sku": {"string_value": "b"}, "warehouse_id": {"int_value": "9"}}}]}})"),
+                 &result)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
 TEST_P(Migrations, StatusReportsDrift) {
   Register(kV1);
   ASSERT_TRUE(Push().applied()) << last_.error_message();
@@ -496,7 +533,7 @@ TEST_P(Migrations, StatusReportsDrift) {
   const v1::StatusResponse status = Status("inventory");
   ASSERT_FALSE(status.drift().empty());
   EXPECT_THAT(absl::StrJoin(status.drift(), "\n"),
-              HasSubstr(GetParam() == "sqlite" ? "__sluice_new_items" : "DROP COLUMN"));
+              HasSubstr(GetParam() == "sqlite" ? "__sluice_old_items" : "DROP COLUMN"));
 }
 
 // A migration found dirty after an interruption (sluiced or the database went away between a

@@ -77,11 +77,11 @@ TEST_F(SchemaDiffTest, SqliteRebuildsTheTable) {
   EXPECT_THAT(
       Sql("sqlite", kBefore, kAfter),
       ElementsAre("PRAGMA defer_foreign_keys = ON",
-                  "CREATE TABLE \"__sluice_new_t\" (\"id\" INTEGER PRIMARY KEY NOT NULL, \"code\" VARCHAR(5) NOT NULL "
+                  "CREATE TABLE \"__sluice_old_t\" AS SELECT \"id\", \"code\", \"n\" FROM \"t\"", "DROP TABLE \"t\"",
+                  "CREATE TABLE \"t\" (\"id\" INTEGER PRIMARY KEY NOT NULL, \"code\" VARCHAR(5) NOT NULL "
                   "DEFAULT 'x', \"n\" INTEGER NOT NULL)",
-                  "INSERT INTO \"__sluice_new_t\" (\"id\", \"code\", \"n\") SELECT \"id\", \"code\", \"n\" FROM \"t\"",
-                  "DROP TABLE \"t\"", "ALTER TABLE \"__sluice_new_t\" RENAME TO \"t\"",
-                  "CREATE INDEX \"t_code_idx\" ON \"t\" (\"code\")"));
+                  "INSERT INTO \"t\" (\"id\", \"code\", \"n\") SELECT \"id\", \"code\", \"n\" FROM \"__sluice_old_t\"",
+                  "DROP TABLE \"__sluice_old_t\"", "CREATE INDEX \"t_code_idx\" ON \"t\" (\"code\")"));
   // A nullable column added, and an index: no rebuild.
   EXPECT_THAT(Sql("sqlite", kBefore, R"({"name": "s", "tables": [{"name": "t", "columns": [
       {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true},

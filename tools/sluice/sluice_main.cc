@@ -315,6 +315,7 @@ int main(int argc, char** argv) {
                                                 {"prepare", "Prepare"},
                                                 {"execute", "ExecutePrepared"},
                                                 {"raw", "Raw"},
+                                                {"refresh", "RefreshMaterializedView"},
                                                 {"stream", "SelectStream (prints each batch as it arrives)"}};
   for (const auto& [command, method] : queries) {
     auto* q = app.add_subcommand(command, "one QueryService." + method + " call");
@@ -590,6 +591,10 @@ int main(int argc, char** argv) {
   if (cmd == "prepare") return unary(v1::PrepareRequest(), v1::PrepareResponse(), &S::Prepare);
   if (cmd == "execute") return unary(v1::ExecutePreparedRequest(), v1::ExecutePreparedResponse(), &S::ExecutePrepared);
   if (cmd == "raw") return unary(v1::RawRequest(), v1::RawResponse(), &S::Raw);
+  if (cmd == "refresh") {
+    return unary(v1::RefreshMaterializedViewRequest(), v1::RefreshMaterializedViewResponse(),
+                 &S::RefreshMaterializedView);
+  }
   if (cmd == "stream") {
     v1::SelectStreamRequest request;
     if (std::string error = Parse(request_text, &request); !error.empty()) return Fail(error);
