@@ -1,5 +1,6 @@
 #include "planner/views.h"
 
+#include <algorithm>
 #include <set>
 
 #include "google/protobuf/io/coded_stream.h"
@@ -31,8 +32,6 @@ absl::StatusOr<v1::Schema> ResolveViews(const v1::Schema& schema, const std::str
     const std::string vpath = absl::StrCat(path, ".views[", i, "]");
     if (view.has_select() == !view.sql().empty()) {
       violations.push_back({vpath + ".select", "a view is defined by `select` or by `sql` (one of them)"});
-    } else if (view.has_select() && !view.columns().empty()) {
-      violations.push_back({vpath + ".columns", "a view's columns come from its select: leave them out"});
     } else if (!view.sql().empty() && view.columns().empty()) {
       violations.push_back({vpath + ".columns", "a view defined by SQL text declares its columns"});
     } else if (view.has_select()) {
@@ -56,6 +55,15 @@ absl::StatusOr<v1::Schema> ResolveViews(const v1::Schema& schema, const std::str
       DerivedTable derived;
       SLUICE_RETURN_IF_ERROR(
           DeriveTable(out.views(i).name(), *columns, absl::StrCat(path, ".views[", i, "].select.columns"), derived));
+      // Columns given beside a select (a schema read back from GetSchema) must be the derived ones.
+      const auto& given = out.views(i).columns();
+      const bool same = std::equal(
+          given.begin(), given.end(), derived.table.columns().begin(), derived.table.columns().end(),
+          [](const v1::Column& a, const v1::Column& b) { return a.SerializeAsString() == b.SerializeAsString(); });
+      if (!given.empty() && !same) {
+        return InvalidField(absl::StrCat(path, ".views[", i, "].columns"),
+                            "a view's columns come from its select: leave them out (these differ)");
+      }
       *out.mutable_views(i)->mutable_columns() = derived.table.columns();
       resolved.insert(i);
     }

@@ -15,8 +15,9 @@ namespace sluice {
 
 // `schema` with the columns of every view defined by a select filled in from the select's result
 // columns (views over views in dependency order). INVALID_ARGUMENT with the field paths (under
-// `path`) for a view with both or neither of select and sql, columns beside a select, an SQL view
-// without columns, and a select that does not plan (unknown sources, cycles between views).
+// `path`) for a view with both or neither of select and sql, columns beside a select that are not
+// the ones it gives, an SQL view without columns, and a select that does not plan (unknown
+// sources, cycles between views).
 absl::StatusOr<v1::Schema> ResolveViews(const v1::Schema& schema, const std::string& path);
 
 // `view`'s select planned into `out` with its values as literals (for DDL); its result columns.

@@ -183,6 +183,17 @@ TEST_P(Views, PulledBackPushedAgainUnchangedAndRebuiltAroundATableChange) {
   ASSERT_EQ(got.schema().views_size(), 3);
   EXPECT_EQ(got.schema().views(1).columns(1).name(), "books");
   EXPECT_EQ(got.schema().views(1).columns(1).type(), v1::BIGINT);
+  // Registered again as read back (with those columns): the same version.
+  v1::RegisterSchemaRequest again;
+  *again.mutable_schema() = got.schema();
+  v1::RegisterSchemaResponse same;
+  ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), again, &same).ok())
+      << last_.error_message();
+  EXPECT_FALSE(same.created());
+  again.mutable_schema()->mutable_views(1)->mutable_columns(1)->set_name("n");
+  EXPECT_EQ(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), again, &same).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(testing::FieldPaths(last_), ElementsAre("schema.views[1].columns"));
 
   EXPECT_THAT(Push(/*dry_run=*/true), ElementsAre());
   v1::PullResponse pulled;
