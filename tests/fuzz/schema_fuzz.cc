@@ -6,6 +6,7 @@
 #include "dialects/sqlite/sqlite_dialect.h"
 #include "migrations/schema_diff.h"
 #include "planner/planner.h"
+#include "planner/views.h"
 #include "schema/schema_validator.h"
 #include "sluice/v1/schema.pb.h"
 #include "tests/fuzz/fuzz_target.h"
@@ -15,6 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sluice::v1::Schema schema;
   if (!sluice::fuzz::Decode(data, size, &schema)) return 0;
   if (!sluice::ValidateSchema(schema, "schema").ok()) return 0;
+  // As registered: with its views' columns.
+  auto resolved = sluice::ResolveViews(schema, "schema");
+  if (!resolved.ok()) __builtin_trap();  // validation resolved them already
+  schema = *std::move(resolved);
   static const sluice::postgres::PostgresDialect postgres;
   static const sluice::mysql::MysqlDialect mysql;
   static const sluice::sqlite::SqliteDialect sqlite;
