@@ -1,4 +1,5 @@
 // CREATE statements for a whole validated schema.
+#include <algorithm>
 #include <functional>
 #include <limits>
 #include <set>
@@ -187,9 +188,9 @@ plan::Plan PlanCreatePolicy(const SchemaIndex& schema, const v1::Table& table, c
   *c->mutable_table() = TableRefOf(table);
   c->set_name(policy.name());
   c->set_command(static_cast<plan::PolicyCommand>(policy.command()));
-  for (const std::string& role : policy.to()) {
-    if (role != "public") c->add_roles(role);  // PUBLIC is every role: the same as none named
-  }
+  // PUBLIC is every role: named among others, it is all of them (rendered as no role named).
+  if (std::find(policy.to().begin(), policy.to().end(), "public") == policy.to().end())
+    *c->mutable_roles() = policy.to();
   c->set_restrictive(policy.restrictive());
   // Validated at registration, so planning cannot fail here.
   ExpressionPlanner literals(schema, *schema.FindTable(table.name()), nullptr);

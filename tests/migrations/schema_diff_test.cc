@@ -139,6 +139,16 @@ TEST_F(SchemaDiffTest, PoliciesMoveAroundTheColumnsTheyRead) {
                           "REVOKE UPDATE ON \"t\" FROM \"r\"", "GRANT INSERT ON \"t\" TO \"r\"",
                           "CREATE POLICY \"by_code\" ON \"t\" AS PERMISSIVE FOR ALL TO PUBLIC USING ((\"label\" = "
                           "(nullif(current_setting('request.claims', true), '')::json ->> 'c')))"));
+  // `public` beside a role is every role: TO PUBLIC.
+  const std::string everyone = R"({"name": "s", "roles": [{"name": "r"}], "tables": [{"name": "t", "columns": [
+      {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true}],
+    "policies": [{"name": "all", "command": "SELECT", "to": ["r", "public"], "using": {"is_not_null": {"column": {"name": "id"}}}}]}]})";
+  const std::string bare = R"({"name": "s", "roles": [{"name": "r"}], "tables": [{"name": "t", "columns": [
+      {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true}]}]})";
+  EXPECT_THAT(
+      Sql("postgres", bare, everyone),
+      ElementsAre("ALTER TABLE \"t\" ENABLE ROW LEVEL SECURITY",
+                  "CREATE POLICY \"all\" ON \"t\" AS PERMISSIVE FOR SELECT TO PUBLIC USING ((\"id\" IS NOT NULL))"));
   // Row-level security goes off with the last policy.
   const std::string open = R"({"name": "s", "roles": [{"name": "r"}], "tables": [{"name": "t", "columns": [
       {"name": "id", "type": "INTEGER", "primary_key": true, "not_null": true}, {"name": "code", "type": "TEXT"}]}]})";
