@@ -183,6 +183,18 @@ set -e
 [ "$code" -eq 16 ] || fail "no token: expected exit 16 (UNAUTHENTICATED), got $code: $refused"
 expect_contains "$(sluice --token cli-admin-token databases)" '"name": "default"'
 expect_contains "$(SLUICE_TOKEN=cli-admin-token sluice register examples/shop.schema.json)" '"created": true'
+# --read primary pins reads (here no replicas: the database answers); a mistyped value is a usage
+# error; --claims beside a token without a role is refused by the server.
+expect_contains "$(sluice --token cli-admin-token --read primary schemas)" '"name": "shop"'
+set +e
+misread=$(sluice --token cli-admin-token --read primery schemas 2>&1)
+code=$?
+claims=$(sluice --token cli-admin-token --claims '{"sub": "ada"}' schemas 2>&1)
+code2=$?
+set -e
+[ "$code" -eq 2 ] || fail "--read primery: expected exit 2 (usage), got $code: $misread"
+[ "$code2" -eq 3 ] || fail "--claims without a role: expected exit 3 (INVALID_ARGUMENT), got $code2: $claims"
+expect_contains "$claims" "goes with a token that maps to a role"
 
 # A TLS sluiced: the CLI reaches it with the CA's certificate (--tls-ca), and not without.
 tls="$TEST_TMPDIR/tls"
