@@ -234,6 +234,16 @@ TEST_F(ReplicaTest, ReadsGoToTheReplicaWritesTransactionsAndPinnedCallsToThePrim
   EXPECT_EQ(listed.replicas(0).url(), replica_url_);
   EXPECT_TRUE(listed.replicas(0).up());
   EXPECT_GE(listed.replicas(0).reads(), 6u);
+  // EXPLAIN of a read is the replica's plan: one more read there.
+  v1::QueryResult explained;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Select, queries_.get(),
+                   FromJson<v1::SelectRequest>(
+                       R"({"target": {"schema": "bulk"}, "explain": true, "select": {"table": "numbers"}})"),
+                   &explained)
+                  .ok())
+      << last_.error_message();
+  EXPECT_THAT(explained.plan(), HasSubstr("Seq Scan"));
+  EXPECT_EQ(Listed().replicas(0).reads(), listed.replicas(0).reads() + 1);
   EXPECT_THAT(server_->metrics(),
               HasSubstr(absl::StrCat("sluice_replica_up{database=\"default\",replica=\"", replica_url_, "\"} 1")));
 }

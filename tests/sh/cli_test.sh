@@ -75,10 +75,18 @@ code=$?
 set -e
 [ "$code" -eq 2 ] || fail "--output plan schemas: expected exit 2, got $code: $planless"
 expect_contains "$planless" "--output plan applies to select, insert, update, delete, find and find-first"
+# --timeout: a server that accepts the connection and never answers (a deadline of a microsecond
+# is not enough: gRPC keeps deadlines in milliseconds, and a local call may finish within one).
+silent_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -c "import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $silent_port)); s.listen(4); c = s.accept(); time.sleep(30)" &
+silent=$!
+sleep 0.3
 set +e
-late=$(sluice --timeout 0.000001 schemas 2>&1)
+late=$(tools/sluice/sluice --addr "127.0.0.1:$silent_port" --timeout 0.5 schemas 2>&1)
 code=$?
 set -e
+kill "$silent" 2>/dev/null || true
 [ "$code" -eq 4 ] || fail "--timeout: expected exit 4 (DEADLINE_EXCEEDED), got $code: $late"
 
 # A failed call prints the field violations and exits with the gRPC code (3: INVALID_ARGUMENT).
