@@ -220,6 +220,16 @@ void ReconcileView(const DialectPlugin& dialect, const SchemaIndex& registered, 
   *pulled->mutable_columns() = want.columns();
 }
 
+// A plan type as a column's type fields (the enum aside: where it comes from differs).
+void TypeInto(const plan::Type& type, v1::Column* column) {
+  column->set_type(static_cast<v1::ColumnType>(type.kind()));
+  column->set_length(type.length());
+  column->set_precision(type.precision());
+  column->set_scale(type.scale());
+  column->set_array(type.array());
+  column->set_unsigned_(type.unsigned_());
+}
+
 }  // namespace
 
 v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& name) {
@@ -254,12 +264,7 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
       columns[def.name()] = c;
       c->set_name(def.name());
       const plan::Type& type = def.type();
-      c->set_type(static_cast<v1::ColumnType>(type.kind()));
-      c->set_length(type.length());
-      c->set_precision(type.precision());
-      c->set_scale(type.scale());
-      c->set_array(type.array());
-      c->set_unsigned_(type.unsigned_());
+      TypeInto(type, c);
       if (type.kind() == plan::ENUM) {
         if (type.enum_name().empty()) {  // the dialect names no enum: one of its own
           v1::Enum* e = schema.add_enums();
@@ -325,16 +330,6 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
       }
     }
   }
-  for (const plan::CreateIndex& i : catalog.indexes()) {
-    auto it = tables.find(i.table().name());
-    if (it == tables.end()) continue;
-    v1::Index* out = it->second->add_indexes();
-    const std::vector<std::string> cols(i.columns().begin(), i.columns().end());
-    if (i.name() != IndexName(i.table().name(), cols)) out->set_name(i.name());
-    *out->mutable_columns() = i.columns();
-    out->set_unique(i.unique());
-    out->set_method(i.method());
-  }
   for (const plan::CreateTable& t : catalog.tables()) {
     if (t.row_level_security()) tables[t.table().name()]->set_row_level_security(true);
   }
@@ -381,19 +376,16 @@ v1::Schema SchemaFromCatalog(const plan::Catalog& catalog, const std::string& na
     for (const plan::ColumnDef& c : def.columns()) {
       v1::Column* out = view->add_columns();
       out->set_name(c.name());
-      out->set_type(static_cast<v1::ColumnType>(c.type().kind()));
-      out->set_length(c.type().length());
-      out->set_precision(c.type().precision());
-      out->set_scale(c.type().scale());
-      out->set_array(c.type().array());
-      out->set_unsigned_(c.type().unsigned_());
+      TypeInto(c.type(), out);
       out->set_enum_name(c.type().enum_name());
     }
   }
-  for (const plan::CreateIndex& i : catalog.indexes()) {  // a materialized view's
-    auto it = views.find(i.table().name());
-    if (it == views.end()) continue;
-    v1::Index* out = it->second->add_indexes();
+  // Indexes of tables and of materialized views.
+  for (const plan::CreateIndex& i : catalog.indexes()) {
+    auto table = tables.find(i.table().name());
+    auto view = views.find(i.table().name());
+    if (table == tables.end() && view == views.end()) continue;
+    v1::Index* out = table != tables.end() ? table->second->add_indexes() : view->second->add_indexes();
     const std::vector<std::string> cols(i.columns().begin(), i.columns().end());
     if (i.name() != IndexName(i.table().name(), cols)) out->set_name(i.name());
     *out->mutable_columns() = i.columns();

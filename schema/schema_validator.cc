@@ -47,6 +47,15 @@ class Validator {
     violations_.push_back({std::move(field), std::move(description)});
   }
 
+  // A table's or a view's name and namespace (`path` is the table's or view's own).
+  void RelationName(const std::string& name, const std::string& ns, const std::string& path, absl::string_view what) {
+    Identifier(name, path + ".name", what);
+    if (absl::StartsWith(name, "__sluice")) {
+      Add(path + ".name", "names starting with `__sluice` are reserved for Sluice's own tables");
+    }
+    if (!ns.empty()) Identifier(ns, path + ".namespace", "namespace");
+  }
+
   void Identifier(const std::string& name, const std::string& field, absl::string_view what) {
     if (name.empty()) {
       Add(field, absl::StrCat("a ", what, " name is required"));
@@ -105,56 +114,17 @@ class Validator {
     }
     if (schema.tables().empty()) Add(root_ + ".tables", "a schema needs at least one table");
     std::set<std::string> tables, indexes;
-    for (const v1::Table& table : schema.tables()) tables.insert(table.name());
-    for (int v = 0; v < schema.views_size(); ++v) {
-      const v1::View& view = schema.views(v);
-      const std::string path = absl::StrCat(root_, ".views[", v, "]");
-      Identifier(view.name(), path + ".name", "view");
-      if (absl::StartsWith(view.name(), "__sluice")) {
-        Add(path + ".name", "names starting with `__sluice` are reserved for Sluice's own tables");
-      }
-      if (!tables.insert(view.name()).second) {
-        Add(path + ".name", absl::StrCat("`", view.name(), "` is declared twice (tables and views share names)"));
-      }
-      if (!view.namespace_().empty()) Identifier(view.namespace_(), path + ".namespace", "namespace");
-      std::set<std::string> columns;
-      for (int c = 0; c < view.columns_size(); ++c) {
-        const std::string cpath = absl::StrCat(path, ".columns[", c, "]");
-        Identifier(view.columns(c).name(), cpath + ".name", "column");
-        if (!columns.insert(view.columns(c).name()).second) {
-          Add(cpath + ".name", absl::StrCat("column `", view.columns(c).name(), "` is declared twice"));
-        }
-        Column(view.columns(c), cpath, enums);
-      }
-      if (!view.indexes().empty() && !view.materialized()) {
-        Add(path + ".indexes", "only a materialized view has indexes of its own");
-      }
-    }
-    tables.clear();
     for (int t = 0; t < schema.tables_size(); ++t) {
       const v1::Table& table = schema.tables(t);
       const std::string path = absl::StrCat(root_, ".tables[", t, "]");
-      Identifier(table.name(), path + ".name", "table");
-      if (absl::StartsWith(table.name(), "__sluice")) {
-        Add(path + ".name", "names starting with `__sluice` are reserved for Sluice's own tables");
-      }
+      RelationName(table.name(), table.namespace_(), path, "table");
       if (!tables.insert(table.name()).second) {
         Add(path + ".name", absl::StrCat("table `", table.name(), "` is declared twice"));
       }
-      if (!table.namespace_().empty()) Identifier(table.namespace_(), path + ".namespace", "namespace");
       if (table.columns().empty()) Add(path + ".columns", "a table needs at least one column");
-      std::set<std::string> columns;
-      int column_keys = 0;
-      for (int c = 0; c < table.columns_size(); ++c) {
-        const v1::Column& column = table.columns(c);
-        const std::string cpath = absl::StrCat(path, ".columns[", c, "]");
-        Identifier(column.name(), cpath + ".name", "column");
-        if (!columns.insert(column.name()).second) {
-          Add(cpath + ".name", absl::StrCat("column `", column.name(), "` is declared twice"));
-        }
-        Column(column, cpath, enums);
-        column_keys += column.primary_key();
-      }
+      Columns(table.columns(), path, enums);
+      const auto column_keys = std::count_if(table.columns().begin(), table.columns().end(),
+                                             [](const v1::Column& c) { return c.primary_key(); });
       if (column_keys > 1) {
         Add(path + ".columns",
             "more than one column is marked primary_key: use the table's primary_key for a composite key");
@@ -174,6 +144,33 @@ class Validator {
           Add(ipath, absl::StrCat("index `", name, "` is declared twice (index names are unique per schema)"));
         }
       }
+    }
+    // Views share the tables' names.
+    for (int v = 0; v < schema.views_size(); ++v) {
+      const v1::View& view = schema.views(v);
+      const std::string path = absl::StrCat(root_, ".views[", v, "]");
+      RelationName(view.name(), view.namespace_(), path, "view");
+      if (!tables.insert(view.name()).second) {
+        Add(path + ".name", absl::StrCat("`", view.name(), "` is declared twice (tables and views share names)"));
+      }
+      Columns(view.columns(), path, enums);
+      if (!view.indexes().empty() && !view.materialized()) {
+        Add(path + ".indexes", "only a materialized view has indexes of its own");
+      }
+    }
+  }
+
+  // A table's or a view's columns (under `path`.columns): names, unique, and each one's rules.
+  void Columns(const google::protobuf::RepeatedPtrField<v1::Column>& columns, const std::string& path,
+               const std::set<std::string>& enums) {
+    std::set<std::string> names;
+    for (int c = 0; c < columns.size(); ++c) {
+      const std::string cpath = absl::StrCat(path, ".columns[", c, "]");
+      Identifier(columns[c].name(), cpath + ".name", "column");
+      if (!names.insert(columns[c].name()).second) {
+        Add(cpath + ".name", absl::StrCat("column `", columns[c].name(), "` is declared twice"));
+      }
+      Column(columns[c], cpath, enums);
     }
   }
 

@@ -46,6 +46,7 @@ class Tokens {
   static absl::StatusOr<absl::string_view> Bearer(const grpc::ServerContextBase& context);
 
   std::vector<Token> tokens_;
+  bool has_roles_ = false;  // some token maps to a role
 };
 
 }  // namespace sluice

@@ -177,21 +177,30 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
         pg_get_expr(d.adbin, d.adrelid), a.attidentity, (t.typtype = 'e' OR (t.typcategory = 'A' AND et.typtype = 'e')),
         coalesce(etn.nspname, tn.nspname),
         pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) IS NOT NULL,
-        a.attgenerated
+        a.attgenerated, c.relkind IN ('v', 'm'), c.relrowsecurity
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
       LEFT JOIN pg_type et ON et.oid = t.typelem LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
       LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-      WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) AND c.relname NOT LIKE '\_\_sluice%'
+      WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[]) AND c.relname NOT LIKE '\_\_sluice%'
       ORDER BY n.nspname, c.relname, a.attnum)",
             {list}));
+  // The columns of views and materialized views, for their ViewDef below.
+  std::map<std::pair<std::string, std::string>, std::vector<plan::ColumnDef>> view_columns;
   for (const auto& row : columns.values) {
+    if (row[11] == "t") {
+      plan::ColumnDef& c = view_columns[{row[0], row[1]}].emplace_back();
+      c.set_name(row[2]);
+      *c.mutable_type() = TypeFromSql(row[3], row[7] == "t", row[8]);
+      continue;
+    }
     plan::CreateTable*& table = tables[{row[0], row[1]}];
     if (table == nullptr) {
       table = catalog.add_tables();
       table->mutable_table()->set_namespace_(ns_of(row[0]));
       table->mutable_table()->set_name(row[1]);
+      table->set_row_level_security(row[12] == "t");
     }
     plan::ColumnDef* c = table->add_columns();
     c->set_name(row[2]);
@@ -324,16 +333,8 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     if (absl::SimpleAtoi(row[7], &n) && n > 1) q->set_cache(n);
   }
 
-  // Row-level security: the tables that have it on, their policies, and the privileges granted
-  // on them to roles other than their owner (PUBLIC's are left out).
-  SLUICE_ASSIGN_OR_RETURN(auto secured, Query(pg, R"(SELECT n.nspname, c.relname FROM pg_class c
-      JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND n.nspname = ANY($1::text[]))",
-                                              {list}));
-  for (const auto& row : secured.values) {
-    auto it = tables.find({row[0], row[1]});
-    if (it != tables.end()) it->second->set_row_level_security(true);
-  }
+  // Row-level security: the tables' policies, and the privileges granted on them to roles other
+  // than their owner (PUBLIC's are left out).
   SLUICE_ASSIGN_OR_RETURN(auto policies, Query(pg, R"(SELECT n.nspname, c.relname, p.polname, p.polcmd, p.polpermissive,
         ARRAY(SELECT r.rolname FROM pg_roles r WHERE r.oid = ANY(p.polroles) ORDER BY r.rolname),
         pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
@@ -385,7 +386,6 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1::text[]) ORDER BY n.nspname, c.relname)",
                                             {list}));
-  std::map<std::pair<std::string, std::string>, plan::ViewDef*> by_name;
   for (const auto& row : views.values) {
     plan::ViewDef* view = catalog.add_views();
     view->mutable_view()->set_namespace_(ns_of(row[0]));
@@ -393,23 +393,7 @@ absl::StatusOr<plan::Catalog> Introspect(PGconn* pg, const std::vector<std::stri
     view->set_materialized(row[2] == "t");
     view->set_sql(std::string(absl::StripAsciiWhitespace(row[3])));
     view->set_comment(row[4]);
-    by_name[{row[0], row[1]}] = view;
-  }
-  SLUICE_ASSIGN_OR_RETURN(auto view_columns,
-                          Query(pg, R"(SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
-        (t.typtype = 'e' OR (t.typcategory = 'A' AND et.typtype = 'e')), coalesce(etn.nspname, tn.nspname)
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-      JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
-      LEFT JOIN pg_type et ON et.oid = t.typelem LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
-      WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1::text[]) ORDER BY n.nspname, c.relname, a.attnum)",
-                                {list}));
-  for (const auto& row : view_columns.values) {
-    auto it = by_name.find({row[0], row[1]});
-    if (it == by_name.end()) continue;
-    plan::ColumnDef* c = it->second->add_columns();
-    c->set_name(row[2]);
-    *c->mutable_type() = TypeFromSql(row[3], row[4] == "t", row[5]);
+    for (plan::ColumnDef& c : view_columns[{row[0], row[1]}]) *view->add_columns() = std::move(c);
   }
   return catalog;
 }

@@ -92,6 +92,13 @@ class Views : public testing::DialectsTest {
     return rows;
   }
 
+  grpc::Status Refresh(const std::string& view, v1::RefreshMaterializedViewResponse* response) {
+    v1::RefreshMaterializedViewRequest request;
+    request.mutable_target()->set_schema("library");
+    request.set_view(view);
+    return Call(&v1::QueryService::Stub::RefreshMaterializedView, queries_.get(), request, response);
+  }
+
   // Push of the registered `library` (a dry run, or accepting data loss): its statements.
   std::vector<std::string> Push(bool dry_run) {
     v1::PushResponse pushed;
@@ -292,31 +299,16 @@ TEST_P(Views, MaterializedViewsRefreshConcurrentlyWithAUniqueIndex) {
   // Stored rows: the view was filled when created (no books then) and shows none until refreshed.
   EXPECT_TRUE(Rows(R"({"table": "author_books"})").empty()) << last_.error_message();
   v1::RefreshMaterializedViewResponse refreshed;
-  ASSERT_TRUE(
-      Call(&v1::QueryService::Stub::RefreshMaterializedView, queries_.get(),
-           FromJson<v1::RefreshMaterializedViewRequest>(R"({"target": {"schema": "library"}, "view": "author_books"})"),
-           &refreshed)
-          .ok())
-      << last_.error_message();
+  ASSERT_TRUE(Refresh("author_books", &refreshed).ok()) << last_.error_message();
   EXPECT_TRUE(refreshed.concurrently());
   EXPECT_EQ(refreshed.statement().sql(), R"(REFRESH MATERIALIZED VIEW CONCURRENTLY "author_books")");
   EXPECT_THAT(Rows(R"({"table": "author_books", "order_by": [{"expression": {"column": {"name": "author_id"}}}]})"),
               ElementsAre("1|2", "2|1"));
-  ASSERT_TRUE(
-      Call(&v1::QueryService::Stub::RefreshMaterializedView, queries_.get(),
-           FromJson<v1::RefreshMaterializedViewRequest>(R"({"target": {"schema": "library"}, "view": "all_titles"})"),
-           &refreshed)
-          .ok())
-      << last_.error_message();
+  ASSERT_TRUE(Refresh("all_titles", &refreshed).ok()) << last_.error_message();
   EXPECT_FALSE(refreshed.concurrently());
   EXPECT_EQ(Rows(R"({"table": "all_titles"})").size(), 3u);
   // Only a materialized view refreshes.
-  EXPECT_EQ(Call(&v1::QueryService::Stub::RefreshMaterializedView, queries_.get(),
-                 FromJson<v1::RefreshMaterializedViewRequest>(
-                     R"({"target": {"schema": "library"}, "view": "active_authors"})"),
-                 &refreshed)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Refresh("active_authors", &refreshed).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(testing::FieldPaths(last_), ElementsAre("view"));
   EXPECT_THAT(Push(/*dry_run=*/true), ElementsAre());
 }
