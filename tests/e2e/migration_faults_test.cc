@@ -96,9 +96,10 @@ class MigrationFaults : public testing::DialectsTest {
 // migration takes); after each, a new sluiced and one plain Migrate finish the job.
 TEST_P(MigrationFaults, AKillAtAnyPointIsRecoveredByOneMigrate) {
   const v1::Schema schema = ManyTables();
-  // How long a whole migration takes here.
-  std::chrono::milliseconds whole;
-  {
+  // How long a whole migration takes here: the shorter of two (the first run of a process can be
+  // slow, under a sanitizer most of all, and kills spread over too long a time land after the end).
+  std::chrono::milliseconds whole = std::chrono::milliseconds::max();
+  for (int run = 0; run < 2; ++run) {
     testing::SluicedProcess server(Flags(testing::FreshDatabaseUrl(GetParam())));
     ASSERT_TRUE(server.ok());
     Client c(server.channel());
@@ -106,7 +107,8 @@ TEST_P(MigrationFaults, AKillAtAnyPointIsRecoveredByOneMigrate) {
     v1::MigrateResponse migrated;
     const auto start = std::chrono::steady_clock::now();
     ASSERT_TRUE(c.Migrate(&migrated).ok());
-    whole = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    whole = std::min(whole,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
     ASSERT_EQ(c.LiveTables(), kTables);
   }
   int interrupted = 0, partial = 0;
