@@ -14,6 +14,7 @@
 #include "registry/internal_tables.h"
 #include "schema/relations.h"
 #include "schema/schema_validator.h"
+#include "typed/field_numbers.h"
 
 namespace sluice {
 namespace {
@@ -35,6 +36,25 @@ v1::Table RegistryTable() {
 
 const SchemaIndex& RegistrySchema() {
   static const SchemaIndex& index = InternalSchema(RegistryTable());
+  return index;
+}
+
+// The typed API's field numbers of each version (typed/field_numbers.h), keyed with the version's
+// hash: two servers racing to store different schemas as the same version each write their own
+// numbers, and the version row that wins picks them.
+constexpr char kNumbersTable[] = "__sluice_field_numbers";
+
+const SchemaIndex& NumbersSchema() {
+  static const SchemaIndex& index = [] {
+    v1::Table t;
+    t.set_name(kNumbersTable);
+    *t.add_columns() = InternalColumn("name", v1::VARCHAR, 128);
+    *t.add_columns() = InternalColumn("version", v1::INTEGER);
+    *t.add_columns() = InternalColumn("hash", v1::CHAR, 64);
+    *t.add_columns() = InternalColumn("numbers", v1::BYTES);
+    for (const char* key : {"name", "version", "hash"}) t.add_primary_key(key);
+    return std::cref(InternalSchema(std::move(t)));
+  }();
   return index;
 }
 
@@ -93,6 +113,7 @@ absl::Status SchemaRegistry::EnsureTable(Database& db, const CallContext& call) 
     if (tables_ready_[db.name()]) return absl::OkStatus();
   }
   SLUICE_RETURN_IF_ERROR(CreateTablesIfMissing(db, call, RegistrySchema()));
+  SLUICE_RETURN_IF_ERROR(CreateTablesIfMissing(db, call, NumbersSchema()));
   absl::MutexLock lock(&mu_);
   tables_ready_[db.name()] = true;
   return absl::OkStatus();
@@ -146,8 +167,57 @@ void SchemaRegistry::Remember(Database& db, const RegisteredSchema& schema) {
   cached.checked = std::chrono::steady_clock::now();
 }
 
+absl::StatusOr<typed::FieldNumbers> SchemaRegistry::FieldNumbersOf(Database& db, const CallContext& call,
+                                                                   const RegisteredSchema& schema) {
+  v1::Select select;
+  select.set_table(kNumbersTable);
+  select.add_columns()->mutable_expression()->mutable_column()->set_name("numbers");
+  v1::ConditionList* key = select.mutable_where()->mutable_and_();
+  *key->add_conditions() = Eq("name", Str(schema.version.name()));
+  *key->add_conditions() = Eq("version", Int(schema.version.version()));
+  *key->add_conditions() = Eq("hash", Str(schema.version.hash()));
+  SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(NumbersSchema(), select, "select"));
+  SLUICE_ASSIGN_OR_RETURN(v1::QueryResult result, Execute(db, statement, false, AsSluiced(call)));
+  typed::FieldNumbers numbers;
+  if (!result.rows().empty()) {
+    if (!numbers.ParseFromString(result.rows(0).values(0).bytes_value())) {
+      return absl::DataLossError(absl::StrCat("the stored field numbers of schema `", schema.version.name(), "` v",
+                                              schema.version.version(), " do not parse"));
+    }
+    return numbers;
+  }
+  SLUICE_ASSIGN_OR_RETURN(numbers, typed::NextFieldNumbers({}, schema.index->schema(), {}));
+  SLUICE_RETURN_IF_ERROR(StoreFieldNumbers(db, call, schema.version, numbers));
+  return numbers;
+}
+
+absl::Status SchemaRegistry::StoreFieldNumbers(Database& db, const CallContext& call, const v1::SchemaVersion& version,
+                                               const typed::FieldNumbers& numbers) {
+  v1::Insert insert;
+  insert.set_table(kNumbersTable);
+  auto& row = *insert.add_rows()->mutable_values();
+  row["name"] = Str(version.name());
+  row["version"] = Int(version.version());
+  row["hash"] = Str(version.hash());
+  row["numbers"].set_bytes_value(numbers.SerializeAsString());
+  SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanInsert(NumbersSchema(), insert, "insert"));
+  absl::Status stored = Execute(db, statement, false, AsSluiced(call)).status();
+  // Stored already by a server racing this one: the same numbers (the same inputs).
+  return stored.code() == absl::StatusCode::kAlreadyExists ? absl::OkStatus() : stored;
+}
+
+absl::StatusOr<RegisteredSchema> SchemaRegistry::Typed(Database& db, const CallContext& call, const std::string& name,
+                                                       uint32_t version) {
+  SLUICE_ASSIGN_OR_RETURN(RegisteredSchema schema, Read(db, call, name, version, true));
+  SLUICE_ASSIGN_OR_RETURN(typed::FieldNumbers numbers, FieldNumbersOf(db, call, schema));
+  SLUICE_ASSIGN_OR_RETURN(schema.typed,
+                          typed::TypedSchema::Build(schema.index, schema.version.version(), std::move(numbers)));
+  return schema;
+}
+
 absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const CallContext& call,
-                                                      const v1::Schema& registered, bool strict) {
+                                                      const v1::Schema& registered, bool strict,
+                                                      const std::vector<v1::RenameHint>& renames) {
   SLUICE_RETURN_IF_ERROR(ValidateSchema(registered, "schema"));
   // Stored with its views' columns (derived from their selects).
   SLUICE_ASSIGN_OR_RETURN(const v1::Schema schema, ResolveViews(registered, "schema"));
@@ -163,13 +233,18 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const CallCo
   // Two replicas may race to add the same next version: the loser re-reads and retries.
   for (int attempt = 0; attempt < 5; ++attempt) {
     uint32_t next = 1;
+    typed::FieldNumbers previous;
     auto latest = Read(db, call, schema.name(), 0, true);
     if (latest.ok()) {
       if (latest->version.hash() == hash) {
         Remember(db, *latest);
+        SLUICE_ASSIGN_OR_RETURN(typed::FieldNumbers numbers, FieldNumbersOf(db, call, *latest));
+        SLUICE_ASSIGN_OR_RETURN(
+            latest->typed, typed::TypedSchema::Build(latest->index, latest->version.version(), std::move(numbers)));
         return Registration{*latest, false, std::move(warnings)};
       }
       next = latest->version.version() + 1;
+      SLUICE_ASSIGN_OR_RETURN(previous, FieldNumbersOf(db, call, *latest));
     } else if (latest.status().code() != absl::StatusCode::kNotFound) {
       return latest.status();
     }
@@ -179,6 +254,10 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const CallCo
     registered.version.set_hash(hash);
     registered.version.set_created_at(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
     registered.index = index;
+    // Its typed API: a schema whose names make no valid protobuf file is refused here.
+    SLUICE_ASSIGN_OR_RETURN(typed::FieldNumbers numbers, typed::NextFieldNumbers(previous, schema, renames));
+    SLUICE_ASSIGN_OR_RETURN(registered.typed, typed::TypedSchema::Build(index, next, numbers));
+    SLUICE_RETURN_IF_ERROR(StoreFieldNumbers(db, call, registered.version, numbers));
 
     v1::Insert insert;
     insert.set_table(kTable);

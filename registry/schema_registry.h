@@ -16,12 +16,15 @@
 #include "executor/database.h"
 #include "schema/schema_index.h"
 #include "sluice/v1/schema_service.pb.h"
+#include "typed/typed_schema.h"
 
 namespace sluice {
 
 struct RegisteredSchema {
   v1::SchemaVersion version;
   std::shared_ptr<const SchemaIndex> index;
+  // Its typed API (set by Register and Typed).
+  std::shared_ptr<const typed::TypedSchema> typed;
 };
 
 struct Registration {
@@ -40,8 +43,15 @@ class SchemaRegistry {
   static constexpr std::chrono::milliseconds kFreshFor{1000};
 
   // Validates, lints and stores `schema` (idempotent by hash; a changed schema is the next
-  // version). `strict`: lint warnings refuse the schema (INVALID_ARGUMENT, nothing stored).
-  absl::StatusOr<Registration> Register(Database& db, const CallContext& call, const v1::Schema& schema, bool strict);
+  // version) with its typed API's field numbers (`__sluice_field_numbers`), carried over from
+  // the latest version through `renames`. `strict`: lint warnings refuse the schema
+  // (INVALID_ARGUMENT, nothing stored).
+  absl::StatusOr<Registration> Register(Database& db, const CallContext& call, const v1::Schema& schema, bool strict,
+                                        const std::vector<v1::RenameHint>& renames = {});
+
+  // The latest version (or `version`) with its typed API.
+  absl::StatusOr<RegisteredSchema> Typed(Database& db, const CallContext& call, const std::string& name,
+                                         uint32_t version);
 
   // The latest version (or `version` when not 0). NOT_FOUND when absent.
   absl::StatusOr<RegisteredSchema> Get(Database& db, const CallContext& call, const std::string& name,
@@ -68,6 +78,12 @@ class SchemaRegistry {
   absl::StatusOr<RegisteredSchema> Read(Database& db, const CallContext& call, const std::string& name,
                                         uint32_t version, bool with_definition);
   void Remember(Database& db, const RegisteredSchema& schema);
+  // The field numbers stored with `schema` (a version stored before they were: numbered afresh,
+  // and stored).
+  absl::StatusOr<typed::FieldNumbers> FieldNumbersOf(Database& db, const CallContext& call,
+                                                     const RegisteredSchema& schema);
+  absl::Status StoreFieldNumbers(Database& db, const CallContext& call, const v1::SchemaVersion& version,
+                                 const typed::FieldNumbers& numbers);
 
   absl::Mutex mu_;
   std::map<std::string, bool> tables_ready_ ABSL_GUARDED_BY(mu_);                     // by database

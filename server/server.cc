@@ -1,6 +1,5 @@
 #include "server/server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -18,8 +17,10 @@
 #include "services/metrics_http.h"
 #include "services/migration_service.h"
 #include "services/query_service.h"
+#include "services/reflection_service.h"
 #include "services/schema_service.h"
 #include "services/server_state.h"
+#include "services/typed_calls.h"
 
 namespace sluice {
 namespace {
@@ -67,12 +68,25 @@ struct Server::State {
                            if (!db->pool().Acquire(absl::Now() + absl::Seconds(1)).ok()) return false;
                          }
                          return true;
-                       }) {}
+                       }),
+        reflection_v1(shared, ReflectedServices()),
+        reflection_v1alpha(shared, ReflectedServices()) {}
   // gRPC's order, also when Start fails after the server started: the server stops, then its
   // completion queues are drained, then the server goes.
   ~State() {
     if (grpc_server != nullptr) grpc_server->Shutdown();
     if (unary_calls != nullptr) unary_calls->Shutdown();
+    if (typed_calls != nullptr) typed_calls->Shutdown();
+  }
+
+  static std::vector<std::string> ReflectedServices() {
+    return {v1::SchemaService::service_full_name(),
+            v1::QueryService::service_full_name(),
+            v1::MigrationService::service_full_name(),
+            v1::AdminService::service_full_name(),
+            "grpc.health.v1.Health",
+            grpc::reflection::v1::ServerReflection::service_full_name(),
+            grpc::reflection::v1alpha::ServerReflection::service_full_name()};
   }
 
   ServerOptions options;
@@ -82,8 +96,11 @@ struct Server::State {
   MigrationServiceImpl migration_service;
   AdminServiceImpl admin_service;
   HealthServiceImpl health_service;
-  // Before grpc_server: its completion queues outlive the server.
+  ReflectionV1 reflection_v1;
+  ReflectionV1Alpha reflection_v1alpha;
+  // Before grpc_server: their completion queues outlive the server.
   std::unique_ptr<UnaryCalls> unary_calls;
+  std::unique_ptr<TypedCalls> typed_calls;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<MetricsHttp> metrics;
   std::string address;
@@ -177,7 +194,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(options);
   if (!credentials.ok()) return credentials.status();
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second sluiced on the same port would bind too, and
   // calls would alternate between two servers (and their databases). Refuse the port instead.
@@ -209,6 +225,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.RegisterService(&state->migration_service);
   builder.RegisterService(&state->admin_service);
   builder.RegisterService(&state->health_service);
+  builder.RegisterService(&state->reflection_v1);
+  builder.RegisterService(&state->reflection_v1alpha);
+  // The typed services of registered schemas (loaded now; RegisterSchema adds more).
+  shared.LoadTypedApi(true);
+  state->typed_calls = std::make_unique<TypedCalls>(builder, shared, state->query_service);
   // A completion queue (and its thread) per two cores for the one-statement calls: the other
   // cores run the event loop, the database and the clients (on 2 cores, one queue served 18%
   // more point selects at 32 in flight than two, whose threads woke each other).
@@ -221,6 +242,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   state->query_service.ServeUnary(*state->unary_calls);
   state->unary_calls->Start();
+  state->typed_calls->Start();
   state->address = absl::StrCat(HostOf(options.listen), ":", port);
   if (!options.metrics_listen.empty()) {
     State* s = state.get();
@@ -259,6 +281,7 @@ void Server::Shutdown() {
   state_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::microseconds(static_cast<int64_t>(
                                                                        state_->options.shutdown_grace_seconds * 1e6)));
   state_->unary_calls->Shutdown();
+  state_->typed_calls->Shutdown();
   state_->grpc_server->Wait();
   state_->metrics.reset();
 }

@@ -161,21 +161,27 @@ void QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequ
 
 grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const v1::SelectStreamRequest* request,
                                             grpc::ServerWriter<v1::SelectStreamResponse>* writer) {
+  return SelectStreamTo(context, *request,
+                        [writer](const v1::SelectStreamResponse& message) { return writer->Write(message); });
+}
+
+grpc::Status QueryServiceImpl::SelectStreamTo(grpc::ServerContext* context, const v1::SelectStreamRequest& request,
+                                              const std::function<bool(const v1::SelectStreamResponse&)>& write_out) {
   return state_.Serve(
-      context, "QueryService/SelectStream", Scope::kData, request->target().database(), [&]() -> absl::Status {
+      context, "QueryService/SelectStream", Scope::kData, request.target().database(), [&]() -> absl::Status {
         const CallContext call = state_.CallOf(context, false);
-        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request.target().database()));
         SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                                state_.registry.Resolve(*db, call, request->target().schema()));
-        SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(*schema, request->select(), "select"));
+                                state_.registry.Resolve(*db, call, request.target().schema()));
+        SLUICE_ASSIGN_OR_RETURN(PlannedStatement statement, PlanSelect(*schema, request.select(), "select"));
         SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<HeldConnections::Hold> hold,
-                                state_.held.Take(*context, request->target().database(), call.deadline));
+                                state_.held.Take(*context, request.target().database(), call.deadline));
         // A client that stops reading for --stream-stall-timeout ends the call (the write, then
         // the statement, stop; the connection goes back to the pool).
         absl::Status stalled;
         const auto write = [&](const v1::SelectStreamResponse& message) {
           auto watch = state_.WaitOnClient(context, ServerState::ClientWait::kStreamStall);
-          const bool ok = writer->Write(message);
+          const bool ok = write_out(message);
           stalled = state_.TimedOut(watch, ServerState::ClientWait::kStreamStall);
           return ok && stalled.ok();
         };

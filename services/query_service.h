@@ -42,6 +42,10 @@ class QueryServiceImpl final : public QueryServiceBase {
 
   grpc::Status SelectStream(grpc::ServerContext* context, const v1::SelectStreamRequest* request,
                             grpc::ServerWriter<v1::SelectStreamResponse>* writer) override;
+  // SelectStream's work, its messages written through `write` (false: the client is gone). The
+  // typed services' Stream runs on it.
+  grpc::Status SelectStreamTo(grpc::ServerContext* context, const v1::SelectStreamRequest& request,
+                              const std::function<bool(const v1::SelectStreamResponse&)>& write);
   grpc::Status Batch(grpc::ServerContext* context, const v1::BatchRequest* request,
                      v1::BatchResponse* response) override;
   grpc::Status Transaction(grpc::ServerContext* context,

@@ -2,6 +2,7 @@
 
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "services/grpc_status.h"
 
 namespace sluice {
@@ -16,7 +17,9 @@ grpc::Status SchemaServiceImpl::RegisterSchema(grpc::ServerContext* context, con
         SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
         SLUICE_ASSIGN_OR_RETURN(
             Registration registration,
-            state_.registry.Register(*db, state_.CallOf(context), request->schema(), request->strict()));
+            state_.registry.Register(*db, state_.CallOf(context), request->schema(), request->strict(),
+                                     {request->renames().begin(), request->renames().end()}));
+        state_.typed_api.Put(registration.schema.typed);  // served from now on
         *response->mutable_version() = registration.schema.version;
         response->set_created(registration.created);
         for (v1::SchemaWarning& w : registration.warnings) *response->add_warnings() = std::move(w);
@@ -48,6 +51,26 @@ grpc::Status SchemaServiceImpl::ListSchemas(grpc::ServerContext* context, const 
                         for (auto& v : versions) *response->add_schemas() = std::move(v);
                         return absl::OkStatus();
                       });
+}
+
+grpc::Status SchemaServiceImpl::GetSchemaProto(grpc::ServerContext* context, const v1::GetSchemaProtoRequest* request,
+                                               v1::GetSchemaProtoResponse* response) {
+  return state_.Serve(
+      context, "SchemaService/GetSchemaProto", Scope::kData, request->target().database(), [&]() -> absl::Status {
+        SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+        SLUICE_ASSIGN_OR_RETURN(
+            RegisteredSchema schema,
+            state_.registry.Typed(*db, state_.CallOf(context), request->target().schema(), request->version()));
+        *response->mutable_version() = schema.version;
+        response->set_file_name(schema.typed->descriptor()->name());
+        response->set_proto(schema.typed->ProtoText());
+        google::protobuf::FileDescriptorSet set;
+        const google::protobuf::FileDescriptor* file = schema.typed->descriptor();
+        for (int i = 0; i < file->dependency_count(); ++i) file->dependency(i)->CopyTo(set.add_file());
+        file->CopyTo(set.add_file());
+        response->set_descriptor_set(set.SerializeAsString());
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace sluice

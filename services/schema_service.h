@@ -16,6 +16,8 @@ class SchemaServiceImpl final : public v1::SchemaService::Service {
                          v1::GetSchemaResponse* response) override;
   grpc::Status ListSchemas(grpc::ServerContext* context, const v1::ListSchemasRequest* request,
                            v1::ListSchemasResponse* response) override;
+  grpc::Status GetSchemaProto(grpc::ServerContext* context, const v1::GetSchemaProtoRequest* request,
+                              v1::GetSchemaProtoResponse* response) override;
 
  private:
   ServerState& state_;

@@ -186,4 +186,28 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
   return call;
 }
 
+void ServerState::LoadTypedApi(bool force) {
+  absl::MutexLock lock(&typed_mu_);
+  if (!force && absl::Now() - typed_loaded_ < absl::Seconds(1)) return;
+  typed_loaded_ = absl::Now();
+  CallContext call;
+  call.deadline = absl::Now() + absl::Seconds(5);
+  for (const auto& [name, db] : databases->all()) {
+    absl::StatusOr<std::vector<v1::SchemaVersion>> schemas = registry.List(*db, call);
+    if (!schemas.ok()) {
+      Log("warning", "typed API not loaded", {{"database", name}, {"error", std::string(schemas.status().message())}});
+      continue;
+    }
+    for (const v1::SchemaVersion& version : *schemas) {
+      absl::StatusOr<RegisteredSchema> schema = registry.Typed(*db, call, version.name(), 0);
+      if (schema.ok()) {
+        typed_api.Put(schema->typed);
+      } else {
+        Log("warning", "typed API not loaded",
+            {{"database", name}, {"schema", version.name()}, {"error", std::string(schema.status().message())}});
+      }
+    }
+  }
+}
+
 }  // namespace sluice

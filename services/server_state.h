@@ -24,6 +24,7 @@
 #include "services/prepared_statements.h"
 #include "services/unary_calls.h"
 #include "services/worker_pool.h"
+#include "typed/typed_schema.h"
 
 namespace sluice {
 
@@ -76,6 +77,12 @@ struct ServerState {
   bool sql_comment = false;
   // Where callback handlers send the work that blocks.
   std::unique_ptr<WorkerPool> workers;
+  // The typed API of every registered schema (typed/): put by RegisterSchema, loaded at start,
+  // and loaded again when a call or reflection names a typed service this server lacks
+  // (registered through another server).
+  typed::TypedApi typed_api;
+  // Loads every database's schemas' typed APIs (at most once a second unless `force`).
+  void LoadTypedApi(bool force);
 
  private:
   // Authorizes and admits a call (then counted in flight): its refusal otherwise, recorded.
@@ -85,6 +92,8 @@ struct ServerState {
                     std::chrono::steady_clock::time_point start, const absl::Status& status);
 
   std::atomic<size_t> in_flight_{0};
+  absl::Mutex typed_mu_;
+  absl::Time typed_loaded_ ABSL_GUARDED_BY(typed_mu_) = absl::InfinitePast();
 };
 
 }  // namespace sluice

@@ -1,0 +1,298 @@
+#include "services/typed_calls.h"
+
+#include <pthread.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "services/grpc_status.h"
+#include "services/malformed_requests.h"
+#include "typed/translate.h"
+
+namespace sluice {
+namespace {
+
+grpc::ByteBuffer Serialized(const google::protobuf::Message& message) {
+  grpc::Slice slice(message.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+bool Parse(const grpc::ByteBuffer& bytes, google::protobuf::Message* message) {
+  std::vector<grpc::Slice> slices;
+  if (!bytes.Dump(&slices).ok()) return false;
+  std::string joined;
+  for (const grpc::Slice& s : slices) joined.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return message->ParseFromString(joined);
+}
+
+}  // namespace
+
+// One typed call, from its request to its last event (its answer, and the end of the call).
+class TypedCalls::Call {
+ public:
+  explicit Call(TypedCalls* owner) : owner_(owner), state_(owner->state_) {
+    context_.AsyncNotifyWhenDone(&done_);
+    owner_->service_.RequestCall(&context_, &stream_, owner_->queue_.get(), owner_->queue_.get(), &requested_);
+  }
+
+  // A completion queue event of this call.
+  struct Event {
+    Call* call;
+    void (Call::*on)(bool ok);
+    void Fire(bool ok) { (call->*on)(ok); }
+  };
+
+ private:
+  void OnRequested(bool ok) {
+    if (!ok) {  // the server is shutting down: the call never started (no done event comes)
+      delete this;
+      return;
+    }
+    new Call(owner_);  // the next call
+    ++owner_->answering_;
+    const std::string& path = context_.method();
+    schema_ = state_.typed_api.ForMethod(path, &method_);
+    if (schema_ == nullptr && absl::StartsWith(path, "/sluice.schemas.")) {
+      state_.LoadTypedApi(false);  // registered through another server?
+      schema_ = state_.typed_api.ForMethod(path, &method_);
+    }
+    if (schema_ == nullptr) {
+      // A typed service whose table is gone (a new version dropped it): NOT_FOUND; any other
+      // path: what gRPC answers for a method it does not serve.
+      if (absl::StartsWith(path, "/sluice.schemas.")) {
+        return Finish(ToGrpcStatus(WithErrorInfo(
+            absl::NotFoundError(absl::StrCat("no registered schema serves ", path,
+                                             " (its table or schema is not in the latest registered version)")),
+            "TYPED_SERVICE_NOT_FOUND", {{"method", path}})));
+      }
+      return Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, ""));
+    }
+    stream_.Read(&request_bytes_, &read_);
+  }
+
+  void OnRead(bool ok) {
+    request_ = schema_->New(method_->request);
+    if (!ok || !Parse(request_bytes_, request_.get())) return Finish(MalformedRequest(method_->request->full_name()));
+    absl::Status known = typed::CheckKnownFields(*request_);
+    if (!known.ok()) return Refuse(known);
+    database_ = request_->GetReflection()->GetString(*request_, method_->request->FindFieldByName("database"));
+    response_ = schema_->New(method_->response);
+    switch (method_->kind) {
+      case typed::MethodKind::kFind:
+      case typed::MethodKind::kFindFirst:
+      case typed::MethodKind::kGet: {
+        absl::StatusOr<v1::FindManyRequest> find = typed::ToFind(*schema_, *method_, *request_);
+        if (!find.ok()) return Refuse(find.status());
+        if (method_->kind == typed::MethodKind::kFind) {
+          find_ = *std::move(find);
+          return owner_->queries_.FindMany(&context_, &find_, &find_out_, Then([this] {
+            return typed::FromFind(*schema_, *method_, find_out_.result(), response_.get());
+          }));
+        }
+        *first_.mutable_target() = find->target();
+        *first_.mutable_find() = find->find();
+        Answer first =
+            Then([this] { return typed::FromFind(*schema_, *method_, first_out_.result(), response_.get()); });
+        return owner_->queries_.FindFirst(&context_, &first_, &first_out_, std::move(first));
+      }
+      case typed::MethodKind::kInsert:
+        return Write(typed::ToInsert(*schema_, *method_, *request_), &insert_, &insert_out_, &QueryServiceImpl::Insert);
+      case typed::MethodKind::kUpdate:
+        return Write(typed::ToUpdate(*schema_, *method_, *request_), &update_, &update_out_, &QueryServiceImpl::Update);
+      case typed::MethodKind::kDelete:
+        return Write(typed::ToDelete(*schema_, *method_, *request_), &delete_, &delete_out_, &QueryServiceImpl::Delete);
+      case typed::MethodKind::kStream:
+        std::thread([this] {
+          pthread_setname_np(pthread_self(), "sluice-stream");
+          Stream();
+        }).detach();
+        return;
+    }
+  }
+
+  // Insert, Update, Delete: the generic write (`request` kept as `*into`), its result translated.
+  template <typename Request, typename Response>
+  void Write(absl::StatusOr<Request> request, Request* into, Response* out,
+             void (QueryServiceImpl::*handler)(grpc::ServerContext*, const Request*, Response*, Answer)) {
+    if (!request.ok()) return Refuse(request.status());
+    *into = *std::move(request);
+    (owner_->queries_.*handler)(&context_, into, out, Then([this, out] {
+      return typed::FromWrite(*schema_, *method_, out->result(), response_.get());
+    }));
+  }
+
+  // Stream: the generic SelectStream's work; each batch of rows translated and written, the next
+  // read only once the client took it.
+  void Stream() {
+    grpc::Status status;
+    absl::StatusOr<v1::SelectStreamRequest> request = typed::ToStream(*schema_, *method_, *request_);
+    if (!request.ok()) {
+      status = state_.Serve(&context_, GenericMethod(), Scope::kData, database_, [&] { return request.status(); });
+      return Finish(status, /*with_response=*/false);
+    }
+    google::protobuf::RepeatedPtrField<v1::ResultColumn> columns;
+    absl::Status translated;
+    status = owner_->queries_.SelectStreamTo(&context_, *request, [&](const v1::SelectStreamResponse& message) {
+      if (message.has_header()) {
+        columns = message.header().columns();
+        return true;
+      }
+      std::unique_ptr<google::protobuf::Message> batch = schema_->New(method_->response);
+      translated = typed::FromRows(*schema_, *method_, columns, message.rows().rows(), batch.get());
+      return translated.ok() && Write(Serialized(*batch));
+    });
+    if (!translated.ok()) status = ToGrpcStatus(translated);
+    Finish(status, false);
+  }
+
+  // Writes one message of a stream and waits until the client took it (false: it is gone).
+  bool Write(const grpc::ByteBuffer& bytes) {
+    std::unique_lock<std::mutex> lock(write_mu_);
+    written_now_ = false;
+    stream_.Write(bytes, &written_);
+    write_cv_.wait(lock, [this] { return written_now_; });
+    return write_ok_;
+  }
+
+  void OnWritten(bool ok) {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    written_now_ = true;
+    write_ok_ = ok;
+    write_cv_.notify_one();
+  }
+
+  // An answer that translates the generic response (`translate`) before it is sent.
+  Answer Then(std::function<absl::Status()> translate) {
+    return [this, translate = std::move(translate)](const grpc::Status& status) {
+      if (!status.ok()) return Finish(status, false);
+      absl::Status translated = translate();
+      Finish(translated.ok() ? grpc::Status::OK : ToGrpcStatus(translated));
+    };
+  }
+
+  // The generic method a typed call runs as (its metrics' label).
+  const char* GenericMethod() const {
+    switch (method_->kind) {
+      case typed::MethodKind::kFind:
+        return "QueryService/FindMany";
+      case typed::MethodKind::kFindFirst:
+      case typed::MethodKind::kGet:
+        return "QueryService/FindFirst";
+      case typed::MethodKind::kInsert:
+        return "QueryService/Insert";
+      case typed::MethodKind::kUpdate:
+        return "QueryService/Update";
+      case typed::MethodKind::kDelete:
+        return "QueryService/Delete";
+      case typed::MethodKind::kStream:
+        break;
+    }
+    return "QueryService/SelectStream";
+  }
+
+  // A request that does not translate: answered after the call's authorization and admission
+  // (an unauthenticated caller learns nothing of the request), and recorded.
+  void Refuse(const absl::Status& status) {
+    state_.ServeAsync(
+        &context_, GenericMethod(), Scope::kData, database_,
+        [this](const grpc::Status& refused) { Finish(refused, false); },
+        [&status](ServerState::Finish finish) { finish(status); });
+  }
+
+  void Finish(const grpc::Status& status, bool with_response = true) {
+    TypedCalls* owner = owner_;  // `this` may be gone once the finish is posted
+    if (status.ok() && with_response) {
+      stream_.WriteAndFinish(Serialized(*response_), grpc::WriteOptions(), status, &finished_);
+    } else {
+      stream_.Finish(status, &finished_);
+    }
+    --owner->answering_;
+  }
+
+  void OnFinished(bool) {
+    finished_seen_ = true;
+    Release();
+  }
+  void OnDone(bool) {
+    done_seen_ = true;
+    Release();
+  }
+  // Both events come on the call's queue (one thread): the last one deletes the call.
+  void Release() {
+    if (finished_seen_ && done_seen_) delete this;
+  }
+
+  TypedCalls* owner_;
+  ServerState& state_;
+  grpc::GenericServerContext context_;
+  grpc::GenericServerAsyncReaderWriter stream_{&context_};
+  Event requested_{this, &Call::OnRequested};
+  Event read_{this, &Call::OnRead};
+  Event written_{this, &Call::OnWritten};
+  Event finished_{this, &Call::OnFinished};
+  Event done_{this, &Call::OnDone};
+  bool finished_seen_ = false;
+  bool done_seen_ = false;
+
+  std::shared_ptr<const typed::TypedSchema> schema_;
+  const typed::TypedMethod* method_ = nullptr;
+  grpc::ByteBuffer request_bytes_;
+  std::unique_ptr<google::protobuf::Message> request_;
+  std::unique_ptr<google::protobuf::Message> response_;
+  std::string database_;
+  // The generic request and response the call runs as.
+  v1::FindManyRequest find_;
+  v1::FindManyResponse find_out_;
+  v1::FindFirstRequest first_;
+  v1::FindFirstResponse first_out_;
+  v1::InsertRequest insert_;
+  v1::InsertResponse insert_out_;
+  v1::UpdateRequest update_;
+  v1::UpdateResponse update_out_;
+  v1::DeleteRequest delete_;
+  v1::DeleteResponse delete_out_;
+
+  std::mutex write_mu_;
+  std::condition_variable write_cv_;
+  bool written_now_ = false;
+  bool write_ok_ = false;
+};
+
+TypedCalls::TypedCalls(grpc::ServerBuilder& builder, ServerState& state, QueryServiceImpl& queries)
+    : state_(state), queries_(queries) {
+  builder.RegisterAsyncGenericService(&service_);
+  queue_ = builder.AddCompletionQueue();
+}
+
+TypedCalls::~TypedCalls() { Shutdown(); }
+
+void TypedCalls::Start() {
+  for (int i = 0; i < 4; ++i) new Call(this);  // a few calls waiting: a burst is matched at once
+  grpc::ServerCompletionQueue* q = queue_.get();
+  thread_ = std::thread([q] {
+    pthread_setname_np(pthread_self(), "sluice-typed");
+    void* tag = nullptr;
+    bool ok = false;
+    while (q->Next(&tag, &ok)) static_cast<Call::Event*>(tag)->Fire(ok);
+  });
+}
+
+void TypedCalls::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  while (answering_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  queue_->Shutdown();
+  if (thread_.joinable()) {
+    thread_.join();
+  } else {  // never started
+    void* tag = nullptr;
+    bool ok = false;
+    while (queue_->Next(&tag, &ok)) static_cast<Call::Event*>(tag)->Fire(ok);
+  }
+}
+
+}  // namespace sluice
