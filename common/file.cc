@@ -14,4 +14,10 @@ bool ReadFile(const std::string& path, std::string* contents) {
   return true;
 }
 
+bool WriteFile(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+  return static_cast<bool>(out);
+}
+
 }  // namespace sluice

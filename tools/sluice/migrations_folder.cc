@@ -22,12 +22,6 @@ namespace {
 constexpr char kBreakpoint[] = "\n--> statement-breakpoint\n";
 constexpr char kNoTransaction[] = "-- sluice:no-transaction";
 
-bool Write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  return static_cast<bool>(out);
-}
-
 // "0003_name" → "0003".
 std::string Number(const std::string& name) { return name.substr(0, name.find('_')); }
 
@@ -139,9 +133,9 @@ std::string AppendMigration(const std::string& dir, const std::string& schema, c
         "` runs it outside a transaction\n"
         "-- (CREATE INDEX CONCURRENTLY). Lines that are only comments are not run.\n");
   }
-  if (!Write(dir + "/" + migration.name() + ".sql", sql + "\n"))
+  if (!WriteFile(dir + "/" + migration.name() + ".sql", sql + "\n"))
     return "cannot write " + dir + "/" + migration.name() + ".sql";
-  if (!Write(dir + "/meta/" + Number(migration.name()) + "_snapshot.json", IndentedJson(migration.snapshot()))) {
+  if (!WriteFile(dir + "/meta/" + Number(migration.name()) + "_snapshot.json", IndentedJson(migration.snapshot()))) {
     return "cannot write the snapshot";
   }
   folder.journal.set_schema(schema);
@@ -154,7 +148,7 @@ std::string AppendMigration(const std::string& dir, const std::string& schema, c
   const std::time_t now = std::time(nullptr);
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   entry->set_generated_at(when);
-  if (!Write(dir + "/meta/_journal.json", IndentedJson(folder.journal))) return "cannot write the journal";
+  if (!WriteFile(dir + "/meta/_journal.json", IndentedJson(folder.journal))) return "cannot write the journal";
   return "";
 }
 

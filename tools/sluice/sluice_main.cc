@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
@@ -175,6 +176,50 @@ class Runner {
   const Globals& g_;
 };
 
+// What `sluice codegen --out DIR` writes beside the .proto when DIR has no buf.gen.yaml: how to
+// generate clients from it with the tools Debian and npm give (buf, protoc's own Python, the gRPC
+// Python plugin of protobuf-compiler-grpc).
+constexpr char kBufGen[] = R"(# Typed clients from the schema's .proto: `buf generate` in this folder.
+# Add the plugins of your languages (see buf.build/docs/generate); the .proto imports only
+# protobuf's well-known types.
+version: v2
+plugins:
+  - protoc_builtin: python
+    out: gen/python
+  - protoc_builtin: pyi
+    out: gen/python
+  - local: grpc_python_plugin
+    out: gen/python
+)";
+
+// sluice codegen: the schema's typed API as .proto text, on stdout or into `dir`.
+int Codegen(const Runner& run, v1::SchemaService::Stub& stub, grpc::ClientContext* context, const std::string& database,
+            const std::string& schema, const std::string& version, const std::string& dir) {
+  v1::GetSchemaProtoRequest request;
+  request.mutable_target()->set_database(database);
+  request.mutable_target()->set_schema(schema);
+  request.set_version(version.empty() ? 0 : static_cast<uint32_t>(std::stoul(version)));
+  v1::GetSchemaProtoResponse response;
+  grpc::Status status = stub.GetSchemaProto(context, request, &response);
+  if (!status.ok() || dir.empty()) {
+    if (status.ok()) std::cout << response.proto();
+    return status.ok() ? 0 : run.Done(status, response);
+  }
+  const std::filesystem::path path = std::filesystem::path(dir) / response.file_name();
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec || !sluice::WriteFile(path.string(), response.proto())) return Fail("cannot write " + path.string());
+  std::cout << path.string() << "\n";
+  // The folder as a buf module of its own, and how to generate from it (kept when there).
+  for (const auto& [file, text] : {std::pair{"buf.yaml", "version: v2\n"}, std::pair{"buf.gen.yaml", kBufGen}}) {
+    const std::filesystem::path config = std::filesystem::path(dir) / file;
+    if (std::filesystem::exists(config)) continue;
+    if (!sluice::WriteFile(config.string(), text)) return Fail("cannot write " + config.string());
+    std::cout << config.string() << "\n";
+  }
+  return 0;
+}
+
 // Sets the request's database and, where it names none, the schema (--database, --schema).
 template <typename Request>
 void Target(Request& request, const Globals& g) {
@@ -262,10 +307,20 @@ int main(int argc, char** argv) {
                                  ".textproto, .pbtxt)");
   reg->add_option("file", file, "the schema file")->required()->check(CLI::ExistingFile);
   reg->add_flag("--strict", strict, "lint warnings refuse the schema");
+  renames(reg);  // the typed API keeps a renamed column's field number
   app.add_subcommand("schemas", "registered schemas (latest versions)");
   auto* schema_cmd = app.add_subcommand("schema", "one registered schema");
   schema_cmd->add_option("name", name, "the schema (default: --schema)");
   schema_cmd->add_option("version", version, "its version (default: the latest)")->check(CLI::PositiveNumber);
+  auto* codegen = app.add_subcommand(
+      "codegen",
+      "the typed API of SCHEMA as a .proto file (DIR/sluice/schemas/SCHEMA.proto, and DIR/buf.yaml and "
+      "buf.gen.yaml when absent), for clients to generate typed stubs with their own toolchain (`buf generate` in "
+      "DIR); without "
+      "--out, the .proto on stdout");
+  codegen->add_option("schema", name, "the schema (default: --schema)");
+  codegen->add_option("--out", dir, "an existing folder to write to")->check(CLI::ExistingDirectory);
+  codegen->add_option("--version", version, "the schema's version (default: the latest)")->check(CLI::PositiveNumber);
   auto* generate = app.add_subcommand(
       "generate",
       "the next migration of SCHEMA (its latest version) from the last snapshot: the folder's (--out, to which it "
@@ -395,12 +450,15 @@ int main(int argc, char** argv) {
     v1::ListDatabasesResponse response;
     return run.Done(v1::AdminService::NewStub(channel)->ListDatabases(&context, {}, &response), response);
   }
-  if (cmd == "register" || cmd == "schemas" || cmd == "schema") {
+  std::vector<v1::RenameHint> hints;
+  if (std::string error = Renames(rename_tables, rename_columns, &hints); !error.empty()) return Usage(error);
+  if (cmd == "register" || cmd == "schemas" || cmd == "schema" || cmd == "codegen") {
     auto stub = v1::SchemaService::NewStub(channel);
     if (cmd == "register") {
       v1::RegisterSchemaRequest request;
       request.mutable_target()->set_database(g.database);
       request.set_strict(strict);
+      for (auto& r : hints) *request.add_renames() = r;
       std::string error = Parse("@" + file, request.mutable_schema());
       if (!error.empty()) return Fail(error);
       v1::RegisterSchemaResponse response;
@@ -412,7 +470,8 @@ int main(int argc, char** argv) {
       v1::ListSchemasResponse response;
       return run.Done(stub->ListSchemas(&context, request, &response), response);
     }
-    if (name.empty()) return Usage("schema needs a schema name (or --schema)");
+    if (name.empty()) return Usage(cmd + " needs a schema name (or --schema)");
+    if (cmd == "codegen") return Codegen(run, *stub, &context, g.database, name, version, dir);
     v1::GetSchemaRequest request;
     request.mutable_target()->set_database(g.database);
     request.mutable_target()->set_schema(name);
@@ -421,8 +480,6 @@ int main(int argc, char** argv) {
     return run.Done(stub->GetSchema(&context, request, &response), response);
   }
 
-  std::vector<v1::RenameHint> hints;
-  if (std::string error = Renames(rename_tables, rename_columns, &hints); !error.empty()) return Usage(error);
   auto migrations = v1::MigrationService::NewStub(channel);
   if (cmd == "pull") {
     v1::PullRequest request;
