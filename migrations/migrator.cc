@@ -19,6 +19,7 @@
 #include "migrations/schema_diff.h"
 #include "planner/planner.h"
 #include "registry/internal_tables.h"
+#include "typed/client_breaking.h"
 
 namespace sluice {
 namespace {
@@ -279,6 +280,10 @@ absl::StatusOr<v1::GenerateResponse> Migrator::Generate(Database& db, const Call
   }
   for (const DataLoss& loss : diff.losses) response.add_data_loss(loss.description);
   for (const std::string& a : diff.ambiguous) response.add_ambiguous(a);
+  for (std::string& change : typed::ClientBreakingChanges(previous, registered.index->schema(),
+                                                          {request.renames().begin(), request.renames().end()})) {
+    response.add_client_breaking(std::move(change));
+  }
   if (!diff.losses.empty() && !request.allow_data_loss()) {
     std::vector<std::string> steps(response.data_loss().begin(), response.data_loss().end());
     steps.insert(steps.end(), response.ambiguous().begin(), response.ambiguous().end());
@@ -600,6 +605,11 @@ absl::StatusOr<v1::PushResponse> Migrator::Push(Database& db, const CallContext&
   v1::PushResponse response;
   for (const std::string& s : live.statements) response.add_statements(s);
   for (const std::string& a : live.diff.ambiguous) response.add_ambiguous(a);
+  if (!live.statements.empty()) {  // nothing to do: nothing changes for clients either
+    for (std::string& change : typed::ClientBreakingChanges(live.live, managed.latest->schema(), renames)) {
+      response.add_client_breaking(std::move(change));
+    }
+  }
   const SchemaIndex live_index(live.live);
   std::vector<std::string> at_stake;
   for (const DataLoss& loss : live.diff.losses) {

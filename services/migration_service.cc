@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "services/grpc_status.h"
+#include "typed/client_breaking.h"
 
 namespace sluice {
 
@@ -92,6 +94,13 @@ grpc::Status MigrationServiceImpl::Check(grpc::ServerContext* context, const v1:
   return state_.Serve(context, "MigrationService/Check", Scope::kAdmin, "", [&]() -> absl::Status {
     for (std::string& problem : CheckMigrations({request->migrations().begin(), request->migrations().end()})) {
       response->add_problems(std::move(problem));
+    }
+    for (int i = 1; i < request->migrations_size(); ++i) {
+      const v1::Migration& m = request->migrations(i);
+      for (const std::string& change :
+           typed::ClientBreakingChanges(request->migrations(i - 1).snapshot(), m.snapshot(), {})) {
+        response->add_client_breaking(absl::StrCat(m.name(), ": ", change));
+      }
     }
     return absl::OkStatus();
   });

@@ -38,7 +38,92 @@ struct ProtoType {
   std::string type_name;  // messages and enums: `.google.protobuf.Timestamp`
   std::string filter;     // its filter message: `Int64Filter`
   unsigned ops = kEquality | kMembership;
+  std::string import;  // the file that declares type_name, for the well-known types
 };
+
+// A column's protobuf type in the file of `package`.
+absl::StatusOr<ProtoType> ProtoTypeOf(const v1::Column& c, const std::string& package) {
+  ProtoType t;
+  const bool u = c.unsigned_();
+  switch (c.type()) {
+    case v1::SMALLINT:
+    case v1::INTEGER:
+    case v1::TINYINT:
+    case v1::MEDIUMINT:
+      t.type = u ? FieldDescriptorProto::TYPE_UINT32 : FieldDescriptorProto::TYPE_INT32;
+      t.filter = u ? "Uint32Filter" : "Int32Filter";
+      t.ops |= kOrdering;
+      break;
+    case v1::BIGINT:
+      t.type = u ? FieldDescriptorProto::TYPE_UINT64 : FieldDescriptorProto::TYPE_INT64;
+      t.filter = u ? "Uint64Filter" : "Int64Filter";
+      t.ops |= kOrdering;
+      break;
+    case v1::BOOLEAN:
+      t.type = FieldDescriptorProto::TYPE_BOOL;
+      t.filter = "BoolFilter";
+      t.ops = kEquality;
+      break;
+    case v1::TEXT:
+    case v1::VARCHAR:
+    case v1::CHAR:
+      t.filter = "TextFilter";
+      t.ops |= kOrdering | kPattern;
+      break;
+    case v1::DECIMAL:
+    case v1::DATE:
+    case v1::TIME:
+    case v1::TIMESTAMP:
+    case v1::INTERVAL:
+    case v1::UUID:
+      t.filter = "StringFilter";
+      t.ops |= kOrdering;
+      break;
+    case v1::REAL:
+      t.type = FieldDescriptorProto::TYPE_FLOAT;
+      t.filter = "FloatFilter";
+      t.ops |= kOrdering;
+      break;
+    case v1::DOUBLE:
+      t.type = FieldDescriptorProto::TYPE_DOUBLE;
+      t.filter = "DoubleFilter";
+      t.ops |= kOrdering;
+      break;
+    case v1::TIMESTAMPTZ:
+      t.type = FieldDescriptorProto::TYPE_MESSAGE;
+      t.type_name = ".google.protobuf.Timestamp";
+      t.filter = "TimestampFilter";
+      t.ops |= kOrdering;
+      t.import = "google/protobuf/timestamp.proto";
+      break;
+    case v1::JSON:
+    case v1::JSONB:
+      t.type = FieldDescriptorProto::TYPE_MESSAGE;
+      t.type_name = ".google.protobuf.Value";
+      t.filter = "JsonFilter";
+      t.ops = 0;
+      t.import = "google/protobuf/struct.proto";
+      break;
+    case v1::BYTES:
+      t.type = FieldDescriptorProto::TYPE_BYTES;
+      t.filter = "BytesFilter";
+      break;
+    case v1::ENUM: {
+      const std::string name = MessageNameOf(c.enum_name());
+      t.type = FieldDescriptorProto::TYPE_ENUM;
+      t.type_name = absl::StrCat(".", package, ".", name);
+      t.filter = name + "Filter";
+      break;
+    }
+    default:
+      return absl::InternalError(absl::StrCat("column `", c.name(), "` has no type"));
+  }
+  if (c.array()) {
+    t.filter = t.filter.substr(0, t.filter.size() - 6) + "ArrayFilter";
+    t.ops = kArray;
+  }
+  return t;
+}
 
 class Builder {
  public:
@@ -106,85 +191,8 @@ class Builder {
   }
 
   absl::StatusOr<ProtoType> TypeOf(const v1::Column& c) {
-    ProtoType t;
-    const bool u = c.unsigned_();
-    switch (c.type()) {
-      case v1::SMALLINT:
-      case v1::INTEGER:
-      case v1::TINYINT:
-      case v1::MEDIUMINT:
-        t.type = u ? FieldDescriptorProto::TYPE_UINT32 : FieldDescriptorProto::TYPE_INT32;
-        t.filter = u ? "Uint32Filter" : "Int32Filter";
-        t.ops |= kOrdering;
-        break;
-      case v1::BIGINT:
-        t.type = u ? FieldDescriptorProto::TYPE_UINT64 : FieldDescriptorProto::TYPE_INT64;
-        t.filter = u ? "Uint64Filter" : "Int64Filter";
-        t.ops |= kOrdering;
-        break;
-      case v1::BOOLEAN:
-        t.type = FieldDescriptorProto::TYPE_BOOL;
-        t.filter = "BoolFilter";
-        t.ops = kEquality;
-        break;
-      case v1::TEXT:
-      case v1::VARCHAR:
-      case v1::CHAR:
-        t.filter = "TextFilter";
-        t.ops |= kOrdering | kPattern;
-        break;
-      case v1::DECIMAL:
-      case v1::DATE:
-      case v1::TIME:
-      case v1::TIMESTAMP:
-      case v1::INTERVAL:
-      case v1::UUID:
-        t.filter = "StringFilter";
-        t.ops |= kOrdering;
-        break;
-      case v1::REAL:
-        t.type = FieldDescriptorProto::TYPE_FLOAT;
-        t.filter = "FloatFilter";
-        t.ops |= kOrdering;
-        break;
-      case v1::DOUBLE:
-        t.type = FieldDescriptorProto::TYPE_DOUBLE;
-        t.filter = "DoubleFilter";
-        t.ops |= kOrdering;
-        break;
-      case v1::TIMESTAMPTZ:
-        t.type = FieldDescriptorProto::TYPE_MESSAGE;
-        t.type_name = ".google.protobuf.Timestamp";
-        t.filter = "TimestampFilter";
-        t.ops |= kOrdering;
-        Import("google/protobuf/timestamp.proto");
-        break;
-      case v1::JSON:
-      case v1::JSONB:
-        t.type = FieldDescriptorProto::TYPE_MESSAGE;
-        t.type_name = ".google.protobuf.Value";
-        t.filter = "JsonFilter";
-        t.ops = 0;
-        Import("google/protobuf/struct.proto");
-        break;
-      case v1::BYTES:
-        t.type = FieldDescriptorProto::TYPE_BYTES;
-        t.filter = "BytesFilter";
-        break;
-      case v1::ENUM: {
-        const std::string name = MessageNameOf(c.enum_name());
-        t.type = FieldDescriptorProto::TYPE_ENUM;
-        t.type_name = Full(name);
-        t.filter = name + "Filter";
-        break;
-      }
-      default:
-        return absl::InternalError(absl::StrCat("column `", c.name(), "` has no type"));
-    }
-    if (c.array()) {
-      t.filter = t.filter.substr(0, t.filter.size() - 6) + "ArrayFilter";
-      t.ops = kArray;
-    }
+    absl::StatusOr<ProtoType> t = ProtoTypeOf(c, package_);
+    if (t.ok() && !t->import.empty()) Import(t->import);
     return t;
   }
 
@@ -470,6 +478,16 @@ class Builder {
 };
 
 }  // namespace
+
+std::string ProtoTypeName(const v1::Column& column) {
+  absl::StatusOr<ProtoType> t = ProtoTypeOf(column, "");
+  if (!t.ok()) return "";
+  std::string name =
+      t->type_name.empty()
+          ? google::protobuf::FieldDescriptor::TypeName(static_cast<google::protobuf::FieldDescriptor::Type>(t->type))
+          : t->type_name.substr(t->type_name.rfind('.') + 1);
+  return column.array() ? "repeated " + name : name;
+}
 
 std::string SchemaFileName(const std::string& schema) { return absl::StrCat("sluice/schemas/", schema, ".proto"); }
 

@@ -33,6 +33,10 @@ struct SchemaFile {
   std::map<std::string, std::map<std::string, int>> enum_numbers;  // schema enum → value → number
 };
 
+// A column's field type in the typed API ("int32", "string", "Timestamp", "Role",
+// "repeated int64"): what a client's generated code sees.
+std::string ProtoTypeName(const v1::Column& column);
+
 // The file name a schema's typed API is served and written as: `sluice/schemas/<schema>.proto`.
 std::string SchemaFileName(const std::string& schema);
 

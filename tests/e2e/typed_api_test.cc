@@ -258,6 +258,36 @@ TEST_P(TypedApi, ASecondVersionKeepsFieldNumbersAndTheFirstVersionsClientWorks) 
   ASSERT_TRUE(Call(&v1::SchemaService::Stub::RegisterSchema, schemas_.get(), request, &registered).ok())
       << last_.error_message();
   EXPECT_EQ(registered.version().version(), 2u);
+  // What v2 breaks for v1's clients, reported by Generate (from the applied snapshot), Check and
+  // Push, beside the SQL.
+  const std::vector<std::string> breaking = {
+      "table `tags` dropped: service TagsService is gone",
+  };
+  v1::GenerateResponse generated;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Generate, migrations_.get(),
+                   FromJson<v1::GenerateRequest>(R"({"target": {"schema": "shop"}, "allow_data_loss": true})"),
+                   &generated)
+                  .ok())
+      << last_.error_message();
+  EXPECT_THAT(generated.client_breaking(), ::testing::ElementsAreArray(breaking));
+  v1::GenerateResponse initial;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Generate, migrations_.get(),
+                   FromJson<v1::GenerateRequest>(R"({"target": {"schema": "shop"}, "version": 1, "previous": {}})"),
+                   &initial)
+                  .ok());
+  EXPECT_THAT(initial.client_breaking(), ElementsAre());  // a first version breaks nothing
+  v1::CheckRequest check;
+  *check.add_migrations() = initial.migration();
+  *check.add_migrations() = generated.migration();
+  v1::CheckResponse checked;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Check, migrations_.get(), check, &checked).ok());
+  EXPECT_THAT(checked.problems(), ElementsAre());
+  EXPECT_THAT(checked.client_breaking(), ElementsAre(absl::StrCat(generated.migration().name(), ": ", breaking[0])));
+  v1::PushResponse dry;
+  ASSERT_TRUE(Call(&v1::MigrationService::Stub::Push, migrations_.get(),
+                   FromJson<v1::PushRequest>(R"({"target": {"schema": "shop"}, "dry_run": true})"), &dry)
+                  .ok());
+  EXPECT_THAT(dry.client_breaking(), ::testing::ElementsAreArray(breaking));
   v1::PushResponse pushed;
   ASSERT_TRUE(Call(&v1::MigrationService::Stub::Push, migrations_.get(),
                    FromJson<v1::PushRequest>(R"({"target": {"schema": "shop"}, "allow_data_loss": true})"), &pushed)

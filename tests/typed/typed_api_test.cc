@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/proto_json.h"
 #include "tests/support/test_schema.h"
+#include "typed/client_breaking.h"
 #include "typed/field_numbers.h"
 #include "typed/translate.h"
 #include "typed/typed_schema.h"
@@ -145,6 +146,30 @@ TEST(TypedApi, NamesThatClashAreRefusedNamingBoth) {
   ASSERT_EQ(twice.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(twice.status().message(), HasSubstr("`Tags` and `tags` both make the protobuf name `Tags`"));
   EXPECT_EQ(FieldViolations(twice.status()).at(0).field, "schema.tables[3].name");
+}
+
+TEST(TypedApi, ClientBreakingChangesAreListed) {
+  v1::Schema before = testing::ShopSchema();
+  v1::Schema after = before;
+  v1::Table* users = after.mutable_tables(0);
+  users->mutable_columns()->DeleteSubrange(2, 1);   // name
+  users->mutable_columns(1)->set_name("mail");      // email, renamed
+  users->mutable_columns(3)->set_type(v1::DOUBLE);  // balance: DECIMAL (a string) → double
+  users->mutable_columns(4)->set_not_null(false);   // active: now optional
+  users->add_columns()->CopyFrom(users->columns(0));
+  users->mutable_columns(users->columns_size() - 1)->set_name("added");  // new: breaks nothing
+  after.mutable_tables()->DeleteSubrange(2, 1);                          // tags
+  after.mutable_enums(0)->mutable_values()->DeleteSubrange(0, 1);        // role loses `customer`
+  v1::RenameHint hint;
+  hint.set_table("users");
+  hint.set_from_column("email");
+  hint.set_to_column("mail");
+  EXPECT_THAT(ClientBreakingChanges(before, after, {hint}),
+              ElementsAre("column `users.email` renamed to `mail`: its field keeps its number, under a new name",
+                          "column `users.balance` changes type: string → double",
+                          "column `users.active` changes type: bool → bool (optional)", "column `users.name` dropped",
+                          "table `tags` dropped: service TagsService is gone", "enum `role` loses value `customer`"));
+  EXPECT_THAT(ClientBreakingChanges(before, before, {}), ElementsAre());
 }
 
 // A typed message from JSON, as a client would send it.

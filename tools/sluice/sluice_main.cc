@@ -579,6 +579,8 @@ int main(int argc, char** argv) {
       std::vector<std::string> problems = folder.problems;
       problems.insert(problems.end(), response.problems().begin(), response.problems().end());
       for (const auto& p : problems) std::cout << "problem: " << p << "\n";
+      // Reported, not a problem: clients generated before such a migration need generating again.
+      for (const auto& c : response.client_breaking()) std::cout << "client-breaking: " << c << "\n";
       if (problems.empty()) std::cout << dir << ": " << folder.migrations.size() << " migrations, no problems\n";
       return problems.empty() ? 0 : 1;
     }

@@ -1,0 +1,89 @@
+#include "typed/client_breaking.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "typed/names.h"
+#include "typed/schema_file.h"
+
+namespace sluice::typed {
+namespace {
+
+// Tables and views by name, with their columns.
+std::map<std::string, const google::protobuf::RepeatedPtrField<v1::Column>*> Tables(const v1::Schema& schema) {
+  std::map<std::string, const google::protobuf::RepeatedPtrField<v1::Column>*> out;
+  for (const v1::Table& t : schema.tables()) out[t.name()] = &t.columns();
+  for (const v1::View& v : schema.views()) out[v.name()] = &v.columns();
+  return out;
+}
+
+std::string Shape(const v1::Column& c) {
+  return absl::StrCat(ProtoTypeName(c), !c.not_null() && !c.primary_key() && !c.array() ? " (optional)" : "");
+}
+
+}  // namespace
+
+std::vector<std::string> ClientBreakingChanges(const v1::Schema& before, const v1::Schema& after,
+                                               const std::vector<v1::RenameHint>& renames) {
+  std::map<std::string, std::string> old_table;                          // table now → before
+  std::map<std::string, std::map<std::string, std::string>> old_column;  // table now → column now → before
+  for (const v1::RenameHint& hint : renames) {
+    if (!hint.from_table().empty()) old_table[hint.table()] = hint.from_table();
+    if (!hint.from_column().empty()) old_column[hint.table()][hint.to_column()] = hint.from_column();
+  }
+  const auto was = Tables(before);
+  const auto now = Tables(after);
+  std::vector<std::string> out;
+  std::map<std::string, bool> kept;  // old table names still served
+  for (const auto& [name, columns] : now) {
+    auto renamed = old_table.find(name);
+    const std::string old_name = renamed != old_table.end() ? renamed->second : name;
+    auto it = was.find(old_name);
+    if (it == was.end()) continue;  // a new table: nothing breaks
+    kept[old_name] = true;
+    if (old_name != name) {
+      out.push_back(absl::StrCat("table `", old_name, "` renamed to `", name, "`: service ", MessageNameOf(old_name),
+                                 "Service is now ", MessageNameOf(name), "Service"));
+    }
+    std::map<std::string, const v1::Column*> old_columns;
+    for (const v1::Column& c : *it->second) old_columns[c.name()] = &c;
+    std::map<std::string, bool> kept_columns;
+    for (const v1::Column& c : *columns) {
+      auto from = old_column[name].find(c.name());
+      const std::string old = from != old_column[name].end() ? from->second : c.name();
+      auto prior = old_columns.find(old);
+      if (prior == old_columns.end()) continue;
+      kept_columns[old] = true;
+      if (old != c.name()) {
+        out.push_back(absl::StrCat("column `", name, ".", old, "` renamed to `", c.name(),
+                                   "`: its field keeps its number, under a new name"));
+      }
+      if (Shape(*prior->second) != Shape(c)) {
+        out.push_back(
+            absl::StrCat("column `", name, ".", c.name(), "` changes type: ", Shape(*prior->second), " → ", Shape(c)));
+      }
+    }
+    for (const v1::Column& c : *it->second) {
+      if (!kept_columns[c.name()]) out.push_back(absl::StrCat("column `", name, ".", c.name(), "` dropped"));
+    }
+  }
+  for (const auto& [name, columns] : was) {
+    if (!kept[name])
+      out.push_back(absl::StrCat("table `", name, "` dropped: service ", MessageNameOf(name), "Service is gone"));
+  }
+  std::map<std::string, const v1::Enum*> enums;
+  for (const v1::Enum& e : after.enums()) enums[e.name()] = &e;
+  for (const v1::Enum& e : before.enums()) {
+    auto it = enums.find(e.name());
+    for (const std::string& value : e.values()) {
+      if (it == enums.end() ||
+          std::find(it->second->values().begin(), it->second->values().end(), value) == it->second->values().end()) {
+        out.push_back(absl::StrCat("enum `", e.name(), "` loses value `", value, "`"));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace sluice::typed
