@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
@@ -181,8 +182,54 @@ void IntRange(const v1::Column& column, long double* lo, long double* hi) {
   }
 }
 
-absl::StatusOr<Value> CheckScalar(const Value& value, const v1::Column& column, const SchemaIndex& schema,
+// A plain string (what a hand-written request or the CLI's plain JSON gives) in the kind of
+// `column`: an integer written as a string (exact beyond 2^53), a decimal, a date, a time, a
+// timestamp, a UUID. Anything else as it is.
+Value FromPlainString(const Value& value, const v1::Column& column) {
+  if (!value.has_string_value()) return value;
+  Value out;
+  const std::string& s = value.string_value();
+  switch (column.type()) {
+    case v1::SMALLINT:
+    case v1::INTEGER:
+    case v1::BIGINT:
+    case v1::TINYINT:
+    case v1::MEDIUMINT: {
+      int64_t i;
+      uint64_t u;
+      if (absl::SimpleAtoi(s, &i)) {
+        out.set_int_value(i);
+      } else if (absl::SimpleAtoi(s, &u)) {
+        out.set_uint_value(u);
+      } else {
+        return value;
+      }
+      return out;
+    }
+    case v1::DECIMAL:
+      out.set_decimal_value(s);
+      return out;
+    case v1::DATE:
+      out.set_date_value(s);
+      return out;
+    case v1::TIME:
+      out.set_time_value(s);
+      return out;
+    case v1::TIMESTAMP:
+    case v1::TIMESTAMPTZ:
+      out.set_timestamp_value(s);
+      return out;
+    case v1::UUID:
+      out.set_uuid_value(s);
+      return out;
+    default:
+      return value;
+  }
+}
+
+absl::StatusOr<Value> CheckScalar(const Value& given, const v1::Column& column, const SchemaIndex& schema,
                                   const std::string& path) {
+  const Value value = FromPlainString(given, column);
   auto mismatch = [&](absl::string_view expected) {
     return InvalidField(path, absl::StrCat("column `", column.name(), "` is ", TypeLabel(column), " and takes ",
                                            expected, ", not ", KindName(value.kind_case())));

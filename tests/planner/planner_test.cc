@@ -87,10 +87,39 @@ TEST_F(PlannerTest, UnknownTableAndColumn) {
             "select.where.and.conditions[1].eq.left.column.name: table `users` has no column `nick`");
 }
 
+// Plain strings (hand-written JSON, the CLI's plain values) take the kind of their column:
+// integers exactly (beyond 2^53 too), decimals, dates, timestamps, UUIDs.
+TEST_F(PlannerTest, PlainStringsTakeTheKindOfTheirColumn) {
+  v1::Schema wide = ShopSchema();  // posts.id a BIGINT
+  wide.mutable_tables(1)->mutable_columns(0)->set_type(v1::BIGINT);
+  const SchemaIndex schema(wide);
+  auto planned = PlanInsert(schema, FromJson<v1::Insert>(R"({"table": "posts", "rows": [{"values": {
+      "id": {"string_value": "9007199254740993"}, "author_id": {"string_value": "1"},
+      "title": {"string_value": "t"}, "published_on": {"string_value": "2024-02-29"},
+      "public_id": {"string_value": "8B2C0D8E-1F6B-4C9A-9A57-0C3F1E2D4B5A"}}}]})"),
+                            "insert");
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  std::vector<std::string> params;
+  for (const v1::Value& v : planned->params) params.push_back(testing::ToJson(v));
+  EXPECT_THAT(params, ::testing::IsSupersetOf({R"({"int_value":"9007199254740993"})", R"({"int_value":"1"})",
+                                               R"({"date_value":"2024-02-29"})",
+                                               R"({"uuid_value":"8b2c0d8e-1f6b-4c9a-9a57-0c3f1e2d4b5a"})"}));
+  auto balance = PlanInsert(schema_, FromJson<v1::Insert>(R"({"table": "users", "rows": [{"values": {
+      "email": {"string_value": "a@example.com"}, "balance": {"string_value": "12.5"}}}]})"),
+                            "insert");
+  ASSERT_TRUE(balance.ok()) << balance.status();
+  EXPECT_THAT(testing::ToJson(balance->params[1]), HasSubstr(R"("decimal_value":"12.5")"));
+  // A string that is not one stays a string, and is refused as before.
+  EXPECT_EQ(
+      InsertRefusal(R"({"table": "posts", "rows": [{"values": {"author_id": {"string_value": "1.5"},
+      "title": {"string_value": "t"}, "public_id": {"uuid_value": "8b2c0d8e-1f6b-4c9a-9a57-0c3f1e2d4b5a"}}}]})"),
+      "insert.rows[0].values[\"author_id\"]: column `author_id` is INTEGER and takes int_value, not string_value");
+}
+
 TEST_F(PlannerTest, ValuesOfTheWrongType) {
   EXPECT_EQ(
       SelectRefusal(
-          R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1"}}}}})"),
+          R"({"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "one"}}}}})"),
       "select.where.eq.right.value: column `id` is INTEGER and takes int_value, not string_value");
   EXPECT_EQ(
       InsertRefusal(

@@ -12,19 +12,28 @@ expect_contains "$(sluice --output sql generate shop)" 'CREATE TABLE "users"'  #
 expect_contains "$(sluice migrate shop)" '"0000_initial_v1"'
 expect_contains "$(sluice status shop)" '"name": "0000_initial_v1"'
 inserted=$(sluice insert '{"target": {"schema": "shop"}, "insert": {"table": "users",
-  "rows": [{"values": {"email": {"string_value": "ada@example.com"}, "name": {"string_value": "Ada"}}}],
-  "returning": ["id", "created_at"]}}')
+  "rows": [{"values": {"email": "ada@example.com", "name": "Ada", "balance": "12.50"}}],
+  "returning": ["id", "balance", "created_at"]}}')
 expect_contains "$inserted" '"int_value": "1"'
+expect_contains "$inserted" '"decimal_value": "12.50"'
 expect_contains "$inserted" '"timestamp_value": "'
 selected=$(sluice select '{"target": {"schema": "shop"}, "select": {"table": "users",
-  "where": {"ilike": {"left": {"column": {"name": "email"}}, "right": {"value": {"string_value": "%@EXAMPLE.com"}}}},
-  "order_by": [{"expression": {"column": {"name": "id"}}, "descending": true}], "limit": "10"}}')
+  "where": {"ilike": {"left": {"column": {"name": "email"}}, "right": {"value": "%@EXAMPLE.com"}}},
+  "order_by": [{"expression": {"column": {"name": "id"}}, "descending": true}], "limit": 10}}')
 expect_contains "$selected" '"string_value": "ada@example.com"'
-updated=$(sluice update '{"target": {"schema": "shop"}, "update": {"table": "users", "set": {"name": {"string_value": "Ada L."}},
-  "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}, "returning": ["name"]}}')
+updated=$(sluice update '{"target": {"schema": "shop"}, "update": {"table": "users", "set": {"name": "Ada L."},
+  "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": 1}}}, "returning": ["name"]}}')
 expect_contains "$updated" '"string_value": "Ada L."'
+# Plain values by the column's type: a UUID, a date, a JSON object, null; the wrapped form too.
+posted=$(sluice --output table insert '{"target": {"schema": "shop"}, "insert": {"table": "posts", "rows": [{"values": {
+  "author_id": 1, "title": "Notes", "public_id": "8B2C0D8E-1F6B-4C9A-9A57-0C3F1E2D4B5A", "published_on": "2024-02-29",
+  "metadata": {"tags": ["a"]}, "body": null, "rating": {"double_value": 4.5}}}],
+  "returning": ["public_id", "published_on", "metadata", "body", "rating"]}}')
+expect_contains "$posted" '8b2c0d8e-1f6b-4c9a-9a57-0c3f1e2d4b5a | 2024-02-29   | {"tags":["a"]} | NULL | 4.5'
+deleted=$(sluice delete '{"target": {"schema": "shop"}, "delete": {"table": "posts", "all_rows": true}}')
+expect_contains "$deleted" '"rows_affected": "1"'
 deleted=$(sluice delete '{"target": {"schema": "shop"}, "delete": {"table": "users",
-  "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}}}')
+  "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": 1}}}}}')
 expect_contains "$deleted" '"rows_affected": "1"'
 dry=$(sluice select '{"target": {"schema": "shop"}, "to_sql": true, "select": {"table": "users", "limit": "1"}}')
 expect_contains "$dry" 'FROM \"users\" LIMIT ?'
@@ -91,7 +100,7 @@ kill "$silent" 2>/dev/null || true
 
 # A failed call prints the field violations and exits with the gRPC code (3: INVALID_ARGUMENT).
 set +e
-error=$(sluice select '{"target": {"schema": "shop"}, "select": {"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1"}}}}}}' 2>&1)
+error=$(sluice select '{"target": {"schema": "shop"}, "select": {"table": "users", "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "one"}}}}}}' 2>&1)
 code=$?
 set -e
 [ "$code" -eq 3 ] || fail "expected exit 3, got $code: $error"

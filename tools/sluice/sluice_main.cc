@@ -23,6 +23,7 @@
 #include "sluice/v1/schema_service.grpc.pb.h"
 #include "tools/sluice/migrations_folder.h"
 #include "tools/sluice/output.h"
+#include "tools/sluice/plain_values.h"
 
 namespace {
 
@@ -69,7 +70,8 @@ std::string Parse(const std::string& arg, Message* message) {
     return google::protobuf::TextFormat::ParseFromString(text, message) ? ""
                                                                         : "cannot parse " + path + " as text format";
   }
-  auto status = google::protobuf::util::JsonStringToMessage(text, message);
+  auto status =
+      google::protobuf::util::JsonStringToMessage(cli::WrapPlainValues(text, *message->GetDescriptor()), message);
   return status.ok() ? ""
                      : "cannot parse " + (path.empty() ? std::string("the request") : path) + ": " +
                            std::string(status.message());
