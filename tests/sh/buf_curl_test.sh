@@ -47,6 +47,33 @@ set -e
 expect_contains "$error" 'select.where.eq.left.column.name'
 stop_sluiced
 
+# The README's typed API commands, on a fresh database: the typed services are listed and called
+# through reflection alone, and the Find's reply is the README's.
+start_sluiced --plugin-dir lib/plugins --database "default=sqlite:$TEST_TMPDIR/buf_typed.db"
+url="http://$SLUICED_ADDR"
+{ echo '{"schema":'; cat examples/shop.schema.json; echo '}'; } |
+  buf -d @- "$url/sluice.v1.SchemaService/RegisterSchema" >/dev/null
+expect_contains "$(buf --list-services "$url")" "sluice.schemas.shop.UsersService"
+buf -d '{"target": {"schema": "shop"}}' "$url/sluice.v1.MigrationService/Migrate" >/dev/null
+inserted=$(buf -d '{"rows": [{"email": "ada@example.com", "name": "Ada", "role": "ROLE_ADMIN", "balance": "12.50",
+  "createdAt": "2024-02-29T13:45:00Z"}], "returning": {"columns": ["USERS_COLUMN_ID"]}}' \
+  "$url/sluice.schemas.shop.UsersService/Insert")
+expect_contains "$inserted" '"rowsAffected": "1"'
+found=$(buf -d '{"where": {"email": {"eq": "ada@example.com"}}}' "$url/sluice.schemas.shop.UsersService/Find")
+readme_found=$(awk '/^The last answers:$/ {found = 1} found && /^```json$/ {inside = 1; next}
+                    inside && /^```$/ {exit} inside {print}' README.md)
+[ -n "$readme_found" ] || fail "README.md has no typed Find reply block"
+[ "$found" = "$readme_found" ] || fail "the typed Find's reply differs from README.md's:
+$found"
+# A string for an integer column: buf refuses it before sending (the types are the schema's).
+set +e
+typo=$(buf -d '{"where": {"id": {"eq": "one"}}}' "$url/sluice.schemas.shop.UsersService/Find" 2>&1)
+code=$?
+set -e
+[ "$code" -ne 0 ] || fail "buf sent a string for an integer column"
+expect_contains "$typo" 'id'
+stop_sluiced
+
 # The README's operator commands, against a server that requires tokens.
 ADMIN_TOKEN=an-admin-token-for-the-test
 start_sluiced --plugin-dir lib/plugins --tokens "admin:$ADMIN_TOKEN,data:a-data-token" --database "default=sqlite:$TEST_TMPDIR/buf_auth.db"
