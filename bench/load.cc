@@ -27,14 +27,22 @@
 #include <thread>
 #include <vector>
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
+#include "sluice/v1/schema_service.grpc.pb.h"
 
 namespace {
 
@@ -137,6 +145,112 @@ struct Call {
   Request request;
   Response response;
 };
+
+// The typed API (the typed_* kinds): messages built from GetSchemaProto's descriptors and sent
+// as bytes through gRPC's generic stub, as a client generated from the schema's .proto sends them.
+struct TypedApi {
+  google::protobuf::DescriptorPool pool;
+  google::protobuf::DynamicMessageFactory factory{&pool};
+  std::unique_ptr<grpc::GenericStub> stub;  // on Drive's channel
+
+  // The northwind schema's descriptors, from sluiced.
+  bool Load(const std::shared_ptr<grpc::Channel>& channel) {
+    grpc::ClientContext context;
+    v1::GetSchemaProtoRequest request;
+    request.mutable_target()->set_schema("northwind");
+    v1::GetSchemaProtoResponse response;
+    grpc::Status status = v1::SchemaService::NewStub(channel)->GetSchemaProto(&context, request, &response);
+    google::protobuf::FileDescriptorSet set;
+    if (!status.ok() || !set.ParseFromString(response.descriptor_set())) {
+      std::cerr << "load: GetSchemaProto: " << status.error_message() << "\n";
+      return false;
+    }
+    for (const auto& file : set.file()) {
+      if (pool.BuildFile(file) == nullptr) return false;
+    }
+    return true;
+  }
+
+  // `json` as a message of sluice.schemas.northwind.`type`.
+  std::shared_ptr<const google::protobuf::Message> Message(const std::string& type, const std::string& json) {
+    const auto* descriptor = pool.FindMessageTypeByName("sluice.schemas.northwind." + type);
+    if (descriptor == nullptr) {
+      std::cerr << "load: no message " << type << "\n";
+      std::exit(2);
+    }
+    std::shared_ptr<google::protobuf::Message> m(factory.GetPrototype(descriptor)->New());
+    if (!google::protobuf::util::JsonStringToMessage(json, m.get()).ok()) {
+      std::cerr << "load: bad typed request template " << json << "\n";
+      std::exit(2);
+    }
+    return m;
+  }
+};
+TypedApi typed;
+
+// A typed request whose integer at `path` (field names, message by message) varies: the rest of
+// the template serialized once, the varying part appended per call (protobuf merges a message's
+// fields however they are split), as cheap as a generated client's serialization.
+class IntRequest {
+ public:
+  IntRequest(const google::protobuf::Message& request, const std::vector<std::string>& path) {
+    std::unique_ptr<google::protobuf::Message> rest(request.New());
+    rest->CopyFrom(request);
+    const google::protobuf::Descriptor* type = request.GetDescriptor();
+    for (size_t i = 0; i < path.size(); ++i) {
+      const auto* field = type->FindFieldByName(path[i]);
+      numbers_.push_back(field->number());
+      if (i == 0) rest->GetReflection()->ClearField(rest.get(), field);
+      type = field->message_type();
+    }
+    rest_ = rest->SerializeAsString();
+  }
+
+  std::string With(int64_t value) const {
+    std::string inner;
+    {
+      google::protobuf::io::StringOutputStream stream(&inner);
+      google::protobuf::io::CodedOutputStream out(&stream);
+      google::protobuf::internal::WireFormatLite::WriteInt64(numbers_.back(), value, &out);
+    }
+    for (size_t i = numbers_.size() - 1; i-- > 0;) {
+      std::string outer;
+      {
+        google::protobuf::io::StringOutputStream stream(&outer);
+        google::protobuf::io::CodedOutputStream out(&stream);
+        google::protobuf::internal::WireFormatLite::WriteBytes(numbers_[i], inner, &out);
+      }
+      inner = std::move(outer);
+    }
+    return rest_ + inner;
+  }
+
+ private:
+  std::string rest_;
+  std::vector<int> numbers_;
+};
+
+// One typed call of `path` with the serialized `request`.
+void SendTyped(const std::string& path, const std::string& request, std::function<void(bool)> done) {
+  struct TypedCall {
+    grpc::ClientContext context;
+    grpc::ByteBuffer request, response;
+  };
+  auto* call = new TypedCall();
+  grpc::Slice slice(request);
+  call->request = grpc::ByteBuffer(&slice, 1);
+  call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  typed.stub->UnaryCall(&call->context, path, grpc::StubOptions(), &call->request, &call->response,
+                        [call, done](grpc::Status status) {
+                          if (!status.ok()) {
+                            static std::atomic<int> shown{0};
+                            if (shown++ < 3) std::cerr << "load: typed " << status.error_message() << "\n";
+                          }
+                          std::function<void(bool)> finish = done;
+                          delete call;
+                          finish(status.ok());
+                        });
+}
 
 // The callback form of a QueryService method, as a callable.
 #define ASYNC(M)                                                                                 \
@@ -383,6 +497,28 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
                      return PgbenchScript(to_sql(stub, update, &v1::QueryService::Stub::Update),
                                           {{1, "random(0, 99)"}, {2, absl::StrCat("random(1, ", sizes.products, ")")}});
                    }});
+  // The point select and the relational read through the typed API (the typed services; the
+  // same SQL as customer_by_id and order_with_details).
+  kinds.push_back(
+      {"typed_customer_by_id",
+       [=](v1::QueryService::Stub*, std::mt19937_64& rng, std::function<void(bool)> done) {
+         static const IntRequest request(*typed.Message("CustomersFindRequest", R"({"where": {"id": {"eq": 1}}})"),
+                                         {"where", "id", "eq"});
+         SendTyped("/sluice.schemas.northwind.CustomersService/Find", request.With(Pick(rng, sizes.customers)), done);
+       },
+       nullptr});
+  kinds.push_back({"typed_order_with_details",
+                   [=](v1::QueryService::Stub*, std::mt19937_64& rng, std::function<void(bool)> done) {
+                     static const IntRequest request(*typed.Message("OrdersFindRequest", R"({"where": {"id": {"eq": 1}},
+                         "with": {"details": {"columns": ["ORDER_DETAILS_COLUMN_QUANTITY", "ORDER_DETAILS_COLUMN_UNIT_PRICE",
+                                                          "ORDER_DETAILS_COLUMN_DISCOUNT"],
+                                              "with": {"product": {"columns": ["PRODUCTS_COLUMN_NAME", "PRODUCTS_COLUMN_UNIT_PRICE"]}}},
+                                  "customer": {"columns": ["CUSTOMERS_COLUMN_COMPANY_NAME"]}}})"),
+                                                     {"where", "id", "eq"});
+                     SendTyped("/sluice.schemas.northwind.OrdersService/FindFirst",
+                               request.With(Pick(rng, sizes.orders)), done);
+                   },
+                   nullptr});
   return kinds;
 }
 
@@ -416,6 +552,7 @@ int Drive(const std::string& addr, const std::vector<Kind>& chosen, int concurre
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   auto channel = grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args);
   auto stub = v1::QueryService::NewStub(channel);
+  typed.stub = std::make_unique<grpc::GenericStub>(channel);
   std::mutex mu;
   std::condition_variable finished;
   std::map<std::string, std::vector<double>> latency;  // ms, per kind
@@ -567,7 +704,7 @@ int main(int argc, char** argv) {
   if (flags.count("--pgbench")) {
     auto stub = v1::QueryService::NewStub(channel);
     for (const Kind& k : kinds) {
-      if (k.name == flags["--pgbench"]) {
+      if (k.name == flags["--pgbench"] && k.pgbench) {
         std::cout << k.pgbench(stub.get());
         return 0;
       }
@@ -585,6 +722,9 @@ int main(int argc, char** argv) {
     std::cerr << "load: --kinds names none of the request kinds\n";
     return 2;
   }
+  const bool any_typed =
+      std::any_of(chosen.begin(), chosen.end(), [](const Kind& k) { return absl::StartsWith(k.name, "typed_"); });
+  if (any_typed && !typed.Load(channel)) return 1;
   return Drive(flags["--addr"], chosen, std::stoi(flags.count("--concurrency") ? flags["--concurrency"] : "16"),
                std::stod(flags.count("--seconds") ? flags["--seconds"] : "10"),
                flags.count("--pid") ? static_cast<pid_t>(std::stoi(flags["--pid"])) : 0);

@@ -30,6 +30,8 @@ import same_rows  # noqa: E402 (bench/same_rows.py)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KINDS = ["customer_by_id", "customers_by_name", "products_page", "order_with_details", "employee_with_orders",
          "insert_order", "update_product"]
+# The reads measured through the typed API too (bench/load's typed_* kinds).
+TYPED_KINDS = ["customer_by_id", "order_with_details"]
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 
 
@@ -197,6 +199,18 @@ def main():
                 print(f"bench: {kind} at {c}", flush=True)
                 results[(kind, c)] = {"sluice": sluiced(kind, c), "drizzle": drizzle_in_process(kind, c),
                                       "drizzle_http": drizzle_over_http(kind, c), "raw": raw(kind, c)}
+        # The typed API against the generic one: the same reads, in alternating rounds (the median
+        # of three each), so that the machine's drift touches both alike.
+        typed = {}  # (kind, concurrency) → {"generic": report, "typed": report}
+        for c in concurrencies:
+            for kind in TYPED_KINDS:
+                print(f"bench: {kind} at {c}, typed and generic", flush=True)
+                rounds = {"generic": [], "typed": []}
+                for _ in range(3):
+                    rounds["generic"].append(sluiced(kind, c))
+                    rounds["typed"].append(sluiced("typed_" + kind, c))
+                typed[(kind, c)] = {api: sorted(reports, key=lambda r: r["per_second"])[1]
+                                    for api, reports in rounds.items()}
         print("bench: point selects at 16 (sluiced, raw), planned only (to_sql)", flush=True)
         point16 = {"sluice": sluiced("customer_by_id", 16), "raw": raw("customer_by_id", 16)}
         planned = sluiced("customer_by_id", 16, "--to-sql", "true")
@@ -227,7 +241,7 @@ def main():
         subprocess.run(["tools/db/postgres.sh", "stop", pg_dir], cwd=ROOT)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    write_report(args, concurrencies, results, point16, planned, by_hand, cold, profile)
+    write_report(args, concurrencies, results, typed, point16, planned, by_hand, cold, profile)
 
 
 def read_profile(path, pid):
@@ -247,7 +261,7 @@ def verdict(ok, text):
     return ("met" if ok else "**missed**") + f" ({text})"
 
 
-def write_report(args, concurrencies, results, point16, planned, by_hand, cold, profile):
+def write_report(args, concurrencies, results, typed, point16, planned, by_hand, cold, profile):
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read()).group(1)
     lines = [
         "# Benchmarks",
@@ -308,6 +322,25 @@ def write_report(args, concurrencies, results, point16, planned, by_hand, cold, 
             cells += [f"{r[system]['cpu_ms_per_call'][p]:.3f}" for p in parts]
         lines.append(f"| {kind} | {c} | " + " | ".join(cells) + " |")
 
+    lines += [
+        "",
+        "## The typed API against the generic one",
+        "",
+        "The point select and the order with details through the typed services (`CustomersService/Find`, "
+        "`OrdersService/FindFirst` with `with`: bench/load's `typed_*` kinds, requests serialized as a generated client "
+        "serializes them) and through `QueryService` (`Select`, `FindFirst`), in three alternating rounds each; the "
+        "median round. CPU: sluiced's milliseconds per call.",
+        "",
+        "| request | in flight | generic calls/s | typed calls/s | typed / generic | generic p50 ms | typed p50 ms "
+        "| generic CPU | typed CPU |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for (kind, c), r in typed.items():
+        g, t = r["generic"], r["typed"]
+        lines.append(f"| {kind} | {c} | {g['per_second']:.0f} | {t['per_second']:.0f} | "
+                     f"{t['per_second'] / g['per_second']:.2f} | {g['p50_ms']:.2f} | {t['p50_ms']:.2f} | "
+                     f"{g['cpu_ms_per_call']['server']:.3f} | {t['cpu_ms_per_call']['server']:.3f} |")
+
     # The targets of the serving-path work (issue: a call through sluiced must cost less than
     # the in-process ORM it replaces).
     def worst(system, cs, floor):
@@ -344,6 +377,11 @@ def write_report(args, concurrencies, results, point16, planned, by_hand, cold, 
     lines.append(f"| sluiced CPU per point select ≤ half of Node's per Drizzle call ({c} in flight) | "
                  f"{sluiced_cpu:.3f} ms vs {node_cpu:.3f} ms | "
                  f"{verdict(sluiced_cpu <= node_cpu / 2, f'{sluiced_cpu / (node_cpu / 2):.2f}× the bound')} |")
+    ratio, kind, c = min((r["typed"]["per_second"] / r["generic"]["per_second"], kind, c)
+                         for (kind, c), r in typed.items())
+    # Within the rounds' own spread (about 5% on this shared machine) counts as no more.
+    lines.append(f"| typed API calls/s ≥ the generic API's (point select, order with details) | {ratio:.2f}× | "
+                 f"{verdict(ratio >= 0.95, f'worst {kind} at {c}: {ratio:.2f}×')} |")
     start_ms, rss_mb = cold["cold_start_ms_median"], cold["idle_rss_kb"] / 1024
     lines.append(f"| cold start < 50 ms | {start_ms:.1f} ms | {verdict(start_ms < 50, f'{start_ms / 50:.2f}× the bound')} |")
     lines.append(f"| idle RSS < 30 MB | {rss_mb:.1f} MB | {verdict(rss_mb < 30, f'{rss_mb / 30:.2f}× the bound')} |")

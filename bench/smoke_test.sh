@@ -47,6 +47,12 @@ report=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds "$kinds" --c
 echo "$report"
 for kind in ${kinds//,/ }; do expect_contains "$report" "\"kind\": \"$kind\""; done
 expect_contains "$report" '"errors": 0, "seconds"'
+# The same reads through the typed API (run.py's typed against generic).
+typed=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds typed_customer_by_id,typed_order_with_details \
+  --concurrency 2 --seconds 1) || fail "bench/load typed exited $?: $typed"
+expect_contains "$typed" '"kind": "typed_customer_by_id"'
+expect_contains "$typed" '"kind": "typed_order_with_details"'
+expect_contains "$typed" '"errors": 0, "seconds"'
 # The planned-only point selects (run.py's ceiling of the gRPC path).
 planned=$(bench/load --addr "$SLUICED_ADDR" --sizes "$sizes" --kinds customer_by_id --to-sql true --concurrency 2 \
   --seconds 1) || fail "bench/load --to-sql exited $?: $planned"

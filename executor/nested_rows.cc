@@ -290,10 +290,9 @@ void AppendValueJson(const v1::Value& v, std::string* out) {
   }
 }
 
-absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const FindShape& shape) {
+absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const FindShape& shape, bool with_json) {
   v1::FindResult response;
-  std::string& json = *response.mutable_json();
-  json = "[";
+  std::string json = "[";
   for (int r = 0; r < result.rows_size(); ++r) {
     const v1::Row& row = result.rows(r);
     if (static_cast<size_t>(row.values_size()) != shape.fields.size()) {
@@ -319,10 +318,11 @@ absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const Fin
       }
       SLUICE_RETURN_IF_ERROR(Related(parsed, f, &field));
     }
+    if (!with_json) continue;
     if (r > 0) json += ',';
     AppendRowJson(*nested, shape, &json);
   }
-  json += ']';
+  if (with_json) response.set_json(json + "]");
   return response;
 }
 

@@ -232,18 +232,18 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
 // request → database and schema → one planned select with JSON columns → nested rows.
 template <typename Request>
 void QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* response,
-                            Answer answer) {
+                            Answer answer, bool json) {
   const Mode mode = ModeOf(request);
-  PlanFn plan = [&request, first, response, mode](const SchemaIndex& schema, StatementCall& c) -> absl::Status {
+  PlanFn plan = [&request, first, response, mode, json](const SchemaIndex& schema, StatementCall& c) -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(schema, request.find(), first, "find."));
     c.statement = std::make_shared<const PlannedStatement>(std::move(find.statement));
-    c.respond = [response, mode, shape = find.shape](v1::QueryResult result) -> absl::Status {
+    c.respond = [response, mode, json, shape = find.shape](v1::QueryResult result) -> absl::Status {
       if (mode.to_sql || mode.explain) {
         *response->mutable_statement() = std::move(*result.mutable_statement());
         response->set_plan(std::move(*result.mutable_plan()));
         return absl::OkStatus();
       }
-      SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *shape));
+      SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *shape, json));
       return absl::OkStatus();
     };
     return absl::OkStatus();
@@ -260,6 +260,11 @@ void QueryServiceImpl::FindMany(grpc::ServerContext* context, const v1::FindMany
 void QueryServiceImpl::FindFirst(grpc::ServerContext* context, const v1::FindFirstRequest* request,
                                  v1::FindFirstResponse* response, Answer answer) {
   Find(context, *request, true, response->mutable_result(), std::move(answer));
+}
+
+void QueryServiceImpl::FindNested(grpc::ServerContext* context, const v1::FindManyRequest* request, bool first,
+                                  v1::FindResult* result, Answer answer) {
+  Find(context, *request, first, result, std::move(answer), /*json=*/false);
 }
 
 grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::PrepareRequest* request,

@@ -40,6 +40,11 @@ class QueryServiceImpl final : public QueryServiceBase {
   void ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
                        v1::ExecutePreparedResponse* response, Answer answer);
 
+  // FindMany (FindFirst when `first`) for the typed services: the nested rows, without the
+  // Drizzle-shaped JSON they do not send.
+  void FindNested(grpc::ServerContext* context, const v1::FindManyRequest* request, bool first, v1::FindResult* result,
+                  Answer answer);
+
   grpc::Status SelectStream(grpc::ServerContext* context, const v1::SelectStreamRequest* request,
                             grpc::ServerWriter<v1::SelectStreamResponse>* writer) override;
   // SelectStream's work, its messages written through `write` (false: the client is gone). The
@@ -80,9 +85,10 @@ class QueryServiceImpl final : public QueryServiceBase {
   // The schema `name` of `db`; with `cached_only`, nullptr unless the cached version is fresh.
   absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaOf(Database& db, const CallContext& call,
                                                               const std::string& name, bool cached_only);
-  // FindMany (FindFirst when `first`).
+  // FindMany (FindFirst when `first`); FindResult.json with `json`.
   template <typename Request>
-  void Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* result, Answer answer);
+  void Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* result, Answer answer,
+            bool json = true);
 
   ServerState& state_;
 };

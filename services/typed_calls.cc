@@ -1,9 +1,11 @@
 #include "services/typed_calls.h"
 
+#include <grpcpp/support/proto_buffer_reader.h>
 #include <pthread.h>
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -11,22 +13,23 @@
 #include "common/errors.h"
 #include "services/grpc_status.h"
 #include "services/malformed_requests.h"
+#include "typed/encode.h"
 #include "typed/translate.h"
 
 namespace sluice {
 namespace {
 
-grpc::ByteBuffer Serialized(const google::protobuf::Message& message) {
-  grpc::Slice slice(message.SerializeAsString());
+// `bytes` as a message gRPC sends (the string moves into the slice, no copy).
+grpc::ByteBuffer Bytes(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(
+      owned->data(), owned->size(), [](void* s) { delete static_cast<std::string*>(s); }, owned);
   return grpc::ByteBuffer(&slice, 1);
 }
 
-bool Parse(const grpc::ByteBuffer& bytes, google::protobuf::Message* message) {
-  std::vector<grpc::Slice> slices;
-  if (!bytes.Dump(&slices).ok()) return false;
-  std::string joined;
-  for (const grpc::Slice& s : slices) joined.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return message->ParseFromString(joined);
+bool Parse(grpc::ByteBuffer* bytes, google::protobuf::Message* message) {
+  grpc::ProtoBufferReader reader(bytes);
+  return message->ParseFromZeroCopyStream(&reader);
 }
 
 }  // namespace
@@ -34,26 +37,27 @@ bool Parse(const grpc::ByteBuffer& bytes, google::protobuf::Message* message) {
 // One typed call, from its request to its last event (its answer, and the end of the call).
 class TypedCalls::Call {
  public:
-  explicit Call(TypedCalls* owner) : owner_(owner), state_(owner->state_) {
+  Call(TypedCalls* owner, grpc::ServerCompletionQueue* queue) : owner_(owner), state_(owner->state_), queue_(queue) {
     context_.AsyncNotifyWhenDone(&done_);
-    owner_->service_.RequestCall(&context_, &stream_, owner_->queue_.get(), owner_->queue_.get(), &requested_);
+    owner_->service_.RequestCall(&context_, &stream_, queue_, queue_, &requested_);
   }
 
+ private:
   // A completion queue event of this call.
-  struct Event {
+  struct Event final : UnaryCalls::Tag {
+    Event(Call* call, void (Call::*on)(bool)) : call(call), on(on) {}
+    void Proceed(bool ok) override { (call->*on)(ok); }
     Call* call;
     void (Call::*on)(bool ok);
-    void Fire(bool ok) { (call->*on)(ok); }
   };
 
- private:
   void OnRequested(bool ok) {
     if (!ok) {  // the server is shutting down: the call never started (no done event comes)
       delete this;
       return;
     }
-    new Call(owner_);  // the next call
-    ++owner_->answering_;
+    new Call(owner_, queue_);  // the next call
+    owner_->calls_->Answering(+1);
     const std::string& path = context_.method();
     schema_ = state_.typed_api.ForMethod(path, &method_);
     if (schema_ == nullptr && absl::StartsWith(path, "/sluice.schemas.")) {
@@ -75,29 +79,28 @@ class TypedCalls::Call {
   }
 
   void OnRead(bool ok) {
-    request_ = schema_->New(method_->request);
-    if (!ok || !Parse(request_bytes_, request_.get())) return Finish(MalformedRequest(method_->request->full_name()));
+    request_ = schema_->New(method_->request, &arena_);
+    if (!ok || !Parse(&request_bytes_, request_)) return Finish(MalformedRequest(method_->request->full_name()));
     absl::Status known = typed::CheckKnownFields(*request_);
     if (!known.ok()) return Refuse(known);
     database_ = request_->GetReflection()->GetString(*request_, method_->request->FindFieldByName("database"));
-    response_ = schema_->New(method_->response);
     switch (method_->kind) {
       case typed::MethodKind::kFind:
       case typed::MethodKind::kFindFirst:
       case typed::MethodKind::kGet: {
         absl::StatusOr<v1::FindManyRequest> find = typed::ToFind(*schema_, *method_, *request_);
         if (!find.ok()) return Refuse(find.status());
-        if (method_->kind == typed::MethodKind::kFind) {
-          find_ = *std::move(find);
-          return owner_->queries_.FindMany(&context_, &find_, &find_out_, Then([this] {
-            return typed::FromFind(*schema_, *method_, find_out_.result(), response_.get());
+        const bool first = method_->kind != typed::MethodKind::kFind;
+        // Without relations, a plain select (no JSON built by the database, none parsed here).
+        if (std::optional<v1::SelectRequest> select = typed::AsSelect(*find, first)) {
+          select_ = *std::move(select);
+          return owner_->queries_.Select(&context_, &select_, &select_out_, Then([this] {
+            return typed::EncodeSelect(*schema_, *method_, select_out_.result());
           }));
         }
-        *first_.mutable_target() = find->target();
-        *first_.mutable_find() = find->find();
-        Answer first =
-            Then([this] { return typed::FromFind(*schema_, *method_, first_out_.result(), response_.get()); });
-        return owner_->queries_.FindFirst(&context_, &first_, &first_out_, std::move(first));
+        find_ = *std::move(find);
+        return owner_->queries_.FindNested(&context_, &find_, first, &found_,
+                                           Then([this] { return typed::EncodeFind(*schema_, *method_, found_); }));
       }
       case typed::MethodKind::kInsert:
         return Write(typed::ToInsert(*schema_, *method_, *request_), &insert_, &insert_out_, &QueryServiceImpl::Insert);
@@ -120,9 +123,8 @@ class TypedCalls::Call {
              void (QueryServiceImpl::*handler)(grpc::ServerContext*, const Request*, Response*, Answer)) {
     if (!request.ok()) return Refuse(request.status());
     *into = *std::move(request);
-    (owner_->queries_.*handler)(&context_, into, out, Then([this, out] {
-      return typed::FromWrite(*schema_, *method_, out->result(), response_.get());
-    }));
+    (owner_->queries_.*handler)(&context_, into, out,
+                                Then([this, out] { return typed::EncodeWrite(*schema_, *method_, out->result()); }));
   }
 
   // Stream: the generic SelectStream's work; each batch of rows translated and written, the next
@@ -132,7 +134,7 @@ class TypedCalls::Call {
     absl::StatusOr<v1::SelectStreamRequest> request = typed::ToStream(*schema_, *method_, *request_);
     if (!request.ok()) {
       status = state_.Serve(&context_, GenericMethod(), Scope::kData, database_, [&] { return request.status(); });
-      return Finish(status, /*with_response=*/false);
+      return Finish(status);
     }
     google::protobuf::RepeatedPtrField<v1::ResultColumn> columns;
     absl::Status translated;
@@ -141,12 +143,12 @@ class TypedCalls::Call {
         columns = message.header().columns();
         return true;
       }
-      std::unique_ptr<google::protobuf::Message> batch = schema_->New(method_->response);
-      translated = typed::FromRows(*schema_, *method_, columns, message.rows().rows(), batch.get());
-      return translated.ok() && Write(Serialized(*batch));
+      absl::StatusOr<std::string> batch = typed::EncodeRows(*schema_, *method_, columns, message.rows().rows());
+      translated = batch.status();
+      return batch.ok() && Write(Bytes(*std::move(batch)));
     });
     if (!translated.ok()) status = ToGrpcStatus(translated);
-    Finish(status, false);
+    Finish(status);
   }
 
   // Writes one message of a stream and waits until the client took it (false: it is gone).
@@ -165,12 +167,13 @@ class TypedCalls::Call {
     write_cv_.notify_one();
   }
 
-  // An answer that translates the generic response (`translate`) before it is sent.
-  Answer Then(std::function<absl::Status()> translate) {
-    return [this, translate = std::move(translate)](const grpc::Status& status) {
-      if (!status.ok()) return Finish(status, false);
-      absl::Status translated = translate();
-      Finish(translated.ok() ? grpc::Status::OK : ToGrpcStatus(translated));
+  // An answer that encodes the generic response as the typed one (`encode`) and sends it.
+  Answer Then(std::function<absl::StatusOr<std::string>()> encode) {
+    return [this, encode = std::move(encode)](const grpc::Status& status) {
+      if (!status.ok()) return Finish(status);
+      absl::StatusOr<std::string> response = encode();
+      if (!response.ok()) return Finish(ToGrpcStatus(response.status()));
+      Finish(grpc::Status::OK, Bytes(*std::move(response)));
     };
   }
 
@@ -198,19 +201,19 @@ class TypedCalls::Call {
   // (an unauthenticated caller learns nothing of the request), and recorded.
   void Refuse(const absl::Status& status) {
     state_.ServeAsync(
-        &context_, GenericMethod(), Scope::kData, database_,
-        [this](const grpc::Status& refused) { Finish(refused, false); },
+        &context_, GenericMethod(), Scope::kData, database_, [this](const grpc::Status& refused) { Finish(refused); },
         [&status](ServerState::Finish finish) { finish(status); });
   }
 
-  void Finish(const grpc::Status& status, bool with_response = true) {
-    TypedCalls* owner = owner_;  // `this` may be gone once the finish is posted
-    if (status.ok() && with_response) {
-      stream_.WriteAndFinish(Serialized(*response_), grpc::WriteOptions(), status, &finished_);
+  // Answers the call: `response` (the typed response's bytes) with an OK status.
+  void Finish(const grpc::Status& status, const grpc::ByteBuffer& response = grpc::ByteBuffer()) {
+    UnaryCalls* calls = owner_->calls_;  // `this` may be gone once the finish is posted
+    if (status.ok() && response.Valid()) {
+      stream_.WriteAndFinish(response, grpc::WriteOptions(), status, &finished_);
     } else {
       stream_.Finish(status, &finished_);
     }
-    --owner->answering_;
+    calls->Answering(-1);
   }
 
   void OnFinished(bool) {
@@ -228,6 +231,7 @@ class TypedCalls::Call {
 
   TypedCalls* owner_;
   ServerState& state_;
+  grpc::ServerCompletionQueue* queue_;
   grpc::GenericServerContext context_;
   grpc::GenericServerAsyncReaderWriter stream_{&context_};
   Event requested_{this, &Call::OnRequested};
@@ -241,14 +245,14 @@ class TypedCalls::Call {
   std::shared_ptr<const typed::TypedSchema> schema_;
   const typed::TypedMethod* method_ = nullptr;
   grpc::ByteBuffer request_bytes_;
-  std::unique_ptr<google::protobuf::Message> request_;
-  std::unique_ptr<google::protobuf::Message> response_;
+  google::protobuf::Arena arena_;  // the typed request's
+  google::protobuf::Message* request_ = nullptr;
   std::string database_;
   // The generic request and response the call runs as.
+  v1::SelectRequest select_;
+  v1::SelectResponse select_out_;
   v1::FindManyRequest find_;
-  v1::FindManyResponse find_out_;
-  v1::FindFirstRequest first_;
-  v1::FindFirstResponse first_out_;
+  v1::FindResult found_;
   v1::InsertRequest insert_;
   v1::InsertResponse insert_out_;
   v1::UpdateRequest update_;
@@ -265,34 +269,13 @@ class TypedCalls::Call {
 TypedCalls::TypedCalls(grpc::ServerBuilder& builder, ServerState& state, QueryServiceImpl& queries)
     : state_(state), queries_(queries) {
   builder.RegisterAsyncGenericService(&service_);
-  queue_ = builder.AddCompletionQueue();
 }
 
-TypedCalls::~TypedCalls() { Shutdown(); }
-
-void TypedCalls::Start() {
-  for (int i = 0; i < 4; ++i) new Call(this);  // a few calls waiting: a burst is matched at once
-  grpc::ServerCompletionQueue* q = queue_.get();
-  thread_ = std::thread([q] {
-    pthread_setname_np(pthread_self(), "sluice-typed");
-    void* tag = nullptr;
-    bool ok = false;
-    while (q->Next(&tag, &ok)) static_cast<Call::Event*>(tag)->Fire(ok);
+void TypedCalls::ServeOn(UnaryCalls& calls) {
+  calls_ = &calls;
+  calls.ServeOn([this](grpc::ServerCompletionQueue* queue) {
+    for (int i = 0; i < 4; ++i) new Call(this, queue);  // a few waiting: a burst is matched at once
   });
-}
-
-void TypedCalls::Shutdown() {
-  if (shut_down_) return;
-  shut_down_ = true;
-  while (answering_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  queue_->Shutdown();
-  if (thread_.joinable()) {
-    thread_.join();
-  } else {  // never started
-    void* tag = nullptr;
-    bool ok = false;
-    while (queue_->Next(&tag, &ok)) static_cast<Call::Event*>(tag)->Fire(ok);
-  }
 }
 
 }  // namespace sluice

@@ -2,34 +2,29 @@
 // through gRPC's generic API: their methods exist only at run time, so a call arrives as bytes
 // with its path, is decoded with the schema's descriptors, translated into the generic request
 // (typed/translate.h) and handed to QueryServiceImpl, whose answer is translated back. The same
-// planner, dialects, auth scopes, limits and metrics as the generic API; unary calls never block
-// the thread that reads them (as UnaryCalls), Stream runs on a thread of its own.
+// planner, dialects, auth scopes, limits and metrics as the generic API; the calls come on
+// UnaryCalls' completion queues and threads (a queue and thread of their own cost a thread
+// hand-off per call), never blocking them; Stream runs on a thread of its own.
 #ifndef SLUICE_SERVICES_TYPED_CALLS_H_
 #define SLUICE_SERVICES_TYPED_CALLS_H_
-
-#include <atomic>
-#include <memory>
-#include <thread>
 
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 
 #include "services/query_service.h"
 #include "services/server_state.h"
+#include "services/unary_calls.h"
 
 namespace sluice {
 
 class TypedCalls {
  public:
-  // Registers the generic service and its completion queue on `builder` (before BuildAndStart).
+  // Registers the generic service on `builder` (before BuildAndStart).
   TypedCalls(grpc::ServerBuilder& builder, ServerState& state, QueryServiceImpl& queries);
-  ~TypedCalls();
 
-  // After BuildAndStart.
-  void Start();
-  // After the server's Shutdown returned: waits for the calls still being answered and the
-  // streams still running, then stops the queue and joins its thread.
-  void Shutdown();
+  // After BuildAndStart, before `calls` starts: the typed calls are requested on its queues, and
+  // its Shutdown waits for their answers and streams too.
+  void ServeOn(UnaryCalls& calls);
 
  private:
   class Call;
@@ -37,10 +32,7 @@ class TypedCalls {
   ServerState& state_;
   QueryServiceImpl& queries_;
   grpc::AsyncGenericService service_;
-  std::unique_ptr<grpc::ServerCompletionQueue> queue_;
-  std::thread thread_;
-  std::atomic<size_t> answering_{0};  // handled, not yet answered (streams included)
-  bool shut_down_ = false;
+  UnaryCalls* calls_ = nullptr;
 };
 
 }  // namespace sluice

@@ -46,6 +46,16 @@ class UnaryCalls {
   // After BuildAndStart: serves `method` on every queue (call before Start).
   template <typename Request, typename Response>
   void Serve(Method<Request, Response> method);
+  // A completion queue's event: the call it belongs to goes on.
+  struct Tag {
+    virtual ~Tag() = default;
+    virtual void Proceed(bool ok) = 0;
+  };
+  // After BuildAndStart: `arm` requests calls of another service (gRPC's generic API: the typed
+  // services) on each queue, whose events, all Tags, this class's threads then handle.
+  void ServeOn(std::function<void(grpc::ServerCompletionQueue*)> arm) { arm_.push_back(std::move(arm)); }
+  // A call handled and not answered yet (+1), or answered (-1): Shutdown waits for every answer.
+  void Answering(int delta) { answering_ += static_cast<size_t>(delta); }
   void Start();
 
   // After the server's Shutdown returned: waits for the calls still being answered, then stops
@@ -53,11 +63,6 @@ class UnaryCalls {
   void Shutdown();
 
  private:
-  // A completion queue's event: the call it belongs to.
-  struct Tag {
-    virtual ~Tag() = default;
-    virtual void Proceed(bool ok) = 0;
-  };
   template <typename Request, typename Response>
   class Call;
 

@@ -6,13 +6,27 @@
 
 #include <map>
 #include <string>
+#include <unordered_map>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "schema/schema_index.h"
 #include "sluice/typed/field_numbers.pb.h"
 
 namespace sluice::typed {
+
+struct TableFields;
+
+// A column or relation of a table, with its fields in the table's messages (set once the file is
+// built: TypedSchema::Build), for results read by name at a hash lookup each.
+struct FieldSlot {
+  const v1::Column* column = nullptr;      // or
+  const v1::Relation* relation = nullptr;  // with its target table
+  const TableFields* target = nullptr;
+  const google::protobuf::FieldDescriptor* in_row = nullptr;             // `Users` (columns only)
+  const google::protobuf::FieldDescriptor* in_with_relations = nullptr;  // `UsersWithRelations`
+};
 
 // How a table's (or view's) messages map back to the schema.
 struct TableFields {
@@ -22,6 +36,9 @@ struct TableFields {
   std::map<std::string, std::string> field_of_column;        // column name → field name
   std::map<int, const v1::Column*> column_of_number;         // field number → column
   std::map<std::string, const v1::Relation*> relation_of_field;
+  // By column or relation name (as results name them).
+  std::unordered_map<std::string, FieldSlot> slots;
+  const google::protobuf::Descriptor* row = nullptr;  // `Users`
 };
 
 // The file and its map back; pointers into the SchemaIndex it was built from.

@@ -6,7 +6,6 @@
 #include "absl/time/time.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
-#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -159,98 +158,6 @@ class Translator {
       }
     }
     return CheckValue(v, column, schema_.index(), path);
-  }
-
-  // `v` into field `f` of `m` (added to a repeated field when `add`).
-  absl::Status Put(Message* m, const FieldDescriptor* f, const v1::Value& v, const v1::Column& column, bool add) const {
-    if (v.has_null_value() || v.kind_case() == v1::Value::KIND_NOT_SET) return absl::OkStatus();
-    const Reflection* r = m->GetReflection();
-    if (f->is_repeated() && !add) {
-      for (const v1::Value& element : v.list_value().values()) SLUICE_RETURN_IF_ERROR(Put(m, f, element, column, true));
-      return absl::OkStatus();
-    }
-    const int64_t i = v.has_uint_value() ? static_cast<int64_t>(v.uint_value()) : v.int_value();
-    switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32:
-        add ? r->AddInt32(m, f, static_cast<int32_t>(i)) : r->SetInt32(m, f, static_cast<int32_t>(i));
-        break;
-      case FieldDescriptor::CPPTYPE_INT64:
-        add ? r->AddInt64(m, f, i) : r->SetInt64(m, f, i);
-        break;
-      case FieldDescriptor::CPPTYPE_UINT32:
-        add ? r->AddUInt32(m, f, static_cast<uint32_t>(i)) : r->SetUInt32(m, f, static_cast<uint32_t>(i));
-        break;
-      case FieldDescriptor::CPPTYPE_UINT64: {
-        const uint64_t u = v.has_uint_value() ? v.uint_value() : static_cast<uint64_t>(v.int_value());
-        add ? r->AddUInt64(m, f, u) : r->SetUInt64(m, f, u);
-        break;
-      }
-      case FieldDescriptor::CPPTYPE_BOOL:
-        add ? r->AddBool(m, f, v.bool_value()) : r->SetBool(m, f, v.bool_value());
-        break;
-      case FieldDescriptor::CPPTYPE_FLOAT:
-        add ? r->AddFloat(m, f, static_cast<float>(v.double_value()))
-            : r->SetFloat(m, f, static_cast<float>(v.double_value()));
-        break;
-      case FieldDescriptor::CPPTYPE_DOUBLE:
-        add ? r->AddDouble(m, f, v.double_value()) : r->SetDouble(m, f, v.double_value());
-        break;
-      case FieldDescriptor::CPPTYPE_STRING: {
-        std::string s = TextOf(v);
-        add ? r->AddString(m, f, std::move(s)) : r->SetString(m, f, std::move(s));
-        break;
-      }
-      case FieldDescriptor::CPPTYPE_ENUM: {
-        auto values = file_.enum_numbers.find(column.enum_name());
-        if (values == file_.enum_numbers.end() || values->second.count(v.string_value()) == 0) {
-          return absl::InternalError(absl::StrCat("`", v.string_value(), "` from the database is not a value of enum `",
-                                                  column.enum_name(), "`"));
-        }
-        const int number = values->second.at(v.string_value());
-        add ? r->AddEnumValue(m, f, number) : r->SetEnumValue(m, f, number);
-        break;
-      }
-      case FieldDescriptor::CPPTYPE_MESSAGE: {
-        Message* sub = add ? r->AddMessage(m, f) : r->MutableMessage(m, f);
-        if (column.type() == v1::TIMESTAMPTZ) {
-          google::protobuf::Timestamp ts;
-          if (!google::protobuf::util::TimeUtil::FromString(v.timestamp_value(), &ts)) {
-            return absl::InternalError(
-                absl::StrCat("`", v.timestamp_value(), "` from the database is not a timestamp"));
-          }
-          sub->CopyFrom(ts);
-        } else {
-          google::protobuf::Value json;
-          if (!google::protobuf::util::JsonStringToMessage(v.json_value(), &json).ok()) {
-            return absl::InternalError(absl::StrCat("the JSON of column `", column.name(), "` does not convert"));
-          }
-          sub->CopyFrom(json);
-        }
-        break;
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  static std::string TextOf(const v1::Value& v) {
-    switch (v.kind_case()) {
-      case v1::Value::kBytesValue:
-        return v.bytes_value();
-      case v1::Value::kDecimalValue:
-        return v.decimal_value();
-      case v1::Value::kDateValue:
-        return v.date_value();
-      case v1::Value::kTimeValue:
-        return v.time_value();
-      case v1::Value::kTimestampValue:
-        return v.timestamp_value();
-      case v1::Value::kJsonValue:
-        return v.json_value();
-      case v1::Value::kUuidValue:
-        return v.uuid_value();
-      default:
-        return v.string_value();
-    }
   }
 
   absl::StatusOr<const v1::Column*> ColumnOfNumber(const TableFields& t, int number, const std::string& path) const {
@@ -417,45 +324,6 @@ class Translator {
     return absl::OkStatus();
   }
 
-  // A row of a relational read into a WithRelations message.
-  absl::Status Related(const TableFields& t, const v1::NestedRow& row, Message* out) const {
-    const Descriptor* d = out->GetDescriptor();
-    const Reflection* r = out->GetReflection();
-    for (const auto& [name, field] : row.fields()) {
-      auto column = t.field_of_column.find(name);
-      if (column != t.field_of_column.end()) {
-        if (field.has_value()) {
-          SLUICE_RETURN_IF_ERROR(Put(out, d->FindFieldByName(column->second), field.value(),
-                                     *t.column_of_field.at(column->second), false));
-        }
-        continue;
-      }
-      for (const auto& [field_name, relation] : t.relation_of_field) {
-        if (relation->name() != name) continue;
-        const TableFields& target = file_.tables.at(relation->target_table());
-        const FieldDescriptor* f = d->FindFieldByName(field_name);
-        if (field.has_row()) SLUICE_RETURN_IF_ERROR(Related(target, field.row(), r->MutableMessage(out, f)));
-        for (const v1::NestedRow& nested : field.rows().rows()) {
-          SLUICE_RETURN_IF_ERROR(Related(target, nested, r->AddMessage(out, f)));
-        }
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  // A flat row (by result column names) into a row message.
-  absl::Status Flat(const TableFields& t, const google::protobuf::RepeatedPtrField<v1::ResultColumn>& columns,
-                    const v1::Row& row, Message* out) const {
-    const Descriptor* d = out->GetDescriptor();
-    for (int i = 0; i < columns.size() && i < row.values_size(); ++i) {
-      auto field = t.field_of_column.find(columns[i].name());
-      if (field == t.field_of_column.end()) continue;
-      SLUICE_RETURN_IF_ERROR(
-          Put(out, d->FindFieldByName(field->second), row.values(i), *t.column_of_field.at(field->second), false));
-    }
-    return absl::OkStatus();
-  }
-
  private:
   const TypedSchema& schema_;
   const SchemaFile& file_;
@@ -495,6 +363,9 @@ absl::StatusOr<v1::FindManyRequest> ToFind(const TypedSchema& schema, const Type
   const TableFields& table = *method.table;
   if (method.kind != MethodKind::kGet) {
     SLUICE_RETURN_IF_ERROR(t.Query(table, request, "", out.mutable_find()));
+    if (method.kind == MethodKind::kFindFirst && out.find().has_limit()) {
+      return InvalidField("limit", "FindFirst reads one row: no limit");
+    }
     return out;
   }
   // Get: the key's columns, all of them.
@@ -511,6 +382,25 @@ absl::StatusOr<v1::FindManyRequest> ToFind(const TypedSchema& schema, const Type
   }
   SLUICE_RETURN_IF_ERROR(t.ColumnList(table, request, "columns", "columns", find->mutable_columns()));
   if (const Message* with = SubMessage(request, "with")) SLUICE_RETURN_IF_ERROR(t.With(table, *with, "with", find));
+  return out;
+}
+
+std::optional<v1::SelectRequest> AsSelect(const v1::FindManyRequest& request, bool first) {
+  const v1::Find& find = request.find();
+  if (!find.with().empty() || !find.extras().empty() || !find.exclude_columns().empty()) return std::nullopt;
+  v1::SelectRequest out;
+  *out.mutable_target() = request.target();
+  v1::Select* select = out.mutable_select();
+  select->set_table(find.table());
+  for (const std::string& c : find.columns()) *select->add_columns()->mutable_expression() = Translator::Column(c);
+  if (find.has_where()) *select->mutable_where() = find.where();
+  *select->mutable_order_by() = find.order_by();
+  if (first) {
+    select->set_limit(1);
+  } else if (find.has_limit()) {
+    select->set_limit(find.limit());
+  }
+  if (find.has_offset()) select->set_offset(find.offset());
   return out;
 }
 
@@ -599,54 +489,6 @@ absl::StatusOr<v1::SelectStreamRequest> ToStream(const TypedSchema& schema, cons
   if (find.has_limit()) select->set_limit(find.limit());
   if (find.has_offset()) select->set_offset(find.offset());
   return out;
-}
-
-absl::Status FromFind(const TypedSchema& schema, const TypedMethod& method, const v1::FindResult& result,
-                      Message* response) {
-  Translator t(schema);
-  const Reflection* r = response->GetReflection();
-  if (method.kind == MethodKind::kFind) {
-    const FieldDescriptor* rows = response->GetDescriptor()->FindFieldByName("rows");
-    for (const v1::NestedRow& row : result.rows()) {
-      SLUICE_RETURN_IF_ERROR(t.Related(*method.table, row, r->AddMessage(response, rows)));
-    }
-    return absl::OkStatus();
-  }
-  if (result.rows().empty()) {
-    if (method.kind == MethodKind::kGet) {
-      return WithErrorInfo(
-          absl::NotFoundError(absl::StrCat("no row of `", method.table->info->table->name(), "` has that key")),
-          "ROW_NOT_FOUND", {{"table", method.table->info->table->name()}});
-    }
-    return absl::OkStatus();
-  }
-  const FieldDescriptor* row = response->GetDescriptor()->FindFieldByName("row");
-  return t.Related(*method.table, result.rows(0), r->MutableMessage(response, row));
-}
-
-absl::Status FromWrite(const TypedSchema& schema, const TypedMethod& method, const v1::QueryResult& result,
-                       Message* response) {
-  Translator t(schema);
-  const Descriptor* d = response->GetDescriptor();
-  const Reflection* r = response->GetReflection();
-  r->SetUInt64(response, d->FindFieldByName("rows_affected"), result.rows_affected());
-  if (result.has_last_insert_id()) r->SetInt64(response, d->FindFieldByName("last_insert_id"), result.last_insert_id());
-  const FieldDescriptor* rows = d->FindFieldByName("rows");
-  for (const v1::Row& row : result.rows()) {
-    SLUICE_RETURN_IF_ERROR(t.Flat(*method.table, result.columns(), row, r->AddMessage(response, rows)));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status FromRows(const TypedSchema& schema, const TypedMethod& method,
-                      const google::protobuf::RepeatedPtrField<v1::ResultColumn>& columns,
-                      const google::protobuf::RepeatedPtrField<v1::Row>& rows, Message* response) {
-  Translator t(schema);
-  const FieldDescriptor* field = response->GetDescriptor()->FindFieldByName("rows");
-  for (const v1::Row& row : rows) {
-    SLUICE_RETURN_IF_ERROR(t.Flat(*method.table, columns, row, response->GetReflection()->AddMessage(response, field)));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace sluice::typed

@@ -18,6 +18,20 @@ absl::StatusOr<std::shared_ptr<const TypedSchema>> TypedSchema::Build(std::share
   if (out->descriptor_ == nullptr) return absl::InternalError("the typed API's file did not build");  // checked above
   // Well-known types inside the messages (Timestamp, Value) are protobuf's generated classes.
   out->factory_.SetDelegateToGeneratedFactory(true);
+  // Each table's slots: its columns and relations with their fields.
+  for (auto& [name, table] : out->file_.tables) {
+    const std::string prefix = absl::StrCat(out->descriptor_->package(), ".", table.message);
+    table.row = out->pool_.FindMessageTypeByName(prefix);
+    const google::protobuf::Descriptor* related = out->pool_.FindMessageTypeByName(prefix + "WithRelations");
+    for (const auto& [field, column] : table.column_of_field) {
+      table.slots[column->name()] = {column, nullptr, nullptr, table.row->FindFieldByName(field),
+                                     related->FindFieldByName(field)};
+    }
+    for (const auto& [field, relation] : table.relation_of_field) {
+      table.slots[relation->name()] = {nullptr, relation, &out->file_.tables.at(relation->target_table()), nullptr,
+                                       related->FindFieldByName(field)};
+    }
+  }
   static const std::map<std::string, MethodKind> kKinds = {
       {"Find", MethodKind::kFind},     {"FindFirst", MethodKind::kFindFirst}, {"Get", MethodKind::kGet},
       {"Insert", MethodKind::kInsert}, {"Update", MethodKind::kUpdate},       {"Delete", MethodKind::kDelete},
@@ -48,6 +62,11 @@ std::vector<std::string> TypedSchema::Services() const {
 
 std::unique_ptr<google::protobuf::Message> TypedSchema::New(const google::protobuf::Descriptor* type) const {
   return std::unique_ptr<google::protobuf::Message>(factory_.GetPrototype(type)->New());
+}
+
+google::protobuf::Message* TypedSchema::New(const google::protobuf::Descriptor* type,
+                                            google::protobuf::Arena* arena) const {
+  return factory_.GetPrototype(type)->New(arena);
 }
 
 std::string TypedSchema::ProtoText() const {

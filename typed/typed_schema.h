@@ -46,6 +46,8 @@ class TypedSchema {
   std::vector<std::string> Services() const;
   // A new empty message of `type` (owned by the caller).
   std::unique_ptr<google::protobuf::Message> New(const google::protobuf::Descriptor* type) const;
+  // The same on `arena` (which owns it).
+  google::protobuf::Message* New(const google::protobuf::Descriptor* type, google::protobuf::Arena* arena) const;
   // The file as .proto text, with a header saying what it is.
   std::string ProtoText() const;
 
