@@ -76,7 +76,6 @@ struct Server::State {
   ~State() {
     if (grpc_server != nullptr) grpc_server->Shutdown();
     if (unary_calls != nullptr) unary_calls->Shutdown();
-    if (typed_calls != nullptr) typed_calls->Shutdown();
   }
 
   static std::vector<std::string> ReflectedServices() {
@@ -98,7 +97,7 @@ struct Server::State {
   HealthServiceImpl health_service;
   ReflectionV1 reflection_v1;
   ReflectionV1Alpha reflection_v1alpha;
-  // Before grpc_server: their completion queues outlive the server.
+  // Before grpc_server: its completion queues outlive the server (the typed calls use them too).
   std::unique_ptr<UnaryCalls> unary_calls;
   std::unique_ptr<TypedCalls> typed_calls;
   std::unique_ptr<grpc::Server> grpc_server;
@@ -241,8 +240,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                " (is another server using the address?)"));
   }
   state->query_service.ServeUnary(*state->unary_calls);
+  state->typed_calls->ServeOn(*state->unary_calls);
   state->unary_calls->Start();
-  state->typed_calls->Start();
   state->address = absl::StrCat(HostOf(options.listen), ":", port);
   if (!options.metrics_listen.empty()) {
     State* s = state.get();
@@ -281,7 +280,6 @@ void Server::Shutdown() {
   state_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::microseconds(static_cast<int64_t>(
                                                                        state_->options.shutdown_grace_seconds * 1e6)));
   state_->unary_calls->Shutdown();
-  state_->typed_calls->Shutdown();
   state_->grpc_server->Wait();
   state_->metrics.reset();
 }

@@ -13,7 +13,8 @@
 
 namespace sluice {
 
-// One reflection service; `Api` is grpc::reflection::v1 or v1alpha's generated code.
+// One reflection service over grpc.reflection.v1 or v1alpha (their generated Service, request and
+// response): the two differ in package only.
 template <typename Service, typename Request, typename Response>
 class ReflectionService final : public Service {
  public:

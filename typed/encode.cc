@@ -72,8 +72,9 @@ class Encoder {
   }
 
   // A flat row (values by result column name): a row (`plain`) or WithRelations message's body.
-  absl::Status Flat(const TableFields& t, bool plain, const google::protobuf::RepeatedPtrField<v1::ResultColumn>& columns,
-                    const v1::Row& row, Out* out) const {
+  absl::Status Flat(const TableFields& t, bool plain,
+                    const google::protobuf::RepeatedPtrField<v1::ResultColumn>& columns, const v1::Row& row,
+                    Out* out) const {
     for (int i = 0; i < columns.size() && i < row.values_size(); ++i) {
       auto slot = t.slots.find(columns[i].name());
       if (slot == t.slots.end() || slot->second.column == nullptr) continue;
@@ -133,7 +134,7 @@ class Encoder {
       case FieldDescriptor::TYPE_ENUM: {
         auto values = file_.enum_numbers.find(column.enum_name());
         auto number = values == file_.enum_numbers.end() ? std::map<std::string, int>::const_iterator()
-                                                          : values->second.find(v.string_value());
+                                                         : values->second.find(v.string_value());
         if (values == file_.enum_numbers.end() || number == values->second.end()) {
           return absl::InternalError(absl::StrCat("`", v.string_value(), "` from the database is not a value of enum `",
                                                   column.enum_name(), "`"));
@@ -146,7 +147,8 @@ class Encoder {
         if (column.type() == v1::TIMESTAMPTZ) {
           google::protobuf::Timestamp ts;
           if (!google::protobuf::util::TimeUtil::FromString(v.timestamp_value(), &ts)) {
-            return absl::InternalError(absl::StrCat("`", v.timestamp_value(), "` from the database is not a timestamp"));
+            return absl::InternalError(
+                absl::StrCat("`", v.timestamp_value(), "` from the database is not a timestamp"));
           }
           ts.SerializeToString(&body);
         } else {

@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "google/protobuf/timestamp.pb.h"
