@@ -206,12 +206,17 @@ absl::Status SchemaRegistry::StoreFieldNumbers(Database& db, const CallContext& 
   return stored.code() == absl::StatusCode::kAlreadyExists ? absl::OkStatus() : stored;
 }
 
+absl::Status SchemaRegistry::AddTyped(Database& db, const CallContext& call, RegisteredSchema* schema) {
+  SLUICE_ASSIGN_OR_RETURN(typed::FieldNumbers numbers, FieldNumbersOf(db, call, *schema));
+  SLUICE_ASSIGN_OR_RETURN(schema->typed,
+                          typed::TypedSchema::Build(schema->index, schema->version.version(), std::move(numbers)));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RegisteredSchema> SchemaRegistry::Typed(Database& db, const CallContext& call, const std::string& name,
                                                        uint32_t version) {
   SLUICE_ASSIGN_OR_RETURN(RegisteredSchema schema, Read(db, call, name, version, true));
-  SLUICE_ASSIGN_OR_RETURN(typed::FieldNumbers numbers, FieldNumbersOf(db, call, schema));
-  SLUICE_ASSIGN_OR_RETURN(schema.typed,
-                          typed::TypedSchema::Build(schema.index, schema.version.version(), std::move(numbers)));
+  SLUICE_RETURN_IF_ERROR(AddTyped(db, call, &schema));
   return schema;
 }
 
@@ -238,9 +243,7 @@ absl::StatusOr<Registration> SchemaRegistry::Register(Database& db, const CallCo
     if (latest.ok()) {
       if (latest->version.hash() == hash) {
         Remember(db, *latest);
-        SLUICE_ASSIGN_OR_RETURN(typed::FieldNumbers numbers, FieldNumbersOf(db, call, *latest));
-        SLUICE_ASSIGN_OR_RETURN(
-            latest->typed, typed::TypedSchema::Build(latest->index, latest->version.version(), std::move(numbers)));
+        SLUICE_RETURN_IF_ERROR(AddTyped(db, call, &*latest));
         return Registration{*latest, false, std::move(warnings)};
       }
       next = latest->version.version() + 1;

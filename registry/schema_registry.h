@@ -84,6 +84,8 @@ class SchemaRegistry {
                                                      const RegisteredSchema& schema);
   absl::Status StoreFieldNumbers(Database& db, const CallContext& call, const v1::SchemaVersion& version,
                                  const typed::FieldNumbers& numbers);
+  // `schema` (read with its definition) with its typed API built.
+  absl::Status AddTyped(Database& db, const CallContext& call, RegisteredSchema* schema);
 
   absl::Mutex mu_;
   std::map<std::string, bool> tables_ready_ ABSL_GUARDED_BY(mu_);                     // by database

@@ -69,7 +69,8 @@ class Translator {
       v1::Column element = column;
       element.set_array(false);
       for (int i = 0; i < r->FieldSize(m, f); ++i) {
-        SLUICE_ASSIGN_OR_RETURN(*v.mutable_list_value()->add_values(), ValueOf(m, f, i, element, At(path, f, i)));
+        SLUICE_ASSIGN_OR_RETURN(*v.mutable_list_value()->add_values(),
+                                ValueOf(m, f, i, element, absl::StrCat(path, "[", i, "]")));
       }
       v.mutable_list_value();
       return CheckValue(v, column, schema_.index(), path);
