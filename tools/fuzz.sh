@@ -15,7 +15,7 @@ fuzz_bazel() { bazel --output_base="$base" "$@"; }
 fuzz_bazel build --config=fuzz --symlink_prefix=/ //tests/fuzz:all
 bin=$(fuzz_bazel info --config=fuzz bazel-bin 2>/dev/null)
 status=0
-for target in folder json request schema; do
+for target in folder json request schema typed; do
   corpus=$(mktemp -d)
   cp tests/fuzz/corpus/"$target"/* "$corpus"/  # the corpus grows in a copy; the seeds stay as committed
   echo "fuzz: $target for ${seconds}s"

@@ -246,7 +246,7 @@ TEST_P(EndToEnd, BadInputIsInvalidArgumentWithTheFieldPath) {
   InsertAdaAndBob();
   Select(R"({"target": {"schema": "shop"}, "select": {"table": "users",
       "where": {"and": {"conditions": [{"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}},
-                                      {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "1"}}}}]}}}})");
+                                      {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"string_value": "one"}}}}]}}}})");
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(FieldPaths(last_), ElementsAre("select.where.and.conditions[1].eq.right.value"));
 
@@ -1029,7 +1029,7 @@ TEST_P(EndToEnd, PreparedStatementsRunWithNewValues) {
             (Rows{{"'ada@example.com'"}}));
   EXPECT_EQ(RowsOf(execute(R"({"id": {"int_value": "0"}, "pattern": {"string_value": "bob%"}})")),
             (Rows{{"'bob@example.com'"}}));
-  execute(R"({"id": {"string_value": "1"}, "pattern": {"string_value": "x"}})");
+  execute(R"({"id": {"string_value": "one"}, "pattern": {"string_value": "x"}})");
   EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(FieldPaths(last_), ElementsAre("params[\"id\"]"));
   execute(R"({"id": {"int_value": "1"}})");

@@ -11,6 +11,9 @@
 #include "sluice/v1/schema.pb.h"
 #include "tests/fuzz/fuzz_target.h"
 #include "tests/support/test_schema.h"
+#include "typed/client_breaking.h"
+#include "typed/field_numbers.h"
+#include "typed/schema_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sluice::v1::Schema schema;
@@ -25,6 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const sluice::sqlite::SqliteDialect sqlite;
   static const sluice::v1::Schema* shop = new sluice::v1::Schema(sluice::testing::ShopSchema());
   const sluice::SchemaIndex index(schema);
+  // Its typed API, numbered after the shop's (names that clash are a status), and what it breaks.
+  auto shop_numbers = sluice::typed::NextFieldNumbers({}, *shop, {});
+  if (auto numbers = sluice::typed::NextFieldNumbers(*shop_numbers, schema, {}); numbers.ok()) {
+    (void)sluice::typed::BuildSchemaFile(index, *numbers);
+  }
+  (void)sluice::typed::ClientBreakingChanges(*shop, schema, {});
   std::vector<sluice::plan::Plan> plans = sluice::PlanCreateSchema(index, /*if_not_exists=*/false);
   for (const bool alter_in_place : {true, false}) {
     sluice::DialectTraits traits;

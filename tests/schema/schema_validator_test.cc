@@ -135,7 +135,7 @@ TEST(SchemaValidator, ChecksAreCheckedAgainstTheirTable) {
       ->mutable_gte()
       ->mutable_right()
       ->mutable_value()
-      ->set_string_value("0");
+      ->set_string_value("zero");
   EXPECT_THAT(Paths(t), ElementsAre("schema.tables[0].checks[0].condition.gte.right.value"));
 }
 
