@@ -17,14 +17,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Kept for the process's life (a fuzz target's static, reachable: no leak to report).
   static const std::shared_ptr<const typed::TypedSchema>* built = [] {
     const v1::Schema shop = sluice::testing::ShopSchema();
-    return new std::shared_ptr<const typed::TypedSchema>(
-        *typed::TypedSchema::Build(std::make_shared<const SchemaIndex>(shop), 1, *typed::NextFieldNumbers({}, shop, {})));
+    return new std::shared_ptr<const typed::TypedSchema>(*typed::TypedSchema::Build(
+        std::make_shared<const SchemaIndex>(shop), 1, *typed::NextFieldNumbers({}, shop, {})));
   }();
   const typed::TypedSchema* api = built->get();
   const uint8_t* newline = static_cast<const uint8_t*>(std::memchr(data, '\n', size));
   if (newline == nullptr) return 0;
-  const typed::TypedMethod* method = api->FindMethod(
-      "/sluice.schemas.shop." + std::string(reinterpret_cast<const char*>(data), newline - data));
+  const typed::TypedMethod* method =
+      api->FindMethod("/sluice.schemas.shop." + std::string(reinterpret_cast<const char*>(data), newline - data));
   if (method == nullptr) return 0;
   google::protobuf::Arena arena;
   google::protobuf::Message* request = api->New(method->request, &arena);
