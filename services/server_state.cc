@@ -186,13 +186,16 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
   return call;
 }
 
-void ServerState::LoadTypedApi(bool force) {
+void ServerState::LoadTypedApi(bool at_start) {
   absl::MutexLock lock(&typed_mu_);
-  if (!force && absl::Now() - typed_loaded_ < absl::Seconds(1)) return;
+  if (!at_start && absl::Now() - typed_loaded_ < absl::Seconds(1)) return;
   typed_loaded_ = absl::Now();
   CallContext call;
   call.deadline = absl::Now() + absl::Seconds(5);
   for (const auto& [name, db] : databases->all()) {
+    // A database that did not answer at start (already waited for, and logged) is read when a
+    // call names one of its typed services.
+    if (at_start && db->pool().open_connections() == 0) continue;
     absl::StatusOr<std::vector<v1::SchemaVersion>> schemas = registry.List(*db, call);
     if (!schemas.ok()) {
       Log("warning", "typed API not loaded", {{"database", name}, {"error", std::string(schemas.status().message())}});

@@ -81,8 +81,9 @@ struct ServerState {
   // and loaded again when a call or reflection names a typed service this server lacks
   // (registered through another server).
   typed::TypedApi typed_api;
-  // Loads every database's schemas' typed APIs (at most once a second unless `force`).
-  void LoadTypedApi(bool force);
+  // Loads every database's schemas' typed APIs: at start (of the databases that answered), then at
+  // most once a second. Blocks on the databases: never on a completion-queue thread.
+  void LoadTypedApi(bool at_start);
 
  private:
   // Authorizes and admits a call (then counted in flight): its refusal otherwise, recorded.

@@ -60,9 +60,20 @@ class TypedCalls::Call {
     const std::string& path = context_.method();
     schema_ = state_.typed_api.ForMethod(path, &method_);
     if (schema_ == nullptr && absl::StartsWith(path, "/sluice.schemas.")) {
-      state_.LoadTypedApi(false);  // registered through another server?
-      schema_ = state_.typed_api.ForMethod(path, &method_);
+      // Registered through another server? Read the registry on a worker (it blocks).
+      state_.workers->Run([this] {
+        state_.LoadTypedApi(false);
+        schema_ = state_.typed_api.ForMethod(context_.method(), &method_);
+        Start();
+      });
+      return;
     }
+    Start();
+  }
+
+  // The method found (or not): read the request, or answer.
+  void Start() {
+    const std::string& path = context_.method();
     if (schema_ == nullptr) {
       // A typed service whose table is gone (a new version dropped it): NOT_FOUND; any other
       // path: what gRPC answers for a method it does not serve.

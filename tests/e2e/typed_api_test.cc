@@ -220,6 +220,15 @@ TEST_P(TypedApi, ReadsAndWritesThroughTheTableServices) {
   EXPECT_THAT(batches, ElementsAre(R"({"rows":[{"id":1,"balance":"20.00"},{"id":2,"balance":"7.00"}]})"));
 }
 
+TEST_P(TypedApi, ARestartedServerServesTheTypedApiItFindsInTheDatabase) {
+  auto before = Client();
+  Fill(*before);
+  RestartServer();  // the registry is in the database: nothing registered again
+  auto after = Client();
+  EXPECT_EQ(Ok(*after, "UsersService/Get", R"({"key": {"id": 1}, "columns": ["USERS_COLUMN_NAME"]})"),
+            R"({"row":{"name":"Ada"}})");
+}
+
 TEST_P(TypedApi, BadInputGetsTheTypedFieldPath) {
   auto client = Client();
   std::string out;
