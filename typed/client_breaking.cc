@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "typed/names.h"
+#include "typed/renames.h"
 #include "typed/schema_file.h"
 
 namespace sluice::typed {
@@ -26,19 +27,13 @@ std::string Shape(const v1::Column& c) {
 
 std::vector<std::string> ClientBreakingChanges(const v1::Schema& before, const v1::Schema& after,
                                                const std::vector<v1::RenameHint>& renames) {
-  std::map<std::string, std::string> old_table;                          // table now → before
-  std::map<std::string, std::map<std::string, std::string>> old_column;  // table now → column now → before
-  for (const v1::RenameHint& hint : renames) {
-    if (!hint.from_table().empty()) old_table[hint.table()] = hint.from_table();
-    if (!hint.from_column().empty()) old_column[hint.table()][hint.to_column()] = hint.from_column();
-  }
+  const Renames renamed(renames);
   const auto was = Tables(before);
   const auto now = Tables(after);
   std::vector<std::string> out;
   std::map<std::string, bool> kept;  // old table names still served
   for (const auto& [name, columns] : now) {
-    auto renamed = old_table.find(name);
-    const std::string old_name = renamed != old_table.end() ? renamed->second : name;
+    const std::string& old_name = renamed.TableBefore(name);
     auto it = was.find(old_name);
     if (it == was.end()) continue;  // a new table: nothing breaks
     kept[old_name] = true;
@@ -50,8 +45,7 @@ std::vector<std::string> ClientBreakingChanges(const v1::Schema& before, const v
     for (const v1::Column& c : *it->second) old_columns[c.name()] = &c;
     std::map<std::string, bool> kept_columns;
     for (const v1::Column& c : *columns) {
-      auto from = old_column[name].find(c.name());
-      const std::string old = from != old_column[name].end() ? from->second : c.name();
+      const std::string& old = renamed.ColumnBefore(name, c.name());
       auto prior = old_columns.find(old);
       if (prior == old_columns.end()) continue;
       kept_columns[old] = true;

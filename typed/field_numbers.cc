@@ -5,28 +5,29 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "typed/renames.h"
 
 namespace sluice::typed {
 namespace {
 
 using NameMap = google::protobuf::Map<std::string, uint32_t>;
 
-// Numbers `columns` and `relations` (names now) after `before` (null: none); `old_name` maps a
-// renamed column to its name before.
+// Numbers `columns` and `relations` (names now) of `table` after `before` (null: none); a column
+// renamed by `renames` keeps its number.
 absl::StatusOr<MessageNumbers> Renumber(const MessageNumbers* before, const std::vector<std::string>& columns,
-                                        const std::vector<std::string>& relations,
-                                        const std::map<std::string, std::string>& old_name, const std::string& what) {
+                                        const std::vector<std::string>& relations, const Renames& renames,
+                                        const std::string& table, const std::string& what) {
   MessageNumbers out;
   out.set_next(before != nullptr ? std::max<uint32_t>(1, before->next()) : 1);
   std::set<uint32_t> kept;
   std::set<std::string> in_use(columns.begin(), columns.end());
   in_use.insert(relations.begin(), relations.end());
-  auto give = [&](const std::vector<std::string>& names, const NameMap* old, NameMap* into) -> absl::Status {
+  auto give = [&](const std::vector<std::string>& names, const NameMap* old, NameMap* into,
+                  bool columns) -> absl::Status {
     for (const std::string& name : names) {
       uint32_t number = 0;
       if (old != nullptr) {
-        auto renamed = old_name.find(name);
-        auto it = old->find(renamed != old_name.end() ? renamed->second : name);
+        auto it = old->find(columns ? renames.ColumnBefore(table, name) : name);
         if (it != old->end() && kept.count(it->second) == 0) number = it->second;
       }
       if (number == 0) {
@@ -42,9 +43,10 @@ absl::StatusOr<MessageNumbers> Renumber(const MessageNumbers* before, const std:
     }
     return absl::OkStatus();
   };
-  absl::Status status = give(columns, before != nullptr ? &before->columns() : nullptr, out.mutable_columns());
-  if (status.ok())
-    status = give(relations, before != nullptr ? &before->relations() : nullptr, out.mutable_relations());
+  absl::Status status = give(columns, before != nullptr ? &before->columns() : nullptr, out.mutable_columns(), true);
+  if (status.ok()) {
+    status = give(relations, before != nullptr ? &before->relations() : nullptr, out.mutable_relations(), false);
+  }
   if (!status.ok()) return status;
   if (before == nullptr) return out;
   auto reserve = [&](uint32_t number, const std::string& name) {
@@ -68,19 +70,13 @@ absl::StatusOr<MessageNumbers> Renumber(const MessageNumbers* before, const std:
 
 absl::StatusOr<FieldNumbers> NextFieldNumbers(const FieldNumbers& previous, const v1::Schema& schema,
                                               const std::vector<v1::RenameHint>& renames) {
-  std::map<std::string, std::string> old_table;                          // name now → before
-  std::map<std::string, std::map<std::string, std::string>> old_column;  // table now → column now → before
-  for (const v1::RenameHint& hint : renames) {
-    if (!hint.from_table().empty()) old_table[hint.table()] = hint.from_table();
-    if (!hint.from_column().empty()) old_column[hint.table()][hint.to_column()] = hint.from_column();
-  }
+  const Renames renamed(renames);
   FieldNumbers out;
   auto number = [&](const std::string& name, const std::vector<std::string>& columns,
                     const std::vector<std::string>& relations) -> absl::Status {
-    auto renamed = old_table.find(name);
-    auto before = previous.tables().find(renamed != old_table.end() ? renamed->second : name);
+    auto before = previous.tables().find(renamed.TableBefore(name));
     absl::StatusOr<MessageNumbers> numbers =
-        Renumber(before != previous.tables().end() ? &before->second : nullptr, columns, relations, old_column[name],
+        Renumber(before != previous.tables().end() ? &before->second : nullptr, columns, relations, renamed, name,
                  absl::StrCat("table `", name, "`"));
     if (!numbers.ok()) return numbers.status();
     (*out.mutable_tables())[name] = *std::move(numbers);
@@ -103,11 +99,12 @@ absl::StatusOr<FieldNumbers> NextFieldNumbers(const FieldNumbers& previous, cons
     for (const v1::Column& c : view.columns()) columns.push_back(c.name());
     if (absl::Status s = number(view.name(), columns, relations_of(view.name())); !s.ok()) return s;
   }
+  const Renames values_keep_their_names({});
   for (const v1::Enum& e : schema.enums()) {
     auto before = previous.enums().find(e.name());
     absl::StatusOr<MessageNumbers> numbers =
         Renumber(before != previous.enums().end() ? &before->second : nullptr, {e.values().begin(), e.values().end()},
-                 {}, {}, absl::StrCat("enum `", e.name(), "`"));
+                 {}, values_keep_their_names, e.name(), absl::StrCat("enum `", e.name(), "`"));
     if (!numbers.ok()) return numbers.status();
     (*out.mutable_enums())[e.name()] = *std::move(numbers);
   }

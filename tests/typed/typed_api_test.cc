@@ -118,6 +118,20 @@ TEST(TypedApi, FieldNumbersSurviveAddsDropsAndRenames) {
   ASSERT_EQ(third->tables().at("users").reserved_size(), 1);
   EXPECT_EQ(third->tables().at("users").reserved(0).name(), "");
   EXPECT_TRUE(TypedSchema::Build(std::make_shared<const SchemaIndex>(v3), 3, *third).ok());
+  // A renamed table keeps its columns' numbers (hint: from_table); without the hint it starts over.
+  v1::Schema renamed = v3;
+  renamed.mutable_tables(0)->set_name("members");
+  for (v1::Relation& r : *renamed.mutable_relations()) {
+    if (r.table() == "users") r.set_table("members");
+    if (r.target_table() == "users") r.set_target_table("members");
+  }
+  v1::RenameHint table_hint;
+  table_hint.set_table("members");
+  table_hint.set_from_table("users");
+  absl::StatusOr<FieldNumbers> moved = NextFieldNumbers(*third, renamed, {table_hint});
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->tables().at("members").columns().at("nickname"), 9u);
+  EXPECT_EQ(NextFieldNumbers(*third, renamed, {})->tables().at("members").columns().at("nickname"), 7u);
   // Enum values keep theirs too.
   v1::Schema v4 = v3;
   v4.mutable_enums(0)->clear_values();
