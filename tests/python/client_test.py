@@ -1,17 +1,14 @@
 """A Python client of sluiced (python3-grpcio): register, migrate, insert, select, errors."""
 import json
-import os
-import signal
-import subprocess
 import unittest
 
 import grpc
 from google.protobuf import json_format
 from google.rpc import error_details_pb2, status_pb2
 
-from sluice.v1 import (admin_service_pb2, admin_service_pb2_grpc, migration_service_pb2,
-                       migration_service_pb2_grpc, query_pb2, query_service_pb2_grpc,
-                       schema_pb2, schema_service_pb2, schema_service_pb2_grpc, target_pb2)
+from sluice.v1 import (admin_service_pb2, admin_service_pb2_grpc, migration_service_pb2, query_pb2,
+                       query_service_pb2_grpc, schema_pb2, schema_service_pb2, target_pb2)
+from sluiced_test import SluicedTest
 
 
 def field_paths(error):
@@ -28,27 +25,11 @@ def field_paths(error):
     return []
 
 
-class ClientTest(unittest.TestCase):
+class ClientTest(SluicedTest):
     def setUp(self):
-        db = os.path.join(os.environ["TEST_TMPDIR"], "python_%d.db" % id(self))
-        self.server = subprocess.Popen(
-            ["server/sluiced", "--listen", "127.0.0.1:0", "--plugin-dir", "lib/plugins",
-             "--database", "default=sqlite:" + db],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        line = self.server.stdout.readline().decode()
-        self.assertTrue(line.startswith("sluiced listening on "), line)
-        self.channel = grpc.insecure_channel(line.split()[-1])
-        grpc.channel_ready_future(self.channel).result(timeout=10)
-        self.schemas = schema_service_pb2_grpc.SchemaServiceStub(self.channel)
-        self.migrations = migration_service_pb2_grpc.MigrationServiceStub(self.channel)
+        super().setUp()
         self.queries = query_service_pb2_grpc.QueryServiceStub(self.channel)
         self.admin = admin_service_pb2_grpc.AdminServiceStub(self.channel)
-
-    def tearDown(self):
-        self.channel.close()
-        self.server.stdout.close()
-        self.server.send_signal(signal.SIGTERM)
-        self.assertEqual(self.server.wait(timeout=20), 0)
 
     def register_shop(self):
         with open("examples/shop.schema.json") as f:

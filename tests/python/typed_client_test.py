@@ -4,16 +4,14 @@ python3-grpcio calls the table services with them. After a second version adds a
 first version's stubs still work, and the new field has a new number."""
 import json
 import os
-import signal
 import subprocess
 import sys
 import unittest
 
-import grpc
 from google.protobuf import json_format
 
-from sluice.v1 import (migration_service_pb2, migration_service_pb2_grpc, schema_pb2, schema_service_pb2,
-                       schema_service_pb2_grpc, target_pb2)
+from sluice.v1 import migration_service_pb2, schema_pb2, schema_service_pb2, target_pb2
+from sluiced_test import SluicedTest
 
 # Runs in a process of its own per generated version (two versions of one module cannot share a
 # process): prints what the calls returned, as JSON.
@@ -36,29 +34,13 @@ print(json.dumps(out))
 """
 
 
-class TypedClientTest(unittest.TestCase):
+class TypedClientTest(SluicedTest):
     def setUp(self):
+        super().setUp()
         self.tmp = os.environ["TEST_TMPDIR"]
         self.buf = os.environ.get("SLUICE_BUF", "")
         self.assertTrue(os.access(self.buf, os.X_OK),
                         "SLUICE_BUF must name the buf binary (tools/test.sh installs it and sets it)")
-        db = os.path.join(self.tmp, "typed.db")
-        self.server = subprocess.Popen(
-            ["server/sluiced", "--listen", "127.0.0.1:0", "--plugin-dir", "lib/plugins", "--database",
-             "default=sqlite:" + db], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        line = self.server.stdout.readline().decode()
-        self.assertTrue(line.startswith("sluiced listening on "), line)
-        self.addr = line.split()[-1]
-        self.channel = grpc.insecure_channel(self.addr)
-        grpc.channel_ready_future(self.channel).result(timeout=10)
-        self.schemas = schema_service_pb2_grpc.SchemaServiceStub(self.channel)
-        self.migrations = migration_service_pb2_grpc.MigrationServiceStub(self.channel)
-
-    def tearDown(self):
-        self.channel.close()
-        self.server.stdout.close()
-        self.server.send_signal(signal.SIGTERM)
-        self.assertEqual(self.server.wait(timeout=20), 0)
 
     def register(self, schema):
         registered = self.schemas.RegisterSchema(schema_service_pb2.RegisterSchemaRequest(

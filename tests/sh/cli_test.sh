@@ -142,7 +142,16 @@ expect_contains "$other" "$dir holds the migrations of schema \`notes\`, not of 
 
 # A migration that loses data is refused, naming the flag that explains a rename; nothing is written.
 sed 's/name: "body"/name: "text"/' "$TEST_TMPDIR/notes.txtpb" >"$TEST_TMPDIR/notes_v2.txtpb"
-sluice register "$TEST_TMPDIR/notes_v2.txtpb" >/dev/null
+# The typed API: codegen prints the .proto; a column renamed at registration keeps its number.
+expect_contains "$(sluice codegen notes)" "string body = 2;"
+sluice register "$TEST_TMPDIR/notes_v2.txtpb" --rename-column notes.body=text >/dev/null
+expect_contains "$(sluice codegen notes)" "string text = 2;"
+set +e
+nowhere=$(sluice codegen notes --out "$TEST_TMPDIR/no-such-folder" 2>&1)
+code=$?
+set -e
+[ "$code" -eq 2 ] || fail "codegen --out a missing folder: expected exit 2, got $code: $nowhere"
+expect_contains "$nowhere" "no-such-folder"
 set +e
 lossy=$(sluice generate notes --out "$dir" 2>&1)
 code=$?
@@ -159,7 +168,10 @@ expect_contains "$(sluice generate notes --out "$dir" --custom backfill)" "0002_
 expect_contains "$(cat "$dir/0002_backfill.sql")" "-- sluice:no-transaction"
 printf -- '-- sluice:no-transaction\n-- make every text upper case\nUPDATE notes SET text = upper(text)\n--> statement-breakpoint\nCREATE INDEX notes_text ON notes (text)\n' \
   >"$dir/0002_backfill.sql"
-expect_contains "$(sluice check "$dir")" "3 migrations, no problems"
+checked=$(sluice check "$dir")
+expect_contains "$checked" "3 migrations, no problems"
+# Reported, not a problem: the folder keeps no rename hints, so clients see a column go.
+expect_contains "$checked" 'client-breaking: 0001_changes_v2: column `notes.body` dropped'
 expect_contains "$(sluice migrate notes "$dir")" '"0002_backfill"'
 expect_contains "$(sluice status notes "$dir")" '"name": "0002_backfill"'
 # An applied migration edited afterwards: check says what to do.
