@@ -146,6 +146,12 @@ sed 's/name: "body"/name: "text"/' "$TEST_TMPDIR/notes.txtpb" >"$TEST_TMPDIR/not
 expect_contains "$(sluice codegen notes)" "string body = 2;"
 sluice register "$TEST_TMPDIR/notes_v2.txtpb" --rename-column notes.body=text >/dev/null
 expect_contains "$(sluice codegen notes)" "string text = 2;"
+mkdir "$TEST_TMPDIR/api"
+expect_contains "$(sluice codegen notes --out "$TEST_TMPDIR/api")" "$TEST_TMPDIR/api/buf.gen.yaml"
+echo "# mine" >"$TEST_TMPDIR/api/buf.gen.yaml"
+[ "$(sluice codegen notes --out "$TEST_TMPDIR/api")" = "$TEST_TMPDIR/api/sluice/schemas/notes.proto" ] ||
+  fail "codegen again: expected only the .proto written"
+[ "$(cat "$TEST_TMPDIR/api/buf.gen.yaml")" = "# mine" ] || fail "codegen replaced an existing buf.gen.yaml"
 set +e
 nowhere=$(sluice codegen notes --out "$TEST_TMPDIR/no-such-folder" 2>&1)
 code=$?
