@@ -1,11 +1,13 @@
 #include "services/typed_calls.h"
 
-#include <grpcpp/support/proto_buffer_reader.h>
 #include <pthread.h>
 
 #include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <variant>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -26,19 +28,52 @@ grpc::ByteBuffer Bytes(std::string bytes) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-bool Parse(grpc::ByteBuffer* bytes, google::protobuf::Message* message) {
-  grpc::ProtoBufferReader reader(bytes);
-  return message->ParseFromZeroCopyStream(&reader);
-}
-
 }  // namespace
+
+// The unary methods of the schemas loaded at start, registered with gRPC by path as raw methods:
+// the request's bytes arrive with the call, where the generic service reads them in a second
+// operation (a completion-queue round trip more per call).
+class TypedCalls::Registered final : public grpc::Service {
+ public:
+  explicit Registered(const typed::TypedApi& api) {
+    for (const auto& schema : api.All()) {
+      for (const auto& [path, method] : schema->methods()) {
+        if (method.kind == typed::MethodKind::kStream) continue;  // a server stream: the generic service's
+        paths_.push_back(path);
+        AddMethod(new grpc::internal::RpcServiceMethod(paths_.back().c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
+                                                       nullptr));
+        MarkMethodRaw(static_cast<int>(paths_.size() - 1));
+      }
+    }
+  }
+
+  size_t size() const { return paths_.size(); }
+  const std::string& path(size_t index) const { return paths_[index]; }
+  void RequestCall(size_t index, grpc::ServerContext* context, grpc::ByteBuffer* request,
+                   grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>* writer, grpc::ServerCompletionQueue* queue,
+                   void* tag) {
+    RequestAsyncUnary(static_cast<int>(index), context, request, writer, queue, queue, tag);
+  }
+
+ private:
+  std::deque<std::string> paths_;  // gRPC keeps pointers to the names: they never move
+};
 
 // One typed call, from its request to its last event (its answer, and the end of the call).
 class TypedCalls::Call {
  public:
+  // A call of the generic service: any path, the request read after the call arrived.
   Call(TypedCalls* owner, grpc::ServerCompletionQueue* queue) : owner_(owner), state_(owner->state_), queue_(queue) {
+    stream_.emplace(&context_);
     context_.AsyncNotifyWhenDone(&done_);
-    owner_->service_.RequestCall(&context_, &stream_, queue_, queue_, &requested_);
+    owner_->service_.RequestCall(&context_, &*stream_, queue_, queue_, &requested_);
+  }
+  // A call of registered method `index`: the request arrives with it.
+  Call(TypedCalls* owner, grpc::ServerCompletionQueue* queue, size_t index)
+      : owner_(owner), state_(owner->state_), queue_(queue), index_(index) {
+    writer_.emplace(&context_);
+    context_.AsyncNotifyWhenDone(&done_);
+    owner_->registered_->RequestCall(index, &context_, &request_bytes_, &*writer_, queue_, &requested_);
   }
 
  private:
@@ -55,15 +90,19 @@ class TypedCalls::Call {
       delete this;
       return;
     }
-    new Call(owner_, queue_);  // the next call
+    if (writer_) {  // the next call
+      new Call(owner_, queue_, index_);
+    } else {
+      new Call(owner_, queue_);
+    }
     owner_->calls_->Answering(+1);
-    const std::string& path = context_.method();
+    const std::string& path = Path();
     schema_ = state_.typed_api.ForMethod(path, &method_);
     if (schema_ == nullptr && absl::StartsWith(path, "/sluice.schemas.")) {
       // Registered through another server? Read the registry on a worker (it blocks).
       state_.workers->Run([this] {
         state_.LoadTypedApi(false);
-        schema_ = state_.typed_api.ForMethod(context_.method(), &method_);
+        schema_ = state_.typed_api.ForMethod(Path(), &method_);
         Start();
       });
       return;
@@ -71,9 +110,11 @@ class TypedCalls::Call {
     Start();
   }
 
+  const std::string& Path() const { return writer_ ? owner_->registered_->path(index_) : context_.method(); }
+
   // The method found (or not): read the request, or answer.
   void Start() {
-    const std::string& path = context_.method();
+    const std::string& path = Path();
     if (schema_ == nullptr) {
       // A typed service whose table is gone (a new version dropped it): NOT_FOUND; any other
       // path: what gRPC answers for a method it does not serve.
@@ -85,39 +126,47 @@ class TypedCalls::Call {
       }
       return Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, ""));
     }
-    stream_.Read(&request_bytes_, &read_);
+    if (writer_) return OnRead(true);  // a registered method's request came with the call
+    stream_->Read(&request_bytes_, &read_);
   }
 
   void OnRead(bool ok) {
-    request_ = schema_->New(method_->request, &arena_);
-    if (!ok || !Parse(&request_bytes_, request_)) return Finish(MalformedRequest(method_->request->full_name()));
-    absl::Status known = typed::CheckKnownFields(*request_);
-    if (!known.ok()) return Refuse(known);
-    database_ = request_->GetReflection()->GetString(*request_, method_->request->FindFieldByName("database"));
+    // Read straight from the wire (typed/wire_message.h): the bytes in one piece, kept for the call.
+    if (!ok || !request_bytes_.DumpToSingleSlice(&request_slice_).ok()) {
+      return Finish(MalformedRequest(method_->request->full_name()));
+    }
+    absl::Status read =
+        request_.Merge(method_->request,
+                       absl::string_view(reinterpret_cast<const char*>(request_slice_.begin()), request_slice_.size()));
+    if (absl::IsDataLoss(read)) return Finish(MalformedRequest(method_->request->full_name()));
+    if (!read.ok()) return Refuse(read);  // a field of another version of the schema
+    if (const typed::WireMessage::Field* database = request_.Find("database"))
+      database_ = std::string(database->Bytes());
     switch (method_->kind) {
       case typed::MethodKind::kFind:
       case typed::MethodKind::kFindFirst:
       case typed::MethodKind::kGet: {
-        absl::StatusOr<v1::FindManyRequest> find = typed::ToFind(*schema_, *method_, *request_);
+        absl::StatusOr<v1::FindManyRequest> find = typed::ToFind(*schema_, *method_, request_);
         if (!find.ok()) return Refuse(find.status());
         const bool first = method_->kind != typed::MethodKind::kFind;
         // Without relations, a plain select (no JSON built by the database, none parsed here).
-        if (std::optional<v1::SelectRequest> select = typed::AsSelect(*find, first)) {
-          select_ = *std::move(select);
-          return owner_->queries_.Select(&context_, &select_, &select_out_, Then([this] {
-            return typed::EncodeSelect(*schema_, *method_, select_out_.result());
+        if (std::optional<v1::SelectRequest> select = typed::AsSelect(&*find, first)) {
+          auto& held = Hold<v1::SelectRequest, v1::SelectResponse>(*std::move(select));
+          return owner_->queries_.Select(&context_, &held.request, &held.response, Then([this, &held] {
+            return typed::EncodeSelect(*schema_, *method_, held.response.result());
           }));
         }
-        find_ = *std::move(find);
-        return owner_->queries_.FindNested(&context_, &find_, first, &found_,
-                                           Then([this] { return typed::EncodeFind(*schema_, *method_, found_); }));
+        auto& held = Hold<v1::FindManyRequest, v1::FindResult>(*std::move(find));
+        return owner_->queries_.FindNested(&context_, &held.request, first, &held.response, Then([this, &held] {
+          return typed::EncodeFind(*schema_, *method_, held.response);
+        }));
       }
       case typed::MethodKind::kInsert:
-        return Write(typed::ToInsert(*schema_, *method_, *request_), &insert_, &insert_out_, &QueryServiceImpl::Insert);
+        return Write(typed::ToInsert(*schema_, *method_, request_), &QueryServiceImpl::Insert);
       case typed::MethodKind::kUpdate:
-        return Write(typed::ToUpdate(*schema_, *method_, *request_), &update_, &update_out_, &QueryServiceImpl::Update);
+        return Write(typed::ToUpdate(*schema_, *method_, request_), &QueryServiceImpl::Update);
       case typed::MethodKind::kDelete:
-        return Write(typed::ToDelete(*schema_, *method_, *request_), &delete_, &delete_out_, &QueryServiceImpl::Delete);
+        return Write(typed::ToDelete(*schema_, *method_, request_), &QueryServiceImpl::Delete);
       case typed::MethodKind::kStream:
         std::thread([this] {
           pthread_setname_np(pthread_self(), "sluice-stream");
@@ -127,21 +176,35 @@ class TypedCalls::Call {
     }
   }
 
-  // Insert, Update, Delete: the generic write (`request` kept as `*into`), its result translated.
+  // The generic request a call runs as, and its response: made only for the call's kind.
   template <typename Request, typename Response>
-  void Write(absl::StatusOr<Request> request, Request* into, Response* out,
+  struct Held {
+    Request request;
+    Response response;
+  };
+  template <typename Request, typename Response>
+  Held<Request, Response>& Hold(Request request) {
+    auto& held = generic_.emplace<Held<Request, Response>>();
+    held.request = std::move(request);
+    return held;
+  }
+
+  // Insert, Update, Delete: the generic write, its result translated.
+  template <typename Request, typename Response>
+  void Write(absl::StatusOr<Request> request,
              void (QueryServiceImpl::*handler)(grpc::ServerContext*, const Request*, Response*, Answer)) {
     if (!request.ok()) return Refuse(request.status());
-    *into = *std::move(request);
-    (owner_->queries_.*handler)(&context_, into, out,
-                                Then([this, out] { return typed::EncodeWrite(*schema_, *method_, out->result()); }));
+    auto& held = Hold<Request, Response>(*std::move(request));
+    (owner_->queries_.*handler)(&context_, &held.request, &held.response, Then([this, &held] {
+      return typed::EncodeWrite(*schema_, *method_, held.response.result());
+    }));
   }
 
   // Stream: the generic SelectStream's work; each batch of rows translated and written, the next
   // read only once the client took it.
   void Stream() {
     grpc::Status status;
-    absl::StatusOr<v1::SelectStreamRequest> request = typed::ToStream(*schema_, *method_, *request_);
+    absl::StatusOr<v1::SelectStreamRequest> request = typed::ToStream(*schema_, *method_, request_);
     if (!request.ok()) {
       status = state_.Serve(&context_, GenericMethod(), Scope::kData, database_, [&] { return request.status(); });
       return Finish(status);
@@ -165,7 +228,7 @@ class TypedCalls::Call {
   bool Write(const grpc::ByteBuffer& bytes) {
     std::unique_lock<std::mutex> lock(write_mu_);
     written_now_ = false;
-    stream_.Write(bytes, &written_);
+    stream_->Write(bytes, &written_);
     write_cv_.wait(lock, [this] { return written_now_; });
     return write_ok_;
   }
@@ -218,10 +281,14 @@ class TypedCalls::Call {
   // Answers the call: `response` (the typed response's bytes) with an OK status.
   void Finish(const grpc::Status& status, const grpc::ByteBuffer& response = grpc::ByteBuffer()) {
     UnaryCalls* calls = owner_->calls_;  // `this` may be gone once the finish is posted
-    if (status.ok() && response.Valid()) {
-      stream_.WriteAndFinish(response, grpc::WriteOptions(), status, &finished_);
+    if (writer_ && status.ok()) {
+      writer_->Finish(response, status, &finished_);
+    } else if (writer_) {
+      writer_->FinishWithError(status, &finished_);
+    } else if (status.ok() && response.Valid()) {
+      stream_->WriteAndFinish(response, grpc::WriteOptions(), status, &finished_);
     } else {
-      stream_.Finish(status, &finished_);
+      stream_->Finish(status, &finished_);
     }
     calls->Answering(-1);
   }
@@ -242,8 +309,10 @@ class TypedCalls::Call {
   TypedCalls* owner_;
   ServerState& state_;
   grpc::ServerCompletionQueue* queue_;
-  grpc::GenericServerContext context_;
-  grpc::GenericServerAsyncReaderWriter stream_{&context_};
+  grpc::GenericServerContext context_;                          // method() is the path of a generic call only
+  std::optional<grpc::GenericServerAsyncReaderWriter> stream_;  // a generic call
+  std::optional<grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>> writer_;  // a registered one
+  size_t index_ = 0;                                                         // its method
   Event requested_{this, &Call::OnRequested};
   Event read_{this, &Call::OnRead};
   Event written_{this, &Call::OnWritten};
@@ -255,20 +324,14 @@ class TypedCalls::Call {
   std::shared_ptr<const typed::TypedSchema> schema_;
   const typed::TypedMethod* method_ = nullptr;
   grpc::ByteBuffer request_bytes_;
-  google::protobuf::Arena arena_;  // the typed request's
-  google::protobuf::Message* request_ = nullptr;
+  grpc::Slice request_slice_;   // the request's bytes in one piece
+  typed::WireMessage request_;  // views into them
   std::string database_;
   // The generic request and response the call runs as.
-  v1::SelectRequest select_;
-  v1::SelectResponse select_out_;
-  v1::FindManyRequest find_;
-  v1::FindResult found_;
-  v1::InsertRequest insert_;
-  v1::InsertResponse insert_out_;
-  v1::UpdateRequest update_;
-  v1::UpdateResponse update_out_;
-  v1::DeleteRequest delete_;
-  v1::DeleteResponse delete_out_;
+  std::variant<std::monostate, Held<v1::SelectRequest, v1::SelectResponse>, Held<v1::FindManyRequest, v1::FindResult>,
+               Held<v1::InsertRequest, v1::InsertResponse>, Held<v1::UpdateRequest, v1::UpdateResponse>,
+               Held<v1::DeleteRequest, v1::DeleteResponse>>
+      generic_;
 
   std::mutex write_mu_;
   std::condition_variable write_cv_;
@@ -278,13 +341,23 @@ class TypedCalls::Call {
 
 TypedCalls::TypedCalls(grpc::ServerBuilder& builder, ServerState& state, QueryServiceImpl& queries)
     : state_(state), queries_(queries) {
+  auto registered = std::make_unique<Registered>(state.typed_api);
+  if (registered->size() > 0) {
+    registered_ = std::move(registered);
+    builder.RegisterService(registered_.get());
+  }
   builder.RegisterAsyncGenericService(&service_);
 }
+
+TypedCalls::~TypedCalls() = default;
 
 void TypedCalls::ServeOn(UnaryCalls& calls) {
   calls_ = &calls;
   calls.ServeOn([this](grpc::ServerCompletionQueue* queue) {
     for (int i = 0; i < 4; ++i) new Call(this, queue);  // a few waiting: a burst is matched at once
+    // One waiting per registered method (each call arms the next; calls that come before it are
+    // held by gRPC until then).
+    for (size_t m = 0; registered_ != nullptr && m < registered_->size(); ++m) new Call(this, queue, m);
   });
 }
 

@@ -1,4 +1,4 @@
-// Typed requests into the generic API's requests (typed/encode.h writes the results back): the
+// Typed requests (read by WireMessage) into the generic API's requests (typed/encode.h writes the results back): the
 // typed services run through the same planner, dialects and executor as the generic ones. Values are checked here
 // against their columns, so that errors name the typed request's own field paths (`where.email.eq`, `rows[0].price`).
 #ifndef SLUICE_TYPED_TRANSLATE_H_
@@ -7,30 +7,27 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "google/protobuf/message.h"
 #include "sluice/v1/query.pb.h"
 #include "typed/typed_schema.h"
+#include "typed/wire_message.h"
 
 namespace sluice::typed {
 
-// INVALID_ARGUMENT when `request` holds fields this version of the API does not have (a client
-// generated from another version), at their path.
-absl::Status CheckKnownFields(const google::protobuf::Message& request);
-
 // Find, FindFirst and Get as a relational read (FindFirst and Get: `first`).
 absl::StatusOr<v1::FindManyRequest> ToFind(const TypedSchema& schema, const TypedMethod& method,
-                                           const google::protobuf::Message& request);
+                                           const WireMessage& request);
 // A read that follows no relation as a plain select (a cheaper statement than a relational read,
-// whose rows are built as JSON); nullopt when it follows relations.
-std::optional<v1::SelectRequest> AsSelect(const v1::FindManyRequest& find, bool first);
+// whose rows are built as JSON), taking `find`'s parts; nullopt (`find` untouched) when it
+// follows relations.
+std::optional<v1::SelectRequest> AsSelect(v1::FindManyRequest* find, bool first);
 absl::StatusOr<v1::InsertRequest> ToInsert(const TypedSchema& schema, const TypedMethod& method,
-                                           const google::protobuf::Message& request);
+                                           const WireMessage& request);
 absl::StatusOr<v1::UpdateRequest> ToUpdate(const TypedSchema& schema, const TypedMethod& method,
-                                           const google::protobuf::Message& request);
+                                           const WireMessage& request);
 absl::StatusOr<v1::DeleteRequest> ToDelete(const TypedSchema& schema, const TypedMethod& method,
-                                           const google::protobuf::Message& request);
+                                           const WireMessage& request);
 absl::StatusOr<v1::SelectStreamRequest> ToStream(const TypedSchema& schema, const TypedMethod& method,
-                                                 const google::protobuf::Message& request);
+                                                 const WireMessage& request);
 
 }  // namespace sluice::typed
 

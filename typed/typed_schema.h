@@ -42,6 +42,8 @@ class TypedSchema {
   const google::protobuf::DescriptorPool& pool() const { return pool_; }
   // `/sluice.schemas.shop.UsersService/Find` → its method; null when not one of this schema's.
   const TypedMethod* FindMethod(const std::string& path) const;
+  // Every method, by path.
+  const std::map<std::string, TypedMethod>& methods() const { return methods_; }
   // The services' full names.
   std::vector<std::string> Services() const;
   // A new empty message of `type` (owned by the caller).

@@ -196,6 +196,16 @@ std::unique_ptr<google::protobuf::Message> Message(const TypedSchema& api, const
   return m;
 }
 
+// A typed request as the server reads it: the message's wire bytes, read by WireMessage.
+struct Wire {
+  explicit Wire(const google::protobuf::Message& m) : bytes(m.SerializeAsString()) {
+    status = message.Merge(m.GetDescriptor(), bytes);
+  }
+  std::string bytes;
+  WireMessage message;
+  absl::Status status;
+};
+
 TEST(TypedApi, RequestsTranslateToTheGenericApi) {
   auto api = Build(testing::ShopSchema(), {});
   const TypedMethod* find = api->FindMethod("/sluice.schemas.shop.UsersService/Find");
@@ -204,7 +214,9 @@ TEST(TypedApi, RequestsTranslateToTheGenericApi) {
       "orderBy": [{"column": "USERS_COLUMN_EMAIL", "descending": true}], "limit": 5,
       "columns": ["USERS_COLUMN_ID", "USERS_COLUMN_EMAIL"],
       "with": {"posts": {"where": {"rating": {"gte": 4.5}}, "limit": 2}}})");
-  absl::StatusOr<v1::FindManyRequest> generic = ToFind(*api, *find, *request);
+  Wire wire(*request);
+  ASSERT_TRUE(wire.status.ok()) << wire.status;
+  absl::StatusOr<v1::FindManyRequest> generic = ToFind(*api, *find, wire.message);
   ASSERT_TRUE(generic.ok()) << generic.status();
   EXPECT_EQ(testing::ToJson(*generic), testing::ToJson(testing::FromJson<v1::FindManyRequest>(R"({
       "target": {"schema": "shop"},
@@ -222,7 +234,7 @@ TEST(TypedApi, RequestsTranslateToTheGenericApi) {
   // Values are checked against their columns, at the typed request's own paths.
   const TypedMethod* insert = api->FindMethod("/sluice.schemas.shop.UsersService/Insert");
   auto bad = Message(*api, "UsersInsertRequest", R"({"rows": [{"email": "a@example.com"}, {"balance": "12.345"}]})");
-  absl::StatusOr<v1::InsertRequest> refused = ToInsert(*api, *insert, *bad);
+  absl::StatusOr<v1::InsertRequest> refused = ToInsert(*api, *insert, Wire(*bad).message);
   ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FieldViolations(refused.status()).at(0).field, "rows[1].balance");
 
@@ -232,10 +244,60 @@ TEST(TypedApi, RequestsTranslateToTheGenericApi) {
       ->MutableUnknownFields(
           stale->GetReflection()->MutableMessage(stale.get(), stale->GetDescriptor()->FindFieldByName("where")))
       ->AddVarint(42, 1);
-  absl::Status unknown = CheckKnownFields(*stale);
+  absl::Status unknown = Wire(*stale).status;
   ASSERT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FieldViolations(unknown).at(0).field, "where");
   EXPECT_THAT(unknown.message(), HasSubstr("field number 42"));
+}
+
+// Wire bytes as a client may send them (protobuf allows them all): a field given twice, a message
+// given in two parts, a repeated number unpacked, a default written out.
+std::string Tag(int number, int wire) { return std::string(1, static_cast<char>(number << 3 | wire)); }
+std::string Varint(int number, uint8_t value) { return Tag(number, 0) + std::string(1, static_cast<char>(value)); }
+std::string Bytes(int number, const std::string& bytes) {
+  return Tag(number, 2) + std::string(1, static_cast<char>(bytes.size())) + bytes;
+}
+
+TEST(TypedApi, RequestsAreReadFromTheWireAsProtobufReadsThem) {
+  auto api = Build(testing::ShopSchema(), {});
+  const TypedMethod* find = api->FindMethod("/sluice.schemas.shop.UsersService/Find");
+  const Descriptor* type = find->request;
+  const int where = type->FindFieldByName("where")->number();
+  const int columns = type->FindFieldByName("columns")->number();
+  const int id = type->FindFieldByName("where")->message_type()->FindFieldByName("id")->number();
+  const int eq = type->FindFieldByName("where")
+                     ->message_type()
+                     ->FindFieldByName("id")
+                     ->message_type()
+                     ->FindFieldByName("eq")
+                     ->number();
+  // where.id.eq given as 5 then 7 (the last wins), `where` in two parts (merged), `columns`
+  // unpacked then packed, `database` empty (proto3's default: not set).
+  const std::string odd = Bytes(where, Bytes(id, Varint(eq, 5))) + Bytes(1, "") + Varint(columns, 1) +
+                          Bytes(where, Bytes(id, Varint(eq, 7))) + Bytes(columns, std::string("\x02", 1));
+  WireMessage read;
+  ASSERT_TRUE(read.Merge(type, odd).ok());
+  auto expected = Message(*api, "UsersFindRequest", R"({"where": {"id": {"eq": 7}},
+      "columns": ["USERS_COLUMN_ID", "USERS_COLUMN_EMAIL"]})");
+  google::protobuf::Message* parsed = api->New(type).release();
+  std::unique_ptr<google::protobuf::Message> owned(parsed);
+  ASSERT_TRUE(parsed->ParseFromString(odd));  // protobuf reads the same message
+  EXPECT_EQ(parsed->SerializeAsString(), expected->SerializeAsString());
+  absl::StatusOr<v1::FindManyRequest> from_odd = ToFind(*api, *find, read);
+  absl::StatusOr<v1::FindManyRequest> from_canonical = ToFind(*api, *find, Wire(*expected).message);
+  ASSERT_TRUE(from_odd.ok() && from_canonical.ok());
+  EXPECT_EQ(testing::ToJson(*from_odd), testing::ToJson(*from_canonical));
+  EXPECT_EQ(testing::ToJson(from_odd->find().where()),
+            R"({"eq":{"left":{"column":{"name":"id"}},"right":{"value":{"int_value":"7"}}}})");
+
+  // Bytes protobuf refuses (a truncated length, a string that is not UTF-8) are DATA_LOSS (the
+  // server's malformed-request answer); a known number with another wire type is a field of
+  // another version, INVALID_ARGUMENT at its message's path.
+  EXPECT_EQ(WireMessage().Merge(type, Tag(where, 2) + "\x09").code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(WireMessage().Merge(type, Bytes(1, "\xff")).code(), absl::StatusCode::kDataLoss);
+  absl::Status other = WireMessage().Merge(type, Bytes(where, Bytes(id, Bytes(eq, "x"))));
+  EXPECT_EQ(other.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolations(other).at(0).field, "where.id");
 }
 
 TEST(TypedApi, RowsTranslateBackWithTheirTypes) {
