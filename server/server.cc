@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "services/admin_service.h"
 #include "services/health_service.h"
+#include "services/http_door.h"
 #include "services/malformed_requests.h"
 #include "services/metrics_http.h"
 #include "services/migration_service.h"
@@ -102,8 +103,10 @@ struct Server::State {
   std::unique_ptr<TypedCalls> typed_calls;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<MetricsHttp> metrics;
+  std::unique_ptr<HttpDoor> http_door;  // after grpc_server: it calls into it
   std::string address;
   std::string metrics_address;
+  std::string http_address;
   absl::Mutex mu;
   bool stopped ABSL_GUARDED_BY(mu) = false;
 };
@@ -113,10 +116,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   absl::StatusOr<Tokens> tokens = Tokens::Load(options.tokens_file, options.tokens);
   if (!tokens.ok()) return tokens.status();
   if (!tokens->enabled()) {
-    if (!IsLoopback(options.listen)) {
+    if (!IsLoopback(options.listen) || (!options.http_listen.empty() && !IsLoopback(options.http_listen))) {
       return absl::InvalidArgumentError(
           "refusing to serve without authentication on a non-loopback address: configure tokens "
-          "(--tokens-file / SLUICE_TOKENS) or listen on 127.0.0.1");
+          "(--tokens-file / SLUICE_TOKENS) or listen on 127.0.0.1 (--listen and --http-listen)");
     }
     Log("warning",
         "NO TOKENS CONFIGURED: every call is allowed, so sluiced serves on loopback only; "
@@ -251,6 +254,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     state->metrics = *std::move(metrics);
     state->metrics_address = absl::StrCat(HostOf(options.metrics_listen), ":", state->metrics->port());
   }
+  if (!options.http_listen.empty()) {
+    HttpDoorOptions door{options.http_listen, options.max_message_bytes, options.tls_cert, options.tls_key,
+                         options.tls_client_ca};
+    absl::StatusOr<std::unique_ptr<HttpDoor>> http = HttpDoor::Start(door, *state->grpc_server, shared);
+    if (!http.ok()) return http.status();
+    state->http_door = *std::move(http);
+    state->http_address = absl::StrCat(HostOf(options.http_listen), ":", state->http_door->port());
+  }
   Log("info", "serving",
       {{"listen", state->address},
        {"unix_socket", options.unix_socket},
@@ -268,6 +279,7 @@ Server::~Server() { Shutdown(); }
 const std::string& Server::address() const { return state_->address; }
 
 const std::string& Server::metrics_address() const { return state_->metrics_address; }
+const std::string& Server::http_address() const { return state_->http_address; }
 
 std::string Server::Metrics() const { return state_->shared.RenderMetrics(); }
 
@@ -281,6 +293,7 @@ void Server::Shutdown() {
                                                                        state_->options.shutdown_grace_seconds * 1e6)));
   state_->unary_calls->Shutdown();
   state_->grpc_server->Wait();
+  state_->http_door.reset();  // its calls all answered (the server waited for them)
   state_->metrics.reset();
 }
 

@@ -28,6 +28,8 @@ class Server {
   // free one), and the metrics endpoint's (empty when off).
   const std::string& address() const;
   const std::string& metrics_address() const;
+  // The HTTP/JSON door's address (empty when off).
+  const std::string& http_address() const;
   // What the metrics endpoint serves (Prometheus text), also when it is off.
   std::string Metrics() const;
 

@@ -141,6 +141,10 @@ const std::vector<Option>& Options() {
                      &S::max_concurrent_calls, 0));
     o.push_back(Text("--metrics-listen", "SLUICE_METRICS_LISTEN", "metrics_listen", "HOST:PORT",
                      "Prometheus metrics over HTTP at /metrics (default: off)", &S::metrics_listen));
+    o.push_back(Text("--http-listen", "SLUICE_HTTP_LISTEN", "http_listen", "HOST:PORT",
+                     "every unary method as HTTP/JSON (Connect protocol) and Sluice Studio at /studio/, with the "
+                     "same tokens, TLS and limits (default: off)",
+                     &S::http_listen));
     o.push_back(Text("--log-format", "SLUICE_LOG_FORMAT", "log_format", "text|json",
                      "text, or one JSON object per line (default text)", &S::log_format));
     o.push_back(

@@ -54,6 +54,9 @@ struct ServerOptions {
   size_t max_concurrent_calls = 1024;
   // Prometheus metrics over HTTP at HOST:PORT/metrics; empty: off.
   std::string metrics_listen;
+  // The HTTP/JSON door (the Connect protocol's unary JSON form of every unary method) and Sluice
+  // Studio at /studio/, at HOST:PORT; empty: off. Same tokens, TLS and limits as gRPC.
+  std::string http_listen;
   // `text` or `json` (one JSON object per line).
   std::string log_format = "text";
   // Log every statement a call runs (SQL, parameters count, duration).

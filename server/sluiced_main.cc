@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   if (!(*server)->metrics_address().empty()) {
     sluice::Announce("sluiced metrics on", "address", (*server)->metrics_address());
   }
+  if (!(*server)->http_address().empty()) {
+    sluice::Announce("sluiced http on", "address", (*server)->http_address());
+  }
   int signal = 0;
   sigwait(&signals, &signal);
   sluice::Log("info", "shutting down", {{"signal", absl::StrCat(signal)}});

@@ -15,6 +15,9 @@ namespace sluice {
 // SQL, AdminService).
 enum class Scope { kData, kAdmin };
 
+// The metadata by which a call holds itself to a scope stricter than its method's ("admin").
+inline constexpr char kScopeMetadata[] = "sluice-scope";
+
 class Tokens {
  public:
   // From a file of `SCOPE TOKEN` lines (# comments) and an inline `SCOPE:TOKEN,...` list; both

@@ -3,6 +3,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "google/protobuf/descriptor.pb.h"
+#include "schema/relations.h"
 #include "services/grpc_status.h"
 
 namespace sluice {
@@ -37,6 +38,7 @@ grpc::Status SchemaServiceImpl::GetSchema(grpc::ServerContext* context, const v1
             state_.registry.Get(*db, state_.CallOf(context), request->target().schema(), request->version()));
         *response->mutable_version() = schema.version;
         *response->mutable_schema() = schema.index->schema();
+        for (v1::SchemaWarning& w : LintSchema(*schema.index, "schema")) *response->add_warnings() = std::move(w);
         return absl::OkStatus();
       });
 }

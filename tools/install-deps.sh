@@ -10,11 +10,13 @@ BUILD_PACKAGES=(
   libssl-dev libsqlite3-dev libpq-dev default-libmysqlclient-dev libboost-dev libboost-filesystem-dev libcli11-dev
 )
 TEST_PACKAGES=(libgtest-dev libgmock-dev clang-format clang libclang-rt-14-dev python3-grpcio python3-protobuf python3-yaml openssl curl nodejs npm postgresql-15
-  mariadb-server pgbouncer)
+  mariadb-server pgbouncer chromium)
 # npm packages for the tests (installed into .cache/node, never committed): buf curl, the Node
-# client example's gRPC libraries, Drizzle ORM with node-postgres (the benchmark's peer), and
-# TypeScript (tsc checks a client typed from the schema's generated .proto).
-NPM_PACKAGES=(@bufbuild/buf@1.75.0 @grpc/grpc-js@1.14.7 @grpc/proto-loader@0.8.1 drizzle-orm@0.45.4 pg@8.23.1 typescript@5.9.3)
+# client example's gRPC libraries, Drizzle ORM with node-postgres (the benchmark's peer),
+# TypeScript (tsc checks a client typed from the schema's generated .proto), and puppeteer-core
+# (drives Debian's chromium through Studio; it downloads no browser).
+NPM_PACKAGES=(@bufbuild/buf@1.75.0 @grpc/grpc-js@1.14.7 @grpc/proto-loader@0.8.1 drizzle-orm@0.45.4 pg@8.23.1 typescript@5.9.3
+  puppeteer-core@25.19.0)
 
 packages=("${BUILD_PACKAGES[@]}")
 with_tests=false

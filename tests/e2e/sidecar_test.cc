@@ -158,6 +158,13 @@ TEST(Sidecar, WithoutTokensItServesOnlyOnLoopback) {
                                    .c_str());
   EXPECT_EQ(WEXITSTATUS(code), 2);
   EXPECT_THAT(Read(log), HasSubstr("refusing to serve without authentication on a non-loopback address"));
+  // The HTTP door too: gRPC on loopback does not open it elsewhere.
+  const int http =
+      std::system(absl::StrCat("server/sluiced --plugin-dir lib/plugins --http-listen 0.0.0.0:0 --database ", Db(),
+                               " >/dev/null 2>", log)
+                      .c_str());
+  EXPECT_EQ(WEXITSTATUS(http), 2);
+  EXPECT_THAT(Read(log), HasSubstr("(--listen and --http-listen)"));
   SluicedProcess loopback({"--plugin-dir", "lib/plugins", "--database", Db()});
   ASSERT_TRUE(loopback.ok());
   EXPECT_THAT(loopback.Log(), HasSubstr("NO TOKENS CONFIGURED"));

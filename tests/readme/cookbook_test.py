@@ -93,6 +93,7 @@ def run_dialect(dialect, steps):
     # The tokens the README's row-level security section configures; the other blocks call with
     # the admin one (SLUICE_TOKEN in the prelude).
     server = subprocess.Popen(["server/sluiced", "--listen", "127.0.0.1:0", "--plugin-dir", "lib/plugins",
+                               "--http-listen", "127.0.0.1:0",
                                "--allow-raw-sql", "--database", "default=" + url, "--tokens",
                                "admin:cookbook-admin,data@journal_writer:alice-token,data@journal_writer:bob-token"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -101,7 +102,11 @@ def run_dialect(dialect, steps):
         if not line.startswith("sluiced listening on "):
             return [f"{dialect}: sluiced did not start: {line!r}"]
         addr = line.split()[-1]
-        prelude = (f'set -euo pipefail\nexport SLUICE_TOKEN=cookbook-admin\n'
+        line = server.stdout.readline()  # the HTTP door's address, announced next
+        if not line.startswith("sluiced http on "):
+            return [f"{dialect}: sluiced did not open the HTTP door: {line!r}"]
+        http = "http://" + line.split()[-1]
+        prelude = (f'set -euo pipefail\nexport SLUICE_TOKEN=cookbook-admin SLUICE_HTTP={http}\n'
                    f'sluice() {{ "{ROOT}/tools/sluice/sluice" --addr {addr} "$@"; }}\n')
         setup = subprocess.run(["bash", "-c", prelude + "sluice register examples/shop.schema.json && sluice migrate shop"],
                                capture_output=True, text=True)

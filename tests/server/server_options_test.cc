@@ -145,7 +145,7 @@ TEST(ServerOptions, UsageListsWhatTheParserTakes) {
       EXPECT_EQ(parsed.status().message().find("unknown flag"), absl::string_view::npos) << flag;
     }
   }
-  EXPECT_EQ(flags, 25);
+  EXPECT_EQ(flags, 26);
   auto version = ParseServerOptions({"--version"}, getenv);
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_TRUE(version->version);

@@ -142,6 +142,32 @@ expect_contains "$other" "$dir holds the migrations of schema \`notes\`, not of 
 
 # A migration that loses data is refused, naming the flag that explains a rename; nothing is written.
 sed 's/name: "body"/name: "text"/' "$TEST_TMPDIR/notes.txtpb" >"$TEST_TMPDIR/notes_v2.txtpb"
+# sluice diagram: the README's diagram of the shop schema, exactly (posts.author has no foreign key
+# behind it, tags.post has one); dot draws the same; a mistyped format is a usage error.
+readme_diagram=$(sed -n '/^<!-- diagram -->$/,/^<!-- \/diagram -->$/p' README.md | sed '1,2d' | head -n -2)
+[ "$(sluice diagram shop)" = "$readme_diagram" ] ||
+  fail "sluice diagram shop differs from the README's: $(diff <(sluice diagram shop) <(echo "$readme_diagram"))"
+dot=$(sluice diagram shop --format dot)
+expect_contains "$dot" '"posts" -> "users" [label="fk author_id -> id"];'
+expect_contains "$dot" '"posts" -> "users" [label="author (one)", style=dashed, color=blue];'
+expect_contains "$dot" '"tags" -> "posts" [label="fk post_id -> id"];'
+# The relation only (posts.author_id without its reference): marked, as the lint warns.
+python3 -c 'import json, sys; s = json.load(open("examples/shop.schema.json")); s["name"] = "bare"
+[c.pop("references", None) for t in s["tables"] for c in t["columns"]]; json.dump(s, sys.stdout)' >"$TEST_TMPDIR/bare.json"
+expect_contains "$(sluice register "$TEST_TMPDIR/bare.json")" RELATION_WITHOUT_FOREIGN_KEY
+expect_contains "$(sluice diagram bare --format dot)" \
+  '"posts" -> "users" [label="author (one, no foreign key)", style=dashed, color=red];'
+expect_contains "$(sluice diagram bare)" '  posts }o..|| users : "author (one, no foreign key)"'
+set +e
+svg=$(sluice diagram shop --format svg 2>&1)
+code=$?
+missing=$(sluice diagram nosuch 2>&1)
+missing_code=$?
+set -e
+[ "$code" -eq 2 ] || fail "diagram --format svg: expected exit 2, got $code: $svg"
+expect_contains "$svg" "svg"
+[ "$missing_code" -eq 5 ] || fail "diagram of a schema never registered: expected exit 5 (NOT_FOUND), got $missing_code"
+
 # The typed API: codegen prints the .proto; a column renamed at registration keeps its number.
 expect_contains "$(sluice codegen notes)" "string body = 2;"
 sluice register "$TEST_TMPDIR/notes_v2.txtpb" --rename-column notes.body=text >/dev/null
@@ -244,13 +270,19 @@ mkdir -p "$tls"
 )
 stop_sluiced
 start_sluiced --plugin-dir lib/plugins --tls-cert "$tls/server.pem" --tls-key "$tls/server.key" \
-  --database "default=sqlite:$TEST_TMPDIR/cli_tls.db"
+  --database "default=sqlite:$TEST_TMPDIR/cli_tls.db" --http-listen 127.0.0.1:0
 expect_contains "$(sluice --tls-ca "$tls/ca.pem" health)" '"status": "SERVING"'
 set +e
 plain=$(sluice --timeout 5 health 2>&1)
 code=$?
 set -e
 [ "$code" -eq 14 ] || fail "a plaintext CLI against a TLS server: expected exit 14 (UNAVAILABLE), got $code: $plain"
+# The HTTP door takes the same certificate: HTTPS with the CA, and no plaintext.
+https="https://${SLUICED_HTTP#http://}"
+expect_contains "$(curl -sS --cacert "$tls/ca.pem" -X POST -H 'Content-Type: application/json' --data '{}' \
+  "$https/sluice.v1.SchemaService/ListSchemas")" '{}'
+curl -sS --max-time 5 -o /dev/null -X POST --data '{}' "$SLUICED_HTTP/sluice.v1.SchemaService/ListSchemas" 2>/dev/null &&
+  fail "plain HTTP answered on a TLS door"
 
 # sluiced documents its flags and their environment variables.
 help=$(server/sluiced --help)

@@ -1,6 +1,6 @@
 # Shell helpers for tests that drive a real sluiced (sourced, not run).
-# start_sluiced ARGS...: starts server/sluiced on a free loopback port; sets SLUICED_PID and
-# SLUICED_ADDR (HOST:PORT), and stops it on exit.
+# start_sluiced ARGS...: starts server/sluiced on a free loopback port; sets SLUICED_PID,
+# SLUICED_ADDR (HOST:PORT) and, with --http-listen, SLUICED_HTTP (http://HOST:PORT); stops it on exit.
 set -euo pipefail
 
 fail() {
@@ -16,6 +16,10 @@ start_sluiced() {
   for _ in $(seq 1 200); do
     if grep -q '^sluiced listening on ' "$out"; then
       SLUICED_ADDR=$(sed -n 's/^sluiced listening on //p' "$out")
+      case " $* " in
+        *" --http-listen "*) grep -q '^sluiced http on ' "$out" || { sleep 0.05; continue; } ;;
+      esac
+      SLUICED_HTTP="http://$(sed -n 's/^sluiced http on //p' "$out")"
       return 0
     fi
     kill -0 "$SLUICED_PID" 2>/dev/null || { cat "$log" >&2; fail "sluiced exited"; }

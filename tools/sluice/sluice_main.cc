@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/plain_values.h"
 #include "common/version.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -21,9 +22,9 @@
 #include "sluice/v1/migration_service.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
 #include "sluice/v1/schema_service.grpc.pb.h"
+#include "tools/sluice/diagram.h"
 #include "tools/sluice/migrations_folder.h"
 #include "tools/sluice/output.h"
-#include "tools/sluice/plain_values.h"
 
 namespace {
 
@@ -71,7 +72,7 @@ std::string Parse(const std::string& arg, Message* message) {
                                                                         : "cannot parse " + path + " as text format";
   }
   auto status =
-      google::protobuf::util::JsonStringToMessage(cli::WrapPlainValues(text, *message->GetDescriptor()), message);
+      google::protobuf::util::JsonStringToMessage(sluice::WrapPlainValues(text, *message->GetDescriptor()), message);
   return status.ok() ? ""
                      : "cannot parse " + (path.empty() ? std::string("the request") : path) + ": " +
                            std::string(status.message());
@@ -294,7 +295,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   // The commands, each with its own arguments and flags.
-  std::string file, name, version, dir, request_text, topic, custom;
+  std::string file, name, version, dir, request_text, topic, custom, diagram_format = "mermaid";
   bool strict = false, allow_data_loss = false, dry_run = false, baseline = false, relations = false;
   std::vector<std::string> rename_tables, rename_columns, namespaces, messages;
   auto renames = [&](CLI::App* c) {
@@ -323,6 +324,13 @@ int main(int argc, char** argv) {
   codegen->add_option("schema", name, "the schema (default: --schema)");
   codegen->add_option("--out", dir, "an existing folder to write to")->check(CLI::ExistingDirectory);
   codegen->add_option("--version", version, "the schema's version (default: the latest)")->check(CLI::PositiveNumber);
+  auto* diagram = app.add_subcommand(
+      "diagram",
+      "the entity-relationship diagram of SCHEMA as text (Mermaid or Graphviz dot): tables and columns, foreign keys "
+      "as solid lines, relations as dotted ones, relations without a foreign key marked");
+  diagram->add_option("schema", name, "the schema (default: --schema)");
+  diagram->add_option("--format", diagram_format, "mermaid (default) or dot")->check(CLI::IsMember({"mermaid", "dot"}));
+  diagram->add_option("--version", version, "the schema's version (default: the latest)")->check(CLI::PositiveNumber);
   auto* generate = app.add_subcommand(
       "generate",
       "the next migration of SCHEMA (its latest version) from the last snapshot: the folder's (--out, to which it "
@@ -454,7 +462,7 @@ int main(int argc, char** argv) {
   }
   std::vector<v1::RenameHint> hints;
   if (std::string error = Renames(rename_tables, rename_columns, &hints); !error.empty()) return Usage(error);
-  if (cmd == "register" || cmd == "schemas" || cmd == "schema" || cmd == "codegen") {
+  if (cmd == "register" || cmd == "schemas" || cmd == "schema" || cmd == "codegen" || cmd == "diagram") {
     auto stub = v1::SchemaService::NewStub(channel);
     if (cmd == "register") {
       v1::RegisterSchemaRequest request;
@@ -479,7 +487,12 @@ int main(int argc, char** argv) {
     request.mutable_target()->set_schema(name);
     request.set_version(version.empty() ? 0 : static_cast<uint32_t>(std::stoul(version)));
     v1::GetSchemaResponse response;
-    return run.Done(stub->GetSchema(&context, request, &response), response);
+    grpc::Status status = stub->GetSchema(&context, request, &response);
+    if (cmd == "diagram" && status.ok()) {
+      std::cout << (diagram_format == "dot" ? sluice::DotDiagram(response) : sluice::MermaidDiagram(response));
+      return 0;
+    }
+    return run.Done(status, response);
   }
 
   auto migrations = v1::MigrationService::NewStub(channel);

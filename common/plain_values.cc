@@ -1,11 +1,11 @@
-#include "tools/sluice/plain_values.h"
+#include "common/plain_values.h"
 
 #include <cmath>
 
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace sluice::cli {
+namespace sluice {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -97,4 +97,4 @@ std::string WrapPlainValues(const std::string& json, const Descriptor& type) {
   return out;
 }
 
-}  // namespace sluice::cli
+}  // namespace sluice
