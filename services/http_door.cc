@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -72,7 +73,10 @@ class HttpDoor::Impl {
   Impl(const HttpDoorOptions& options, grpc::Server& server, ServerState& state)
       : options_(options), state_(state), stub_(server.InProcessChannel(ChannelArguments(options.max_body_bytes))) {}
 
+  // After the server's calls ended (Server::Shutdown): their last answers still reach this
+  // thread, then it stops.
   ~Impl() {
+    while (in_flight_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     io_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -115,6 +119,7 @@ class HttpDoor::Impl {
   std::unique_ptr<asio::ssl::context> tls_;
   int port_ = 0;
   std::thread thread_;
+  std::atomic<int> in_flight_{0};  // calls and registry reads whose answers are yet to be posted here
 };
 
 // One connection: requests read one after the other (keep-alive), each answered in order.
@@ -282,9 +287,11 @@ void HttpDoor::Impl::Handle(Request request, Reply reply) {
   // A typed service this server has not seen (registered through another server)? Read the
   // registry on a worker (it blocks), then look again.
   auto held = std::make_shared<Request>(std::move(request));
+  ++in_flight_;
   state_.workers->Run([this, path, held, reply = std::move(reply)]() mutable {
     state_.LoadTypedApi(false);
     asio::post(io_, [this, path, held, reply = std::move(reply)]() mutable {
+      --in_flight_;
       if (std::optional<Method> method = Resolve(path)) return Call(*method, path, *held, std::move(reply));
       reply(Error(grpc::Status(grpc::StatusCode::NOT_FOUND,
                                absl::StrCat("no registered schema serves ", path,
@@ -358,8 +365,13 @@ void HttpDoor::Impl::Call(const Method& method, const std::string& path, const R
       timeout != request.end() && absl::SimpleAtoi(std::string(timeout->value()), &timeout_ms) && timeout_ms > 0) {
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
   }
+  ++in_flight_;
   stub_.UnaryCall(
-      &call->context, path, grpc::StubOptions(), &call->request, &call->response, [call](grpc::Status status) {
+      &call->context, path, grpc::StubOptions(), &call->request, &call->response, [this, call](grpc::Status status) {
+        struct Answered {  // destroyed last: once the answer is posted and the call freed, the door may go
+          std::atomic<int>& in_flight;
+          ~Answered() { --in_flight; }
+        } answered{in_flight_};
         std::unique_ptr<Pending> done(call);
         if (!status.ok()) return done->reply(Error(status));
         std::unique_ptr<google::protobuf::Message> out = done->method.New(done->method.output);
