@@ -100,8 +100,10 @@ bazel test //tests/e2e:e2e_test //tests/e2e:query_builder_test //tests/e2e:relat
 # The C++ tests once more under AddressSanitizer + UndefinedBehaviorSanitizer (.bazelrc's asan):
 # the unit tests and the end-to-end suites, sluiced in process and as its own process. Not the
 # pool-of-one twins (the same code), the database restarts and faults (timing, run above), nor
-# the script and client tests (no C++ of ours runs there but sluiced, covered here).
+# the script and client tests (no C++ of ours runs there but sluiced, covered here) but those of
+# the HTTP door and Studio, the only ones that reach sluiced's HTTP code.
 asan_tests=$(bazel query 'kind(cc_test, //tests/...) except attr(tags, exclusive, //tests/...) except filter("_pool1$", //tests/...)' 2>/dev/null)
+asan_tests+=" //tests/python:python_http_door_test //tests/studio:studio_test"
 echo "test: under AddressSanitizer + UndefinedBehaviorSanitizer:" $asan_tests
 # shellcheck disable=SC2086
 bazel test --config=asan $asan_tests "${env[@]}" 2>&1 | sed -u 's/^\(\/\/[^ ]*\) /\1 (asan) /' | tee -a "$log" ||
