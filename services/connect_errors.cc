@@ -9,6 +9,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/struct.pb.h"
+#include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -87,8 +88,13 @@ int HttpStatus(grpc::StatusCode code) {
   }
 }
 
-// `text` as a JSON string, quoted.
+// `text` as a JSON string, quoted (bytes that are not UTF-8, which JSON cannot hold, as `?`).
 std::string Quoted(const std::string& text) {
+  if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(), static_cast<int>(text.size()))) {
+    std::string ascii = text;
+    for (char& c : ascii) c = static_cast<unsigned char>(c) < 0x80 ? c : '?';
+    return Quoted(ascii);
+  }
   google::protobuf::Value value;
   value.set_string_value(text);
   std::string out;

@@ -3,12 +3,12 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <pthread.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
