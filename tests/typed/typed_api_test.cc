@@ -279,8 +279,7 @@ TEST(TypedApi, RequestsAreReadFromTheWireAsProtobufReadsThem) {
   ASSERT_TRUE(read.Merge(type, odd).ok());
   auto expected = Message(*api, "UsersFindRequest", R"({"where": {"id": {"eq": 7}},
       "columns": ["USERS_COLUMN_ID", "USERS_COLUMN_EMAIL"]})");
-  google::protobuf::Message* parsed = api->New(type).release();
-  std::unique_ptr<google::protobuf::Message> owned(parsed);
+  auto parsed = api->New(type);
   ASSERT_TRUE(parsed->ParseFromString(odd));  // protobuf reads the same message
   EXPECT_EQ(parsed->SerializeAsString(), expected->SerializeAsString());
   absl::StatusOr<v1::FindManyRequest> from_odd = ToFind(*api, *find, read);
