@@ -24,6 +24,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "services/auth.h"
 #include "services/connect_errors.h"
+#include "services/grpc_status.h"
+#include "services/typed_calls.h"
 #include "studio/studio_files.h"
 
 namespace sluice {
@@ -106,7 +108,7 @@ class HttpDoor::Impl {
   }
 
   void Accept();
-  void Static(const Request& request, const std::string& path, Reply reply);
+  void Static(const std::string& path, Reply reply);
   // The method at `path` ("/sluice.v1.QueryService/Select"), or none.
   std::optional<Method> Resolve(const std::string& path) const;
   void Call(const Method& method, const std::string& path, const Request& request, Reply reply);
@@ -254,15 +256,16 @@ void HttpDoor::Impl::Accept() {
 void HttpDoor::Impl::Handle(Request request, Reply reply) {
   std::string path(request.target());
   if (const size_t query = path.find('?'); query != std::string::npos) path.resize(query);
-  const bool read_only = request.method() == http::verb::get || request.method() == http::verb::head;
   if (path == "/" || path == "/studio") {
     Response moved = HttpAnswer(http::status::found, "text/plain", "");
     moved.set(http::field::location, "/studio/");
     return reply(std::move(moved));
   }
   if (absl::StartsWith(path, "/studio/")) {
-    if (!read_only) return reply(HttpAnswer(http::status::method_not_allowed, "text/plain", "GET only\n"));
-    return Static(request, path.substr(std::string("/studio/").size()), std::move(reply));
+    if (request.method() != http::verb::get) {
+      return reply(HttpAnswer(http::status::method_not_allowed, "text/plain", "GET only\n"));
+    }
+    return Static(path.substr(std::string("/studio/").size()), std::move(reply));
   }
   if (request.method() != http::verb::post) {
     Response refused = Error(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
@@ -293,22 +296,16 @@ void HttpDoor::Impl::Handle(Request request, Reply reply) {
     asio::post(io_, [this, path, held, reply = std::move(reply)]() mutable {
       --in_flight_;
       if (std::optional<Method> method = Resolve(path)) return Call(*method, path, *held, std::move(reply));
-      reply(Error(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                               absl::StrCat("no registered schema serves ", path,
-                                            " (its table or schema is not in the latest registered version)"))));
+      reply(Error(ToGrpcStatus(TypedServiceNotFound(path))));  // as the gRPC door answers it
     });
   });
 }
 
-void HttpDoor::Impl::Static(const Request& request, const std::string& path, Reply reply) {
+void HttpDoor::Impl::Static(const std::string& path, Reply reply) {
   const studio::File* file = studio::Find(path.empty() ? "index.html" : path);
   if (file == nullptr) return reply(HttpAnswer(http::status::not_found, "text/plain", "not found\n"));
   Response response = HttpAnswer(http::status::ok, std::string(file->content_type), std::string(file->content));
   response.set(http::field::cache_control, "no-cache");
-  if (request.method() == http::verb::head) {
-    response.content_length(file->content.size());
-    response.body().clear();
-  }
   reply(std::move(response));
 }
 

@@ -119,10 +119,7 @@ class TypedCalls::Call {
       // A typed service whose table is gone (a new version dropped it): NOT_FOUND; any other
       // path: what gRPC answers for a method it does not serve.
       if (absl::StartsWith(path, "/sluice.schemas.")) {
-        return Finish(ToGrpcStatus(WithErrorInfo(
-            absl::NotFoundError(absl::StrCat("no registered schema serves ", path,
-                                             " (its table or schema is not in the latest registered version)")),
-            "TYPED_SERVICE_NOT_FOUND", {{"method", path}})));
+        return Finish(ToGrpcStatus(TypedServiceNotFound(path)));
       }
       return Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, ""));
     }
@@ -338,6 +335,13 @@ class TypedCalls::Call {
   bool written_now_ = false;
   bool write_ok_ = false;
 };
+
+absl::Status TypedServiceNotFound(const std::string& path) {
+  return WithErrorInfo(absl::NotFoundError(absl::StrCat("no registered schema serves ", path,
+                                                        " (its table or schema is not in the latest registered "
+                                                        "version)")),
+                       "TYPED_SERVICE_NOT_FOUND", {{"method", path}});
+}
 
 TypedCalls::TypedCalls(grpc::ServerBuilder& builder, ServerState& state, QueryServiceImpl& queries)
     : state_(state), queries_(queries) {

@@ -20,6 +20,10 @@
 
 namespace sluice {
 
+// NOT_FOUND for a typed service path (`/sluice.schemas.…`) no loaded schema serves: its table or
+// schema is not in the latest registered version. The gRPC and HTTP doors answer it alike.
+absl::Status TypedServiceNotFound(const std::string& path);
+
 class TypedCalls {
  public:
   // Registers the loaded schemas' unary methods and the generic service on `builder` (before

@@ -136,6 +136,9 @@ class HttpDoorTest(SluicedTest):
         # A typed service no schema serves: as gRPC answers it.
         status, body, _ = self.post("/sluice.schemas.shop.GhostsService/Find", {}, token=DATA)
         self.assertEqual((status, body["code"]), (404, "not_found"), body)
+        self.assertIn({"reason": "TYPED_SERVICE_NOT_FOUND", "domain": "sluice.dev",
+                       "metadata": {"method": "/sluice.schemas.shop.GhostsService/Find"}},
+                      [d.get("debug") for d in body["details"]])
 
         # curl, as the README shows it: the same answer.
         out = subprocess.run(["curl", "-sS", "-X", "POST", "-H", "Content-Type: application/json",

@@ -283,6 +283,20 @@ expect_contains "$(curl -sS --cacert "$tls/ca.pem" -X POST -H 'Content-Type: app
   "$https/sluice.v1.SchemaService/ListSchemas")" '{}'
 curl -sS --max-time 5 -o /dev/null -X POST --data '{}' "$SLUICED_HTTP/sluice.v1.SchemaService/ListSchemas" 2>/dev/null &&
   fail "plain HTTP answered on a TLS door"
+# Mutual TLS (--tls-client-ca) holds for the HTTP door too: no client certificate, no answer.
+(
+  cd "$tls"
+  openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=client 2>/dev/null
+  openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 2>/dev/null
+)
+stop_sluiced
+start_sluiced --plugin-dir lib/plugins --tls-cert "$tls/server.pem" --tls-key "$tls/server.key" \
+  --tls-client-ca "$tls/ca.pem" --database "default=sqlite:$TEST_TMPDIR/cli_mtls.db" --http-listen 127.0.0.1:0
+https="https://${SLUICED_HTTP#http://}"
+expect_contains "$(curl -sS --cacert "$tls/ca.pem" --cert "$tls/client.pem" --key "$tls/client.key" -X POST \
+  -H 'Content-Type: application/json' --data '{}' "$https/sluice.v1.SchemaService/ListSchemas")" '{}'
+curl -sS --max-time 5 --cacert "$tls/ca.pem" -o /dev/null -X POST -H 'Content-Type: application/json' --data '{}' \
+  "$https/sluice.v1.SchemaService/ListSchemas" 2>/dev/null && fail "the mutual-TLS door answered without a client certificate"
 
 # sluiced documents its flags and their environment variables.
 help=$(server/sluiced --help)

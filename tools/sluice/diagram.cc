@@ -56,11 +56,11 @@ std::vector<v1::ForeignKey> ForeignKeys(const v1::Table& t) {
   return out;
 }
 
-bool InForeignKey(const v1::Table& t, const v1::Column& c) {
-  for (const v1::ForeignKey& fk : ForeignKeys(t)) {
-    if (std::count(fk.columns().begin(), fk.columns().end(), c.name()) > 0) return true;
-  }
-  return false;
+// The table's columns that some foreign key starts from.
+std::set<std::string> ForeignKeyColumns(const v1::Table& t) {
+  std::set<std::string> out;
+  for (const v1::ForeignKey& fk : ForeignKeys(t)) out.insert(fk.columns().begin(), fk.columns().end());
+  return out;
 }
 
 std::string RelationLabel(const v1::Relation& r, bool without_fk) {
@@ -85,10 +85,11 @@ std::string MermaidDiagram(const v1::GetSchemaResponse& response) {
                                  "): foreign keys solid, relations dotted\n---\nerDiagram\n");
   for (const v1::Table& t : schema.tables()) {
     absl::StrAppend(&out, "  ", t.name(), " {\n");
+    const std::set<std::string> fk_columns = ForeignKeyColumns(t);
     for (const v1::Column& c : t.columns()) {
       std::vector<std::string> keys;
       if (InPrimaryKey(t, c)) keys.push_back("PK");
-      if (InForeignKey(t, c)) keys.push_back("FK");
+      if (fk_columns.count(c.name()) > 0) keys.push_back("FK");
       std::vector<std::string> notes;
       if (!TypeSize(c).empty()) notes.push_back(TypeSize(c));
       if (c.not_null() && !InPrimaryKey(t, c)) notes.push_back("not null");
@@ -119,10 +120,11 @@ std::string DotDiagram(const v1::GetSchemaResponse& response) {
   for (const v1::Table& t : schema.tables()) {
     absl::StrAppend(&out, "  \"", t.name(), "\" [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\">",
                     "<tr><td bgcolor=\"lightgrey\"><b>", DotEscape(t.name()), "</b></td></tr>");
+    const std::set<std::string> fk_columns = ForeignKeyColumns(t);
     for (const v1::Column& c : t.columns()) {
       std::string cell = absl::StrCat(c.name(), " ", TypeWord(c), TypeSize(c));
       if (InPrimaryKey(t, c)) absl::StrAppend(&cell, " PK");
-      if (InForeignKey(t, c)) absl::StrAppend(&cell, " FK");
+      if (fk_columns.count(c.name()) > 0) absl::StrAppend(&cell, " FK");
       if (c.not_null() && !InPrimaryKey(t, c)) absl::StrAppend(&cell, " not null");
       absl::StrAppend(&out, "<tr><td align=\"left\">", DotEscape(cell), "</td></tr>");
     }
