@@ -1,5 +1,5 @@
-// The benchmark's load generator: a gRPC client (the callback API, `--concurrency` calls in
-// flight) that drives a request mix against sluiced for a time and reports throughput and
+// The benchmark's load generator: a gRPC client (the completion-queue API on one thread,
+// `--concurrency` calls in flight) that drives a request mix against sluiced for a time and reports throughput and
 // latency percentiles per request kind, with the server's CPU seconds and peak RSS; it also
 // writes the same statements as pgbench scripts (the raw baseline) and measures cold starts.
 //
@@ -15,12 +15,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
@@ -138,12 +136,39 @@ std::atomic<int64_t> next_order_id{2000000000 + (std::time(nullptr) % 1400) * 10
 
 int64_t Pick(std::mt19937_64& rng, int64_t n) { return 1 + static_cast<int64_t>(rng() % static_cast<uint64_t>(n)); }
 
-// A call's state, owned by the call until its callback.
+// A call sent and not answered yet: its tag on Drive's completion queue.
+struct Pending {
+  virtual ~Pending() = default;
+  virtual void Finished() = 0;  // its answer arrived: report and forget it
+};
+grpc::CompletionQueue* queue = nullptr;  // Drive's: every call's answer comes on it
+
+// A call's state, owned by the call until its answer.
 template <typename Request, typename Response>
-struct Call {
+struct Call final : Pending {
   grpc::ClientContext context;
   Request request;
   Response response;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
+  std::function<void(bool)> done;
+
+  // Sends the call (the reader from the stub's PrepareAsync method).
+  void Start(std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> prepared) {
+    reader = std::move(prepared);
+    reader->StartCall();
+    reader->Finish(&response, &status, static_cast<Pending*>(this));
+  }
+  void Finished() override {
+    if (!status.ok()) {
+      static int shown = 0;
+      if (shown++ < 3) std::cerr << "load: " << status.error_code() << " " << status.error_message() << "\n";
+    }
+    const bool ok = status.ok();
+    std::function<void(bool)> finish = std::move(done);
+    delete this;
+    finish(ok);
+  }
 };
 
 // The typed API (the typed_* kinds): messages built from GetSchemaProto's descriptors and sent
@@ -232,30 +257,19 @@ class IntRequest {
 
 // One typed call of `path` with the serialized `request`.
 void SendTyped(const std::string& path, const std::string& request, std::function<void(bool)> done) {
-  struct TypedCall {
-    grpc::ClientContext context;
-    grpc::ByteBuffer request, response;
-  };
-  auto* call = new TypedCall();
+  auto* call = new Call<grpc::ByteBuffer, grpc::ByteBuffer>();
   grpc::Slice slice(request);
   call->request = grpc::ByteBuffer(&slice, 1);
+  call->done = std::move(done);
   call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  typed.stub->UnaryCall(&call->context, path, grpc::StubOptions(), &call->request, &call->response,
-                        [call, done](grpc::Status status) {
-                          if (!status.ok()) {
-                            static std::atomic<int> shown{0};
-                            if (shown++ < 3) std::cerr << "load: typed " << status.error_message() << "\n";
-                          }
-                          std::function<void(bool)> finish = done;
-                          delete call;
-                          finish(status.ok());
-                        });
+  call->Start(typed.stub->PrepareUnaryCall(&call->context, path, call->request, queue));
 }
 
-// The callback form of a QueryService method, as a callable.
-#define ASYNC(M)                                                                                 \
-  [](v1::QueryService::Stub::async_interface* a, grpc::ClientContext* c, const auto* q, auto* r, \
-     std::function<void(grpc::Status)> f) { a->M(c, q, r, std::move(f)); }
+// The completion-queue form of a QueryService method, as a callable.
+#define ASYNC(M)                                                                                    \
+  [](v1::QueryService::Stub* s, grpc::ClientContext* c, const auto& q, grpc::CompletionQueue* cq) { \
+    return s->PrepareAsync##M(c, q, cq);                                                            \
+  }
 
 // --to-sql true: requests ask for their SQL only (planned and compiled, not executed), which
 // measures sluiced's own path without the database.
@@ -273,18 +287,9 @@ void SendAsync(Method method, v1::QueryService::Stub* stub, Request request, std
   auto* call = new Call<Request, Response>();
   call->request = std::move(request);
   if (plan_only) AskForSqlOnly(&call->request, 0);
+  call->done = std::move(done);
   call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  method(stub->async(), &call->context, &call->request, &call->response, [call, done](grpc::Status status) {
-    if (!status.ok()) {
-      static std::atomic<int> shown{0};
-      if (shown++ < 3) std::cerr << "load: " << status.error_code() << " " << status.error_message() << "\n";
-    }
-    // The call goes first: the last `done` lets Drive return and drop the channel, which a
-    // ClientContext destroyed after it would still touch (the smoke run's rare exit 139).
-    std::function<void(bool)> finish = done;
-    delete call;
-    finish(status.ok());
-  });
+  call->Start(method(stub, &call->context, call->request, queue));
 }
 
 // The SQL of `statement` for pgbench: $k becomes :pk for the varying parameters (set by
@@ -546,15 +551,17 @@ double Percentile(std::vector<double>& v, double p) {
   return v[i];
 }
 
-// `concurrency` calls in flight for `seconds`, each worker sending the next as the last ends.
+// `concurrency` calls in flight for `seconds`, each worker sending the next as the last ends; one
+// thread sends every call and takes every answer from the completion queue (as cheap as a gRPC
+// client gets: no thread hand-off per call).
 int Drive(const std::string& addr, const std::vector<Kind>& chosen, int concurrency, double seconds, pid_t pid) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   auto channel = grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args);
   auto stub = v1::QueryService::NewStub(channel);
   typed.stub = std::make_unique<grpc::GenericStub>(channel);
-  std::mutex mu;
-  std::condition_variable finished;
+  grpc::CompletionQueue answers;
+  queue = &answers;
   std::map<std::string, std::vector<double>> latency;  // ms, per kind
   std::map<std::string, int64_t> errors;
   int running = concurrency;
@@ -572,29 +579,29 @@ int Drive(const std::string& addr, const std::vector<Kind>& chosen, int concurre
     worker.next = [&, w] {
       Worker& self = workers[static_cast<size_t>(w)];
       if (Clock::now() >= end) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (--running == 0) finished.notify_all();
+        --running;
         return;
       }
       const Kind& kind = chosen[self.rng() % chosen.size()];
       const auto sent = Clock::now();
       kind.send(stub.get(), self.rng, [&, w, sent, name = kind.name](bool ok) {
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          if (ok) {
-            latency[name].push_back(ms);
-          } else {
-            ++errors[name];
-          }
+        if (ok) {
+          latency[name].push_back(ms);
+        } else {
+          ++errors[name];
         }
         workers[static_cast<size_t>(w)].next();
       });
     };
   }
   for (auto& w : workers) w.next();
-  std::unique_lock<std::mutex> lock(mu);
-  finished.wait(lock, [&] { return running == 0; });
+  void* tag = nullptr;
+  bool ok = false;
+  while (running > 0 && answers.Next(&tag, &ok)) static_cast<Pending*>(tag)->Finished();
+  answers.Shutdown();
+  while (answers.Next(&tag, &ok)) {
+  }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const double cpu = pid > 0 ? CpuSeconds(pid) - cpu_before : -1;
   int64_t total = 0, failed = 0;

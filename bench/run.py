@@ -6,7 +6,7 @@
 It builds the optimized binaries, starts a throwaway PostgreSQL 15 on loopback
 (tools/db/postgres.sh), seeds the Northwind-like schema, checks that sluiced and the Drizzle
 ORM peer return the same rows, and measures each request kind at each concurrency four ways on
-the same database: through sluiced (bench/load, the gRPC callback API), through Drizzle ORM in
+the same database: through sluiced (bench/load, the gRPC completion-queue API on one thread), through Drizzle ORM in
 process and behind a small HTTP server (bench/drizzle), and raw (pgbench -M prepared running the
 very statements sluiced runs), with the CPU each process used per call. Then cold start and idle
 RSS. It writes the report with the commands, the machine, and each ratio beside its target.
@@ -292,7 +292,7 @@ def write_report(args, concurrencies, results, typed, point16, planned, by_hand,
         "",
         "Four ways to send the same seven requests to the same database:",
         "",
-        "- **sluice**: `bench/load`, a C++ gRPC client on the callback API, calling sluiced;",
+        "- **sluice**: `bench/load`, a C++ gRPC client (the completion-queue API, one thread sending every call and taking every answer), calling sluiced;",
         "- **drizzle**: Drizzle ORM 0.45 with node-postgres *in the application's process* "
         "(`bench/drizzle/load.cjs`: prepared statements and `db.query` relational reads, as a Drizzle user writes them) "
         "— what an application would run instead of calling sluiced;",
