@@ -8,6 +8,7 @@ BUILD_PACKAGES=(
   bazel-bootstrap bazel-rules-java g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto libabsl-dev
   libssl-dev libsqlite3-dev libpq-dev default-libmysqlclient-dev libboost-dev libboost-filesystem-dev libcli11-dev
+  libmimalloc-dev
 )
 TEST_PACKAGES=(libgtest-dev libgmock-dev clang-format clang libclang-rt-14-dev python3-grpcio python3-protobuf python3-yaml openssl curl nodejs npm postgresql-15
   mariadb-server pgbouncer chromium)

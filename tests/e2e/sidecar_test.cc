@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -205,6 +206,30 @@ TEST(Sidecar, TlsAndMutualTls) {
   Client no_certificate(grpc::CreateChannel(server.address(), grpc::SslCredentials(tls)));
   EXPECT_EQ(no_certificate.Register("").error_code(), grpc::StatusCode::UNAVAILABLE);
 }
+
+#ifndef __SANITIZE_ADDRESS__  // the sanitizer's build keeps the sanitizer's malloc
+TEST(Sidecar, AllocatesWithMimalloc) {
+  // The dynamic linker says where each library's `malloc` went: to mimalloc, every one (glibc's
+  // would be a slower sluiced: docs/architecture.md, "Serving threads").
+  const std::string out = absl::StrCat(::testing::TempDir(), "/bindings_", getpid());
+  setenv("LD_DEBUG", "bindings", 1);
+  setenv("LD_DEBUG_OUTPUT", out.c_str(), 1);
+  SluicedProcess server({"--plugin-dir", "lib/plugins", "--database", Db()});
+  unsetenv("LD_DEBUG");
+  unsetenv("LD_DEBUG_OUTPUT");
+  ASSERT_TRUE(server.ok());
+  const std::string bindings = Read(absl::StrCat(out, ".", server.pid()));
+  EXPECT_EQ(server.Stop(), 0);
+  int to_mimalloc = 0;
+  for (absl::string_view line : absl::StrSplit(bindings, '\n')) {
+    if (!absl::StrContains(line, "normal symbol `malloc'")) continue;
+    EXPECT_THAT(std::string(line), HasSubstr("libmimalloc.so.2 [0]: normal symbol `malloc'"));
+    ++to_mimalloc;
+  }
+  // gRPC, protobuf, libpq, the MariaDB client, SQLite, ...
+  EXPECT_GT(to_mimalloc, 10) << bindings.substr(0, 2000);
+}
+#endif
 
 TEST(Sidecar, UnixSocketAndConfigFile) {
   // Unix socket paths are short (108 bytes): not in the test's deep temporary folder.
