@@ -37,6 +37,9 @@ struct CallContext {
   // `sluice-claims` metadata; "" without): set in each transaction the call's statements run in.
   std::string role;
   std::string claims;
+  // The only call sluiced serves at the moment: a statement sent without blocking is waited for
+  // on the call's own thread for a moment (executor/nonblocking), no hand-off to the event loop.
+  bool alone = false;
 };
 
 // Thread-safe: one thread of its own interrupts the statements of calls that were cancelled or

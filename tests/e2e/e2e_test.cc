@@ -1195,10 +1195,15 @@ TEST_P(EndToEnd, OneStatementCallsRunOnTheEventLoopWhereThePluginCan) {
 }
 
 // A call waiting for a row another transaction holds ends at its deadline, on either path: the
-// statement is cancelled in the database (it does not apply once the lock is released).
+// statement is cancelled in the database (it does not apply once the lock is released). The
+// transaction is another sluiced's, so that the waiting call is the only one its server serves:
+// its thread waits for the rows a moment itself, then leaves them to the event loop.
 TEST_P(EndToEnd, AStatementWaitingOnALockEndsAtTheCallsDeadline) {
   SetUpShop();
   InsertAdaAndBob();
+  testing::InProcessServer other({"--plugin-dir", "lib/plugins", "--database", "default=" + url_});
+  ASSERT_TRUE(other.ok());
+  auto other_queries = v1::QueryService::NewStub(other.channel());
   auto update = [](const std::string& name, int id) {
     return Json<v1::UpdateRequest>(absl::StrCat(R"({"target": {"schema": "shop"}, "update": {"table": "users",
         "set": {"name": {"string_value": ")",
@@ -1207,7 +1212,7 @@ TEST_P(EndToEnd, AStatementWaitingOnALockEndsAtTheCallsDeadline) {
                                                 id, R"("}}}}}})"));
   };
   grpc::ClientContext holder_context;
-  auto holder = queries_->Transaction(&holder_context);
+  auto holder = other_queries->Transaction(&holder_context);
   v1::TransactionResponse held;
   ASSERT_TRUE(holder->Write(Json<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "shop"}}})")));
   ASSERT_TRUE(holder->Read(&held));
@@ -1216,7 +1221,8 @@ TEST_P(EndToEnd, AStatementWaitingOnALockEndsAtTheCallsDeadline) {
   ASSERT_TRUE(holder->Write(hold));
   ASSERT_TRUE(holder->Read(&held));
   ASSERT_EQ(held.result().rows_affected(), 1u);
-  // With a pool of one, the transaction holds the only connection: the call waits for one.
+  // With a pool of one, the call's statement is not prepared on its server's connection yet: it
+  // runs on a worker.
   const bool pool_of_one = std::getenv("SLUICE_TEST_POOL_SIZE") != nullptr;
   if (GetParam() != "sqlite" && !pool_of_one) {  // SQLite's writer holds the whole database
     // The same statement on another row first: it is then prepared on an idle connection, and
