@@ -37,9 +37,10 @@ struct CallContext {
   // `sluice-claims` metadata; "" without): set in each transaction the call's statements run in.
   std::string role;
   std::string claims;
-  // The only call sluiced serves at the moment: a statement sent without blocking is waited for
-  // on the call's own thread for a moment (executor/nonblocking), no hand-off to the event loop.
-  bool alone = false;
+  // Set when the call is the only one sluiced serves at the moment: whether anything else waits
+  // for the call's thread. Until something does, a statement sent without blocking is waited for
+  // on that thread for a moment (executor/nonblocking), with no hand-off to the event loop.
+  std::function<bool()> others_waiting;
 };
 
 // Thread-safe: one thread of its own interrupts the statements of calls that were cancelled or

@@ -51,18 +51,23 @@ class PendingStatement final : public EventLoop::Waiter {
     OnFinished();
   }
 
-  // Reads the rows on this thread while they keep arriving within `patience` of each other:
-  // true when the statement finished (and `done` ran), false to leave the rest to the loop.
-  bool WaitHere(int fd, absl::Duration patience) {
-    const timespec wait = absl::ToTimespec(patience);
-    while (true) {
+  // Reads the rows on this thread until they are complete, `patience` has passed, or
+  // `others_waiting` says the thread has other work: true when the statement finished (and
+  // `done` ran), false to leave the rest to the loop.
+  bool WaitHere(int fd, absl::Duration patience, const std::function<bool()>& others_waiting) {
+    const timespec slice = absl::ToTimespec(absl::Microseconds(100));
+    const absl::Time until = absl::Now() + patience;
+    while (!others_waiting()) {
       pollfd readable{fd, POLLIN, 0};
-      if (ppoll(&readable, 1, &wait, nullptr) != 1) return false;
-      if (OnReadable()) {
+      const int n = ppoll(&readable, 1, &slice, nullptr);
+      if (n < 0) return false;
+      if (n == 1 && OnReadable()) {
         OnFinished();
         return true;
       }
+      if (absl::Now() >= until) return false;
     }
+    return false;
   }
 
   void OnFinished() override {
@@ -133,9 +138,9 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
   auto pending = std::make_unique<PendingStatement>(*std::move(lease), replica, *stmt, std::move(statement),
                                                     *std::move(sql), call, std::move(done));
   // Alone, the call's thread has nothing else to do: it takes the rows itself when they come
-  // soon (a point select's do within a fraction of a millisecond), which spares a wake-up of the
-  // loop's thread and of the call's thread for the answer.
-  if (call.alone && pending->WaitHere(fd, absl::Milliseconds(1))) return true;
+  // soon (a point select's come within a fraction of a millisecond), which spares a wake-up of
+  // the loop's thread and one of the call's thread for the answer.
+  if (call.others_waiting && pending->WaitHere(fd, absl::Milliseconds(1), call.others_waiting)) return true;
   std::unique_ptr<EventLoop::Waiter> back = EventLoop::Instance().Watch(fd, std::move(pending));
   if (back != nullptr) static_cast<PendingStatement*>(back.get())->FinishHere();
   return true;

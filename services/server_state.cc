@@ -11,6 +11,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/grpc_status.h"
+#include "services/unary_calls.h"
 
 namespace sluice {
 namespace {
@@ -170,7 +171,7 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
     call.deadline = std::min(call.deadline, absl::Now() + statement_timeout);
   call.cancelled = [context] { return context->IsCancelled(); };
   call.max_rows = unary ? max_rows : 0;
-  call.alone = in_flight_.load(std::memory_order_relaxed) == 1;
+  if (in_flight_.load(std::memory_order_relaxed) == 1) call.others_waiting = &UnaryCalls::OthersWaiting;
   call.query_log = query_log;
   std::tie(call.trace_id, call.span_id) = TraceOf(context);
   const auto read = context->client_metadata().find(kReadMetadata);

@@ -58,6 +58,11 @@ class UnaryCalls {
   void Answering(int delta) { answering_ += static_cast<size_t>(delta); }
   void Start();
 
+  // On a thread of this class, inside a handler: whether another event (a call, an answer sent)
+  // waits on the thread's queue. One that does is taken off the queue and handled as soon as the
+  // handler returns. Elsewhere: true.
+  static bool OthersWaiting();
+
   // After the server's Shutdown returned: waits for the calls still being answered, then stops
   // the queues and joins their threads.
   void Shutdown();
