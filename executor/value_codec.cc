@@ -1,6 +1,7 @@
 #include "executor/value_codec.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -17,15 +18,10 @@
 namespace sluice {
 
 std::string FormatDouble(double d) {
+  // The shortest text that reads back as the same double (one call: no printf, no strtod).
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  // The shortest text that reads back as the same double.
-  for (int precision = 1; precision <= 17; ++precision) {
-    char shorter[32];
-    std::snprintf(shorter, sizeof shorter, "%.*g", precision, d);
-    if (std::strtod(shorter, nullptr) == d) return shorter;
-  }
-  return buf;
+  const std::to_chars_result written = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, written.ptr);
 }
 
 namespace {

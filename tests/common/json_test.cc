@@ -55,6 +55,14 @@ TEST(Json, ValuesRenderExactly) {
   EXPECT_EQ(json("uint_value: 18446744073709551615"), "\"18446744073709551615\"");
   EXPECT_EQ(json("decimal_value: '12.50'"), "\"12.50\"");
   EXPECT_EQ(json("double_value: 0.1"), "0.1");
+  // The shortest text that reads back as the same double.
+  EXPECT_EQ(json("double_value: 100"), "100");
+  EXPECT_EQ(json("double_value: -2.5"), "-2.5");
+  EXPECT_EQ(json("double_value: 0.30000000000000004"), "0.30000000000000004");
+  EXPECT_EQ(json("double_value: 1e21"), "1e+21");
+  EXPECT_EQ(json("double_value: 1.7976931348623157e308"), "1.7976931348623157e+308");
+  EXPECT_EQ(json("double_value: 5e-324"), "5e-324");
+  EXPECT_EQ(json("double_value: nan"), "\"NaN\"");
   EXPECT_EQ(json("bytes_value: '\\000\\377'"), "\"AP8=\"");
   EXPECT_EQ(json("json_value: '{\"a\": [1]}'"), "{\"a\": [1]}");
   EXPECT_EQ(json("null_value: NULL_VALUE"), "null");
