@@ -1,7 +1,8 @@
 // The benchmark's load generator: a gRPC client (the completion-queue API on one thread,
-// `--concurrency` calls in flight) that drives a request mix against sluiced for a time and reports throughput and
-// latency percentiles per request kind, with the server's CPU seconds and peak RSS; it also
-// writes the same statements as pgbench scripts (the raw baseline) and measures cold starts.
+// `--concurrency` calls in flight) that drives a request mix against sluiced for a time and
+// reports throughput and latency percentiles per request kind, with the server's CPU seconds and
+// peak RSS; it also writes the same statements as pgbench scripts (the raw baseline) and measures
+// cold starts.
 //
 //   load --addr HOST:PORT --sizes JSON --kinds customer_by_id,... --concurrency 16 --seconds 10 --pid PID
 //        [--to-sql true]   (requests are planned and compiled by sluiced, not executed)
