@@ -89,6 +89,22 @@ absl::StatusOr<std::shared_ptr<const CompiledSql>> Database::Compile(const plan:
   return shared;
 }
 
+absl::StatusOr<std::shared_ptr<const CompiledSql>> Database::Compile(const PlannedStatement& statement) {
+  const std::shared_ptr<const plan::Plan>& shared = statement.shared_plan;
+  if (shared == nullptr) return Compile(statement.plan);
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = shared_compiled_.find(shared.get());
+    if (it != shared_compiled_.end() && it->second.plan.lock() == shared) return it->second.sql;
+  }
+  auto sql = Compile(*shared);
+  if (!sql.ok()) return sql.status();
+  absl::MutexLock lock(&mu_);
+  if (shared_compiled_.size() >= kCompileCacheSize) shared_compiled_.clear();
+  shared_compiled_[shared.get()] = {shared, *sql};
+  return sql;
+}
+
 absl::StatusOr<std::unique_ptr<Databases>> Databases::Open(const std::vector<std::string>& specs,
                                                            const PluginRegistry& plugins, PoolOptions options,
                                                            const std::vector<std::string>& replica_specs) {

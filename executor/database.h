@@ -1,5 +1,5 @@
-// A configured database: its name, URL, dialect plugin, connection pool, read replicas and
-// compiled-SQL cache.
+// A configured database: its name, URL, dialect plugin, connection pool, read replicas, plan
+// cache and compiled-SQL cache.
 #ifndef SLUICE_EXECUTOR_DATABASE_H_
 #define SLUICE_EXECUTOR_DATABASE_H_
 
@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "executor/connection_pool.h"
+#include "planner/plan_cache.h"
 #include "plugins/plugin_registry.h"
 
 namespace sluice {
@@ -72,8 +73,13 @@ class Database {
   std::vector<Replica*> ReadReplicas(bool take_turn = true);
   void TakeReadTurn() { next_replica_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Plans of the requests on this database, by request shape.
+  PlanCache& plans() { return plans_; }
+
   // The dialect's SQL for `plan`, rendered once per plan shape (plans carry no values).
   absl::StatusOr<std::shared_ptr<const CompiledSql>> Compile(const plan::Plan& plan);
+  // The same for a statement's plan; a shared one (from the plan cache) is found by its address.
+  absl::StatusOr<std::shared_ptr<const CompiledSql>> Compile(const PlannedStatement& statement);
 
   // Statements run on the non-blocking path (a metric).
   void CountNonblocking() { nonblocking_.fetch_add(1, std::memory_order_relaxed); }
@@ -89,8 +95,14 @@ class Database {
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::atomic<uint64_t> next_replica_{0};
   std::atomic<uint64_t> nonblocking_{0};
+  PlanCache plans_;
   absl::Mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const CompiledSql>> compiled_ ABSL_GUARDED_BY(mu_);
+  struct SharedCompiled {
+    std::weak_ptr<const plan::Plan> plan;  // an address is reused once its plan is gone
+    std::shared_ptr<const CompiledSql> sql;
+  };
+  std::unordered_map<const plan::Plan*, SharedCompiled> shared_compiled_ ABSL_GUARDED_BY(mu_);
 };
 
 // The databases a server serves, by name.

@@ -103,15 +103,16 @@ absl::Status ExecuteDdl(Connection& conn, const std::string& sql, const CallCont
 
 absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const PlannedStatement& statement,
                                           const CallContext* call) {
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement));
   return ExecuteOn(conn, *sql, statement, call);
 }
 
 absl::StatusOr<bool> NeedsReturningFallback(const Database& db, const PlannedStatement& statement) {
-  if (!statement.plan.has_update() || statement.columns.empty() || db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING)) {
+  if (!statement.plan_ref().has_update() || statement.columns.empty() ||
+      db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING)) {
     return false;
   }
-  if (statement.plan.update().returning_reads_from()) {
+  if (statement.plan_ref().update().returning_reads_from()) {
     return absl::UnimplementedError(absl::StrCat("dialect ", db.dialect().name(),
                                                  " has no UPDATE ... RETURNING: it cannot return columns of the "
                                                  "update's `from` sources"));
@@ -119,7 +120,7 @@ absl::StatusOr<bool> NeedsReturningFallback(const Database& db, const PlannedSta
   if (!statement.returning_fallback) {
     return absl::UnimplementedError(
         absl::StrCat("dialect ", db.dialect().name(), " has no UPDATE ... RETURNING, and table `",
-                     statement.plan.update().table().name(), "` has no primary key to read the updated rows by"));
+                     statement.plan_ref().update().table().name(), "` has no primary key to read the updated rows by"));
   }
   return true;
 }
@@ -154,10 +155,12 @@ absl::StatusOr<v1::QueryResult> InsertInParts(Connection& conn, Database& db, co
                                               const CallContext& call) {
   const bool own_transaction = !conn.in_transaction();
   if (own_transaction) SLUICE_RETURN_IF_ERROR(conn.Begin());
-  const auto& rows = statement.plan.insert().rows();
+  const auto& rows = statement.plan_ref().insert().rows();
   v1::QueryResult result;
   for (const auto [begin, end] : {std::pair{0, rows.size() / 2}, std::pair{rows.size() / 2, rows.size()}}) {
     PlannedStatement part = statement;  // the same parameters: the plan refers to them by index
+    part.plan = statement.plan_ref();
+    part.shared_plan = nullptr;
     auto* part_rows = part.plan.mutable_insert()->mutable_rows();
     part_rows->Clear();
     for (int i = begin; i < end; ++i) *part_rows->Add() = rows[i];
@@ -185,9 +188,9 @@ absl::StatusOr<v1::QueryResult> ExecuteStatement(Connection& conn, Database& db,
                                                  const CallContext& call) {
   SLUICE_ASSIGN_OR_RETURN(bool fallback, NeedsReturningFallback(db, statement));
   if (fallback) return UpdateReturning(conn, db, statement, call);
-  absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(statement.plan);
-  if (!sql.ok() && ErrorReason(sql.status()) == SLUICE_REASON_TOO_MANY_PARAMETERS && statement.plan.has_insert() &&
-      statement.plan.insert().rows_size() > 1) {
+  absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(statement);
+  if (!sql.ok() && ErrorReason(sql.status()) == SLUICE_REASON_TOO_MANY_PARAMETERS &&
+      statement.plan_ref().has_insert() && statement.plan_ref().insert().rows_size() > 1) {
     return InsertInParts(conn, db, statement, call);
   }
   SLUICE_RETURN_IF_ERROR(sql.status());
@@ -208,8 +211,8 @@ absl::Status SetCallRole(Connection& conn, Database& db, const CallContext& call
 }
 
 bool ReadsFromReplica(const Database& db, const PlannedStatement& statement, const CallContext& call) {
-  return !call.primary && !db.replicas().empty() && statement.plan.has_select() &&
-         !statement.plan.select().for_update();
+  return !call.primary && !db.replicas().empty() && statement.plan_ref().has_select() &&
+         !statement.plan_ref().select().for_update();
 }
 
 namespace {
@@ -258,7 +261,7 @@ absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& st
   if (to_sql) {
     SLUICE_ASSIGN_OR_RETURN(bool fallback, NeedsReturningFallback(db, statement));
     const PlannedStatement& compiled = fallback ? statement.returning_fallback->update : statement;
-    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(compiled.plan));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(compiled));
     v1::QueryResult result;
     *result.mutable_statement() = ToStatement(*sql, compiled);
     return result;
@@ -269,7 +272,7 @@ absl::StatusOr<v1::QueryResult> Execute(Database& db, const PlannedStatement& st
 
 absl::Status ExecuteStream(Database& db, const PlannedStatement& statement, const CallContext& call,
                            const RowBatches& batches) {
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement.plan));
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(statement));
   bool started = false;
   const RowBatches counted{batches.rows, [&](v1::QueryResult& batch) {
                              started = true;
@@ -331,11 +334,11 @@ absl::StatusOr<v1::QueryResult> Explain(Database& db, const PlannedStatement& st
   SLUICE_ASSIGN_OR_RETURN(bool fallback, NeedsReturningFallback(db, statement));
   const PlannedStatement& target = fallback ? statement.returning_fallback->update : statement;
   PlannedStatement explain;
-  *explain.plan.mutable_explain()->mutable_statement() = target.plan;
+  *explain.plan.mutable_explain()->mutable_statement() = target.plan_ref();
   explain.plan.mutable_explain()->set_analyze(analyze);
   explain.params = target.params;
   explain.describe_columns = true;
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> explained, db.Compile(target.plan));
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> explained, db.Compile(target));
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledSql> sql, db.Compile(explain.plan));
   // A read is explained where it would run; ANALYZE (which runs the statement) on the primary.
   CallContext routed = call;

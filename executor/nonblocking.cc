@@ -108,7 +108,7 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
   if (!fallback.ok() || *fallback || absl::Now() >= call.deadline || !call.sql_comment.empty() || !call.role.empty()) {
     return false;
   }
-  absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(statement->plan);
+  absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(*statement);
   if (!sql.ok()) return false;
   // A read takes the next replica's idle connection (the blocking path tries the others), its
   // turn taken only once it goes: when it cannot, the blocking path takes the same turn.

@@ -77,7 +77,7 @@ absl::StatusOr<bool> RowReader::Read(Statement& stmt, bool nonblocking) {
 
 absl::StatusOr<v1::QueryResult> RowReader::Finish(Statement& stmt) {
   // Rows changed: for writes (raw SQL: when it returned no columns).
-  const bool write = statement_.describe_columns ? result_.columns().empty() : !statement_.plan.has_select();
+  const bool write = statement_.describe_columns ? result_.columns().empty() : !statement_.plan_ref().has_select();
   if (write) {
     uint64_t affected = 0;
     int64_t last_id = 0;

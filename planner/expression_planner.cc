@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "planner/plan_recording.h"
 #include "planner/select_planner.h"
 #include "planner/value_check.h"
 
@@ -60,6 +61,8 @@ absl::StatusOr<v1::Column> KindType(const v1::Value& value, const std::string& p
     case v1::Value::kBoolValue:
       return TypeOf(v1::BOOLEAN);
     case v1::Value::kDecimalValue: {
+      // The digits type the expression: a plan reused only for the same decimal.
+      if (PlanRecording* recording = PlanRecording::Current()) recording->Verbatim(value);
       const std::string& text = value.decimal_value();
       const size_t point = text.find('.');
       uint32_t digits = 0;
@@ -130,12 +133,17 @@ bool BindsAsArrayElement(const v1::Column& column) {
 
 }  // namespace
 
-absl::StatusOr<uint32_t> ExpressionPlanner::BindCount(int32_t count, const std::string& path) {
+absl::StatusOr<uint32_t> ExpressionPlanner::BindCount(const google::protobuf::Message& owner, const char* field,
+                                                      const std::string& path) {
+  const google::protobuf::FieldDescriptor* descriptor = owner.GetDescriptor()->FindFieldByName(field);
+  const int32_t count = owner.GetReflection()->GetInt32(owner, descriptor);
   if (count < 0) return InvalidField(path, absl::StrCat("must not be negative (got ", count, ")"));
   if (params_ == nullptr) return InvalidField(path, "limit and offset are bound parameters: not in a view's select");
   v1::Value value;
   value.set_int_value(count);
-  return Bind(value).param();
+  const uint32_t param = Bind(value).param();
+  if (PlanRecording* recording = PlanRecording::Current()) recording->Count(param, owner, descriptor);
+  return param;
 }
 
 plan::Expr ExpressionPlanner::Bind(const v1::Value& checked) {
@@ -152,7 +160,10 @@ plan::Expr ExpressionPlanner::Bind(const v1::Value& checked) {
 absl::StatusOr<plan::Expr> ExpressionPlanner::BindValue(const v1::Value& value, const v1::Column& column,
                                                         const std::string& path) {
   SLUICE_ASSIGN_OR_RETURN(v1::Value checked, CheckValue(value, column, schema_, path));
-  return Bind(checked);
+  plan::Expr bound = Bind(checked);
+  PlanRecording* recording = PlanRecording::Current();
+  if (recording != nullptr && bound.has_param()) recording->Value(bound.param(), value, column);
+  return bound;
 }
 
 absl::StatusOr<TypedExpr> ExpressionPlanner::Column(const v1::ColumnRef& ref, const std::string& path,
@@ -642,6 +653,7 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c, 
       }
       // Values only (no placeholder, no expression): the same values as one array too.
       v1::Value array;
+      std::vector<uint32_t> elements;
       bool values_only = params_ != nullptr;
       for (int i = 0; i < list.values_size(); ++i) {
         const std::string vpath = absl::StrCat(lpath, ".values[", i, "]");
@@ -662,12 +674,17 @@ absl::StatusOr<plan::Expr> ExpressionPlanner::Condition(const v1::Condition& c, 
           return InvalidField(vpath + ".value", "null never matches in a list; use is_null");
         }
         SLUICE_ASSIGN_OR_RETURN(plan::Expr bound, BindValue(v.value(), left.type, vpath + ".value"));
-        if (values_only) *array.mutable_list_value()->add_values() = (*params_)[bound.param()];
+        if (values_only) {
+          *array.mutable_list_value()->add_values() = (*params_)[bound.param()];
+          elements.push_back(bound.param());
+        }
         args.push_back(std::move(bound));
       }
       plan::Expr call = Call(in ? plan::IN : plan::NOT_IN, std::move(args));
       if (values_only && list.values_size() >= 2 && BindsAsArrayElement(left.type)) {
-        call.mutable_call()->set_array_param(Bind(array).param() + 1);
+        const uint32_t param = Bind(array).param();
+        call.mutable_call()->set_array_param(param + 1);
+        if (PlanRecording* recording = PlanRecording::Current()) recording->Array(param, std::move(elements));
       }
       return call;
     }

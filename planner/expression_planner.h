@@ -71,8 +71,10 @@ class ExpressionPlanner {
   }
   // A checked value as a parameter (or a literal in DDL).
   plan::Expr Bind(const v1::Value& checked);
-  // A LIMIT or OFFSET count as a parameter's index; INVALID_ARGUMENT at `path` when negative.
-  absl::StatusOr<uint32_t> BindCount(int32_t count, const std::string& path);
+  // The LIMIT or OFFSET count in `owner`'s int32 `field` as a parameter's index; INVALID_ARGUMENT
+  // at `path` when negative.
+  absl::StatusOr<uint32_t> BindCount(const google::protobuf::Message& owner, const char* field,
+                                     const std::string& path);
   // A named placeholder for a LIMIT or OFFSET count (BIGINT, not negative): its parameter.
   absl::StatusOr<uint32_t> CountPlaceholder(const std::string& name, const std::string& path);
   // `value` checked against `column`, bound.

@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "planner/expression_planner.h"
 #include "planner/identifiers.h"
+#include "planner/plan_recording.h"
 #include "planner/planner.h"
 #include "planner/related_rows.h"
 #include "planner/table_lookup.h"
@@ -116,11 +117,11 @@ class FindPlanner {
       item->set_nulls(static_cast<plan::Nulls>(order.nulls()));
     }
     if (request.has_limit()) {
-      SLUICE_ASSIGN_OR_RETURN(const uint32_t limit, planner.BindCount(request.limit(), path + "limit"));
+      SLUICE_ASSIGN_OR_RETURN(const uint32_t limit, planner.BindCount(request, "limit", path + "limit"));
       select->set_limit_param(limit);
     }
     if (request.has_offset()) {
-      SLUICE_ASSIGN_OR_RETURN(const uint32_t offset, planner.BindCount(request.offset(), path + "offset"));
+      SLUICE_ASSIGN_OR_RETURN(const uint32_t offset, planner.BindCount(request, "offset", path + "offset"));
       select->set_offset_param(offset);
     }
     return absl::OkStatus();
@@ -194,8 +195,10 @@ absl::StatusOr<PlannedFind> PlanFind(const SchemaIndex& schema, const v1::Find& 
   if (first) {
     v1::Value one;
     one.set_int_value(1);
-    select->set_limit_param(static_cast<uint32_t>(out.statement.params.size()));
+    const auto param = static_cast<uint32_t>(out.statement.params.size());
+    select->set_limit_param(param);
     out.statement.params.push_back(one);
+    if (PlanRecording* recording = PlanRecording::Current()) recording->Constant(param);
   }
   // The result columns: values as declared, relations as JSON text (decoded with the shape).
   for (const FindShape::Field& field : shape->fields) {

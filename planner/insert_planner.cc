@@ -6,6 +6,7 @@
 #include "common/status_macros.h"
 #include "planner/assignments.h"
 #include "planner/expression_planner.h"
+#include "planner/plan_recording.h"
 #include "planner/planner.h"
 #include "planner/returning.h"
 #include "planner/table_lookup.h"
@@ -22,7 +23,10 @@ std::string ValuesPath(const std::string& path, int row, absl::string_view colum
 // the declared default, else the database's DEFAULT (NULL, or the next generated key).
 absl::StatusOr<plan::Expr> MissingValue(ExpressionPlanner& planner, const v1::Column& column) {
   if (column.default_().has_value()) {
-    return planner.BindValue(column.default_().value(), column, "default");
+    SLUICE_ASSIGN_OR_RETURN(plan::Expr bound, planner.BindValue(column.default_().value(), column, "default"));
+    PlanRecording* recording = PlanRecording::Current();
+    if (recording != nullptr && bound.has_param()) recording->Constant(bound.param());
+    return bound;
   }
   if (column.default_().has_sequence()) return NextValue(planner.schema(), column.default_().sequence());
   switch (column.default_().function()) {

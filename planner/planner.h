@@ -37,6 +37,10 @@ struct Placeholder {
 
 struct PlannedStatement {
   plan::Plan plan;
+  // Instead of `plan` (then empty): the plan the requests of one shape share (plan_cache.h).
+  std::shared_ptr<const plan::Plan> shared_plan;
+  // The statement's plan, its own or shared: what the executor reads.
+  const plan::Plan& plan_ref() const { return shared_plan != nullptr ? *shared_plan : plan; }
   // Checked, canonical values; the plan refers to them by index.
   std::vector<v1::Value> params;
   // Empty for a statement that returns no rows.

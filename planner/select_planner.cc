@@ -276,7 +276,7 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     return InvalidField(path + ".offset_param", "give offset or offset_param, not both");
   }
   if (select.has_limit()) {
-    SLUICE_ASSIGN_OR_RETURN(const uint32_t limit, planner.BindCount(select.limit(), path + ".limit"));
+    SLUICE_ASSIGN_OR_RETURN(const uint32_t limit, planner.BindCount(select, "limit", path + ".limit"));
     p->set_limit_param(limit);
   } else if (!select.limit_param().empty()) {
     SLUICE_ASSIGN_OR_RETURN(const uint32_t limit,
@@ -284,7 +284,7 @@ absl::Status PlanSelectInto(const SchemaIndex& schema, const v1::Select& select,
     p->set_limit_param(limit);
   }
   if (select.has_offset()) {
-    SLUICE_ASSIGN_OR_RETURN(const uint32_t offset, planner.BindCount(select.offset(), path + ".offset"));
+    SLUICE_ASSIGN_OR_RETURN(const uint32_t offset, planner.BindCount(select, "offset", path + ".offset"));
     p->set_offset_param(offset);
   } else if (!select.offset_param().empty()) {
     SLUICE_ASSIGN_OR_RETURN(const uint32_t offset,

@@ -217,6 +217,16 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
       absl::StrAppend(&out, "sluice_nonblocking_statements_total{database=\"", Label(name), "\"} ",
                       db->nonblocking_statements(), "\n");
     }
+    out +=
+        "# HELP sluice_plan_cache_lookups_total Requests planned per database: a hit was bound to the plan of an "
+        "earlier request of its shape, a miss was planned.\n"
+        "# TYPE sluice_plan_cache_lookups_total counter\n";
+    for (const auto& [name, db] : databases->all()) {
+      absl::StrAppend(&out, "sluice_plan_cache_lookups_total{database=\"", Label(name), "\",result=\"hit\"} ",
+                      db->plans().hits(), "\n");
+      absl::StrAppend(&out, "sluice_plan_cache_lookups_total{database=\"", Label(name), "\",result=\"miss\"} ",
+                      db->plans().misses(), "\n");
+    }
   }
   if (databases != nullptr) {
     out +=

@@ -104,10 +104,27 @@ QueryServiceImpl::Resolve QueryServiceImpl::Planned(const v1::Target& target, Pl
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
                             SchemaOf(*c.db, call, target.schema(), cached_only));
     if (schema == nullptr) return false;
-    SLUICE_RETURN_IF_ERROR(plan(*schema, c));
+    SLUICE_RETURN_IF_ERROR(plan(schema, c));
     return true;
   };
 }
+
+namespace {
+
+// A kind of request (`kind`: S, I, U, D) planned by `plan`, through the database's plan cache.
+absl::StatusOr<PlannedStatement> PlanCached(Database& db, const std::shared_ptr<const SchemaIndex>& schema, char kind,
+                                            const google::protobuf::Message& request,
+                                            const std::function<absl::StatusOr<PlannedStatement>()>& plan) {
+  SLUICE_ASSIGN_OR_RETURN(PlannedFind planned,
+                          db.plans().Plan(schema, kind, request, [&]() -> absl::StatusOr<PlannedFind> {
+                            PlannedFind out;
+                            SLUICE_ASSIGN_OR_RETURN(out.statement, plan());
+                            return out;
+                          }));
+  return std::move(planned.statement);
+}
+
+}  // namespace
 
 absl::Status QueryServiceImpl::StatementCall::Set(absl::StatusOr<PlannedStatement> planned, v1::QueryResult* out) {
   if (!planned.ok()) return planned.status();
@@ -123,8 +140,10 @@ void QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequ
                               v1::SelectResponse* response, Answer answer) {
   Statement(context, "QueryService/Select", request->target().database(), ModeOf(*request),
             Planned(request->target(),
-                    [request, response](const SchemaIndex& s, StatementCall& c) {
-                      return c.Set(PlanSelect(s, request->select(), "select"), response->mutable_result());
+                    [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
+                      return c.Set(PlanCached(*c.db, s, 'S', request->select(),
+                                              [&] { return PlanSelect(*s, request->select(), "select"); }),
+                                   response->mutable_result());
                     }),
             std::move(answer));
 }
@@ -133,8 +152,10 @@ void QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequ
                               v1::InsertResponse* response, Answer answer) {
   Statement(context, "QueryService/Insert", request->target().database(), ModeOf(*request),
             Planned(request->target(),
-                    [request, response](const SchemaIndex& s, StatementCall& c) {
-                      return c.Set(PlanInsert(s, request->insert(), "insert"), response->mutable_result());
+                    [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
+                      return c.Set(PlanCached(*c.db, s, 'I', request->insert(),
+                                              [&] { return PlanInsert(*s, request->insert(), "insert"); }),
+                                   response->mutable_result());
                     }),
             std::move(answer));
 }
@@ -143,8 +164,10 @@ void QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequ
                               v1::UpdateResponse* response, Answer answer) {
   Statement(context, "QueryService/Update", request->target().database(), ModeOf(*request),
             Planned(request->target(),
-                    [request, response](const SchemaIndex& s, StatementCall& c) {
-                      return c.Set(PlanUpdate(s, request->update(), "update"), response->mutable_result());
+                    [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
+                      return c.Set(PlanCached(*c.db, s, 'U', request->update(),
+                                              [&] { return PlanUpdate(*s, request->update(), "update"); }),
+                                   response->mutable_result());
                     }),
             std::move(answer));
 }
@@ -153,8 +176,10 @@ void QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequ
                               v1::DeleteResponse* response, Answer answer) {
   Statement(context, "QueryService/Delete", request->target().database(), ModeOf(*request),
             Planned(request->target(),
-                    [request, response](const SchemaIndex& s, StatementCall& c) {
-                      return c.Set(PlanDelete(s, request->delete_(), "delete"), response->mutable_result());
+                    [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
+                      return c.Set(PlanCached(*c.db, s, 'D', request->delete_(),
+                                              [&] { return PlanDelete(*s, request->delete_(), "delete"); }),
+                                   response->mutable_result());
                     }),
             std::move(answer));
 }
@@ -234,8 +259,11 @@ template <typename Request>
 void QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* response,
                             Answer answer, bool json) {
   const Mode mode = ModeOf(request);
-  PlanFn plan = [&request, first, response, mode, json](const SchemaIndex& schema, StatementCall& c) -> absl::Status {
-    SLUICE_ASSIGN_OR_RETURN(PlannedFind find, PlanFind(schema, request.find(), first, "find."));
+  PlanFn plan = [&request, first, response, mode, json](const std::shared_ptr<const SchemaIndex>& schema,
+                                                        StatementCall& c) -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(PlannedFind find, c.db->plans().Plan(schema, first ? 'F' : 'M', request.find(), [&] {
+      return PlanFind(*schema, request.find(), first, "find.");
+    }));
     c.statement = std::make_shared<const PlannedStatement>(std::move(find.statement));
     c.respond = [response, mode, json, shape = find.shape](v1::QueryResult result) -> absl::Status {
       if (mode.to_sql || mode.explain) {

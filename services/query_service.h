@@ -80,7 +80,7 @@ class QueryServiceImpl final : public QueryServiceBase {
   void Statement(grpc::ServerContext* context, const char* method, const std::string& database, Mode mode,
                  Resolve resolve, Answer answer);
   // Resolve for a request with a target: its database and schema, then `plan` sets the statement.
-  using PlanFn = std::function<absl::Status(const SchemaIndex& schema, StatementCall& out)>;
+  using PlanFn = std::function<absl::Status(const std::shared_ptr<const SchemaIndex>& schema, StatementCall& out)>;
   Resolve Planned(const v1::Target& target, PlanFn plan);
   // The schema `name` of `db`; with `cached_only`, nullptr unless the cached version is fresh.
   absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaOf(Database& db, const CallContext& call,

@@ -104,7 +104,12 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
         grpc::ByteBuffer bytes;
         bool own = false;
         if (status.ok()) (void)grpc::SerializationTraits<Response>::Serialize(response_, &bytes, &own);
-        writer_.Finish(bytes, status, this);
+        // The response's rows are freed here, on the thread that (most often) decoded them: freed
+        // by the queue's thread with the call, each would be a cross-thread free, which the
+        // allocator pays for again when it collects them (10% of a relational read's CPU).
+        Response sent;
+        sent.Swap(&response_);
+        writer_.Finish(bytes, status, this);  // `this` may be gone from here on
         --calls->answering_;
       };
       // Decoded here, not by gRPC, so that bytes which are not the method's message get a clear

@@ -1149,12 +1149,73 @@ TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
   stub.reset();
 }
 
+// The value of the metric line that starts with `name` (0 when absent).
+uint64_t Counter(const testing::InProcessServer& server, const std::string& name) {
+  const std::string metrics = server.metrics();
+  const size_t at = metrics.find(name + " ");
+  return at == std::string::npos ? 0 : std::stoull(metrics.substr(at + name.size() + 1));
+}
+
 // Statements the event loop finished (sent without a thread waiting for the database).
 uint64_t NonblockingStatements(const testing::InProcessServer& server) {
-  const std::string metrics = server.metrics();
-  const std::string name = "sluice_nonblocking_statements_total{database=\"default\"} ";
-  const size_t at = metrics.find(name);
-  return at == std::string::npos ? 0 : std::stoull(metrics.substr(at + name.size()));
+  return Counter(server, "sluice_nonblocking_statements_total{database=\"default\"}");
+}
+
+// A request of a shape planned before is bound to that plan, not planned again: each value gives
+// its own rows, and a value the plan cannot take is refused as planning would (with its path).
+TEST_P(EndToEnd, ARepeatedRequestShapeIsBoundToItsPlan) {
+  SetUpShop();
+  InsertAdaAndBob();
+  const auto hits = [&] {
+    return Counter(*server_, "sluice_plan_cache_lookups_total{database=\"default\",result=\"hit\"}");
+  };
+  const auto misses = [&] {
+    return Counter(*server_, "sluice_plan_cache_lookups_total{database=\"default\",result=\"miss\"}");
+  };
+  const auto by_id = [](const std::string& id, int limit) {
+    return absl::StrCat(R"({"target": {"schema": "shop"}, "select": {"table": "users",
+        "columns": [{"expression": {"column": {"name": "email"}}}],
+        "where": {"gte": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": ")",
+                        id, R"("}}}}, "order_by": [{"expression": {"column": {"name": "id"}}}], "limit": )", limit,
+                        "}}");
+  };
+  const uint64_t hits_before = hits(), misses_before = misses();
+  EXPECT_EQ(RowsOf(Select(by_id("1", 5))), (Rows{{"'ada@example.com'"}, {"'bob@example.com'"}}));
+  EXPECT_EQ(RowsOf(Select(by_id("2", 5))), (Rows{{"'bob@example.com'"}}));
+  EXPECT_EQ(RowsOf(Select(by_id("1", 1))), (Rows{{"'ada@example.com'"}}));
+  EXPECT_EQ(RowsOf(Select(by_id("3", 5))), Rows{});
+  EXPECT_EQ(misses() - misses_before, 1u);
+  EXPECT_EQ(hits() - hits_before, 3u);
+  // Out of INTEGER's range, and a negative limit: refused with the paths planning names.
+  Select(by_id("3000000000", 5));
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(testing::FieldPaths(last_), ::testing::ElementsAre("select.where.gte.right.value"));
+  Select(by_id("1", -1));
+  EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(testing::FieldPaths(last_), ::testing::ElementsAre("select.limit"));
+  // A relational read, and an update, bound the same way.
+  for (const char* id : {"1", "2"}) {
+    v1::FindManyResponse found;
+    ASSERT_TRUE(Call(&v1::QueryService::Stub::FindMany, queries_.get(),
+                     Json<v1::FindManyRequest>(absl::StrCat(R"({"target": {"schema": "shop"}, "find": {"table": "users",
+        "columns": ["email"], "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": ")",
+                                                            id, R"("}}}}}})")),
+                     &found)
+                    .ok());
+    ASSERT_EQ(found.result().rows_size(), 1);
+    EXPECT_EQ(found.result().rows(0).fields().at("email").value().string_value(),
+              std::string(id) == "1" ? "ada@example.com" : "bob@example.com");
+  }
+  for (const char* name : {"Ann", "Bea"}) {
+    Update(absl::StrCat(
+        R"({"target": {"schema": "shop"}, "update": {"table": "users",
+        "set": {"name": {"string_value": ")",
+        name,
+        R"("}}, "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "2"}}}}}})"));
+    ASSERT_TRUE(last_.ok()) << last_.error_message();
+    EXPECT_EQ(Users()[1][2], absl::StrCat("'", name, "'"));
+  }
+  EXPECT_EQ(hits() - hits_before, 3u + 1u + 1u + 1u);  // Users() itself: one shape, hit from its second call
 }
 
 // The calls that run one statement are sent without blocking where the plugin can (PostgreSQL:
