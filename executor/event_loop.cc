@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 
 namespace sluice {
@@ -43,7 +44,11 @@ std::unique_ptr<EventLoop::Waiter> EventLoop::Watch(int fd, std::unique_ptr<Wait
   epoll_event event{};
   event.events = EPOLLIN | EPOLLONESHOT;
   event.data.ptr = entry.get();
-  if (epoll_ctl(thread.epoll, EPOLL_CTL_ADD, fd, &event) != 0) {
+  // A socket stays registered, disarmed, after its waiter finished (one-shot): the next waiter
+  // on it re-arms it (one system call a statement, not two). The kernel drops the registration
+  // when the socket is closed, so a new connection's socket (ENOENT) is added.
+  if (epoll_ctl(thread.epoll, EPOLL_CTL_MOD, fd, &event) != 0 &&
+      (errno != ENOENT || epoll_ctl(thread.epoll, EPOLL_CTL_ADD, fd, &event) != 0)) {
     absl::MutexLock lock(&thread.mu);
     thread.waiters.erase(w);
     return waiter;
@@ -94,7 +99,6 @@ void EventLoop::Run(Thread& thread) {
         epoll_ctl(thread.epoll, EPOLL_CTL_MOD, entry->fd, &rearm);
         continue;
       }
-      epoll_ctl(thread.epoll, EPOLL_CTL_DEL, entry->fd, nullptr);
       {
         absl::MutexLock lock(&thread.mu);
         thread.waiters.erase(entry->waiter);

@@ -25,7 +25,8 @@ class EventLoop {
     // the socket again.
     virtual bool OnReadable() = 0;
     // After OnReadable returned true and the loop stopped watching the socket (which may then
-    // be watched again for another waiter); the loop deletes the waiter after.
+    // be watched again for another waiter: it stays registered, disarmed, until closed); the
+    // loop deletes the waiter after.
     virtual void OnFinished() = 0;
     // About every 10 ms while it waits (deadlines; `ask_cancelled` every tenth time).
     virtual void OnTick(absl::Time now, bool ask_cancelled) = 0;
