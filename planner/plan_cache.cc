@@ -323,4 +323,18 @@ absl::StatusOr<PlannedFind> PlanCache::Plan(const std::shared_ptr<const SchemaIn
   return planned;
 }
 
+absl::StatusOr<PlannedStatement> PlanCache::PlanStatement(
+    const std::shared_ptr<const SchemaIndex>& schema, char kind, const Message& request,
+    const std::function<absl::StatusOr<PlannedStatement>()>& plan) {
+  absl::StatusOr<PlannedFind> planned = Plan(schema, kind, request, [&]() -> absl::StatusOr<PlannedFind> {
+    absl::StatusOr<PlannedStatement> statement = plan();
+    if (!statement.ok()) return statement.status();
+    PlannedFind out;
+    out.statement = *std::move(statement);
+    return out;
+  });
+  if (!planned.ok()) return planned.status();
+  return std::move(planned->statement);
+}
+
 }  // namespace sluice

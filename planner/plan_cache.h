@@ -43,6 +43,11 @@ class PlanCache {
   absl::StatusOr<PlannedFind> Plan(const std::shared_ptr<const SchemaIndex>& schema, char kind,
                                    const google::protobuf::Message& request, const PlanFn& plan);
 
+  // The same for a request planned as one statement (Select, Insert, Update, Delete, Operation).
+  absl::StatusOr<PlannedStatement> PlanStatement(const std::shared_ptr<const SchemaIndex>& schema, char kind,
+                                                 const google::protobuf::Message& request,
+                                                 const std::function<absl::StatusOr<PlannedStatement>()>& plan);
+
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
 

@@ -109,23 +109,6 @@ QueryServiceImpl::Resolve QueryServiceImpl::Planned(const v1::Target& target, Pl
   };
 }
 
-namespace {
-
-// A kind of request (`kind`: S, I, U, D) planned by `plan`, through the database's plan cache.
-absl::StatusOr<PlannedStatement> PlanCached(Database& db, const std::shared_ptr<const SchemaIndex>& schema, char kind,
-                                            const google::protobuf::Message& request,
-                                            const std::function<absl::StatusOr<PlannedStatement>()>& plan) {
-  SLUICE_ASSIGN_OR_RETURN(PlannedFind planned,
-                          db.plans().Plan(schema, kind, request, [&]() -> absl::StatusOr<PlannedFind> {
-                            PlannedFind out;
-                            SLUICE_ASSIGN_OR_RETURN(out.statement, plan());
-                            return out;
-                          }));
-  return std::move(planned.statement);
-}
-
-}  // namespace
-
 absl::Status QueryServiceImpl::StatementCall::Set(absl::StatusOr<PlannedStatement> planned, v1::QueryResult* out) {
   if (!planned.ok()) return planned.status();
   statement = std::make_shared<const PlannedStatement>(*std::move(planned));
@@ -141,9 +124,10 @@ void QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequ
   Statement(context, "QueryService/Select", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
-                      return c.Set(PlanCached(*c.db, s, 'S', request->select(),
-                                              [&] { return PlanSelect(*s, request->select(), "select"); }),
-                                   response->mutable_result());
+                      return c.Set(
+                          c.db->plans().PlanStatement(s, 'S', request->select(),
+                                                      [&] { return PlanSelect(*s, request->select(), "select"); }),
+                          response->mutable_result());
                     }),
             std::move(answer));
 }
@@ -153,9 +137,10 @@ void QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequ
   Statement(context, "QueryService/Insert", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
-                      return c.Set(PlanCached(*c.db, s, 'I', request->insert(),
-                                              [&] { return PlanInsert(*s, request->insert(), "insert"); }),
-                                   response->mutable_result());
+                      return c.Set(
+                          c.db->plans().PlanStatement(s, 'I', request->insert(),
+                                                      [&] { return PlanInsert(*s, request->insert(), "insert"); }),
+                          response->mutable_result());
                     }),
             std::move(answer));
 }
@@ -165,9 +150,10 @@ void QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequ
   Statement(context, "QueryService/Update", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
-                      return c.Set(PlanCached(*c.db, s, 'U', request->update(),
-                                              [&] { return PlanUpdate(*s, request->update(), "update"); }),
-                                   response->mutable_result());
+                      return c.Set(
+                          c.db->plans().PlanStatement(s, 'U', request->update(),
+                                                      [&] { return PlanUpdate(*s, request->update(), "update"); }),
+                          response->mutable_result());
                     }),
             std::move(answer));
 }
@@ -177,9 +163,10 @@ void QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequ
   Statement(context, "QueryService/Delete", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
-                      return c.Set(PlanCached(*c.db, s, 'D', request->delete_(),
-                                              [&] { return PlanDelete(*s, request->delete_(), "delete"); }),
-                                   response->mutable_result());
+                      return c.Set(
+                          c.db->plans().PlanStatement(s, 'D', request->delete_(),
+                                                      [&] { return PlanDelete(*s, request->delete_(), "delete"); }),
+                          response->mutable_result());
                     }),
             std::move(answer));
 }
@@ -235,8 +222,9 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
     // Every operation is checked before any runs.
     std::vector<PlannedStatement> planned;
     for (int i = 0; i < request->operations_size(); ++i) {
-      SLUICE_ASSIGN_OR_RETURN(PlannedStatement p,
-                              PlanOperation(*schema, request->operations(i), absl::StrCat("operations[", i, "]")));
+      SLUICE_ASSIGN_OR_RETURN(PlannedStatement p, db->plans().PlanStatement(schema, 'O', request->operations(i), [&] {
+        return PlanOperation(*schema, request->operations(i), absl::StrCat("operations[", i, "]"));
+      }));
       planned.push_back(std::move(p));
     }
     SLUICE_ASSIGN_OR_RETURN(sluice::Transaction transaction,

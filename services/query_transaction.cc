@@ -93,7 +93,9 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
     v1::TransactionResponse response;
     switch (request.kind_case()) {
       case v1::TransactionRequest::kOperation: {
-        absl::StatusOr<PlannedStatement> planned = PlanOperation(*schema, request.operation(), path + ".operation");
+        absl::StatusOr<PlannedStatement> planned = db->plans().PlanStatement(schema, 'O', request.operation(), [&] {
+          return PlanOperation(*schema, request.operation(), path + ".operation");
+        });
         absl::StatusOr<v1::QueryResult> result =
             planned.ok() ? transaction.Execute(*planned) : absl::StatusOr<v1::QueryResult>(planned.status());
         if (result.ok()) {

@@ -1216,6 +1216,20 @@ TEST_P(EndToEnd, ARepeatedRequestShapeIsBoundToItsPlan) {
     EXPECT_EQ(Users()[1][2], absl::StrCat("'", name, "'"));
   }
   EXPECT_EQ(hits() - hits_before, 3u + 1u + 1u + 1u);  // Users() itself: one shape, hit from its second call
+  // The operations of a batch (and of a transaction) too: the second is bound to the first's plan.
+  v1::BatchResponse batch;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Batch, queries_.get(),
+                   Json<v1::BatchRequest>(R"({"target": {"schema": "shop"}, "operations": [
+        {"update": {"table": "users", "set": {"name": {"string_value": "Cy"}},
+                    "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}}},
+        {"update": {"table": "users", "set": {"name": {"string_value": "Di"}},
+                    "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "2"}}}}}}]})"),
+                   &batch)
+                  .ok());
+  EXPECT_EQ(hits() - hits_before, 3u + 1u + 1u + 1u + 1u);  // and the batch's second operation
+  const Rows users = Users();
+  EXPECT_EQ(users[0][2], "'Cy'");
+  EXPECT_EQ(users[1][2], "'Di'");
 }
 
 // The calls that run one statement are sent without blocking where the plugin can (PostgreSQL:
