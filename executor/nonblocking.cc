@@ -137,6 +137,12 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
   db.CountNonblocking();
   auto pending = std::make_unique<PendingStatement>(*std::move(lease), replica, *stmt, std::move(statement),
                                                     *std::move(sql), call, std::move(done));
+  // A driver may have read the whole answer while it sent (MariaDB's execute reads what has
+  // arrived): the socket would not become readable again. One poll first.
+  if (pending->OnReadable()) {
+    pending->OnFinished();
+    return true;
+  }
   // Alone, the call's thread has nothing else to do: it takes the rows itself when they come
   // soon (a point select's come within a fraction of a millisecond), which spares a wake-up of
   // the loop's thread and one of the call's thread for the answer.

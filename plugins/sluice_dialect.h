@@ -242,7 +242,8 @@ typedef struct sluice_dialect_api {
    * prepares and binds as usual (prepare may block: the host calls it once per statement and
    * connection, outside its event loop), then
    *   send(stmt)                     starts the statement and returns without waiting;
-   *   wait until socket(conn) is readable, then poll(stmt, &ready);
+   *   poll(stmt, &ready) at once (the answer may have been read while sending), and while
+   *   not ready: wait until socket(conn) is readable, then poll(stmt, &ready);
    *   while ready: step(stmt) (and column_value, changes as usual), then poll again;
    * where `ready` = 1 promises that the next step returns without blocking (a row, the end, or
    * an error). After the last step, reset and finalize work as on the blocking path; interrupt

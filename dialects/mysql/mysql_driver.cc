@@ -52,6 +52,20 @@ struct sluice_stmt {
   uint64_t affected = 0;
   int64_t last_id = 0;
   uint64_t rows = 0;  // fetched so far
+  // The non-blocking path (send, then poll before each step), on Connector/C's non-blocking
+  // API: where the statement is. kExecuting and kFetching have a call under way that waits for
+  // `wait` (MYSQL_WAIT_READ / _WRITE) on the socket.
+  enum class Async {
+    kNone,       // sent by step (the blocking path), or not sent
+    kExecuting,  // mysql_stmt_execute_start / _cont
+    kFetching,   // mysql_stmt_fetch_start / _cont
+    kRow,        // a fetch finished (`fetched`): the next step returns its row (or the end)
+    kNextRow,    // a row was stepped: the next fetch starts at the next poll
+    kDone,       // no more rows
+    kFailed,     // the execute failed: the next step returns the statement's error
+  } async = Async::kNone;
+  int wait = 0;
+  int fetched = 0;  // what mysql_stmt_fetch_* returned
 };
 
 namespace sluice::mysql {
@@ -230,6 +244,8 @@ bool ParseUrl(absl::string_view url, Endpoint* out) {
 MYSQL* Open(const Endpoint& e) {
   MYSQL* my = mysql_init(nullptr);
   mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  // The non-blocking API on top of the blocking one (which keeps working): send / poll.
+  mysql_options(my, MYSQL_OPT_NONBLOCK, 0);
   if (!mysql_real_connect(my, e.host.c_str(), e.user.c_str(), e.password.c_str(),
                           e.database.empty() ? nullptr : e.database.c_str(), e.port, nullptr, 0)) {
     return my;  // the caller reads the error
@@ -444,68 +460,176 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
   });
 }
 
+// After the statement ran: its affected rows (no result set), or its result's metadata and the
+// column buffers bound. No I/O.
+int32_t Executed(sluice_stmt* s, sluice_error* err) {
+  s->executed = true;
+  s->meta = mysql_stmt_result_metadata(s->stmt);
+  if (s->meta == nullptr) {  // no result set
+    s->affected = mysql_stmt_affected_rows(s->stmt);
+    s->last_id = static_cast<int64_t>(mysql_stmt_insert_id(s->stmt));
+    return SLUICE_STATUS_OK;
+  }
+  // Rows are not stored: each fetch reads the next one from the server, so a large
+  // result streams. Buffers start small and grow to the longest value seen.
+  const unsigned n = mysql_num_fields(s->meta);
+  MYSQL_FIELD* fields = mysql_fetch_fields(s->meta);
+  s->columns.assign(n, MYSQL_BIND{});
+  s->buffers.assign(n, std::string());
+  s->lengths.assign(n, 0);
+  s->nulls.assign(n, 0);
+  s->scratch.assign(n, std::string());
+  s->rows = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    s->buffers[i].resize(std::min<unsigned long>(fields[i].length, 256) + 1);
+    MYSQL_BIND& b = s->columns[i];
+    b.buffer_type =
+        fields[i].charsetnr == 63 && fields[i].type >= MYSQL_TYPE_TINY_BLOB && fields[i].type <= MYSQL_TYPE_BLOB
+            ? MYSQL_TYPE_BLOB
+            : MYSQL_TYPE_STRING;
+    b.buffer = s->buffers[i].data();
+    b.buffer_length = s->buffers[i].size();
+    b.length = &s->lengths[i];
+    b.is_null = &s->nulls[i];
+  }
+  if (mysql_stmt_bind_result(s->stmt, s->columns.data()) != 0) return StmtError(s, err);
+  return SLUICE_STATUS_OK;
+}
+
+// What a fetch returned (`rc`): a row (its long values fetched again into grown buffers), the
+// end, or the error.
+int32_t Fetched(sluice_stmt* s, int rc, int32_t* has_row, sluice_error* err) {
+  if (rc == MYSQL_NO_DATA) {
+    // A statement with rows (INSERT ... RETURNING): it changed as many as it returned.
+    s->affected = s->rows;
+    s->last_id = static_cast<int64_t>(mysql_stmt_insert_id(s->stmt));
+    return SLUICE_STATUS_OK;
+  }
+  if (rc == 1) return StmtError(s, err);
+  // A value longer than its buffer (`lengths` holds the whole length): grow the buffer, fetch
+  // the value again, bind anew.
+  bool grown = false;
+  for (size_t i = 0; i < s->columns.size(); ++i) {
+    if (s->nulls[i] || s->lengths[i] < s->buffers[i].size()) continue;
+    grown = true;
+    s->buffers[i].resize(std::max<size_t>(s->lengths[i] + 1, 2 * s->buffers[i].size()));
+    MYSQL_BIND& b = s->columns[i];
+    b.buffer = s->buffers[i].data();
+    b.buffer_length = s->buffers[i].size();
+    if (mysql_stmt_fetch_column(s->stmt, &b, static_cast<unsigned>(i), 0) != 0) return StmtError(s, err);
+  }
+  if (grown && mysql_stmt_bind_result(s->stmt, s->columns.data()) != 0) return StmtError(s, err);
+  ++s->rows;
+  *has_row = 1;
+  return SLUICE_STATUS_OK;
+}
+
+// The non-blocking path's steps. A call's writes are waited for here (a statement larger than
+// the socket's buffer): the host waits for reads only.
+int FlushWrites(sluice_stmt* s, int status, int (*cont)(sluice_stmt*, int)) {
+  while (status & MYSQL_WAIT_WRITE) {
+    pollfd fd{static_cast<int>(mysql_get_socket(s->conn->my)), POLLOUT, -1};
+    (void)poll(&fd, 1, -1);
+    status = cont(s, MYSQL_WAIT_WRITE);
+  }
+  return status;
+}
+
+int ExecuteCont(sluice_stmt* s, int ready) { return mysql_stmt_execute_cont(&s->fetched, s->stmt, ready); }
+int FetchCont(sluice_stmt* s, int ready) { return mysql_stmt_fetch_cont(&s->fetched, s->stmt, ready); }
+
+// A fetch started (or finished at once: the row was in the client's buffer).
+void StartFetch(sluice_stmt* s) {
+  s->wait = FlushWrites(s, mysql_stmt_fetch_start(&s->fetched, s->stmt), FetchCont);
+  s->async = s->wait == 0 ? sluice_stmt::Async::kRow : sluice_stmt::Async::kFetching;
+}
+
+// The execute finished (`fetched` holds its result).
+void ExecuteFinished(sluice_stmt* s) {
+  using Async = sluice_stmt::Async;
+  sluice_error ignored{};
+  if (s->fetched != 0 || Executed(s, &ignored) != SLUICE_STATUS_OK) {
+    s->async = Async::kFailed;
+  } else if (s->meta == nullptr) {
+    s->async = Async::kDone;
+  } else {
+    StartFetch(s);
+  }
+}
+
+// Goes on with the call under way, if any, for what the socket now has (never blocks).
+void Advance(sluice_stmt* s) {
+  using Async = sluice_stmt::Async;
+  if (s->async == Async::kNextRow) return StartFetch(s);
+  if (s->async != Async::kExecuting && s->async != Async::kFetching) return;
+  const bool executing = s->async == Async::kExecuting;
+  s->wait = FlushWrites(s, executing ? ExecuteCont(s, MYSQL_WAIT_READ) : FetchCont(s, MYSQL_WAIT_READ),
+                        executing ? ExecuteCont : FetchCont);
+  if (s->wait != 0) return;
+  if (executing) return ExecuteFinished(s);
+  s->async = Async::kRow;
+}
+
+// The call under way, finished by waiting on the socket (a step without poll, a reset).
+void Complete(sluice_stmt* s) {
+  using Async = sluice_stmt::Async;
+  while (s->async == Async::kExecuting || s->async == Async::kFetching) {
+    pollfd fd{static_cast<int>(mysql_get_socket(s->conn->my)), POLLIN, -1};
+    (void)poll(&fd, 1, -1);
+    Advance(s);
+  }
+}
+
+int32_t Send(sluice_stmt* s, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    if (s->executed || s->async != sluice_stmt::Async::kNone) {
+      return SetError(err, SLUICE_STATUS_FAILED_PRECONDITION, "mysql: the statement was sent already");
+    }
+    if (!s->params.empty() && mysql_stmt_bind_param(s->stmt, s->params.data()) != 0) return StmtError(s, err);
+    s->wait = FlushWrites(s, mysql_stmt_execute_start(&s->fetched, s->stmt), ExecuteCont);
+    s->async = sluice_stmt::Async::kExecuting;
+    if (s->wait == 0) ExecuteFinished(s);
+    return SLUICE_STATUS_OK;
+  });
+}
+
+int32_t Socket(sluice_conn* conn) { return static_cast<int32_t>(mysql_get_socket(conn->my)); }
+
+int32_t Poll(sluice_stmt* s, int32_t* ready, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    Advance(s);
+    *ready = s->async == sluice_stmt::Async::kExecuting || s->async == sluice_stmt::Async::kFetching ? 0 : 1;
+    return SLUICE_STATUS_OK;
+  });
+}
+
 int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
+    using Async = sluice_stmt::Async;
     *has_row = 0;
+    if (s->async != Async::kNone) {  // sent: the row a fetch brought, or the end, or the error
+      if (s->async == Async::kNextRow) StartFetch(s);
+      Complete(s);
+      switch (s->async) {
+        case Async::kFailed:
+          return StmtError(s, err);
+        case Async::kRow: {
+          const int32_t code = Fetched(s, s->fetched, has_row, err);
+          s->async = *has_row ? Async::kNextRow : Async::kDone;
+          return code;
+        }
+        default:
+          return SLUICE_STATUS_OK;
+      }
+    }
     if (!s->executed) {
       if (!s->params.empty() && mysql_stmt_bind_param(s->stmt, s->params.data()) != 0) return StmtError(s, err);
       if (mysql_stmt_execute(s->stmt) != 0) return StmtError(s, err);
-      s->executed = true;
-      s->meta = mysql_stmt_result_metadata(s->stmt);
-      if (s->meta == nullptr) {  // no result set
-        s->affected = mysql_stmt_affected_rows(s->stmt);
-        s->last_id = static_cast<int64_t>(mysql_stmt_insert_id(s->stmt));
-        return SLUICE_STATUS_OK;
-      }
-      // Rows are not stored: each fetch reads the next one from the server, so a large
-      // result streams. Buffers start small and grow to the longest value seen.
-      const unsigned n = mysql_num_fields(s->meta);
-      MYSQL_FIELD* fields = mysql_fetch_fields(s->meta);
-      s->columns.assign(n, MYSQL_BIND{});
-      s->buffers.assign(n, std::string());
-      s->lengths.assign(n, 0);
-      s->nulls.assign(n, 0);
-      s->scratch.assign(n, std::string());
-      s->rows = 0;
-      for (unsigned i = 0; i < n; ++i) {
-        s->buffers[i].resize(std::min<unsigned long>(fields[i].length, 256) + 1);
-        MYSQL_BIND& b = s->columns[i];
-        b.buffer_type =
-            fields[i].charsetnr == 63 && fields[i].type >= MYSQL_TYPE_TINY_BLOB && fields[i].type <= MYSQL_TYPE_BLOB
-                ? MYSQL_TYPE_BLOB
-                : MYSQL_TYPE_STRING;
-        b.buffer = s->buffers[i].data();
-        b.buffer_length = s->buffers[i].size();
-        b.length = &s->lengths[i];
-        b.is_null = &s->nulls[i];
-      }
-      if (mysql_stmt_bind_result(s->stmt, s->columns.data()) != 0) return StmtError(s, err);
+      const int32_t code = Executed(s, err);
+      if (code != SLUICE_STATUS_OK || s->meta == nullptr) return code;
     }
     if (s->meta == nullptr) return SLUICE_STATUS_OK;
-    const int rc = mysql_stmt_fetch(s->stmt);
-    if (rc == MYSQL_NO_DATA) {
-      // A statement with rows (INSERT ... RETURNING): it changed as many as it returned.
-      s->affected = s->rows;
-      s->last_id = static_cast<int64_t>(mysql_stmt_insert_id(s->stmt));
-      return SLUICE_STATUS_OK;
-    }
-    if (rc == 1) return StmtError(s, err);
-    // A value longer than its buffer (`lengths` holds the whole length): grow the buffer, fetch
-    // the value again, bind anew.
-    bool grown = false;
-    for (size_t i = 0; i < s->columns.size(); ++i) {
-      if (s->nulls[i] || s->lengths[i] < s->buffers[i].size()) continue;
-      grown = true;
-      s->buffers[i].resize(std::max<size_t>(s->lengths[i] + 1, 2 * s->buffers[i].size()));
-      MYSQL_BIND& b = s->columns[i];
-      b.buffer = s->buffers[i].data();
-      b.buffer_length = s->buffers[i].size();
-      if (mysql_stmt_fetch_column(s->stmt, &b, static_cast<unsigned>(i), 0) != 0) return StmtError(s, err);
-    }
-    if (grown && mysql_stmt_bind_result(s->stmt, s->columns.data()) != 0) return StmtError(s, err);
-    ++s->rows;
-    *has_row = 1;
-    return SLUICE_STATUS_OK;
+    return Fetched(s, mysql_stmt_fetch(s->stmt), has_row, err);
   });
 }
 
@@ -599,6 +723,8 @@ int32_t Changes(sluice_stmt* s, uint64_t* rows_affected, int64_t* last_insert_id
 }
 
 int32_t Reset(sluice_stmt* s, sluice_error*) {
+  Complete(s);  // a non-blocking call under way ends first
+  s->async = sluice_stmt::Async::kNone;
   mysql_stmt_reset(s->stmt);  // first: it reads and drops the rows not fetched yet
   FreeResult(s);
   s->param_null.assign(s->params.size(), 1);
@@ -609,6 +735,7 @@ int32_t Reset(sluice_stmt* s, sluice_error*) {
 
 void Finalize(sluice_stmt* s) {
   if (s == nullptr) return;
+  Complete(s);
   FreeResult(s);
   mysql_stmt_close(s->stmt);
   delete s;
@@ -652,6 +779,11 @@ int32_t IntrospectDatabase(sluice_conn* conn, const char*, size_t, void** out, s
   return sdk::IntrospectInto(out, out_size, err, [&] { return Introspect(conn->my); });
 }
 
-void FillDriver(sluice_dialect_api* api) { SLUICE_SDK_SET_DRIVER_FUNCTIONS(api); }
+void FillDriver(sluice_dialect_api* api) {
+  SLUICE_SDK_SET_DRIVER_FUNCTIONS(api);
+  api->socket = Socket;
+  api->send = Send;
+  api->poll = Poll;
+}
 
 }  // namespace sluice::mysql
