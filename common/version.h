@@ -10,7 +10,7 @@ namespace sluice {
 
 inline constexpr char kSluiceVersion[] = "0.2.0";
 
-// "0.2.0 (API sluice.v1, plugin ABI 1.3)".
+// "0.2.0 (API sluice.v1, plugin ABI 1.4)".
 inline std::string VersionLine() {
   return std::string(kSluiceVersion) + " (API sluice.v1, plugin ABI " + std::to_string(SLUICE_DIALECT_ABI_MAJOR) + "." +
          std::to_string(SLUICE_DIALECT_ABI_MINOR) + ")";

@@ -138,8 +138,9 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
   auto pending = std::make_unique<PendingStatement>(*std::move(lease), replica, *stmt, std::move(statement),
                                                     *std::move(sql), call, std::move(done));
   // A driver may have read the whole answer while it sent (MariaDB's execute reads what has
-  // arrived): the socket would not become readable again. One poll first.
-  if (pending->OnReadable()) {
+  // arrived): the socket would not become readable again. One poll first. (Not for the others:
+  // with PostgreSQL, an early poll cost 10–28% of the calls/s of relational reads.)
+  if (db.dialect().Has(SLUICE_CAP_SEND_READS) && pending->OnReadable()) {
     pending->OnFinished();
     return true;
   }

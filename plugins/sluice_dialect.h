@@ -17,7 +17,8 @@
  *   - Ownership is spelled out for every pointer below.
  *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY and SLUICE_CAP_UPDATE_RETURNING; 1.2
  *     added SLUICE_CAP_ALTER_TABLE and the optional introspect / buffer_free; 1.3 added the
- *     optional non-blocking execution (socket / send / poll) and sluice_error.reason.
+ *     optional non-blocking execution (socket / send / poll) and sluice_error.reason; 1.4
+ *     added SLUICE_CAP_SEND_READS.
  *   - Threads: a connection and its statements are used by one thread at a time; different
  *     connections are used concurrently; `interrupt` may be called from any thread.
  *
@@ -34,7 +35,7 @@ extern "C" {
 #endif
 
 #define SLUICE_DIALECT_ABI_MAJOR 1
-#define SLUICE_DIALECT_ABI_MINOR 3
+#define SLUICE_DIALECT_ABI_MINOR 4
 
 /* The name of the one symbol a plugin exports (a function of type sluice_dialect_entry_fn). */
 #define SLUICE_DIALECT_ENTRY_SYMBOL "sluice_dialect_entry"
@@ -137,6 +138,9 @@ typedef struct sluice_value {
 #define SLUICE_CAP_UPDATE_RETURNING                              \
   (1ull << 4) /* UPDATE ... RETURNING (1.1); without it the host \
                  locks and re-reads the updated rows */
+#define SLUICE_CAP_SEND_READS                                         \
+  (1ull << 6) /* send may read the whole answer (1.4): the host polls \
+                 once before it waits for the socket */
 
 /* Opaque handles, owned by the plugin. */
 typedef struct sluice_conn sluice_conn;
@@ -242,8 +246,8 @@ typedef struct sluice_dialect_api {
    * prepares and binds as usual (prepare may block: the host calls it once per statement and
    * connection, outside its event loop), then
    *   send(stmt)                     starts the statement and returns without waiting;
-   *   poll(stmt, &ready) at once (the answer may have been read while sending), and while
-   *   not ready: wait until socket(conn) is readable, then poll(stmt, &ready);
+   *   with SLUICE_CAP_SEND_READS (send may read the whole answer), poll(stmt, &ready) at once;
+   *   while not ready: wait until socket(conn) is readable, then poll(stmt, &ready);
    *   while ready: step(stmt) (and column_value, changes as usual), then poll again;
    * where `ready` = 1 promises that the next step returns without blocking (a row, the end, or
    * an error). After the last step, reset and finalize work as on the blocking path; interrupt

@@ -784,6 +784,7 @@ void FillDriver(sluice_dialect_api* api) {
   api->socket = Socket;
   api->send = Send;
   api->poll = Poll;
+  api->capabilities |= SLUICE_CAP_SEND_READS;  // an execute reads what has arrived
 }
 
 }  // namespace sluice::mysql
