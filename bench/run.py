@@ -434,12 +434,14 @@ def write_report(args, concurrencies, results, typed, point16, planned, by_hand,
         "sluiced's gRPC path and planner are not what limits it. A call that reaches PostgreSQL crosses three "
         "processes on two shared cores (the client, sluiced, PostgreSQL), and in sluiced it wakes the event loop's "
         "thread for the rows and the call's thread for the answer, where Drizzle in process pays neither: most of "
-        "sluiced's kernel share is those wake-ups and the loopback TCP they carry. Done so far: gRPC's "
-        "completion-queue API on one thread per two cores, statements sent without a thread waiting (ABI 1.3), a lone "
-        "call's rows taken on its own thread, mimalloc (docs/architecture.md \"Serving threads\"). Next: libpq "
-        "pipeline mode (the statements of several calls in one round trip and one wake-up), a plan cache keyed by "
-        "the request's shape (planning a relational read is about an eighth of its CPU in sluiced), arena responses, "
-        "MariaDB's non-blocking API, and the streams on the same path.",
+        "sluiced's kernel share is those wake-ups and the loopback TCP they carry. The gRPC client is a process of "
+        "its own on the same two cores, and its CPU per call (the client column) is close to Node's whole cost per "
+        "Drizzle call. Done so far: gRPC's completion-queue API on one thread per two cores, statements sent without "
+        "a thread waiting (PostgreSQL and MariaDB), a lone call's rows taken on its own thread, mimalloc, plans "
+        "cached by request shape, responses freed where they are serialized (docs/architecture.md \"Serving "
+        "threads\", \"The plan cache\"). Next: libpq pipeline mode (the statements of several calls in one round "
+        "trip and one wake-up), arena responses, result columns shared by the plan cache, and the streams on the "
+        "same path.",
         "",
     ]
     with open(os.path.join(ROOT, args.out), "w") as f:
