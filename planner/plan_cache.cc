@@ -187,8 +187,9 @@ std::string SlotText(const ValueSlot& slot) {
 
 }  // namespace
 
-RequestShape ShapeOf(const Message& request) {
+RequestShape ShapeOf(const Message& request, absl::string_view prefix) {
   RequestShape shape;
+  shape.key.assign(prefix.data(), prefix.size());
   Walker(&shape).Walk(request);
   shape.cacheable = shape.cacheable && shape.slots.size() <= kMaxSlots;
   return shape;
@@ -286,11 +287,12 @@ std::shared_ptr<const PlanCache::Entry> PlanCache::Learn(const std::shared_ptr<c
 
 absl::StatusOr<PlannedFind> PlanCache::Plan(const std::shared_ptr<const SchemaIndex>& schema, char kind,
                                             const Message& request, const PlanFn& plan) {
-  RequestShape shape = ShapeOf(request);
-  // One schema's plans: its address, checked against the entry's (a later schema may reuse it).
-  shape.key.insert(0, 1, kind);
+  // The kind, and one schema's plans: its address, checked against the entry's (a later schema
+  // may reuse it).
+  char prefix[1 + sizeof(const SchemaIndex*)] = {kind};
   const SchemaIndex* address = schema.get();
-  shape.key.insert(1, reinterpret_cast<const char*>(&address), sizeof(address));
+  std::memcpy(prefix + 1, &address, sizeof(address));
+  RequestShape shape = ShapeOf(request, absl::string_view(prefix, sizeof(prefix)));
   std::vector<std::shared_ptr<const Entry>> candidates;
   if (shape.cacheable) {
     absl::MutexLock lock(&mu_);

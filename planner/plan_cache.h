@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
 #include "planner/plan_recording.h"
@@ -30,7 +31,8 @@ struct RequestShape {
   std::vector<ValueSlot> slots;
   bool cacheable = true;  // false: too many values to be worth keeping
 };
-RequestShape ShapeOf(const google::protobuf::Message& request);
+// The key starts with `prefix`.
+RequestShape ShapeOf(const google::protobuf::Message& request, absl::string_view prefix = {});
 
 class PlanCache {
  public:

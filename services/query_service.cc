@@ -119,16 +119,22 @@ absl::Status QueryServiceImpl::StatementCall::Set(absl::StatusOr<PlannedStatemen
   return absl::OkStatus();
 }
 
+template <typename Message, typename Plan>
+QueryServiceImpl::PlanFn QueryServiceImpl::OneStatement(char kind, const Message& message, Plan plan,
+                                                        v1::QueryResult* out) {
+  return [kind, &message, plan, out](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
+    return c.Set(c.db->plans().PlanStatement(s, kind, message, [&] { return plan(*s, message); }), out);
+  };
+}
+
 void QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequest* request,
                               v1::SelectResponse* response, Answer answer) {
   Statement(context, "QueryService/Select", request->target().database(), ModeOf(*request),
             Planned(request->target(),
-                    [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
-                      return c.Set(
-                          c.db->plans().PlanStatement(s, 'S', request->select(),
-                                                      [&] { return PlanSelect(*s, request->select(), "select"); }),
-                          response->mutable_result());
-                    }),
+                    OneStatement(
+                        'S', request->select(),
+                        [](const SchemaIndex& s, const v1::Select& m) { return PlanSelect(s, m, "select"); },
+                        response->mutable_result())),
             std::move(answer));
 }
 
@@ -136,12 +142,10 @@ void QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequ
                               v1::InsertResponse* response, Answer answer) {
   Statement(context, "QueryService/Insert", request->target().database(), ModeOf(*request),
             Planned(request->target(),
-                    [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
-                      return c.Set(
-                          c.db->plans().PlanStatement(s, 'I', request->insert(),
-                                                      [&] { return PlanInsert(*s, request->insert(), "insert"); }),
-                          response->mutable_result());
-                    }),
+                    OneStatement(
+                        'I', request->insert(),
+                        [](const SchemaIndex& s, const v1::Insert& m) { return PlanInsert(s, m, "insert"); },
+                        response->mutable_result())),
             std::move(answer));
 }
 
@@ -149,12 +153,10 @@ void QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequ
                               v1::UpdateResponse* response, Answer answer) {
   Statement(context, "QueryService/Update", request->target().database(), ModeOf(*request),
             Planned(request->target(),
-                    [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
-                      return c.Set(
-                          c.db->plans().PlanStatement(s, 'U', request->update(),
-                                                      [&] { return PlanUpdate(*s, request->update(), "update"); }),
-                          response->mutable_result());
-                    }),
+                    OneStatement(
+                        'U', request->update(),
+                        [](const SchemaIndex& s, const v1::Update& m) { return PlanUpdate(s, m, "update"); },
+                        response->mutable_result())),
             std::move(answer));
 }
 
@@ -162,12 +164,10 @@ void QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequ
                               v1::DeleteResponse* response, Answer answer) {
   Statement(context, "QueryService/Delete", request->target().database(), ModeOf(*request),
             Planned(request->target(),
-                    [request, response](const std::shared_ptr<const SchemaIndex>& s, StatementCall& c) {
-                      return c.Set(
-                          c.db->plans().PlanStatement(s, 'D', request->delete_(),
-                                                      [&] { return PlanDelete(*s, request->delete_(), "delete"); }),
-                          response->mutable_result());
-                    }),
+                    OneStatement(
+                        'D', request->delete_(),
+                        [](const SchemaIndex& s, const v1::Delete& m) { return PlanDelete(s, m, "delete"); },
+                        response->mutable_result())),
             std::move(answer));
 }
 

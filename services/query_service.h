@@ -82,6 +82,10 @@ class QueryServiceImpl final : public QueryServiceBase {
   // Resolve for a request with a target: its database and schema, then `plan` sets the statement.
   using PlanFn = std::function<absl::Status(const std::shared_ptr<const SchemaIndex>& schema, StatementCall& out)>;
   Resolve Planned(const v1::Target& target, PlanFn plan);
+  // The PlanFn of a one-statement request: `message` planned through the database's plan cache
+  // (as `kind`) by `plan(schema, message)`, its result into `out`.
+  template <typename Message, typename Plan>
+  static PlanFn OneStatement(char kind, const Message& message, Plan plan, v1::QueryResult* out);
   // The schema `name` of `db`; with `cached_only`, nullptr unless the cached version is fresh.
   absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaOf(Database& db, const CallContext& call,
                                                               const std::string& name, bool cached_only);

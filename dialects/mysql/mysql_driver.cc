@@ -59,13 +59,15 @@ struct sluice_stmt {
     kNone,       // sent by step (the blocking path), or not sent
     kExecuting,  // mysql_stmt_execute_start / _cont
     kFetching,   // mysql_stmt_fetch_start / _cont
-    kRow,        // a fetch finished (`fetched`): the next step returns its row (or the end)
+    kRow,        // a fetch finished (`ret`): the next step returns its row (or the end)
     kNextRow,    // a row was stepped: the next fetch starts at the next poll
     kDone,       // no more rows
     kFailed,     // the execute failed: the next step returns the statement's error
   } async = Async::kNone;
   int wait = 0;
-  int fetched = 0;  // what mysql_stmt_fetch_* returned
+  // What the finished call returned: mysql_stmt_execute_* 0 or 1, mysql_stmt_fetch_* 0, 1,
+  // MYSQL_NO_DATA or MYSQL_DATA_TRUNCATED.
+  int ret = 0;
 };
 
 namespace sluice::mysql {
@@ -535,20 +537,20 @@ int FlushWrites(sluice_stmt* s, int status, int (*cont)(sluice_stmt*, int)) {
   return status;
 }
 
-int ExecuteCont(sluice_stmt* s, int ready) { return mysql_stmt_execute_cont(&s->fetched, s->stmt, ready); }
-int FetchCont(sluice_stmt* s, int ready) { return mysql_stmt_fetch_cont(&s->fetched, s->stmt, ready); }
+int ExecuteCont(sluice_stmt* s, int ready) { return mysql_stmt_execute_cont(&s->ret, s->stmt, ready); }
+int FetchCont(sluice_stmt* s, int ready) { return mysql_stmt_fetch_cont(&s->ret, s->stmt, ready); }
 
 // A fetch started (or finished at once: the row was in the client's buffer).
 void StartFetch(sluice_stmt* s) {
-  s->wait = FlushWrites(s, mysql_stmt_fetch_start(&s->fetched, s->stmt), FetchCont);
+  s->wait = FlushWrites(s, mysql_stmt_fetch_start(&s->ret, s->stmt), FetchCont);
   s->async = s->wait == 0 ? sluice_stmt::Async::kRow : sluice_stmt::Async::kFetching;
 }
 
-// The execute finished (`fetched` holds its result).
+// The execute finished (`ret` holds its result).
 void ExecuteFinished(sluice_stmt* s) {
   using Async = sluice_stmt::Async;
   sluice_error ignored{};
-  if (s->fetched != 0 || Executed(s, &ignored) != SLUICE_STATUS_OK) {
+  if (s->ret != 0 || Executed(s, &ignored) != SLUICE_STATUS_OK) {
     s->async = Async::kFailed;
   } else if (s->meta == nullptr) {
     s->async = Async::kDone;
@@ -586,7 +588,7 @@ int32_t Send(sluice_stmt* s, sluice_error* err) {
       return SetError(err, SLUICE_STATUS_FAILED_PRECONDITION, "mysql: the statement was sent already");
     }
     if (!s->params.empty() && mysql_stmt_bind_param(s->stmt, s->params.data()) != 0) return StmtError(s, err);
-    s->wait = FlushWrites(s, mysql_stmt_execute_start(&s->fetched, s->stmt), ExecuteCont);
+    s->wait = FlushWrites(s, mysql_stmt_execute_start(&s->ret, s->stmt), ExecuteCont);
     s->async = sluice_stmt::Async::kExecuting;
     if (s->wait == 0) ExecuteFinished(s);
     return SLUICE_STATUS_OK;
@@ -614,7 +616,7 @@ int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
         case Async::kFailed:
           return StmtError(s, err);
         case Async::kRow: {
-          const int32_t code = Fetched(s, s->fetched, has_row, err);
+          const int32_t code = Fetched(s, s->ret, has_row, err);
           s->async = *has_row ? Async::kNextRow : Async::kDone;
           return code;
         }
