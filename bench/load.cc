@@ -401,6 +401,7 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
   kinds.push_back({"order_with_details",
                    [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
                      v1::FindFirstRequest r = order;
+                     r.set_format(v1::FIND_FORMAT_ROWS);  // the rows, as Drizzle gives its caller objects
                      r.mutable_find()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(
                          Pick(rng, sizes.orders));
                      SendAsync<v1::FindFirstRequest, v1::FindFirstResponse>(ASYNC(FindFirst), stub, std::move(r), done);
@@ -422,6 +423,7 @@ std::vector<Kind> Kinds(const Sizes& sizes) {
   kinds.push_back({"employee_with_orders",
                    [=](v1::QueryService::Stub* stub, std::mt19937_64& rng, std::function<void(bool)> done) {
                      v1::FindFirstRequest r = employee;
+                     r.set_format(v1::FIND_FORMAT_ROWS);  // the rows, as Drizzle gives its caller objects
                      r.mutable_find()->mutable_where()->mutable_eq()->mutable_right()->mutable_value()->set_int_value(
                          Pick(rng, sizes.employees));
                      SendAsync<v1::FindFirstRequest, v1::FindFirstResponse>(ASYNC(FindFirst), stub, std::move(r), done);

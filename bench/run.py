@@ -292,7 +292,8 @@ def write_report(args, concurrencies, results, typed, point16, planned, by_hand,
         "",
         "Four ways to send the same seven requests to the same database:",
         "",
-        "- **sluice**: `bench/load`, a C++ gRPC client (the completion-queue API, one thread sending every call and taking every answer), calling sluiced;",
+        "- **sluice**: `bench/load`, a C++ gRPC client (the completion-queue API, one thread sending every call and taking every answer), calling sluiced "
+        "(relational reads with `format: FIND_FORMAT_ROWS`: the typed rows, as Drizzle hands its caller objects);",
         "- **drizzle**: Drizzle ORM 0.45 with node-postgres *in the application's process* "
         "(`bench/drizzle/load.cjs`: prepared statements and `db.query` relational reads, as a Drizzle user writes them) "
         "— what an application would run instead of calling sluiced;",

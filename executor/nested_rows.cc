@@ -290,8 +290,11 @@ void AppendValueJson(const v1::Value& v, std::string* out) {
   }
 }
 
-absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const FindShape& shape, bool with_json) {
+absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const FindShape& shape, v1::FindFormat format) {
+  const bool with_rows = format != v1::FIND_FORMAT_JSON;
+  const bool with_json = format != v1::FIND_FORMAT_ROWS;
   v1::FindResult response;
+  v1::NestedRow only_json;  // each row in turn, when the rows are not kept
   std::string json = "[";
   for (int r = 0; r < result.rows_size(); ++r) {
     const v1::Row& row = result.rows(r);
@@ -299,7 +302,8 @@ absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const Fin
       return absl::InternalError(
           absl::StrCat("a relational row has ", row.values_size(), " columns; expected ", shape.fields.size()));
     }
-    v1::NestedRow* nested = response.add_rows();
+    v1::NestedRow* nested = with_rows ? response.add_rows() : &only_json;
+    nested->Clear();
     for (size_t i = 0; i < shape.fields.size(); ++i) {
       const FindShape::Field& f = shape.fields[i];
       v1::Field& field = (*nested->mutable_fields())[f.name];

@@ -245,21 +245,22 @@ grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::Bat
 // request → database and schema → one planned select with JSON columns → nested rows.
 template <typename Request>
 void QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* response,
-                            Answer answer, bool json) {
+                            Answer answer) {
   const Mode mode = ModeOf(request);
-  PlanFn plan = [&request, first, response, mode, json](const std::shared_ptr<const SchemaIndex>& schema,
-                                                        StatementCall& c) -> absl::Status {
+  PlanFn plan = [&request, first, response, mode](const std::shared_ptr<const SchemaIndex>& schema,
+                                                  StatementCall& c) -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(PlannedFind find, c.db->plans().Plan(schema, first ? 'F' : 'M', request.find(), [&] {
       return PlanFind(*schema, request.find(), first, "find.");
     }));
     c.statement = std::make_shared<const PlannedStatement>(std::move(find.statement));
-    c.respond = [response, mode, json, shape = find.shape](v1::QueryResult result) -> absl::Status {
+    c.respond = [response, mode, format = request.format(),
+                 shape = find.shape](v1::QueryResult result) -> absl::Status {
       if (mode.to_sql || mode.explain) {
         *response->mutable_statement() = std::move(*result.mutable_statement());
         response->set_plan(std::move(*result.mutable_plan()));
         return absl::OkStatus();
       }
-      SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *shape, json));
+      SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *shape, format));
       return absl::OkStatus();
     };
     return absl::OkStatus();
@@ -280,7 +281,7 @@ void QueryServiceImpl::FindFirst(grpc::ServerContext* context, const v1::FindFir
 
 void QueryServiceImpl::FindNested(grpc::ServerContext* context, const v1::FindManyRequest* request, bool first,
                                   v1::FindResult* result, Answer answer) {
-  Find(context, *request, first, result, std::move(answer), /*json=*/false);
+  Find(context, *request, first, result, std::move(answer));
 }
 
 grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::PrepareRequest* request,

@@ -40,8 +40,8 @@ class QueryServiceImpl final : public QueryServiceBase {
   void ExecutePrepared(grpc::ServerContext* context, const v1::ExecutePreparedRequest* request,
                        v1::ExecutePreparedResponse* response, Answer answer);
 
-  // FindMany (FindFirst when `first`) for the typed services: the nested rows, without the
-  // Drizzle-shaped JSON they do not send.
+  // FindMany (FindFirst when `first`) for the typed services (their requests ask for
+  // FIND_FORMAT_ROWS: no Drizzle-shaped JSON, which they do not send).
   void FindNested(grpc::ServerContext* context, const v1::FindManyRequest* request, bool first, v1::FindResult* result,
                   Answer answer);
 
@@ -89,10 +89,9 @@ class QueryServiceImpl final : public QueryServiceBase {
   // The schema `name` of `db`; with `cached_only`, nullptr unless the cached version is fresh.
   absl::StatusOr<std::shared_ptr<const SchemaIndex>> SchemaOf(Database& db, const CallContext& call,
                                                               const std::string& name, bool cached_only);
-  // FindMany (FindFirst when `first`); FindResult.json with `json`.
+  // FindMany (FindFirst when `first`).
   template <typename Request>
-  void Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* result, Answer answer,
-            bool json = true);
+  void Find(grpc::ServerContext* context, const Request& request, bool first, v1::FindResult* result, Answer answer);
 
   ServerState& state_;
 };

@@ -333,6 +333,7 @@ absl::StatusOr<v1::FindManyRequest> ToFind(const TypedSchema& schema, const Type
   Translator t(schema);
   v1::FindManyRequest out;
   *out.mutable_target() = t.Target(request);
+  out.set_format(v1::FIND_FORMAT_ROWS);  // a typed answer is made of the rows only
   const TableFields& table = *method.table;
   if (method.kind != MethodKind::kGet) {
     SLUICE_RETURN_IF_ERROR(t.Query(table, request, At(), false, out.mutable_find()));

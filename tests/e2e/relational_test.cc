@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "sluice/v1/migration_service.grpc.pb.h"
 #include "sluice/v1/query_service.grpc.pb.h"
@@ -259,6 +260,22 @@ TEST_P(Relational, ThreeLevelsInOneStatement) {
           << flat.columns(c).name();
     }
   }
+
+  // A format asks for one of the two: the same rows, or the same JSON, alone.
+  v1::FindManyRequest rows_only = FromJson<v1::FindManyRequest>(kThreeLevels);
+  rows_only.set_format(v1::FIND_FORMAT_ROWS);
+  v1::FindResult rows;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::FindMany, queries_.get(), rows_only, &rows).ok());
+  EXPECT_EQ(rows.json(), "");
+  v1::FindResult both_rows = found;
+  both_rows.clear_json();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(rows, both_rows)) << rows.DebugString();
+  v1::FindManyRequest json_only = rows_only;
+  json_only.set_format(v1::FIND_FORMAT_JSON);
+  v1::FindResult json;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::FindMany, queries_.get(), json_only, &json).ok());
+  EXPECT_EQ(json.rows_size(), 0);
+  EXPECT_EQ(json.json(), kThreeLevelsJson);
 }
 
 TEST_P(Relational, FindFirstOneRelationsAndRelationNames) {

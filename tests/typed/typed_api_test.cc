@@ -229,7 +229,8 @@ TEST(TypedApi, RequestsTranslateToTheGenericApi) {
           {"ilike": {"left": {"column": {"name": "email"}}, "right": {"value": {"stringValue": "%@example.com"}}}},
           {"or": {"conditions": [{"eq": {"left": {"column": {"name": "role"}}, "right": {"value": {"stringValue": "admin"}}}}]}}]}},
         "orderBy": [{"expression": {"column": {"name": "email"}}, "descending": true}],
-        "limit": 5}})")));
+        "limit": 5},
+      "format": "FIND_FORMAT_ROWS"})")));
 
   // Values are checked against their columns, at the typed request's own paths.
   const TypedMethod* insert = api->FindMethod("/sluice.schemas.shop.UsersService/Insert");
