@@ -108,7 +108,7 @@ absl::StatusOr<v1::QueryResult> ExecuteOn(Connection& conn, Database& db, const 
 }
 
 absl::StatusOr<bool> NeedsReturningFallback(const Database& db, const PlannedStatement& statement) {
-  if (!statement.plan_ref().has_update() || statement.columns.empty() ||
+  if (!statement.plan_ref().has_update() || statement.columns_ref().empty() ||
       db.dialect().Has(SLUICE_CAP_UPDATE_RETURNING)) {
     return false;
   }

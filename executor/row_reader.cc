@@ -8,7 +8,7 @@ namespace sluice {
 
 google::protobuf::RepeatedPtrField<v1::ResultColumn> ResultColumnsOf(const PlannedStatement& statement) {
   google::protobuf::RepeatedPtrField<v1::ResultColumn> columns;
-  for (const ResultColumn& column : statement.columns) {
+  for (const ResultColumn& column : statement.columns_ref()) {
     v1::ResultColumn* out = columns.Add();
     out->set_name(column.name);
     out->set_table(column.table);
@@ -35,7 +35,7 @@ RowReader::RowReader(const PlannedStatement& statement, const RowBatches* batche
                      absl::string_view dialect)
     : statement_(statement), batches_(batches), max_rows_(max_rows), dialect_(dialect) {
   *result_.mutable_columns() = ResultColumnsOf(statement);
-  for (const ResultColumn& column : statement.columns) types_.push_back(column.column);
+  for (const ResultColumn& column : statement.columns_ref()) types_.push_back(&column.column);
 }
 
 absl::StatusOr<bool> RowReader::Read(Statement& stmt, bool nonblocking) {
@@ -49,7 +49,8 @@ absl::StatusOr<bool> RowReader::Read(Statement& stmt, bool nonblocking) {
       // Raw SQL: the columns are whatever the database says, typed by their values.
       for (uint32_t i = 0; i < stmt.ColumnCount(); ++i) {
         SLUICE_ASSIGN_OR_RETURN(*result_.add_columns()->mutable_name(), stmt.ColumnName(i));
-        types_.emplace_back();
+        static const v1::Column kUntyped;
+        types_.push_back(&kUntyped);
       }
     }
     first_ = false;
@@ -65,7 +66,7 @@ absl::StatusOr<bool> RowReader::Read(Statement& stmt, bool nonblocking) {
     v1::Row* row = result_.add_rows();
     for (size_t i = 0; i < types_.size(); ++i) {
       SLUICE_ASSIGN_OR_RETURN(const sluice_value raw, stmt.ColumnValue(static_cast<uint32_t>(i)));
-      SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, types_[i]));
+      SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, *types_[i]));
     }
     if (batches_ != nullptr && static_cast<size_t>(result_.rows_size()) >= batches_->rows) {
       if (!batches_->emit(result_)) return absl::CancelledError("the client stopped reading");

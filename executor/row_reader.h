@@ -50,7 +50,7 @@ class RowReader {
   const size_t max_rows_;
   const absl::string_view dialect_;  // the plugin's name, which outlives the reader
   v1::QueryResult result_;
-  std::vector<v1::Column> types_;  // each result column's declared type
+  std::vector<const v1::Column*> types_;  // each result column's declared type (the statement's)
   bool first_ = true;
 };
 

@@ -247,6 +247,9 @@ std::shared_ptr<const PlanCache::Entry> PlanCache::Learn(const std::shared_ptr<c
   if (prototype.shared_plan == nullptr)
     prototype.shared_plan = std::make_shared<const plan::Plan>(std::move(prototype.plan));
   prototype.plan.Clear();
+  if (prototype.shared_columns == nullptr)
+    prototype.shared_columns = std::make_shared<const std::vector<ResultColumn>>(std::move(prototype.columns));
+  prototype.columns.clear();
   // Each parameter needs exactly one way to be made; a constant wins over how it was bound.
   std::vector<const ParamSource*> source(statement.params.size());
   for (const ParamSource& s : recording.sources()) {
@@ -314,6 +317,8 @@ absl::StatusOr<PlannedFind> PlanCache::Plan(const std::shared_ptr<const SchemaIn
     // This request shares the kept plan too (its compiled SQL is then found by address).
     planned->statement.shared_plan = entry->planned.statement.shared_plan;
     planned->statement.plan.Clear();
+    planned->statement.shared_columns = entry->planned.statement.shared_columns;
+    planned->statement.columns.clear();
     absl::MutexLock lock(&mu_);
     if (entries_.size() >= capacity_) entries_.clear();
     std::vector<std::shared_ptr<const Entry>>& kept = entries_[shape.key];

@@ -45,6 +45,10 @@ struct PlannedStatement {
   std::vector<v1::Value> params;
   // Empty for a statement that returns no rows.
   std::vector<ResultColumn> columns;
+  // Instead of `columns` (then empty): the result columns the requests of one shape share.
+  std::shared_ptr<const std::vector<ResultColumn>> shared_columns;
+  // The statement's result columns, its own or shared: what the executor reads.
+  const std::vector<ResultColumn>& columns_ref() const { return shared_columns != nullptr ? *shared_columns : columns; }
   // Named placeholders (Expression.param), by name; their params are set at execution.
   std::map<std::string, Placeholder> placeholders;
   // Raw SQL: the result columns are the database's (their names, no declared types).

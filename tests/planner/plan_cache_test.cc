@@ -31,7 +31,7 @@ std::string Dump(const PlannedFind& p) {
   std::string out = absl::CEscape(plan) + "\nparams:";
   for (const v1::Value& v : p.statement.params) out += " " + ToJson(v);
   out += "\ncolumns:";
-  for (const ResultColumn& c : p.statement.columns) out += " " + c.table + "." + c.name + ":" + ToJson(c.column);
+  for (const ResultColumn& c : p.statement.columns_ref()) out += " " + c.table + "." + c.name + ":" + ToJson(c.column);
   if (p.shape != nullptr) {
     out += "\nshape:";
     for (const FindShape::Field& f : p.shape->fields) out += " " + f.name;
@@ -75,6 +75,7 @@ class PlanCacheTest : public ::testing::Test {
                     const std::vector<std::string>& second) {
     const uint64_t hits = cache_.hits(), misses = cache_.misses();
     std::vector<const plan::Plan*> plans;  // one plan, shared: nothing planned or copied for the second
+    std::vector<const std::vector<ResultColumn>*> columns;  // and its result columns
     for (const auto* values : {&first, &second}) {
       const Request request = FromJson<Request>(Fill(json, *values));
       auto cached = Plan(kind, request);
@@ -83,9 +84,12 @@ class PlanCacheTest : public ::testing::Test {
       ASSERT_TRUE(cached.ok()) << cached.status();
       EXPECT_EQ(Dump(*cached), Dump(*direct)) << Fill(json, *values);
       plans.push_back(cached->statement.shared_plan.get());
+      columns.push_back(cached->statement.shared_columns.get());
     }
     EXPECT_NE(plans[0], nullptr);
     EXPECT_EQ(plans[0], plans[1]);
+    EXPECT_NE(columns[0], nullptr);
+    EXPECT_EQ(columns[0], columns[1]);
     EXPECT_EQ(cache_.misses(), misses + 1) << json;
     EXPECT_EQ(cache_.hits(), hits + 1) << json;
   }
@@ -212,7 +216,7 @@ TEST_F(PlanCacheTest, ANewSchemaPlansAgain) {
   ASSERT_TRUE(planned.ok());
   EXPECT_EQ(cache_.misses(), 2u);
   EXPECT_EQ(Dump(*planned), Dump(*Direct('S', request)));
-  EXPECT_EQ(planned->statement.columns[0].column.type(), v1::BIGINT);
+  EXPECT_EQ(planned->statement.columns_ref()[0].column.type(), v1::BIGINT);
 }
 
 // FindMany and FindFirst read one message planned two ways: kept apart by kind.
