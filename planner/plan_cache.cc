@@ -243,13 +243,7 @@ std::shared_ptr<const PlanCache::Entry> PlanCache::Learn(const std::shared_ptr<c
   auto entry = std::make_shared<Entry>();
   entry->schema = schema;
   entry->planned = planned;
-  PlannedStatement& prototype = entry->planned.statement;
-  if (prototype.shared_plan == nullptr)
-    prototype.shared_plan = std::make_shared<const plan::Plan>(std::move(prototype.plan));
-  prototype.plan.Clear();
-  if (prototype.shared_columns == nullptr)
-    prototype.shared_columns = std::make_shared<const std::vector<ResultColumn>>(std::move(prototype.columns));
-  prototype.columns.clear();
+  entry->planned.statement.Share();
   // Each parameter needs exactly one way to be made; a constant wins over how it was bound.
   std::vector<const ParamSource*> source(statement.params.size());
   for (const ParamSource& s : recording.sources()) {

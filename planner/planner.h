@@ -49,6 +49,15 @@ struct PlannedStatement {
   std::shared_ptr<const std::vector<ResultColumn>> shared_columns;
   // The statement's result columns, its own or shared: what the executor reads.
   const std::vector<ResultColumn>& columns_ref() const { return shared_columns != nullptr ? *shared_columns : columns; }
+  // Moves the statement's own plan and columns into shared_plan and shared_columns, which its
+  // copies then share (each copy owns only its parameters).
+  void Share() {
+    if (shared_plan == nullptr) shared_plan = std::make_shared<const plan::Plan>(std::move(plan));
+    plan.Clear();
+    if (shared_columns == nullptr)
+      shared_columns = std::make_shared<const std::vector<ResultColumn>>(std::move(columns));
+    columns.clear();
+  }
   // Named placeholders (Expression.param), by name; their params are set at execution.
   std::map<std::string, Placeholder> placeholders;
   // Raw SQL: the result columns are the database's (their names, no declared types).

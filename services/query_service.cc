@@ -296,9 +296,9 @@ grpc::Status QueryServiceImpl::Prepare(grpc::ServerContext* context, const v1::P
         SLUICE_ASSIGN_OR_RETURN(prepared.schema_index, state_.registry.Resolve(*db, call, prepared.schema));
         SLUICE_ASSIGN_OR_RETURN(prepared.statement,
                                 PlanOperation(*prepared.schema_index, request->operation(), "operation", true));
-        // Each execution binds its own parameters to one shared plan (no copy of it per call).
-        prepared.statement.shared_plan = std::make_shared<const plan::Plan>(std::move(prepared.statement.plan));
-        prepared.statement.plan.Clear();
+        // Each execution binds its own parameters to one shared plan and its columns (no copy
+        // of them per call).
+        prepared.statement.Share();
         // The SQL is compiled now (and cached): errors of the dialect show at Prepare.
         SLUICE_ASSIGN_OR_RETURN(v1::QueryResult sql, Execute(*db, prepared.statement, /*to_sql=*/true));
         *response->mutable_statement() = sql.statement();
