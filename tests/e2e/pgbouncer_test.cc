@@ -39,8 +39,8 @@ std::string BouncerUrl(const std::string& database) {
 }
 
 // Sixteen clients, each making 60 calls of four statement shapes (selects, an update), through a
-// sluiced of eight connections: the number that failed, and one of their messages.
-int FailedCalls(const std::string& database_url, std::string* message) {
+// sluiced of eight connections: the number that failed, and their messages.
+int FailedCalls(const std::string& database_url, std::vector<std::string>* messages) {
   testing::InProcessServer server(
       {"--plugin-dir", "lib/plugins", "--pool-size", "8", "--database", "default=" + database_url});
   EXPECT_TRUE(server.ok());
@@ -104,7 +104,7 @@ int FailedCalls(const std::string& database_url, std::string* message) {
         if (!status.ok()) {
           ++failed;
           std::lock_guard<std::mutex> lock(mu);
-          *message = status.error_message();
+          messages->push_back(status.error_message());
         }
       }
     });
@@ -120,19 +120,21 @@ std::string FreshDatabase() {
 }
 
 TEST(PgBouncer, UnnamedStatementsServeEveryCallUnderConcurrency) {
-  std::string message;
-  EXPECT_EQ(FailedCalls(BouncerUrl(FreshDatabase()) + "?sluice_statements=unnamed", &message), 0) << message;
+  std::vector<std::string> messages;
+  EXPECT_EQ(FailedCalls(BouncerUrl(FreshDatabase()) + "?sluice_statements=unnamed", &messages), 0)
+      << (messages.empty() ? "" : messages.front());
 }
 
 // What the option is for: the same load with named prepared statements breaks on the pooler.
 TEST(PgBouncer, NamedStatementsBreakBehindATransactionPooler) {
-  std::string message;
-  EXPECT_GT(FailedCalls(BouncerUrl(FreshDatabase()), &message), 0);
+  std::vector<std::string> messages;
+  EXPECT_GT(FailedCalls(BouncerUrl(FreshDatabase()), &messages), 0);
   // Missing, already there, or another statement under the name (its parameters or columns are
-  // not the call's): which one comes last varies.
-  EXPECT_THAT(message, ::testing::MatchesRegex(".*(prepared statement \"sluice_[0-9]+\"|"
-                                               "the statement has [0-9]+ parameters, not [0-9]+|"
-                                               "returned [0-9]+ columns; expected [0-9]+).*"));
+  // not the call's). Which failures come, and in which order, varies: another statement's rows
+  // may even make the schema lookup miss ("no schema `bulk` is registered"). Some are the names'.
+  EXPECT_THAT(messages, ::testing::Contains(::testing::MatchesRegex(".*(prepared statement \"sluice_[0-9]+\"|"
+                                                                    "the statement has [0-9]+ parameters, not [0-9]+|"
+                                                                    "returned [0-9]+ columns; expected [0-9]+).*")));
 }
 
 TEST(PgBouncer, AnUnknownStatementsOptionIsRefused) {
