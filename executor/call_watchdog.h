@@ -41,6 +41,8 @@ struct CallContext {
   // for the call's thread. Until something does, a statement sent without blocking is waited for
   // on that thread for a moment (executor/nonblocking), with no hand-off to the event loop.
   std::function<bool()> others_waiting;
+  // With others_waiting: how long that thread polls before it sleeps between looks (--busy-poll-us).
+  absl::Duration busy_poll = absl::ZeroDuration();
 };
 
 // Thread-safe: one thread of its own interrupts the statements of calls that were cancelled or

@@ -53,13 +53,18 @@ class PendingStatement final : public EventLoop::Waiter {
 
   // Reads the rows on this thread until they are complete, `patience` has passed, or
   // `others_waiting` says the thread has other work: true when the statement finished (and
-  // `done` ran), false to leave the rest to the loop.
-  bool WaitHere(int fd, absl::Duration patience, const std::function<bool()>& others_waiting) {
+  // `done` ran), false to leave the rest to the loop. Looks without sleeping for `busy_poll`
+  // first (a sleeping thread's wake-up costs more than a point select's wait on a VM).
+  bool WaitHere(int fd, absl::Duration patience, absl::Duration busy_poll,
+                const std::function<bool()>& others_waiting) {
     const timespec slice = absl::ToTimespec(absl::Microseconds(100));
-    const absl::Time until = absl::Now() + patience;
+    const timespec no_wait{0, 0};
+    const absl::Time start = absl::Now();
+    const absl::Time busy_until = start + busy_poll;
+    const absl::Time until = start + patience;
     while (!others_waiting()) {
       pollfd readable{fd, POLLIN, 0};
-      const int n = ppoll(&readable, 1, &slice, nullptr);
+      const int n = ppoll(&readable, 1, absl::Now() < busy_until ? &no_wait : &slice, nullptr);
       if (n < 0) return false;
       if (n == 1 && OnReadable()) {
         OnFinished();
@@ -147,7 +152,8 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
   // Alone, the call's thread has nothing else to do: it takes the rows itself when they come
   // soon (a point select's come within a fraction of a millisecond), which spares a wake-up of
   // the loop's thread and one of the call's thread for the answer.
-  if (call.others_waiting && pending->WaitHere(fd, absl::Milliseconds(1), call.others_waiting)) return true;
+  if (call.others_waiting && pending->WaitHere(fd, absl::Milliseconds(1), call.busy_poll, call.others_waiting))
+    return true;
   std::unique_ptr<EventLoop::Waiter> back = EventLoop::Instance().Watch(fd, std::move(pending));
   if (back != nullptr) static_cast<PendingStatement*>(back.get())->FinishHere();
   return true;

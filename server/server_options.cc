@@ -139,6 +139,12 @@ const std::vector<Option>& Options() {
     o.push_back(Size("--max-concurrent-calls", "SLUICE_MAX_CONCURRENT_CALLS", "max_concurrent_calls",
                      "calls served at once (default 1024; beyond: RESOURCE_EXHAUSTED; 0: unlimited)",
                      &S::max_concurrent_calls, 0));
+    o.push_back(Size("--busy-poll-us", "SLUICE_BUSY_POLL_US", "busy_poll_us",
+                     "microseconds a serving thread with no other call in flight keeps polling for its statement's "
+                     "rows and, while calls come that close together, for the next call, before it sleeps: lower "
+                     "latency one call at a time, for up to that much CPU per call (default 200; 0: sleep at once, "
+                     "e.g. under a tight CPU limit)",
+                     &S::busy_poll_us, 0));
     o.push_back(Text("--metrics-listen", "SLUICE_METRICS_LISTEN", "metrics_listen", "HOST:PORT",
                      "Prometheus metrics over HTTP at /metrics (default: off)", &S::metrics_listen));
     o.push_back(Text("--http-listen", "SLUICE_HTTP_LISTEN", "http_listen", "HOST:PORT",

@@ -52,6 +52,9 @@ struct ServerOptions {
   size_t max_rows = 100000;
   // Calls served at once; beyond, RESOURCE_EXHAUSTED (0: unlimited).
   size_t max_concurrent_calls = 1024;
+  // Microseconds a serving thread with no other call in flight keeps polling (for the next call,
+  // and for its lone statement's rows) before it sleeps (0: sleeps at once).
+  size_t busy_poll_us = 200;
   // Prometheus metrics over HTTP at HOST:PORT/metrics; empty: off.
   std::string metrics_listen;
   // The HTTP/JSON door (the Connect protocol's unary JSON form of every unary method) and Sluice

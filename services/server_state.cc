@@ -171,7 +171,10 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
     call.deadline = std::min(call.deadline, absl::Now() + statement_timeout);
   call.cancelled = [context] { return context->IsCancelled(); };
   call.max_rows = unary ? max_rows : 0;
-  if (in_flight_.load(std::memory_order_relaxed) == 1) call.others_waiting = &UnaryCalls::OthersWaiting;
+  if (in_flight_.load(std::memory_order_relaxed) == 1) {
+    call.others_waiting = &UnaryCalls::OthersWaiting;
+    call.busy_poll = busy_poll;
+  }
   call.query_log = query_log;
   std::tie(call.trace_id, call.span_id) = TraceOf(context);
   const auto read = context->client_metadata().find(kReadMetadata);

@@ -58,6 +58,8 @@ struct ServerState {
 
   // The metrics text (/metrics).
   std::string RenderMetrics() const;
+  // No call is being served (admitted and not done).
+  bool Idle() const { return in_flight_.load(std::memory_order_relaxed) == 0; }
 
   PluginRegistry plugins;
   std::unique_ptr<Databases> databases;
@@ -73,6 +75,8 @@ struct ServerState {
   absl::Duration stream_stall_timeout = absl::ZeroDuration();      // 0: never
   HeldConnections held;
   size_t max_rows = 0;
+  // How long a serving thread with no other call in flight polls before it sleeps (--busy-poll-us).
+  absl::Duration busy_poll = absl::ZeroDuration();
   bool query_log = false;
   bool sql_comment = false;
   // Where callback handlers send the work that blocks.

@@ -18,6 +18,7 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/support/proto_buffer_writer.h>
 
+#include "absl/time/time.h"
 #include "services/malformed_requests.h"
 
 namespace sluice {
@@ -38,8 +39,11 @@ class UnaryCalls {
     std::function<void(grpc::ServerContext*, const Request*, Response*, Answer answer)> handle;
   };
 
-  // Adds `threads` completion queues to `builder` (before BuildAndStart).
-  UnaryCalls(grpc::ServerBuilder& builder, size_t threads);
+  // Adds `threads` completion queues to `builder` (before BuildAndStart). A thread whose queue is
+  // empty while `idle` (no call in flight anywhere) polls it for `busy_poll` before it sleeps: the
+  // next call of a client calling one at a time is then taken without a wake-up.
+  UnaryCalls(grpc::ServerBuilder& builder, size_t threads, absl::Duration busy_poll = absl::ZeroDuration(),
+             std::function<bool()> idle = nullptr);
   // Shut down (Shutdown) first.
   ~UnaryCalls();
 
@@ -74,6 +78,8 @@ class UnaryCalls {
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::function<void(grpc::ServerCompletionQueue*)>> arm_;  // one per method
   std::vector<std::thread> threads_;
+  const absl::Duration busy_poll_;
+  const std::function<bool()> idle_;
   std::atomic<size_t> answering_{0};  // handled, not yet answered
   bool shut_down_ = false;
 };

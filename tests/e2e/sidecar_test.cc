@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -230,6 +231,37 @@ TEST(Sidecar, AllocatesWithMimalloc) {
   EXPECT_GT(to_mimalloc, 10) << bindings.substr(0, 2000);
 }
 #endif
+
+// CPU seconds (user + system) process `pid` has used.
+double CpuSeconds(pid_t pid) {
+  const std::string stat = Read(absl::StrCat("/proc/", pid, "/stat"));
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
+  return (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
+}
+
+TEST(Sidecar, BusyPollingEndsWhenTheCallsDo) {
+  // --busy-poll-us (default 200): between calls one after another the serving thread polls rather
+  // than sleeps; when the calls stop, so does the polling.
+  for (const char* busy_poll : {"200", "0"}) {
+    SluicedProcess server({"--plugin-dir", "lib/plugins", "--database", Db(), "--busy-poll-us", busy_poll});
+    ASSERT_TRUE(server.ok());
+    Client client(server.channel());
+    ASSERT_TRUE(client.Register("").ok());
+    ASSERT_TRUE(client.Migrate("").ok());
+    ASSERT_TRUE(client.Insert("", "a@example.com").ok());
+    for (int i = 0; i < 300; ++i) {
+      v1::QueryResult result;
+      ASSERT_TRUE(client.Select("", &result).ok());
+      ASSERT_EQ(result.rows_size(), 1);
+    }
+    const double before = CpuSeconds(server.pid());
+    absl::SleepFor(absl::Seconds(1));
+    const double idle = CpuSeconds(server.pid()) - before;
+    // A thread left polling would use the whole second; a sleeping sluiced uses about nothing.
+    EXPECT_LT(idle, 0.1) << "--busy-poll-us " << busy_poll;
+    EXPECT_EQ(server.Stop(), 0);
+  }
+}
 
 TEST(Sidecar, UnixSocketAndConfigFile) {
   // Unix socket paths are short (108 bytes): not in the test's deep temporary folder.

@@ -66,6 +66,18 @@ TEST(ServerOptions, ClientWaitLimitsDefaultToSaneValuesAndTheHeldShareFitsThePoo
   EXPECT_FALSE(ParseServerOptions({"--stream-stall-timeout", "-1"}, getenv).ok());
 }
 
+TEST(ServerOptions, BusyPollIsMicrosecondsFromFlagOrEnvironment) {
+  EXPECT_EQ(Parse({}).busy_poll_us, 200u);
+  EXPECT_EQ(Parse({}, {{"SLUICE_BUSY_POLL_US", "0"}}).busy_poll_us, 0u);
+  EXPECT_EQ(Parse({"--busy-poll-us", "50"}, {{"SLUICE_BUSY_POLL_US", "0"}}).busy_poll_us, 50u);
+  auto getenv = [](const char*) -> const char* { return nullptr; };
+  // The unit is in the flag's name, not in its value.
+  EXPECT_EQ(ParseServerOptions({"--busy-poll-us", "200us"}, getenv).status().message(),
+            "--busy-poll-us `200us` is not a whole number");
+  EXPECT_EQ(ParseServerOptions({"--busy-poll", "200"}, getenv).status().message(),
+            "unknown flag --busy-poll (see --help)");
+}
+
 TEST(ServerOptions, BadFlagsAreErrors) {
   auto getenv = [](const char*) -> const char* { return nullptr; };
   EXPECT_EQ(ParseServerOptions({"--port", "1"}, getenv).status().message(), "unknown flag --port (see --help)");
@@ -145,7 +157,7 @@ TEST(ServerOptions, UsageListsWhatTheParserTakes) {
       EXPECT_EQ(parsed.status().message().find("unknown flag"), absl::string_view::npos) << flag;
     }
   }
-  EXPECT_EQ(flags, 26);
+  EXPECT_EQ(flags, 27);
   auto version = ParseServerOptions({"--version"}, getenv);
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_TRUE(version->version);

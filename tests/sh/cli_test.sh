@@ -303,4 +303,8 @@ help=$(server/sluiced --help)
 for word in --listen SLUICE_LISTEN --plugin-dir SLUICE_PLUGIN_DIR --database SLUICE_DATABASES; do
   expect_contains "$help" "$word"
 done
+# ... and the README's table of them lists every one.
+for flag in $(echo "$help" | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | grep -v '^--help$'); do
+  grep -q -- "\`$flag" README.md || fail "sluiced --help shows $flag, README.md's table of flags does not"
+done
 echo "cli_test: 1 passed, 0 failed"
