@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "services/admin_service.h"
@@ -75,6 +76,8 @@ struct Server::State {
   // gRPC's order, also when Start fails after the server started: the server stops, then its
   // completion queues are drained, then the server goes.
   ~State() {
+    ending.Notify();
+    if (plugin_loader.joinable()) plugin_loader.join();
     if (grpc_server != nullptr) grpc_server->Shutdown();
     if (unary_calls != nullptr) unary_calls->Shutdown();
   }
@@ -103,6 +106,10 @@ struct Server::State {
   std::unique_ptr<TypedCalls> typed_calls;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<MetricsHttp> metrics;
+  // Loads the plugins no configured database uses, a moment after serving started (unless the
+  // server ends first): loading them at once slowed the start (the dynamic loader's lock).
+  std::thread plugin_loader;
+  absl::Notification ending;
   std::unique_ptr<HttpDoor> http_door;  // after grpc_server: it calls into it
   std::string address;
   std::string metrics_address;
@@ -130,7 +137,26 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   std::string plugin_dir = options.plugin_dir;
   if (plugin_dir.empty()) plugin_dir = DefaultPluginDir(std::filesystem::read_symlink("/proc/self/exe", ec).string());
   plugin_dir = std::filesystem::absolute(plugin_dir, ec).string();
-  absl::StatusOr<PluginRegistry> plugins = PluginRegistry::LoadDirectory(plugin_dir);
+  // The plugins of the configured databases load now, the others once serving started.
+  std::vector<std::string> schemes;
+  for (const std::vector<std::string>* specs : {&options.databases, &options.replicas}) {
+    for (const std::string& spec : *specs) {
+      const std::string url = spec.substr(spec.find('=') + 1);
+      schemes.push_back(url.substr(0, url.find(':')));
+    }
+  }
+  absl::StatusOr<PluginRegistry> plugins =
+      PluginRegistry::LoadDirectory(plugin_dir, schemes, [](const DialectPlugin* plugin, const RefusedPlugin* refused) {
+        if (refused != nullptr) {
+          Log("warning", "refused a plugin", {{"reason", refused->reason}});
+          return;
+        }
+        Log("info", "loaded dialect plugin",
+            {{"dialect", plugin->name()},
+             {"version", plugin->version()},
+             {"abi", absl::StrCat(plugin->abi_major(), ".", plugin->abi_minor())},
+             {"path", plugin->path()}});
+      });
   if (!plugins.ok()) {
     // Outside Bazel (a copied binary) the default folder is usually what is missing: say where
     // sluiced looked and how to name the folder.
@@ -143,14 +169,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                            "(SLUICE_PLUGIN_DIR)"
                          : " (given by --plugin-dir / SLUICE_PLUGIN_DIR)"));
   }
-  for (const auto& plugin : plugins->plugins()) {
-    Log("info", "loaded dialect plugin",
-        {{"dialect", plugin->name()},
-         {"version", plugin->version()},
-         {"abi", absl::StrCat(plugin->abi_major(), ".", plugin->abi_minor())},
-         {"path", plugin->path()}});
-  }
-  for (const auto& refused : plugins->refused()) Log("warning", "refused a plugin", {{"reason", refused.reason}});
 
   auto state = std::make_unique<State>(*std::move(plugins));
   state->options = options;
@@ -271,6 +289,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                : options.tls_client_ca.empty() ? "on"
                                                : "mutual"},
        {"auth", shared.tokens.enabled() ? "tokens" : "none"}});
+  if (shared.plugins.Pending() > 0) {
+    state->plugin_loader = std::thread([s = state.get()] {
+      if (!s->ending.WaitForNotificationWithTimeout(absl::Milliseconds(200))) s->shared.plugins.LoadRest();
+    });
+  }
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 

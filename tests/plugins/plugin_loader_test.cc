@@ -11,6 +11,7 @@
 namespace sluice {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 std::string Plugin(const std::string& name) { return "tests/plugins/lib" + name + ".so"; }
@@ -123,6 +124,57 @@ TEST(PluginRegistry, RefusesASecondPluginOfTheSameDialect) {
   ASSERT_EQ(registry->plugins().size(), 1u);
   ASSERT_EQ(registry->refused().size(), 1u);
   EXPECT_THAT(registry->refused()[0].reason, HasSubstr("serves dialect `minimal`, already served by"));
+}
+
+TEST(PluginRegistry, PluginsNoDatabaseUsesLoadLater) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(testing::TempDir()) / "later_dir";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* name : {"sqlite", "postgres"}) {
+    const std::string file = absl::StrCat("libsluice_", name, ".so");
+    fs::copy_file("lib/plugins/" + file, dir / file);
+  }
+  fs::copy_file(Plugin("broken_major"), dir / "libbroken_major.so");
+  fs::copy_file(Plugin("minimal"), dir / "libminimal.so");
+  std::vector<std::string> seen;
+  auto record = [&seen](const DialectPlugin* plugin, const RefusedPlugin* refused) {
+    seen.push_back(plugin != nullptr ? plugin->name() : "refused " + fs::path(refused->path).filename().string());
+  };
+
+  // The databases use SQLite: its plugin loads first (though last in name order), the rest later.
+  auto registry = PluginRegistry::LoadDirectory(dir.string(), {"sqlite"}, record);
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  EXPECT_EQ(registry->Pending(), 3u);
+  EXPECT_THAT(seen, ElementsAre("sqlite"));
+  EXPECT_TRUE(registry->ForScheme("sqlite").ok());
+  EXPECT_EQ(registry->Pending(), 3u);
+  // A scheme it does not serve yet loads the rest, in name order, and each is reported.
+  auto postgres = registry->ForScheme("postgresql");
+  ASSERT_TRUE(postgres.ok()) << postgres.status();
+  EXPECT_EQ((*postgres)->name(), "postgres");
+  EXPECT_EQ(registry->Pending(), 0u);
+  EXPECT_THAT(seen, ElementsAre("sqlite", "refused libbroken_major.so", "minimal", "postgres"));
+  ASSERT_EQ(registry->plugins().size(), 3u);
+  EXPECT_EQ(registry->plugins()[0]->name(), "minimal");  // listed by name, not in load order
+  EXPECT_EQ(registry->plugins()[2]->name(), "sqlite");
+  ASSERT_EQ(registry->refused().size(), 1u);
+
+  // The list of plugins and refusals is never partial: asking for it loads the rest first.
+  registry = PluginRegistry::LoadDirectory(dir.string(), {"sqlite"});
+  ASSERT_TRUE(registry.ok());
+  EXPECT_EQ(registry->Pending(), 3u);
+  EXPECT_EQ(registry->refused().size(), 1u);
+  EXPECT_EQ(registry->plugins().size(), 3u);
+  registry->LoadRest();  // nothing left: no second load
+  EXPECT_EQ(registry->plugins().size(), 3u);
+
+  // A scheme no file is named for (MariaDB's `mariadb`; or none at all): everything loads now.
+  for (const std::vector<std::string>& schemes : {std::vector<std::string>{"sqlite", "mariadb"}, {}}) {
+    registry = PluginRegistry::LoadDirectory(dir.string(), schemes);
+    ASSERT_TRUE(registry.ok());
+    EXPECT_EQ(registry->Pending(), 0u);
+  }
 }
 
 TEST(PluginRegistry, FailsOnAMissingDirectory) {
