@@ -622,7 +622,8 @@ int Drive(const std::string& addr, const std::vector<Kind>& chosen, int concurre
   return total > 0 && failed == 0 ? 0 : 1;
 }
 
-// Process start to Health SERVING, with every plugin loaded; then the idle RSS.
+// Process start to Health SERVING; then the idle RSS a second later (every plugin in the folder
+// loaded by then: those no database uses load after serving starts).
 int ColdStart(const std::string& sluiced, const std::vector<std::string>& extra, int runs) {
   std::vector<double> ms;
   long rss = 0;

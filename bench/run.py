@@ -413,7 +413,8 @@ def write_report(args, concurrencies, results, typed, point16, planned, by_hand,
         f"{planned['per_second']:.0f} calls/s, p50 {planned['p50_ms']:.2f} ms — the ceiling of the present gRPC path "
         f"on this machine, {planned['per_second'] / point16['raw']['per_second']:.0%} of the raw point select rate. "
         f"The order with details written by hand (`bench/order_with_details.sql`, one at a time): p50 "
-        f"{by_hand['p50_ms']:.2f} ms. Cold start (process start to Health `SERVING`, three plugins loaded, SQLite): "
+        f"{by_hand['p50_ms']:.2f} ms. Cold start (process start to Health `SERVING`, SQLite; of the three plugins "
+        f"in the folder the SQLite one loads before serving, the others after): "
         f"median {cold['cold_start_ms_median']:.1f} ms of {cold['runs']}; idle RSS {rss_mb:.1f} MB.",
         "",
         "## Profile",
@@ -438,16 +439,18 @@ def write_report(args, concurrencies, results, typed, point16, planned, by_hand,
         "sluiced's kernel share is those wake-ups and the loopback TCP they carry. The gRPC client is a process of "
         "its own on the same two cores, and its CPU per call (the client column) is close to Node's whole cost per "
         "Drizzle call. Done so far: gRPC's completion-queue API on one thread per two cores, statements sent without "
-        "a thread waiting (PostgreSQL and MariaDB), a lone call's rows taken on its own thread, mimalloc, plans "
+        "a thread waiting (PostgreSQL and MariaDB), a lone call's rows taken on its own thread, busy polling "
+        "between calls one at a time (`--busy-poll-us`: a sleeping thread's wake-up is what one call at a time "
+        "pays most for on this VM), mimalloc, plans "
         "and their result columns cached by request shape, responses freed where they are serialized, relational "
         "reads answered in the one form the client asks for (docs/architecture.md \"Serving threads\", \"The "
         "plan cache\"). Next: libpq pipeline mode (the statements of several calls in one round trip and one "
         "wake-up; the same prepared statement then runs for several calls at once, so the ABI needs a state per "
-        "execution, not per statement), arena responses, and the streams on the same path. Cold start is mostly "
-        "the dynamic loader (about 45% of its CPU in perf) relocating the three plugins' client libraries (libpq "
-        "with OpenSSL, GSSAPI and LDAP; MariaDB Connector/C with GnuTLS), and it swings with the machine's "
-        "page-fault and wake-up costs: loading the plugins no configured database uses after serving starts "
-        "would take most of it off the path.",
+        "execution, not per statement), arena responses, and the streams on the same path. Cold start: the "
+        "plugins no configured database uses load after serving starts (their client libraries, libpq with "
+        "OpenSSL, GSSAPI and LDAP and MariaDB Connector/C with GnuTLS, were about 10 ms of the dynamic loader's "
+        "work); what is left is mostly sluiced's own libraries' loading, and it swings with the machine's "
+        "page-fault and wake-up costs.",
         "",
     ]
     with open(os.path.join(ROOT, args.out), "w") as f:
