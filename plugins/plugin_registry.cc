@@ -48,6 +48,8 @@ struct PluginRegistry::Loaded {
   }
 };
 
+PluginRegistry::PluginRegistry() : loaded_(std::make_shared<Loaded>()) {}
+
 absl::StatusOr<PluginRegistry> PluginRegistry::LoadDirectory(const std::string& dir,
                                                              const std::vector<std::string>& first_schemes,
                                                              OnLoad on_load) {
@@ -69,7 +71,6 @@ absl::StatusOr<PluginRegistry> PluginRegistry::LoadDirectory(const std::string& 
   });
 
   PluginRegistry registry;
-  registry.loaded_ = std::make_shared<Loaded>();
   Loaded& loaded = *registry.loaded_;
   loaded.on_load = std::move(on_load);
   absl::MutexLock lock(&loaded.mu);

@@ -23,6 +23,9 @@ class PluginRegistry {
   // Called as each plugin is loaded (`plugin`) or refused (`refused`): one of the two is set.
   using OnLoad = std::function<void(const DialectPlugin* plugin, const RefusedPlugin* refused)>;
 
+  // No plugins.
+  PluginRegistry();
+
   // Loads the `*.so` files in `dir`. A plugin that fails its checks is refused and recorded; the
   // others are served, the first of each dialect. Fails only when `dir` cannot be read.
   //
