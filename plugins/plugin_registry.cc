@@ -39,12 +39,13 @@ struct PluginRegistry::Loaded {
     for (const std::string& path : std::exchange(pending, {})) Load(path);
   }
 
-  bool Serves(const std::string& scheme) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+  // The plugin serving `scheme` among those loaded, or null.
+  std::shared_ptr<DialectPlugin> Serving(const std::string& scheme) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     for (const auto& plugin : plugins) {
       const auto& schemes = plugin->url_schemes();
-      if (std::find(schemes.begin(), schemes.end(), scheme) != schemes.end()) return true;
+      if (std::find(schemes.begin(), schemes.end(), scheme) != schemes.end()) return plugin;
     }
-    return false;
+    return nullptr;
   }
 };
 
@@ -77,7 +78,7 @@ absl::StatusOr<PluginRegistry> PluginRegistry::LoadDirectory(const std::string& 
   loaded.pending = std::move(paths);
   auto served = [&] {
     return !first_schemes.empty() && std::all_of(first_schemes.begin(), first_schemes.end(),
-                                                 [&](const std::string& s) { return loaded.Serves(s); });
+                                                 [&](const std::string& s) { return loaded.Serving(s) != nullptr; });
   };
   while (!loaded.pending.empty() && !served()) {
     const std::string path = loaded.pending.front();
@@ -113,13 +114,11 @@ std::vector<RefusedPlugin> PluginRegistry::refused() const {
 
 absl::StatusOr<std::shared_ptr<DialectPlugin>> PluginRegistry::ForScheme(const std::string& scheme) const {
   absl::MutexLock lock(&loaded_->mu);
-  if (!loaded_->Serves(scheme)) loaded_->LoadPending();
+  if (loaded_->Serving(scheme) == nullptr) loaded_->LoadPending();
+  if (std::shared_ptr<DialectPlugin> plugin = loaded_->Serving(scheme)) return plugin;
   std::vector<std::string> known;
   for (const auto& plugin : loaded_->plugins) {
-    for (const std::string& s : plugin->url_schemes()) {
-      if (s == scheme) return plugin;
-      known.push_back(s);
-    }
+    known.insert(known.end(), plugin->url_schemes().begin(), plugin->url_schemes().end());
   }
   return absl::NotFoundError(absl::StrCat("no loaded dialect plugin serves URL scheme `", scheme,
                                           "` (loaded schemes: ", absl::StrJoin(known, ", "), ")"));

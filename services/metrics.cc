@@ -251,7 +251,8 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
                     "\",abi=\"", p->abi_major(), ".", p->abi_minor(), "\"} 1\n");
   }
   absl::StrAppend(&out,
-                  "# HELP sluice_plugins_refused Plugins refused at start.\n# TYPE sluice_plugins_refused gauge\n",
+                  "# HELP sluice_plugins_refused Plugins refused (at start, or as the plugins no database uses "
+                  "load).\n# TYPE sluice_plugins_refused gauge\n",
                   "sluice_plugins_refused ", plugins.refused().size(), "\n");
   return out;
 }
