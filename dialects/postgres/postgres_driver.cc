@@ -418,11 +418,13 @@ int32_t Send(sluice_stmt* s, sluice_error* err) {
 int32_t Socket(sluice_conn* conn) { return PQsocket(conn->pg); }
 
 // Reads what the server sent without blocking: the next PQgetResult (Step) will not block
-// once libpq is no longer busy.
+// once libpq is no longer busy. The socket is read only when what libpq holds does not make
+// the next result: a result's rows usually arrive together, and a read per row (the host polls
+// before each step) failed with EAGAIN for all but the first.
 int32_t Poll(sluice_stmt* s, int32_t* ready, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     *ready = 1;
-    if (!s->executed || s->done) return SLUICE_STATUS_OK;
+    if (!s->executed || s->done || !PQisBusy(s->conn->pg)) return SLUICE_STATUS_OK;
     if (!PQconsumeInput(s->conn->pg)) return PgError(s->conn, nullptr, err);
     *ready = PQisBusy(s->conn->pg) ? 0 : 1;
     return SLUICE_STATUS_OK;
