@@ -1,5 +1,7 @@
 #include "executor/connection.h"
 
+#include <algorithm>
+
 #include "common/status_macros.h"
 
 #include "absl/strings/str_cat.h"
@@ -48,6 +50,10 @@ std::optional<Statement> Connection::Prepared(const std::string& sql) {
 
 bool Connection::nonblocking() const {
   return api().socket != nullptr && api().send != nullptr && api().poll != nullptr && socket() >= 0;
+}
+
+uint32_t Connection::pipeline_depth() const {
+  return api().pipeline_depth != nullptr ? std::max<uint32_t>(1, api().pipeline_depth(conn_)) : 1;
 }
 
 int Connection::socket() const { return api().socket != nullptr ? api().socket(conn_) : -1; }

@@ -74,6 +74,9 @@ class Connection {
   // descriptor that is readable when the database answers (-1 without).
   bool nonblocking() const;
   int socket() const;
+  // How many sent statements may be in flight at once (the plugin's pipeline_depth, ABI 1.5; 1
+  // without).
+  uint32_t pipeline_depth() const;
 
   // A plugin result as a status; an UNAVAILABLE marks the connection broken.
   absl::Status Check(int32_t code, const sluice_error& error);

@@ -22,6 +22,9 @@ struct PoolOptions {
   size_t max_connections = 8;
   // Connections are retired after this age (give or take up to 10% jitter).
   std::chrono::seconds max_lifetime{30 * 60};
+  // At most this many statements of different calls in flight at once on one connection, where the
+  // plugin pipelines (executor/nonblocking.cc).
+  size_t pipeline_depth = 4;
 };
 
 class ConnectionPool {
@@ -61,6 +64,7 @@ class ConnectionPool {
   // path takes the blocking one when this finds none).
   std::optional<Lease> TryAcquire();
 
+  const PoolOptions& options() const { return options_; }
   size_t open_connections() const;
   size_t idle_connections() const;
 

@@ -84,6 +84,9 @@ class Database {
   // Statements run on the non-blocking path (a metric).
   void CountNonblocking() { nonblocking_.fetch_add(1, std::memory_order_relaxed); }
   uint64_t nonblocking_statements() const { return nonblocking_.load(std::memory_order_relaxed); }
+  // Of those, the ones sent behind another call's on a connection (pipelined; a metric).
+  void CountPipelined() { pipelined_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t pipelined_statements() const { return pipelined_.load(std::memory_order_relaxed); }
 
  private:
   static constexpr size_t kCompileCacheSize = 4096;
@@ -95,6 +98,7 @@ class Database {
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::atomic<uint64_t> next_replica_{0};
   std::atomic<uint64_t> nonblocking_{0};
+  std::atomic<uint64_t> pipelined_{0};
   PlanCache plans_;
   absl::Mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const CompiledSql>> compiled_ ABSL_GUARDED_BY(mu_);

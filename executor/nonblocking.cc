@@ -2,6 +2,12 @@
 
 #include <poll.h>
 
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
 #include "executor/event_loop.h"
 #include "executor/executor.h"
 #include "executor/row_reader.h"
@@ -9,99 +15,274 @@
 namespace sluice {
 namespace {
 
+// A call's statement joins a connection's pipeline only while the pipeline holds fewer than the
+// pool's pipeline_depth and its oldest was sent less than kYoung ago: a statement that turns out
+// slow holds up at most the few that joined in its first moments.
+constexpr absl::Duration kYoung = absl::Microseconds(500);
+
 // A read on `replica` ended with `status`: it answered, or could not be reached.
 void Reached(Replica& replica, const absl::Status& status) {
   if (status.ok()) replica.Answered();
   if (status.code() == absl::StatusCode::kUnavailable) replica.Failed(status);
 }
 
-// A sent statement waiting for its rows on the event loop.
-class PendingStatement final : public EventLoop::Waiter {
+// A sent statement of one call, waiting for its rows.
+class PendingStatement {
  public:
-  PendingStatement(ConnectionPool::Lease lease, Replica* replica, Statement stmt,
-                   std::shared_ptr<const PlannedStatement> statement, std::shared_ptr<const CompiledSql> sql,
-                   const CallContext& call, ResultCallback done)
-      : lease_(std::move(lease)),
-        replica_(replica),
+  PendingStatement(Replica* replica, Statement stmt, std::shared_ptr<const PlannedStatement> statement,
+                   std::shared_ptr<const CompiledSql> sql, const CallContext& call, ResultCallback done,
+                   absl::string_view dialect)
+      : replica_(replica),
         stmt_(stmt),
         statement_(std::move(statement)),
         sql_(std::move(sql)),
         call_(call),
         done_(std::move(done)),
-        reader_(*statement_, nullptr, call_.max_rows, lease_->dialect().name()) {}
+        dialect_(dialect),
+        reader_(std::in_place, *statement_, nullptr, call_.max_rows, dialect_) {}
 
-  bool OnReadable() override {
-    absl::StatusOr<bool> finished = reader_.Read(stmt_, /*nonblocking=*/true);
+  // Binds the call's values and sends the statement: false when that failed (the result is
+  // then that error).
+  bool Send() {
+    absl::Status sent = BindParameters(stmt_, *sql_, *statement_, dialect_);
+    if (sent.ok()) sent = stmt_.Send();
+    if (sent.ok()) return true;
+    stmt_.Reset();
+    result_ = sent;
+    return false;
+  }
+
+  // Reads what arrived (the oldest statement of its connection): true when it finished.
+  bool Read(bool blocking = false) {
+    absl::StatusOr<bool> finished = reader_->Read(stmt_, /*nonblocking=*/!blocking);
     if (finished.ok() && !*finished) return false;
     if (!finished.ok()) {
       result_ = interrupted_ ? InterruptedStatus(finished.status(), call_) : finished.status();
     } else {
-      result_ = reader_.Finish(stmt_);
+      result_ = reader_->Finish(stmt_);
     }
     stmt_.Reset();
     LogStatement(call_, *sql_, start_, result_);
     return true;
   }
 
-  // Drained and rewound: with a blocking read when the socket could not be watched.
-  void FinishHere() {
-    absl::StatusOr<bool> finished = reader_.Read(stmt_);
-    result_ = finished.ok() ? reader_.Finish(stmt_) : finished.status();
-    stmt_.Reset();
-    OnFinished();
-  }
+  // Sent while other statements were in flight on its connection.
+  void SentBehind() { behind_ = true; }
 
-  // Reads the rows on this thread until they are complete, `patience` has passed, or
-  // `others_waiting` says the thread has other work: true when the statement finished (and
-  // `done` ran), false to leave the rest to the loop. Looks without sleeping for `busy_poll`
-  // first (a sleeping thread's wake-up costs more than a point select's wait on a VM).
-  bool WaitHere(int fd, absl::Duration patience, absl::Duration busy_poll,
-                const std::function<bool()>& others_waiting) {
-    const timespec slice = absl::ToTimespec(absl::Microseconds(100));
-    const timespec no_wait{0, 0};
-    const absl::Time start = absl::Now();
-    const absl::Time busy_until = start + busy_poll;
-    const absl::Time until = start + patience;
-    while (!others_waiting()) {
-      pollfd readable{fd, POLLIN, 0};
-      const int n = ppoll(&readable, 1, absl::Now() < busy_until ? &no_wait : &slice, nullptr);
-      if (n < 0) return false;
-      if (n == 1 && OnReadable()) {
-        OnFinished();
-        return true;
-      }
-      if (absl::Now() >= until) return false;
+  // Cancelled by the database without this call asking: an interrupt meant for the statement
+  // before it on the connection came when that one had just finished (the statement changed
+  // nothing). True once.
+  bool CancelledByAnother() {
+    if (!behind_ || interrupted_ || resent_ || result_.status().code() != absl::StatusCode::kCancelled) {
+      return false;
     }
-    return false;
+    resent_ = true;
+    reader_.emplace(*statement_, nullptr, call_.max_rows, dialect_);
+    return true;
   }
 
-  void OnFinished() override {
-    lease_ = ConnectionPool::Lease();  // the connection first: the next call may want it
+  // Whether the call wants its statement stopped (deadline, cancellation): interrupted once.
+  bool WantsInterrupt(absl::Time now, bool ask_cancelled) {
+    if (interrupted_) return false;
+    if (now < call_.deadline && !(ask_cancelled && call_.cancelled && call_.cancelled())) return false;
+    interrupted_ = true;
+    return true;
+  }
+
+  // Ends the statement with `status` without reading it (its connection broke).
+  void Fail(const absl::Status& status) { result_ = status; }
+
+  void Finish() {
     if (replica_ != nullptr) Reached(*replica_, result_.status());
     done_(std::move(result_));
   }
 
-  void OnTick(absl::Time now, bool ask_cancelled) override {
-    if (interrupted_) return;
-    if (now >= call_.deadline || (ask_cancelled && call_.cancelled && call_.cancelled())) {
-      interrupted_ = true;
-      lease_->Interrupt();  // the result then arrives as an error
-    }
-  }
+  const absl::Status& status() const { return result_.status(); }
+
+  absl::Time sent_at() const { return start_; }
 
  private:
-  ConnectionPool::Lease lease_;
   Replica* const replica_;  // where the read went (null: the primary)
   Statement stmt_;
   const std::shared_ptr<const PlannedStatement> statement_;
   const std::shared_ptr<const CompiledSql> sql_;
   const CallContext call_;
   ResultCallback done_;
-  RowReader reader_;
+  const std::string dialect_;
+  std::optional<RowReader> reader_;  // anew when the statement is sent again
   const absl::Time start_ = absl::Now();
   absl::StatusOr<v1::QueryResult> result_;
+  bool behind_ = false;
   bool interrupted_ = false;
+  bool resent_ = false;
 };
+
+// A pooled connection with the statements of one or more calls in flight, read in the order sent
+// by whichever thread holds `mu` (the call's own thread at first, then the event loop). With a
+// plugin that pipelines (pipeline_depth > 1), calls join it while it is young.
+class Pipeline : public std::enable_shared_from_this<Pipeline> {
+ public:
+  Pipeline(ConnectionPool* pool, ConnectionPool::Lease lease)
+      : pool_(pool),
+        fd_(lease->socket()),
+        depth_(std::min<size_t>(pool->options().pipeline_depth, lease->pipeline_depth())),
+        lease_(std::move(lease)) {}
+
+  int fd() const { return fd_; }
+
+  // The pipelines of `pool` calls may join.
+  static std::vector<std::shared_ptr<Pipeline>> Open(ConnectionPool* pool) {
+    absl::MutexLock lock(&registry_mu_);
+    auto it = registry_->find(pool);
+    return it == registry_->end() ? std::vector<std::shared_ptr<Pipeline>>() : it->second;
+  }
+
+  // Sends a call's statement (`make`, given the statement prepared on this connection) behind
+  // those in flight, if the pipeline takes it now: open, with room, young, and `sql` prepared
+  // on its connection (joining never prepares: the blocking path does, once per connection).
+  // False when it does not take it. A statement that failed to send is handed back in `failed`,
+  // to be answered.
+  bool Join(const std::string& sql, const std::function<std::unique_ptr<PendingStatement>(Statement)>& make,
+            std::unique_ptr<PendingStatement>* failed) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    if (closed_ || queue_.empty() || queue_.size() >= depth_ || absl::Now() - queue_.front()->sent_at() > kYoung) {
+      return false;
+    }
+    std::optional<Statement> stmt = lease_->Prepared(sql);
+    if (!stmt.has_value()) return false;
+    std::unique_ptr<PendingStatement> statement = make(*stmt);
+    if (!Push(statement)) *failed = std::move(statement);
+    return true;
+  }
+
+  // The first statement, on a connection fresh from the pool; joinable from now on if the
+  // plugin pipelines. False when it failed to send (`statement` then holds its error).
+  bool Start(std::unique_ptr<PendingStatement>& statement) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!Push(statement)) return false;
+    }
+    if (depth_ > 1) {
+      absl::MutexLock lock(&registry_mu_);
+      (*registry_)[pool_].push_back(shared_from_this());
+    }
+    return true;
+  }
+
+  // Reads the statements whose results arrived, oldest first, and answers them (with the lock
+  // released). With `blocking`, waits for every result. True when nothing is left in flight:
+  // the connection is then back in the pool.
+  bool ReadReady(bool blocking = false) ABSL_LOCKS_EXCLUDED(mu_) {
+    std::vector<std::unique_ptr<PendingStatement>> finished;
+    ConnectionPool::Lease back;
+    bool closed = false;
+    {
+      absl::MutexLock lock(&mu_);
+      while (!queue_.empty()) {
+        PendingStatement& oldest = *queue_.front();
+        if (!oldest.Read(blocking)) break;
+        std::unique_ptr<PendingStatement> done = std::move(queue_.front());
+        queue_.pop_front();
+        if (lease_->broken()) {  // the others cannot be read: they fail as it did
+          for (auto& other : queue_) other->Fail(done->status());
+          finished.push_back(std::move(done));
+          for (auto& other : queue_) finished.push_back(std::move(other));
+          queue_.clear();
+          break;
+        }
+        if (done->CancelledByAnother() && Push(done)) continue;
+        finished.push_back(std::move(done));
+      }
+      if (queue_.empty()) {
+        closed_ = closed = true;
+        back = std::move(lease_);
+      }
+    }
+    if (closed && depth_ > 1) {
+      absl::MutexLock lock(&registry_mu_);
+      std::vector<std::shared_ptr<Pipeline>>& open = (*registry_)[pool_];
+      open.erase(std::remove(open.begin(), open.end(), shared_from_this()), open.end());
+      if (open.empty()) registry_->erase(pool_);
+    }
+    back = ConnectionPool::Lease();  // the connection first: the next call may want it
+    for (auto& statement : finished) statement->Finish();
+    return closed;
+  }
+
+  // About every 10 ms: the oldest statement is interrupted once its call's deadline passed or it
+  // was cancelled (only the oldest: the database runs one at a time).
+  void Tick(absl::Time now, bool ask_cancelled) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    if (!queue_.empty() && queue_.front()->WantsInterrupt(now, ask_cancelled)) lease_->Interrupt();
+  }
+
+  // Reads the results on this thread until nothing is left in flight (true), `patience` passed,
+  // or `others_waiting` says the thread has other work. Looks without sleeping for `busy_poll`
+  // first (a sleeping thread's wake-up costs more than a point select's wait on a VM).
+  bool WaitHere(absl::Duration patience, absl::Duration busy_poll, const std::function<bool()>& others_waiting) {
+    const timespec slice = absl::ToTimespec(absl::Microseconds(100));
+    const timespec no_wait{0, 0};
+    const absl::Time start = absl::Now();
+    const absl::Time busy_until = start + busy_poll;
+    const absl::Time until = start + patience;
+    while (!others_waiting()) {
+      pollfd readable{fd_, POLLIN, 0};
+      const int n = ppoll(&readable, 1, absl::Now() < busy_until ? &no_wait : &slice, nullptr);
+      if (n < 0) return false;
+      if (n == 1 && ReadReady()) return true;
+      if (absl::Now() >= until) return false;
+    }
+    return false;
+  }
+
+ private:
+  // Sends `statement` at the end of the queue, which takes it; a statement that failed to send
+  // stays with the caller.
+  bool Push(std::unique_ptr<PendingStatement>& statement) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!statement->Send()) return false;
+    if (!queue_.empty()) statement->SentBehind();
+    queue_.push_back(std::move(statement));
+    return true;
+  }
+
+  ConnectionPool* const pool_;
+  const int fd_;
+  const size_t depth_;
+  absl::Mutex mu_;
+  ConnectionPool::Lease lease_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::unique_ptr<PendingStatement>> queue_ ABSL_GUARDED_BY(mu_);  // oldest first
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+
+  static absl::Mutex registry_mu_;
+  static absl::flat_hash_map<ConnectionPool*, std::vector<std::shared_ptr<Pipeline>>>* registry_
+      ABSL_GUARDED_BY(registry_mu_);
+};
+
+absl::Mutex Pipeline::registry_mu_(absl::kConstInit);
+absl::flat_hash_map<ConnectionPool*, std::vector<std::shared_ptr<Pipeline>>>* Pipeline::registry_ =
+    new absl::flat_hash_map<ConnectionPool*, std::vector<std::shared_ptr<Pipeline>>>();
+
+// The event loop's view of a pipeline.
+class PipelineWaiter final : public EventLoop::Waiter {
+ public:
+  explicit PipelineWaiter(std::shared_ptr<Pipeline> pipeline) : pipeline_(std::move(pipeline)) {}
+  bool OnReadable() override { return pipeline_->ReadReady(); }
+  void OnFinished() override {}  // ReadReady answered every call
+  void OnTick(absl::Time now, bool ask_cancelled) override { pipeline_->Tick(now, ask_cancelled); }
+  Pipeline& pipeline() { return *pipeline_; }
+
+ private:
+  const std::shared_ptr<Pipeline> pipeline_;
+};
+
+// Hands the pipeline's reading to the event loop (or, when its socket cannot be watched, reads
+// everything here).
+void Watch(std::shared_ptr<Pipeline> pipeline) {
+  const int fd = pipeline->fd();
+  std::unique_ptr<EventLoop::Waiter> back =
+      EventLoop::Instance().Watch(fd, std::make_unique<PipelineWaiter>(std::move(pipeline)));
+  if (back != nullptr) static_cast<PipelineWaiter*>(back.get())->pipeline().ReadReady(/*blocking=*/true);
+}
 
 }  // namespace
 
@@ -122,40 +303,51 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
     std::vector<Replica*> replicas = db.ReadReplicas(/*take_turn=*/false);
     if (!replicas.empty()) replica = replicas.front();
   }
-  std::optional<ConnectionPool::Lease> lease =
-      replica != nullptr ? replica->pool().TryAcquire() : db.pool().TryAcquire();
-  if (!lease.has_value() || !(*lease)->nonblocking()) return false;
-  std::optional<Statement> stmt = (*lease)->Prepared((*sql)->sql);
-  if (!stmt.has_value()) return false;
+  ConnectionPool* pool = replica != nullptr ? &replica->pool() : &db.pool();
+  const std::string& text = (*sql)->sql;
+  const std::function<std::unique_ptr<PendingStatement>(Statement)> pending = [&](Statement stmt) {
+    return std::make_unique<PendingStatement>(replica, stmt, std::move(statement), *std::move(sql), call,
+                                              std::move(done), db.dialect().name());
+  };
 
+  // Behind the statements of other calls on a connection, while that pipeline is young.
+  for (const std::shared_ptr<Pipeline>& open : Pipeline::Open(pool)) {
+    std::unique_ptr<PendingStatement> failed;
+    if (!open->Join(text, pending, &failed)) continue;
+    if (replica != nullptr) db.TakeReadTurn();
+    if (failed != nullptr) {
+      failed->Finish();
+      return true;
+    }
+    db.CountNonblocking();
+    db.CountPipelined();
+    return true;
+  }
+
+  std::optional<ConnectionPool::Lease> lease = pool->TryAcquire();
+  if (!lease.has_value() || !(*lease)->nonblocking()) return false;
+  std::optional<Statement> stmt = (*lease)->Prepared(text);
+  if (!stmt.has_value()) return false;
   if (replica != nullptr) db.TakeReadTurn();
-  const int fd = (*lease)->socket();
-  absl::Status sent = BindParameters(*stmt, **sql, *statement, db.dialect().name());
-  if (sent.ok()) sent = stmt->Send();
-  if (!sent.ok()) {
-    stmt->Reset();
-    *lease = ConnectionPool::Lease();
-    if (replica != nullptr) Reached(*replica, sent);
-    done(sent);
+  auto pipeline = std::make_shared<Pipeline>(pool, *std::move(lease));
+  std::unique_ptr<PendingStatement> first = pending(*stmt);
+  if (!pipeline->Start(first)) {
+    pipeline.reset();  // the connection back to the pool first
+    first->Finish();
     return true;
   }
   db.CountNonblocking();
-  auto pending = std::make_unique<PendingStatement>(*std::move(lease), replica, *stmt, std::move(statement),
-                                                    *std::move(sql), call, std::move(done));
   // A driver may have read the whole answer while it sent (MariaDB's execute reads what has
-  // arrived): the socket would not become readable again. One poll first. (Not for the others:
+  // arrived): the socket would not become readable again. One read first. (Not for the others:
   // with PostgreSQL, an early poll cost 10–28% of the calls/s of relational reads.)
-  if (db.dialect().Has(SLUICE_CAP_SEND_READS) && pending->OnReadable()) {
-    pending->OnFinished();
-    return true;
-  }
+  if (db.dialect().Has(SLUICE_CAP_SEND_READS) && pipeline->ReadReady()) return true;
   // Alone, the call's thread has nothing else to do: it takes the rows itself when they come
   // soon (a point select's come within a fraction of a millisecond), which spares a wake-up of
   // the loop's thread and one of the call's thread for the answer.
-  if (call.others_waiting && pending->WaitHere(fd, absl::Milliseconds(1), call.busy_poll, call.others_waiting))
+  if (call.others_waiting && pipeline->WaitHere(absl::Milliseconds(1), call.busy_poll, call.others_waiting)) {
     return true;
-  std::unique_ptr<EventLoop::Waiter> back = EventLoop::Instance().Watch(fd, std::move(pending));
-  if (back != nullptr) static_cast<PendingStatement*>(back.get())->FinishHere();
+  }
+  Watch(std::move(pipeline));
   return true;
 }
 

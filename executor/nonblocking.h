@@ -17,14 +17,17 @@ namespace sluice {
 using ResultCallback = std::function<void(absl::StatusOr<v1::QueryResult>)>;
 
 // Starts `statement` on `db` without blocking and returns true: `done` then runs once with the
-// result, on an event-loop thread (the connection is back in the pool by then). Returns false,
-// having done nothing and kept `done`, when the statement cannot start so: the plugin has no
-// non-blocking path, no connection is idle, the statement is not prepared on the idle one yet,
-// or it needs the UPDATE ... RETURNING fallback. The caller then takes the blocking path (which
-// prepares the statement, so that the next call finds it). A read (ReadsFromReplica) goes to the
-// next replica's idle connection; when that replica cannot be reached, it is left out of reads
-// and `done` gets UNAVAILABLE: the caller may repeat the read on the blocking path, which tries
-// the other replicas and then the primary.
+// result, on an event-loop thread or the calling one (the connection is back in the pool by then
+// if nothing else is in flight on it). The statement goes behind other calls' statements on a
+// connection where the plugin pipelines (PostgreSQL), while fewer than the pool's pipeline_depth
+// are in flight there and the oldest was sent less than 0.5 ms ago; else on an idle connection.
+// Returns false, having done nothing and kept `done`, when the statement cannot start so: the
+// plugin has no non-blocking path, no connection takes it, the statement is not prepared on the
+// connection yet, or it needs the UPDATE ... RETURNING fallback. The caller then takes the
+// blocking path (which prepares the statement, so that the next call finds it). A read
+// (ReadsFromReplica) goes to the next replica; when that replica cannot be reached, it is left
+// out of reads and `done` gets UNAVAILABLE: the caller may repeat the read on the blocking path,
+// which tries the other replicas and then the primary.
 bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> statement, const CallContext& call,
                         ResultCallback& done);
 

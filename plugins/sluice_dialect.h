@@ -18,7 +18,7 @@
  *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY and SLUICE_CAP_UPDATE_RETURNING; 1.2
  *     added SLUICE_CAP_ALTER_TABLE and the optional introspect / buffer_free; 1.3 added the
  *     optional non-blocking execution (socket / send / poll) and sluice_error.reason; 1.4
- *     added SLUICE_CAP_SEND_READS.
+ *     added SLUICE_CAP_SEND_READS; 1.5 added the optional pipeline_depth.
  *   - Threads: a connection and its statements are used by one thread at a time; different
  *     connections are used concurrently; `interrupt` may be called from any thread.
  *
@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define SLUICE_DIALECT_ABI_MAJOR 1
-#define SLUICE_DIALECT_ABI_MINOR 4
+#define SLUICE_DIALECT_ABI_MINOR 5
 
 /* The name of the one symbol a plugin exports (a function of type sluice_dialect_entry_fn). */
 #define SLUICE_DIALECT_ENTRY_SYMBOL "sluice_dialect_entry"
@@ -262,6 +262,27 @@ typedef struct sluice_dialect_api {
   /* Reads whatever has arrived for the sent statement without blocking; *ready is 1 when the
    * next step will not block. UNAVAILABLE when the connection broke. */
   int32_t (*poll)(sluice_stmt* stmt, int32_t* ready, sluice_error* err);
+
+  /* --- Since 1.5: pipelining (optional, with the non-blocking functions) ------------------ */
+
+  /* How many sent statements `conn` may have in flight at once: 1 (or this member absent) for
+   * one at a time. With more, the host may send statements on the connection before the ones
+   * sent earlier finished, and then:
+   *   - each runs as sent without a transaction of the host's around it: on its own, in its own
+   *     implicit transaction, so that an error ends that statement alone; in the order sent;
+   *   - a statement may be sent again before its earlier sends finished: each send is one
+   *     execution, of the values bound before that send;
+   *   - results are read in the order sent: poll, step, column_value and changes name the
+   *     statement of the connection's oldest unfinished execution (FAILED_PRECONDITION for any
+   *     other). An execution finishes when step gives no row, or an error;
+   *   - reset drains an execution the host stopped reading (the oldest, once stepped) and
+   *     otherwise only clears the bindings: it never touches another execution;
+   *   - interrupt cancels what the database runs at that moment: the oldest execution, or the
+   *     next one if the oldest has just finished there (which then fails with CANCELLED and
+   *     changed nothing; the host sends it again);
+   *   - prepare, finalize, ping, begin, commit, rollback, introspect and a step without send are
+   *     called only while nothing is in flight. */
+  uint32_t (*pipeline_depth)(sluice_conn* conn);
 } sluice_dialect_api;
 
 /* The entry point. Returns the plugin's table (static storage, never freed), or NULL. */

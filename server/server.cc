@@ -186,6 +186,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   shared.sql_comment = options.sql_comment;
   PoolOptions pool;
   pool.max_connections = options.pool_size;
+  pool.pipeline_depth = options.pipeline_depth;
   absl::StatusOr<std::unique_ptr<Databases>> databases =
       Databases::Open(options.databases, shared.plugins, pool, options.replicas);
   if (!databases.ok()) return databases.status();

@@ -145,6 +145,11 @@ const std::vector<Option>& Options() {
                      "latency one call at a time, for up to that much CPU per call (default 200; 0: sleep at once, "
                      "e.g. under a tight CPU limit)",
                      &S::busy_poll_us, 0));
+    o.push_back(Size("--pipeline-depth", "SLUICE_PIPELINE_DEPTH", "pipeline_depth",
+                     "statements of different calls in flight at once on one PostgreSQL connection: a call's "
+                     "statement is sent behind others' sent less than 0.5 ms before, sparing the database a "
+                     "wake-up per statement (default 4; 1: one at a time)",
+                     &S::pipeline_depth, 1));
     o.push_back(Text("--metrics-listen", "SLUICE_METRICS_LISTEN", "metrics_listen", "HOST:PORT",
                      "Prometheus metrics over HTTP at /metrics (default: off)", &S::metrics_listen));
     o.push_back(Text("--http-listen", "SLUICE_HTTP_LISTEN", "http_listen", "HOST:PORT",

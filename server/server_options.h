@@ -55,6 +55,9 @@ struct ServerOptions {
   // Microseconds a serving thread with no other call in flight keeps polling (for the next call,
   // and for its lone statement's rows) before it sleeps (0: sleeps at once).
   size_t busy_poll_us = 200;
+  // Statements of different calls sent at once on one connection (pipelined, where the plugin can:
+  // PostgreSQL); 1: one at a time.
+  size_t pipeline_depth = 4;
   // Prometheus metrics over HTTP at HOST:PORT/metrics; empty: off.
   std::string metrics_listen;
   // The HTTP/JSON door (the Connect protocol's unary JSON form of every unary method) and Sluice

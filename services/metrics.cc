@@ -209,14 +209,21 @@ std::string Metrics::Render(const PluginRegistry& plugins, const Databases* data
       absl::StrAppend(&out, "sluice_pool_connections{database=\"", Label(name), "\",state=\"busy\"} ",
                       open > idle ? open - idle : 0, "\n");
     }
-    out +=
-        "# HELP sluice_nonblocking_statements_total Statements run without a thread waiting for the database "
-        "(sent, then finished by the event loop), per database.\n"
-        "# TYPE sluice_nonblocking_statements_total counter\n";
-    for (const auto& [name, db] : databases->all()) {
-      absl::StrAppend(&out, "sluice_nonblocking_statements_total{database=\"", Label(name), "\"} ",
-                      db->nonblocking_statements(), "\n");
-    }
+    // A counter per database.
+    const auto per_database = [&](const char* metric, const char* help, uint64_t (Database::*value)() const) {
+      absl::StrAppend(&out, "# HELP ", metric, " ", help, "\n# TYPE ", metric, " counter\n");
+      for (const auto& [name, db] : databases->all()) {
+        absl::StrAppend(&out, metric, "{database=\"", Label(name), "\"} ", ((*db).*value)(), "\n");
+      }
+    };
+    per_database("sluice_nonblocking_statements_total",
+                 "Statements run without a thread waiting for the database (sent, then finished by the event "
+                 "loop), per database.",
+                 &Database::nonblocking_statements);
+    per_database("sluice_pipelined_statements_total",
+                 "Of those, the statements sent on a connection behind other calls' still in flight (pipelined), "
+                 "per database.",
+                 &Database::pipelined_statements);
     out +=
         "# HELP sluice_plan_cache_lookups_total Requests planned per database: a hit was bound to the plan of an "
         "earlier request of its shape, a miss was planned.\n"

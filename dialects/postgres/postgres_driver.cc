@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -33,6 +34,11 @@ struct sluice_conn {
   // `sluice_statements=unnamed` on the URL (behind a transaction pooler such as PgBouncer): no
   // named prepared statement outlives its round trip; each execution parses its SQL anew.
   bool unnamed = false;
+  // Pipelining (ABI 1.5; named statements only): the statements of the executions sent and not
+  // finished, oldest first (a statement once per execution), in libpq's pipeline mode while
+  // there are any; and whether the last finished execution's sync point is still to be read.
+  std::deque<sluice_stmt*> in_flight;
+  bool sync_pending = false;
 };
 
 struct sluice_stmt {
@@ -52,6 +58,13 @@ struct sluice_stmt {
   uint64_t affected = 0;
   // Per column: the current row's value when it needed converting.
   std::vector<std::string> scratch;
+  // Pipelining: the statement's executions in flight on its connection; whether the oldest of
+  // the connection's is this statement's and was stepped (a reset drains it); whether `result`
+  // holds all of its rows (an execution that was not the oldest when sent is not read row by
+  // row: single-row mode is set when it becomes the oldest, if libpq still allows it).
+  int sends = 0;
+  bool reading = false;
+  bool whole = false;
 };
 
 namespace sluice::postgres {
@@ -287,8 +300,16 @@ int32_t Ping(sluice_conn* conn, sluice_error* err) {
   });
 }
 
+// The calls that wait for the server (prepare, begin, commit, rollback) are not for a connection
+// with executions in flight (pipelining): libpq refuses them there.
+int32_t Pipelining(sluice_conn* conn, sluice_error* err) {
+  return SetError(err, SLUICE_STATUS_FAILED_PRECONDITION,
+                  absl::StrCat("postgres: ", conn->in_flight.size(), " statements are in flight on the connection"));
+}
+
 int32_t Prepare(sluice_conn* conn, const char* sql, size_t sql_size, sluice_stmt** out, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
+    if (!conn->in_flight.empty()) return Pipelining(conn, err);
     auto stmt = std::make_unique<sluice_stmt>();
     stmt->conn = conn;
     stmt->name = conn->unnamed ? "" : absl::StrCat("sluice_", conn->next_statement++);
@@ -407,13 +428,143 @@ int32_t SendStatement(sluice_stmt* s, sluice_error* err) {
   return SLUICE_STATUS_OK;
 }
 
+// Reads the sync point that follows the oldest finished execution (blocking until it came), and
+// asks for the next execution's rows one at a time.
+int32_t TakeSync(sluice_conn* conn, sluice_error* err) {
+  PGresult* sync = PQgetResult(conn->pg);
+  const bool ok = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!ok) return PgError(conn, nullptr, err);
+  conn->sync_pending = false;
+  if (!conn->in_flight.empty()) PQsetSingleRowMode(conn->pg);
+  return SLUICE_STATUS_OK;
+}
+
+// The oldest execution in flight ended (its last result is read): its terminating NULL and, when
+// they came, its sync point are read; the connection leaves pipeline mode once nothing is in
+// flight.
+int32_t EndExecution(sluice_stmt* s, int32_t code, sluice_error* err) {
+  sluice_conn* conn = s->conn;
+  if (s->result) PQclear(s->result);
+  s->result = nullptr;
+  s->row = -1;
+  s->whole = false;
+  s->reading = false;
+  --s->sends;
+  conn->in_flight.pop_front();
+  if (PQstatus(conn->pg) == CONNECTION_BAD) return code;
+  while (PGresult* r = PQgetResult(conn->pg)) PQclear(r);  // the NULL that ends the execution
+  conn->sync_pending = true;
+  sluice_error ignored{};
+  sluice_error* sync_err = code == SLUICE_STATUS_OK ? err : &ignored;
+  int32_t synced = SLUICE_STATUS_OK;
+  if (conn->in_flight.empty() || !PQisBusy(conn->pg)) synced = TakeSync(conn, sync_err);
+  if (conn->in_flight.empty() && synced == SLUICE_STATUS_OK) PQexitPipelineMode(conn->pg);
+  return code != SLUICE_STATUS_OK ? code : synced;
+}
+
+int32_t NotOldest(sluice_error* err) {
+  return SetError(err, SLUICE_STATUS_FAILED_PRECONDITION,
+                  "postgres: the statement is not the oldest execution in flight on its connection");
+}
+
+// Sends the bound statement in pipeline mode, behind whatever is in flight on the connection.
+int32_t SendPipelined(sluice_stmt* s, sluice_error* err) {
+  sluice_conn* conn = s->conn;
+  if (PQpipelineStatus(conn->pg) == PQ_PIPELINE_OFF && !PQenterPipelineMode(conn->pg)) {
+    return PgError(conn, nullptr, err);
+  }
+  std::vector<const char*> values(s->values.size());
+  for (size_t i = 0; i < values.size(); ++i) values[i] = s->is_null[i] ? nullptr : s->values[i].c_str();
+  if (!PQsendQueryPrepared(conn->pg, s->name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr,
+                           0)) {
+    const int32_t code = PgError(conn, nullptr, err);
+    if (conn->in_flight.empty()) PQexitPipelineMode(conn->pg);
+    return code;
+  }
+  // The oldest: rows come one by one, so a large result never sits whole in memory.
+  if (conn->in_flight.empty()) PQsetSingleRowMode(conn->pg);
+  // A sync point after each statement: each runs (and fails) on its own.
+  if (!PQpipelineSync(conn->pg) || PQflush(conn->pg) != 0) {
+    return SetError(err, SLUICE_STATUS_UNAVAILABLE,
+                    absl::StrCat("postgres connection lost: ", PQerrorMessage(conn->pg)));
+  }
+  conn->in_flight.push_back(s);
+  ++s->sends;
+  s->scratch.resize(PQnfields(s->described));
+  return SLUICE_STATUS_OK;
+}
+
 int32_t Send(sluice_stmt* s, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
+    if (!s->conn->unnamed) return SendPipelined(s, err);
     if (s->executed)
       return SetError(err, SLUICE_STATUS_FAILED_PRECONDITION, "postgres: the statement was sent already");
     return SendStatement(s, err);
   });
 }
+
+// Reads what arrived for the oldest execution without blocking; `ready` when the next step
+// will not block.
+int32_t PollPipelined(sluice_stmt* s, int32_t* ready, sluice_error* err) {
+  sluice_conn* conn = s->conn;
+  if (conn->in_flight.empty() || conn->in_flight.front() != s) return NotOldest(err);
+  if (s->whole) return SLUICE_STATUS_OK;  // the rows are in hand
+  if (PQisBusy(conn->pg) && !PQconsumeInput(conn->pg)) return PgError(conn, nullptr, err);
+  if (conn->sync_pending) {
+    if (PQisBusy(conn->pg)) {
+      *ready = 0;
+      return SLUICE_STATUS_OK;
+    }
+    const int32_t code = TakeSync(conn, err);
+    if (code != SLUICE_STATUS_OK) return code;
+  }
+  *ready = PQisBusy(conn->pg) ? 0 : 1;
+  return SLUICE_STATUS_OK;
+}
+
+// The oldest execution's next row, or its end.
+int32_t StepPipelined(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
+  sluice_conn* conn = s->conn;
+  if (conn->in_flight.empty() || conn->in_flight.front() != s) return NotOldest(err);
+  if (conn->sync_pending) {
+    const int32_t code = TakeSync(conn, err);
+    if (code != SLUICE_STATUS_OK) return EndExecution(s, code, err);
+  }
+  s->reading = true;
+  if (s->whole) {
+    if (++s->row < PQntuples(s->result)) {
+      *has_row = 1;
+      return SLUICE_STATUS_OK;
+    }
+    return EndExecution(s, SLUICE_STATUS_OK, err);
+  }
+  if (s->result) PQclear(s->result);
+  s->result = PQgetResult(conn->pg);
+  const ExecStatusType status = PQresultStatus(s->result);
+  if (status == PGRES_SINGLE_TUPLE) {
+    s->row = 0;
+    *has_row = 1;
+    return SLUICE_STATUS_OK;
+  }
+  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+    const char* tuples = PQcmdTuples(s->result);
+    s->affected = tuples && *tuples ? std::strtoull(tuples, nullptr, 10) : 0;
+    if (status == PGRES_TUPLES_OK && PQntuples(s->result) > 0) {  // all the rows at once
+      s->whole = true;
+      s->row = 0;
+      *has_row = 1;
+      return SLUICE_STATUS_OK;
+    }
+    return EndExecution(s, SLUICE_STATUS_OK, err);
+  }
+  const int32_t code = status == PGRES_EMPTY_QUERY
+                           ? SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "the statement is empty")
+                           : PgError(conn, s->result, err);
+  return EndExecution(s, code, err);
+}
+
+uint32_t PipelineDepth(sluice_conn* conn) { return conn->unnamed ? 1 : 64; }
 
 int32_t Socket(sluice_conn* conn) { return PQsocket(conn->pg); }
 
@@ -424,6 +575,7 @@ int32_t Socket(sluice_conn* conn) { return PQsocket(conn->pg); }
 int32_t Poll(sluice_stmt* s, int32_t* ready, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     *ready = 1;
+    if (s->sends > 0) return PollPipelined(s, ready, err);
     if (!s->executed || s->done || !PQisBusy(s->conn->pg)) return SLUICE_STATUS_OK;
     if (!PQconsumeInput(s->conn->pg)) return PgError(s->conn, nullptr, err);
     *ready = PQisBusy(s->conn->pg) ? 0 : 1;
@@ -434,6 +586,7 @@ int32_t Poll(sluice_stmt* s, int32_t* ready, sluice_error* err) {
 int32_t Step(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
     *has_row = 0;
+    if (s->sends > 0) return StepPipelined(s, has_row, err);
     if (!s->executed) {
       const int32_t code = SendStatement(s, err);
       if (code != SLUICE_STATUS_OK) return code;
@@ -571,6 +724,11 @@ int32_t Changes(sluice_stmt* s, uint64_t* rows_affected, int64_t* last_insert_id
 }
 
 int32_t Reset(sluice_stmt* s, sluice_error*) {
+  // A pipelined execution the host stopped reading is read to its end; others are left alone.
+  int32_t has_row = 1;
+  sluice_error ignored{};
+  while (s->reading && has_row && StepPipelined(s, &has_row, &ignored) == SLUICE_STATUS_OK) {
+  }
   Drain(s);
   s->executed = false;
   s->done = false;
@@ -593,6 +751,7 @@ void Finalize(sluice_stmt* s) {
 
 int32_t Begin(sluice_conn* conn, int32_t isolation, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
+    if (!conn->in_flight.empty()) return Pipelining(conn, err);
     switch (isolation) {
       case SLUICE_ISOLATION_READ_UNCOMMITTED:
         return Exec(conn, "BEGIN ISOLATION LEVEL READ UNCOMMITTED", err);
@@ -609,11 +768,15 @@ int32_t Begin(sluice_conn* conn, int32_t isolation, sluice_error* err) {
 }
 
 int32_t Commit(sluice_conn* conn, sluice_error* err) {
-  return Guard(err, [&]() -> int32_t { return Exec(conn, "COMMIT", err); });
+  return Guard(err, [&]() -> int32_t {
+    if (!conn->in_flight.empty()) return Pipelining(conn, err);
+    return Exec(conn, "COMMIT", err);
+  });
 }
 
 int32_t Rollback(sluice_conn* conn, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
+    if (!conn->in_flight.empty()) return Pipelining(conn, err);
     if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE) return SLUICE_STATUS_OK;
     return Exec(conn, "ROLLBACK", err);
   });
@@ -645,6 +808,7 @@ void FillDriver(sluice_dialect_api* api) {
   api->socket = Socket;
   api->send = Send;
   api->poll = Poll;
+  api->pipeline_depth = PipelineDepth;
 }
 
 }  // namespace sluice::postgres

@@ -3,7 +3,9 @@
 // statement in the server, and a server restart is survived.
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -463,6 +465,135 @@ TEST_F(Postgres, TheTraceparentIsInTheStatementWithSqlComment) {
   EXPECT_TRUE(selected.ok()) << selected.error_message();
   EXPECT_THAT(seen, HasSubstr("FROM \"lab\".\"samples\""));
   EXPECT_THAT(seen, HasSubstr("/*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/"));
+}
+
+// The value of the metric line that starts with `name` (0 when absent).
+uint64_t Counter(const testing::InProcessServer& server, const std::string& name) {
+  const std::string metrics = server.metrics();
+  const size_t at = metrics.find(name + " ");
+  return at == std::string::npos ? 0 : std::stoull(metrics.substr(at + name.size() + 1));
+}
+
+std::string SelectI4(int id) {
+  return absl::StrCat(R"({"target": {"schema": "kinds"}, "select": {"table": "samples",
+      "columns": [{"expression": {"column": {"name": "i4"}}}],
+      "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": ")",
+                      id, R"("}}}}}})");
+}
+
+// With a pool of one connection, the calls that come while others' statements are in flight are
+// sent behind them on that connection (pipelined). Each still gets exactly its own rows, or its
+// own error: a failing insert among them fails alone and changes nothing.
+TEST_F(Postgres, CallsPipelinedOnOneConnectionEachGetTheirOwnResult) {
+  testing::InProcessServer one({"--plugin-dir", "lib/plugins", "--pool-size", "1", "--database", "default=" + url_});
+  ASSERT_TRUE(one.ok());
+  auto queries = v1::QueryService::NewStub(one.channel());
+  v1::QueryResult result;
+  for (int id = 1; id <= 40; ++id) {
+    ASSERT_TRUE(Insert(absl::StrCat(R"({"id": {"int_value": ")", id, R"("}, "i4": {"int_value": ")", id * 10, R"("}})"),
+                       &result)
+                    .ok())
+        << last_.error_message();
+  }
+  const uint64_t before = Counter(one, "sluice_pipelined_statements_total{database=\"default\"}");
+  std::atomic<int> wrong{0}, rows_right{0}, refused_right{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < 60; ++i) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        const int id = (t * 60 + i) % 40 + 1;
+        if (i % 3 != 2) {
+          v1::SelectResponse response;
+          const grpc::Status status = queries->Select(&context, Json<v1::SelectRequest>(SelectI4(id)), &response);
+          const v1::QueryResult& got = response.result();
+          if (status.ok() && got.rows_size() == 1 && got.rows(0).values(0).int_value() == id * 10) {
+            ++rows_right;
+          } else {
+            ++wrong;
+            ADD_FAILURE() << "select " << id << ": " << status.error_message() << " " << ToJson(response.result());
+          }
+          continue;
+        }
+        // An existing key, or a quantity the check refuses.
+        const bool duplicate = i % 2 == 0;
+        v1::InsertResponse response;
+        const grpc::Status status = queries->Insert(
+            &context,
+            Json<v1::InsertRequest>(absl::StrCat(
+                R"({"target": {"schema": "kinds"}, "insert": {"table": "samples", "rows": [{"values": )",
+                duplicate ? absl::StrCat(R"({"id": {"int_value": ")", id, R"("}})") : R"({"qty": {"int_value": "0"}})",
+                "}]}}")),
+            &response);
+        if (status.error_code() ==
+            (duplicate ? grpc::StatusCode::ALREADY_EXISTS : grpc::StatusCode::FAILED_PRECONDITION)) {
+          ++refused_right;
+        } else {
+          ++wrong;
+          ADD_FAILURE() << "insert: " << status.error_code() << " " << status.error_message();
+        }
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(rows_right.load(), 8 * 40);
+  EXPECT_EQ(refused_right.load(), 8 * 20);
+  EXPECT_GT(Counter(one, "sluice_pipelined_statements_total{database=\"default\"}"), before);
+  EXPECT_EQ(SelectAll().rows_size(), 40);
+}
+
+// A call whose statement waits on a lock ends at its deadline while calls that came after it on
+// the same (only) connection still get their rows: the interrupt meant for it never ends theirs.
+TEST_F(Postgres, ADeadlineInAPipelineEndsOnlyItsOwnCall) {
+  testing::InProcessServer one({"--plugin-dir", "lib/plugins", "--pool-size", "1", "--database", "default=" + url_});
+  ASSERT_TRUE(one.ok());
+  auto queries = v1::QueryService::NewStub(one.channel());
+  v1::QueryResult result;
+  ASSERT_TRUE(Insert(R"({"id": {"int_value": "1"}, "i4": {"int_value": "10"}})", &result).ok());
+  for (int round = 0; round < 3; ++round) {
+    {  // prepared on the connection first (the first call of a statement runs on a worker)
+      grpc::ClientContext context;
+      v1::SelectResponse response;
+      ASSERT_TRUE(queries->Select(&context, Json<v1::SelectRequest>(SelectI4(1)), &response).ok());
+    }
+    auto session = std::make_shared<Session>(url_);
+    session->Exec("BEGIN");
+    session->Exec("SELECT * FROM lab.samples WHERE id = 1 FOR UPDATE");
+    std::thread held([&] {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+      v1::UpdateResponse response;
+      const grpc::Status updated = queries->Update(
+          &context, Json<v1::UpdateRequest>(R"({"target": {"schema": "kinds"}, "update": {"table": "samples",
+              "set": {"i4": {"int_value": "99"}},
+              "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}}})"),
+          &response);
+      EXPECT_EQ(updated.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+    });
+    std::vector<std::thread> readers;
+    std::atomic<int> right{0};
+    for (int t = 0; t < 6; ++t) {
+      readers.emplace_back([&] {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+        v1::SelectResponse response;
+        const grpc::Status status = queries->Select(&context, Json<v1::SelectRequest>(SelectI4(1)), &response);
+        if (status.ok() && response.result().rows_size() == 1)
+          ++right;
+        else
+          ADD_FAILURE() << status.error_code() << " " << status.error_message();
+      });
+    }
+    held.join();
+    for (std::thread& t : readers) t.join();
+    EXPECT_EQ(right.load(), 6);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the server had time to cancel it
+    session.reset();                                              // the lock ends: the cancelled update must not apply
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(Session(url_).Exec("SELECT i4 FROM lab.samples WHERE id = 1"), "10");
 }
 
 TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) { DeadlineStopsTheStatement(); }

@@ -78,6 +78,16 @@ TEST(ServerOptions, BusyPollIsMicrosecondsFromFlagOrEnvironment) {
             "unknown flag --busy-poll (see --help)");
 }
 
+TEST(ServerOptions, PipelineDepthIsAtLeastOne) {
+  EXPECT_EQ(Parse({}).pipeline_depth, 4u);
+  EXPECT_EQ(Parse({}, {{"SLUICE_PIPELINE_DEPTH", "1"}}).pipeline_depth, 1u);
+  EXPECT_EQ(Parse({"--pipeline-depth", "8"}, {{"SLUICE_PIPELINE_DEPTH", "1"}}).pipeline_depth, 8u);
+  auto getenv = [](const char*) -> const char* { return nullptr; };
+  EXPECT_EQ(ParseServerOptions({"--pipeline-depth", "0"}, getenv).status().message(),
+            "--pipeline-depth `0` is not a whole number of at least 1");
+  EXPECT_EQ(ParseServerOptions({"--pipeline", "4"}, getenv).status().message(), "unknown flag --pipeline (see --help)");
+}
+
 TEST(ServerOptions, BadFlagsAreErrors) {
   auto getenv = [](const char*) -> const char* { return nullptr; };
   EXPECT_EQ(ParseServerOptions({"--port", "1"}, getenv).status().message(), "unknown flag --port (see --help)");
@@ -157,7 +167,7 @@ TEST(ServerOptions, UsageListsWhatTheParserTakes) {
       EXPECT_EQ(parsed.status().message().find("unknown flag"), absl::string_view::npos) << flag;
     }
   }
-  EXPECT_EQ(flags, 27);
+  EXPECT_EQ(flags, 28);
   auto version = ParseServerOptions({"--version"}, getenv);
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_TRUE(version->version);
