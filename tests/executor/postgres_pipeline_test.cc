@@ -22,15 +22,24 @@ class PostgresPipeline : public ::testing::Test {
     if (dialects == nullptr || !absl::StrContains(dialects, "postgres")) GTEST_SKIP() << "postgres is not under test";
     const char* url = std::getenv("SLUICE_TEST_POSTGRES_URL");
     ASSERT_NE(url, nullptr) << "SLUICE_TEST_DIALECTS names postgres: SLUICE_TEST_POSTGRES_URL must be set";
-    auto plugins = PluginRegistry::LoadDirectory("lib/plugins");
-    ASSERT_TRUE(plugins.ok()) << plugins.status();
-    auto plugin = plugins->ForScheme("postgres");
+    // Loaded once and kept for the process, as sluiced does: libpq unloaded after each test would
+    // leave what it allocates once per load to LeakSanitizer.
+    static absl::StatusOr<PluginRegistry>* plugins =
+        new absl::StatusOr<PluginRegistry>(PluginRegistry::LoadDirectory("lib/plugins"));
+    ASSERT_TRUE(plugins->ok()) << plugins->status();
+    auto plugin = (*plugins)->ForScheme("postgres");
     ASSERT_TRUE(plugin.ok()) << plugin.status();
     auto conn = Connection::Open(*plugin, url);
     ASSERT_TRUE(conn.ok()) << conn.status();
     conn_ = *std::move(conn);
     ASSERT_TRUE(conn_->nonblocking());
     ASSERT_GT(conn_->pipeline_depth(), 1u);
+    // Behind a transaction pooler (unnamed statements) one at a time: a pooler may hand the next
+    // statement to another server connection at each sync point.
+    auto unnamed = Connection::Open(
+        *plugin, std::string(url) + (absl::StrContains(url, "?") ? "&" : "?") + "sluice_statements=unnamed");
+    ASSERT_TRUE(unnamed.ok()) << unnamed.status();
+    EXPECT_EQ((*unnamed)->pipeline_depth(), 1u);
   }
 
   // `sql` prepared (only while nothing is in flight, as the host does).
