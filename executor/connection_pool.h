@@ -24,7 +24,7 @@ struct PoolOptions {
   std::chrono::seconds max_lifetime{30 * 60};
   // At most this many statements of different calls in flight at once on one connection, where the
   // plugin pipelines (executor/nonblocking.cc).
-  size_t pipeline_depth = 4;
+  size_t pipeline_depth = 8;
 };
 
 class ConnectionPool {

@@ -148,7 +148,7 @@ const std::vector<Option>& Options() {
     o.push_back(Size("--pipeline-depth", "SLUICE_PIPELINE_DEPTH", "pipeline_depth",
                      "statements of different calls in flight at once on one PostgreSQL connection: a call's "
                      "statement is sent behind others' sent less than 0.5 ms before, sparing the database a "
-                     "wake-up per statement (default 4; 1: one at a time)",
+                     "wake-up per statement (default 8; 1: one at a time)",
                      &S::pipeline_depth, 1));
     o.push_back(Text("--metrics-listen", "SLUICE_METRICS_LISTEN", "metrics_listen", "HOST:PORT",
                      "Prometheus metrics over HTTP at /metrics (default: off)", &S::metrics_listen));

@@ -57,7 +57,7 @@ struct ServerOptions {
   size_t busy_poll_us = 200;
   // Statements of different calls sent at once on one connection (pipelined, where the plugin can:
   // PostgreSQL); 1: one at a time.
-  size_t pipeline_depth = 4;
+  size_t pipeline_depth = 8;
   // Prometheus metrics over HTTP at HOST:PORT/metrics; empty: off.
   std::string metrics_listen;
   // The HTTP/JSON door (the Connect protocol's unary JSON form of every unary method) and Sluice

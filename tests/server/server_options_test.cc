@@ -79,9 +79,9 @@ TEST(ServerOptions, BusyPollIsMicrosecondsFromFlagOrEnvironment) {
 }
 
 TEST(ServerOptions, PipelineDepthIsAtLeastOne) {
-  EXPECT_EQ(Parse({}).pipeline_depth, 4u);
+  EXPECT_EQ(Parse({}).pipeline_depth, 8u);
   EXPECT_EQ(Parse({}, {{"SLUICE_PIPELINE_DEPTH", "1"}}).pipeline_depth, 1u);
-  EXPECT_EQ(Parse({"--pipeline-depth", "8"}, {{"SLUICE_PIPELINE_DEPTH", "1"}}).pipeline_depth, 8u);
+  EXPECT_EQ(Parse({"--pipeline-depth", "4"}, {{"SLUICE_PIPELINE_DEPTH", "1"}}).pipeline_depth, 4u);
   auto getenv = [](const char*) -> const char* { return nullptr; };
   EXPECT_EQ(ParseServerOptions({"--pipeline-depth", "0"}, getenv).status().message(),
             "--pipeline-depth `0` is not a whole number of at least 1");
