@@ -596,6 +596,71 @@ TEST_F(Postgres, ADeadlineInAPipelineEndsOnlyItsOwnCall) {
   EXPECT_EQ(Session(url_).Exec("SELECT i4 FROM lab.samples WHERE id = 1"), "10");
 }
 
+// Calls join a connection's pipeline only while its oldest statement is young: a statement that
+// waits (on a row lock here) holds up no call that comes after its first moments; those take
+// the pool's other connection.
+TEST_F(Postgres, CallsDoNotQueueBehindAStatementThatWaits) {
+  testing::InProcessServer two({"--plugin-dir", "lib/plugins", "--pool-size", "2", "--database", "default=" + url_});
+  ASSERT_TRUE(two.ok());
+  auto queries = v1::QueryService::NewStub(two.channel());
+  v1::QueryResult result;
+  ASSERT_TRUE(Insert(R"({"id": {"int_value": "1"}, "i4": {"int_value": "10"}})", &result).ok());
+  const auto select = [&](std::chrono::milliseconds timeout) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    v1::SelectResponse response;
+    return queries->Select(&context, Json<v1::SelectRequest>(SelectI4(1)), &response);
+  };
+  const auto update = [&](std::chrono::milliseconds timeout) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    v1::UpdateResponse response;
+    return queries->Update(&context, Json<v1::UpdateRequest>(R"({"target": {"schema": "kinds"}, "update": {
+        "table": "samples", "set": {"i4": {"int_value": "11"}},
+        "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}}})"),
+                           &response);
+  };
+  // The select prepared on the first connection; then, while a locked update holds that one
+  // (prepared there by the blocking path), on the second.
+  ASSERT_TRUE(select(std::chrono::seconds(10)).ok());
+  auto session = std::make_shared<Session>(url_);
+  session->Exec("BEGIN");
+  session->Exec("SELECT * FROM lab.samples WHERE id = 1 FOR UPDATE");
+  std::thread first(
+      [&] { EXPECT_EQ(update(std::chrono::milliseconds(500)).error_code(), grpc::StatusCode::DEADLINE_EXCEEDED); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(select(std::chrono::seconds(10)).ok());
+  first.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // cancelled, the connection back
+  // Now the update runs on the first connection without a thread waiting (both statements are
+  // prepared there) and waits on the lock; calls that come later must not queue behind it.
+  grpc::Status waited;
+  const uint64_t before = Counter(two, "sluice_nonblocking_statements_total{database=\"default\"}");
+  std::thread held([&] { waited = update(std::chrono::seconds(20)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(Counter(two, "sluice_nonblocking_statements_total{database=\"default\"}") - before, 1u)
+      << "the update was to wait on the lock without a thread waiting for it";
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> readers;
+  std::atomic<int> right{0};
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      const grpc::Status status = select(std::chrono::seconds(5));
+      if (status.ok())
+        ++right;
+      else
+        ADD_FAILURE() << status.error_code() << " " << status.error_message();
+    });
+  }
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(right.load(), 4);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  session.reset();  // the lock ends: the update goes on
+  held.join();
+  EXPECT_TRUE(waited.ok()) << waited.error_message();
+  EXPECT_EQ(Session(url_).Exec("SELECT i4 FROM lab.samples WHERE id = 1"), "11");
+}
+
 TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) { DeadlineStopsTheStatement(); }
 
 TEST_F(Postgres, ACancelledCallStopsItsStatement) { CancelStopsTheStatement(); }
