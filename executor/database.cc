@@ -160,7 +160,7 @@ absl::StatusOr<std::unique_ptr<Databases>> Databases::Open(const std::vector<std
       }
       const std::string url = urls.substr(start, end == std::string::npos ? std::string::npos : end - start);
       start = end == std::string::npos ? urls.size() : end + 1;
-      auto dialect = plugins.ForScheme(url.substr(0, url.find(':')));
+      auto dialect = plugins.ForScheme(UrlScheme(url));
       if (!dialect.ok() || (*dialect)->name() != db.dialect().name()) {
         return absl::InvalidArgumentError(absl::StrCat("--replica ", name, ": `", RedactUrl(url),
                                                        "` is not a URL of database ", name, "'s dialect (",

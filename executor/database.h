@@ -22,6 +22,8 @@ namespace sluice {
 
 // `url` with any password replaced by `***` (for logs and ListDatabases).
 std::string RedactUrl(const std::string& url);
+// A database URL's scheme: what comes before its first `:` (`postgres`, `sqlite`, ...).
+inline std::string UrlScheme(const std::string& url) { return url.substr(0, url.find(':')); }
 
 // A read replica of a database: its own pool, and whether it answers. A replica that cannot be
 // reached is left out of reads for a backoff that doubles with each failure in a row (1 s, 2 s,
@@ -59,7 +61,7 @@ class Database {
   const std::string& name() const { return name_; }
   std::string display_url() const { return RedactUrl(url_); }
   // The URL's scheme (`postgres`, `mysql`, ...).
-  std::string scheme() const { return url_.substr(0, url_.find(':')); }
+  std::string scheme() const { return UrlScheme(url_); }
   const DialectPlugin& dialect() const { return *dialect_; }
   // The primary's pool: writes, transactions, migrations, and reads pinned to the primary.
   ConnectionPool& pool() { return pool_; }

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "executor/event_loop.h"
 #include "executor/executor.h"
 #include "executor/row_reader.h"
@@ -142,7 +143,7 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   // on its connection (joining never prepares: the blocking path does, once per connection).
   // False when it does not take it. A statement that failed to send is handed back in `failed`,
   // to be answered.
-  bool Join(const std::string& sql, const std::function<std::unique_ptr<PendingStatement>(Statement)>& make,
+  bool Join(const std::string& sql, absl::FunctionRef<std::unique_ptr<PendingStatement>(Statement)> make,
             std::unique_ptr<PendingStatement>* failed) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     if (closed_ || queue_.empty() || queue_.size() >= depth_ || absl::Now() - queue_.front()->sent_at() > kYoung) {
@@ -305,7 +306,8 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
   }
   ConnectionPool* pool = replica != nullptr ? &replica->pool() : &db.pool();
   const std::string& text = (*sql)->sql;
-  const std::function<std::unique_ptr<PendingStatement>(Statement)> pending = [&](Statement stmt) {
+  // (A lambda, not a std::function: its captures would be a heap allocation per call.)
+  const auto pending = [&](Statement stmt) {
     return std::make_unique<PendingStatement>(replica, stmt, std::move(statement), *std::move(sql), call,
                                               std::move(done), db.dialect().name());
   };

@@ -141,8 +141,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   std::vector<std::string> schemes;
   for (const std::vector<std::string>* specs : {&options.databases, &options.replicas}) {
     for (const std::string& spec : *specs) {
-      const std::string url = spec.substr(spec.find('=') + 1);
-      schemes.push_back(url.substr(0, url.find(':')));
+      schemes.push_back(UrlScheme(spec.substr(spec.find('=') + 1)));
     }
   }
   absl::StatusOr<PluginRegistry> plugins =
