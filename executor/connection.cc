@@ -56,6 +56,8 @@ uint32_t Connection::pipeline_depth() const {
   return api().pipeline_depth != nullptr ? std::max<uint32_t>(1, api().pipeline_depth(conn_)) : 1;
 }
 
+bool Connection::groups() const { return api().send_grouped != nullptr && pipeline_depth() > 1; }
+
 int Connection::socket() const { return api().socket != nullptr ? api().socket(conn_) : -1; }
 
 absl::StatusOr<Statement> Connection::Prepare(const std::string& sql) {
@@ -116,6 +118,11 @@ void Statement::Reset() {
 absl::Status Statement::Send() {
   sluice_error error{};
   return conn_->Check(conn_->api().send(stmt_, &error), error);
+}
+
+absl::Status Statement::SendGrouped(bool last) {
+  sluice_error error{};
+  return conn_->Check(conn_->api().send_grouped(stmt_, last ? 1 : 0, &error), error);
 }
 
 absl::StatusOr<bool> Statement::Poll() {

@@ -41,6 +41,9 @@ class Statement {
   // what arrived; true when the next Step will not block.
   absl::Status Send();
   absl::StatusOr<bool> Poll();
+  // Sends it as a member of a group that runs as one transaction (Connection::groups(); `last`
+  // for the group's last member): all or none of the group's statements apply.
+  absl::Status SendGrouped(bool last);
 
  private:
   friend class Connection;
@@ -77,6 +80,9 @@ class Connection {
   // How many sent statements may be in flight at once (the plugin's pipeline_depth, ABI 1.5; 1
   // without).
   uint32_t pipeline_depth() const;
+  // Whether statements can be sent as a group that runs as one transaction (the plugin's
+  // send_grouped, ABI 1.6, on a connection that pipelines).
+  bool groups() const;
 
   // A plugin result as a status; an UNAVAILABLE marks the connection broken.
   absl::Status Check(int32_t code, const sluice_error& error);
@@ -96,6 +102,8 @@ class Connection {
   void Interrupt();
 
   bool broken() const { return broken_; }
+  // Marks it broken: closed instead of pooled again (its state is not known).
+  void Discard() { broken_ = true; }
   bool in_transaction() const { return in_transaction_; }
   std::chrono::steady_clock::time_point created() const { return created_; }
 

@@ -18,7 +18,8 @@
  *   - Versions: 1.0 first; 1.1 added SLUICE_VALUE_ARRAY and SLUICE_CAP_UPDATE_RETURNING; 1.2
  *     added SLUICE_CAP_ALTER_TABLE and the optional introspect / buffer_free; 1.3 added the
  *     optional non-blocking execution (socket / send / poll) and sluice_error.reason; 1.4
- *     added SLUICE_CAP_SEND_READS; 1.5 added the optional pipeline_depth.
+ *     added SLUICE_CAP_SEND_READS; 1.5 added the optional pipeline_depth; 1.6 the optional
+ *     send_grouped.
  *   - Threads: a connection and its statements are used by one thread at a time; different
  *     connections are used concurrently; `interrupt` may be called from any thread.
  *
@@ -35,7 +36,7 @@ extern "C" {
 #endif
 
 #define SLUICE_DIALECT_ABI_MAJOR 1
-#define SLUICE_DIALECT_ABI_MINOR 5
+#define SLUICE_DIALECT_ABI_MINOR 6
 
 /* The name of the one symbol a plugin exports (a function of type sluice_dialect_entry_fn). */
 #define SLUICE_DIALECT_ENTRY_SYMBOL "sluice_dialect_entry"
@@ -283,6 +284,20 @@ typedef struct sluice_dialect_api {
    *   - prepare, finalize, ping, begin, commit, rollback, introspect and a step without send are
    *     called only while nothing is in flight. */
   uint32_t (*pipeline_depth)(sluice_conn* conn);
+
+  /* --- Since 1.6: statements sent as one transaction (optional, with pipeline_depth > 1) -- */
+
+  /* Sends the prepared, bound statement as a member of a group that runs as one transaction:
+   * `last` is 0 for every member but the last and 1 for the last. The host sends a group's
+   * members one after the other, with nothing sent between them, on a connection with nothing in
+   * flight, and reads them as any sent statements (poll, step, in the order sent; each member
+   * counts against pipeline_depth). All or none:
+   *   - when every member ran, the group commits before the last member's step reports its
+   *     end, and a commit that fails is that step's error;
+   *   - when a member fails, its step reports its error, each later member's step reports
+   *     ABORTED (it did not run), and nothing the group did is kept.
+   * Statements sent after the group (send, or another group) run after its commit, on their own. */
+  int32_t (*send_grouped)(sluice_stmt* stmt, int32_t last, sluice_error* err);
 } sluice_dialect_api;
 
 /* The entry point. Returns the plugin's table (static storage, never freed), or NULL. */

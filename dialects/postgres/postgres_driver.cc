@@ -34,11 +34,15 @@ struct sluice_conn {
   // `sluice_statements=unnamed` on the URL (behind a transaction pooler such as PgBouncer): no
   // named prepared statement outlives its round trip; each execution parses its SQL anew.
   bool unnamed = false;
-  // Pipelining (ABI 1.5; named statements only): the statements of the executions sent and not
-  // finished, oldest first (a statement once per execution), in libpq's pipeline mode while
-  // there are any; and whether the last finished execution's sync point is still to be read.
-  std::deque<sluice_stmt*> in_flight;
-  bool sync_pending = false;
+  // Pipelining (ABI 1.5; named statements only): the executions sent and not finished, oldest
+  // first (a statement once per execution), in libpq's pipeline mode while there are any. Each
+  // is followed by a sync point (it ends its implicit transaction), but a group's members before
+  // its last (ABI 1.6: the group is one transaction).
+  struct Execution {
+    sluice_stmt* stmt;
+    bool synced;
+  };
+  std::deque<Execution> in_flight;
 };
 
 struct sluice_stmt {
@@ -428,21 +432,30 @@ int32_t SendStatement(sluice_stmt* s, sluice_error* err) {
   return SLUICE_STATUS_OK;
 }
 
-// Reads the sync point that follows the oldest finished execution (blocking until it came), and
-// asks for the next execution's rows one at a time.
+// Reads the sync point that follows a finished execution: the end of its implicit transaction
+// (its commit, whose error comes before the sync point). The server sends it with the
+// execution's last result, so this does not wait in practice.
 int32_t TakeSync(sluice_conn* conn, sluice_error* err) {
-  PGresult* sync = PQgetResult(conn->pg);
-  const bool ok = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
-  PQclear(sync);
-  if (!ok) return PgError(conn, nullptr, err);
-  conn->sync_pending = false;
-  if (!conn->in_flight.empty()) PQsetSingleRowMode(conn->pg);
-  return SLUICE_STATUS_OK;
+  int32_t code = SLUICE_STATUS_OK;
+  for (int nulls = 0; nulls < 2;) {
+    PGresult* r = PQgetResult(conn->pg);
+    if (r == nullptr) {
+      if (PQstatus(conn->pg) == CONNECTION_BAD) return PgError(conn, nullptr, err);
+      ++nulls;
+      continue;
+    }
+    const ExecStatusType status = PQresultStatus(r);
+    if (status != PGRES_PIPELINE_SYNC && code == SLUICE_STATUS_OK) code = PgError(conn, r, err);
+    PQclear(r);
+    if (status == PGRES_PIPELINE_SYNC) return code;
+  }
+  return code != SLUICE_STATUS_OK ? code
+                                  : SetError(err, SLUICE_STATUS_INTERNAL, "postgres: no sync point after a statement");
 }
 
-// The oldest execution in flight ended (its last result is read): its terminating NULL and, when
-// they came, its sync point are read; the connection leaves pipeline mode once nothing is in
-// flight.
+// The oldest execution in flight ended (its last result is read): its terminating NULL and its
+// sync point, if one follows it, are read; the next execution's rows are asked for one at a
+// time; the connection leaves pipeline mode once nothing is in flight.
 int32_t EndExecution(sluice_stmt* s, int32_t code, sluice_error* err) {
   sluice_conn* conn = s->conn;
   if (s->result) PQclear(s->result);
@@ -451,16 +464,18 @@ int32_t EndExecution(sluice_stmt* s, int32_t code, sluice_error* err) {
   s->whole = false;
   s->reading = false;
   --s->sends;
+  const bool synced = conn->in_flight.front().synced;
   conn->in_flight.pop_front();
   if (PQstatus(conn->pg) == CONNECTION_BAD) return code;
   while (PGresult* r = PQgetResult(conn->pg)) PQclear(r);  // the NULL that ends the execution
-  conn->sync_pending = true;
-  sluice_error ignored{};
-  sluice_error* sync_err = code == SLUICE_STATUS_OK ? err : &ignored;
-  int32_t synced = SLUICE_STATUS_OK;
-  if (conn->in_flight.empty() || !PQisBusy(conn->pg)) synced = TakeSync(conn, sync_err);
-  if (conn->in_flight.empty() && synced == SLUICE_STATUS_OK) PQexitPipelineMode(conn->pg);
-  return code != SLUICE_STATUS_OK ? code : synced;
+  if (synced) {
+    sluice_error ignored{};
+    const int32_t committed = TakeSync(conn, code == SLUICE_STATUS_OK ? err : &ignored);
+    if (code == SLUICE_STATUS_OK) code = committed;
+    if (conn->in_flight.empty() && committed == SLUICE_STATUS_OK) PQexitPipelineMode(conn->pg);
+  }
+  if (!conn->in_flight.empty()) PQsetSingleRowMode(conn->pg);
+  return code;
 }
 
 int32_t NotOldest(sluice_error* err) {
@@ -468,8 +483,9 @@ int32_t NotOldest(sluice_error* err) {
                   "postgres: the statement is not the oldest execution in flight on its connection");
 }
 
-// Sends the bound statement in pipeline mode, behind whatever is in flight on the connection.
-int32_t SendPipelined(sluice_stmt* s, sluice_error* err) {
+// Sends the bound statement in pipeline mode, behind whatever is in flight on the connection;
+// `synced`: a sync point after it (it ends its transaction).
+int32_t SendPipelined(sluice_stmt* s, bool synced, sluice_error* err) {
   sluice_conn* conn = s->conn;
   if (PQpipelineStatus(conn->pg) == PQ_PIPELINE_OFF && !PQenterPipelineMode(conn->pg)) {
     return PgError(conn, nullptr, err);
@@ -484,12 +500,12 @@ int32_t SendPipelined(sluice_stmt* s, sluice_error* err) {
   }
   // The oldest: rows come one by one, so a large result never sits whole in memory.
   if (conn->in_flight.empty()) PQsetSingleRowMode(conn->pg);
-  // A sync point after each statement: each runs (and fails) on its own.
-  if (!PQpipelineSync(conn->pg) || PQflush(conn->pg) != 0) {
+  // A sync point after each statement, or group: each runs (and fails) on its own.
+  if (synced && (!PQpipelineSync(conn->pg) || PQflush(conn->pg) != 0)) {
     return SetError(err, SLUICE_STATUS_UNAVAILABLE,
                     absl::StrCat("postgres connection lost: ", PQerrorMessage(conn->pg)));
   }
-  conn->in_flight.push_back(s);
+  conn->in_flight.push_back({s, synced});
   ++s->sends;
   s->scratch.resize(PQnfields(s->described));
   return SLUICE_STATUS_OK;
@@ -497,10 +513,20 @@ int32_t SendPipelined(sluice_stmt* s, sluice_error* err) {
 
 int32_t Send(sluice_stmt* s, sluice_error* err) {
   return Guard(err, [&]() -> int32_t {
-    if (!s->conn->unnamed) return SendPipelined(s, err);
+    if (!s->conn->unnamed) return SendPipelined(s, /*synced=*/true, err);
     if (s->executed)
       return SetError(err, SLUICE_STATUS_FAILED_PRECONDITION, "postgres: the statement was sent already");
     return SendStatement(s, err);
+  });
+}
+
+int32_t SendGrouped(sluice_stmt* s, int32_t last, sluice_error* err) {
+  return Guard(err, [&]() -> int32_t {
+    if (s->conn->unnamed) {
+      return SetError(err, SLUICE_STATUS_FAILED_PRECONDITION,
+                      "postgres: statements are sent one at a time on a sluice_statements=unnamed connection");
+    }
+    return SendPipelined(s, /*synced=*/last != 0, err);
   });
 }
 
@@ -508,17 +534,9 @@ int32_t Send(sluice_stmt* s, sluice_error* err) {
 // will not block.
 int32_t PollPipelined(sluice_stmt* s, int32_t* ready, sluice_error* err) {
   sluice_conn* conn = s->conn;
-  if (conn->in_flight.empty() || conn->in_flight.front() != s) return NotOldest(err);
+  if (conn->in_flight.empty() || conn->in_flight.front().stmt != s) return NotOldest(err);
   if (s->whole) return SLUICE_STATUS_OK;  // the rows are in hand
   if (PQisBusy(conn->pg) && !PQconsumeInput(conn->pg)) return PgError(conn, nullptr, err);
-  if (conn->sync_pending) {
-    if (PQisBusy(conn->pg)) {
-      *ready = 0;
-      return SLUICE_STATUS_OK;
-    }
-    const int32_t code = TakeSync(conn, err);
-    if (code != SLUICE_STATUS_OK) return code;
-  }
   *ready = PQisBusy(conn->pg) ? 0 : 1;
   return SLUICE_STATUS_OK;
 }
@@ -526,11 +544,7 @@ int32_t PollPipelined(sluice_stmt* s, int32_t* ready, sluice_error* err) {
 // The oldest execution's next row, or its end.
 int32_t StepPipelined(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
   sluice_conn* conn = s->conn;
-  if (conn->in_flight.empty() || conn->in_flight.front() != s) return NotOldest(err);
-  if (conn->sync_pending) {
-    const int32_t code = TakeSync(conn, err);
-    if (code != SLUICE_STATUS_OK) return EndExecution(s, code, err);
-  }
+  if (conn->in_flight.empty() || conn->in_flight.front().stmt != s) return NotOldest(err);
   s->reading = true;
   if (s->whole) {
     if (++s->row < PQntuples(s->result)) {
@@ -558,9 +572,15 @@ int32_t StepPipelined(sluice_stmt* s, int32_t* has_row, sluice_error* err) {
     }
     return EndExecution(s, SLUICE_STATUS_OK, err);
   }
-  const int32_t code = status == PGRES_EMPTY_QUERY
-                           ? SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "the statement is empty")
-                           : PgError(conn, s->result, err);
+  int32_t code;
+  if (status == PGRES_EMPTY_QUERY) {
+    code = SetError(err, SLUICE_STATUS_INVALID_ARGUMENT, "the statement is empty");
+  } else if (status == PGRES_PIPELINE_ABORTED) {  // a group's member after one that failed
+    code = SetError(err, SLUICE_STATUS_ABORTED,
+                    "postgres: not run: an earlier statement of its transaction failed, and nothing was kept");
+  } else {
+    code = PgError(conn, s->result, err);
+  }
   return EndExecution(s, code, err);
 }
 
@@ -809,6 +829,7 @@ void FillDriver(sluice_dialect_api* api) {
   api->send = Send;
   api->poll = Poll;
   api->pipeline_depth = PipelineDepth;
+  api->send_grouped = SendGrouped;
 }
 
 }  // namespace sluice::postgres

@@ -1,7 +1,7 @@
-// The PostgreSQL plugin's pipelining (dialect ABI 1.5, plugins/sluice_dialect.h), through the
-// executor's Connection and Statement, against the real server tools/test.sh starts: several
+// The PostgreSQL plugin's pipelining (dialect ABI 1.5 and 1.6, plugins/sluice_dialect.h), through
+// the executor's Connection and Statement, against the real server tools/test.sh starts: several
 // executions in flight on one connection, read in the order sent, each with its own values,
-// rows and errors.
+// rows and errors; and groups of statements sent as one transaction, all or none.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -14,6 +14,8 @@
 
 namespace sluice {
 namespace {
+
+using Rows = std::vector<std::string>;
 
 class PostgresPipeline : public ::testing::Test {
  protected:
@@ -40,6 +42,9 @@ class PostgresPipeline : public ::testing::Test {
         *plugin, std::string(url) + (absl::StrContains(url, "?") ? "&" : "?") + "sluice_statements=unnamed");
     ASSERT_TRUE(unnamed.ok()) << unnamed.status();
     EXPECT_EQ((*unnamed)->pipeline_depth(), 1u);
+    EXPECT_FALSE((*unnamed)->groups());
+    unnamed_ = *std::move(unnamed);
+    ASSERT_TRUE(conn_->groups());
   }
 
   // `sql` prepared (only while nothing is in flight, as the host does).
@@ -49,8 +54,8 @@ class PostgresPipeline : public ::testing::Test {
     return *stmt;
   }
 
-  // `stmt` bound to `values` (text) and sent.
-  static Statement Send(Statement stmt, std::vector<std::string> values = {}) {
+  // `stmt` bound to `values` (text).
+  static Statement Bound(Statement stmt, const std::vector<std::string>& values) {
     for (size_t i = 0; i < values.size(); ++i) {
       sluice_value v{};
       v.kind = SLUICE_VALUE_TEXT;
@@ -58,8 +63,34 @@ class PostgresPipeline : public ::testing::Test {
       v.size = values[i].size();
       EXPECT_TRUE(stmt.Bind(static_cast<uint32_t>(i), v).ok());
     }
+    return stmt;
+  }
+
+  // `stmt` bound to `values` (text) and sent.
+  static Statement Send(Statement stmt, std::vector<std::string> values = {}) {
+    Bound(stmt, values);
     EXPECT_TRUE(stmt.Send().ok());
     return stmt;
+  }
+
+  // `stmt` bound to `values` and sent as a member of a group (`last`: its last).
+  static Statement SendGrouped(Statement stmt, std::vector<std::string> values, bool last) {
+    Bound(stmt, values);
+    absl::Status sent = stmt.SendGrouped(last);
+    EXPECT_TRUE(sent.ok()) << sent;
+    return stmt;
+  }
+
+  // The ids in the test's table, through the blocking path.
+  Rows Ids() {
+    Statement all = Prepare("SELECT id::text FROM grouped ORDER BY id");
+    Rows ids;
+    while (*all.Step()) {
+      absl::StatusOr<sluice_value> v = all.ColumnValue(0);
+      ids.push_back(std::string(v->data, v->size));
+    }
+    all.Reset();
+    return ids;
   }
 
   // Every row's first column as text (polling until ready, as the event loop does), then reset:
@@ -88,9 +119,8 @@ class PostgresPipeline : public ::testing::Test {
   }
 
   std::unique_ptr<Connection> conn_;
+  std::unique_ptr<Connection> unnamed_;
 };
-
-using Rows = std::vector<std::string>;
 
 TEST_F(PostgresPipeline, ExecutionsComeBackInOrderEachWithItsOwnValues) {
   const Statement times_ten = Prepare("SELECT $1::int * 10");
@@ -164,6 +194,54 @@ TEST_F(PostgresPipeline, AnInterruptCancelsTheRunningExecutionAndNotTheNext) {
   EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kCancelled) << cancelled.status();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   EXPECT_EQ(*Read(next), Rows{"next"});
+}
+
+TEST_F(PostgresPipeline, AGroupIsOneTransaction) {
+  ASSERT_TRUE(conn_->ExecuteOnce("CREATE TEMP TABLE grouped (id int PRIMARY KEY)").ok());
+  const Statement insert = Prepare("INSERT INTO grouped VALUES ($1::int)");
+  const Statement count = Prepare("SELECT count(*)::text FROM grouped");
+  // Two inserts and a read, sent together: the read sees both; a statement sent after the group
+  // runs on its own, after the group's commit.
+  Statement one = SendGrouped(insert, {"1"}, false);
+  Statement two = SendGrouped(insert, {"2"}, false);
+  Statement seen = SendGrouped(count, {}, true);
+  Statement after = Send(count);
+  EXPECT_EQ(*Read(one), Rows{});
+  EXPECT_EQ(*Read(two), Rows{});
+  EXPECT_EQ(*Read(seen), Rows{"2"});
+  EXPECT_EQ(*Read(after), Rows{"2"});
+  EXPECT_EQ(Ids(), (Rows{"1", "2"}));
+
+  // A member that fails: it gets its error, the later members ABORTED, and nothing is kept; a
+  // group and a statement sent behind the failed group run as usual.
+  Statement three = SendGrouped(insert, {"3"}, false);
+  Statement duplicate = SendGrouped(insert, {"1"}, false);
+  Statement four = SendGrouped(insert, {"4"}, true);
+  Statement five = SendGrouped(insert, {"5"}, true);
+  Statement still = Send(count);
+  EXPECT_EQ(*Read(three), Rows{});
+  absl::StatusOr<Rows> failed = Read(duplicate);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kAlreadyExists) << failed.status();
+  absl::StatusOr<Rows> skipped = Read(four);
+  ASSERT_FALSE(skipped.ok());
+  EXPECT_EQ(skipped.status().code(), absl::StatusCode::kAborted) << skipped.status();
+  EXPECT_TRUE(absl::StrContains(skipped.status().message(), "not run")) << skipped.status();
+  EXPECT_EQ(*Read(five), Rows{});
+  EXPECT_EQ(*Read(still), Rows{"3"});
+  EXPECT_EQ(Ids(), (Rows{"1", "2", "5"}));
+  EXPECT_FALSE(conn_->broken());
+  EXPECT_TRUE(conn_->Begin().ok());
+  EXPECT_TRUE(conn_->Commit().ok());
+}
+
+TEST_F(PostgresPipeline, NoGroupsBehindATransactionPooler) {
+  absl::StatusOr<Statement> one = unnamed_->Prepare("SELECT 1");
+  ASSERT_TRUE(one.ok()) << one.status();
+  absl::Status sent = one->SendGrouped(true);
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.code(), absl::StatusCode::kFailedPrecondition) << sent;
+  EXPECT_TRUE(absl::StrContains(sent.message(), "one at a time")) << sent;
 }
 
 }  // namespace

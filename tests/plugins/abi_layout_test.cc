@@ -46,14 +46,16 @@ static_assert(offsetof(sluice_dialect_api, begin) == 152, "");
 static_assert(offsetof(sluice_dialect_api, commit) == 160, "");
 static_assert(offsetof(sluice_dialect_api, rollback) == 168, "");
 static_assert(offsetof(sluice_dialect_api, interrupt) == 176, "");
-// ABI 1.0 ends at 184 bytes; 1.2 appended introspection, 1.3 non-blocking execution, 1.5 pipelining.
+// ABI 1.0 ends at 184 bytes; 1.2 appended introspection, 1.3 non-blocking execution, 1.5 pipelining,
+// 1.6 grouped sends.
 static_assert(offsetof(sluice_dialect_api, introspect) == 184, "added in 1.2");
 static_assert(offsetof(sluice_dialect_api, buffer_free) == 192, "added in 1.2");
 static_assert(offsetof(sluice_dialect_api, socket) == 200, "added in 1.3");
 static_assert(offsetof(sluice_dialect_api, send) == 208, "added in 1.3");
 static_assert(offsetof(sluice_dialect_api, poll) == 216, "added in 1.3");
 static_assert(offsetof(sluice_dialect_api, pipeline_depth) == 224, "added in 1.5");
-static_assert(sizeof(sluice_dialect_api) == 232, "ABI 1.5 table size");
+static_assert(offsetof(sluice_dialect_api, send_grouped) == 232, "added in 1.6");
+static_assert(sizeof(sluice_dialect_api) == 240, "ABI 1.6 table size");
 static_assert(SLUICE_CAP_ALTER_TABLE == (1ull << 5), "added in 1.2");
 
 // Value kinds and status codes are part of the wire contract too.
@@ -63,5 +65,5 @@ static_assert(SLUICE_STATUS_UNAUTHENTICATED == 16, "");
 
 TEST(AbiLayout, TheHeaderCompilesAsCAndTheLayoutIsFrozen) {
   // The static_asserts above are the test; this records that they were compiled.
-  EXPECT_EQ(sizeof(sluice_dialect_api), 232u);
+  EXPECT_EQ(sizeof(sluice_dialect_api), 240u);
 }

@@ -39,7 +39,7 @@ TEST(Metrics, ProcessSeriesAndBuildInfo) {
   EXPECT_THAT(text, ContainsRegex("\nprocess_max_fds [1-9][0-9]*\n"));
   EXPECT_THAT(text, ContainsRegex("\nprocess_virtual_memory_bytes [1-9][0-9]{6,}\n"));
   EXPECT_THAT(text, ContainsRegex("\nprocess_start_time_seconds 1[0-9]{9}\n"));
-  EXPECT_THAT(text, HasSubstr("sluice_build_info{version=\"0.2.0\",api=\"sluice.v1\",abi=\"1.5\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("sluice_build_info{version=\"0.2.0\",api=\"sluice.v1\",abi=\"1.6\"} 1\n"));
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ expect_contains "$extra" 'not expected: shop'
 expect_contains "$(sluice status shop)" '"name": "0000_initial_v1"'  # push --dryrun applied nothing new
 
 # Versions, per-command help, completion from the same definitions.
-expect_contains "$(sluice --version)" "sluice 0.2.0 (API sluice.v1, plugin ABI 1.5)"
+expect_contains "$(sluice --version)" "sluice 0.2.0 (API sluice.v1, plugin ABI 1.6)"
 expect_contains "$(server/sluiced --version)" "sluiced 0.2.0"
 expect_contains "$(sluice help push)" "--allow-data-loss"
 expect_contains "$(sluice help push)" "--rename-column"
