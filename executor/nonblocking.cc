@@ -3,12 +3,14 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
+#include "absl/types/span.h"
 #include "executor/event_loop.h"
 #include "executor/executor.h"
 #include "executor/row_reader.h"
@@ -27,13 +29,17 @@ void Reached(Replica& replica, const absl::Status& status) {
   if (status.code() == absl::StatusCode::kUnavailable) replica.Failed(status);
 }
 
+// How a statement is sent: on its own, or as a member of a group that runs as one transaction.
+enum class Grouped { kNo, kMember, kLast };
+
 // A sent statement of one call, waiting for its rows.
 class PendingStatement {
  public:
   PendingStatement(Replica* replica, Statement stmt, std::shared_ptr<const PlannedStatement> statement,
                    std::shared_ptr<const CompiledSql> sql, const CallContext& call, ResultCallback done,
-                   absl::string_view dialect)
-      : replica_(replica),
+                   absl::string_view dialect, Grouped grouped = Grouped::kNo)
+      : grouped_(grouped),
+        replica_(replica),
         stmt_(stmt),
         statement_(std::move(statement)),
         sql_(std::move(sql)),
@@ -46,7 +52,7 @@ class PendingStatement {
   // then that error).
   bool Send() {
     absl::Status sent = BindParameters(stmt_, *sql_, *statement_, dialect_);
-    if (sent.ok()) sent = stmt_.Send();
+    if (sent.ok()) sent = grouped_ == Grouped::kNo ? stmt_.Send() : stmt_.SendGrouped(grouped_ == Grouped::kLast);
     if (sent.ok()) return true;
     stmt_.Reset();
     result_ = sent;
@@ -72,9 +78,10 @@ class PendingStatement {
 
   // Cancelled by the database without this call asking: an interrupt meant for the statement
   // before it on the connection came when that one had just finished (the statement changed
-  // nothing). True once.
+  // nothing). True once. Never for a group's member: its group was rolled back.
   bool CancelledByAnother() {
-    if (!behind_ || interrupted_ || resent_ || result_.status().code() != absl::StatusCode::kCancelled) {
+    if (!behind_ || interrupted_ || resent_ || grouped_ != Grouped::kNo ||
+        result_.status().code() != absl::StatusCode::kCancelled) {
       return false;
     }
     resent_ = true;
@@ -103,6 +110,7 @@ class PendingStatement {
   absl::Time sent_at() const { return start_; }
 
  private:
+  const Grouped grouped_;
   Replica* const replica_;  // where the read went (null: the primary)
   Statement stmt_;
   const std::shared_ptr<const PlannedStatement> statement_;
@@ -156,18 +164,35 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
     return true;
   }
 
-  // The first statement, on a connection fresh from the pool; joinable from now on if the
-  // plugin pipelines. False when it failed to send (`statement` then holds its error).
-  bool Start(std::unique_ptr<PendingStatement>& statement) {
+  // The first statements, on a connection fresh from the pool: one alone, or the members of a
+  // group, sent one after the other. Joinable from now on if the plugin pipelines. Returns the
+  // statements that failed, to be answered: all of them when one failed to send (a group fails
+  // whole; once part of it was sent, its connection is dropped, and with it what was sent).
+  std::vector<std::unique_ptr<PendingStatement>> Start(absl::Span<std::unique_ptr<PendingStatement>> statements) {
+    std::vector<std::unique_ptr<PendingStatement>> failed;
+    ConnectionPool::Lease back;
     {
       absl::MutexLock lock(&mu_);
-      if (!Push(statement)) return false;
+      for (std::unique_ptr<PendingStatement>& statement : statements) {
+        if (Push(statement)) continue;
+        const absl::Status status = statement->status();
+        if (!queue_.empty()) lease_->Discard();
+        for (auto& sent : queue_) failed.push_back(std::move(sent));
+        queue_.clear();
+        for (auto& rest : statements) {
+          if (rest != nullptr) failed.push_back(std::move(rest));
+        }
+        for (auto& each : failed) each->Fail(status);
+        closed_ = true;
+        back = std::move(lease_);
+        return failed;
+      }
     }
     if (depth_ > 1) {
       absl::MutexLock lock(&registry_mu_);
       (*registry_)[pool_].push_back(shared_from_this());
     }
-    return true;
+    return failed;
   }
 
   // Reads the statements whose results arrived, oldest first, and answers them (with the lock
@@ -285,18 +310,39 @@ void Watch(std::shared_ptr<Pipeline> pipeline) {
   if (back != nullptr) static_cast<PipelineWaiter*>(back.get())->pipeline().ReadReady(/*blocking=*/true);
 }
 
+// The statement's SQL when the call may take the non-blocking path, else null.
+std::shared_ptr<const CompiledSql> NonblockingSql(Database& db, const PlannedStatement& statement,
+                                                  const CallContext& call) {
+  absl::StatusOr<bool> fallback = NeedsReturningFallback(db, statement);
+  // A commented statement is prepared per call, a call with a role runs in a transaction of its
+  // own (the blocking path does both).
+  if (!fallback.ok() || *fallback || absl::Now() >= call.deadline || !call.sql_comment.empty() || !call.role.empty()) {
+    return nullptr;
+  }
+  absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(statement);
+  return sql.ok() ? *std::move(sql) : nullptr;
+}
+
+// After the first statements were sent on `pipeline`: its results are read here while the call
+// is alone, else by the event loop.
+void Follow(Database& db, std::shared_ptr<Pipeline> pipeline, const CallContext& call) {
+  // A driver may have read the whole answer while it sent (MariaDB's execute reads what has
+  // arrived): the socket would not become readable again. One read first. (Not for the others:
+  // with PostgreSQL, an early poll cost 10–28% of the calls/s of relational reads.)
+  if (db.dialect().Has(SLUICE_CAP_SEND_READS) && pipeline->ReadReady()) return;
+  // Alone, the call's thread has nothing else to do: it takes the rows itself when they come
+  // soon (a point select's come within a fraction of a millisecond), which spares a wake-up of
+  // the loop's thread and one of the call's thread for the answer.
+  if (call.others_waiting && pipeline->WaitHere(absl::Milliseconds(1), call.busy_poll, call.others_waiting)) return;
+  Watch(std::move(pipeline));
+}
+
 }  // namespace
 
 bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> statement, const CallContext& call,
                         ResultCallback& done) {
-  absl::StatusOr<bool> fallback = NeedsReturningFallback(db, *statement);
-  // A commented statement is prepared per call, a call with a role runs in a transaction of its
-  // own (the blocking path does both).
-  if (!fallback.ok() || *fallback || absl::Now() >= call.deadline || !call.sql_comment.empty() || !call.role.empty()) {
-    return false;
-  }
-  absl::StatusOr<std::shared_ptr<const CompiledSql>> sql = db.Compile(*statement);
-  if (!sql.ok()) return false;
+  std::shared_ptr<const CompiledSql> sql = NonblockingSql(db, *statement, call);
+  if (sql == nullptr) return false;
   // A read takes the next replica's idle connection (the blocking path tries the others), its
   // turn taken only once it goes: when it cannot, the blocking path takes the same turn.
   Replica* replica = nullptr;
@@ -305,10 +351,10 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
     if (!replicas.empty()) replica = replicas.front();
   }
   ConnectionPool* pool = replica != nullptr ? &replica->pool() : &db.pool();
-  const std::string& text = (*sql)->sql;
+  const std::string& text = sql->sql;
   // (A lambda, not a std::function: its captures would be a heap allocation per call.)
   const auto pending = [&](Statement stmt) {
-    return std::make_unique<PendingStatement>(replica, stmt, std::move(statement), *std::move(sql), call,
+    return std::make_unique<PendingStatement>(replica, stmt, std::move(statement), std::move(sql), call,
                                               std::move(done), db.dialect().name());
   };
 
@@ -333,23 +379,66 @@ bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> st
   if (replica != nullptr) db.TakeReadTurn();
   auto pipeline = std::make_shared<Pipeline>(pool, *std::move(lease));
   std::unique_ptr<PendingStatement> first = pending(*stmt);
-  if (!pipeline->Start(first)) {
+  std::vector<std::unique_ptr<PendingStatement>> failed = pipeline->Start(absl::MakeSpan(&first, 1));
+  if (!failed.empty()) {
     pipeline.reset();  // the connection back to the pool first
-    first->Finish();
+    failed.front()->Finish();
     return true;
   }
   db.CountNonblocking();
-  // A driver may have read the whole answer while it sent (MariaDB's execute reads what has
-  // arrived): the socket would not become readable again. One read first. (Not for the others:
-  // with PostgreSQL, an early poll cost 10–28% of the calls/s of relational reads.)
-  if (db.dialect().Has(SLUICE_CAP_SEND_READS) && pipeline->ReadReady()) return true;
-  // Alone, the call's thread has nothing else to do: it takes the rows itself when they come
-  // soon (a point select's come within a fraction of a millisecond), which spares a wake-up of
-  // the loop's thread and one of the call's thread for the answer.
-  if (call.others_waiting && pipeline->WaitHere(absl::Milliseconds(1), call.busy_poll, call.others_waiting)) {
+  Follow(db, std::move(pipeline), call);
+  return true;
+}
+
+bool ExecuteGroupNonblocking(Database& db, const std::vector<std::shared_ptr<const PlannedStatement>>& statements,
+                             const CallContext& call, GroupCallback& done) {
+  if (statements.empty()) return false;
+  std::vector<std::shared_ptr<const CompiledSql>> sql;
+  for (const auto& statement : statements) {
+    sql.push_back(NonblockingSql(db, *statement, call));
+    if (sql.back() == nullptr) return false;
+  }
+  std::optional<ConnectionPool::Lease> lease = db.pool().TryAcquire();
+  if (!lease.has_value() || !(*lease)->nonblocking() || !(*lease)->groups() ||
+      statements.size() > (*lease)->pipeline_depth()) {
+    return false;
+  }
+  std::vector<Statement> stmts;
+  for (const auto& text : sql) {
+    std::optional<Statement> stmt = (*lease)->Prepared(text->sql);
+    if (!stmt.has_value()) return false;
+    stmts.push_back(*stmt);
+  }
+  // Each member's result in its place; `done` once the last is in (members are finished in
+  // order, possibly on different threads).
+  struct Results {
+    std::vector<absl::StatusOr<v1::QueryResult>> each;
+    std::atomic<size_t> left;
+    GroupCallback done;
+  };
+  auto results = std::make_shared<Results>();
+  results->each.resize(statements.size());
+  results->left = statements.size();
+  results->done = std::move(done);
+  std::vector<std::unique_ptr<PendingStatement>> members;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    ResultCallback member = [results, i](absl::StatusOr<v1::QueryResult> result) {
+      results->each[i] = std::move(result);
+      if (results->left.fetch_sub(1) == 1) results->done(std::move(results->each));
+    };
+    members.push_back(std::make_unique<PendingStatement>(
+        nullptr, stmts[i], statements[i], sql[i], call, std::move(member), db.dialect().name(),
+        i + 1 < statements.size() ? Grouped::kMember : Grouped::kLast));
+  }
+  auto pipeline = std::make_shared<Pipeline>(&db.pool(), *std::move(lease));
+  std::vector<std::unique_ptr<PendingStatement>> failed = pipeline->Start(absl::MakeSpan(members));
+  if (!failed.empty()) {
+    pipeline.reset();  // the connection back to the pool (or closed) first
+    for (auto& member : failed) member->Finish();
     return true;
   }
-  Watch(std::move(pipeline));
+  for (size_t i = 0; i < statements.size(); ++i) db.CountNonblocking();
+  Follow(db, std::move(pipeline), call);
   return true;
 }
 

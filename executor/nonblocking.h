@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "executor/call_watchdog.h"
@@ -30,6 +31,17 @@ using ResultCallback = std::function<void(absl::StatusOr<v1::QueryResult>)>;
 // which tries the other replicas and then the primary.
 bool ExecuteNonblocking(Database& db, std::shared_ptr<const PlannedStatement> statement, const CallContext& call,
                         ResultCallback& done);
+
+using GroupCallback = std::function<void(std::vector<absl::StatusOr<v1::QueryResult>>)>;
+
+// Starts `statements` on `db`'s primary as one transaction, sent together (one round trip), and
+// returns true: `done` then runs once with each statement's result, in order. All or none: when
+// one failed, it holds its error, each later one ABORTED, and nothing was kept. Returns false,
+// having done nothing and kept `done`, when they cannot start so: as ExecuteNonblocking, or the
+// plugin cannot send statements as one transaction (ABI 1.6's send_grouped: PostgreSQL), or
+// there are more than a connection may have in flight.
+bool ExecuteGroupNonblocking(Database& db, const std::vector<std::shared_ptr<const PlannedStatement>>& statements,
+                             const CallContext& call, GroupCallback& done);
 
 }  // namespace sluice
 

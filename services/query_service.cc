@@ -14,7 +14,8 @@
 namespace sluice {
 
 // The methods served on the completion-queue API, once for both lists below.
-#define SLUICE_UNARY_METHODS(X) X(Select) X(Insert) X(Update) X(Delete) X(FindMany) X(FindFirst) X(ExecutePrepared)
+#define SLUICE_UNARY_METHODS(X) \
+  X(Select) X(Insert) X(Update) X(Delete) X(FindMany) X(FindFirst) X(ExecutePrepared) X(Batch)
 
 std::vector<std::string> QueryServiceImpl::UnaryMethodPaths() {
 #define SLUICE_UNARY_PATH(Name) "/sluice.v1.QueryService/" #Name,
@@ -212,34 +213,79 @@ grpc::Status QueryServiceImpl::SelectStreamTo(grpc::ServerContext* context, cons
       });
 }
 
-grpc::Status QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::BatchRequest* request,
-                                     v1::BatchResponse* response) {
-  return state_.Serve(context, "QueryService/Batch", Scope::kData, request->target().database(), [&]() -> absl::Status {
-    const CallContext call = state_.CallOf(context);
-    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(request->target().database()));
+namespace {
+
+using BatchPlan = std::vector<std::shared_ptr<const PlannedStatement>>;
+
+absl::Status BatchFailed(const absl::Status& status, size_t operation) {
+  return Prefixed(status, absl::StrCat("operations[", operation, "] failed, nothing was kept: "));
+}
+
+// The batch's operations planned on `db` with `schema`: every one checked before any runs.
+absl::StatusOr<BatchPlan> PlanBatch(Database& db, const std::shared_ptr<const SchemaIndex>& schema,
+                                    const v1::BatchRequest& request) {
+  BatchPlan planned;
+  for (int i = 0; i < request.operations_size(); ++i) {
+    SLUICE_ASSIGN_OR_RETURN(PlannedStatement p, db.plans().PlanStatement(schema, 'O', request.operations(i), [&] {
+      return PlanOperation(*schema, request.operations(i), absl::StrCat("operations[", i, "]"));
+    }));
+    planned.push_back(std::make_shared<const PlannedStatement>(std::move(p)));
+  }
+  return planned;
+}
+
+// The batch in a transaction, a statement at a time (blocking; planned first when `planned` is
+// empty).
+absl::Status RunBatch(ServerState& state, Database& db, const v1::BatchRequest& request, const CallContext& call,
+                      BatchPlan planned, v1::BatchResponse* response) {
+  if (planned.empty()) {
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                            state_.registry.Resolve(*db, call, request->target().schema()));
-    // Every operation is checked before any runs.
-    std::vector<PlannedStatement> planned;
-    for (int i = 0; i < request->operations_size(); ++i) {
-      SLUICE_ASSIGN_OR_RETURN(PlannedStatement p, db->plans().PlanStatement(schema, 'O', request->operations(i), [&] {
-        return PlanOperation(*schema, request->operations(i), absl::StrCat("operations[", i, "]"));
-      }));
-      planned.push_back(std::move(p));
-    }
-    SLUICE_ASSIGN_OR_RETURN(sluice::Transaction transaction,
-                            sluice::Transaction::Begin(*db, Isolation::kDefault, call));
-    for (size_t i = 0; i < planned.size(); ++i) {
-      auto result = transaction.Execute(planned[i]);
-      if (!result.ok()) {  // the transaction rolls back when it goes away
-        return Prefixed(result.status(), absl::StrCat("operations[", i, "] failed, nothing was kept: "));
-      }
-      *response->add_results() = *std::move(result);
-    }
-    // A call cancelled meanwhile keeps nothing (asked once here: each statement is left to the watchdog).
-    if (call.cancelled && call.cancelled()) return absl::CancelledError("the call was cancelled, nothing was kept");
-    return transaction.Commit();
-  });
+                            state.registry.Resolve(db, call, request.target().schema()));
+    SLUICE_ASSIGN_OR_RETURN(planned, PlanBatch(db, schema, request));
+  }
+  SLUICE_ASSIGN_OR_RETURN(sluice::Transaction transaction, sluice::Transaction::Begin(db, Isolation::kDefault, call));
+  for (size_t i = 0; i < planned.size(); ++i) {
+    auto result = transaction.Execute(*planned[i]);
+    if (!result.ok()) return BatchFailed(result.status(), i);  // rolled back as the transaction goes
+    *response->add_results() = *std::move(result);
+  }
+  // A call cancelled meanwhile keeps nothing (asked once here: each statement is left to the watchdog).
+  if (call.cancelled && call.cancelled()) return absl::CancelledError("the call was cancelled, nothing was kept");
+  return transaction.Commit();
+}
+
+}  // namespace
+
+// request → database and (cached) schema → every operation planned → sent together as one
+// transaction on an idle connection (PostgreSQL: one round trip), on gRPC's thread; or, when
+// that cannot be, a transaction on a worker, a statement at a time.
+void QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::BatchRequest* request, v1::BatchResponse* response,
+                             Answer answer) {
+  state_.ServeAsync(
+      context, "QueryService/Batch", Scope::kData, request->target().database(), std::move(answer),
+      [&](ServerState::Finish finish) {
+        const CallContext call = state_.CallOf(context);
+        absl::StatusOr<Database*> db = state_.databases->Find(request->target().database());
+        if (!db.ok()) return finish(db.status());
+        BatchPlan planned;
+        if (auto schema = state_.registry.Fresh(**db, request->target().schema())) {
+          absl::StatusOr<BatchPlan> plan = PlanBatch(**db, schema, *request);
+          if (!plan.ok()) return finish(plan.status());
+          planned = *std::move(plan);
+          GroupCallback done = [response, finish](std::vector<absl::StatusOr<v1::QueryResult>> results) {
+            // The first that failed is the cause; those after it did not run.
+            for (size_t i = 0; i < results.size(); ++i) {
+              if (!results[i].ok()) return finish(BatchFailed(results[i].status(), i));
+            }
+            for (auto& result : results) *response->add_results() = *std::move(result);
+            finish(absl::OkStatus());
+          };
+          if (ExecuteGroupNonblocking(**db, planned, call, done)) return;
+        }
+        state_.workers->Run([this, db = *db, request, response, call, finish, planned = std::move(planned)]() mutable {
+          finish(RunBatch(state_, *db, *request, call, std::move(planned), response));
+        });
+      });
 }
 
 // request → database and schema → one planned select with JSON columns → nested rows.

@@ -9,10 +9,11 @@ namespace sluice {
 // The calls that run one statement are served on gRPC's completion-queue API, raw (UnaryCalls
 // decodes the request: handlers that never block, see Statement in query_service.cc); the rest
 // are synchronous.
-using QueryServiceBase = v1::QueryService::WithRawMethod_Select<v1::QueryService::WithRawMethod_Insert<
-    v1::QueryService::WithRawMethod_Update<v1::QueryService::WithRawMethod_Delete<
-        v1::QueryService::WithRawMethod_FindMany<v1::QueryService::WithRawMethod_FindFirst<
-            v1::QueryService::WithRawMethod_ExecutePrepared<v1::QueryService::Service>>>>>>>;
+using QueryServiceBase = v1::QueryService::WithRawMethod_Select<
+    v1::QueryService::WithRawMethod_Insert<v1::QueryService::WithRawMethod_Update<
+        v1::QueryService::WithRawMethod_Delete<v1::QueryService::WithRawMethod_FindMany<
+            v1::QueryService::WithRawMethod_FindFirst<v1::QueryService::WithRawMethod_ExecutePrepared<
+                v1::QueryService::WithRawMethod_Batch<v1::QueryService::Service>>>>>>>>;
 
 class QueryServiceImpl final : public QueryServiceBase {
  public:
@@ -51,8 +52,7 @@ class QueryServiceImpl final : public QueryServiceBase {
   // typed services' Stream runs on it.
   grpc::Status SelectStreamTo(grpc::ServerContext* context, const v1::SelectStreamRequest& request,
                               const std::function<bool(const v1::SelectStreamResponse&)>& write);
-  grpc::Status Batch(grpc::ServerContext* context, const v1::BatchRequest* request,
-                     v1::BatchResponse* response) override;
+  void Batch(grpc::ServerContext* context, const v1::BatchRequest* request, v1::BatchResponse* response, Answer answer);
   grpc::Status Transaction(grpc::ServerContext* context,
                            grpc::ServerReaderWriter<v1::TransactionResponse, v1::TransactionRequest>* stream) override;
   grpc::Status Prepare(grpc::ServerContext* context, const v1::PrepareRequest* request,

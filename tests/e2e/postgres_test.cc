@@ -85,6 +85,11 @@ class Postgres : public testing::DialectTest {
                            "AND state = 'active' AND query LIKE 'INSERT INTO%'"));
   }
   std::string SleepSql() override { return "SELECT pg_sleep(30)"; }
+  // A sluiced of the test's own, with a pool of `size` connections to the test's database.
+  std::unique_ptr<testing::InProcessServer> Pooled(int size) {
+    return std::make_unique<testing::InProcessServer>(std::vector<std::string>{
+        "--plugin-dir", "lib/plugins", "--pool-size", std::to_string(size), "--database", "default=" + url_});
+  }
   int Connections() override {
     return std::stoi(Session(url_).Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"));
   }
@@ -485,9 +490,9 @@ std::string SelectI4(int id) {
 // sent behind them on that connection (pipelined). Each still gets exactly its own rows, or its
 // own error: a failing insert among them fails alone and changes nothing.
 TEST_F(Postgres, CallsPipelinedOnOneConnectionEachGetTheirOwnResult) {
-  testing::InProcessServer one({"--plugin-dir", "lib/plugins", "--pool-size", "1", "--database", "default=" + url_});
-  ASSERT_TRUE(one.ok());
-  auto queries = v1::QueryService::NewStub(one.channel());
+  const std::unique_ptr<testing::InProcessServer> one = Pooled(1);
+  ASSERT_TRUE(one->ok());
+  auto queries = v1::QueryService::NewStub(one->channel());
   v1::QueryResult result;
   for (int id = 1; id <= 40; ++id) {
     ASSERT_TRUE(Insert(absl::StrCat(R"({"id": {"int_value": ")", id, R"("}, "i4": {"int_value": ")", id * 10, R"("}})"),
@@ -495,7 +500,7 @@ TEST_F(Postgres, CallsPipelinedOnOneConnectionEachGetTheirOwnResult) {
                     .ok())
         << last_.error_message();
   }
-  const uint64_t before = Counter(one, "sluice_pipelined_statements_total{database=\"default\"}");
+  const uint64_t before = Counter(*one, "sluice_pipelined_statements_total{database=\"default\"}");
   std::atomic<int> wrong{0}, rows_right{0}, refused_right{0};
   std::vector<std::thread> callers;
   for (int t = 0; t < 8; ++t) {
@@ -540,16 +545,16 @@ TEST_F(Postgres, CallsPipelinedOnOneConnectionEachGetTheirOwnResult) {
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_EQ(rows_right.load(), 8 * 40);
   EXPECT_EQ(refused_right.load(), 8 * 20);
-  EXPECT_GT(Counter(one, "sluice_pipelined_statements_total{database=\"default\"}"), before);
+  EXPECT_GT(Counter(*one, "sluice_pipelined_statements_total{database=\"default\"}"), before);
   EXPECT_EQ(SelectAll().rows_size(), 40);
 }
 
 // A call whose statement waits on a lock ends at its deadline while calls that came after it on
 // the same (only) connection still get their rows: the interrupt meant for it never ends theirs.
 TEST_F(Postgres, ADeadlineInAPipelineEndsOnlyItsOwnCall) {
-  testing::InProcessServer one({"--plugin-dir", "lib/plugins", "--pool-size", "1", "--database", "default=" + url_});
-  ASSERT_TRUE(one.ok());
-  auto queries = v1::QueryService::NewStub(one.channel());
+  const std::unique_ptr<testing::InProcessServer> one = Pooled(1);
+  ASSERT_TRUE(one->ok());
+  auto queries = v1::QueryService::NewStub(one->channel());
   v1::QueryResult result;
   ASSERT_TRUE(Insert(R"({"id": {"int_value": "1"}, "i4": {"int_value": "10"}})", &result).ok());
   for (int round = 0; round < 3; ++round) {
@@ -600,9 +605,9 @@ TEST_F(Postgres, ADeadlineInAPipelineEndsOnlyItsOwnCall) {
 // waits (on a row lock here) holds up no call that comes after its first moments; those take
 // the pool's other connection.
 TEST_F(Postgres, CallsDoNotQueueBehindAStatementThatWaits) {
-  testing::InProcessServer two({"--plugin-dir", "lib/plugins", "--pool-size", "2", "--database", "default=" + url_});
-  ASSERT_TRUE(two.ok());
-  auto queries = v1::QueryService::NewStub(two.channel());
+  const std::unique_ptr<testing::InProcessServer> two = Pooled(2);
+  ASSERT_TRUE(two->ok());
+  auto queries = v1::QueryService::NewStub(two->channel());
   v1::QueryResult result;
   ASSERT_TRUE(Insert(R"({"id": {"int_value": "1"}, "i4": {"int_value": "10"}})", &result).ok());
   const auto select = [&](std::chrono::milliseconds timeout) {
@@ -635,10 +640,10 @@ TEST_F(Postgres, CallsDoNotQueueBehindAStatementThatWaits) {
   // Now the update runs on the first connection without a thread waiting (both statements are
   // prepared there) and waits on the lock; calls that come later must not queue behind it.
   grpc::Status waited;
-  const uint64_t before = Counter(two, "sluice_nonblocking_statements_total{database=\"default\"}");
+  const uint64_t before = Counter(*two, "sluice_nonblocking_statements_total{database=\"default\"}");
   std::thread held([&] { waited = update(std::chrono::seconds(20)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(Counter(two, "sluice_nonblocking_statements_total{database=\"default\"}") - before, 1u)
+  EXPECT_EQ(Counter(*two, "sluice_nonblocking_statements_total{database=\"default\"}") - before, 1u)
       << "the update was to wait on the lock without a thread waiting for it";
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> readers;
@@ -659,6 +664,126 @@ TEST_F(Postgres, CallsDoNotQueueBehindAStatementThatWaits) {
   held.join();
   EXPECT_TRUE(waited.ok()) << waited.error_message();
   EXPECT_EQ(Session(url_).Exec("SELECT i4 FROM lab.samples WHERE id = 1"), "11");
+}
+
+// A Batch on `id`: an insert (i4 = id * 10), an update of it (to id * 10 + 1) and a select of it; with
+// `duplicate_of`, an insert of that existing id second.
+v1::BatchRequest InsertUpdateSelect(int id, int duplicate_of = 0) {
+  const std::string where = absl::StrCat(
+      R"("where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": ")", id, R"("}}}})");
+  std::string operations = absl::StrCat(R"({"insert": {"table": "samples", "rows": [{"values": {"id": {"int_value": ")",
+                                        id, R"("}, "i4": {"int_value": ")", id * 10, R"("}}}]}})");
+  if (duplicate_of != 0) {
+    absl::StrAppend(&operations, R"(, {"insert": {"table": "samples", "rows": [{"values": {"id": {"int_value": ")",
+                    duplicate_of, R"("}}}]}})");
+  }
+  absl::StrAppend(
+      &operations, R"(, {"update": {"table": "samples", "set": {"i4": {"int_value": ")", id * 10 + 1, R"("}}, )", where,
+      R"(}}, {"select": {"table": "samples", "columns": [{"expression": {"column": {"name": "i4"}}}], )", where, "}}");
+  return Json<v1::BatchRequest>(absl::StrCat(R"({"target": {"schema": "kinds"}, "operations": [)", operations, "]}"));
+}
+
+// On PostgreSQL a Batch's statements are sent together, as one transaction (one round trip, no
+// thread waiting): all apply, or none; the failing operation is named; its deadline ends it.
+TEST_F(Postgres, ABatchIsSentWholeAsOneTransaction) {
+  const std::unique_ptr<testing::InProcessServer> one = Pooled(1);
+  ASSERT_TRUE(one->ok());
+  auto queries = v1::QueryService::NewStub(one->channel());
+  const auto batch = [&](const v1::BatchRequest& request, v1::BatchResponse* response,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    return queries->Batch(&context, request, response);
+  };
+  const std::string sent = "sluice_nonblocking_statements_total{database=\"default\"}";
+  v1::BatchResponse response;
+  // The first runs a statement at a time on a worker (which prepares them on the connection).
+  ASSERT_TRUE(batch(InsertUpdateSelect(1), &response).ok());
+  uint64_t before = Counter(*one, sent);
+  response.Clear();
+  const grpc::Status whole = batch(InsertUpdateSelect(2), &response);
+  ASSERT_TRUE(whole.ok()) << whole.error_message();
+  EXPECT_EQ(Counter(*one, sent) - before, 3u) << "the three statements were to be sent together";
+  ASSERT_EQ(response.results_size(), 3);
+  EXPECT_EQ(response.results(0).rows_affected(), 1u);
+  EXPECT_EQ(response.results(1).rows_affected(), 1u);
+  ASSERT_EQ(response.results(2).rows_size(), 1);
+  EXPECT_EQ(response.results(2).rows(0).values(0).int_value(), 21);
+
+  // A duplicate key second: the error names it, and the insert before it is not kept; the same
+  // on a worker (the first time: the second insert is not prepared yet) and sent together.
+  for (const uint64_t together : {0u, 4u}) {
+    before = Counter(*one, sent);
+    const grpc::Status duplicate = batch(InsertUpdateSelect(3, /*duplicate_of=*/1), &response);
+    EXPECT_EQ(duplicate.error_code(), grpc::StatusCode::ALREADY_EXISTS) << duplicate.error_message();
+    EXPECT_THAT(duplicate.error_message(), HasSubstr("operations[1] failed, nothing was kept"));
+    EXPECT_EQ(Counter(*one, sent) - before, together);
+    EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM lab.samples WHERE id = 3"), "0");
+  }
+
+  // A statement that waits on a lock past the call's deadline: nothing of the batch is kept.
+  // (Its statements prepared first: a batch with the lock row's id.)
+  ASSERT_TRUE(batch(InsertUpdateSelect(4), &response).ok());
+  auto session = std::make_shared<Session>(url_);
+  session->Exec("BEGIN");
+  session->Exec("SELECT * FROM lab.samples WHERE id = 5 FOR UPDATE");  // no such row yet: locks nothing
+  session->Exec("LOCK TABLE lab.samples IN SHARE MODE");               // inserts wait
+  before = Counter(*one, sent);
+  const grpc::Status late = batch(InsertUpdateSelect(5), &response, std::chrono::milliseconds(300));
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << late.error_message();
+  EXPECT_EQ(Counter(*one, sent) - before, 3u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the server had time to cancel it
+  session.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM lab.samples WHERE id = 5"), "0");
+  EXPECT_EQ(Session(url_).Exec("SELECT string_agg(id::text || ':' || i4::text, ',' ORDER BY id) FROM lab.samples"),
+            "1:11,2:21,4:41");
+}
+
+// Batches and single calls from many threads on one connection: each batch applies whole or not
+// at all, and every call gets its own result.
+TEST_F(Postgres, BatchesOnOneConnectionEachApplyWholeOrNotAtAll) {
+  const std::unique_ptr<testing::InProcessServer> one = Pooled(1);
+  ASSERT_TRUE(one->ok());
+  auto queries = v1::QueryService::NewStub(one->channel());
+  v1::QueryResult result;
+  ASSERT_TRUE(Insert(R"({"id": {"int_value": "1"}, "i4": {"int_value": "10"}})", &result).ok());
+  std::atomic<int> wrong{0}, applied{0}, refused{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const int id = 100 + t * 20 + i;
+        const bool fails = i % 4 == 3;
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        v1::BatchResponse response;
+        const grpc::Status status = queries->Batch(&context, InsertUpdateSelect(id, fails ? 1 : 0), &response);
+        if (fails && status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+          ++refused;
+        } else if (!fails && status.ok() && response.results_size() == 3 && response.results(2).rows_size() == 1 &&
+                   response.results(2).rows(0).values(0).int_value() == id * 10 + 1) {
+          ++applied;
+        } else {
+          ++wrong;
+          ADD_FAILURE() << "batch " << id << ": " << status.error_code() << " " << status.error_message();
+        }
+        grpc::ClientContext read_context;
+        v1::SelectResponse read;
+        if (!queries->Select(&read_context, Json<v1::SelectRequest>(SelectI4(1)), &read).ok() ||
+            read.result().rows_size() != 1 || read.result().rows(0).values(0).int_value() != 10) {
+          ++wrong;
+          ADD_FAILURE() << "select: " << ToJson(read.result());
+        }
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(applied.load(), 8 * 15);
+  EXPECT_EQ(refused.load(), 8 * 5);
+  EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM lab.samples"), std::to_string(1 + 8 * 15));
+  EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM lab.samples WHERE id >= 100 AND i4 <> id * 10 + 1"), "0");
 }
 
 TEST_F(Postgres, TheDeadlineStopsTheStatementInTheServer) { DeadlineStopsTheStatement(); }
