@@ -38,8 +38,9 @@ std::string BouncerUrl(const std::string& database) {
   return base.substr(0, base.rfind('/') + 1) + database;
 }
 
-// Sixteen clients, each making 60 calls of four statement shapes (selects, an update), through a
-// sluiced of eight connections: the number that failed, and their messages.
+// Sixteen clients, each making 60 calls of five statement shapes (selects, an update, a batch of
+// an update and a select), through a sluiced of eight connections: the number that failed, and
+// their messages.
 int FailedCalls(const std::string& database_url, std::vector<std::string>* messages) {
   testing::InProcessServer server(
       {"--plugin-dir", "lib/plugins", "--pool-size", "8", "--database", "default=" + database_url});
@@ -89,7 +90,19 @@ int FailedCalls(const std::string& database_url, std::vector<std::string>* messa
         grpc::ClientContext context;
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
         grpc::Status status;
-        if ((c + i) % 4 == 3) {
+        if ((c + i) % 8 == 7) {
+          v1::BatchResponse response;
+          status = queries->Batch(&context,
+                                  FromJson<v1::BatchRequest>(absl::StrCat(
+                                      R"({"target": {"schema": "bulk"}, "operations": [{"update": {"table": "numbers",
+                     "set": {"label": {"string_value": "y"}}, "where": )",
+                                      eq, R"(}}, {"select": {"table": "numbers", "where": )", eq, "}}]}")),
+                                  &response);
+          if (status.ok() && (response.results_size() != 2 || response.results(0).rows_affected() != 1 ||
+                              response.results(1).rows_size() != 1)) {
+            status = grpc::Status(grpc::StatusCode::INTERNAL, "the batch's results are not an update and a row");
+          }
+        } else if ((c + i) % 4 == 3) {
           v1::UpdateResponse response;
           status = queries->Update(&context,
                                    FromJson<v1::UpdateRequest>(absl::StrCat(
