@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
@@ -34,11 +35,13 @@ enum class Grouped { kNo, kMember, kLast };
 
 // A mutex whose waiter spins a while before it sleeps. A pipeline's lock is held for a
 // statement's send (a loopback write that wakes the database on the way) or a read: microseconds,
-// while a thread that went to sleep for it must then be woken, which costs more on a VM.
+// while a thread that went to sleep for it must then be woken, which costs more on a VM. (With
+// one core the holder cannot run while the waiter spins: no spinning there.)
 class ABSL_LOCKABLE SpinFirstMutex {
  public:
   void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    for (int i = 0; i < kSpins; ++i) {
+    static const int spins = std::thread::hardware_concurrency() > 1 ? kSpins : 0;
+    for (int i = 0; i < spins; ++i) {
       if (mu_.TryLock()) return;
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
