@@ -6,9 +6,9 @@
 
 namespace sluice {
 
-// The calls that run one statement are served on gRPC's completion-queue API, raw (UnaryCalls
-// decodes the request: handlers that never block, see Statement in query_service.cc); the rest
-// are synchronous.
+// The calls that run one statement, and Batch, are served on gRPC's completion-queue API, raw
+// (UnaryCalls decodes the request: handlers that never block, see Statement and Batch in
+// query_service.cc); the rest are synchronous.
 using QueryServiceBase = v1::QueryService::WithRawMethod_Select<
     v1::QueryService::WithRawMethod_Insert<v1::QueryService::WithRawMethod_Update<
         v1::QueryService::WithRawMethod_Delete<v1::QueryService::WithRawMethod_FindMany<

@@ -1,5 +1,5 @@
-// The unary calls that run one statement, on gRPC's completion-queue API: a thread per queue
-// waits on it, reads a call and hands it to its handler, which answers without
+// The unary calls that run statements (one, or a Batch), on gRPC's completion-queue API: a
+// thread per queue waits on it, reads a call and hands it to its handler, which answers without
 // blocking (at once, or later from the event loop or a worker). No thread per call, and no
 // hand-off between gRPC's threads: the cheapest way through gRPC 1.51 (docs/architecture.md,
 // "Serving threads").

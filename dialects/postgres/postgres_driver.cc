@@ -415,10 +415,16 @@ void Drain(sluice_stmt* s) {
   s->done = true;
 }
 
+// The bound values as libpq takes them (null for SQL NULL), valid until the next bind.
+std::vector<const char*> ParamValues(const sluice_stmt& s) {
+  std::vector<const char*> values(s.values.size());
+  for (size_t i = 0; i < values.size(); ++i) values[i] = s.is_null[i] ? nullptr : s.values[i].c_str();
+  return values;
+}
+
 // Sends the bound statement (the results are read by Step).
 int32_t SendStatement(sluice_stmt* s, sluice_error* err) {
-  std::vector<const char*> values(s->values.size());
-  for (size_t i = 0; i < values.size(); ++i) values[i] = s->is_null[i] ? nullptr : s->values[i].c_str();
+  const std::vector<const char*> values = ParamValues(*s);
   const int sent = s->conn->unnamed ? PQsendQueryParams(s->conn->pg, s->sql.c_str(), static_cast<int>(values.size()),
                                                         nullptr, values.data(), nullptr, nullptr, 0)
                                     : PQsendQueryPrepared(s->conn->pg, s->name.c_str(), static_cast<int>(values.size()),
@@ -490,8 +496,7 @@ int32_t SendPipelined(sluice_stmt* s, bool synced, sluice_error* err) {
   if (PQpipelineStatus(conn->pg) == PQ_PIPELINE_OFF && !PQenterPipelineMode(conn->pg)) {
     return PgError(conn, nullptr, err);
   }
-  std::vector<const char*> values(s->values.size());
-  for (size_t i = 0; i < values.size(); ++i) values[i] = s->is_null[i] ? nullptr : s->values[i].c_str();
+  const std::vector<const char*> values = ParamValues(*s);
   if (!PQsendQueryPrepared(conn->pg, s->name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr,
                            0)) {
     const int32_t code = PgError(conn, nullptr, err);

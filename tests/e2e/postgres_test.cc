@@ -90,6 +90,21 @@ class Postgres : public testing::DialectTest {
     return std::make_unique<testing::InProcessServer>(std::vector<std::string>{
         "--plugin-dir", "lib/plugins", "--pool-size", std::to_string(size), "--database", "default=" + url_});
   }
+  // A row of the test's table (through the fixture's own sluiced).
+  bool InsertI4(int id, int i4) {
+    v1::QueryResult result;
+    const grpc::Status status =
+        Insert(absl::StrCat(R"({"id": {"int_value": ")", id, R"("}, "i4": {"int_value": ")", i4, R"("}})"), &result);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return status.ok();
+  }
+  // A session of the test's own holding a lock on row `id` until it goes.
+  std::shared_ptr<Session> LockRow(int id) {
+    auto session = std::make_shared<Session>(url_);
+    session->Exec("BEGIN");
+    session->Exec(absl::StrCat("SELECT * FROM lab.samples WHERE id = ", id, " FOR UPDATE"));
+    return session;
+  }
   int Connections() override {
     return std::stoi(Session(url_).Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"));
   }
@@ -486,6 +501,14 @@ std::string SelectI4(int id) {
                       id, R"("}}}}}})");
 }
 
+std::string UpdateI4(int id, int value) {
+  return absl::StrCat(R"({"target": {"schema": "kinds"}, "update": {"table": "samples",
+      "set": {"i4": {"int_value": ")",
+                      value,
+                      R"("}}, "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": ")",
+                      id, R"("}}}}}})");
+}
+
 // With a pool of one connection, the calls that come while others' statements are in flight are
 // sent behind them on that connection (pipelined). Each still gets exactly its own rows, or its
 // own error: a failing insert among them fails alone and changes nothing.
@@ -493,13 +516,7 @@ TEST_F(Postgres, CallsPipelinedOnOneConnectionEachGetTheirOwnResult) {
   const std::unique_ptr<testing::InProcessServer> one = Pooled(1);
   ASSERT_TRUE(one->ok());
   auto queries = v1::QueryService::NewStub(one->channel());
-  v1::QueryResult result;
-  for (int id = 1; id <= 40; ++id) {
-    ASSERT_TRUE(Insert(absl::StrCat(R"({"id": {"int_value": ")", id, R"("}, "i4": {"int_value": ")", id * 10, R"("}})"),
-                       &result)
-                    .ok())
-        << last_.error_message();
-  }
+  for (int id = 1; id <= 40; ++id) ASSERT_TRUE(InsertI4(id, id * 10));
   const uint64_t before = Counter(*one, "sluice_pipelined_statements_total{database=\"default\"}");
   std::atomic<int> wrong{0}, rows_right{0}, refused_right{0};
   std::vector<std::thread> callers;
@@ -555,26 +572,19 @@ TEST_F(Postgres, ADeadlineInAPipelineEndsOnlyItsOwnCall) {
   const std::unique_ptr<testing::InProcessServer> one = Pooled(1);
   ASSERT_TRUE(one->ok());
   auto queries = v1::QueryService::NewStub(one->channel());
-  v1::QueryResult result;
-  ASSERT_TRUE(Insert(R"({"id": {"int_value": "1"}, "i4": {"int_value": "10"}})", &result).ok());
+  ASSERT_TRUE(InsertI4(1, 10));
   for (int round = 0; round < 3; ++round) {
     {  // prepared on the connection first (the first call of a statement runs on a worker)
       grpc::ClientContext context;
       v1::SelectResponse response;
       ASSERT_TRUE(queries->Select(&context, Json<v1::SelectRequest>(SelectI4(1)), &response).ok());
     }
-    auto session = std::make_shared<Session>(url_);
-    session->Exec("BEGIN");
-    session->Exec("SELECT * FROM lab.samples WHERE id = 1 FOR UPDATE");
+    std::shared_ptr<Session> session = LockRow(1);
     std::thread held([&] {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
       v1::UpdateResponse response;
-      const grpc::Status updated = queries->Update(
-          &context, Json<v1::UpdateRequest>(R"({"target": {"schema": "kinds"}, "update": {"table": "samples",
-              "set": {"i4": {"int_value": "99"}},
-              "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}}})"),
-          &response);
+      const grpc::Status updated = queries->Update(&context, Json<v1::UpdateRequest>(UpdateI4(1, 99)), &response);
       EXPECT_EQ(updated.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
     });
     std::vector<std::thread> readers;
@@ -608,8 +618,7 @@ TEST_F(Postgres, CallsDoNotQueueBehindAStatementThatWaits) {
   const std::unique_ptr<testing::InProcessServer> two = Pooled(2);
   ASSERT_TRUE(two->ok());
   auto queries = v1::QueryService::NewStub(two->channel());
-  v1::QueryResult result;
-  ASSERT_TRUE(Insert(R"({"id": {"int_value": "1"}, "i4": {"int_value": "10"}})", &result).ok());
+  ASSERT_TRUE(InsertI4(1, 10));
   const auto select = [&](std::chrono::milliseconds timeout) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + timeout);
@@ -620,17 +629,12 @@ TEST_F(Postgres, CallsDoNotQueueBehindAStatementThatWaits) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + timeout);
     v1::UpdateResponse response;
-    return queries->Update(&context, Json<v1::UpdateRequest>(R"({"target": {"schema": "kinds"}, "update": {
-        "table": "samples", "set": {"i4": {"int_value": "11"}},
-        "where": {"eq": {"left": {"column": {"name": "id"}}, "right": {"value": {"int_value": "1"}}}}}})"),
-                           &response);
+    return queries->Update(&context, Json<v1::UpdateRequest>(UpdateI4(1, 11)), &response);
   };
   // The select prepared on the first connection; then, while a locked update holds that one
   // (prepared there by the blocking path), on the second.
   ASSERT_TRUE(select(std::chrono::seconds(10)).ok());
-  auto session = std::make_shared<Session>(url_);
-  session->Exec("BEGIN");
-  session->Exec("SELECT * FROM lab.samples WHERE id = 1 FOR UPDATE");
+  std::shared_ptr<Session> session = LockRow(1);
   std::thread first(
       [&] { EXPECT_EQ(update(std::chrono::milliseconds(500)).error_code(), grpc::StatusCode::DEADLINE_EXCEEDED); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -726,8 +730,7 @@ TEST_F(Postgres, ABatchIsSentWholeAsOneTransaction) {
   ASSERT_TRUE(batch(InsertUpdateSelect(4), &response).ok());
   auto session = std::make_shared<Session>(url_);
   session->Exec("BEGIN");
-  session->Exec("SELECT * FROM lab.samples WHERE id = 5 FOR UPDATE");  // no such row yet: locks nothing
-  session->Exec("LOCK TABLE lab.samples IN SHARE MODE");               // inserts wait
+  session->Exec("LOCK TABLE lab.samples IN SHARE MODE");  // inserts wait
   before = Counter(*one, sent);
   const grpc::Status late = batch(InsertUpdateSelect(5), &response, std::chrono::milliseconds(300));
   EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << late.error_message();
@@ -746,8 +749,7 @@ TEST_F(Postgres, BatchesOnOneConnectionEachApplyWholeOrNotAtAll) {
   const std::unique_ptr<testing::InProcessServer> one = Pooled(1);
   ASSERT_TRUE(one->ok());
   auto queries = v1::QueryService::NewStub(one->channel());
-  v1::QueryResult result;
-  ASSERT_TRUE(Insert(R"({"id": {"int_value": "1"}, "i4": {"int_value": "10"}})", &result).ok());
+  ASSERT_TRUE(InsertI4(1, 10));
   std::atomic<int> wrong{0}, applied{0}, refused{0};
   std::vector<std::thread> callers;
   for (int t = 0; t < 8; ++t) {
