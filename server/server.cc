@@ -254,8 +254,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // A completion queue (and its thread) per two cores for the one-statement calls: the other
   // cores run the event loop, the database and the clients (on 2 cores, one queue served 18%
   // more point selects at 32 in flight than two, whose threads woke each other).
-  state->unary_calls = std::make_unique<UnaryCalls>(builder, std::max(1u, std::thread::hardware_concurrency() / 2),
-                                                    shared.busy_poll, [&shared] { return shared.Idle(); });
+  state->unary_calls =
+      std::make_unique<UnaryCalls>(builder, std::max(1u, std::thread::hardware_concurrency() / 2), shared.busy_poll,
+                                   [&shared] { return shared.IdleAfterSerialCalls(); });
   state->grpc_server = builder.BuildAndStart();
   if (state->grpc_server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,

@@ -53,11 +53,12 @@ grpc::Status ServerState::Admit(grpc::ServerContextBase* context, const char* me
                                                        "`: the value is `primary` or `replica`"));
   } else if (!claims_problem.empty()) {
     refusal = InvalidField(kClaimsMetadata, claims_problem);
-  } else if (++in_flight_ > max_concurrent_calls && max_concurrent_calls > 0) {
+  } else if (const size_t n = ++in_flight_; n > max_concurrent_calls && max_concurrent_calls > 0) {
     --in_flight_;
     refusal = absl::ResourceExhaustedError(
         absl::StrCat("sluiced serves ", max_concurrent_calls, " calls at once (--max-concurrent-calls); retry"));
   } else {
+    if (n > 1 && !overlapped_.load(std::memory_order_relaxed)) overlapped_.store(true, std::memory_order_relaxed);
     return grpc::Status::OK;
   }
   metrics.RecordRefusal(method, absl::StrCat(static_cast<int>(refusal.code())));
@@ -162,6 +163,13 @@ absl::Status ServerState::TimedOut(const std::unique_ptr<CallWatchdog::Watch>& w
                                          " (--stream-stall-timeout); ended"));
 }
 
+bool ServerState::IdleAfterSerialCalls() {
+  if (in_flight_.load(std::memory_order_relaxed) != 0) return false;
+  const bool serial = !overlapped_.exchange(false, std::memory_order_relaxed);
+  if (serial_.load(std::memory_order_relaxed) != serial) serial_.store(serial, std::memory_order_relaxed);
+  return serial;
+}
+
 std::string ServerState::RenderMetrics() const { return metrics.Render(plugins, databases.get(), &held); }
 
 CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) const {
@@ -173,7 +181,8 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
   call.max_rows = unary ? max_rows : 0;
   if (in_flight_.load(std::memory_order_relaxed) == 1) {
     call.others_waiting = &UnaryCalls::OthersWaiting;
-    call.busy_poll = busy_poll;
+    if (serial_.load(std::memory_order_relaxed) && !overlapped_.load(std::memory_order_relaxed))
+      call.busy_poll = busy_poll;
   }
   call.query_log = query_log;
   std::tie(call.trace_id, call.span_id) = TraceOf(context);

@@ -58,8 +58,11 @@ struct ServerState {
 
   // The metrics text (/metrics).
   std::string RenderMetrics() const;
-  // No call is being served (admitted and not done).
-  bool Idle() const { return in_flight_.load(std::memory_order_relaxed) == 0; }
+  // No call is being served (admitted and not done), and none overlapped another since the last
+  // time this said so: the client calls one at a time, and a thread that polls for its next call
+  // spares a wake-up. With calls that overlap, the cores polling would take are the client's and
+  // the database's (update_product at 8 in flight: +18% calls/s without it, measured).
+  bool IdleAfterSerialCalls();
 
   PluginRegistry plugins;
   std::unique_ptr<Databases> databases;
@@ -97,6 +100,10 @@ struct ServerState {
                     std::chrono::steady_clock::time_point start, const absl::Status& status);
 
   std::atomic<size_t> in_flight_{0};
+  // A call was admitted while another was in flight (cleared by IdleAfterSerialCalls); and
+  // whether none had when IdleAfterSerialCalls last found no call in flight.
+  std::atomic<bool> overlapped_{false};
+  std::atomic<bool> serial_{true};
   absl::Mutex typed_mu_;
   absl::Time typed_loaded_ ABSL_GUARDED_BY(typed_mu_) = absl::InfinitePast();
 };

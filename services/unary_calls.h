@@ -40,8 +40,8 @@ class UnaryCalls {
   };
 
   // Adds `threads` completion queues to `builder` (before BuildAndStart). A thread whose queue is
-  // empty while `idle` (no call in flight anywhere) polls it for `busy_poll` before it sleeps: the
-  // next call of a client calling one at a time is then taken without a wake-up.
+  // empty while `idle` (no call in flight anywhere, the last ones one at a time) polls it for `busy_poll` before it
+  // sleeps: the next call of a client calling one at a time is then taken without a wake-up.
   UnaryCalls(grpc::ServerBuilder& builder, size_t threads, absl::Duration busy_poll = absl::ZeroDuration(),
              std::function<bool()> idle = nullptr);
   // Shut down (Shutdown) first.

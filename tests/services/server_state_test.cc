@@ -68,5 +68,51 @@ TEST(ServerState, ASuccessfulCallLogsNothing) {
             "");
 }
 
+TEST(ServerState, OnlyCallsOneAtATimeArePolledFor) {
+  // --busy-poll-us serves a client that calls one at a time; once calls overlap, the cores are
+  // the clients' and the database's, and the serving threads sleep between calls.
+  ServerState state{PluginRegistry()};
+  state.busy_poll = absl::Microseconds(200);
+  grpc::ServerContext first, second;
+  auto lone_call_polls = [&] {
+    absl::Duration polls = absl::InfiniteDuration();
+    EXPECT_TRUE(state
+                    .Serve(&first, "QueryService/Select", Scope::kData, "",
+                           [&] {
+                             EXPECT_FALSE(state.IdleAfterSerialCalls());  // a call is in flight
+                             polls = state.CallOf(&first, true).busy_poll;
+                             return absl::OkStatus();
+                           })
+                    .ok());
+    return polls;
+  };
+  EXPECT_TRUE(state.IdleAfterSerialCalls());
+  EXPECT_EQ(lone_call_polls(), absl::Microseconds(200));
+  EXPECT_TRUE(state.IdleAfterSerialCalls());
+
+  // A second call while the first is in flight: neither polls for the socket, nor does the
+  // thread for the next call when they are done.
+  absl::Duration second_polls = absl::InfiniteDuration();
+  EXPECT_TRUE(state
+                  .Serve(&first, "QueryService/Select", Scope::kData, "",
+                         [&] {
+                           EXPECT_TRUE(state
+                                           .Serve(&second, "QueryService/Select", Scope::kData, "",
+                                                  [&] {
+                                                    second_polls = state.CallOf(&second, true).busy_poll;
+                                                    return absl::OkStatus();
+                                                  })
+                                           .ok());
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  EXPECT_EQ(second_polls, absl::ZeroDuration());
+  EXPECT_FALSE(state.IdleAfterSerialCalls());
+  // The next call alone still remembers the overlap; after it, calls are one at a time again.
+  EXPECT_EQ(lone_call_polls(), absl::ZeroDuration());
+  EXPECT_TRUE(state.IdleAfterSerialCalls());
+  EXPECT_EQ(lone_call_polls(), absl::Microseconds(200));
+}
+
 }  // namespace
 }  // namespace sluice
