@@ -58,6 +58,9 @@ class Reader {
       out->kind = object ? JsonValue::kObject : JsonValue::kArray;
       ++at_;
       if (Eat(object ? '}' : ']')) return true;
+      // Relational rows are arrays of a few values: no regrowth (each moved every item) for them.
+      out->items.reserve(4);
+      if (object) out->keys.reserve(4);
       do {
         if (object) {
           out->keys.emplace_back();

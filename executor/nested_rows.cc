@@ -36,12 +36,12 @@ std::string Scaled(std::string text, uint32_t scale) {
   return text;
 }
 
-// What the dialects write into JSON for a value of `type`, as the driver would hand it over.
-absl::StatusOr<v1::Value> Leaf(const JsonValue& j, const v1::Column& type, const std::string& field) {
+// What the dialects write into JSON for a value of `type`, as the driver would hand it over, into
+// `out`.
+absl::Status Leaf(const JsonValue& j, const v1::Column& type, const std::string& field, v1::Value* out) {
   if (j.kind == JsonValue::kNull) {
-    v1::Value null;
-    null.set_null_value(google::protobuf::NULL_VALUE);
-    return null;
+    out->set_null_value(google::protobuf::NULL_VALUE);
+    return absl::OkStatus();
   }
   sluice_value raw{};
   std::string text = j.text, scratch;
@@ -75,13 +75,13 @@ absl::StatusOr<v1::Value> Leaf(const JsonValue& j, const v1::Column& type, const
     raw.kind = SLUICE_VALUE_ARRAY;
     raw.data = scratch.data();
     raw.size = scratch.size();
-    return FromAbiValue(raw, type);
+    return FromAbiValue(raw, type, out);
   }
   if (j.kind == JsonValue::kArray || j.kind == JsonValue::kObject) return Mismatch(field, "is not a single value");
   if (j.kind == JsonValue::kBool) {
     raw.kind = SLUICE_VALUE_BOOL;
     raw.num.i64 = j.boolean ? 1 : 0;
-    return FromAbiValue(raw, type);
+    return FromAbiValue(raw, type, out);
   }
   const v1::ColumnType t = type.type();
   if (j.kind == JsonValue::kNumber) {
@@ -91,16 +91,16 @@ absl::StatusOr<v1::Value> Leaf(const JsonValue& j, const v1::Column& type, const
         if (!absl::SimpleAtod(text, &d)) return Mismatch(field, "is not a number");
         raw.kind = SLUICE_VALUE_DOUBLE;
         raw.num.f64 = d;
-        return FromAbiValue(raw, type);
+        return FromAbiValue(raw, type, out);
       }
       text = Scaled(text, type.scale());
       as_text(SLUICE_VALUE_DECIMAL);
-      return FromAbiValue(raw, type);
+      return FromAbiValue(raw, type, out);
     }
     if (t == v1::REAL || t == v1::DOUBLE) {
       raw.kind = SLUICE_VALUE_DOUBLE;
       if (!absl::SimpleAtod(text, &raw.num.f64)) return Mismatch(field, "is not a number");
-      return FromAbiValue(raw, type);
+      return FromAbiValue(raw, type, out);
     }
     if (IsInteger(t) || t == v1::BOOLEAN) {
       if (absl::SimpleAtoi(text, &raw.num.i64)) {
@@ -110,10 +110,10 @@ absl::StatusOr<v1::Value> Leaf(const JsonValue& j, const v1::Column& type, const
       } else {
         return Mismatch(field, "is not an integer");
       }
-      return FromAbiValue(raw, type);
+      return FromAbiValue(raw, type, out);
     }
     as_text(SLUICE_VALUE_TEXT);  // a number where text is declared (JSON columns)
-    return FromAbiValue(raw, type);
+    return FromAbiValue(raw, type, out);
   }
   // A string.
   switch (t) {
@@ -142,10 +142,10 @@ absl::StatusOr<v1::Value> Leaf(const JsonValue& j, const v1::Column& type, const
       as_text(SLUICE_VALUE_TEXT);
       break;
   }
-  return FromAbiValue(raw, type);
+  return FromAbiValue(raw, type, out);
 }
 
-absl::StatusOr<v1::NestedRow> Row(const JsonValue& row, const FindShape& shape, const std::string& field);
+absl::Status Row(const JsonValue& row, const FindShape& shape, const std::string& field, v1::NestedRow* out);
 
 // A relation's JSON (one: a row or null; many: an array of rows) into `out`.
 absl::Status Related(const JsonValue& j, const FindShape::Field& f, v1::Field* out) {
@@ -154,32 +154,32 @@ absl::Status Related(const JsonValue& j, const FindShape::Field& f, v1::Field* o
       out->mutable_value()->set_null_value(google::protobuf::NULL_VALUE);
       return absl::OkStatus();
     }
-    SLUICE_ASSIGN_OR_RETURN(*out->mutable_row(), Row(j, *f.nested, f.name));
-    return absl::OkStatus();
+    return Row(j, *f.nested, f.name, out->mutable_row());
   }
   if (j.kind != JsonValue::kArray) return Mismatch(f.name, "is not an array of rows");
   v1::NestedRows* rows = out->mutable_rows();
   for (const JsonValue& item : j.items) {
-    SLUICE_ASSIGN_OR_RETURN(*rows->add_rows(), Row(item, *f.nested, f.name));
+    SLUICE_RETURN_IF_ERROR(Row(item, *f.nested, f.name, rows->add_rows()));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::NestedRow> Row(const JsonValue& row, const FindShape& shape, const std::string& field) {
+// A related row's JSON (an array of its values, in the shape's order) into `out`.
+absl::Status Row(const JsonValue& row, const FindShape& shape, const std::string& field, v1::NestedRow* out) {
   if (row.kind != JsonValue::kArray || row.items.size() != shape.fields.size()) {
     return Mismatch(field, absl::StrCat("has a row of ", row.items.size(), " values; expected ", shape.fields.size()));
   }
-  v1::NestedRow out;
+  auto& fields = *out->mutable_fields();
   for (size_t i = 0; i < shape.fields.size(); ++i) {
     const FindShape::Field& f = shape.fields[i];
-    v1::Field& value = (*out.mutable_fields())[f.name];
+    v1::Field& value = fields[f.name];
     if (f.kind == FindShape::Field::kValue) {
-      SLUICE_ASSIGN_OR_RETURN(*value.mutable_value(), Leaf(row.items[i], f.type, f.name));
+      SLUICE_RETURN_IF_ERROR(Leaf(row.items[i], f.type, f.name, value.mutable_value()));
     } else {
       SLUICE_RETURN_IF_ERROR(Related(row.items[i], f, &value));
     }
   }
-  return out;
+  return absl::OkStatus();
 }
 
 void AppendFieldJson(const v1::Field& field, const FindShape::Field& shape, std::string* out);
@@ -290,10 +290,11 @@ void AppendValueJson(const v1::Value& v, std::string* out) {
   }
 }
 
-absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const FindShape& shape, v1::FindFormat format) {
+absl::Status NestRows(const v1::QueryResult& result, const FindShape& shape, v1::FindFormat format,
+                      v1::FindResult* response) {
   const bool with_rows = format != v1::FIND_FORMAT_JSON;
   const bool with_json = format != v1::FIND_FORMAT_ROWS;
-  v1::FindResult response;
+  response->clear_rows();
   v1::NestedRow only_json;  // each row in turn, when the rows are not kept
   std::string json = "[";
   for (int r = 0; r < result.rows_size(); ++r) {
@@ -302,7 +303,7 @@ absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const Fin
       return absl::InternalError(
           absl::StrCat("a relational row has ", row.values_size(), " columns; expected ", shape.fields.size()));
     }
-    v1::NestedRow* nested = with_rows ? response.add_rows() : &only_json;
+    v1::NestedRow* nested = with_rows ? response->add_rows() : &only_json;
     nested->Clear();
     for (size_t i = 0; i < shape.fields.size(); ++i) {
       const FindShape::Field& f = shape.fields[i];
@@ -326,8 +327,8 @@ absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const Fin
     if (r > 0) json += ',';
     AppendRowJson(*nested, shape, &json);
   }
-  if (with_json) response.set_json(json + "]");
-  return response;
+  if (with_json) response->set_json(json + "]");
+  return absl::OkStatus();
 }
 
 }  // namespace sluice

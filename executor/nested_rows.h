@@ -12,8 +12,10 @@
 namespace sluice {
 
 // `result`: the rows of a PlannedFind's statement, as FindResult.rows, FindResult.json or both
-// (`format`). INTERNAL when the database's JSON does not fit the shape.
-absl::StatusOr<v1::FindResult> NestRows(const v1::QueryResult& result, const FindShape& shape, v1::FindFormat format);
+// (`format`), decoded straight into `response` (on its arena, when it has one: no copy).
+// INTERNAL when the database's JSON does not fit the shape.
+absl::Status NestRows(const v1::QueryResult& result, const FindShape& shape, v1::FindFormat format,
+                      v1::FindResult* response);
 
 // Appends `value` as JSON (see FindResult.json for the forms).
 void AppendValueJson(const v1::Value& value, std::string* out);

@@ -66,7 +66,7 @@ absl::StatusOr<bool> RowReader::Read(Statement& stmt, bool nonblocking) {
     v1::Row* row = result_.add_rows();
     for (size_t i = 0; i < types_.size(); ++i) {
       SLUICE_ASSIGN_OR_RETURN(const sluice_value raw, stmt.ColumnValue(static_cast<uint32_t>(i)));
-      SLUICE_ASSIGN_OR_RETURN(*row->add_values(), FromAbiValue(raw, *types_[i]));
+      SLUICE_RETURN_IF_ERROR(FromAbiValue(raw, *types_[i], row->add_values()));
     }
     if (batches_ != nullptr && static_cast<size_t>(result_.rows_size()) >= batches_->rows) {
       if (!batches_->emit(result_)) return absl::CancelledError("the client stopped reading");

@@ -140,11 +140,11 @@ sluice_value ToAbiValue(const v1::Value& value, std::string* scratch) {
   return out;
 }
 
-absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column& column) {
-  v1::Value out;
+absl::Status FromAbiValue(const sluice_value& raw, const v1::Column& column, v1::Value* out) {
+  out->Clear();
   if (raw.kind == SLUICE_VALUE_NULL) {
-    out.set_null_value(google::protobuf::NULL_VALUE);
-    return out;
+    out->set_null_value(google::protobuf::NULL_VALUE);
+    return absl::OkStatus();
   }
   if (column.array()) {
     google::protobuf::ListValue list;
@@ -154,7 +154,7 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
     }
     v1::Column element = column;
     element.set_array(false);
-    v1::ValueList* values = out.mutable_list_value();
+    v1::ValueList* values = out->mutable_list_value();
     for (const google::protobuf::Value& item : list.values()) {
       sluice_value scalar{};
       std::string text = item.kind_case() == google::protobuf::Value::kStringValue   ? item.string_value()
@@ -165,38 +165,38 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
         scalar.data = text.data();
         scalar.size = text.size();
       }
-      SLUICE_ASSIGN_OR_RETURN(*values->add_values(), FromAbiValue(scalar, element));
+      SLUICE_RETURN_IF_ERROR(FromAbiValue(scalar, element, values->add_values()));
     }
-    return out;
+    return absl::OkStatus();
   }
   const v1::ColumnType type = column.type();
   if (IsInteger(type)) {
     switch (raw.kind) {
       case SLUICE_VALUE_INT64:
       case SLUICE_VALUE_BOOL:
-        out.set_int_value(raw.num.i64);
-        return out;
+        out->set_int_value(raw.num.i64);
+        return absl::OkStatus();
       case SLUICE_VALUE_UINT64:
         if (raw.num.u64 > static_cast<uint64_t>(INT64_MAX)) {
-          out.set_uint_value(raw.num.u64);
+          out->set_uint_value(raw.num.u64);
         } else {
-          out.set_int_value(static_cast<int64_t>(raw.num.u64));
+          out->set_int_value(static_cast<int64_t>(raw.num.u64));
         }
-        return out;
+        return absl::OkStatus();
       case SLUICE_VALUE_DOUBLE:
-        out.set_int_value(static_cast<int64_t>(raw.num.f64));
-        return out;
+        out->set_int_value(static_cast<int64_t>(raw.num.f64));
+        return absl::OkStatus();
       case SLUICE_VALUE_TEXT:
       case SLUICE_VALUE_DECIMAL: {
         int64_t i;
         uint64_t u;
         if (absl::SimpleAtoi(Text(raw), &i)) {
-          out.set_int_value(i);
-          return out;
+          out->set_int_value(i);
+          return absl::OkStatus();
         }
         if (absl::SimpleAtoi(Text(raw), &u)) {
-          out.set_uint_value(u);
-          return out;
+          out->set_uint_value(u);
+          return absl::OkStatus();
         }
         break;
       }
@@ -208,33 +208,33 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
   switch (type) {
     case v1::BOOLEAN:
       if (raw.kind == SLUICE_VALUE_BOOL || raw.kind == SLUICE_VALUE_INT64) {
-        out.set_bool_value(raw.num.i64 != 0);
-        return out;
+        out->set_bool_value(raw.num.i64 != 0);
+        return absl::OkStatus();
       }
       if (raw.kind == SLUICE_VALUE_TEXT) {
         const std::string t = absl::AsciiStrToLower(Text(raw));
-        out.set_bool_value(t == "t" || t == "true" || t == "1");
-        return out;
+        out->set_bool_value(t == "t" || t == "true" || t == "1");
+        return absl::OkStatus();
       }
       return Unexpected(raw, column);
     case v1::DECIMAL:
-      out.set_decimal_value(DecimalText(raw, column));
-      return out;
+      out->set_decimal_value(DecimalText(raw, column));
+      return absl::OkStatus();
     case v1::REAL:
     case v1::DOUBLE:
       switch (raw.kind) {
         case SLUICE_VALUE_DOUBLE:
-          out.set_double_value(raw.num.f64);
-          return out;
+          out->set_double_value(raw.num.f64);
+          return absl::OkStatus();
         case SLUICE_VALUE_INT64:
-          out.set_double_value(static_cast<double>(raw.num.i64));
-          return out;
+          out->set_double_value(static_cast<double>(raw.num.i64));
+          return absl::OkStatus();
         case SLUICE_VALUE_TEXT:
         case SLUICE_VALUE_DECIMAL: {
           double d;
           if (absl::SimpleAtod(Text(raw), &d)) {
-            out.set_double_value(d);
-            return out;
+            out->set_double_value(d);
+            return absl::OkStatus();
           }
           break;
         }
@@ -244,20 +244,20 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
       return Unexpected(raw, column);
     case v1::BYTES:
       if (raw.kind == SLUICE_VALUE_BYTES || raw.kind == SLUICE_VALUE_TEXT) {
-        out.set_bytes_value(std::string(Text(raw)));
-        return out;
+        out->set_bytes_value(std::string(Text(raw)));
+        return absl::OkStatus();
       }
       return Unexpected(raw, column);
     case v1::JSON:
     case v1::JSONB:
       if (raw.kind == SLUICE_VALUE_INT64) {
-        out.set_json_value(absl::StrCat(raw.num.i64));
+        out->set_json_value(absl::StrCat(raw.num.i64));
       } else if (raw.kind == SLUICE_VALUE_DOUBLE) {
-        out.set_json_value(FormatDouble(raw.num.f64));
+        out->set_json_value(FormatDouble(raw.num.f64));
       } else {
-        out.set_json_value(std::string(Text(raw)));
+        out->set_json_value(std::string(Text(raw)));
       }
-      return out;
+      return absl::OkStatus();
     default:
       break;
   }
@@ -267,43 +267,49 @@ absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column
     if (type != v1::COLUMN_TYPE_UNSPECIFIED) return Unexpected(raw, column);
     // A computed value without a declared type keeps the database's kind.
     if (raw.kind == SLUICE_VALUE_DOUBLE) {
-      out.set_double_value(raw.num.f64);
+      out->set_double_value(raw.num.f64);
     } else if (raw.kind == SLUICE_VALUE_UINT64) {
-      out.set_uint_value(raw.num.u64);
+      out->set_uint_value(raw.num.u64);
     } else if (raw.kind == SLUICE_VALUE_BOOL) {
-      out.set_bool_value(raw.num.i64 != 0);
+      out->set_bool_value(raw.num.i64 != 0);
     } else {
-      out.set_int_value(raw.num.i64);
+      out->set_int_value(raw.num.i64);
     }
-    return out;
+    return absl::OkStatus();
   }
   std::string text(Text(raw));
   switch (type) {
     case v1::DATE:
-      out.set_date_value(std::move(text));
+      out->set_date_value(std::move(text));
       break;
     case v1::TIME:
-      out.set_time_value(std::move(text));
+      out->set_time_value(std::move(text));
       break;
     case v1::TIMESTAMP:
     case v1::TIMESTAMPTZ:
       if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
-      out.set_timestamp_value(std::move(text));
+      out->set_timestamp_value(std::move(text));
       break;
     case v1::UUID:
-      out.set_uuid_value(absl::AsciiStrToLower(text));
+      out->set_uuid_value(absl::AsciiStrToLower(text));
       break;
     case v1::COLUMN_TYPE_UNSPECIFIED:
       if (raw.kind == SLUICE_VALUE_BYTES) {
-        out.set_bytes_value(std::move(text));
+        out->set_bytes_value(std::move(text));
       } else {
-        out.set_string_value(std::move(text));
+        out->set_string_value(std::move(text));
       }
       break;
     default:
-      out.set_string_value(std::move(text));
+      out->set_string_value(std::move(text));
       break;
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column& column) {
+  v1::Value out;
+  SLUICE_RETURN_IF_ERROR(FromAbiValue(raw, column, &out));
   return out;
 }
 

@@ -15,7 +15,9 @@ namespace sluice {
 sluice_value ToAbiValue(const v1::Value& value, std::string* scratch);
 
 // The database's value for a column declared as `column` (a synthetic column for computed
-// results). INTERNAL when the database returned something the type cannot hold.
+// results), into `out` (on the response's arena, if it has one: no copy). INTERNAL when the
+// database returned something the type cannot hold.
+absl::Status FromAbiValue(const sluice_value& raw, const v1::Column& column, v1::Value* out);
 absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column& column);
 
 // The shortest text that reads back as the same double.

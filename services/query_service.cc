@@ -13,22 +13,27 @@
 
 namespace sluice {
 
-// The methods served on the completion-queue API, once for both lists below.
-#define SLUICE_UNARY_METHODS(X) \
-  X(Select) X(Insert) X(Update) X(Delete) X(FindMany) X(FindFirst) X(ExecutePrepared) X(Batch)
+// The methods served on the completion-queue API, once for both lists below, each with whether
+// its handler builds the response in place (UnaryCalls::Method::arena): the relational reads
+// decode their rows straight into it; the others move in a result the executor built.
+// clang-format off
+#define SLUICE_UNARY_METHODS(X)                                              \
+  X(Select, false) X(Insert, false) X(Update, false) X(Delete, false)        \
+  X(FindMany, true) X(FindFirst, true) X(ExecutePrepared, false) X(Batch, false)
+// clang-format on
 
 std::vector<std::string> QueryServiceImpl::UnaryMethodPaths() {
-#define SLUICE_UNARY_PATH(Name) "/sluice.v1.QueryService/" #Name,
+#define SLUICE_UNARY_PATH(Name, arena) "/sluice.v1.QueryService/" #Name,
   return {SLUICE_UNARY_METHODS(SLUICE_UNARY_PATH)};
 #undef SLUICE_UNARY_PATH
 }
 
 void QueryServiceImpl::ServeUnary(UnaryCalls& calls) {
   using namespace std::placeholders;  // NOLINT: the generated RequestX and our handlers, bound
-#define SLUICE_SERVE_UNARY(Name)                                                  \
+#define SLUICE_SERVE_UNARY(Name, arena)                                           \
   calls.Serve<v1::Name##Request, v1::Name##Response>(                             \
       {std::bind(&QueryServiceBase::Request##Name, this, _1, _2, _3, _4, _4, _5), \
-       std::bind(&QueryServiceImpl::Name, this, _1, _2, _3, _4)});
+       std::bind(&QueryServiceImpl::Name, this, _1, _2, _3, _4), arena});
   SLUICE_UNARY_METHODS(SLUICE_SERVE_UNARY)
 #undef SLUICE_SERVE_UNARY
 }
@@ -306,8 +311,7 @@ void QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request
         response->set_plan(std::move(*result.mutable_plan()));
         return absl::OkStatus();
       }
-      SLUICE_ASSIGN_OR_RETURN(*response, NestRows(result, *shape, format));
-      return absl::OkStatus();
+      return NestRows(result, *shape, format, response);
     };
     return absl::OkStatus();
   };

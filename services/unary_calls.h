@@ -7,8 +7,10 @@
 #define SLUICE_SERVICES_UNARY_CALLS_H_
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -17,6 +19,8 @@
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/support/proto_buffer_writer.h>
+
+#include "google/protobuf/arena.h"
 
 #include "absl/time/time.h"
 #include "services/malformed_requests.h"
@@ -37,11 +41,16 @@ class UnaryCalls {
     // Must not block: answers through `answer`; the context, request and response stay valid
     // until then.
     std::function<void(grpc::ServerContext*, const Request*, Response*, Answer answer)> handle;
+    // The handler builds its response in place (it never moves a message built elsewhere into
+    // it): the response is then on an arena, whose first 8 KiB are the call's own, freed at once
+    // when it is sent, not message by message.
+    bool arena = false;
   };
 
   // Adds `threads` completion queues to `builder` (before BuildAndStart). A thread whose queue is
-  // empty while `idle` (no call in flight anywhere, the last ones one at a time) polls it for `busy_poll` before it
-  // sleeps: the next call of a client calling one at a time is then taken without a wake-up.
+  // empty while `idle` (no call in flight anywhere, the last ones one at a time) polls it for
+  // `busy_poll` before it sleeps: the next call of a client calling one at a time is then taken
+  // without a wake-up.
   UnaryCalls(grpc::ServerBuilder& builder, size_t threads, absl::Duration busy_poll = absl::ZeroDuration(),
              std::function<bool()> idle = nullptr);
   // Shut down (Shutdown) first.
@@ -92,6 +101,13 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
  public:
   Call(UnaryCalls* calls, std::shared_ptr<const Method<Request, Response>> method, grpc::ServerCompletionQueue* queue)
       : calls_(calls), method_(std::move(method)), queue_(queue) {
+    if (method_->arena) {
+      google::protobuf::ArenaOptions options;
+      options.initial_block = arena_block_;
+      options.initial_block_size = sizeof(arena_block_);
+      arena_.emplace(options);
+      response_ = google::protobuf::Arena::CreateMessage<Response>(&*arena_);
+    }
     context_.AsyncNotifyWhenDone(&done_);
     method_->request(&context_, &request_bytes_, &writer_, queue_, this);
   }
@@ -109,12 +125,17 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
       Answer answer = [this, calls](const grpc::Status& status) {
         grpc::ByteBuffer bytes;
         bool own = false;
-        if (status.ok()) (void)grpc::SerializationTraits<Response>::Serialize(response_, &bytes, &own);
+        if (status.ok()) (void)grpc::SerializationTraits<Response>::Serialize(*response_, &bytes, &own);
         // The response's rows are freed here, on the thread that (most often) decoded them: freed
         // by the queue's thread with the call, each would be a cross-thread free, which the
         // allocator pays for again when it collects them (10% of a relational read's CPU).
-        Response sent;
-        sent.Swap(&response_);
+        if (arena_.has_value()) {
+          response_ = nullptr;
+          arena_.reset();
+        } else {
+          Response sent;
+          sent.Swap(&own_response_);
+        }
         writer_.Finish(bytes, status, this);  // `this` may be gone from here on
         --calls->answering_;
       };
@@ -123,7 +144,7 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
       if (!grpc::SerializationTraits<Request>::Deserialize(&request_bytes_, &request_).ok()) {
         return answer(MalformedRequest(Request::descriptor()->full_name()));
       }
-      method_->handle(&context_, &request_, &response_, std::move(answer));
+      method_->handle(&context_, &request_, response_, std::move(answer));
       return;
     }
     answered_ = true;
@@ -150,7 +171,10 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
   grpc::ServerContext context_;
   grpc::ByteBuffer request_bytes_;
   Request request_;
-  Response response_;
+  alignas(std::max_align_t) char arena_block_[8192];  // the arena's first block (Method::arena)
+  std::optional<google::protobuf::Arena> arena_;
+  Response own_response_;  // when the method's responses are not on an arena
+  Response* response_ = &own_response_;
   grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> writer_{&context_};
   Done done_{this};
   bool started_ = false;
