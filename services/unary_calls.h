@@ -41,9 +41,9 @@ class UnaryCalls {
     // Must not block: answers through `answer`; the context, request and response stay valid
     // until then.
     std::function<void(grpc::ServerContext*, const Request*, Response*, Answer answer)> handle;
-    // The handler builds its response in place (it never moves a message built elsewhere into
-    // it): the response is then on an arena, whose first 8 KiB are the call's own, freed at once
-    // when it is sent, not message by message.
+    // The handler builds its response in place (a message built elsewhere and moved in would be
+    // copied): the response is then on an arena, whose first 8 KiB are the call's own, freed at
+    // once when it is sent, not message by message.
     bool arena = false;
   };
 
