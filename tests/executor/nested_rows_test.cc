@@ -27,11 +27,13 @@ struct Order {
     auto product = std::make_shared<FindShape>();
     product->fields = {Value("name", Type(v1::TEXT)), Value("unit_price", Type(v1::DECIMAL, 2))};
     auto detail = std::make_shared<FindShape>();
-    detail->fields = {Value("quantity", Type(v1::INTEGER)), Value("discount", Type(v1::REAL)),
+    detail->fields = {Value("quantity", Type(v1::INTEGER)),
+                      Value("discount", Type(v1::REAL)),
                       {"product", FindShape::Field::kOne, {}, product}};
     auto customer = std::make_shared<FindShape>();
     customer->fields = {Value("company_name", Type(v1::TEXT))};
-    shape.fields = {Value("id", Type(v1::INTEGER)), Value("ordered_at", Type(v1::TIMESTAMPTZ)),
+    shape.fields = {Value("id", Type(v1::INTEGER)),
+                    Value("ordered_at", Type(v1::TIMESTAMPTZ)),
                     {"customer", FindShape::Field::kOne, {}, customer},
                     {"details", FindShape::Field::kMany, {}, detail}};
     v1::Row* row = result.add_rows();
@@ -63,10 +65,9 @@ TEST(NestRows, DecodesEveryRelationIntoTypedValues) {
   EXPECT_EQ(chai.at("name").value().string_value(), "Chai");
   EXPECT_EQ(chai.at("unit_price").value().decimal_value(), "9.50");  // the column's scale
   EXPECT_EQ(details.rows(1).fields().at("product").value().null_value(), google::protobuf::NULL_VALUE);
-  EXPECT_EQ(out.json(),
-            R"([{"id":7,"ordered_at":"2024-06-01T10:00:00Z","customer":{"company_name":"Alfreds"},)"
-            R"("details":[{"quantity":2,"discount":0.05,"product":{"name":"Chai","unit_price":"9.50"}},)"
-            R"({"quantity":1,"discount":0,"product":null}]}])");
+  EXPECT_EQ(out.json(), R"([{"id":7,"ordered_at":"2024-06-01T10:00:00Z","customer":{"company_name":"Alfreds"},)"
+                        R"("details":[{"quantity":2,"discount":0.05,"product":{"name":"Chai","unit_price":"9.50"}},)"
+                        R"({"quantity":1,"discount":0,"product":null}]}])");
 
   // Decoded again into the same response: its rows are replaced, not appended to.
   ASSERT_TRUE(NestRows(order.result, order.shape, v1::FIND_FORMAT_ROWS, &out).ok());
