@@ -112,6 +112,28 @@ TEST_P(EndToEnd, TypedValuesRoundTrip) {
 // UPDATE SET to expressions of the row (Drizzle's sql`${col} + 1`): arithmetic on the row's
 // own values, a scalar subquery, a value checked like `set`; with RETURNING on every dialect
 // (MariaDB through its fallback).
+TEST_P(EndToEnd, TextWithANulIsStoredWholeOrRefused) {
+  // SQLite and MySQL store a NUL character in text; PostgreSQL text cannot hold one, and its
+  // driver would send the value cut short at the NUL: refused there, nothing stored.
+  SetUpShop();
+  InsertAdaAndBob();
+  v1::QueryResult r = Insert(R"({"target": {"schema": "shop"}, "insert": {"table": "posts", "rows": [
+      {"values": {"author_id": {"int_value": "1"}, "title": {"string_value": "a\u0000b"}}}], "returning": ["title"]}})");
+  if (GetParam() == "postgres") {
+    EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << last_.error_message();
+    EXPECT_THAT(last_.error_message(), ::testing::HasSubstr("NUL character (U+0000)"));
+  } else {
+    ASSERT_TRUE(last_.ok()) << last_.error_message();
+    ASSERT_EQ(r.rows_size(), 1);
+    EXPECT_EQ(r.rows(0).values(0).string_value(), std::string("a\0b", 3));
+  }
+  v1::QueryResult posts = Select(R"({"target": {"schema": "shop"}, "select": {"table": "posts",
+      "columns": [{"expression": {"column": {"name": "title"}}}]}})");
+  ASSERT_TRUE(last_.ok()) << last_.error_message();
+  ASSERT_EQ(posts.rows_size(), GetParam() == "postgres" ? 0 : 1);
+  if (posts.rows_size() == 1) EXPECT_EQ(posts.rows(0).values(0).string_value(), std::string("a\0b", 3));
+}
+
 TEST_P(EndToEnd, UpdateSetsColumnsToExpressions) {
   SetUpShop();
   InsertAdaAndBob();

@@ -90,7 +90,9 @@ TEST(NestRows, BuildsEveryNestedMessageOnTheResponsesArena) {
     EXPECT_EQ(row.GetArena(), &arena);
     for (const auto& [name, field] : row.fields()) {
       EXPECT_EQ(field.GetArena(), &arena) << name;
-      if (field.has_value()) EXPECT_EQ(field.value().GetArena(), &arena) << name;
+      if (field.has_value()) {
+        EXPECT_EQ(field.value().GetArena(), &arena) << name;
+      }
       if (field.has_row()) walk(field.row());
       for (const v1::NestedRow& r : field.rows().rows()) walk(r);
     }
