@@ -210,14 +210,22 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
       SpinFirstLock lock(&mu_);
       for (std::unique_ptr<PendingStatement>& statement : statements) {
         if (Push(statement)) continue;
-        const absl::Status status = statement->status();
+        // A group's member that could not be sent (its bind failed): those sent before it are
+        // dropped with the connection (no sync point followed them: nothing of theirs is kept),
+        // and with those after it they are ABORTED; it keeps its own error, the cause.
+        const absl::Status aborted = absl::AbortedError(absl::StrCat(
+            "not kept: another statement of its transaction could not be sent (", statement->status().message(), ")"));
         if (!queue_.empty()) lease_->Discard();
-        for (auto& sent : queue_) failed.push_back(std::move(sent));
+        for (auto& sent : queue_) {
+          sent->Fail(aborted);
+          failed.push_back(std::move(sent));
+        }
         queue_.clear();
         for (auto& rest : statements) {
-          if (rest != nullptr) failed.push_back(std::move(rest));
+          if (rest == nullptr) continue;
+          if (rest != statement) rest->Fail(aborted);
+          failed.push_back(std::move(rest));
         }
-        for (auto& each : failed) each->Fail(status);
         closed_ = true;
         back = std::move(lease_);
         return failed;

@@ -278,10 +278,16 @@ void QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::BatchReques
           if (!plan.ok()) return finish(plan.status());
           planned = *std::move(plan);
           GroupCallback done = [response, finish](std::vector<absl::StatusOr<v1::QueryResult>> results) {
-            // The first that failed is the cause; those after it did not run.
+            // The cause is the first that failed other than ABORTED (those did not run, or ran and
+            // were not kept); the first ABORTED when all were (a conflict the database reported).
+            size_t cause = results.size();
             for (size_t i = 0; i < results.size(); ++i) {
-              if (!results[i].ok()) return finish(BatchFailed(results[i].status(), i));
+              if (results[i].ok()) continue;
+              if (cause == results.size()) cause = i;
+              if (results[i].status().code() != absl::StatusCode::kAborted)
+                return finish(BatchFailed(results[i].status(), i));
             }
+            if (cause < results.size()) return finish(BatchFailed(results[cause].status(), cause));
             for (auto& result : results) *response->add_results() = *std::move(result);
             finish(absl::OkStatus());
           };

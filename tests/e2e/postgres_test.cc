@@ -743,6 +743,66 @@ TEST_F(Postgres, ABatchIsSentWholeAsOneTransaction) {
             "1:11,2:21,4:41");
 }
 
+// libpq sends a text parameter up to its first NUL: such a value is refused, not stored cut
+// short (Drizzle's driver gets PostgreSQL's own refusal for it).
+TEST_F(Postgres, TextWithANulIsRefusedNotCutShort) {
+  v1::QueryResult result;
+  const grpc::Status status = Insert(R"({"id": {"int_value": "7"}, "t": {"string_value": "ab\u0000cd"}})", &result);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("holds a NUL character (U+0000), which PostgreSQL text cannot store"));
+  EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM lab.samples WHERE id = 7"), "0");
+}
+
+// A batch member that cannot be sent (its value is refused when bound) after the members before
+// it went: the connection is dropped (nothing of theirs is kept), the error names that member.
+TEST_F(Postgres, ABatchWhoseMemberCannotBeSentKeepsNothing) {
+  const std::unique_ptr<testing::InProcessServer> one = Pooled(1);
+  ASSERT_TRUE(one->ok());
+  auto queries = v1::QueryService::NewStub(one->channel());
+  const std::string sent = "sluice_nonblocking_statements_total{database=\"default\"}";
+  // Two inserts of two shapes; the second's text is `t`.
+  const auto batch = [&](int id, const std::string& t, uint64_t* sent_together) {
+    const uint64_t before = Counter(*one, sent);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    v1::BatchResponse response;
+    const grpc::Status status = queries->Batch(
+        &context,
+        Json<v1::BatchRequest>(
+            absl::StrCat(R"({"target": {"schema": "kinds"}, "operations": [)",
+                         R"({"insert": {"table": "samples", "rows": [{"values": {"id": {"int_value": ")", id,
+                         R"("}}}]}},)", R"({"insert": {"table": "samples", "rows": [{"values": {"id": {"int_value": ")",
+                         id + 1, R"("}, "t": {"string_value": ")", t, R"("}}}]}}]})")),
+        &response);
+    *sent_together = Counter(*one, sent) - before;
+    return status;
+  };
+  uint64_t together = 0;
+  const auto refused = [](const grpc::Status& status) {
+    return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT &&
+           absl::StrContains(status.error_message(), "operations[1] failed, nothing was kept: ") &&
+           absl::StrContains(status.error_message(), "NUL character (U+0000)");
+  };
+  // On a worker, a statement at a time (the shapes are not prepared on the connection yet).
+  const grpc::Status first = batch(10, "x\\u0000y", &together);
+  EXPECT_TRUE(refused(first)) << first.error_code() << " " << first.error_message();
+  EXPECT_EQ(together, 0u);
+  ASSERT_TRUE(batch(12, "ok", &together).ok());
+  ASSERT_TRUE(batch(14, "ok", &together).ok());
+  EXPECT_EQ(together, 2u) << "both shapes prepared: the batch is sent together";
+  // Sent together: the first insert went before the second's bind failed.
+  const grpc::Status second = batch(16, "x\\u0000y", &together);
+  EXPECT_TRUE(refused(second)) << second.error_code() << " " << second.error_message();
+  EXPECT_EQ(together, 0u);
+  // The connection was dropped: its replacement prepares the shapes on a worker first.
+  ASSERT_TRUE(batch(18, "ok", &together).ok());
+  EXPECT_EQ(together, 0u) << "a new connection, nothing prepared on it yet";
+  ASSERT_TRUE(batch(20, "ok", &together).ok());
+  EXPECT_EQ(together, 2u);
+  EXPECT_EQ(Session(url_).Exec("SELECT string_agg(id::text, ',' ORDER BY id) FROM lab.samples"),
+            "12,13,14,15,18,19,20,21");
+}
+
 // Batches and single calls from many threads on one connection: each batch applies whole or not
 // at all, and every call gets its own result.
 TEST_F(Postgres, BatchesOnOneConnectionEachApplyWholeOrNotAtAll) {
