@@ -307,10 +307,4 @@ absl::Status FromAbiValue(const sluice_value& raw, const v1::Column& column, v1:
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column& column) {
-  v1::Value out;
-  SLUICE_RETURN_IF_ERROR(FromAbiValue(raw, column, &out));
-  return out;
-}
-
 }  // namespace sluice

@@ -3,7 +3,7 @@
 #ifndef SLUICE_EXECUTOR_VALUE_CODEC_H_
 #define SLUICE_EXECUTOR_VALUE_CODEC_H_
 
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
 #include "plugins/sluice_dialect.h"
 #include "sluice/v1/schema.pb.h"
 #include "sluice/v1/value.pb.h"
@@ -18,7 +18,6 @@ sluice_value ToAbiValue(const v1::Value& value, std::string* scratch);
 // results), into `out` (on the response's arena, if it has one: no copy). INTERNAL when the
 // database returned something the type cannot hold.
 absl::Status FromAbiValue(const sluice_value& raw, const v1::Column& column, v1::Value* out);
-absl::StatusOr<v1::Value> FromAbiValue(const sluice_value& raw, const v1::Column& column);
 
 // The shortest text that reads back as the same double.
 std::string FormatDouble(double d);
