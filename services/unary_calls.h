@@ -7,7 +7,6 @@
 #define SLUICE_SERVICES_UNARY_CALLS_H_
 
 #include <atomic>
-#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,8 +41,8 @@ class UnaryCalls {
     // until then.
     std::function<void(grpc::ServerContext*, const Request*, Response*, Answer answer)> handle;
     // The handler builds its response in place (a message built elsewhere and moved in would be
-    // copied): the response is then on an arena, whose first 8 KiB are the call's own, freed at
-    // once when it is sent, not message by message.
+    // copied): the response is then on an arena (its first block 8 KiB), freed at once when it is
+    // sent, not message by message.
     bool arena = false;
   };
 
@@ -103,8 +102,7 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
       : calls_(calls), method_(std::move(method)), queue_(queue) {
     if (method_->arena) {
       google::protobuf::ArenaOptions options;
-      options.initial_block = arena_block_;
-      options.initial_block_size = sizeof(arena_block_);
+      options.start_block_size = 8192;
       arena_.emplace(options);
       response_ = google::protobuf::Arena::CreateMessage<Response>(&*arena_);
     }
@@ -171,9 +169,8 @@ class UnaryCalls::Call final : public UnaryCalls::Tag {
   grpc::ServerContext context_;
   grpc::ByteBuffer request_bytes_;
   Request request_;
-  alignas(std::max_align_t) char arena_block_[8192];  // the arena's first block (Method::arena)
-  std::optional<google::protobuf::Arena> arena_;
-  Response own_response_;  // when the method's responses are not on an arena
+  std::optional<google::protobuf::Arena> arena_;  // Method::arena
+  Response own_response_;                         // when the method's responses are not on an arena
   Response* response_ = &own_response_;
   grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> writer_{&context_};
   Done done_{this};
