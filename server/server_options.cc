@@ -142,8 +142,8 @@ const std::vector<Option>& Options() {
     o.push_back(Size("--busy-poll-us", "SLUICE_BUSY_POLL_US", "busy_poll_us",
                      "microseconds a serving thread with no other call in flight keeps polling for its statement's "
                      "rows and, while calls come one at a time that close together, for the next call, before it "
-                     "sleeps: lower latency one call at a time (calls that overlap are not polled for), for up to that "
-                     "much CPU per call (default 200; 0: sleep at once, "
+                     "sleeps: lower latency one call at a time (calls that overlap, and after a call that took "
+                     "longer, are not polled for), for up to that much CPU per call (default 500; 0: sleep at once, "
                      "e.g. under a tight CPU limit)",
                      &S::busy_poll_us, 0));
     o.push_back(Size("--pipeline-depth", "SLUICE_PIPELINE_DEPTH", "pipeline_depth",

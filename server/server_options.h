@@ -54,7 +54,7 @@ struct ServerOptions {
   size_t max_concurrent_calls = 1024;
   // Microseconds a serving thread with no other call in flight keeps polling (for the next call,
   // and for its lone statement's rows) before it sleeps (0: sleeps at once).
-  size_t busy_poll_us = 200;
+  size_t busy_poll_us = 500;
   // Statements of different calls sent at once on one connection (pipelined, where the plugin can:
   // PostgreSQL); 1: one at a time.
   size_t pipeline_depth = 8;

@@ -121,6 +121,9 @@ grpc::Status ServerState::Done(grpc::ServerContextBase* context, const char* met
   }
   grpc::Status answer = ToGrpcStatus(outcome);
   metrics.RecordCall(method, db, absl::StrCat(answer.error_code()), seconds);
+  if (const bool short_call = absl::Seconds(seconds) <= busy_poll;
+      short_calls_.load(std::memory_order_relaxed) != short_call)
+    short_calls_.store(short_call, std::memory_order_relaxed);
   --in_flight_;
   return answer;
 }
@@ -167,7 +170,7 @@ bool ServerState::IdleAfterSerialCalls() {
   if (in_flight_.load(std::memory_order_relaxed) != 0) return false;
   const bool serial = !overlapped_.exchange(false, std::memory_order_relaxed);
   if (serial_.load(std::memory_order_relaxed) != serial) serial_.store(serial, std::memory_order_relaxed);
-  return serial;
+  return serial && short_calls_.load(std::memory_order_relaxed);
 }
 
 std::string ServerState::RenderMetrics() const { return metrics.Render(plugins, databases.get(), &held); }
@@ -181,7 +184,8 @@ CallContext ServerState::CallOf(grpc::ServerContextBase* context, bool unary) co
   call.max_rows = unary ? max_rows : 0;
   if (in_flight_.load(std::memory_order_relaxed) == 1) {
     call.others_waiting = &UnaryCalls::OthersWaiting;
-    if (serial_.load(std::memory_order_relaxed) && !overlapped_.load(std::memory_order_relaxed))
+    if (serial_.load(std::memory_order_relaxed) && !overlapped_.load(std::memory_order_relaxed) &&
+        short_calls_.load(std::memory_order_relaxed))
       call.busy_poll = busy_poll;
   }
   call.query_log = query_log;

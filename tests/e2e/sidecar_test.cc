@@ -240,9 +240,9 @@ double CpuSeconds(pid_t pid) {
 }
 
 TEST(Sidecar, BusyPollingEndsWhenTheCallsDo) {
-  // --busy-poll-us (default 200): between calls one after another the serving thread polls rather
+  // --busy-poll-us (default 500): between calls one after another the serving thread polls rather
   // than sleeps; when the calls stop, so does the polling.
-  for (const char* busy_poll : {"200", "0"}) {
+  for (const char* busy_poll : {"500", "0"}) {
     SluicedProcess server({"--plugin-dir", "lib/plugins", "--database", Db(), "--busy-poll-us", busy_poll});
     ASSERT_TRUE(server.ok());
     Client client(server.channel());

@@ -67,7 +67,7 @@ TEST(ServerOptions, ClientWaitLimitsDefaultToSaneValuesAndTheHeldShareFitsThePoo
 }
 
 TEST(ServerOptions, BusyPollIsMicrosecondsFromFlagOrEnvironment) {
-  EXPECT_EQ(Parse({}).busy_poll_us, 200u);
+  EXPECT_EQ(Parse({}).busy_poll_us, 500u);
   EXPECT_EQ(Parse({}, {{"SLUICE_BUSY_POLL_US", "0"}}).busy_poll_us, 0u);
   EXPECT_EQ(Parse({"--busy-poll-us", "50"}, {{"SLUICE_BUSY_POLL_US", "0"}}).busy_poll_us, 50u);
   auto getenv = [](const char*) -> const char* { return nullptr; };

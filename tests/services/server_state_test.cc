@@ -114,5 +114,33 @@ TEST(ServerState, OnlyCallsOneAtATimeArePolledFor) {
   EXPECT_EQ(lone_call_polls(), absl::Microseconds(200));
 }
 
+TEST(ServerState, NoPollingAfterACallLongerThanTheBudget) {
+  // A thread that polls the budget away and then sleeps anyway is woken just after: worse than
+  // not polling. After a call that took longer than --busy-poll-us, neither the next call nor the
+  // thread waiting for it polls; a call within the budget turns polling back on.
+  ServerState state{PluginRegistry()};
+  state.busy_poll = absl::Milliseconds(50);
+  grpc::ServerContext context;
+  auto call_polls = [&](absl::Duration takes) {
+    absl::Duration polls = absl::InfiniteDuration();
+    EXPECT_TRUE(state
+                    .Serve(&context, "QueryService/Select", Scope::kData, "",
+                           [&] {
+                             polls = state.CallOf(&context, true).busy_poll;
+                             absl::SleepFor(takes);
+                             return absl::OkStatus();
+                           })
+                    .ok());
+    return polls;
+  };
+  EXPECT_EQ(call_polls(absl::ZeroDuration()), absl::Milliseconds(50));
+  EXPECT_TRUE(state.IdleAfterSerialCalls());
+  EXPECT_EQ(call_polls(absl::Milliseconds(60)), absl::Milliseconds(50));  // known only once it is done
+  EXPECT_FALSE(state.IdleAfterSerialCalls());
+  EXPECT_EQ(call_polls(absl::ZeroDuration()), absl::ZeroDuration());
+  EXPECT_TRUE(state.IdleAfterSerialCalls());
+  EXPECT_EQ(call_polls(absl::ZeroDuration()), absl::Milliseconds(50));
+}
+
 }  // namespace
 }  // namespace sluice
