@@ -15,7 +15,7 @@ namespace sluice::sdk {
 // How a dialect turns related rows into one JSON array (relational reads, plan::Nested).
 enum class JsonRows {
   // PostgreSQL: rows numbered (row_number() OVER (ORDER BY ...)) in a derived table, then
-  // aggregated in that order (json_agg(... ORDER BY n)).
+  // aggregated in that order (json_agg(... ORDER BY n)); rows in no order as below.
   kNumberedDerivedTable,
   // SQLite 3.40 (no ORDER BY inside aggregates): an ordered, limited derived table whose rows
   // the aggregate reads in order.

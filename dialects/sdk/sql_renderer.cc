@@ -1055,7 +1055,12 @@ absl::Status SqlRenderer::Nested(const plan::Nested& nested) {
     Append(" LIMIT 1)");
     return absl::OkStatus();
   }
-  switch (dialect_.json_rows()) {
+  JsonRows json_rows = dialect_.json_rows();
+  // Rows in no order need no numbering: the aggregate takes them as they come (the numbering is a
+  // window function and a sort: an order with its details ran 12–22% faster without, pgbench).
+  if (json_rows == JsonRows::kNumberedDerivedTable && select.order_by().empty())
+    json_rows = JsonRows::kOrderedDerivedTable;
+  switch (json_rows) {
     case JsonRows::kOrderedAggregate:
       // (SELECT COALESCE(JSON_ARRAYAGG(<row> ORDER BY ... LIMIT ...), <[]>) FROM ... WHERE ...)
       Append("(SELECT COALESCE(");

@@ -1,6 +1,6 @@
 // The SQL the PostgreSQL plugin renders through the ABI (the real .so): numbered placeholders,
 // ILIKE and NULLS ordering natively, upserts, UPDATE ... RETURNING, DISTINCT ON, and
-// relational reads through json_agg (numbered by row_number() so that order survives).
+// relational reads through json_agg (numbered by row_number() so that an order survives).
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "planner/planner.h"
@@ -84,6 +84,16 @@ TEST_F(PostgresSqlTest, RelatedRowsThroughJsonAgg) {
       "'[]'::json) FROM (SELECT json_build_array(\"posts\".\"title\") AS \"row\", row_number() OVER ( ORDER BY "
       "\"posts\".\"id\" DESC) AS \"n\" FROM \"posts\" WHERE ((\"posts\".\"author_id\" = \"users\".\"id\")) ORDER BY "
       "\"posts\".\"id\" DESC LIMIT $1) AS \"_rows\") AS \"posts\" FROM \"users\"");
+
+  // Related rows in no order are not numbered: the aggregate takes them as they come.
+  find = PlanFind(schema_, FromJson<v1::Find>(R"({"table": "users", "columns": ["id"],
+      "with": {"posts": {"columns": ["title"], "limit": 2}}})"),
+                  false, "");
+  ASSERT_TRUE(find.ok()) << find.status();
+  EXPECT_EQ(Sql(find->statement),
+            "SELECT \"users\".\"id\" AS \"id\", (SELECT COALESCE(json_agg(\"_rows\".\"row\"), '[]'::json) FROM "
+            "(SELECT json_build_array(\"posts\".\"title\") AS \"row\" FROM \"posts\" WHERE ((\"posts\".\"author_id\" "
+            "= \"users\".\"id\")) LIMIT $1) AS \"_rows\") AS \"posts\" FROM \"users\"");
 }
 
 }  // namespace
