@@ -94,6 +94,9 @@ typedef struct sluice_error {
 /* compile: the plan binds more values than one statement of the dialect can (code
  * INVALID_ARGUMENT); sluiced then runs an insert's rows in parts, and refuses anything else. */
 #define SLUICE_REASON_TOO_MANY_PARAMETERS "TOO_MANY_PARAMETERS"
+/* bind: a value the database cannot store as given (code INVALID_ARGUMENT), such as text with a
+ * NUL character in PostgreSQL; sluiced names the request field that holds it. */
+#define SLUICE_REASON_UNSTORABLE_VALUE "UNSTORABLE_VALUE"
 
 /* Kinds of sluice_value. Numbers match sluice.plan.v1.LiteralKind. */
 typedef enum sluice_value_kind {

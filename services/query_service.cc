@@ -54,11 +54,12 @@ struct QueryServiceImpl::StatementCall {
 // gRPC's thread; the event loop decodes the rows and finishes the call. What would block (a
 // schema to re-read, a connection to open, a statement to prepare, a driver without the
 // non-blocking path) is done by a worker, the same steps in the blocking form.
-void QueryServiceImpl::Statement(grpc::ServerContext* context, const char* method, const std::string& database,
-                                 Mode mode, Resolve resolve, Answer answer) {
+void QueryServiceImpl::Statement(grpc::ServerContext* context, const google::protobuf::Message& request,
+                                 const char* method, const std::string& database, Mode mode, Resolve resolve,
+                                 Answer answer) {
   // EXPLAIN ANALYZE runs the statement whatever it is (a write rolled back): an admin's call.
   const Scope scope = mode.explain && mode.analyze ? Scope::kAdmin : Scope::kData;
-  state_.ServeAsync(context, method, scope, database, std::move(answer), [&](ServerState::Finish finish) {
+  state_.ServeAsync(context, method, scope, database, &request, std::move(answer), [&](ServerState::Finish finish) {
     if (mode.explain && mode.to_sql) return finish(InvalidField("explain", "give to_sql or explain, not both"));
     if (mode.analyze && !mode.explain) return finish(InvalidField("analyze", "analyze qualifies explain: set both"));
     auto call = std::make_shared<StatementCall>();
@@ -135,7 +136,7 @@ QueryServiceImpl::PlanFn QueryServiceImpl::OneStatement(char kind, const Message
 
 void QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequest* request,
                               v1::SelectResponse* response, Answer answer) {
-  Statement(context, "QueryService/Select", request->target().database(), ModeOf(*request),
+  Statement(context, *request, "QueryService/Select", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     OneStatement(
                         'S', request->select(),
@@ -146,7 +147,7 @@ void QueryServiceImpl::Select(grpc::ServerContext* context, const v1::SelectRequ
 
 void QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequest* request,
                               v1::InsertResponse* response, Answer answer) {
-  Statement(context, "QueryService/Insert", request->target().database(), ModeOf(*request),
+  Statement(context, *request, "QueryService/Insert", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     OneStatement(
                         'I', request->insert(),
@@ -157,7 +158,7 @@ void QueryServiceImpl::Insert(grpc::ServerContext* context, const v1::InsertRequ
 
 void QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequest* request,
                               v1::UpdateResponse* response, Answer answer) {
-  Statement(context, "QueryService/Update", request->target().database(), ModeOf(*request),
+  Statement(context, *request, "QueryService/Update", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     OneStatement(
                         'U', request->update(),
@@ -168,7 +169,7 @@ void QueryServiceImpl::Update(grpc::ServerContext* context, const v1::UpdateRequ
 
 void QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
                               v1::DeleteResponse* response, Answer answer) {
-  Statement(context, "QueryService/Delete", request->target().database(), ModeOf(*request),
+  Statement(context, *request, "QueryService/Delete", request->target().database(), ModeOf(*request),
             Planned(request->target(),
                     OneStatement(
                         'D', request->delete_(),
@@ -267,7 +268,7 @@ absl::Status RunBatch(ServerState& state, Database& db, const v1::BatchRequest& 
 void QueryServiceImpl::Batch(grpc::ServerContext* context, const v1::BatchRequest* request, v1::BatchResponse* response,
                              Answer answer) {
   state_.ServeAsync(
-      context, "QueryService/Batch", Scope::kData, request->target().database(), std::move(answer),
+      context, "QueryService/Batch", Scope::kData, request->target().database(), request, std::move(answer),
       [&](ServerState::Finish finish) {
         const CallContext call = state_.CallOf(context);
         absl::StatusOr<Database*> db = state_.databases->Find(request->target().database());
@@ -321,8 +322,8 @@ void QueryServiceImpl::Find(grpc::ServerContext* context, const Request& request
     };
     return absl::OkStatus();
   };
-  Statement(context, first ? "QueryService/FindFirst" : "QueryService/FindMany", request.target().database(), mode,
-            Planned(request.target(), std::move(plan)), std::move(answer));
+  Statement(context, request, first ? "QueryService/FindFirst" : "QueryService/FindMany", request.target().database(),
+            mode, Planned(request.target(), std::move(plan)), std::move(answer));
 }
 
 void QueryServiceImpl::FindMany(grpc::ServerContext* context, const v1::FindManyRequest* request,
@@ -383,7 +384,7 @@ void QueryServiceImpl::ExecutePrepared(grpc::ServerContext* context, const v1::E
     SLUICE_RETURN_IF_ERROR(c.Set(std::move(bound), response->mutable_result()));
     return true;
   };
-  Statement(context, "QueryService/ExecutePrepared", "", Mode(), std::move(resolve), std::move(answer));
+  Statement(context, *request, "QueryService/ExecutePrepared", "", Mode(), std::move(resolve), std::move(answer));
 }
 
 grpc::Status QueryServiceImpl::Raw(grpc::ServerContext* context, const v1::RawRequest* request,

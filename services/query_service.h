@@ -77,8 +77,10 @@ class QueryServiceImpl final : public QueryServiceBase {
   static Mode ModeOf(const Request& request) {
     return {request.to_sql(), request.explain(), request.analyze()};
   }
-  void Statement(grpc::ServerContext* context, const char* method, const std::string& database, Mode mode,
-                 Resolve resolve, Answer answer);
+  // One statement's call: `request` is the call's (for the field path of a value the database
+  // refused to store).
+  void Statement(grpc::ServerContext* context, const google::protobuf::Message& request, const char* method,
+                 const std::string& database, Mode mode, Resolve resolve, Answer answer);
   // Resolve for a request with a target: its database and schema, then `plan` sets the statement.
   using PlanFn = std::function<absl::Status(const std::shared_ptr<const SchemaIndex>& schema, StatementCall& out)>;
   Resolve Planned(const v1::Target& target, PlanFn plan);

@@ -12,6 +12,7 @@
 #include "planner/planner.h"
 #include "services/grpc_status.h"
 #include "services/query_service.h"
+#include "services/unstorable_value.h"
 
 namespace sluice {
 namespace {
@@ -98,6 +99,7 @@ absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, St
         });
         absl::StatusOr<v1::QueryResult> result =
             planned.ok() ? transaction.Execute(*planned) : absl::StatusOr<v1::QueryResult>(planned.status());
+        if (!result.ok()) result = NameUnstorableValue(result.status(), request, path);
         if (result.ok()) {
           *response.mutable_result() = *std::move(result);
           break;

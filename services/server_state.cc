@@ -12,6 +12,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "services/grpc_status.h"
 #include "services/unary_calls.h"
+#include "services/unstorable_value.h"
 
 namespace sluice {
 namespace {
@@ -137,12 +138,14 @@ grpc::Status ServerState::Serve(grpc::ServerContextBase* context, const char* me
 }
 
 void ServerState::ServeAsync(grpc::ServerContextBase* context, const char* method, Scope scope,
-                             const std::string& database, Answer answer, const std::function<void(Finish)>& body) {
+                             const std::string& database, const google::protobuf::Message* request, Answer answer,
+                             const std::function<void(Finish)>& body) {
   grpc::Status admitted = Admit(context, method, scope);
   if (!admitted.ok()) return answer(admitted);
   const auto start = std::chrono::steady_clock::now();
-  body([this, context, answer = std::move(answer), method, database, start](const absl::Status& status) {
-    answer(Done(context, method, database, start, status));
+  body([this, context, answer = std::move(answer), method, database, request, start](const absl::Status& status) {
+    answer(Done(context, method, database, start,
+                status.ok() || request == nullptr ? status : NameUnstorableValue(status, *request)));
   });
 }
 

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "executor/call_watchdog.h"
 #include "executor/database.h"
+#include "google/protobuf/message.h"
 #include "migrations/migrator.h"
 #include "plugins/plugin_registry.h"
 #include "registry/schema_registry.h"
@@ -39,10 +40,12 @@ struct ServerState {
 
   // Serve for a handler that must not block (UnaryCalls): `body` runs on the calling thread and
   // calls `finish` exactly once with the outcome, at once or later from any thread (the event
-  // loop, a worker), which records the call and answers it through `answer`.
+  // loop, a worker), which records the call and answers it through `answer`. A value of
+  // `request` (when given; it must outlive the call) that the database refused to store is named
+  // by its field path (NameUnstorableValue).
   using Finish = std::function<void(const absl::Status&)>;
   void ServeAsync(grpc::ServerContextBase* context, const char* method, Scope scope, const std::string& database,
-                  Answer answer, const std::function<void(Finish)>& body);
+                  const google::protobuf::Message* request, Answer answer, const std::function<void(Finish)>& body);
 
   // The call as the executor sees it: its deadline (capped by statement_timeout), whether the
   // client cancelled, the row limit, the query log.

@@ -280,7 +280,8 @@ class TypedCalls::Call {
   // (an unauthenticated caller learns nothing of the request), and recorded.
   void Refuse(const absl::Status& status) {
     state_.ServeAsync(
-        &context_, GenericMethod(), Scope::kData, database_, [this](const grpc::Status& refused) { Finish(refused); },
+        &context_, GenericMethod(), Scope::kData, database_, /*request=*/nullptr,
+        [this](const grpc::Status& refused) { Finish(refused); },
         [&status](ServerState::Finish finish) { finish(status); });
   }
 

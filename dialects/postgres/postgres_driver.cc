@@ -403,9 +403,12 @@ int32_t Bind(sluice_stmt* s, uint32_t slot, const sluice_value* v, sluice_error*
     }
     // libpq sends a text parameter up to its first NUL: the value would be cut short, silently.
     if (!s->is_null[slot] && out.find('\0') != std::string::npos) {
-      return SetError(err, SLUICE_STATUS_INVALID_ARGUMENT,
-                      absl::StrCat("postgres: parameter ", slot + 1,
-                                   " holds a NUL character (U+0000), which PostgreSQL text cannot store"));
+      return sdk::SetReason(
+          err,
+          SetError(err, SLUICE_STATUS_INVALID_ARGUMENT,
+                   absl::StrCat("postgres: parameter ", slot + 1,
+                                " holds a NUL character (U+0000), which PostgreSQL text cannot store")),
+          SLUICE_REASON_UNSTORABLE_VALUE);
     }
     return SLUICE_STATUS_OK;
   });

@@ -122,6 +122,7 @@ TEST_P(EndToEnd, TextWithANulIsStoredWholeOrRefused) {
   if (GetParam() == "postgres") {
     EXPECT_EQ(last_.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << last_.error_message();
     EXPECT_THAT(last_.error_message(), ::testing::HasSubstr("NUL character (U+0000)"));
+    EXPECT_THAT(FieldPaths(last_), ElementsAre("insert.rows[0].values[\"title\"]"));
   } else {
     ASSERT_TRUE(last_.ok()) << last_.error_message();
     ASSERT_EQ(r.rows_size(), 1);
@@ -132,6 +133,27 @@ TEST_P(EndToEnd, TextWithANulIsStoredWholeOrRefused) {
   ASSERT_TRUE(last_.ok()) << last_.error_message();
   ASSERT_EQ(posts.rows_size(), GetParam() == "postgres" ? 0 : 1);
   if (posts.rows_size() == 1) EXPECT_EQ(posts.rows(0).values(0).string_value(), std::string("a\0b", 3));
+
+  // In an interactive transaction: the error names the message's field.
+  grpc::ClientContext context;
+  auto stream = queries_->Transaction(&context);
+  v1::TransactionResponse response;
+  ASSERT_TRUE(stream->Write(Json<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "shop"}}})")));
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_TRUE(stream->Write(Json<v1::TransactionRequest>(R"({"operation": {"insert": {"table": "posts", "rows": [
+      {"values": {"author_id": {"int_value": "2"}, "title": {"string_value": "c\u0000d"}}}]}}})")));
+  if (GetParam() == "postgres") {
+    EXPECT_FALSE(stream->Read(&response));
+    const grpc::Status failed = stream->Finish();
+    EXPECT_EQ(failed.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << failed.error_message();
+    EXPECT_THAT(FieldPaths(failed), ElementsAre("message[1].operation.insert.rows[0].values[\"title\"]"));
+  } else {
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_TRUE(stream->Write(Json<v1::TransactionRequest>(R"({"commit": {}})")));
+    ASSERT_TRUE(stream->Read(&response));
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+  }
 }
 
 TEST_P(EndToEnd, UpdateSetsColumnsToExpressions) {

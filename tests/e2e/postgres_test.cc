@@ -744,13 +744,21 @@ TEST_F(Postgres, ABatchIsSentWholeAsOneTransaction) {
 }
 
 // libpq sends a text parameter up to its first NUL: such a value is refused, not stored cut
-// short (Drizzle's driver gets PostgreSQL's own refusal for it).
+// short (Drizzle's driver gets PostgreSQL's own refusal for it), and the error names its field.
 TEST_F(Postgres, TextWithANulIsRefusedNotCutShort) {
   v1::QueryResult result;
-  const grpc::Status status = Insert(R"({"id": {"int_value": "7"}, "t": {"string_value": "ab\u0000cd"}})", &result);
+  grpc::Status status = Insert(R"({"id": {"int_value": "7"}, "t": {"string_value": "ab\u0000cd"}})", &result);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("holds a NUL character (U+0000), which PostgreSQL text cannot store"));
-  EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM lab.samples WHERE id = 7"), "0");
+  EXPECT_EQ(FieldPaths(status), std::vector<std::string>{"insert.rows[0].values[\"t\"]"});
+  EXPECT_EQ(testing::ErrorInfo(status, "reason"), "UNSTORABLE_VALUE");
+  // In an array's element (sent as one array literal): that element.
+  status = Insert(R"({"id": {"int_value": "8"}, "words": {"list_value": {"values": [{"string_value": "a"},
+      {"string_value": "b\u0000"}]}}})",
+                  &result);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(FieldPaths(status), std::vector<std::string>{"insert.rows[0].values[\"words\"].list_value.values[1]"});
+  EXPECT_EQ(Session(url_).Exec("SELECT count(*) FROM lab.samples WHERE id IN (7, 8)"), "0");
 }
 
 // A batch member that cannot be sent (its value is refused when bound) after the members before
@@ -781,7 +789,8 @@ TEST_F(Postgres, ABatchWhoseMemberCannotBeSentKeepsNothing) {
   const auto refused = [](const grpc::Status& status) {
     return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT &&
            absl::StrContains(status.error_message(), "operations[1] failed, nothing was kept: ") &&
-           absl::StrContains(status.error_message(), "NUL character (U+0000)");
+           absl::StrContains(status.error_message(), "NUL character (U+0000)") &&
+           FieldPaths(status) == std::vector<std::string>{"operations[1].insert.rows[0].values[\"t\"]"};
   };
   // On a worker, a statement at a time (the shapes are not prepared on the connection yet).
   const grpc::Status first = batch(10, "x\\u0000y", &together);
