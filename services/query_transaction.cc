@@ -1,6 +1,9 @@
 // QueryService.Transaction: an interactive transaction over a bidirectional stream.
 #include <algorithm>
+#include <atomic>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +19,6 @@
 
 namespace sluice {
 namespace {
-
-using Stream = grpc::ServerReaderWriter<v1::TransactionResponse, v1::TransactionRequest>;
 
 absl::Status Savepoint(Transaction& transaction, Transaction::SavepointAction action, const std::string& name,
                        const std::string& path) {
@@ -57,103 +58,207 @@ Isolation IsolationOf(v1::TransactionRequest::IsolationLevel level) {
   }
 }
 
-// Runs the transaction: OK after commit or an asked-for rollback; any error ends it, and the
-// connection's lease rolls back whatever is open (also when the client cancels or goes away).
-absl::Status RunTransaction(ServerState& state, grpc::ServerContext* context, Stream* stream) {
-  v1::TransactionRequest request;
-  // A stream that ends first (or whose first message does not decode) asked nothing either.
-  if (!stream->Read(&request) || !request.has_begin()) {
-    return InvalidField("begin", "the first message must be begin");
+// One Transaction call: a reactor whose reactions never block. The steps that talk to the
+// database (begin, each message, the rollback of what is left open) run on
+// ServerState::transaction_workers, one at a time: the call reads a message, a worker applies it
+// and starts writing the answer, whose end starts the next read. Between messages no thread
+// waits. Each wait on the client (its reading an answer, its next message) is bounded by
+// --idle-transaction-timeout: past it the transaction rolls back and the call ends ABORTED, with
+// the reason (a client that does not read its answer is cancelled instead: its status would
+// queue behind the unread answer).
+class TransactionCall final : public grpc::ServerBidiReactor<v1::TransactionRequest, v1::TransactionResponse> {
+ public:
+  TransactionCall(ServerState& state, grpc::CallbackServerContext* context) : state_(state), context_(context) {
+    state_.ServeAsync(
+        context, "QueryService/Transaction", Scope::kData, "", nullptr,
+        [this](const grpc::Status& status) {
+          // Commit and rollback answer and end in one.
+          final_answer_ ? StartWriteAndFinish(&response_, grpc::WriteOptions(), status) : Finish(status);
+        },
+        [this](ServerState::Finish finish) {
+          finish_ = std::move(finish);
+          Wait(kRead);
+        });
   }
-  const v1::TransactionRequest::Begin& begin = request.begin();
-  SLUICE_ASSIGN_OR_RETURN(Database * db, state.databases->Find(begin.target().database()));
-  const CallContext call = state.CallOf(context);
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaIndex> schema,
-                          state.registry.Resolve(*db, call, begin.target().schema()));
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<HeldConnections::Hold> hold,
-                          state.held.Take(*context, begin.target().database(), call.deadline));
-  SLUICE_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db, IsolationOf(begin.isolation()), call));
-  // Each wait on the client (its reading our answer, its next message) is bounded by
-  // --idle-transaction-timeout: past it the call ends and the transaction rolls back.
-  const auto waited = [&](auto wait) -> absl::Status {
-    auto watch = state.WaitOnClient(context, ServerState::ClientWait::kIdleTransaction);
-    const bool ok = wait();
-    SLUICE_RETURN_IF_ERROR(state.TimedOut(watch, ServerState::ClientWait::kIdleTransaction));
-    return ok ? absl::OkStatus() : absl::CancelledError("the client went away; rolled back");
-  };
-  SLUICE_RETURN_IF_ERROR(waited([&] { return stream->Write(v1::TransactionResponse()); }));
-  std::vector<std::string> savepoints;  // open ones, innermost last
-  const auto innermost = [&](const std::string& name) {
-    return std::find(savepoints.rbegin(), savepoints.rend(), name);
-  };
-  for (int n = 1;; ++n) {
-    if (absl::Status read = waited([&] { return stream->Read(&request); }); !read.ok()) {
-      return absl::IsCancelled(read) ? absl::AbortedError("the stream ended without commit; rolled back") : read;
+
+ private:
+  enum Waiting { kRead, kWrite };
+
+  void OnReadDone(bool ok) override {
+    if (!Waited()) return;
+    if (!ok) {
+      // A stream that ends first (or whose first message does not decode) asked nothing either.
+      return End(transaction_.has_value() ? absl::AbortedError("the stream ended without commit; rolled back")
+                                          : InvalidField("begin", "the first message must be begin"));
     }
-    const std::string path = absl::StrCat("message[", n, "]");
-    v1::TransactionResponse response;
+    state_.transaction_workers->Run([this] {
+      absl::Status status = transaction_.has_value() ? Apply() : Begin();
+      if (!status.ok()) return EndHere(status);
+      if (final_answer_) return EndHere(absl::OkStatus());  // committed or rolled back: the answer goes with the end
+      Wait(kWrite);
+    });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!Waited()) return;
+    if (!ok) return End(absl::AbortedError("the client went away; rolled back"));
+    Wait(kRead);
+  }
+
+  void OnDone() override { delete this; }
+
+  // Starts the next wait on the client, under the idle limit once the transaction has begun (a
+  // call that has not sent `begin` holds no connection).
+  void Wait(Waiting what) {
+    waiting_ = what;
+    if (transaction_.has_value())
+      alarm_ = state_.WaitOnClient(context_, ServerState::ClientWait::kIdleTransaction, [this] {
+        timed_out_ = true;
+        // A pending read ends with the reason; a pending write, whose status would queue behind
+        // the answer the client does not read, by cancelling the call (OnWriteDone(false)).
+        if (waiting_ == kRead) {
+          End(state_.WaitedTooLong(ServerState::ClientWait::kIdleTransaction));
+        } else {
+          context_->TryCancel();
+        }
+      });
+    if (what == kRead) {
+      StartRead(&request_);
+    } else {
+      StartWrite(&response_);
+    }
+  }
+
+  // In a read's or write's reaction: whether the call goes on from it (false: the idle limit
+  // ended it, or is ending it).
+  bool Waited() {
+    alarm_.reset();  // a firing alarm has fired once this returns, or never will
+    if (!timed_out_) return true;
+    if (waiting_ == kWrite) End(state_.WaitedTooLong(ServerState::ClientWait::kIdleTransaction));
+    return false;
+  }
+
+  absl::Status Begin() {
+    if (!request_.has_begin()) return InvalidField("begin", "the first message must be begin");
+    const v1::TransactionRequest::Begin& begin = request_.begin();
+    SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(begin.target().database()));
+    call_ = state_.CallOf(context_);
+    SLUICE_ASSIGN_OR_RETURN(schema_, state_.registry.Resolve(*db, call_, begin.target().schema()));
+    SLUICE_ASSIGN_OR_RETURN(hold_, state_.held.Take(*context_, begin.target().database(), call_.deadline));
+    SLUICE_ASSIGN_OR_RETURN(transaction_, Transaction::Begin(*db, IsolationOf(begin.isolation()), call_));
+    db_ = db;
+    response_.Clear();
+    return absl::OkStatus();
+  }
+
+  // Applies the message in request_: its answer in response_ (final_answer_ when it ended the
+  // transaction, committed or rolled back).
+  absl::Status Apply() {
+    const std::string path = absl::StrCat("message[", ++messages_, "]");
+    const v1::TransactionRequest& request = request_;
+    response_.Clear();
+    const auto innermost = [&](const std::string& name) {
+      return std::find(savepoints_.rbegin(), savepoints_.rend(), name);
+    };
     switch (request.kind_case()) {
       case v1::TransactionRequest::kOperation: {
-        absl::StatusOr<PlannedStatement> planned = db->plans().PlanStatement(schema, 'O', request.operation(), [&] {
-          return PlanOperation(*schema, request.operation(), path + ".operation");
+        absl::StatusOr<PlannedStatement> planned = db_->plans().PlanStatement(schema_, 'O', request.operation(), [&] {
+          return PlanOperation(*schema_, request.operation(), path + ".operation");
         });
         absl::StatusOr<v1::QueryResult> result =
-            planned.ok() ? transaction.Execute(*planned) : absl::StatusOr<v1::QueryResult>(planned.status());
+            planned.ok() ? transaction_->Execute(*planned) : absl::StatusOr<v1::QueryResult>(planned.status());
         if (!result.ok()) result = NameUnstorableValue(result.status(), request, path);
         if (result.ok()) {
-          *response.mutable_result() = *std::move(result);
-          break;
+          *response_.mutable_result() = *std::move(result);
+          return absl::OkStatus();
         }
         // Inside a savepoint, the failed block is undone and the transaction goes on.
-        if (savepoints.empty() || !StatementError(result.status()) ||
-            !transaction.Savepoint(Transaction::SavepointAction::kRollbackTo, savepoints.back()).ok()) {
+        if (savepoints_.empty() || !StatementError(result.status()) ||
+            !transaction_->Savepoint(Transaction::SavepointAction::kRollbackTo, savepoints_.back()).ok()) {
           return result.status();
         }
-        *response.mutable_error() = ToRpcStatus(result.status());
-        response.set_rolled_back_to(savepoints.back());
-        break;
+        *response_.mutable_error() = ToRpcStatus(result.status());
+        response_.set_rolled_back_to(savepoints_.back());
+        return absl::OkStatus();
       }
       case v1::TransactionRequest::kSavepoint:
         SLUICE_RETURN_IF_ERROR(
-            Savepoint(transaction, Transaction::SavepointAction::kCreate, request.savepoint(), path + ".savepoint"));
-        savepoints.push_back(request.savepoint());
-        break;
+            Savepoint(*transaction_, Transaction::SavepointAction::kCreate, request.savepoint(), path + ".savepoint"));
+        savepoints_.push_back(request.savepoint());
+        return absl::OkStatus();
       case v1::TransactionRequest::kRollbackToSavepoint:  // it stays open; those after it end
-        SLUICE_RETURN_IF_ERROR(Savepoint(transaction, Transaction::SavepointAction::kRollbackTo,
+        SLUICE_RETURN_IF_ERROR(Savepoint(*transaction_, Transaction::SavepointAction::kRollbackTo,
                                          request.rollback_to_savepoint(), path + ".rollback_to_savepoint"));
-        if (auto it = innermost(request.rollback_to_savepoint()); it != savepoints.rend()) {
-          savepoints.erase(it.base(), savepoints.end());
+        if (auto it = innermost(request.rollback_to_savepoint()); it != savepoints_.rend()) {
+          savepoints_.erase(it.base(), savepoints_.end());
         }
-        break;
+        return absl::OkStatus();
       case v1::TransactionRequest::kReleaseSavepoint:  // it ends, and those after it
-        SLUICE_RETURN_IF_ERROR(Savepoint(transaction, Transaction::SavepointAction::kRelease,
+        SLUICE_RETURN_IF_ERROR(Savepoint(*transaction_, Transaction::SavepointAction::kRelease,
                                          request.release_savepoint(), path + ".release_savepoint"));
-        if (auto it = innermost(request.release_savepoint()); it != savepoints.rend()) {
-          savepoints.erase(std::prev(it.base()), savepoints.end());
+        if (auto it = innermost(request.release_savepoint()); it != savepoints_.rend()) {
+          savepoints_.erase(std::prev(it.base()), savepoints_.end());
         }
-        break;
+        return absl::OkStatus();
       case v1::TransactionRequest::kCommit:
-        SLUICE_RETURN_IF_ERROR(transaction.Commit());
-        stream->Write(response);
+        SLUICE_RETURN_IF_ERROR(transaction_->Commit());
+        final_answer_ = true;
         return absl::OkStatus();
       case v1::TransactionRequest::kRollback:
-        SLUICE_RETURN_IF_ERROR(transaction.Rollback());
-        stream->Write(response);
+        SLUICE_RETURN_IF_ERROR(transaction_->Rollback());
+        final_answer_ = true;
         return absl::OkStatus();
       case v1::TransactionRequest::kBegin:
         return InvalidField(path + ".begin", "the transaction has begun already");
       case v1::TransactionRequest::KIND_NOT_SET:
         return InvalidField(path, "an operation, savepoint, commit or rollback is required");
     }
-    SLUICE_RETURN_IF_ERROR(waited([&] { return stream->Write(response); }));
+    return absl::InternalError("unknown transaction message");
   }
-}
+
+  // Ends the call with `status`, once, on a worker (the rollback of what is left open blocks).
+  void End(absl::Status status) {
+    if (ending_.exchange(true)) return;
+    state_.transaction_workers->Run([this, status = std::move(status)] { EndHere(status); });
+  }
+  // The same on the worker: what is left open rolls back (the connection's lease) before the
+  // client hears the status.
+  void EndHere(const absl::Status& status) {
+    ending_ = true;
+    transaction_.reset();
+    hold_.reset();
+    ServerState::Finish finish = std::move(finish_);
+    finish(status);  // `this` may be gone from here on (OnDone)
+  }
+
+  ServerState& state_;
+  grpc::CallbackServerContext* const context_;
+  ServerState::Finish finish_;  // ServeAsync's: records the call, then answers it
+  v1::TransactionRequest request_;
+  v1::TransactionResponse response_;
+  // The wait on the client in progress, and whether its alarm (alarm_) fired.
+  std::atomic<Waiting> waiting_{kRead};
+  std::atomic<bool> timed_out_{false};
+  std::atomic<bool> ending_{false};
+  bool final_answer_ = false;  // response_ answers a commit or rollback: it goes with the status
+  // From begin on.
+  CallContext call_;
+  Database* db_ = nullptr;
+  std::shared_ptr<const SchemaIndex> schema_;
+  std::unique_ptr<HeldConnections::Hold> hold_;
+  std::optional<Transaction> transaction_;
+  std::vector<std::string> savepoints_;  // open ones, innermost last
+  int messages_ = 0;                     // after begin
+  // The wait's --idle-transaction-timeout; last, so that it goes first (an alarm firing then
+  // has fired once it is gone).
+  std::unique_ptr<CallWatchdog::Watch> alarm_;
+};
 
 }  // namespace
 
-grpc::Status QueryServiceImpl::Transaction(grpc::ServerContext* context, Stream* stream) {
-  return state_.Serve(context, "QueryService/Transaction", Scope::kData, "",
-                      [&] { return RunTransaction(state_, context, stream); });
+grpc::ServerBidiReactor<v1::TransactionRequest, v1::TransactionResponse>* QueryServiceImpl::Transaction(
+    grpc::CallbackServerContext* context) {
+  return new TransactionCall(state_, context);
 }
 
 }  // namespace sluice

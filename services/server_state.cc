@@ -149,14 +149,20 @@ void ServerState::ServeAsync(grpc::ServerContextBase* context, const char* metho
   });
 }
 
-std::unique_ptr<CallWatchdog::Watch> ServerState::WaitOnClient(grpc::ServerContextBase* context, ClientWait wait) {
+std::unique_ptr<CallWatchdog::Watch> ServerState::WaitOnClient(grpc::ServerContextBase* context, ClientWait wait,
+                                                               std::function<void()> fire) {
   const absl::Duration limit = wait == ClientWait::kIdleTransaction ? idle_transaction_timeout : stream_stall_timeout;
   if (limit <= absl::ZeroDuration()) return nullptr;
-  return CallWatchdog::Instance().Alarm(absl::Now() + limit, [context] { context->TryCancel(); });
+  if (fire == nullptr) fire = [context] { context->TryCancel(); };
+  return CallWatchdog::Instance().Alarm(absl::Now() + limit, std::move(fire));
 }
 
 absl::Status ServerState::TimedOut(const std::unique_ptr<CallWatchdog::Watch>& watch, ClientWait wait) {
   if (watch == nullptr || !watch->fired()) return absl::OkStatus();
+  return WaitedTooLong(wait);
+}
+
+absl::Status ServerState::WaitedTooLong(ClientWait wait) {
   if (wait == ClientWait::kIdleTransaction) {
     metrics.RecordClientWaitEnded("idle_transaction");
     return absl::AbortedError(absl::StrCat("the transaction waited for its client's next message longer than ",

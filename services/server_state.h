@@ -53,11 +53,15 @@ struct ServerState {
 
   // Why a call waits on its client (each with its limit and its metric label).
   enum class ClientWait { kIdleTransaction, kStreamStall };
-  // While the returned watch lives, the call is ended (cancelled: its pending Read or Write
-  // returns false) once it has waited on its client longer than that wait's limit; null when
-  // the limit is off. After the wait: TimedOut(watch, wait) is the error the call ends with, or OK.
-  std::unique_ptr<CallWatchdog::Watch> WaitOnClient(grpc::ServerContextBase* context, ClientWait wait);
+  // While the returned watch lives, `fire` runs (on the watchdog's thread; it must not block)
+  // once the call has waited on its client longer than that wait's limit; without `fire` the call
+  // is cancelled (its pending Read or Write returns false). Null when the limit is off. After the
+  // wait: TimedOut(watch, wait) is the error the call ends with, or OK.
+  std::unique_ptr<CallWatchdog::Watch> WaitOnClient(grpc::ServerContextBase* context, ClientWait wait,
+                                                    std::function<void()> fire = nullptr);
   absl::Status TimedOut(const std::unique_ptr<CallWatchdog::Watch>& watch, ClientWait wait);
+  // The error of a call that waited on its client too long (counted in the metrics).
+  absl::Status WaitedTooLong(ClientWait wait);
 
   // The metrics text (/metrics).
   std::string RenderMetrics() const;
@@ -88,8 +92,11 @@ struct ServerState {
   absl::Duration busy_poll = absl::ZeroDuration();
   bool query_log = false;
   bool sql_comment = false;
-  // Where callback handlers send the work that blocks.
+  // Where handlers that must not block send the work that does: the one-statement calls (a
+  // thread per pooled connection), and the interactive transactions' steps (threads as many as
+  // steps at once: a step may wait for a connection another transaction holds).
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<WorkerPool> transaction_workers;
   // The typed API of every registered schema (typed/): put by RegisterSchema, loaded at start,
   // and loaded again when a call or reflection names a typed service this server lacks
   // (registered through another server).

@@ -1,7 +1,6 @@
-// A fixed set of threads for the calls that must block (a driver without the non-blocking path,
-// a connection still to open or prepare, transactions of several statements): callback-API
-// handlers hand such work here and return at once, so gRPC's own threads never wait for a
-// database.
+// Threads for the calls that must block (a driver without the non-blocking path, a connection
+// still to open or prepare, the steps of an interactive transaction): handlers that must not
+// block hand such work here and return at once, so gRPC's own threads never wait for a database.
 #ifndef SLUICE_SERVICES_WORKER_POOL_H_
 #define SLUICE_SERVICES_WORKER_POOL_H_
 
@@ -17,8 +16,11 @@ namespace sluice {
 
 class WorkerPool {
  public:
-  // Starts `threads` threads (at least one).
-  explicit WorkerPool(size_t threads);
+  // Starts `threads` threads (at least one). With `grow`, work queued while every thread is busy
+  // starts one more (kept for later work): for work that waits on other work in the pool, such
+  // as a transaction's next statement behind another transaction's wait for a connection the
+  // first one holds, which a fixed set of threads could leave waiting for ever.
+  explicit WorkerPool(size_t threads, bool grow = false);
   // Runs what was queued, then joins the threads.
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
@@ -27,14 +29,20 @@ class WorkerPool {
   // Runs `work` on a worker thread, in the order queued.
   void Run(std::function<void()> work);
 
+  // The threads started so far.
+  size_t threads();
+
  private:
+  void Start() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Loop();
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); }
 
+  const bool grow_;
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  size_t idle_ ABSL_GUARDED_BY(mu_) = 0;  // threads waiting for work, or starting
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sluice

@@ -3,8 +3,11 @@
 // reading for --stream-stall-timeout ends, and one client holds at most --max-held-connections
 // connections in transactions and streams (here 1 of a pool of 2): the other calls are served.
 #include <chrono>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -75,8 +78,9 @@ class ClientWaits : public testing::DialectsTest {
   }
 
   // A metric's value (0 when absent), e.g. `sluice_client_waits_ended_total{reason="idle_transaction"}`.
-  uint64_t Metric(const std::string& series) {
-    const std::string text = server_->metrics();
+  uint64_t Metric(const std::string& series) { return Metric(*server_, series); }
+  static uint64_t Metric(const testing::InProcessServer& server, const std::string& series) {
+    const std::string text = server.metrics();
     const size_t at = text.find(series + " ");
     return at == std::string::npos ? 0 : std::stoull(text.substr(at + series.size() + 1));
   }
@@ -93,8 +97,10 @@ TEST_P(ClientWaits, AnIdleTransactionIsRolledBackAndItsConnectionServesOthers) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   stream->Write(InsertNumber(2));  // may still be accepted by the transport; never applied
   EXPECT_FALSE(stream->Read(&answer));
-  // The server cancels the call: gRPC reports CANCELLED (the server's log names the timeout).
-  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // The call ends ABORTED with the reason, which names the flag.
+  grpc::Status ended = stream->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::ABORTED) << ended.error_message();
+  EXPECT_THAT(ended.error_message(), HasSubstr("longer than 1s (--idle-transaction-timeout); rolled back"));
   EXPECT_EQ(Metric(R"(sluice_client_waits_ended_total{reason="idle_transaction"})"), 1u);
   EXPECT_EQ(Metric(R"(sluice_held_connections{database="default"})"), 0u);
   // Nothing of it was kept, and writes go on (on SQLite too, where it held the writer's lock).
@@ -245,6 +251,91 @@ TEST_P(ClientWaits, EachTokenHoldsItsOwnShare) {
   alpha->WritesDone();
   EXPECT_TRUE(alpha->Finish().ok());
   EXPECT_TRUE(stream("alpha").ok());
+  stub.reset();
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+// The threads of this process (the server is in it).
+size_t Threads() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// A transaction waiting for its client's next message holds a connection, not a thread.
+TEST_P(ClientWaits, IdleTransactionsHoldNoThread) {
+  if (GetParam() == "sqlite") GTEST_SKIP() << "SQLite has one writer: one transaction at a time (BEGIN IMMEDIATE)";
+  testing::InProcessServer server({"--plugin-dir", "lib/plugins", "--pool-size", "8", "--max-held-connections", "8",
+                                   "--database", "default=" + url_});
+  ASSERT_TRUE(server.ok());
+  auto stub = v1::QueryService::NewStub(server.channel());
+  const auto begin = [&](grpc::ClientContext* context) {
+    auto stream = stub->Transaction(context);
+    v1::TransactionResponse begun;
+    EXPECT_TRUE(stream->Write(FromJson<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "bulk"}}})")));
+    EXPECT_TRUE(stream->Read(&begun));
+    return stream;
+  };
+  const auto end = [](Stream& stream) {
+    v1::TransactionResponse answer;
+    EXPECT_TRUE(stream.Write(FromJson<v1::TransactionRequest>(R"({"rollback": {}})")));
+    EXPECT_TRUE(stream.Read(&answer));
+    stream.WritesDone();
+    EXPECT_TRUE(stream.Finish().ok());
+  };
+  {
+    grpc::ClientContext context;  // one first, so that what a first call starts is counted before
+    end(*begin(&context));
+  }
+  const size_t before = Threads();
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<Stream>> open;
+  for (int i = 0; i < 8; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    open.push_back(begin(contexts.back().get()));
+  }
+  EXPECT_EQ(Metric(server, R"(sluice_held_connections{database="default"})"), 8u);
+  // A synchronous handler per transaction would be 8 more.
+  EXPECT_LE(Threads(), before + 2);
+  for (auto& stream : open) end(*stream);
+  stub.reset();
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+// A transaction's next statement never waits behind another transaction's wait for a connection:
+// with one connection, held by the first, the second's begin waits until the first commits.
+TEST_P(ClientWaits, ATransactionWaitingForAConnectionLetsTheHolderFinish) {
+  testing::InProcessServer server({"--plugin-dir", "lib/plugins", "--pool-size", "1", "--tokens",
+                                   "data:alpha,data:beta", "--database", "default=" + url_});
+  ASSERT_TRUE(server.ok());
+  auto stub = v1::QueryService::NewStub(server.channel());
+  grpc::ClientContext alpha_context, beta_context;
+  alpha_context.AddMetadata("authorization", "Bearer alpha");
+  beta_context.AddMetadata("authorization", "Bearer beta");
+  beta_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto alpha = stub->Transaction(&alpha_context);
+  v1::TransactionResponse answer;
+  ASSERT_TRUE(alpha->Write(FromJson<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "bulk"}}})")));
+  ASSERT_TRUE(alpha->Read(&answer));
+  auto beta = stub->Transaction(&beta_context);
+  ASSERT_TRUE(beta->Write(FromJson<v1::TransactionRequest>(R"({"begin": {"target": {"schema": "bulk"}}})")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // beta's begin waits for the connection
+  ASSERT_TRUE(alpha->Write(InsertNumber(1)));
+  ASSERT_TRUE(alpha->Read(&answer)) << "alpha waited behind beta";
+  EXPECT_EQ(answer.result().rows_affected(), 1u);
+  ASSERT_TRUE(alpha->Write(FromJson<v1::TransactionRequest>(R"({"commit": {}})")));
+  ASSERT_TRUE(alpha->Read(&answer));
+  alpha->WritesDone();
+  EXPECT_TRUE(alpha->Finish().ok());
+  ASSERT_TRUE(beta->Read(&answer)) << "beta never began";
+  ASSERT_TRUE(beta->Write(InsertNumber(2)));
+  ASSERT_TRUE(beta->Read(&answer));
+  ASSERT_TRUE(beta->Write(FromJson<v1::TransactionRequest>(R"({"commit": {}})")));
+  ASSERT_TRUE(beta->Read(&answer));
+  beta->WritesDone();
+  grpc::Status committed = beta->Finish();
+  EXPECT_TRUE(committed.ok()) << committed.error_message();
+  EXPECT_EQ(Numbers(), (std::vector<int64_t>{1, 2}));
   stub.reset();
   EXPECT_EQ(server.Stop(), 0);
 }
