@@ -265,6 +265,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                " (is another server using the address?)"));
   }
   state->query_service.ServeUnary(*state->unary_calls);
+  state->query_service.ServeTransactions(*state->unary_calls);
   state->typed_calls->ServeOn(*state->unary_calls);
   state->unary_calls->Start();
   state->address = absl::StrCat(HostOf(options.listen), ":", port);

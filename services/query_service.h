@@ -8,12 +8,12 @@ namespace sluice {
 
 // The calls that run one statement, and Batch, are served on gRPC's completion-queue API, raw
 // (UnaryCalls decodes the request: handlers that never block, see Statement and Batch in
-// query_service.cc); the rest are synchronous.
+// query_service.cc), and so is Transaction (query_transaction.cc); the rest are synchronous.
 using QueryServiceBase = v1::QueryService::WithRawMethod_Select<v1::QueryService::WithRawMethod_Insert<
     v1::QueryService::WithRawMethod_Update<v1::QueryService::WithRawMethod_Delete<
         v1::QueryService::WithRawMethod_FindMany<v1::QueryService::WithRawMethod_FindFirst<
             v1::QueryService::WithRawMethod_ExecutePrepared<v1::QueryService::WithRawMethod_Batch<
-                v1::QueryService::WithCallbackMethod_Transaction<v1::QueryService::Service>>>>>>>>>;
+                v1::QueryService::WithAsyncMethod_Transaction<v1::QueryService::Service>>>>>>>>>;
 
 class QueryServiceImpl final : public QueryServiceBase {
  public:
@@ -25,6 +25,9 @@ class QueryServiceImpl final : public QueryServiceBase {
 
   // Serves Select, Insert, Update, Delete, FindMany, FindFirst and ExecutePrepared on `calls`.
   void ServeUnary(UnaryCalls& calls);
+  // Serves Transaction on `calls`' queues too (query_transaction.cc): no thread waits while the
+  // client thinks.
+  void ServeTransactions(UnaryCalls& calls);
 
   void Select(grpc::ServerContext* context, const v1::SelectRequest* request, v1::SelectResponse* response,
               Answer answer);
@@ -53,9 +56,6 @@ class QueryServiceImpl final : public QueryServiceBase {
   grpc::Status SelectStreamTo(grpc::ServerContext* context, const v1::SelectStreamRequest& request,
                               const std::function<bool(const v1::SelectStreamResponse&)>& write);
   void Batch(grpc::ServerContext* context, const v1::BatchRequest* request, v1::BatchResponse* response, Answer answer);
-  // On gRPC's callback API (query_transaction.cc): no thread waits while the client thinks.
-  grpc::ServerBidiReactor<v1::TransactionRequest, v1::TransactionResponse>* Transaction(
-      grpc::CallbackServerContext* context) override;
   grpc::Status Prepare(grpc::ServerContext* context, const v1::PrepareRequest* request,
                        v1::PrepareResponse* response) override;
   grpc::Status Raw(grpc::ServerContext* context, const v1::RawRequest* request, v1::RawResponse* response) override;

@@ -58,22 +58,46 @@ Isolation IsolationOf(v1::TransactionRequest::IsolationLevel level) {
   }
 }
 
-// One Transaction call: a reactor whose reactions never block. The steps that talk to the
-// database (begin, each message, the rollback of what is left open) run on
-// ServerState::transaction_workers, one at a time: the call reads a message, a worker applies it
-// and starts writing the answer, whose end starts the next read. Between messages no thread
+// One Transaction call, on the completion-queue API (UnaryCalls' queues and threads: gRPC's
+// callback API, with a callback method on the server, slowed every other call's polling). Its
+// events come on the queue's thread, which never blocks: the steps that talk to the database
+// (begin, each message, the rollback of what is left open) run on
+// ServerState::transaction_workers, one at a time. The call reads a message, a worker applies it
+// and starts writing the answer, whose event starts the next read: between messages no thread
 // waits. Each wait on the client (its reading an answer, its next message) is bounded by
 // --idle-transaction-timeout: past it the transaction rolls back and the call ends ABORTED, with
 // the reason (a client that does not read its answer is cancelled instead: its status would
 // queue behind the unread answer).
-class TransactionCall final : public grpc::ServerBidiReactor<v1::TransactionRequest, v1::TransactionResponse> {
+class TransactionCall {
  public:
-  TransactionCall(ServerState& state, grpc::CallbackServerContext* context) : state_(state), context_(context) {
+  TransactionCall(QueryServiceBase* service, ServerState& state, UnaryCalls& calls, grpc::ServerCompletionQueue* queue)
+      : service_(service), state_(state), calls_(calls), queue_(queue) {
+    context_.AsyncNotifyWhenDone(&done_);
+    service_->RequestTransaction(&context_, &stream_, queue_, queue_, &started_);
+  }
+
+ private:
+  enum Waiting { kRead, kWrite };
+
+  using Event = UnaryCalls::Event<TransactionCall>;  // on the queue's thread
+
+  void OnStarted(bool ok) {
+    if (!ok) {  // the server is shutting down; the call never started (no done event comes)
+      delete this;
+      return;
+    }
+    new TransactionCall(service_, state_, calls_, queue_);  // the next call
+    calls_.Answering(1);
     state_.ServeAsync(
-        context, "QueryService/Transaction", Scope::kData, "", nullptr,
+        &context_, "QueryService/Transaction", Scope::kData, "", nullptr,
         [this](const grpc::Status& status) {
-          // Commit and rollback answer and end in one.
-          final_answer_ ? StartWriteAndFinish(&response_, grpc::WriteOptions(), status) : Finish(status);
+          UnaryCalls* calls = &calls_;  // `this` may be gone once the end is posted
+          if (final_answer_) {          // commit and rollback answer and end in one
+            stream_.WriteAndFinish(response_, grpc::WriteOptions(), status, &finish_event_);
+          } else {
+            stream_.Finish(status, &finish_event_);
+          }
+          calls->Answering(-1);
         },
         [this](ServerState::Finish finish) {
           finish_ = std::move(finish);
@@ -81,11 +105,9 @@ class TransactionCall final : public grpc::ServerBidiReactor<v1::TransactionRequ
         });
   }
 
- private:
-  enum Waiting { kRead, kWrite };
-
-  void OnReadDone(bool ok) override {
-    if (!Waited()) return;
+  void OnRead(bool ok) {
+    --pending_;
+    if (!Waited()) return Release();
     if (!ok) {
       // A stream that ends first (or whose first message does not decode) asked nothing either.
       return End(transaction_.has_value() ? absl::AbortedError("the stream ended without commit; rolled back")
@@ -99,38 +121,53 @@ class TransactionCall final : public grpc::ServerBidiReactor<v1::TransactionRequ
     });
   }
 
-  void OnWriteDone(bool ok) override {
-    if (!Waited()) return;
+  void OnWritten(bool ok) {
+    --pending_;
+    if (!Waited()) return Release();
     if (!ok) return End(absl::AbortedError("the client went away; rolled back"));
     Wait(kRead);
   }
 
-  void OnDone() override { delete this; }
+  void OnFinished(bool) {
+    finished_ = true;
+    Release();
+  }
+
+  void OnDone(bool) {
+    done_seen_ = true;
+    Release();
+  }
+
+  // Once the end was sent and seen, and no read or write is pending: the call is gone.
+  void Release() {
+    if (finished_ && done_seen_ && pending_ == 0) delete this;
+  }
 
   // Starts the next wait on the client, under the idle limit once the transaction has begun (a
   // call that has not sent `begin` holds no connection).
   void Wait(Waiting what) {
     waiting_ = what;
     if (transaction_.has_value())
-      alarm_ = state_.WaitOnClient(context_, ServerState::ClientWait::kIdleTransaction, [this] {
+      alarm_ = state_.WaitOnClient(&context_, ServerState::ClientWait::kIdleTransaction, [this] {
         timed_out_ = true;
         // A pending read ends with the reason; a pending write, whose status would queue behind
-        // the answer the client does not read, by cancelling the call (OnWriteDone(false)).
+        // the answer the client does not read, by cancelling the call (its event then fails).
         if (waiting_ == kRead) {
           End(state_.WaitedTooLong(ServerState::ClientWait::kIdleTransaction));
         } else {
-          context_->TryCancel();
+          context_.TryCancel();
         }
       });
+    ++pending_;
     if (what == kRead) {
-      StartRead(&request_);
+      stream_.Read(&request_, &read_event_);
     } else {
-      StartWrite(&response_);
+      stream_.Write(response_, &write_event_);
     }
   }
 
-  // In a read's or write's reaction: whether the call goes on from it (false: the idle limit
-  // ended it, or is ending it).
+  // In a read's or write's event: whether the call goes on from it (false: the idle limit ended
+  // it, or is ending it).
   bool Waited() {
     alarm_.reset();  // a firing alarm has fired once this returns, or never will
     if (!timed_out_) return true;
@@ -142,9 +179,9 @@ class TransactionCall final : public grpc::ServerBidiReactor<v1::TransactionRequ
     if (!request_.has_begin()) return InvalidField("begin", "the first message must be begin");
     const v1::TransactionRequest::Begin& begin = request_.begin();
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(begin.target().database()));
-    call_ = state_.CallOf(context_);
+    call_ = state_.CallOf(&context_);
     SLUICE_ASSIGN_OR_RETURN(schema_, state_.registry.Resolve(*db, call_, begin.target().schema()));
-    SLUICE_ASSIGN_OR_RETURN(hold_, state_.held.Take(*context_, begin.target().database(), call_.deadline));
+    SLUICE_ASSIGN_OR_RETURN(hold_, state_.held.Take(context_, begin.target().database(), call_.deadline));
     SLUICE_ASSIGN_OR_RETURN(transaction_, Transaction::Begin(*db, IsolationOf(begin.isolation()), call_));
     db_ = db;
     response_.Clear();
@@ -231,9 +268,22 @@ class TransactionCall final : public grpc::ServerBidiReactor<v1::TransactionRequ
     finish(status);  // `this` may be gone from here on (OnDone)
   }
 
+  QueryServiceBase* const service_;
   ServerState& state_;
-  grpc::CallbackServerContext* const context_;
-  ServerState::Finish finish_;  // ServeAsync's: records the call, then answers it
+  UnaryCalls& calls_;
+  grpc::ServerCompletionQueue* const queue_;
+  grpc::ServerContext context_;
+  grpc::ServerAsyncReaderWriter<v1::TransactionResponse, v1::TransactionRequest> stream_{&context_};
+  Event started_{this, &TransactionCall::OnStarted};
+  Event read_event_{this, &TransactionCall::OnRead};
+  Event write_event_{this, &TransactionCall::OnWritten};
+  Event finish_event_{this, &TransactionCall::OnFinished};
+  Event done_{this, &TransactionCall::OnDone};
+  // The queue's thread alone reads and writes these.
+  bool finished_ = false;  // the end's event came
+  bool done_seen_ = false;
+  std::atomic<int> pending_{0};  // reads and writes not yet seen on the queue
+  ServerState::Finish finish_;   // ServeAsync's: records the call, then answers it
   v1::TransactionRequest request_;
   v1::TransactionResponse response_;
   // The wait on the client in progress, and whether its alarm (alarm_) fired.
@@ -256,9 +306,10 @@ class TransactionCall final : public grpc::ServerBidiReactor<v1::TransactionRequ
 
 }  // namespace
 
-grpc::ServerBidiReactor<v1::TransactionRequest, v1::TransactionResponse>* QueryServiceImpl::Transaction(
-    grpc::CallbackServerContext* context) {
-  return new TransactionCall(state_, context);
+void QueryServiceImpl::ServeTransactions(UnaryCalls& calls) {
+  calls.ServeOn([this, &calls](grpc::ServerCompletionQueue* queue) {
+    for (int i = 0; i < 2; ++i) new TransactionCall(this, state_, calls, queue);
+  });
 }
 
 }  // namespace sluice

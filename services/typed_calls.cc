@@ -77,13 +77,7 @@ class TypedCalls::Call {
   }
 
  private:
-  // A completion queue event of this call.
-  struct Event final : UnaryCalls::Tag {
-    Event(Call* call, void (Call::*on)(bool)) : call(call), on(on) {}
-    void Proceed(bool ok) override { (call->*on)(ok); }
-    Call* call;
-    void (Call::*on)(bool ok);
-  };
+  using Event = UnaryCalls::Event<Call>;
 
   void OnRequested(bool ok) {
     if (!ok) {  // the server is shutting down: the call never started (no done event comes)

@@ -63,6 +63,14 @@ class UnaryCalls {
     virtual ~Tag() = default;
     virtual void Proceed(bool ok) = 0;
   };
+  // A Tag that runs a member function of its call.
+  template <typename Call>
+  struct Event final : Tag {
+    Event(Call* call, void (Call::*on)(bool)) : call(call), on(on) {}
+    void Proceed(bool ok) override { (call->*on)(ok); }
+    Call* call;
+    void (Call::*on)(bool ok);
+  };
   // After BuildAndStart: `arm` requests calls of another service (gRPC's generic API: the typed
   // services) on each queue, whose events, all Tags, this class's threads then handle.
   void ServeOn(std::function<void(grpc::ServerCompletionQueue*)> arm) { arm_.push_back(std::move(arm)); }
