@@ -194,7 +194,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   size_t connections = 0;
   for (const auto& [name, db] : shared.databases->all()) connections += (1 + db->replicas().size()) * options.pool_size;
   shared.workers = std::make_unique<WorkerPool>(std::max<size_t>(4, connections));
-  shared.transaction_workers = std::make_unique<WorkerPool>(1, /*grow=*/true);
+  shared.session_workers = std::make_unique<WorkerPool>(1, /*grow=*/true);
   for (const auto& [name, db] : shared.databases->all()) {
     // Connect once now, so that a wrong URL shows at start (calls still retry later).
     auto conn = db->pool().Acquire(absl::Now() + absl::Seconds(5));

@@ -62,7 +62,7 @@ Isolation IsolationOf(v1::TransactionRequest::IsolationLevel level) {
 // callback API, with a callback method on the server, slowed every other call's polling). Its
 // events come on the queue's thread, which never blocks: the steps that talk to the database
 // (begin, each message, the rollback of what is left open) run on
-// ServerState::transaction_workers, one at a time. The call reads a message, a worker applies it
+// ServerState::session_workers, one at a time. The call reads a message, a worker applies it
 // and starts writing the answer, whose event starts the next read: between messages no thread
 // waits. Each wait on the client (its reading an answer, its next message) is bounded by
 // --idle-transaction-timeout: past it the transaction rolls back and the call ends ABORTED, with
@@ -113,7 +113,7 @@ class TransactionCall {
       return End(transaction_.has_value() ? absl::AbortedError("the stream ended without commit; rolled back")
                                           : InvalidField("begin", "the first message must be begin"));
     }
-    state_.transaction_workers->Run([this] {
+    state_.session_workers->Run([this] {
       absl::Status status = transaction_.has_value() ? Apply() : Begin();
       if (!status.ok()) return EndHere(status);
       if (final_answer_) return EndHere(absl::OkStatus());  // committed or rolled back: the answer goes with the end
@@ -256,7 +256,7 @@ class TransactionCall {
   // Ends the call with `status`, once, on a worker (the rollback of what is left open blocks).
   void End(absl::Status status) {
     if (ending_.exchange(true)) return;
-    state_.transaction_workers->Run([this, status = std::move(status)] { EndHere(status); });
+    state_.session_workers->Run([this, status = std::move(status)] { EndHere(status); });
   }
   // The same on the worker: what is left open rolls back (the connection's lease) before the
   // client hears the status.

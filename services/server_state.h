@@ -93,10 +93,12 @@ struct ServerState {
   bool query_log = false;
   bool sql_comment = false;
   // Where handlers that must not block send the work that does: the one-statement calls (a
-  // thread per pooled connection), and the interactive transactions' steps (threads as many as
-  // steps at once: a step may wait for a connection another transaction holds).
+  // thread per pooled connection), and the work of calls that go at their client's pace, the
+  // interactive transactions' steps and the typed services' streams (threads as many as such work
+  // at once: a transaction's step may wait for a connection another transaction holds, a stream
+  // runs until its client has read it all).
   std::unique_ptr<WorkerPool> workers;
-  std::unique_ptr<WorkerPool> transaction_workers;
+  std::unique_ptr<WorkerPool> session_workers;
   // The typed API of every registered schema (typed/): put by RegisterSchema, loaded at start,
   // and loaded again when a call or reflection names a typed service this server lacks
   // (registered through another server).

@@ -1,12 +1,9 @@
 #include "services/typed_calls.h"
 
-#include <pthread.h>
-
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <variant>
 
 #include "absl/strings/match.h"
@@ -159,11 +156,7 @@ class TypedCalls::Call {
       case typed::MethodKind::kDelete:
         return Write(typed::ToDelete(*schema_, *method_, request_), &QueryServiceImpl::Delete);
       case typed::MethodKind::kStream:
-        std::thread([this] {
-          pthread_setname_np(pthread_self(), "sluice-stream");
-          Stream();
-        }).detach();
-        return;
+        return state_.session_workers->Run([this] { Stream(); });
     }
   }
 
