@@ -124,7 +124,7 @@ class TransactionCall {
   void OnWritten(bool ok) {
     --pending_;
     if (!Waited()) return Release();
-    if (!ok) return End(absl::AbortedError("the client went away; rolled back"));
+    if (!ok) return End(absl::CancelledError("the client went away; rolled back"));
     Wait(kRead);
   }
 
@@ -279,10 +279,10 @@ class TransactionCall {
   Event write_event_{this, &TransactionCall::OnWritten};
   Event finish_event_{this, &TransactionCall::OnFinished};
   Event done_{this, &TransactionCall::OnDone};
-  // The queue's thread alone reads and writes these.
+  // The queue's thread alone reads and writes these two.
   bool finished_ = false;  // the end's event came
   bool done_seen_ = false;
-  std::atomic<int> pending_{0};  // reads and writes not yet seen on the queue
+  std::atomic<int> pending_{0};  // reads and writes started and not yet seen on the queue
   ServerState::Finish finish_;   // ServeAsync's: records the call, then answers it
   v1::TransactionRequest request_;
   v1::TransactionResponse response_;
