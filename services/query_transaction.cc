@@ -179,10 +179,10 @@ class TransactionCall {
     if (!request_.has_begin()) return InvalidField("begin", "the first message must be begin");
     const v1::TransactionRequest::Begin& begin = request_.begin();
     SLUICE_ASSIGN_OR_RETURN(Database * db, state_.databases->Find(begin.target().database()));
-    call_ = state_.CallOf(&context_);
-    SLUICE_ASSIGN_OR_RETURN(schema_, state_.registry.Resolve(*db, call_, begin.target().schema()));
-    SLUICE_ASSIGN_OR_RETURN(hold_, state_.held.Take(context_, begin.target().database(), call_.deadline));
-    SLUICE_ASSIGN_OR_RETURN(transaction_, Transaction::Begin(*db, IsolationOf(begin.isolation()), call_));
+    const CallContext call = state_.CallOf(&context_);  // the transaction keeps a copy
+    SLUICE_ASSIGN_OR_RETURN(schema_, state_.registry.Resolve(*db, call, begin.target().schema()));
+    SLUICE_ASSIGN_OR_RETURN(hold_, state_.held.Take(context_, begin.target().database(), call.deadline));
+    SLUICE_ASSIGN_OR_RETURN(transaction_, Transaction::Begin(*db, IsolationOf(begin.isolation()), call));
     db_ = db;
     response_.Clear();
     return absl::OkStatus();
@@ -292,7 +292,6 @@ class TransactionCall {
   std::atomic<bool> ending_{false};
   bool final_answer_ = false;  // response_ answers a commit or rollback: it goes with the status
   // From begin on.
-  CallContext call_;
   Database* db_ = nullptr;
   std::shared_ptr<const SchemaIndex> schema_;
   std::unique_ptr<HeldConnections::Hold> hold_;

@@ -343,10 +343,10 @@ TEST_P(ClientWaits, ATransactionWaitingForAConnectionLetsTheHolderFinish) {
 // Stopping the server ends a transaction that waits on its client once the grace is over: it
 // rolls back, and the server stops.
 TEST_P(ClientWaits, StoppingTheServerRollsBackAnOpenTransaction) {
-  auto server = std::make_unique<testing::InProcessServer>(std::vector<std::string>{
-      "--plugin-dir", "lib/plugins", "--shutdown-grace", "0.5", "--database", "default=" + url_});
-  ASSERT_TRUE(server->ok());
-  auto stub = v1::QueryService::NewStub(server->channel());
+  testing::InProcessServer server(
+      {"--plugin-dir", "lib/plugins", "--shutdown-grace", "0.5", "--database", "default=" + url_});
+  ASSERT_TRUE(server.ok());
+  auto stub = v1::QueryService::NewStub(server.channel());
   grpc::ClientContext context;
   auto stream = stub->Transaction(&context);
   v1::TransactionResponse answer;
@@ -354,7 +354,7 @@ TEST_P(ClientWaits, StoppingTheServerRollsBackAnOpenTransaction) {
   ASSERT_TRUE(stream->Read(&answer));
   ASSERT_TRUE(stream->Write(InsertNumber(1)));
   ASSERT_TRUE(stream->Read(&answer));
-  EXPECT_EQ(server->Stop(), 0);
+  EXPECT_EQ(server.Stop(), 0);
   EXPECT_FALSE(stream->Read(&answer));
   EXPECT_FALSE(stream->Finish().ok());
   EXPECT_TRUE(Numbers().empty());
