@@ -224,7 +224,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   interceptors.push_back(MalformedRequestsInterceptor(
       {v1::QueryService::service_full_name(), v1::SchemaService::service_full_name(),
        v1::MigrationService::service_full_name(), v1::AdminService::service_full_name(), "grpc.health.v1.Health"},
-      QueryServiceImpl::UnaryMethodPaths()));
+      QueryServiceImpl::DecodingMethodPaths()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int port = 0;
   builder.AddListeningPort(options.listen, *credentials, &port);
@@ -266,6 +266,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   state->query_service.ServeUnary(*state->unary_calls);
   state->query_service.ServeTransactions(*state->unary_calls);
+  state->query_service.ServeSelectStreams(*state->unary_calls);
   state->typed_calls->ServeOn(*state->unary_calls);
   state->unary_calls->Start();
   state->address = absl::StrCat(HostOf(options.listen), ":", port);

@@ -22,9 +22,9 @@ namespace sluice {
   X(FindMany, true) X(FindFirst, true) X(ExecutePrepared, false) X(Batch, false)
 // clang-format on
 
-std::vector<std::string> QueryServiceImpl::UnaryMethodPaths() {
+std::vector<std::string> QueryServiceImpl::DecodingMethodPaths() {
 #define SLUICE_UNARY_PATH(Name, arena) "/sluice.v1.QueryService/" #Name,
-  return {SLUICE_UNARY_METHODS(SLUICE_UNARY_PATH)};
+  return {SLUICE_UNARY_METHODS(SLUICE_UNARY_PATH) "/sluice.v1.QueryService/SelectStream"};
 #undef SLUICE_UNARY_PATH
 }
 
@@ -176,12 +176,6 @@ void QueryServiceImpl::Delete(grpc::ServerContext* context, const v1::DeleteRequ
                         [](const SchemaIndex& s, const v1::Delete& m) { return PlanDelete(s, m, "delete"); },
                         response->mutable_result())),
             std::move(answer));
-}
-
-grpc::Status QueryServiceImpl::SelectStream(grpc::ServerContext* context, const v1::SelectStreamRequest* request,
-                                            grpc::ServerWriter<v1::SelectStreamResponse>* writer) {
-  return SelectStreamTo(context, *request,
-                        [writer](const v1::SelectStreamResponse& message) { return writer->Write(message); });
 }
 
 grpc::Status QueryServiceImpl::SelectStreamTo(grpc::ServerContext* context, const v1::SelectStreamRequest& request,

@@ -8,26 +8,31 @@ namespace sluice {
 
 // The calls that run one statement, and Batch, are served on gRPC's completion-queue API, raw
 // (UnaryCalls decodes the request: handlers that never block, see Statement and Batch in
-// query_service.cc), and so is Transaction (query_transaction.cc); the rest are synchronous.
-using QueryServiceBase = v1::QueryService::WithRawMethod_Select<v1::QueryService::WithRawMethod_Insert<
-    v1::QueryService::WithRawMethod_Update<v1::QueryService::WithRawMethod_Delete<
-        v1::QueryService::WithRawMethod_FindMany<v1::QueryService::WithRawMethod_FindFirst<
-            v1::QueryService::WithRawMethod_ExecutePrepared<v1::QueryService::WithRawMethod_Batch<
-                v1::QueryService::WithAsyncMethod_Transaction<v1::QueryService::Service>>>>>>>>>;
+// query_service.cc), and so are Transaction (query_transaction.cc) and SelectStream
+// (query_select_stream.cc); the rest are synchronous.
+using QueryServiceBase = v1::QueryService::WithRawMethod_Select<
+    v1::QueryService::WithRawMethod_Insert<v1::QueryService::WithRawMethod_Update<
+        v1::QueryService::WithRawMethod_Delete<v1::QueryService::WithRawMethod_FindMany<
+            v1::QueryService::WithRawMethod_FindFirst<v1::QueryService::WithRawMethod_ExecutePrepared<
+                v1::QueryService::WithRawMethod_Batch<v1::QueryService::WithAsyncMethod_Transaction<
+                    v1::QueryService::WithRawMethod_SelectStream<v1::QueryService::Service>>>>>>>>>>;
 
 class QueryServiceImpl final : public QueryServiceBase {
  public:
   explicit QueryServiceImpl(ServerState& state) : state_(state) {}
 
-  // The paths of the methods served by UnaryCalls ("/sluice.v1.QueryService/Select", ...),
-  // which decode their requests themselves.
-  static std::vector<std::string> UnaryMethodPaths();
+  // The paths of the methods that decode their requests themselves ("/sluice.v1.QueryService/Select",
+  // ...): those served by UnaryCalls, and SelectStream.
+  static std::vector<std::string> DecodingMethodPaths();
 
   // Serves Select, Insert, Update, Delete, FindMany, FindFirst and ExecutePrepared on `calls`.
   void ServeUnary(UnaryCalls& calls);
   // Serves Transaction on `calls`' queues too (query_transaction.cc): no thread waits while the
   // client thinks.
   void ServeTransactions(UnaryCalls& calls);
+  // Serves SelectStream on `calls`' queues too (query_select_stream.cc): its rows are read and
+  // written on a session worker, the next batch once the client took the last.
+  void ServeSelectStreams(UnaryCalls& calls);
 
   void Select(grpc::ServerContext* context, const v1::SelectRequest* request, v1::SelectResponse* response,
               Answer answer);
@@ -49,10 +54,8 @@ class QueryServiceImpl final : public QueryServiceBase {
   void FindNested(grpc::ServerContext* context, const v1::FindManyRequest* request, bool first, v1::FindResult* result,
                   Answer answer);
 
-  grpc::Status SelectStream(grpc::ServerContext* context, const v1::SelectStreamRequest* request,
-                            grpc::ServerWriter<v1::SelectStreamResponse>* writer) override;
-  // SelectStream's work, its messages written through `write` (false: the client is gone). The
-  // typed services' Stream runs on it.
+  // SelectStream's work (blocking: on a session worker), its messages written through `write`
+  // (false: the client is gone). The typed services' Stream runs on it too.
   grpc::Status SelectStreamTo(grpc::ServerContext* context, const v1::SelectStreamRequest& request,
                               const std::function<bool(const v1::SelectStreamResponse&)>& write);
   void Batch(grpc::ServerContext* context, const v1::BatchRequest* request, v1::BatchResponse* response, Answer answer);

@@ -68,11 +68,11 @@ Isolation IsolationOf(v1::TransactionRequest::IsolationLevel level) {
 // --idle-transaction-timeout: past it the transaction rolls back and the call ends ABORTED, with
 // the reason (a client that does not read its answer is cancelled instead: its status would
 // queue behind the unread answer).
-class TransactionCall {
+class TransactionCall final : public UnaryCalls::Ending<TransactionCall> {
  public:
   TransactionCall(QueryServiceBase* service, ServerState& state, UnaryCalls& calls, grpc::ServerCompletionQueue* queue)
       : service_(service), state_(state), calls_(calls), queue_(queue) {
-    context_.AsyncNotifyWhenDone(&done_);
+    context_.AsyncNotifyWhenDone(done());
     service_->RequestTransaction(&context_, &stream_, queue_, queue_, &started_);
   }
 
@@ -93,9 +93,9 @@ class TransactionCall {
         [this](const grpc::Status& status) {
           UnaryCalls* calls = &calls_;  // `this` may be gone once the end is posted
           if (final_answer_) {          // commit and rollback answer and end in one
-            stream_.WriteAndFinish(response_, grpc::WriteOptions(), status, &finish_event_);
+            stream_.WriteAndFinish(response_, grpc::WriteOptions(), status, finished());
           } else {
-            stream_.Finish(status, &finish_event_);
+            stream_.Finish(status, finished());
           }
           calls->Answering(-1);
         },
@@ -128,20 +128,9 @@ class TransactionCall {
     Wait(kRead);
   }
 
-  void OnFinished(bool) {
-    finished_ = true;
-    Release();
-  }
-
-  void OnDone(bool) {
-    done_seen_ = true;
-    Release();
-  }
-
-  // Once the end was sent and seen, and no read or write is pending: the call is gone.
-  void Release() {
-    if (finished_ && done_seen_ && pending_ == 0) delete this;
-  }
+  // No read or write is pending (Ending deletes the call once its end was sent and seen, and this).
+  friend class UnaryCalls::Ending<TransactionCall>;
+  bool Settled() const { return pending_ == 0; }
 
   // Starts the next wait on the client, under the idle limit once the transaction has begun (a
   // call that has not sent `begin` holds no connection).
@@ -277,11 +266,6 @@ class TransactionCall {
   Event started_{this, &TransactionCall::OnStarted};
   Event read_event_{this, &TransactionCall::OnRead};
   Event write_event_{this, &TransactionCall::OnWritten};
-  Event finish_event_{this, &TransactionCall::OnFinished};
-  Event done_{this, &TransactionCall::OnDone};
-  // The queue's thread alone reads and writes these two.
-  bool finished_ = false;  // the end's event came
-  bool done_seen_ = false;
   std::atomic<int> pending_{0};  // reads and writes started and not yet seen on the queue
   ServerState::Finish finish_;   // ServeAsync's: records the call, then answers it
   v1::TransactionRequest request_;

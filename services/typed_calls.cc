@@ -1,8 +1,6 @@
 #include "services/typed_calls.h"
 
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <variant>
 
@@ -11,6 +9,7 @@
 #include "common/errors.h"
 #include "services/grpc_status.h"
 #include "services/malformed_requests.h"
+#include "services/paced_writes.h"
 #include "typed/encode.h"
 #include "typed/translate.h"
 
@@ -57,19 +56,19 @@ class TypedCalls::Registered final : public grpc::Service {
 };
 
 // One typed call, from its request to its last event (its answer, and the end of the call).
-class TypedCalls::Call {
+class TypedCalls::Call final : public UnaryCalls::Ending<TypedCalls::Call> {
  public:
   // A call of the generic service: any path, the request read after the call arrived.
   Call(TypedCalls* owner, grpc::ServerCompletionQueue* queue) : owner_(owner), state_(owner->state_), queue_(queue) {
     stream_.emplace(&context_);
-    context_.AsyncNotifyWhenDone(&done_);
+    context_.AsyncNotifyWhenDone(done());
     owner_->service_.RequestCall(&context_, &*stream_, queue_, queue_, &requested_);
   }
   // A call of registered method `index`: the request arrives with it.
   Call(TypedCalls* owner, grpc::ServerCompletionQueue* queue, size_t index)
       : owner_(owner), state_(owner->state_), queue_(queue), index_(index) {
     writer_.emplace(&context_);
-    context_.AsyncNotifyWhenDone(&done_);
+    context_.AsyncNotifyWhenDone(done());
     owner_->registered_->RequestCall(index, &context_, &request_bytes_, &*writer_, queue_, &requested_);
   }
 
@@ -210,19 +209,9 @@ class TypedCalls::Call {
 
   // Writes one message of a stream and waits until the client took it (false: it is gone).
   bool Write(const grpc::ByteBuffer& bytes) {
-    std::unique_lock<std::mutex> lock(write_mu_);
-    written_now_ = false;
-    stream_->Write(bytes, &written_);
-    write_cv_.wait(lock, [this] { return written_now_; });
-    return write_ok_;
+    return writes_.Write([&] { stream_->Write(bytes, &written_); });
   }
-
-  void OnWritten(bool ok) {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    written_now_ = true;
-    write_ok_ = ok;
-    write_cv_.notify_one();
-  }
+  void OnWritten(bool ok) { writes_.Written(ok); }
 
   // `encoded`, with the generic response it was encoded from freed here, on the thread that
   // (most often) decoded its rows: a free from the call's own thread would be a cross-thread
@@ -276,28 +265,15 @@ class TypedCalls::Call {
   void Finish(const grpc::Status& status, const grpc::ByteBuffer& response = grpc::ByteBuffer()) {
     UnaryCalls* calls = owner_->calls_;  // `this` may be gone once the finish is posted
     if (writer_ && status.ok()) {
-      writer_->Finish(response, status, &finished_);
+      writer_->Finish(response, status, finished());
     } else if (writer_) {
-      writer_->FinishWithError(status, &finished_);
+      writer_->FinishWithError(status, finished());
     } else if (status.ok() && response.Valid()) {
-      stream_->WriteAndFinish(response, grpc::WriteOptions(), status, &finished_);
+      stream_->WriteAndFinish(response, grpc::WriteOptions(), status, finished());
     } else {
-      stream_->Finish(status, &finished_);
+      stream_->Finish(status, finished());
     }
     calls->Answering(-1);
-  }
-
-  void OnFinished(bool) {
-    finished_seen_ = true;
-    Release();
-  }
-  void OnDone(bool) {
-    done_seen_ = true;
-    Release();
-  }
-  // Both events come on the call's queue (one thread): the last one deletes the call.
-  void Release() {
-    if (finished_seen_ && done_seen_) delete this;
   }
 
   TypedCalls* owner_;
@@ -310,10 +286,6 @@ class TypedCalls::Call {
   Event requested_{this, &Call::OnRequested};
   Event read_{this, &Call::OnRead};
   Event written_{this, &Call::OnWritten};
-  Event finished_{this, &Call::OnFinished};
-  Event done_{this, &Call::OnDone};
-  bool finished_seen_ = false;
-  bool done_seen_ = false;
 
   std::shared_ptr<const typed::TypedSchema> schema_;
   const typed::TypedMethod* method_ = nullptr;
@@ -326,11 +298,7 @@ class TypedCalls::Call {
                Held<v1::InsertRequest, v1::InsertResponse>, Held<v1::UpdateRequest, v1::UpdateResponse>,
                Held<v1::DeleteRequest, v1::DeleteResponse>>
       generic_;
-
-  std::mutex write_mu_;
-  std::condition_variable write_cv_;
-  bool written_now_ = false;
-  bool write_ok_ = false;
+  PacedWrites writes_;  // Stream's
 };
 
 absl::Status TypedServiceNotFound(const std::string& path) {

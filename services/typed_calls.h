@@ -7,7 +7,7 @@
 // QueryServiceImpl, whose answer is encoded as the typed one. The same planner, dialects, auth
 // scopes, limits and metrics as the generic API; the calls come on UnaryCalls' completion queues
 // and threads (a queue and thread of their own cost a thread hand-off per call), never blocking
-// them; Stream runs on a thread of its own.
+// them; Stream runs on a session worker, as SelectStream does.
 #ifndef SLUICE_SERVICES_TYPED_CALLS_H_
 #define SLUICE_SERVICES_TYPED_CALLS_H_
 

@@ -71,6 +71,36 @@ class UnaryCalls {
     Call* call;
     void (Call::*on)(bool ok);
   };
+  // The two last events of a call served on these queues by a class of its own (`Call`, derived
+  // from this): its end sent (`finished()`, the tag of its Finish) and the call done (`done()`,
+  // AsyncNotifyWhenDone's tag: also a cancellation). Both come on the call's queue, so one thread
+  // sees them; after both the call is deleted, once `Call::Settled()` (a Call with reads or writes
+  // that may still be pending hides this one, and calls Release when the last comes).
+  template <typename Call>
+  class Ending {
+   public:
+    Tag* finished() { return &finished_; }
+    Tag* done() { return &done_; }
+    bool Settled() const { return true; }
+
+   protected:
+    void Release() {
+      if (finished_.seen && done_.seen && static_cast<Call*>(this)->Settled()) delete static_cast<Call*>(this);
+    }
+
+   private:
+    struct Seen final : Tag {
+      explicit Seen(Ending* ending) : ending(ending) {}
+      void Proceed(bool) override {
+        seen = true;
+        ending->Release();
+      }
+      Ending* ending;
+      bool seen = false;
+    };
+    Seen finished_{this};
+    Seen done_{this};
+  };
   // After BuildAndStart: `arm` requests calls of another service (gRPC's generic API: the typed
   // services) on each queue, whose events, all Tags, this class's threads then handle.
   void ServeOn(std::function<void(grpc::ServerCompletionQueue*)> arm) { arm_.push_back(std::move(arm)); }

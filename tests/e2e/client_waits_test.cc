@@ -360,6 +360,37 @@ TEST_P(ClientWaits, StoppingTheServerRollsBackAnOpenTransaction) {
   EXPECT_TRUE(Numbers().empty());
 }
 
+// A stream whose client stopped reading does not keep a stopping server waiting: its write ends
+// with the call at the end of the grace, and so does its statement.
+TEST_P(ClientWaits, StoppingTheServerEndsAStreamItsClientStoppedReading) {
+  testing::InProcessServer server(
+      {"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--shutdown-grace", "0.5", "--database", "default=" + url_});
+  ASSERT_TRUE(server.ok());
+  auto stub = v1::QueryService::NewStub(server.channel());
+  {
+    grpc::ClientContext context;
+    v1::RawRequest fill;
+    fill.set_sql(testing::FillNumbersSql(GetParam(), 300000));  // more than the transport buffers
+    v1::QueryResult filled;
+    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*stub, &context, fill, &filled);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  grpc::ClientContext context;
+  auto reader = stub->SelectStream(
+      &context, FromJson<v1::SelectStreamRequest>(R"({"target": {"schema": "bulk"}, "select": {"table": "numbers"}})"));
+  v1::SelectStreamResponse message;
+  ASSERT_TRUE(reader->Read(&message));  // the header
+  ASSERT_TRUE(reader->Read(&message));  // the first rows; then the client reads nothing
+  EXPECT_EQ(Metric(server, R"(sluice_held_connections{database="default"})"), 1u);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.Stop(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  int rows = 0;
+  while (reader->Read(&message)) rows += message.rows().rows_size();
+  EXPECT_FALSE(reader->Finish().ok());
+  EXPECT_LT(rows, 299000);
+}
+
 // Compiling (to_sql) needs no connection: with the only connection held by a transaction, it
 // answers at once while a statement waits for its deadline.
 TEST_P(ClientWaits, ToSqlNeverWaitsForAConnection) {
