@@ -360,8 +360,8 @@ TEST_P(ClientWaits, StoppingTheServerRollsBackAnOpenTransaction) {
   EXPECT_TRUE(Numbers().empty());
 }
 
-// A stream whose client stopped reading does not keep a stopping server waiting: its write ends
-// with the call at the end of the grace, and so does its statement.
+// A stream whose client stopped reading does not keep a stopping server waiting: its pending
+// write ends with the call at the end of the grace, and the stream with it.
 TEST_P(ClientWaits, StoppingTheServerEndsAStreamItsClientStoppedReading) {
   testing::InProcessServer server(
       {"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--shutdown-grace", "0.5", "--database", "default=" + url_});
