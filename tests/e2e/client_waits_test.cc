@@ -62,6 +62,16 @@ class ClientWaits : public testing::DialectsTest {
     return queries_->Insert(&context, request, &response);
   }
 
+  // `rows` numbers in the table (raw SQL, through the fixture's server).
+  void FillNumbers(int rows) {
+    grpc::ClientContext context;
+    v1::RawRequest fill;
+    fill.set_sql(testing::FillNumbersSql(GetParam(), rows));
+    v1::QueryResult filled;
+    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*queries_, &context, fill, &filled);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
   std::vector<int64_t> Numbers() {
     v1::QueryResult result;
     grpc::ClientContext context;
@@ -176,14 +186,7 @@ TEST_P(ClientWaits, OneClientHoldsAtMostItsShareOfThePool) {
 }
 
 TEST_P(ClientWaits, AStreamWhoseClientStopsReadingEndsAndGivesItsConnectionBack) {
-  {
-    grpc::ClientContext context;
-    v1::RawRequest fill;
-    fill.set_sql(testing::FillNumbersSql(GetParam(), 1000000));  // about 25 MB of rows
-    v1::QueryResult filled;
-    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*queries_, &context, fill, &filled);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
+  ASSERT_NO_FATAL_FAILURE(FillNumbers(1000000));  // about 25 MB of rows
   const auto stream = [&](grpc::ClientContext* context) {
     return queries_->SelectStream(context, FromJson<v1::SelectStreamRequest>(R"({"target": {"schema": "bulk"},
         "select": {"table": "numbers", "order_by": [{"expression": {"column": {"name": "n"}}}]}})"));
@@ -364,17 +367,10 @@ TEST_P(ClientWaits, StoppingTheServerRollsBackAnOpenTransaction) {
 // write ends with the call at the end of the grace, and the stream with it.
 TEST_P(ClientWaits, StoppingTheServerEndsAStreamItsClientStoppedReading) {
   testing::InProcessServer server(
-      {"--plugin-dir", "lib/plugins", "--allow-raw-sql", "--shutdown-grace", "0.5", "--database", "default=" + url_});
+      {"--plugin-dir", "lib/plugins", "--shutdown-grace", "0.5", "--database", "default=" + url_});
   ASSERT_TRUE(server.ok());
   auto stub = v1::QueryService::NewStub(server.channel());
-  {
-    grpc::ClientContext context;
-    v1::RawRequest fill;
-    fill.set_sql(testing::FillNumbersSql(GetParam(), 300000));  // more than the transport buffers
-    v1::QueryResult filled;
-    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*stub, &context, fill, &filled);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
+  ASSERT_NO_FATAL_FAILURE(FillNumbers(300000));  // more than the transport buffers
   grpc::ClientContext context;
   auto reader = stub->SelectStream(
       &context, FromJson<v1::SelectStreamRequest>(R"({"target": {"schema": "bulk"}, "select": {"table": "numbers"}})"));
