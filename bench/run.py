@@ -24,6 +24,7 @@ import sys
 import signal
 import resource
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reach  # noqa: E402 (bench/reach.py)
@@ -109,11 +110,25 @@ def postgres_cpu(pg_dir):
     return total
 
 
+def settled_postgres_cpu(pg_dir):
+    """postgres_cpu once the backends of a run that just ended are gone: a backend exiting is
+    counted neither live nor reaped for a few ms (measured: a read right after pgbench exits
+    sometimes missed all of its backend's CPU), so reads 50 ms apart must agree (at most 1 s)."""
+    last = postgres_cpu(pg_dir)
+    for _ in range(20):
+        time.sleep(0.05)
+        now = postgres_cpu(pg_dir)
+        if now == last:
+            break
+        last = now
+    return last
+
+
 def measure(fn, pg_dir, server_pid=None):
     """fn()'s report, with the CPU seconds the client (the measuring child process), the server
     (sluiced or Drizzle's HTTP server) and PostgreSQL used, per 1,000 calls."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    pg0, server0 = postgres_cpu(pg_dir), cpu_seconds(server_pid) if server_pid else 0.0
+    pg0, server0 = settled_postgres_cpu(pg_dir), cpu_seconds(server_pid) if server_pid else 0.0
     report = fn()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     calls = max(report.get("calls", 0), 1)
@@ -121,7 +136,7 @@ def measure(fn, pg_dir, server_pid=None):
     report["cpu_ms_per_call"] = {
         "client": (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) * per_1000,
         "server": (cpu_seconds(server_pid) - server0) * per_1000 if server_pid else 0.0,
-        "postgres": (postgres_cpu(pg_dir) - pg0) * per_1000,
+        "postgres": (settled_postgres_cpu(pg_dir) - pg0) * per_1000,
     }
     return report
 
