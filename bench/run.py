@@ -517,9 +517,9 @@ def write_report(args, concurrencies, results, typed, point16, planned, by_hand,
         ]
     lines += [
         "What it means: the planned-only call (no database work) runs at several times the point select rate, "
-        "so sluiced's gRPC path and planner alone do not set its rate; but with the client they take most of "
-        "Drizzle's whole time per call on these cores, and leave sluiced's database work a fraction of what it "
-        "spends (\"What this machine allows\"). A call that reaches PostgreSQL crosses three "
+        "so sluiced's gRPC path and planner alone do not set its rate; what they cost with the client's share, "
+        "and what that leaves sluiced's database work, is in \"What this machine allows\". A call that reaches "
+        "PostgreSQL crosses three "
         "processes on two shared cores (the client, sluiced, PostgreSQL), and in sluiced it wakes the event loop's "
         "thread for the rows and the call's thread for the answer, where Drizzle in process pays neither: most of "
         "sluiced's kernel share is those wake-ups and the loopback TCP they carry. The gRPC client is a process of "
