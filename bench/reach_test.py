@@ -1,11 +1,17 @@
 #!/usr/bin/python3
 """bench/reach.py: the bounds bench/run.py sets beside each target."""
+import argparse
+import contextlib
+import io
 import os
 import sys
+import tempfile
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reach  # noqa: E402
+import run  # noqa: E402
 
 
 def way(per_second, postgres=0.0, client=0.0, server=0.0, p50=0.0):
@@ -99,12 +105,6 @@ class Report(unittest.TestCase):
     measurements have)."""
 
     def test_the_targets_table_names_what_is_out_of_reach(self):
-        import argparse
-        import contextlib
-        import io
-        import tempfile
-        from unittest import mock
-        import run
         results = {}
         for kind in run.KINDS:
             for c in (1, 8):

@@ -64,11 +64,7 @@ class ClientWaits : public testing::DialectsTest {
 
   // `rows` numbers in the table (raw SQL, through the fixture's server).
   void FillNumbers(int rows) {
-    grpc::ClientContext context;
-    v1::RawRequest fill;
-    fill.set_sql(testing::FillNumbersSql(GetParam(), rows));
-    v1::QueryResult filled;
-    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*queries_, &context, fill, &filled);
+    grpc::Status status = testing::FillNumbers(&*queries_, GetParam(), rows);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 

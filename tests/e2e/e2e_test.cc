@@ -1133,11 +1133,7 @@ TEST_P(EndToEnd, SelectStreamSendsBatchesAndKeepsTheServersMemoryFlat) {
   ASSERT_TRUE(server.ok());
   auto stub = v1::QueryService::NewStub(server.channel());
   {
-    grpc::ClientContext context;
-    v1::RawRequest fill;
-    fill.set_sql(testing::FillNumbersSql(GetParam(), rows));
-    v1::QueryResult filled;
-    grpc::Status status = testing::CallInto(&v1::QueryService::Stub::Raw, &*stub, &context, fill, &filled);
+    grpc::Status status = testing::FillNumbers(&*stub, GetParam(), rows);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
   const long before = server.StatusKb("VmHWM");

@@ -118,16 +118,22 @@ bool ControlTestServer(const std::string& verb, const std::string& server) {
   return code == "0";
 }
 
-std::string FillNumbersSql(const std::string& dialect, int rows) {
+grpc::Status FillNumbers(v1::QueryService::Stub* queries, const std::string& dialect, int rows) {
   const std::string count = std::to_string(rows);
+  v1::RawRequest fill;
   if (dialect == "postgres") {
-    return "INSERT INTO numbers (n, label) SELECT x, 'row number ' || x FROM generate_series(1, " + count + ") AS x";
+    fill.set_sql("INSERT INTO numbers (n, label) SELECT x, 'row number ' || x FROM generate_series(1, " + count +
+                 ") AS x");
+  } else if (dialect == "mysql") {
+    fill.set_sql("INSERT INTO numbers (n, label) SELECT seq, concat('row number ', seq) FROM seq_1_to_" + count);
+  } else {
+    fill.set_sql(
+        "INSERT INTO numbers (n, label) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " +
+        count + ") SELECT x, 'row number ' || x FROM c");
   }
-  if (dialect == "mysql") {
-    return "INSERT INTO numbers (n, label) SELECT seq, concat('row number ', seq) FROM seq_1_to_" + count;
-  }
-  return "INSERT INTO numbers (n, label) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " +
-         count + ") SELECT x, 'row number ' || x FROM c";
+  grpc::ClientContext context;
+  v1::RawResponse filled;
+  return queries->Raw(&context, fill, &filled);
 }
 
 }  // namespace sluice::testing

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "grpcpp/grpcpp.h"
+#include "sluice/v1/query_service.grpc.pb.h"
+
 namespace sluice::testing {
 
 // From SLUICE_TEST_DIALECTS (comma-separated; default "sqlite"). Every listed dialect must be
@@ -28,9 +31,9 @@ inline constexpr char kNumbersSchema[] = R"({"name": "bulk", "tables": [{"name":
     {"name": "n", "type": "BIGINT", "primary_key": true, "not_null": true},
     {"name": "label", "type": "VARCHAR", "length": 40, "not_null": true}]}]})";
 
-// SQL for `dialect` that inserts rows 1..`rows` into kNumbersSchema's `numbers` as
-// (x, 'row number x'), in one statement.
-std::string FillNumbersSql(const std::string& dialect, int rows);
+// Inserts rows 1..`rows` into kNumbersSchema's `numbers` as (x, 'row number x'), in one raw SQL
+// statement for `dialect` sent through `queries` (a sluiced started with --allow-raw-sql).
+grpc::Status FillNumbers(v1::QueryService::Stub* queries, const std::string& dialect, int rows);
 
 }  // namespace sluice::testing
 
